@@ -1,0 +1,109 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { JsonPatch, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { expectSchemaValid, formatFindings, validateManifests } from './harness';
+import { EnvoyConfig } from '../imports/envoyconfigs-marin3r.3scale.net';
+import { VirtualService } from '../imports/istio-networking.istio.io';
+
+const SHARED_CRDS = path.resolve(__dirname, '..', '..', 'shared', 'crds');
+
+function deployment(): any {
+  const chart = Testing.chart();
+  new kplus.Deployment(chart, 'app', {
+    metadata: { name: 'app' },
+    containers: [{ name: 'app', image: 'nginxinc/nginx-unprivileged:1.29.3', portNumber: 8080 }],
+  });
+  return Testing.synth(chart)[0];
+}
+
+describe('the schema harness', () => {
+  test('passes a valid Deployment and counts it', () => {
+    const report = expectSchemaValid([deployment()]);
+    expect(report.counts.models).toBe(1);
+  });
+
+  // The generated L1 classes re-serialize through their typed mappers and drop fields they don't
+  // know, so a wrong field can only reach a manifest through raw JSON: that is what is fed here.
+  test('reports an unknown field in a Deployment with its path', () => {
+    const bad = deployment();
+    bad.spec.replica = 3;
+    bad.spec.template.spec.containers[0].readOnlyRootFs = true;
+    const lines = formatFindings(validateManifests([bad]));
+    expect(lines).toEqual([
+      'Deployment app /spec/replica: unknown field (not in the schema) [kubernetes-models]',
+      'Deployment app /spec/template/spec/containers/0/readOnlyRootFs: unknown field (not in the schema) [kubernetes-models]',
+    ]);
+    expect(() => expectSchemaValid([bad])).toThrow(/2 schema finding\(s\) in 1 object\(s\)/);
+  });
+
+  test('reports a wrong enum value and a missing required field', () => {
+    const bad = deployment();
+    bad.spec.template.spec.containers[0].imagePullPolicy = 'Sometimes';
+    delete bad.spec.selector;
+    const lines = formatFindings(validateManifests([bad]));
+    expect(lines).toEqual([
+      'Deployment app /spec: must have required property selector [kubernetes-models]',
+      'Deployment app /spec/template/spec/containers/0/imagePullPolicy: must be equal to one of the allowed values (Always, IfNotPresent, Never) [kubernetes-models]',
+    ]);
+  });
+
+  test('reports a wrong type in an Istio VirtualService from both the model and the CRD schema', () => {
+    const chart = Testing.chart();
+    const vs = new VirtualService(chart, 'vs', {
+      metadata: { name: 'myapp', namespace: 'myapp' },
+      spec: { hosts: ['myapp.cluster.example.com'], gateways: ['myapp'], http: [{ route: [{ destination: { host: 'myapp', port: { number: 8000 } } }] }] },
+    });
+    vs.addJsonPatch(JsonPatch.replace('/spec/http/0/route/0/destination/port/number', '8000'));
+    const report = validateManifests(Testing.synth(chart));
+    const findings = report.objects[0].findings;
+    expect(findings).toContainEqual({ source: 'kubernetes-models', path: '/spec/http/0/route/0/destination/port/number', message: 'must be integer' });
+    if (report.crdsDir) {
+      expect(findings).toContainEqual({ source: 'crd', path: '/spec/http/0/route/0/destination/port/number', message: 'must be integer' });
+    }
+  });
+
+  test('reports an unknown field in an Istio object', () => {
+    const bad = { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'gw' }, spec: { selector: { istio: 'ingressgateway' }, server: [] } };
+    expect(formatFindings(validateManifests([bad]))).toContain('Gateway gw /spec/server: unknown field (not in the schema) [kubernetes-models]');
+  });
+
+  test('fails objects for which no independent schema exists instead of passing them', () => {
+    const unknown = { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } };
+    const lines = formatFindings(validateManifests([unknown], { crdsDir: SHARED_CRDS }));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines.join('\n')).toMatch(/Widget w \/: no (CustomResourceDefinition|independent schema)/);
+  });
+
+  test('reports a namespace on a cluster-scoped object', () => {
+    const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', namespace: 'a' } };
+    expect(formatFindings(validateManifests([ns]))).toEqual(['Namespace a/a /metadata/namespace: Namespace is cluster-scoped and must not carry a namespace [harness]']);
+  });
+
+  const withCrds = fs.existsSync(SHARED_CRDS) ? describe : describe.skip;
+  withCrds('marin3r kinds, against the CRD schema in ../shared/crds', () => {
+    test('accepts a valid EnvoyConfig and rejects an unknown field in it', () => {
+      const chart = Testing.chart();
+      const config = new EnvoyConfig(chart, 'config', {
+        metadata: { name: 'kuard' },
+        spec: { nodeId: 'kuard', envoyApi: 'v3' as any, resources: [{ type: 'cluster' as any, value: { name: 'kuard' } }] },
+      });
+      const [good] = Testing.synth(chart);
+      expectSchemaValid([good]);
+      expect(config.kind).toBe('EnvoyConfig');
+      const bad = { ...good, spec: { ...good.spec, nodeName: 'kuard', envoyAPI: 'v4' } };
+      expect(formatFindings(validateManifests([bad]))).toEqual([
+        'EnvoyConfig kuard /spec/envoyAPI: must be equal to one of the allowed values (v3) [crd]',
+        'EnvoyConfig kuard /spec/nodeName: unknown field (not in the CRD schema) [crd]',
+      ]);
+    });
+  });
+
+  test('says which checks it skipped when the CRD folder is missing', () => {
+    const envoyConfig = { apiVersion: 'marin3r.3scale.net/v1alpha1', kind: 'EnvoyConfig', metadata: { name: 'k' }, spec: { nodeID: 'k' } };
+    const report = validateManifests([envoyConfig, deployment()], { crdsDir: '/nonexistent/crds' });
+    expect(report.crdsDir).toBeNull();
+    expect(report.skipped).toEqual(['marin3r.3scale.net/v1alpha1 EnvoyConfig: CRD schema check skipped, /nonexistent/crds does not exist']);
+    expect(formatFindings(report)).toEqual([]);
+  });
+});
