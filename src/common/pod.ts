@@ -1,0 +1,52 @@
+import { ApiObject, JsonPatch } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { IConstruct } from 'constructs';
+import { propError } from '../validation/errors';
+
+/** Where the pod spec sits in the synthesized object of each workload kind. */
+const POD_SPEC_PATHS: Record<string, string> = {
+  Pod: '/spec',
+  Deployment: '/spec/template/spec',
+  StatefulSet: '/spec/template/spec',
+  DaemonSet: '/spec/template/spec',
+  ReplicaSet: '/spec/template/spec',
+  Job: '/spec/template/spec',
+  CronJob: '/spec/jobTemplate/spec/template/spec',
+};
+
+/**
+ * The JSON pointer of the pod spec inside a workload's synthesized object.
+ * @internal
+ */
+export function podSpecPath(scope: IConstruct, prop: string, pod: kplus.AbstractPod): string {
+  const kind = ApiObject.of(pod).kind;
+  const path = POD_SPEC_PATHS[kind];
+  if (!path) {
+    throw propError(scope, prop, `a ${kind} has no pod template this library knows how to change`,
+      'pass a Deployment, StatefulSet, DaemonSet, Job, CronJob or Pod');
+  }
+  return path;
+}
+
+/**
+ * Completes the securityContext of a container the library added, beyond what cdk8s-plus-25 can
+ * express (it already sets runAsNonRoot, readOnlyRootFilesystem, privileged: false and
+ * allowPrivilegeEscalation: false): drops all Linux capabilities and applies the runtime's default
+ * seccomp profile. Containers keep their index in cdk8s-plus, so the JSON patch stays correct
+ * when containers are added later.
+ *
+ * @internal
+ */
+export function hardenContainer(scope: IConstruct, pod: kplus.AbstractPod, container: kplus.Container): void {
+  const containers = pod.containers;
+  const init = containers.indexOf(container) < 0;
+  const index = init ? pod.initContainers.indexOf(container) : containers.indexOf(container);
+  if (index < 0) {
+    throw propError(scope, 'container', `container "${container.name}" is not part of workload "${pod.node.id}"`, 'add the container to the workload first');
+  }
+  const base = `${podSpecPath(scope, 'workload', pod)}/${init ? 'initContainers' : 'containers'}/${index}/securityContext`;
+  ApiObject.of(pod).addJsonPatch(
+    JsonPatch.add(`${base}/capabilities`, { drop: ['ALL'] }),
+    JsonPatch.add(`${base}/seccompProfile`, { type: 'RuntimeDefault' }),
+  );
+}

@@ -1,0 +1,129 @@
+import * as kplus from 'cdk8s-plus-25';
+import { IConstruct } from 'constructs';
+import { propError, show } from './errors';
+
+/**
+ * Checks a TCP/UDP port number: an integer from 1 to 65535.
+ * @internal
+ */
+export function checkPort(scope: IConstruct, prop: string, value: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 65535) {
+    throw propError(scope, prop, `${show(value)} is not a valid port`, 'use an integer from 1 to 65535');
+  }
+  return value;
+}
+
+/** A port that a container of the pod binds, whether it declares it or not. @internal */
+export interface PortUse {
+  readonly port: number;
+  readonly protocol: string;
+  /** The container that binds it. */
+  readonly container: string;
+  /** What binds it, for error messages (e.g. `container "app"` or `the Envoy admin API`). */
+  readonly description: string;
+}
+
+interface Claim extends PortUse {
+  readonly scope: IConstruct;
+  readonly prop: string;
+}
+
+const REGISTRIES = new WeakMap<kplus.AbstractPod, PodPorts>();
+
+/**
+ * All ports bound in one pod's network namespace: the ports every container declares, plus
+ * ports that sidecars bind without declaring them (admin APIs on 127.0.0.1, gRPC listeners for
+ * a sibling container). Containers of one pod share one network namespace, so two of them can't
+ * bind the same port and protocol.
+ *
+ * A claim is checked when it is made (so the error points at the prop that caused it) and once
+ * more when the app is synthesized, so that containers added afterwards are covered too.
+ *
+ * @internal
+ */
+export class PodPorts {
+  /** The registry of a pod, created on first use. */
+  public static of(pod: kplus.AbstractPod): PodPorts {
+    let ports = REGISTRIES.get(pod);
+    if (!ports) {
+      ports = new PodPorts(pod);
+      REGISTRIES.set(pod, ports);
+    }
+    return ports;
+  }
+
+  private readonly claims: Claim[] = [];
+
+  private constructor(private readonly pod: kplus.AbstractPod) {
+    pod.node.addValidation({ validate: () => this.collisions() });
+  }
+
+  /** Every port bound in the pod: declared container ports and claims. */
+  public uses(): PortUse[] {
+    const declared: PortUse[] = [];
+    for (const c of [...this.pod.containers, ...this.pod.initContainers]) {
+      for (const p of c.ports) {
+        declared.push({ port: p.number, protocol: p.protocol ?? 'TCP', container: containerName(c), description: `container ${show(containerName(c))}` });
+      }
+    }
+    return [...declared, ...this.claims];
+  }
+
+  /** What binds a port in this pod other than `container`, if anything. */
+  public usedBy(port: number, protocol: string = 'TCP', exceptContainer?: string): PortUse | undefined {
+    return this.uses().find((u) => u.port === port && u.protocol === protocol && u.container !== exceptContainer);
+  }
+
+  /**
+   * Records that `container` binds `port` and fails if another container of the pod already does.
+   * @param scope the construct whose prop asked for the port (named in the error)
+   * @param prop the prop that holds the port
+   */
+  public claim(scope: IConstruct, prop: string, port: number, container: string, description: string, protocol: string = 'TCP'): void {
+    checkPort(scope, prop, port);
+    const taken = this.usedBy(port, protocol, container);
+    if (taken) {
+      throw propError(scope, prop, `${port} is already used by ${taken.description}`, 'choose a port that no other container in the pod uses');
+    }
+    this.claims.push({ scope, prop, port, protocol, container, description });
+  }
+
+  /**
+   * The container that declares `port`; fails when none does.
+   * @param scope the construct whose prop names the port
+   */
+  public requireServed(scope: IConstruct, prop: string, port: number): kplus.Container {
+    checkPort(scope, prop, port);
+    const found = this.pod.containers.find((c) => c.ports.some((p) => p.number === port));
+    if (!found) {
+      const declared = this.pod.containers.flatMap((c) => c.ports.map((p) => `${p.number} (${containerName(c)})`));
+      throw propError(scope, prop, `no container of workload ${show(this.pod.node.id)} declares port ${port} (declared: ${declared.length ? declared.join(', ') : 'none'})`,
+        'declare the port on the app container (portNumber or addPort) or point at a port it declares');
+    }
+    return found;
+  }
+
+  private collisions(): string[] {
+    const byKey = new Map<string, PortUse[]>();
+    for (const use of this.uses()) {
+      const key = `${use.port}/${use.protocol}`;
+      const list = byKey.get(key) ?? [];
+      if (!list.some((u) => u.container === use.container)) list.push(use);
+      byKey.set(key, list);
+    }
+    const errors: string[] = [];
+    for (const claim of this.claims) {
+      const users = byKey.get(`${claim.port}/${claim.protocol}`) ?? [];
+      const other = users.find((u) => u.container !== claim.container);
+      if (other) {
+        errors.push(`${claim.scope.node.path}: ${claim.prop}: ${claim.port} is already used by ${other.description}; choose a port that no other container in the pod uses`);
+      }
+    }
+    return errors;
+  }
+}
+
+/** A container's name as it will be synthesized. @internal */
+export function containerName(c: kplus.Container): string {
+  return c.name ?? '';
+}
