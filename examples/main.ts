@@ -1,0 +1,16 @@
+/**
+ * The examples app: one chart per scenario of the seed documents, built only from the package's
+ * public API. `npx cdk8s synth` runs this file and writes one YAML file per chart to cdk8s.out/.
+ */
+import { App } from 'cdk8s';
+import { HelloChart } from './hello';
+
+/** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
+export function buildExamples(app: App): App {
+  new HelloChart(app, 'hello');
+  return app;
+}
+
+if (require.main === module) {
+  buildExamples(new App()).synth();
+}
