@@ -1,0 +1,1 @@
+export { Redis, RedisProps, RedisPersistence } from './redis';

@@ -1,0 +1,188 @@
+import { Chart, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { hardenContainer } from '../common/pod';
+import { checkDnsLabel } from '../validation/names';
+
+/** The Redis image the library pins by default. */
+const DEFAULT_IMAGE = 'redis:8.10.2-alpine';
+/** uid/gid of the `redis` user in the official image. */
+const REDIS_UID = 999;
+const REDIS_PORT = 6379;
+
+/** Where Redis keeps its data. */
+export abstract class RedisPersistence {
+  /**
+   * No persistence: data lives in memory only; RDB snapshots and the append-only file are
+   * disabled, so a restart starts empty. Right for caches, session stores and queues that can
+   * be rebuilt.
+   */
+  public static none(): RedisPersistence {
+    return new NoPersistence();
+  }
+
+  /**
+   * The append-only file on a PersistentVolumeClaim, fsynced every second.
+   * @param claim the claim mounted at /data (ReadWriteOnce is enough: Redis runs one replica)
+   */
+  public static appendOnlyFile(claim: kplus.IPersistentVolumeClaim): RedisPersistence {
+    return new AofPersistence(claim);
+  }
+
+  /** @internal */
+  public abstract _bind(scope: Construct): { args: string[]; volume: kplus.Volume };
+}
+
+class NoPersistence extends RedisPersistence {
+  public _bind(scope: Construct) {
+    return {
+      args: ['--save', '', '--appendonly', 'no'],
+      volume: kplus.Volume.fromEmptyDir(scope, 'data', 'data', { sizeLimit: Size.mebibytes(64) }),
+    };
+  }
+}
+
+class AofPersistence extends RedisPersistence {
+  constructor(private readonly claim: kplus.IPersistentVolumeClaim) {
+    super();
+  }
+
+  public _bind(scope: Construct) {
+    return {
+      args: ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data'],
+      volume: kplus.Volume.fromPersistentVolumeClaim(scope, 'data', this.claim),
+    };
+  }
+}
+
+export interface RedisProps {
+  /**
+   * Name of the Deployment and the Service.
+   * @default "redis"
+   */
+  readonly name?: string;
+
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace; without one, the namespace `kubectl apply` targets
+   */
+  readonly namespace?: string;
+
+  /**
+   * Require clients to authenticate (`requirepass`) with the password in this Secret key.
+   * The password reaches Redis through an environment variable from the Secret.
+   * @default - no password: any client the NetworkPolicy admits may connect
+   */
+  readonly password?: kplus.SecretValue;
+
+  /**
+   * Where Redis keeps its data.
+   * @default RedisPersistence.none()
+   */
+  readonly persistence?: RedisPersistence;
+
+  /**
+   * Workloads allowed to connect; `allowFrom()` adds more. A NetworkPolicy admits only these
+   * to the Redis port, so at least one is needed by synth time.
+   * @default - none yet
+   */
+  readonly allowFrom?: kplus.INetworkPolicyPeer[];
+
+  /**
+   * The Redis image, pinned to a version.
+   * @default "redis:8.10.2-alpine"
+   */
+  readonly image?: string;
+
+  /**
+   * Requests and limits of the Redis container.
+   * @default - 50m CPU / 64Mi memory requested, 500m / 256Mi limits
+   */
+  readonly resources?: kplus.ContainerResources;
+}
+
+/**
+ * A single, non-clustered Redis that only the workloads you name can reach.
+ *
+ * Runs the official image as its `redis` user (uid 999) with a read-only root filesystem,
+ * dropped capabilities and RuntimeDefault seccomp; data goes to /data (an in-memory-only
+ * emptyDir unless a persistence is chosen). The Service port is named `tcp-redis` so that
+ * Istio treats the traffic as opaque TCP.
+ */
+export class Redis extends Construct {
+  /** The Redis port. */
+  public static readonly PORT = REDIS_PORT;
+
+  public readonly deployment: kplus.Deployment;
+  public readonly service: kplus.Service;
+  public readonly networkPolicy: kplus.NetworkPolicy;
+  /** The Service's DNS name, namespace-qualified when the namespace is known. */
+  public readonly host: string;
+  /** `redis://<host>:6379`. */
+  public readonly url: string;
+  /** The password clients must send, if any. */
+  public readonly password?: kplus.SecretValue;
+  private peers = 0;
+
+  constructor(scope: Construct, id: string, props: RedisProps = {}) {
+    super(scope, id);
+    const name = checkDnsLabel(this, 'name', props.name ?? 'redis');
+    const namespace = props.namespace ?? Chart.of(this).namespace;
+    const metadata = { name, namespace };
+    this.password = props.password;
+    this.host = namespace ? `${name}.${namespace}.svc` : name;
+    this.url = `redis://${this.host}:${REDIS_PORT}`;
+
+    const storage = (props.persistence ?? RedisPersistence.none())._bind(this);
+    const args = [...storage.args];
+    if (props.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
+
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata,
+      replicas: 1,
+      // one instance owns /data: never run two during a rollout
+      strategy: kplus.DeploymentStrategy.recreate(),
+      containers: [{
+        name: 'redis',
+        image: props.image ?? DEFAULT_IMAGE,
+        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        args,
+        ports: [{ number: REDIS_PORT, name: 'redis' }],
+        envVariables: props.password ? { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(props.password) } : undefined,
+        securityContext: { user: REDIS_UID, group: REDIS_UID, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+        resources: props.resources ?? {
+          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+        },
+        readiness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT }),
+        liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT }),
+        volumeMounts: [{ path: '/data', volume: storage.volume }],
+      }],
+    });
+    hardenContainer(this, this.deployment, this.deployment.containers[0]);
+
+    this.service = new kplus.Service(this, 'service', {
+      metadata,
+      selector: this.deployment,
+      ports: [{ name: 'tcp-redis', port: REDIS_PORT, targetPort: REDIS_PORT }],
+    });
+
+    this.networkPolicy = new kplus.NetworkPolicy(this, 'network-policy', {
+      metadata: { name, namespace },
+      selector: this.deployment,
+    });
+    for (const peer of props.allowFrom ?? []) this.allowFrom(peer);
+
+    this.node.addValidation({
+      validate: () => (this.peers === 0
+        ? [`${this.node.path}: allowFrom: no workload may connect to Redis "${name}" (its NetworkPolicy admits nobody); pass allowFrom or call allowFrom(workload) for each client`]
+        : []),
+    });
+  }
+
+  /** Admits `peer` to the Redis port through the NetworkPolicy. */
+  public allowFrom(peer: kplus.INetworkPolicyPeer): void {
+    this.networkPolicy.addIngressRule(peer, [kplus.NetworkPolicyPort.tcp(REDIS_PORT)]);
+    this.peers++;
+  }
+}

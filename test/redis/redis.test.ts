@@ -1,0 +1,85 @@
+import { Chart, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Redis, RedisPersistence } from '../../src';
+import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
+
+function setup(props: ConstructorParameters<typeof Redis>[2] = {}) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'myapp' });
+  const client = new kplus.Deployment(chart, 'client', { metadata: { name: 'client' }, containers: [{ image: 'client:1' }] });
+  const redis = new Redis(chart, 'redis', { allowFrom: [client], ...props });
+  return { chart, client, redis };
+}
+
+describe('Redis', () => {
+  test('runs the pinned official image as uid 999, hardened, without persistence by default', () => {
+    const { chart } = setup();
+    const objects = synthChart(chart);
+    const deployment = findOne(objects, 'Deployment', 'redis');
+    const [c] = deployment.spec.template.spec.containers;
+    expect(c.image).toBe('redis:8.10.2-alpine');
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.args).toEqual(['--save', '', '--appendonly', 'no']);
+    expect(c.securityContext).toMatchObject({
+      runAsUser: 999,
+      runAsGroup: 999,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '256Mi' } });
+    expect(c.readinessProbe.tcpSocket.port).toBe(6379);
+    expect(c.env).toBeUndefined();
+    expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    const data = deployment.spec.template.spec.volumes.find((v: any) => v.emptyDir);
+    expect(c.volumeMounts).toEqual([{ mountPath: '/data', name: data.name }]);
+    expectSchemaValid(objects);
+  });
+
+  test('exposes a namespace-qualified URL and a tcp- named Service port', () => {
+    const { chart, redis } = setup();
+    expect(redis.url).toBe('redis://redis.myapp.svc:6379');
+    const service = findOne(synthChart(chart), 'Service', 'redis');
+    expect(service.spec.ports).toEqual([{ name: 'tcp-redis', port: 6379, targetPort: 6379 }]);
+  });
+
+  test('takes the password from a Secret key and never as a literal', () => {
+    const { chart } = setup({ password: { secret: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'redis-auth'), key: 'password' } });
+    const [c] = findOne(synthChart(chart), 'Deployment', 'redis').spec.template.spec.containers;
+    expect(c.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } }]);
+    expect(c.args).toEqual(['--save', '', '--appendonly', 'no', '--requirepass', '$(REDIS_PASSWORD)']);
+  });
+
+  test('admits only the named clients, on the Redis port', () => {
+    const { chart } = setup();
+    const policy = findOne(synthChart(chart), 'NetworkPolicy', 'redis');
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress).toHaveLength(1);
+    expect(policy.spec.ingress[0].ports).toEqual([{ port: 6379, protocol: 'TCP' }]);
+    const client = findOne(synthChart(chart), 'Deployment', 'client');
+    expect(policy.spec.ingress[0].from[0].podSelector.matchLabels).toEqual(client.spec.selector.matchLabels);
+    expect(policy.spec.podSelector.matchLabels).toEqual(findOne(synthChart(chart), 'Deployment', 'redis').spec.selector.matchLabels);
+  });
+
+  test('keeps an append-only file on a claim when asked', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const claim = new kplus.PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'redis-data' }, storage: Size.gibibytes(1) });
+    const client = new kplus.Deployment(chart, 'client', { containers: [{ image: 'client:1' }] });
+    new Redis(chart, 'redis', { allowFrom: [client], persistence: RedisPersistence.appendOnlyFile(claim) });
+    const deployment = findOne(synthChart(chart), 'Deployment', 'redis');
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data']);
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: expect.any(String), persistentVolumeClaim: { claimName: 'redis-data', readOnly: false } });
+  });
+
+  test('fails at synth when no workload may connect', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    new Redis(chart, 'sessions');
+    expect(() => runValidations(chart)).toThrow('test/sessions: allowFrom: no workload may connect to Redis "redis" (its NetworkPolicy admits nobody); pass allowFrom or call allowFrom(workload) for each client');
+  });
+
+  test('rejects a name that is not a DNS-1123 label', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new Redis(chart, 'r', { name: 'Session_Store' })).toThrow('test/r: name: "Session_Store" is not a valid DNS-1123 label');
+  });
+});
