@@ -1,1 +1,2 @@
-export { Redis, RedisProps, RedisPersistence } from './redis';
+export { Redis, RedisPersistence } from './redis';
+export type { RedisProps } from './redis';
