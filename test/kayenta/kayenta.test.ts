@@ -341,7 +341,8 @@ describe('KayentaStandalone', () => {
   });
 
   test('deep-merges additionalConfig over the generated settings', () => {
-    const yml = kayentaYml(synthChart(setup({ additionalConfig: { kayenta: { prometheus: { metadataCachingIntervalMS: 60000 } }, swagger: { enabled: false } } }).chart));
+    const additionalConfig = { kayenta: { prometheus: { metadataCachingIntervalMS: 60000 } }, swagger: { enabled: false } };
+    const yml = kayentaYml(synthChart(setup({ additionalConfig }).chart));
     expect(yml.kayenta.prometheus.metadataCachingIntervalMS).toBe(60000);
     expect(yml.kayenta.prometheus.accounts).toHaveLength(1);
     expect(yml.swagger.enabled).toBe(false);
@@ -442,7 +443,8 @@ describe('KayentaStandalone bad input', () => {
   });
 
   test('rejects an Azure storage account name Azure would refuse', () => {
-    expect(() => setup((secret) => ({ storage: [KayentaStorage.azure({ storageAccountName: 'Kayenta_Storage', container: 'kayenta', accessKey: { secret: secret('a'), key: 'k' } })] }))).toThrow(
+    const storage = (secret: SecretRef) => KayentaStorage.azure({ storageAccountName: 'Kayenta_Storage', container: 'kayenta', accessKey: { secret: secret('a'), key: 'k' } });
+    expect(() => setup((secret) => ({ storage: [storage(secret)] }))).toThrow(
       'test/kayenta: storage[0].storageAccountName: "Kayenta_Storage" is not an Azure storage account name; use 3 to 24 lower-case letters and digits, e.g. "kayentastorage"');
   });
 
