@@ -122,8 +122,9 @@ export abstract class CanaryMetricQuery {
 
   /**
    * A full PromQL expression (`customInlineTemplate`). Kayenta expands `${scope}`, `${location}`
-   * and the config's template variables in it. The `PromQL:` prefix Kayenta requires is added
-   * when missing.
+   * and the config's template variables in it. Kayenta sends the text as a complete query only
+   * when it starts with `PromQL:` (otherwise it appends it to a metric name as a filter), so the
+   * prefix is added when missing.
    */
   public static promql(expression: string): CanaryMetricQuery {
     if (typeof expression !== 'string' || expression.replace(/^PromQL:/, '').trim() === '') {

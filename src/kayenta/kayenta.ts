@@ -326,7 +326,7 @@ export class KayentaStandalone extends Construct {
   private addAccount(account: KayentaAccount): string {
     const taken = this.accounts.find((a) => a.name === account.name);
     if (taken) {
-      throw propError(this, 'accounts', `account name ${show(account.name)} is used by a ${taken.provider} and a ${account.provider} account`,
+      throw propError(this, 'accounts', `account name ${show(account.name)} is used twice (kayenta.${taken.provider} and kayenta.${account.provider})`,
         'give every account a unique name (metrics and storage accounts share one namespace in Kayenta)');
     }
     this.accounts.push(account);
@@ -384,7 +384,7 @@ export class KayentaStandalone extends Construct {
     const kayenta = (this.config().kayenta ?? {}) as { [section: string]: any };
     const errors: string[] = [];
     const types = new Set<string>();
-    const names = new Map<string, string>();
+    const names = new Map<string, { section: string; typed: boolean }>();
     for (const section of ACCOUNT_SECTIONS) {
       const s = kayenta[section];
       if (!s?.enabled) continue;
@@ -395,11 +395,13 @@ export class KayentaStandalone extends Construct {
       for (const account of accounts) {
         const supported: string[] = Array.isArray(account?.supportedTypes) ? account.supportedTypes : [];
         supported.forEach((t) => types.add(t));
+        const typed = this.accounts.some((a) => a.entry === account);
         const other = names.get(account?.name);
-        if (other && !this.accounts.some((a) => a.entry === account)) {
-          errors.push(`${this.node.path}: additionalConfig.kayenta.${section}.accounts: account name ${show(account.name)} is also used by a ${other} account; give every account a unique name`);
+        // two typed accounts can't share a name (addAccount refuses); any other pair is reported here
+        if (other && !(typed && other.typed)) {
+          errors.push(`${this.node.path}: additionalConfig.kayenta.${section}.accounts: account name ${show(account.name)} is also used by an account in kayenta.${other.section}; give every account a unique name`);
         }
-        names.set(account?.name, section);
+        names.set(account?.name, { section, typed });
         const service = Object.keys(STORAGE_SERVICES).find((svc) => STORAGE_SERVICES[svc] === section);
         if (service && supported.includes(KayentaStoreType.OBJECT_STORE) && !kayenta[service]?.enabled) {
           errors.push(`${this.node.path}: additionalConfig.kayenta.${service}.enabled: ${section} account ${show(account?.name)} is an OBJECT_STORE but kayenta.${service} is disabled; Kayenta needs both kayenta.${section}.enabled and kayenta.${service}.enabled`);

@@ -379,7 +379,7 @@ describe('KayentaStandalone bad input', () => {
 
   test('rejects two accounts with one name', () => {
     expect(() => setup({ storage: [KayentaStorage.memory({ accountName: 'canary-prometheus' })] })).toThrow(
-      'test/kayenta: accounts: account name "canary-prometheus" is used by a prometheus and a memory account; give every account a unique name (metrics and storage accounts share one namespace in Kayenta)');
+      'test/kayenta: accounts: account name "canary-prometheus" is used twice (kayenta.prometheus and kayenta.memory); give every account a unique name (metrics and storage accounts share one namespace in Kayenta)');
   });
 
   test('rejects a Redis URL that is not redis://', () => {
@@ -422,6 +422,12 @@ describe('KayentaStandalone bad input', () => {
     const { chart } = setup({ additionalConfig: { kayenta: { blobs: { enabled: false } } } });
     expect(() => runValidations(chart)).toThrow(
       'test/kayenta: additionalConfig.kayenta.blobs.enabled: azure account "canary-storage" is an OBJECT_STORE but kayenta.blobs is disabled; Kayenta needs both kayenta.azure.enabled and kayenta.blobs.enabled');
+  });
+
+  test('fails at synth when additionalConfig adds an account whose name is taken', () => {
+    const { chart } = setup({ additionalConfig: { kayenta: { atlas: { enabled: true, accounts: [{ name: 'canary-storage', endpoint: { baseUrl: 'http://atlas:7101' }, supportedTypes: ['METRICS_STORE'] }] } } } });
+    expect(() => runValidations(chart)).toThrow(
+      'test/kayenta: additionalConfig.kayenta.azure.accounts: account name "canary-storage" is also used by an account in kayenta.atlas; give every account a unique name');
   });
 
   test('rejects half an S3 key pair', () => {
