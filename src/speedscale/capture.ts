@@ -116,7 +116,9 @@ export interface SpeedscaleCaptureProps {
   readonly appHost?: string;
 
   /**
-   * How the sidecar takes traffic in and out of the pod.
+   * How the sidecar takes traffic in and out of the pod. Inside Istio, TRANSPARENT suits only
+   * operators that run both transparent proxies side by side (Speedscale's current docs); the
+   * seed's guide uses DUAL.
    *
    * @default SpeedscaleProxyType.DUAL with `istio`, SpeedscaleProxyType.TRANSPARENT without
    */
