@@ -67,9 +67,9 @@ export interface SpeedscaleIstioOptions {
    * egress listener whose hosts are `sidecarEgressHosts` plus `<speedscaleNamespace>/*`, so the
    * injected `speedscale-goproxy` container can reach the forwarder.
    *
-   * A namespace-wide Sidecar replaces Istio's default of reaching every namespace (`*\/*`) for
-   * every workload of the namespace that has no workload-specific Sidecar; list every namespace
-   * the workloads call in `sidecarEgressHosts`. A namespace takes one such Sidecar: if it has one
+   * A namespace-wide Sidecar replaces Istio's default (every service of every namespace is
+   * reachable) for each workload of the namespace that has no workload-specific Sidecar; list
+   * every namespace the workloads call in `sidecarEgressHosts`. A namespace takes one such Sidecar: if it has one
    * already, add `<speedscaleNamespace>/*` to it instead of enabling this. Workload-specific
    * Sidecars are not emitted, because the Speedscale operator manages one for the inbound proxy.
    *
@@ -292,6 +292,7 @@ export class SpeedscaleCapture extends Construct {
       this.sidecar = sidecar.apiObject;
     } else {
       this.refuseWithout('istio.sidecarEgressHosts', istio?.sidecarEgressHosts, 'istio.sidecarEgress');
+      if (!istio?.registryOnly) this.refuseWithout('istio.speedscaleNamespace', istio?.speedscaleNamespace, 'istio.registryOnly or istio.sidecarEgress');
     }
   }
 

@@ -401,6 +401,12 @@ describe('SpeedscaleCapture bad input', () => {
       'test/capture: istio.egressHosts: ["app.speedscale.com"] has no effect without istio.registryOnly; set istio.registryOnly: true or remove istio.egressHosts');
   });
 
+  test('fails when the speedscale namespace is given but no Istio object uses it', () => {
+    const s = setup();
+    expect(() => capture(s, { appPort: 8080, istio: { speedscaleNamespace: 'capture' } })).toThrow(
+      'test/capture: istio.speedscaleNamespace: "capture" has no effect without istio.registryOnly or istio.sidecarEgress; set istio.registryOnly or istio.sidecarEgress: true or remove istio.speedscaleNamespace');
+  });
+
   test('fails when an egress host is not a host name', () => {
     const s = setup();
     expect(() => capture(s, { appPort: 8080, istio: { registryOnly: true, egressHosts: ['https://app.speedscale.com'] } })).toThrow(
