@@ -5,11 +5,13 @@
 import { App } from 'cdk8s';
 import { HelloChart } from './hello';
 import { KayentaChart } from './kayenta';
+import { SpeedscaleIstioChart } from './speedscale-istio';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
   new HelloChart(app, 'hello');
   new KayentaChart(app, 'kayenta');
+  new SpeedscaleIstioChart(app, 'speedscale-istio');
   return app;
 }
 
