@@ -4,10 +4,12 @@
  */
 import { App } from 'cdk8s';
 import { HelloChart } from './hello';
+import { IstioPrometheusChart } from './istio-prometheus';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
   new HelloChart(app, 'hello');
+  new IstioPrometheusChart(app, 'istio-prometheus');
   return app;
 }
 
