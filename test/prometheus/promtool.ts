@@ -8,7 +8,9 @@
  * enable_http2, durations, duplicate job names - still goes through the real parser), and the
  * Kubernetes SD blocks are checked here against the fields Prometheus defines for them.
  *
- * `--syntax-only` skips the check that the certificate files exist: they only exist in the pod.
+ * The certificate files a tls_config names only exist in the pod, so the copy points them at empty
+ * placeholder files: promtool then runs its full check (including that cert_file and key_file come
+ * as a pair and exist), not only `--syntax-only`.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -63,6 +65,21 @@ export function withoutKubernetesSd(config: any): any {
   return copy;
 }
 
+const TLS_FILE_FIELDS = ['ca_file', 'cert_file', 'key_file'];
+
+/** Points every tls_config file of `config` (modified in place) at an empty placeholder in `dir`. */
+function placeholderTlsFiles(config: any, dir: string): void {
+  for (const job of config.scrape_configs ?? []) {
+    const tls = job.tls_config ?? {};
+    for (const field of TLS_FILE_FIELDS) {
+      if (typeof tls[field] !== 'string') continue;
+      const placeholder = path.join(dir, `${job.job_name}-${field}`.replace(/[^A-Za-z0-9_.-]/g, '_'));
+      fs.writeFileSync(placeholder, '');
+      tls[field] = placeholder;
+    }
+  }
+}
+
 export interface PromtoolResult {
   readonly ok: boolean;
   /** promtool's output, and the SD problems found here. */
@@ -75,9 +92,11 @@ export function checkPrometheusConfig(text: string): PromtoolResult {
   const sdProblems = kubernetesSdProblems(config);
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'promtool-'));
   try {
+    const copy = withoutKubernetesSd(config);
+    placeholderTlsFiles(copy, dir);
     const file = path.join(dir, 'prometheus.yml');
-    fs.writeFileSync(file, YAML.stringify(withoutKubernetesSd(config)));
-    const run = spawnSync(promtool(), ['check', 'config', '--syntax-only', file], { encoding: 'utf8' });
+    fs.writeFileSync(file, YAML.stringify(copy));
+    const run = spawnSync(promtool(), ['check', 'config', file], { encoding: 'utf8' });
     const output = `${run.stdout}${run.stderr}${sdProblems.map((p) => `\n  FAILED (kubernetes_sd): ${p}`).join('')}`.trim();
     return { ok: run.status === 0 && sdProblems.length === 0, output };
   } finally {
