@@ -116,6 +116,8 @@ const ISTIO_OUTPUT_CERTS = '/etc/istio-output-certs';
 const ISTIO_CERTS_VOLUME = 'istio-certs';
 
 const ISTIO_INJECT = 'sidecar.istio.io/inject';
+/** The istio-agent port that serves merged metrics in plain text. */
+const ISTIO_MERGED_METRICS_PORT = 15020;
 const MERGE_METRICS = 'prometheus.istio.io/merge-metrics';
 
 /** Pod meta labels the generated jobs read (Prometheus turns annotation keys into `_`-separated names). */
@@ -161,12 +163,15 @@ export class IstioPrometheusScrape extends Construct {
   public readonly mode: IstioScrapeMode;
   /** The namespace of the namespaced objects. */
   public readonly namespace: string;
+  /** The identity of the server, used by Kubernetes service discovery. */
   public readonly serviceAccount: kplus.ServiceAccount;
   /** Read access for Kubernetes service discovery, derived from the roles of the scrape jobs. */
   public readonly clusterRole: kplus.ClusterRole;
+  /** Binds the ClusterRole to the ServiceAccount. */
   public readonly clusterRoleBinding: kplus.ClusterRoleBinding;
   /** Holds `prometheus.yml`, rendered at synth time from the scrape jobs. */
   public readonly configMap: kplus.ConfigMap;
+  /** One replica; its pod template carries the Istio annotations and the config hash. */
   public readonly deployment: kplus.Deployment;
   /** The Prometheus container. */
   public readonly container: kplus.Container;
@@ -416,7 +421,10 @@ function annotatedPodRules(secure: boolean | undefined): RelabelRule[] {
     rules.push(
       // A pod is scraped over mTLS when the injector marked it (sidecar.istio.io/status) ...
       { action: RelabelAction.REPLACE, sourceLabels: [META.sidecarStatus], regex: '.+', targetLabel: TMP_MTLS, replacement: 'true' },
-      // ... unless an istio.mtls annotation says otherwise.
+      // ... unless its annotations point at the sidecar's merged-metrics port, which serves plain text
+      // (a pod that didn't opt out of metrics merging) ...
+      { action: RelabelAction.REPLACE, sourceLabels: [META.port], regex: String(ISTIO_MERGED_METRICS_PORT), targetLabel: TMP_MTLS, replacement: 'false' },
+      // ... or an istio.mtls annotation says otherwise.
       { action: RelabelAction.REPLACE, sourceLabels: [META.istioMtls], regex: '(true|false)', targetLabel: TMP_MTLS, replacement: '$1' },
       { action: secure ? RelabelAction.KEEP : RelabelAction.DROP, sourceLabels: [TMP_MTLS], regex: 'true' },
     );

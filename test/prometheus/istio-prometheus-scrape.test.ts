@@ -109,6 +109,14 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
     });
   });
 
+  test('pods whose annotations point at the sidecar\'s merged-metrics port stay in the plain job', () => {
+    for (const name of ['kubernetes-pods', 'kubernetes-pods-istio-secure']) {
+      expect(job(b, name).relabel_configs).toContainEqual({
+        source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_port'], regex: '15020', target_label: '__tmp_istio_mtls', replacement: 'false', action: 'replace',
+      });
+    }
+  });
+
   test('the plain job drops the pods the secure job takes', () => {
     const rules = job(b, 'kubernetes-pods').relabel_configs;
     expect(rules).toContainEqual({ source_labels: ['__tmp_istio_mtls'], regex: 'true', action: 'drop' });
