@@ -6,12 +6,14 @@ import { App } from 'cdk8s';
 import { HelloChart } from './hello';
 import { KayentaChart } from './kayenta';
 import { SpeedscaleIstioChart } from './speedscale-istio';
+import { IstioPrometheusChart } from './istio-prometheus';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
   new HelloChart(app, 'hello');
   new KayentaChart(app, 'kayenta');
   new SpeedscaleIstioChart(app, 'speedscale-istio');
+  new IstioPrometheusChart(app, 'istio-prometheus');
   return app;
 }
 

@@ -4,3 +4,4 @@ export { ConfigHash } from './common/config-hash';
 export * from './redis';
 export * from './kayenta';
 export * from './speedscale';
+export * from './prometheus';
