@@ -4,9 +4,9 @@
  */
 import { App } from 'cdk8s';
 import { HelloChart } from './hello';
+import { IstioPrometheusChart } from './istio-prometheus';
 import { KayentaChart } from './kayenta';
 import { SpeedscaleIstioChart } from './speedscale-istio';
-import { IstioPrometheusChart } from './istio-prometheus';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
