@@ -1,3 +1,4 @@
 // The public API of cdk8s-meshkit. Everything a user can import is exported here and only here;
 // shared internals (validation helpers, port registry, hardening) are not.
 export { ConfigHash } from './common/config-hash';
+export * from './validation/envoy';
