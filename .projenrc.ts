@@ -146,6 +146,10 @@ const envoyDescriptors = project.addTask('envoy:descriptors', {
 project.preCompileTask.spawn(envoyDescriptors);
 project.postCompileTask.exec('mkdir -p lib/src/validation/envoy && cp src/validation/envoy/descriptors.json lib/src/validation/envoy/');
 project.gitattributes.addAttributes('/src/validation/envoy/descriptors.json', 'linguist-generated');
+project.addTask('bench:envoy', {
+  description: 'Benchmark the Envoy config validation (descriptor size, cold load, time per validation, 1000 workloads)',
+  exec: 'ts-node scripts/bench-envoy-validator.ts',
+});
 
 // The examples app is synthesized by `npx cdk8s synth` (see cdk8s.yaml); this task is a shortcut.
 project.addTask('synth:examples', {
