@@ -99,7 +99,7 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   gitignore: ['/cdk8s.out/', '/.jsii-pacmak-code/', '*.cpuprofile', '/bench-results/'],
 });
 
-for (const pattern of ['/imports/**/*.ts', '!/imports/**/*.d.ts', '/examples/', '/scripts/', '/cdk8s.out/', '/.ci/', '/cdk8s.yaml', '/.jsii-pacmak-code/']) {
+for (const pattern of ['/imports/**/*.ts', '!/imports/**/*.d.ts', '/examples/', '/scripts/', '/cdk8s.out/', '/.ci/', '/cdk8s.yaml', '/.jsii-pacmak-code/', '/bench-results/']) {
   project.addPackageIgnore(pattern);
 }
 
