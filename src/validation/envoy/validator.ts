@@ -141,7 +141,8 @@ class Walker {
     }
     const obj = value as Record<string, unknown>;
     let oneofKeys: Array<string | undefined> | undefined;
-    for (const key of Object.keys(obj)) {
+    // for-in (config objects are plain data) avoids allocating a key array per object
+    for (const key in obj) {
       if (key === skipKey) continue;
       const v = obj[key];
       const field = info.byKey.get(key);
