@@ -228,6 +228,9 @@ function normalizeRules(rules, where) {
         if (nested) out[key] = nested;
       } else if (kind === 'duration' || kind === 'timestamp') {
         out[key] = key === 'required' ? value : durationValue(value);
+      } else if (key === 'pattern') {
+        checkPattern(value, where);
+        out[key] = value;
       } else if (key === 'in' || key === 'not_in') {
         out[key] = (Array.isArray(value) ? value : [value]).map(plainValue);
       } else {
@@ -239,6 +242,18 @@ function normalizeRules(rules, where) {
   if (out.strict !== undefined && out.well_known_regex === undefined) delete out.strict;
   if (out.required === false) delete out.required;
   return Object.keys(out).length ? sortKeys(out) : undefined;
+}
+
+/**
+ * PGV patterns are RE2; the validator runs them as JavaScript RegExps (with RE2's leading (?i)
+ * turned into the i flag). Fail here, at build time, on one that JavaScript can't compile.
+ */
+function checkPattern(pattern, where) {
+  try {
+    new RegExp(pattern.replace(/^\(\?i\)/, ''), pattern.startsWith('(?i)') ? 'iu' : 'u');
+  } catch (e) {
+    throw new Error(`${where}: the PGV pattern ${JSON.stringify(pattern)} is not a valid JavaScript RegExp (${e.message}); teach compiledPattern() in src/validation/envoy/validator.ts to translate it`);
+  }
 }
 
 function plainValue(v) {
@@ -294,7 +309,6 @@ function encodeMessage(t) {
   const msgOpts = optionsOf(t);
   if (msgOpts['(validate.disabled)'] === true || msgOpts['(validate.ignored)'] === true) entry.n = 1;
   if (msgOpts['(xds.annotations.v3.message_status)']?.work_in_progress === true) entry.w = 1;
-  if (msgOpts.deprecated === true) entry.d = 1;
   return entry;
 }
 

@@ -349,7 +349,7 @@ export class EnvoySchema {
     try {
       text = fs.readFileSync(file, 'utf8');
     } catch (e) {
-      throw new Error(`cdk8s-meshkit: the Envoy API descriptor ${file} is missing (${(e as Error).message}); reinstall the package, or run "npx projen envoy:descriptors" in a source checkout`);
+      throw new Error(`cdk8s-meshkit: the Envoy API descriptor ${file} is missing (${(e as Error).message}); reinstall the package, or in a source checkout run "npx projen build" (pre-compile writes src/validation/envoy/descriptors.json, post-compile copies it into lib/)`);
     }
     return DescriptorIndex.parse(text);
   }
