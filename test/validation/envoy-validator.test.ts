@@ -468,6 +468,16 @@ describe('EnvoyConfigValidator', () => {
     }]);
   });
 
+  test('checks a partial fragment (an EnvoyFilter MERGE patch) without asking for what it leaves out', () => {
+    const patch = { typed_config: { '@type': `${TYPE}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`, 'common_http_protocol_options': { idle_timeout: '30s' } } };
+    expect(V.validate(patch, 'envoy.config.listener.v3.Filter', { partial: true }).errors).toEqual([]);
+    expect(V.validate(patch, 'envoy.config.listener.v3.Filter').errors.map((e) => e.path)).toEqual(['typed_config.stat_prefix', 'typed_config', 'name']);
+    patch.typed_config.common_http_protocol_options.idle_timeout = '-30s';
+    expect(V.validate(patch, 'envoy.config.listener.v3.Filter', { partial: true }).errors).toEqual([
+      { path: 'typed_config.common_http_protocol_options.idle_timeout', message: '"-30s" is negative; Envoy rejects negative durations' },
+    ]);
+  });
+
   test('rejects a type name it does not know', () => {
     expect(() => V.validate({}, 'envoy.config.cluster.v3.Clustr')).toThrow(
       'EnvoyConfigValidator: "envoy.config.cluster.v3.Clustr" is not a message type of the Envoy v3 API; give a full name such as "envoy.config.cluster.v3.Cluster" or "type.googleapis.com/envoy.config.cluster.v3.Cluster", or use a constant such as EnvoyConfigValidator.BOOTSTRAP');

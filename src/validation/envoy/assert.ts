@@ -1,5 +1,5 @@
 import { IConstruct } from 'constructs';
-import { EnvoyConfigValidator, EnvoyValidationResult } from './envoy-config-validator';
+import { EnvoyConfigValidator, EnvoyValidationOptions, EnvoyValidationResult } from './envoy-config-validator';
 import { propError } from '../errors';
 
 /**
@@ -8,10 +8,12 @@ import { propError } from '../errors';
  * when it has errors. Returns the result, so the caller can surface warnings.
  *
  * @param typeName the config's message type (a constant of EnvoyConfigValidator)
+ * @param options e.g. `{ partial: true }` for an EnvoyFilter MERGE patch
  * @internal
  */
-export function assertValidEnvoyConfig(scope: IConstruct, prop: string, config: unknown, typeName: string): EnvoyValidationResult {
-  const result = EnvoyConfigValidator.validate(config, typeName);
+export function assertValidEnvoyConfig(scope: IConstruct, prop: string, config: unknown, typeName: string,
+  options: EnvoyValidationOptions = {}): EnvoyValidationResult {
+  const result = EnvoyConfigValidator.validate(config, typeName, options);
   if (!result.valid) {
     const n = result.errors.length;
     const list = result.errors.map((e) => `\n  ${e.path || '(root)'}: ${e.message}`).join('');

@@ -14,6 +14,18 @@ export interface EnvoyFinding {
   readonly message: string;
 }
 
+/** How EnvoyConfigValidator.validate reads a config. */
+export interface EnvoyValidationOptions {
+  /**
+   * The config is a fragment that will be merged into a full one (an Istio EnvoyFilter `MERGE`
+   * patch, a partial override): fields it leaves out are not reported, even where the protos
+   * require them. Everything it does set is still checked.
+   *
+   * @default false - the config is a whole message; missing required fields are errors
+   */
+  readonly partial?: boolean;
+}
+
 /** The outcome of validating one Envoy config. */
 export interface EnvoyValidationResult {
   /** Whether Envoy would accept the config as far as its API protos tell: no errors (warnings allowed). */
@@ -75,10 +87,11 @@ export class EnvoyConfigValidator {
    * @param typeName the message type of the config: a full name such as
    * `envoy.config.cluster.v3.Cluster`, a type URL, or one of this class's constants.
    * Default: the Bootstrap.
+   * @param options how to read the config (e.g. as a partial fragment)
    */
-  public static validate(config: any, typeName?: string): EnvoyValidationResult {
+  public static validate(config: any, typeName?: string, options: EnvoyValidationOptions = {}): EnvoyValidationResult {
     const name = EnvoyConfigValidator.resolveTypeName(typeName ?? EnvoyConfigValidator.BOOTSTRAP);
-    const findings = validateEnvoyJson(config, name);
+    const findings = validateEnvoyJson(config, name, options.partial ?? false);
     return { valid: findings.errors.length === 0, errors: findings.errors, warnings: findings.warnings };
   }
 

@@ -53,9 +53,14 @@ const patternCache = new Map<string, RegExp>();
 
 type Segment = string | number | { readonly mapKey: string };
 
-/** Validates `value` as the proto3 JSON of message type `typeName`. */
-export function validateEnvoyJson(value: unknown, typeName: string): Findings {
-  const walker = new Walker(EnvoySchema.get());
+/**
+ * Validates `value` as the proto3 JSON of message type `typeName`.
+ *
+ * @param partial the value is a fragment to be merged into a config (an EnvoyFilter MERGE patch):
+ * fields it leaves out are not reported, whatever the rules say
+ */
+export function validateEnvoyJson(value: unknown, typeName: string, partial = false): Findings {
+  const walker = new Walker(EnvoySchema.get(), partial);
   walker.root(value, typeName);
   return { errors: walker.errors, warnings: walker.warnings };
 }
@@ -65,7 +70,7 @@ class Walker {
   public readonly warnings: Finding[] = [];
   private readonly segments: Segment[] = [];
 
-  constructor(private readonly schema: EnvoySchema) {}
+  constructor(private readonly schema: EnvoySchema, private readonly partial: boolean) {}
 
   public root(value: unknown, typeName: string): void {
     const kind = this.schema.kindOf(typeName);
@@ -174,6 +179,12 @@ class Walker {
       this.field(v, field);
       this.segments.pop();
     }
+    if (!this.partial) this.absentFields(obj, info, oneofKeys);
+    if (info.typedStruct) this.typedStruct(obj);
+  }
+
+  /** Reports the fields and oneofs the object leaves out although the rules require them. */
+  private absentFields(obj: Record<string, unknown>, info: MessageInfo, oneofKeys: Array<string | undefined> | undefined): void {
     const absent = info.absentChecks ?? (info.absentChecks = absentChecks(this.schema, info));
     for (let i = 0; i < absent.length; i++) {
       const field = absent[i];
@@ -191,7 +202,6 @@ class Walker {
         this.error(`one of ${names(oneof.fields)} is required (oneof ${oneof.name})`);
       }
     }
-    if (info.typedStruct) this.typedStruct(obj);
   }
 
   private field(value: unknown, field: FieldInfo): void {
