@@ -5,3 +5,4 @@ export * from './redis';
 export * from './kayenta';
 export * from './speedscale';
 export * from './prometheus';
+export * from './validation/envoy';
