@@ -3,11 +3,16 @@
  * public API. `npx cdk8s synth` runs this file and writes one YAML file per chart to cdk8s.out/.
  */
 import { App } from 'cdk8s';
+import { EnvoyPhasesChart } from './envoy-phases';
+import { KuardMarin3rChart, KuardTlsChart } from './envoy-tls-offload';
 import { HelloChart } from './hello';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
   new HelloChart(app, 'hello');
+  new KuardTlsChart(app, 'kuard-tls');
+  new KuardMarin3rChart(app, 'kuard-marin3r');
+  new EnvoyPhasesChart(app, 'envoy-phases');
   return app;
 }
 

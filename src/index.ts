@@ -2,3 +2,6 @@
 // shared internals (validation helpers, port registry, hardening) are not.
 export { ConfigHash } from './common/config-hash';
 export * from './redis';
+export * from './envoy';
+export * from './envoy-sidecar';
+export * from './marin3r';
