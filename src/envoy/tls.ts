@@ -30,7 +30,9 @@ export abstract class EnvoyDownstreamTls {
    * @param sdsFile path of the file holding the SDS `DiscoveryResponse`
    * @param watchedDirectory directory whose changes trigger a reload (the Secret's mount)
    */
-  public static fromSdsFile(secretName: string, sdsFile: string, watchedDirectory: string, options: EnvoyDownstreamTlsOptions = {}): EnvoyDownstreamTls {
+  public static fromSdsFile(
+    secretName: string, sdsFile: string, watchedDirectory: string, options: EnvoyDownstreamTlsOptions = {},
+  ): EnvoyDownstreamTls {
     return new SdsTls(secretName, {
       path_config_source: { path: sdsFile, watched_directory: { path: watchedDirectory } },
       resource_api_version: 'V3',

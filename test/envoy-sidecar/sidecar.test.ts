@@ -1,7 +1,8 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
-  EnvoyAccessLog, EnvoyCluster, EnvoyDelivery, EnvoyHttpFilter, EnvoySidecar, EnvoySidecarProps, EnvoyTls, EnvoyUpstreamProtocol, Marin3rDiscoveryService,
+  EnvoyAccessLog, EnvoyCluster, EnvoyDelivery, EnvoyHttpFilter, EnvoySidecar, EnvoySidecarProps, EnvoyTls, EnvoyUpstreamProtocol,
+  Marin3rDiscoveryService,
 } from '../../src';
 import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
 
@@ -379,7 +380,10 @@ describe('EnvoySidecar rejects', () => {
     const s = setup();
     sidecar(s, {
       delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }),
-      resources: { cpu: { request: kplus.Cpu.millis(200), limit: kplus.Cpu.millis(800) }, memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) } },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(200), limit: kplus.Cpu.millis(800) },
+        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) },
+      },
     });
     const a = findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.template.metadata.annotations;
     expect(a['marin3r.3scale.net/resources.requests.memory']).toBe('1024Mi');
