@@ -253,8 +253,9 @@ export class EnvoySidecar extends Construct {
     this.adminPort = checkPort(this, 'adminPort', props.adminPort ?? 9901);
     this.statsPort = checkPort(this, 'statsPort', props.statsPort ?? 9902);
     const drainTime = props.drainTime ?? Duration.seconds(15);
-    const drainSeconds = Math.ceil(drainTime.toSeconds());
-    const grace = workload.terminationGracePeriod?.toSeconds() ?? 30;
+    // whole seconds for Envoy's --drain-time-s; cdk8s refuses toSeconds() on fractions
+    const drainSeconds = Math.ceil(drainTime.toMilliseconds() / 1000);
+    const grace = workload.terminationGracePeriod ? workload.terminationGracePeriod.toMilliseconds() / 1000 : 30;
     if (drainSeconds < 1 || drainSeconds + 5 > grace) {
       throw propError(this, 'drainTime', `${drainSeconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 5s to spare`,
         `use a drainTime from 1s to ${grace - 5}s, or raise the workload's terminationGracePeriod`);

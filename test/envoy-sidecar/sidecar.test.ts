@@ -357,6 +357,12 @@ describe('EnvoySidecar rejects', () => {
       .toThrow('test/envoy2: workload: workload "kuard" already has an Envoy sidecar (test/envoy); configure one EnvoySidecar per workload');
   });
 
+  test('a fractional drain time rounds up to whole seconds for Envoy', () => {
+    const s = setup();
+    sidecar(s, { drainTime: Duration.millis(12500) });
+    expect(envoyContainer(synthChart(s.chart)).args).toEqual(expect.arrayContaining(['--drain-time-s', '13']));
+  });
+
   test('a drain time that does not fit in the termination grace period', () => {
     expect(() => sidecar(setup(), { drainTime: Duration.seconds(28) }))
       .toThrow("test/envoy: drainTime: 28s does not fit in the pod's terminationGracePeriod of 30s with 5s to spare; use a drainTime from 1s to 25s, or raise the workload's terminationGracePeriod");
