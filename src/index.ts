@@ -6,3 +6,6 @@ export * from './kayenta';
 export * from './speedscale';
 export * from './prometheus';
 export * from './validation/envoy';
+export * from './envoy';
+export * from './envoy-sidecar';
+export * from './marin3r';
