@@ -7,16 +7,9 @@ import { hardenContainer } from '../common/pod';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
 import { TlsSink } from './tls';
 import { sdsFileContent } from '../envoy/tls';
+import { EnvoyConfigValidator } from '../validation/envoy';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
-
-/** Envoy's v3 type names of the resources the library validates. @internal */
-export const ENVOY_TYPES = {
-  bootstrap: 'envoy.config.bootstrap.v3.Bootstrap',
-  listener: 'envoy.config.listener.v3.Listener',
-  cluster: 'envoy.config.cluster.v3.Cluster',
-  secret: 'envoy.extensions.transport_sockets.tls.v3.Secret',
-};
 
 /** A generated Envoy document to validate against Envoy's protos. @internal */
 export interface EnvoyDocument {
@@ -108,6 +101,7 @@ export abstract class EnvoyDelivery {
 }
 
 const CONFIG_DIR = '/etc/envoy';
+const SDS_FILE_TYPE = 'envoy.service.discovery.v3.DiscoveryResponse';
 const TLS_DIR = '/etc/envoy/tls';
 
 class ConfigMapDelivery extends EnvoyDelivery {
@@ -183,8 +177,9 @@ class ConfigMapDelivery extends EnvoyDelivery {
       documents(): EnvoyDocument[] {
         const where = `ConfigMap ${show(`${ctx.name}-envoy`)}`;
         return [
-          { where: `${where} key envoy.json`, typeName: ENVOY_TYPES.bootstrap, json: JSON.parse(configJson()) },
-          ...[...sdsFiles.entries()].map(([name, sds]) => ({ where: `${where} key sds-${name}.json`, typeName: ENVOY_TYPES.secret, json: sds.resources[0] })),
+          { where: `${where} key envoy.json`, typeName: EnvoyConfigValidator.BOOTSTRAP, json: JSON.parse(configJson()) },
+          // what Envoy reads from a path_config_source: a DiscoveryResponse whose resources are Secrets
+          ...[...sdsFiles.entries()].map(([name, sds]) => ({ where: `${where} key sds-${name}.json`, typeName: SDS_FILE_TYPE, json: sds })),
         ];
       },
     };
@@ -254,8 +249,8 @@ class Marin3rDelivery extends EnvoyDelivery {
         const b = ctx.bootstrap();
         const where = `EnvoyConfig ${show(ctx.name)}`;
         return [
-          ...b.static_resources.clusters.map((json: any) => ({ where: `${where} cluster ${show(json.name)}`, typeName: ENVOY_TYPES.cluster, json })),
-          ...b.static_resources.listeners.map((json: any) => ({ where: `${where} listener ${show(json.name)}`, typeName: ENVOY_TYPES.listener, json })),
+          ...b.static_resources.clusters.map((json: any) => ({ where: `${where} cluster ${show(json.name)}`, typeName: EnvoyConfigValidator.CLUSTER, json })),
+          ...b.static_resources.listeners.map((json: any) => ({ where: `${where} listener ${show(json.name)}`, typeName: EnvoyConfigValidator.LISTENER, json })),
         ];
       },
     };

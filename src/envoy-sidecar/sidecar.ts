@@ -9,6 +9,8 @@ import {
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
 import { EnvoyModelError } from '../envoy/model-error';
+import { EnvoyConfigValidator } from '../validation/envoy';
+import { describeEnvoyErrors } from '../validation/envoy/assert';
 import { propError, show } from '../validation/errors';
 import { checkPortName } from '../validation/names';
 import { PodPorts, checkPort } from '../validation/ports';
@@ -433,8 +435,22 @@ export class EnvoySidecar extends Construct {
     return this.inboundListener;
   }
 
+  /**
+   * At synth: every route names an existing cluster, and every Envoy document this sidecar
+   * produces (the bootstrap, or each marin3r resource) passes Envoy's v3 protos, including what
+   * raw overrides and other constructs added to it.
+   */
   private validateConfig(): string[] {
-    return this.bootstrap.danglingRoutes().map((r) => `${this.node.path}: routes: route ${r} names a cluster that does not exist; add the cluster (addCluster/addUpstream) or fix the route`);
+    const errors = this.bootstrap.danglingRoutes()
+      .map((r) => `${this.node.path}: routes: route ${r} names a cluster that does not exist; add the cluster (addCluster/addUpstream) or fix the route`);
+    for (const doc of this.delivery.documents()) {
+      const result = EnvoyConfigValidator.validate(doc.json, doc.typeName);
+      if (!result.valid) {
+        const { received, fix } = describeEnvoyErrors(result, doc.typeName);
+        errors.push(`${this.node.path}: ${doc.where}: ${received}; ${fix}`);
+      }
+    }
+    return errors;
   }
 
   /** Runs model code, turning model errors into errors that name this construct. */

@@ -273,6 +273,44 @@ describe('EnvoySidecar with marin3r delivery', () => {
   });
 });
 
+describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at synth', () => {
+  test('the generated bootstrap, and each marin3r resource, pass', () => {
+    const s = setup();
+    sidecar(s, { outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 6500, outlierDetection: {}, healthCheck: { path: '/healthz' } }] });
+    expect(() => runValidations(s.chart)).not.toThrow();
+    const m = setup();
+    sidecar(m, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    expect(() => runValidations(m.chart)).not.toThrow();
+  });
+
+  test('raw overrides that Envoy would reject fail synth with the JSON path (ConfigMap delivery)', () => {
+    const s = setup();
+    const envoy = sidecar(s);
+    envoy.addCluster(new EnvoyCluster({ name: 'authz', endpoints: [{ address: '127.0.0.1', port: 9999 }], overrides: { lb_policy: 'ROUND_ROBBIN', conect_timeout: '1s' } }));
+    expect(() => runValidations(s.chart)).toThrow(/test\/envoy: ConfigMap "kuard-envoy" key envoy\.json: Envoy would reject this envoy\.config\.bootstrap\.v3\.Bootstrap \(2 errors, checked against Envoy's v3 API\):/);
+    expect(() => runValidations(s.chart)).toThrow(/static_resources\.clusters\[2\]\.lb_policy: /);
+    expect(() => runValidations(s.chart)).toThrow(/static_resources\.clusters\[2\]\.conect_timeout: /);
+  });
+
+  test('a misspelled field in a bootstrap override fails synth', () => {
+    const s = setup();
+    sidecar(s).bootstrap.addOverride({ admin: { acces_log_path: '/dev/stdout' } });
+    expect(() => runValidations(s.chart)).toThrow(/admin\.acces_log_path: /);
+  });
+
+  test('an invalid filter added through the extension point fails synth (marin3r delivery names the resource)', () => {
+    const s = setup();
+    const envoy = sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    envoy.addHttpFilter(EnvoyHttpFilter.of('envoy.filters.http.ext_authz', {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+      'grpc_service': { envoy_grpc: { cluster_name: 'authz' } },
+      'failure_mode_alow': true,
+    }));
+    expect(() => runValidations(s.chart)).toThrow(/test\/envoy: EnvoyConfig "kuard" listener "inbound": Envoy would reject this envoy\.config\.listener\.v3\.Listener \(1 error/);
+    expect(() => runValidations(s.chart)).toThrow(/http_filters\[0\]\.typed_config\.failure_mode_alow: /);
+  });
+});
+
 describe('EnvoySidecar rejects', () => {
   test('an inbound port out of range', () => {
     const s = setup();

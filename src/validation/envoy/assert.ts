@@ -15,11 +15,22 @@ export function assertValidEnvoyConfig(scope: IConstruct, prop: string, config: 
   options: EnvoyValidationOptions = {}): EnvoyValidationResult {
   const result = EnvoyConfigValidator.validate(config, typeName, options);
   if (!result.valid) {
-    const n = result.errors.length;
-    const list = result.errors.map((e) => `\n  ${e.path || '(root)'}: ${e.message}`).join('');
-    throw propError(scope, prop,
-      `Envoy would reject this ${typeName} (${n} ${n === 1 ? 'error' : 'errors'}, checked against Envoy's v3 API):${list}`,
-      n === 1 ? 'fix the field above' : 'fix the fields above');
+    const { received, fix } = describeEnvoyErrors(result, typeName);
+    throw propError(scope, prop, received, fix);
   }
   return result;
+}
+
+/**
+ * The received/fix halves of the error for an invalid Envoy config, for checks that report at
+ * synth (node validations) instead of throwing.
+ * @internal
+ */
+export function describeEnvoyErrors(result: EnvoyValidationResult, typeName: string): { received: string; fix: string } {
+  const n = result.errors.length;
+  const list = result.errors.map((e) => `\n  ${e.path || '(root)'}: ${e.message}`).join('');
+  return {
+    received: `Envoy would reject this ${typeName} (${n} ${n === 1 ? 'error' : 'errors'}, checked against Envoy's v3 API):${list}`,
+    fix: n === 1 ? 'fix the field above' : 'fix the fields above',
+  };
 }
