@@ -5,3 +5,4 @@ export * from './redis';
 export * from './envoy';
 export * from './envoy-sidecar';
 export * from './marin3r';
+export * from './sigsci';
