@@ -39,6 +39,9 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/prometheus-operator@^6.0.0',
     'ajv@^8.17.1',
     'yaml@^2.8.1',
+    // Envoy's v3 protos and the parser that reads them at build time (scripts/build-envoy-descriptors.js)
+    '@grpc/grpc-js-xds@^1.14.1',
+    'protobufjs@^7.6.6',
   ],
 
   // layout: the public API is src/index.ts; imports/ sits beside src/ and is compiled too
@@ -132,6 +135,17 @@ const importTask = project.addTask('import:crds', {
   description: `Regenerate imports/ from ../shared/crds (Istio ${CRD_VERSIONS.istio}, cert-manager ${CRD_VERSIONS.certManager}, marin3r ${CRD_VERSIONS.marin3r}, prometheus-operator ${CRD_VERSIONS.prometheusOperator})`,
 });
 importTask.exec('node scripts/import-crds.js');
+
+// Envoy validation: compile Envoy's v3 protos (from @grpc/grpc-js-xds) into the descriptor the
+// validator reads. pre-compile regenerates it, so a stale committed file shows in CI's drift
+// check; post-compile copies it next to the compiled validator (jsii only emits .js/.d.ts).
+const envoyDescriptors = project.addTask('envoy:descriptors', {
+  description: 'Regenerate src/validation/envoy/descriptors.json from the Envoy v3 protos in @grpc/grpc-js-xds',
+  exec: 'node scripts/build-envoy-descriptors.js',
+});
+project.preCompileTask.spawn(envoyDescriptors);
+project.postCompileTask.exec('mkdir -p lib/src/validation/envoy && cp src/validation/envoy/descriptors.json lib/src/validation/envoy/');
+project.gitattributes.addAttributes('/src/validation/envoy/descriptors.json', 'linguist-generated');
 
 // The examples app is synthesized by `npx cdk8s synth` (see cdk8s.yaml); this task is a shortcut.
 project.addTask('synth:examples', {

@@ -5,4 +5,5 @@ export * from './redis';
 export * from './envoy';
 export * from './envoy-sidecar';
 export * from './marin3r';
+export * from './validation/envoy';
 export * from './sigsci';
