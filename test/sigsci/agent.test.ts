@@ -121,7 +121,12 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
   });
 
   test('sets max-procs from the CPU limit', () => {
-    const { objects } = wired({ resources: { cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.millis(1500) }, memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } } });
+    const { objects } = wired({
+      resources: {
+        cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.millis(1500) },
+        memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) },
+      },
+    });
     expect(envOf(agentContainer(objects)).SIGSCI_MAX_PROCS).toBe('2');
   });
 
@@ -145,7 +150,9 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
   });
 
   test('fails closed with 503 and uses the given timeout and body size when told to', () => {
-    const { objects } = wired({ failureMode: SigSciFailureMode.FAIL_CLOSED, grpcTimeout: Duration.millis(500), maxRequestBodySize: Size.kibibytes(64) });
+    const { objects } = wired({
+      failureMode: SigSciFailureMode.FAIL_CLOSED, grpcTimeout: Duration.millis(500), maxRequestBodySize: Size.kibibytes(64),
+    });
     const authz = inboundHcm(bootstrapOf(objects)).http_filters[0].typed_config;
     expect(authz.failure_mode_allow).toBe(false);
     expect(authz.status_on_error).toEqual({ code: 'ServiceUnavailable' });
@@ -184,7 +191,8 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
   });
 
   test('the wired bootstrap passes Envoy\'s v3 API validation', () => {
-    const result = EnvoyConfigValidator.validate(bootstrapOf(wired({ failureMode: SigSciFailureMode.FAIL_CLOSED }).objects), EnvoyConfigValidator.BOOTSTRAP);
+    const bootstrap = bootstrapOf(wired({ failureMode: SigSciFailureMode.FAIL_CLOSED }).objects);
+    const result = EnvoyConfigValidator.validate(bootstrap, EnvoyConfigValidator.BOOTSTRAP);
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
   });
@@ -226,7 +234,10 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
     const types: Record<string, string> = { cluster: EnvoyConfigValidator.CLUSTER, listener: EnvoyConfigValidator.LISTENER };
     const resources = findOne(objects, 'EnvoyConfig', 'hello').spec.resources.filter((r: any) => types[r.type]);
     expect(resources.length).toBe(5);
-    for (const r of resources) expect({ name: r.value.name, errors: EnvoyConfigValidator.validate(r.value, types[r.type]).errors }).toEqual({ name: r.value.name, errors: [] });
+    for (const r of resources) {
+      const errors = EnvoyConfigValidator.validate(r.value, types[r.type]).errors;
+      expect({ name: r.value.name, errors }).toEqual({ name: r.value.name, errors: [] });
+    }
   });
 
   test('still drains with the marin3r shutdown manager\'s drain time', () => {
@@ -383,7 +394,7 @@ describe('SigSciAgent rejects', () => {
   test('option names not in the agent\'s option format', () => {
     expect(() => agent(setup(), { extraOptions: { SIGSCI_MAX_BACKLOG: '100' } }))
       .toThrow('test/waf: extraOptions["SIGSCI_MAX_BACKLOG"]: "SIGSCI_MAX_BACKLOG" is not an agent option name (lower-case words joined by "-", as in the agent\'s config file); use e.g. "max-backlog"');
-    expect(() => agent(setup(), { extraOptions: { 'debug_log_web_inputs': 'true' } }))
+    expect(() => agent(setup(), { extraOptions: { debug_log_web_inputs: 'true' } }))
       .toThrow('use e.g. "debug-log-web-inputs"');
     expect(() => agent(setup(), { extraOptions: { 'Server Flavor': 'x' } }))
       .toThrow('use e.g. "server-flavor"');
