@@ -6,6 +6,7 @@ import { App } from 'cdk8s';
 import { EnvoyPhasesChart } from './envoy-phases';
 import { KuardMarin3rChart, KuardTlsChart } from './envoy-tls-offload';
 import { HelloChart } from './hello';
+import { SigSciEnvoyChart, SigSciReverseProxyChart, SigSciServiceChart } from './sigsci';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
@@ -13,6 +14,9 @@ export function buildExamples(app: App): App {
   new KuardTlsChart(app, 'kuard-tls');
   new KuardMarin3rChart(app, 'kuard-marin3r');
   new EnvoyPhasesChart(app, 'envoy-phases');
+  new SigSciEnvoyChart(app, 'sigsci-envoy');
+  new SigSciReverseProxyChart(app, 'sigsci-revproxy');
+  new SigSciServiceChart(app, 'sigsci-service');
   return app;
 }
 
