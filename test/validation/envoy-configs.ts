@@ -190,7 +190,7 @@ export function kuardCluster(): any {
 }
 
 /** Seed 002's kuard listener with the given @types, filter names and SDS config. */
-function kuardListenerWith(hcmType: string, tlsType: string, hcmName: string, router: any, sdsConfig: any): any {
+function kuardListenerWith(hcmType: string, tlsType: string, hcmName: string, routerFilter: any, sdsConfig: any): any {
   return {
     name: 'https',
     address: socketAddress('0.0.0.0', 8443),
@@ -204,7 +204,7 @@ function kuardListenerWith(hcmType: string, tlsType: string, hcmName: string, ro
             name: 'local_route',
             virtual_hosts: [{ name: 'kuard', domains: ['*'], routes: [{ match: { prefix: '/' }, route: { cluster: 'kuard' } }] }],
           },
-          'http_filters': [router],
+          'http_filters': [routerFilter],
         },
       }],
       transport_socket: {

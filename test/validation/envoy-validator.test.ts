@@ -1,10 +1,12 @@
 import { spawnSync } from 'child_process';
+import * as fs from 'fs';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { Construct } from 'constructs';
 import * as configs from './envoy-configs';
 import { EnvoyConfigValidator as V } from '../../src';
 import { assertValidEnvoyConfig } from '../../src/validation/envoy/assert';
+import { DescriptorIndex } from '../../src/validation/envoy/schema';
 
 const { TYPE } = configs;
 const HCM = 'filter_chains[0].filters[0].typed_config';
@@ -508,5 +510,26 @@ describe('assertValidEnvoyConfig', () => {
     const cluster = configs.kuardCluster();
     cluster.http2_protocol_options = {};
     expect(assertValidEnvoyConfig(scope, 'clusters[0]', cluster, V.CLUSTER).warnings).toHaveLength(1);
+  });
+});
+
+describe('the descriptor file', () => {
+  const file = path.join(__dirname, '..', '..', 'src', 'validation', 'envoy', 'descriptors.json');
+  const text = fs.readFileSync(file, 'utf8');
+
+  test('is indexed line by line, and reads the same as when parsed whole', () => {
+    const lines = DescriptorIndex.parse(text);
+    const whole = DescriptorIndex.parse(JSON.stringify(JSON.parse(text), null, 2));
+    expect(lines.names()).toEqual(whole.names());
+    expect(lines.names().length).toBeGreaterThan(1000);
+    for (const name of ['envoy.config.cluster.v3.Cluster', 'envoy.config.cluster.v3.Cluster.LbPolicy', 'google.protobuf.Duration', 'envoy.nope.v3.Nope']) {
+      expect(lines.kind(name)).toEqual(whole.kind(name));
+      if (lines.kind(name)) expect(lines.type(name)).toEqual(whole.type(name));
+    }
+    expect(lines.kind('envoy.config.cluster.v3.Cluster.LbPolicy')).toBe('enum');
+    expect(lines.renamedFrom('envoy.api.v2.Cluster')).toBe('envoy.config.cluster.v3.Cluster');
+    expect(whole.renamedFrom('envoy.api.v2.Cluster')).toBe('envoy.config.cluster.v3.Cluster');
+    expect([...lines.unchecked]).toEqual([...whole.unchecked]);
+    expect(lines.source).toEqual(whole.source);
   });
 });

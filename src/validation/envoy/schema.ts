@@ -250,24 +250,83 @@ interface RawDescriptor {
   readonly types: Record<string, RawMessage | RawEnum>;
 }
 
+/**
+ * The descriptor file, indexed by type name without parsing it whole: the generator writes one
+ * type a line (`"<name>":{...},`), so a type's JSON is parsed only when a config first uses it.
+ * A file of any other layout is parsed whole.
+ */
+export class DescriptorIndex {
+  public static parse(text: string): DescriptorIndex {
+    const lines = text.split('\n');
+    while (lines.length && lines[lines.length - 1] === '') lines.pop();
+    const header = ['{', '"meta":', '"renamed":', '"unchecked":', '"types":{'];
+    const lineLayout = lines.length >= 6 && lines[lines.length - 1] === '}}'
+      && header.every((start, i) => (i === 0 || i === 4 ? lines[i] === start : lines[i].startsWith(start)));
+    if (!lineLayout) return new DescriptorIndex(JSON.parse(text) as RawDescriptor, undefined, undefined);
+    const value = (line: string, key: string) => JSON.parse(line.slice(key.length + 3, line.endsWith(',') ? -1 : undefined));
+    const texts = new Map<string, string>();
+    for (let i = 5; i < lines.length - 1; i++) {
+      const line = lines[i];
+      const colon = line.indexOf('":{');
+      texts.set(line.slice(1, colon), line.slice(colon + 2, line.endsWith(',') ? -1 : undefined));
+    }
+    return new DescriptorIndex({ meta: value(lines[1], 'meta'), renamed: {}, unchecked: value(lines[3], 'unchecked'), types: {} }, texts, lines[2]);
+  }
+
+  public readonly source: string;
+  public readonly unchecked: Set<string>;
+  private readonly parsed = new Map<string, RawMessage | RawEnum>();
+  private renamed: Record<string, string> | undefined;
+
+  private constructor(raw: RawDescriptor, private readonly texts: Map<string, string> | undefined, private readonly renamedLine: string | undefined) {
+    this.source = raw.meta.source;
+    this.unchecked = new Set(raw.unchecked);
+    if (!texts) {
+      this.renamed = raw.renamed;
+      for (const [name, type] of Object.entries(raw.types)) this.parsed.set(name, type);
+    }
+  }
+
+  /** 'message', 'enum', or undefined for a name that is not in the descriptor. */
+  public kind(name: string): 'message' | 'enum' | undefined {
+    const text = this.texts?.get(name);
+    if (text !== undefined) return text.startsWith('{"e":') ? 'enum' : 'message';
+    const type = this.parsed.get(name);
+    return type === undefined ? undefined : (type as RawEnum).e !== undefined ? 'enum' : 'message';
+  }
+
+  public type(name: string): RawMessage | RawEnum {
+    let type = this.parsed.get(name);
+    if (type === undefined) {
+      type = JSON.parse(this.texts!.get(name)!) as RawMessage | RawEnum;
+      this.parsed.set(name, type);
+    }
+    return type;
+  }
+
+  public names(): string[] {
+    return [...(this.texts ?? this.parsed).keys()];
+  }
+
+  public renamedFrom(name: string): string | undefined {
+    if (this.renamed === undefined) this.renamed = JSON.parse(this.renamedLine!.slice('"renamed":'.length, -1)) as Record<string, string>;
+    return this.renamed[name];
+  }
+}
+
 /** Whether a power-of-two flag is set in the generator's flag number. */
 function hasFlag(flags: number, flag: number): boolean {
   return Math.floor(flags / flag) % 2 === 1;
 }
 
-/** The lowerCamelCase JSON name protoc derives from a field name. */
+/** The lowerCamelCase JSON name protoc derives from a field name: each "_x" becomes "X". */
 export function jsonName(name: string): string {
-  let out = '';
-  let upper = false;
-  for (const ch of name) {
-    if (ch === '_') {
-      upper = true;
-    } else if (upper) {
-      out += ch.toUpperCase();
-      upper = false;
-    } else {
-      out += ch;
-    }
+  if (name.indexOf('_') < 0) return name;
+  const parts = name.split('_');
+  let out = parts[0];
+  for (let i = 1; i < parts.length; i++) {
+    const part = parts[i];
+    out += part.length ? part[0].toUpperCase() + part.slice(1) : '';
   }
   return out;
 }
@@ -284,7 +343,7 @@ export class EnvoySchema {
 
   private static instance: EnvoySchema | undefined;
 
-  private static read(): RawDescriptor {
+  private static read(): DescriptorIndex {
     const file = path.join(__dirname, DESCRIPTOR_FILE);
     let text: string;
     try {
@@ -292,32 +351,28 @@ export class EnvoySchema {
     } catch (e) {
       throw new Error(`cdk8s-meshkit: the Envoy API descriptor ${file} is missing (${(e as Error).message}); reinstall the package, or run "npx projen envoy:descriptors" in a source checkout`);
     }
-    return JSON.parse(text) as RawDescriptor;
+    return DescriptorIndex.parse(text);
   }
 
   public readonly source: string;
-  private readonly raw: RawDescriptor;
+  private readonly raw: DescriptorIndex;
   private readonly messages = new Map<string, MessageInfo>();
   private readonly enums = new Map<string, EnumInfo>();
   private readonly typeUrls = new Map<string, MessageInfo>();
-  private readonly unchecked: Set<string>;
   private typeNames: string[] | undefined;
 
-  private constructor(raw: RawDescriptor) {
+  private constructor(raw: DescriptorIndex) {
     this.raw = raw;
-    this.source = raw.meta.source;
-    this.unchecked = new Set(raw.unchecked);
+    this.source = raw.source;
   }
 
   /** Whether the name is a message type of the schema (well-known types included). */
   public isMessage(name: string): boolean {
-    const t = this.raw.types[name];
-    return t !== undefined && (t as RawEnum).e === undefined;
+    return this.raw.kind(name) === 'message';
   }
 
   public isEnum(name: string): boolean {
-    const t = this.raw.types[name];
-    return t !== undefined && (t as RawEnum).e !== undefined;
+    return this.raw.kind(name) === 'enum';
   }
 
   /** The JSON kind of a message type: K_MESSAGE, or the well-known type's own kind. */
@@ -332,17 +387,17 @@ export class EnvoySchema {
 
   /** Messages of proto files that could not be compiled (an import is not shipped). */
   public isUnchecked(name: string): boolean {
-    return this.unchecked.has(name);
+    return this.raw.unchecked.has(name);
   }
 
   /** The v3 name of a removed v2 message, when the v3 protos record it. */
   public renamedFrom(v2Name: string): string | undefined {
-    return this.raw.renamed[v2Name];
+    return this.raw.renamedFrom(v2Name);
   }
 
   /** All type names (messages and enums), sorted. */
   public allTypeNames(): string[] {
-    if (!this.typeNames) this.typeNames = Object.keys(this.raw.types);
+    if (!this.typeNames) this.typeNames = this.raw.names();
     return this.typeNames;
   }
 
@@ -371,7 +426,7 @@ export class EnvoySchema {
   public enum(name: string): EnumInfo {
     let info = this.enums.get(name);
     if (!info) {
-      const raw = this.raw.types[name] as RawEnum;
+      const raw = this.raw.type(name) as RawEnum;
       const byName = new Map<string, number>();
       let defaultName: string | undefined;
       for (const [valueName, number] of Object.entries(raw.e)) {
@@ -392,7 +447,7 @@ export class EnvoySchema {
   }
 
   private compileMessage(name: string): MessageInfo {
-    const raw = this.raw.types[name] as RawMessage;
+    const raw = this.raw.type(name) as RawMessage;
     const rulesOn = raw.n !== 1;
     const oneofs: OneofInfo[] = (raw.o ?? []).map(([oneofName, required]) => ({ name: oneofName, required: rulesOn && required === 1, fields: [] }));
     const fields: FieldInfo[] = [];
