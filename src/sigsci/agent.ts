@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { AGENT_CONTAINER, AgentContainerSettings, addAgentContainer, checkPreStopDelay, grpcProbe } from './container';
+import { AGENT_CONTAINER, addAgentContainer, checkPreStopDelay, grpcProbe } from './container';
 import { SigSciCredentials } from './credentials';
 import { SigSciEnvoyWiringOptions, wireEnvoy } from './envoy';
 import { SigSciImage } from './image';
@@ -204,7 +204,6 @@ export class SigSciAgent extends Construct {
     }
     this.workload = workload;
     const ports = PodPorts.of(workload);
-    const settings: AgentContainerSettings = props;
     const env: Record<string, string> = {};
     const containerPorts: kplus.ContainerPort[] = [];
     let readiness = props.readiness;
@@ -236,7 +235,7 @@ export class SigSciAgent extends Construct {
     const grace = workload.terminationGracePeriod?.toSeconds() ?? 30;
     const defaultStop = envoy ? Math.min(envoy.drainTime.toSeconds() + 5, grace - 2) : Math.min(15, grace - 2);
     const preStopDelay = checkPreStopDelay(this, workload, props.preStopDelay ?? Duration.seconds(defaultStop), minimumStop);
-    const agent = addAgentContainer(this, workload, settings, {
+    const agent = addAgentContainer(this, workload, props, {
       env,
       rpcSocket: !props.reverseProxy,
       ports: containerPorts,

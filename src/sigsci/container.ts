@@ -1,9 +1,9 @@
 import { Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { SigSciCredentials } from './credentials';
+import type { SigSciAgentBaseProps } from './agent';
 import { SigSciImage } from './image';
-import { SigSciAgentOptions, optionEnvName, optionsEnv } from './options';
+import { optionEnvName, optionsEnv } from './options';
 import { hardenContainer } from '../common/pod';
 import { propError, show } from '../validation/errors';
 
@@ -13,17 +13,6 @@ export const AGENT_CONTAINER = 'sigsci-agent';
 export const DEFAULT_TMP_DIR = '/sigsci/tmp';
 /** uid/gid the agent runs as unless told otherwise. @internal */
 export const DEFAULT_AGENT_UID = 65532;
-
-/** Settings every agent container shares, whatever its mode. @internal */
-export interface AgentContainerSettings {
-  readonly credentials?: SigSciCredentials;
-  readonly image?: SigSciImage;
-  readonly options?: SigSciAgentOptions;
-  readonly extraOptions?: { [option: string]: string };
-  readonly resources?: kplus.ContainerResources;
-  readonly tmpDir?: string;
-  readonly user?: number;
-}
 
 /** What the mode adds to the shared settings. @internal */
 export interface AgentContainerMode {
@@ -57,7 +46,7 @@ const DEFAULT_RESOURCES: kplus.ContainerResources = {
  * @internal
  */
 export function addAgentContainer(
-  scope: Construct, pod: kplus.AbstractPod, settings: AgentContainerSettings, mode: AgentContainerMode,
+  scope: Construct, pod: kplus.AbstractPod, settings: SigSciAgentBaseProps, mode: AgentContainerMode,
 ): AgentContainer {
   if (!settings.credentials) {
     throw propError(scope, 'credentials', 'received undefined', "pass credentials: SigSciCredentials.fromSecret(secret) with the Secret holding the site's agent keys");
