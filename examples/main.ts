@@ -9,6 +9,7 @@ import { HelloChart } from './hello';
 import { IstioPrometheusChart } from './istio-prometheus';
 import { KayentaChart } from './kayenta';
 import { SpeedscaleIstioChart } from './speedscale-istio';
+import { SigSciEnvoyChart, SigSciReverseProxyChart, SigSciServiceChart } from './sigsci';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
@@ -19,6 +20,9 @@ export function buildExamples(app: App): App {
   new KuardTlsChart(app, 'kuard-tls');
   new KuardMarin3rChart(app, 'kuard-marin3r');
   new EnvoyPhasesChart(app, 'envoy-phases');
+  new SigSciEnvoyChart(app, 'sigsci-envoy');
+  new SigSciReverseProxyChart(app, 'sigsci-revproxy');
+  new SigSciServiceChart(app, 'sigsci-service');
   return app;
 }
 

@@ -9,3 +9,4 @@ export * from './validation/envoy';
 export * from './envoy';
 export * from './envoy-sidecar';
 export * from './marin3r';
+export * from './sigsci';

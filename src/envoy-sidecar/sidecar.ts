@@ -239,6 +239,11 @@ export class EnvoySidecar extends Construct {
   public readonly adminPort: number;
   /** Port serving /ready and /stats/prometheus. */
   public readonly statsPort: number;
+  /**
+   * How long inbound connections drain when the pod stops. Containers that serve
+   * Envoy (an ext_authz or access-log service in the pod) must keep running at least this long.
+   */
+  public readonly drainTime: Duration;
   private readonly delivery: BoundDelivery;
   private readonly inbound?: EnvoyInboundOptions;
 
@@ -257,6 +262,7 @@ export class EnvoySidecar extends Construct {
     const drainTime = props.drainTime ?? Duration.seconds(15);
     // whole seconds for Envoy's --drain-time-s; cdk8s refuses toSeconds() on fractions
     const drainSeconds = Math.ceil(drainTime.toMilliseconds() / 1000);
+    this.drainTime = Duration.seconds(drainSeconds);
     const grace = workload.terminationGracePeriod ? workload.terminationGracePeriod.toMilliseconds() / 1000 : 30;
     if (drainSeconds < 1 || drainSeconds + 5 > grace) {
       throw propError(this, 'drainTime', `${drainSeconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 5s to spare`,

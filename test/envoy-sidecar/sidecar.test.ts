@@ -75,6 +75,11 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(c.args).toContain('20');
   });
 
+  test('exposes its drain time for containers that serve Envoy', () => {
+    const s = setup();
+    expect(sidecar(s, { drainTime: Duration.seconds(12) }).drainTime.toSeconds()).toBe(12);
+  });
+
   test('ships the bootstrap in a ConfigMap whose hash is on the pod template', () => {
     const s = setup();
     sidecar(s);

@@ -1,0 +1,280 @@
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { AGENT_CONTAINER, addAgentContainer, checkPreStopDelay, grpcProbe } from './container';
+import { SigSciCredentials } from './credentials';
+import { SigSciEnvoyWiringOptions, wireEnvoy } from './envoy';
+import { SigSciImage } from './image';
+import { SigSciAgentOptions } from './options';
+import { EnvoyClusterDiscovery } from '../envoy';
+import { EnvoySidecar } from '../envoy-sidecar';
+import { propError, show } from '../validation/errors';
+import { checkPortName } from '../validation/names';
+import { PodPorts, checkPort } from '../validation/ports';
+
+/**
+ * The agent as a reverse proxy in front of the app (`SIGSCI_REVPROXY_LISTENER`): clients reach the
+ * agent's port, the agent inspects each request and forwards it to the app on 127.0.0.1.
+ */
+export interface SigSciReverseProxyOptions {
+  /** Port the agent listens on, on every pod address. The Service should target it. */
+  readonly port: number;
+  /**
+   * Port of the app, which a container of the workload must declare. The agent forwards to
+   * `http://127.0.0.1:<appPort>/`; bind the app to 127.0.0.1 so that nothing bypasses the agent.
+   */
+  readonly appPort: number;
+  /**
+   * Name of the listener in the agent's configuration.
+   * @default "app"
+   */
+  readonly listenerName?: string;
+  /**
+   * Forward the client's Host header to the app instead of `127.0.0.1:<appPort>`.
+   * @default true
+   */
+  readonly passHostHeader?: boolean;
+  /**
+   * Name of the agent's container port (and of the Service port).
+   * @default "http"
+   */
+  readonly portName?: string;
+}
+
+/** Options of the Service in front of a reverse-proxy agent. */
+export interface SigSciServiceOptions {
+  /**
+   * Name of the Service.
+   * @default - the workload's name
+   */
+  readonly name?: string;
+  /**
+   * Service port.
+   * @default 80
+   */
+  readonly port?: number;
+  /**
+   * Service type.
+   * @default kplus.ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: kplus.ServiceType;
+}
+
+/** Props shared by the sidecar and the service form of the agent. */
+export interface SigSciAgentBaseProps {
+  /** Where the agent's keys come from: a Secret, through `secretKeyRef`. */
+  readonly credentials: SigSciCredentials;
+  /**
+   * Which image runs and how nodes get it.
+   * @default SigSciImage.pinned() — `signalsciences/sigsci-agent:4.75.0`, IfNotPresent
+   */
+  readonly image?: SigSciImage;
+  /**
+   * The common agent options, typed.
+   * @default - max-procs follows the CPU limit; everything else is the agent's default
+   */
+  readonly options?: SigSciAgentOptions;
+  /**
+   * Any other agent option by its config-file name (e.g. `{ "waf-data-log": "/dev/stdout" }`),
+   * set as `SIGSCI_<NAME>`. Names that carry credentials, or that the construct sets itself, are
+   * rejected.
+   * @default - none
+   */
+  readonly extraOptions?: { [option: string]: string };
+  /**
+   * Requests and limits of the agent container. Fastly suggests one CPU and at least 500 MB of
+   * memory per agent to start with, then sizing from load tests.
+   * @default - 250m CPU / 256Mi memory requested, 1 CPU / 512Mi limits
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Where the writable emptyDir is mounted. The RPC socket (`rpc-address`) and the shared cache
+   * (`shared-cache-dir`) follow it.
+   * @default "/sigsci/tmp" (the official image's default)
+   */
+  readonly tmpDir?: string;
+  /**
+   * Numeric uid (and gid) the agent runs as. The official image runs as its non-root `sigsci`
+   * user, but a user name can't be verified by `runAsNonRoot`, so an explicit number is set; the
+   * agent writes only to the emptyDir, so any non-root uid works.
+   * @default 65532
+   */
+  readonly user?: number;
+  /**
+   * Port of the agent's gRPC listener for Envoy (`SIGSCI_ENVOY_GRPC_ADDRESS`), and of the
+   * `sigsci-agent-grpc` cluster.
+   * @default 9999
+   */
+  readonly grpcPort?: number;
+}
+
+export interface SigSciAgentProps extends SigSciAgentBaseProps, SigSciEnvoyWiringOptions {
+  /** The workload the agent runs beside (any cdk8s-plus workload with a pod template). */
+  readonly workload: kplus.AbstractPod;
+  /**
+   * Wire the agent into this Envoy sidecar of the same workload: an ext_authz filter over gRPC
+   * to the `sigsci-agent-grpc` cluster (127.0.0.1, HTTP/2) and, with `expectResponseData`, the
+   * gRPC access logger. Works with both ConfigMap and marin3r delivery.
+   * @default - no Envoy: module mode (the RPC socket), or reverse-proxy mode with `reverseProxy`
+   */
+  readonly envoy?: EnvoySidecar;
+  /**
+   * Run the agent as a reverse proxy in front of the app instead.
+   * @default - no reverse proxy
+   */
+  readonly reverseProxy?: SigSciReverseProxyOptions;
+  /**
+   * Have Envoy send response data (status, headers, sizes) through the gRPC access log, and tell
+   * the agent to expect it (`SIGSCI_ENVOY_EXPECT_RESPONSE_DATA=1`). Needs `envoy`.
+   * @default true with an Envoy sidecar
+   */
+  readonly expectResponseData?: boolean;
+  /**
+   * How long the agent keeps running after the pod is asked to stop, before it gets SIGTERM. With
+   * Envoy it must cover Envoy's drain, during which Envoy still asks the agent about requests.
+   * @default - Envoy's drain time plus 5s with an Envoy sidecar, 15s otherwise; never more than the pod's terminationGracePeriod minus 2s
+   */
+  readonly preStopDelay?: Duration;
+  /**
+   * The agent's readiness probe.
+   * @default - a gRPC probe on the gRPC port with Envoy, a TCP probe on the listener in reverse-proxy mode, none in module mode (the agent listens only on a UNIX socket)
+   */
+  readonly readiness?: kplus.Probe;
+}
+
+const AGENTS = new WeakMap<kplus.AbstractPod, SigSciAgent>();
+
+/**
+ * The Signal Sciences (Fastly Next-Gen WAF) agent as a sidecar of a cdk8s-plus workload.
+ *
+ * Three modes, by props:
+ * - `envoy`: Envoy gRPC mode — the agent answers Envoy's ext_authz checks and reads its gRPC
+ *   access log (Fastly's "Kubernetes Envoy" set-up);
+ * - `reverseProxy`: the agent listens in front of the app and forwards to it on 127.0.0.1;
+ * - neither: module mode — a module in the app (NGINX, Apache, Go, ...) talks to the agent over
+ *   the RPC socket in the shared emptyDir (`mountSocket()`).
+ *
+ * To run the agent as its own scaled Deployment instead, use `SigSciAgentService`.
+ */
+export class SigSciAgent extends Construct {
+  /** The agent attached to a workload, if any. */
+  public static of(workload: kplus.AbstractPod): SigSciAgent | undefined {
+    return AGENTS.get(workload);
+  }
+
+  /** The workload the agent runs in. */
+  public readonly workload: kplus.AbstractPod;
+  /** The agent container. */
+  public readonly container: kplus.Container;
+  /** The emptyDir holding the RPC socket and caches. */
+  public readonly tmpVolume: kplus.Volume;
+  /** Path of the RPC socket (module mode). */
+  public readonly socketPath: string;
+  /** Port of the gRPC listener for Envoy (Envoy mode). */
+  public readonly grpcPort?: number;
+  /** Port of the reverse-proxy listener (reverse-proxy mode). */
+  public readonly listenerPort?: number;
+  private readonly reverseProxy?: SigSciReverseProxyOptions;
+
+  constructor(scope: Construct, id: string, props: SigSciAgentProps) {
+    super(scope, id);
+    const workload = props.workload;
+    if (!workload) throw propError(this, 'workload', 'received undefined', 'pass the cdk8s-plus workload the agent runs beside');
+    const existing = AGENTS.get(workload);
+    if (existing) {
+      throw propError(this, 'workload', `workload ${show(workload.node.id)} already has a SigSci agent (${existing.node.path})`,
+        'run one agent per pod: a single agent serves Envoy, modules or the reverse-proxy listener of the whole pod');
+    }
+    if (props.envoy && props.reverseProxy) {
+      throw propError(this, 'envoy', 'Envoy wiring was requested in reverse-proxy mode', 'give either envoy (the agent answers Envoy over gRPC) or reverseProxy (the agent proxies to the app), not both');
+    }
+    const envoy = props.envoy;
+    if (envoy && envoy.workload !== workload) {
+      throw propError(this, 'envoy', `the Envoy sidecar ${envoy.node.path} belongs to workload ${show(envoy.workload.node.id)}, not ${show(workload.node.id)}`,
+        'wire the agent to the Envoy sidecar of its own workload, or use SigSciAgentService.addEnvoy() for Envoys in other pods');
+    }
+    const expectResponseData = props.expectResponseData ?? envoy !== undefined;
+    if (expectResponseData && !envoy) {
+      throw propError(this, 'expectResponseData', 'is true but no Envoy sends response data', 'pass envoy: the EnvoySidecar whose gRPC access log feeds the agent, or leave expectResponseData out');
+    }
+    if (!envoy) {
+      for (const prop of ['grpcTimeout', 'failureMode', 'inspectRequestBody', 'maxRequestBodySize', 'grpcPort'] as const) {
+        if (props[prop] !== undefined) throw propError(this, prop, `is set but there is no Envoy to apply it to (received ${show(props[prop])})`, `pass envoy, or drop ${prop}`);
+      }
+    }
+    this.workload = workload;
+    const ports = PodPorts.of(workload);
+    const env: Record<string, string> = {};
+    const containerPorts: kplus.ContainerPort[] = [];
+    let readiness = props.readiness;
+    let minimumStop: { seconds: number; why: string } | undefined;
+
+    if (envoy) {
+      const port = this.grpcPort = checkPort(this, 'grpcPort', props.grpcPort ?? 9999);
+      ports.claim(this, 'grpcPort', port, AGENT_CONTAINER, 'the SigSci agent gRPC listener');
+      // 0.0.0.0, not localhost: the kubelet probes the pod address, not the loopback
+      env.SIGSCI_ENVOY_GRPC_ADDRESS = `0.0.0.0:${port}`;
+      if (expectResponseData) env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA = '1';
+      containerPorts.push({ number: port, name: 'sigsci-grpc' });
+      readiness ??= grpcProbe(port);
+      minimumStop = { seconds: envoy.drainTime.toSeconds(), why: `the drain time of Envoy sidecar ${envoy.node.path}` };
+    } else if (props.reverseProxy) {
+      const rp = this.reverseProxy = props.reverseProxy;
+      const port = this.listenerPort = checkPort(this, 'reverseProxy.port', rp.port);
+      PodPorts.of(workload).requireServed(this, 'reverseProxy.appPort', rp.appPort);
+      ports.claim(this, 'reverseProxy.port', port, AGENT_CONTAINER, 'the SigSci agent reverse-proxy listener');
+      const name = rp.listenerName ?? 'app';
+      if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/.test(name)) {
+        throw propError(this, 'reverseProxy.listenerName', `${show(name)} is not a listener name`, 'use letters, digits, "_" and "-", e.g. "app"');
+      }
+      env.SIGSCI_REVPROXY_LISTENER = `${name}:{listener=http://0.0.0.0:${port},upstreams=http://127.0.0.1:${rp.appPort}/,pass-host-header=${rp.passHostHeader ?? true}}`;
+      containerPorts.push({ number: port, name: checkPortName(this, 'reverseProxy.portName', rp.portName ?? 'http') });
+      readiness ??= kplus.Probe.fromTcpSocket({ port });
+    }
+
+    const grace = workload.terminationGracePeriod?.toSeconds() ?? 30;
+    const defaultStop = envoy ? Math.min(envoy.drainTime.toSeconds() + 5, grace - 2) : Math.min(15, grace - 2);
+    const preStopDelay = checkPreStopDelay(this, workload, props.preStopDelay ?? Duration.seconds(defaultStop), minimumStop);
+    const agent = addAgentContainer(this, workload, props, {
+      env,
+      rpcSocket: !props.reverseProxy,
+      ports: containerPorts,
+      readiness,
+      preStopDelay,
+    });
+    this.container = agent.container;
+    this.tmpVolume = agent.tmpVolume;
+    this.socketPath = agent.socketPath;
+    AGENTS.set(workload, this);
+
+    if (envoy) {
+      wireEnvoy(this, envoy, { address: '127.0.0.1', port: this.grpcPort!, discovery: EnvoyClusterDiscovery.STATIC }, props, expectResponseData);
+    }
+  }
+
+  /**
+   * Mounts the agent's emptyDir into an app container at the same path, so that a module in it
+   * reaches the RPC socket (`socketPath`). Module mode only.
+   */
+  public mountSocket(container: kplus.Container): void {
+    if (this.grpcPort !== undefined || this.reverseProxy) {
+      throw propError(this, 'mountSocket', `the agent runs in ${this.reverseProxy ? 'reverse-proxy' : 'Envoy gRPC'} mode`, 'modules talk to the agent only in module mode (no envoy, no reverseProxy)');
+    }
+    container.mount(this.socketPath.slice(0, this.socketPath.lastIndexOf('/')), this.tmpVolume);
+  }
+
+  /** A Service that sends clients to the agent's reverse-proxy listener. Reverse-proxy mode only. */
+  public exposeViaService(options: SigSciServiceOptions = {}): kplus.Service {
+    const rp = this.reverseProxy;
+    if (!rp || this.listenerPort === undefined) {
+      throw propError(this, 'exposeViaService', 'the agent has no reverse-proxy listener to expose', 'give the agent reverseProxy options, or expose the Envoy sidecar instead');
+    }
+    const apiObject = ApiObject.of(this.workload);
+    return new kplus.Service(this, 'service', {
+      metadata: { name: options.name ?? apiObject.name, namespace: apiObject.metadata.namespace },
+      type: options.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+      selector: this.workload,
+      ports: [{ name: rp.portName ?? 'http', port: checkPort(this, 'exposeViaService.port', options.port ?? 80), targetPort: this.listenerPort }],
+    });
+  }
+}

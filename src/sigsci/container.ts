@@ -1,0 +1,139 @@
+import { Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import type { SigSciAgentBaseProps } from './agent';
+import { SigSciImage } from './image';
+import { optionEnvName, optionsEnv } from './options';
+import { hardenContainer } from '../common/pod';
+import { propError, show } from '../validation/errors';
+
+/** Name of the agent's container in every pod the library adds it to. */
+export const AGENT_CONTAINER = 'sigsci-agent';
+/** Where the official image expects its writable temporary directory. */
+export const DEFAULT_TMP_DIR = '/sigsci/tmp';
+/** uid/gid the agent runs as unless told otherwise. @internal */
+export const DEFAULT_AGENT_UID = 65532;
+
+/** What the mode adds to the shared settings. @internal */
+export interface AgentContainerMode {
+  /** Environment the construct owns (gRPC address, reverse-proxy listener, ...). */
+  readonly env: Record<string, string>;
+  /** Whether the agent opens its RPC socket (every mode but reverse proxy). */
+  readonly rpcSocket: boolean;
+  readonly ports: kplus.ContainerPort[];
+  readonly readiness?: kplus.Probe;
+  readonly preStopDelay: Duration;
+}
+
+/** The agent container as added to a pod. @internal */
+export interface AgentContainer {
+  readonly container: kplus.Container;
+  readonly tmpVolume: kplus.Volume;
+  readonly tmpDir: string;
+  /** Path of the RPC socket (modules connect here). */
+  readonly socketPath: string;
+}
+
+const DEFAULT_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
+  memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
+};
+
+/**
+ * Adds the hardened agent container to `pod`: keys from the Secret, a read-only root filesystem
+ * with an emptyDir for the socket and caches, options as SIGSCI_* variables, requests and limits,
+ * and a preStop delay.
+ * @internal
+ */
+export function addAgentContainer(
+  scope: Construct, pod: kplus.AbstractPod, settings: SigSciAgentBaseProps, mode: AgentContainerMode,
+): AgentContainer {
+  if (!settings.credentials) {
+    throw propError(scope, 'credentials', 'received undefined', "pass credentials: SigSciCredentials.fromSecret(secret) with the Secret holding the site's agent keys");
+  }
+  const keys = settings.credentials._bind(scope, 'credentials');
+  const image = (settings.image ?? SigSciImage.pinned())._bind(scope, 'image');
+  const tmpDir = checkTmpDir(scope, settings.tmpDir ?? DEFAULT_TMP_DIR);
+  const user = settings.user ?? DEFAULT_AGENT_UID;
+  if (!Number.isInteger(user) || user < 1) {
+    throw propError(scope, 'user', `${show(user)} is not a non-root uid`, 'use an integer uid of at least 1');
+  }
+  const resources = settings.resources ?? DEFAULT_RESOURCES;
+  const cpuLimit = resources.cpu?.limit ? cpuUnits(resources.cpu.limit.amount) : undefined;
+
+  const env: Record<string, string> = {
+    ...optionsEnv(scope, settings.options ?? {}, settings.extraOptions ?? {}, cpuLimit),
+    [optionEnvName('shared-cache-dir')]: `${tmpDir}/cache`,
+    ...mode.env,
+  };
+  const socketPath = `${tmpDir}/sigsci.sock`;
+  if (mode.rpcSocket) env[optionEnvName('rpc-address')] = socketPath;
+
+  const preStop = Math.ceil(mode.preStopDelay.toSeconds({ integral: false }));
+  const tmpVolume = kplus.Volume.fromEmptyDir(scope, 'tmp', 'sigsci-tmp', { sizeLimit: Size.mebibytes(256) });
+  const envVariables: Record<string, kplus.EnvValue> = { ...keys };
+  for (const name of Object.keys(env).sort()) envVariables[name] = kplus.EnvValue.fromValue(env[name]);
+  const container = pod.addContainer({
+    name: AGENT_CONTAINER,
+    image: image.image,
+    imagePullPolicy: image.pullPolicy,
+    envVariables,
+    ports: mode.ports,
+    securityContext: { user, group: user, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+    resources,
+    readiness: mode.readiness,
+    // keep serving while whatever sends requests to the agent winds down; SIGTERM follows
+    lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(preStop)]) },
+    volumeMounts: [{ path: tmpDir, volume: tmpVolume }],
+  });
+  hardenContainer(scope, pod, container);
+  return { container, tmpVolume, tmpDir, socketPath };
+}
+
+/**
+ * A gRPC health-check probe (`grpc.health.v1.Health/Check`). cdk8s-plus-25 has no factory for
+ * it although its Kubernetes 1.25 types do (gRPC probes are beta and on by default in 1.24+, GA
+ * in 1.27), so the TCP probe's rendering is swapped for the gRPC action. This keeps the probe
+ * inside the typed container spec instead of patching the synthesized JSON.
+ * @internal
+ */
+export function grpcProbe(port: number): kplus.Probe {
+  const probe = kplus.Probe.fromTcpSocket({ port, periodSeconds: Duration.seconds(5), failureThreshold: 3 });
+  const render = probe._toKube.bind(probe);
+  Object.defineProperty(probe, '_toKube', {
+    value: (container: kplus.Container) => {
+      const { tcpSocket, ...rest } = render(container);
+      return { ...rest, grpc: { port } };
+    },
+  });
+  return probe;
+}
+
+/** The earliest time the agent may stop: the delay must fit in the pod's grace period. @internal */
+export function checkPreStopDelay(scope: Construct, pod: kplus.AbstractPod, delay: Duration, minimum?: { seconds: number; why: string }): Duration {
+  const seconds = delay.toSeconds({ integral: false });
+  const grace = pod.terminationGracePeriod?.toSeconds() ?? 30;
+  if (!Number.isFinite(seconds) || seconds < 1 || Math.ceil(seconds) + 2 > grace) {
+    throw propError(scope, 'preStopDelay', `${seconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 2s to spare for the agent to exit`,
+      `use a preStopDelay from 1s to ${grace - 2}s, or raise the workload's terminationGracePeriod`);
+  }
+  if (minimum && Math.ceil(seconds) < minimum.seconds) {
+    throw propError(scope, 'preStopDelay', `${seconds}s is shorter than ${minimum.why} (${minimum.seconds}s)`,
+      `use at least Duration.seconds(${minimum.seconds}) so that the agent keeps answering until then`);
+  }
+  return delay;
+}
+
+function checkTmpDir(scope: Construct, dir: string): string {
+  if (typeof dir !== 'string' || !/^\/[A-Za-z0-9._/-]*[A-Za-z0-9._-]$/.test(dir) || dir.split('/').includes('..')) {
+    throw propError(scope, 'tmpDir', `${show(dir)} is not an absolute directory path`, `use e.g. ${show(DEFAULT_TMP_DIR)}`);
+  }
+  return dir;
+}
+
+/** Kubernetes CPU quantity ("500m", "1", "1.5") in CPUs. */
+function cpuUnits(amount: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(amount);
+  if (!m) return undefined;
+  return m[2] === 'm' ? Number(m[1]) / 1000 : Number(m[1]);
+}

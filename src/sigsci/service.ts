@@ -1,0 +1,126 @@
+import { Chart, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { SigSciAgentBaseProps } from './agent';
+import { addAgentContainer, checkPreStopDelay, grpcProbe } from './container';
+import { SigSciEnvoyWiringOptions, wireEnvoy } from './envoy';
+import { EnvoyClusterDiscovery } from '../envoy';
+import { EnvoySidecar } from '../envoy-sidecar';
+import { propError, show } from '../validation/errors';
+import { checkDnsLabel } from '../validation/names';
+import { checkPort } from '../validation/ports';
+
+export interface SigSciAgentServiceProps extends SigSciAgentBaseProps {
+  /**
+   * Name of the Deployment, the Service and the NetworkPolicy.
+   * @default "sigsci-agent"
+   */
+  readonly name?: string;
+  /**
+   * Namespace of every object.
+   * @default - the chart's namespace; without one, the namespace `kubectl apply` targets
+   */
+  readonly namespace?: string;
+  /**
+   * Agent replicas, scaled independently of the apps they inspect.
+   * @default 2
+   */
+  readonly replicas?: number;
+  /**
+   * Have every connected Envoy send response data through its gRPC access log, and tell the
+   * agents to expect it (`SIGSCI_ENVOY_EXPECT_RESPONSE_DATA=1`). With several replicas the
+   * check and the access-log entry of one request can reach different agents; whether the agent
+   * correlates them across instances is not documented by Fastly.
+   * @default true
+   */
+  readonly expectResponseData?: boolean;
+  /**
+   * How long an agent keeps answering after its pod is asked to stop, while the Service stops
+   * sending it new connections.
+   * @default Duration.seconds(15)
+   */
+  readonly preStopDelay?: Duration;
+  /**
+   * Envoy sidecars (in other workloads) that send their requests to this agent; `addEnvoy()`
+   * adds more.
+   * @default - none yet; at least one is needed by synth time
+   */
+  readonly envoys?: EnvoySidecar[];
+}
+
+/**
+ * The agent as its own Deployment and Service, scaled separately from the apps, for Envoy
+ * sidecars in other pods (Fastly's "agent as a service" variant). Each connected Envoy gets a
+ * `sigsci-agent-grpc` STRICT_DNS cluster to the Service, the ext_authz filter and the gRPC access
+ * log; a NetworkPolicy admits only those workloads to the agent's gRPC port.
+ */
+export class SigSciAgentService extends Construct {
+  public readonly deployment: kplus.Deployment;
+  public readonly service: kplus.Service;
+  /** Admits only the workloads of connected Envoys to the gRPC port. */
+  public readonly networkPolicy: kplus.NetworkPolicy;
+  /** The agent container of the Deployment. */
+  public readonly container: kplus.Container;
+  /** The Service's DNS name, namespace-qualified when the namespace is known. */
+  public readonly host: string;
+  /** The gRPC port of the agents and the Service. */
+  public readonly grpcPort: number;
+  private readonly expectResponseData: boolean;
+  private readonly connected = new Set<EnvoySidecar>();
+
+  constructor(scope: Construct, id: string, props: SigSciAgentServiceProps) {
+    super(scope, id);
+    const name = checkDnsLabel(this, 'name', props.name ?? 'sigsci-agent');
+    const namespace = props.namespace ?? Chart.of(this).namespace;
+    const metadata = { name, namespace };
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw propError(this, 'replicas', `${show(replicas)} is not a replica count`, 'use an integer of at least 1 (2 or more to survive a node loss)');
+    }
+    this.grpcPort = checkPort(this, 'grpcPort', props.grpcPort ?? 9999);
+    this.expectResponseData = props.expectResponseData ?? true;
+    this.host = namespace ? `${name}.${namespace}.svc.cluster.local` : name;
+
+    this.deployment = new kplus.Deployment(this, 'deployment', { metadata, replicas });
+    const env: Record<string, string> = { SIGSCI_ENVOY_GRPC_ADDRESS: `0.0.0.0:${this.grpcPort}` };
+    if (this.expectResponseData) env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA = '1';
+    const agent = addAgentContainer(this, this.deployment, props, {
+      env,
+      rpcSocket: true,
+      ports: [{ number: this.grpcPort, name: 'grpc' }],
+      readiness: grpcProbe(this.grpcPort),
+      preStopDelay: checkPreStopDelay(this, this.deployment, props.preStopDelay ?? Duration.seconds(15)),
+    });
+    this.container = agent.container;
+
+    this.service = new kplus.Service(this, 'service', {
+      metadata,
+      selector: this.deployment,
+      // "grpc-" so that a mesh treats the port as HTTP/2
+      ports: [{ name: 'grpc-sigsci', port: this.grpcPort, targetPort: this.grpcPort }],
+    });
+    this.networkPolicy = new kplus.NetworkPolicy(this, 'network-policy', { metadata, selector: this.deployment });
+    for (const envoy of props.envoys ?? []) this.addEnvoy(envoy);
+
+    this.node.addValidation({
+      validate: () => (this.connected.size === 0
+        ? [`${this.node.path}: envoys: no Envoy sidecar sends requests to agent service "${name}"; pass envoys or call addEnvoy(envoy) for each`]
+        : []),
+    });
+  }
+
+  /**
+   * Points an Envoy sidecar at the agents: a `sigsci-agent-grpc` STRICT_DNS cluster to the
+   * Service, the ext_authz filter and (with `expectResponseData`) the gRPC access log; admits its
+   * workload to the gRPC port.
+   */
+  public addEnvoy(envoy: EnvoySidecar, options: SigSciEnvoyWiringOptions = {}): void {
+    if (this.connected.has(envoy)) {
+      throw propError(this, 'addEnvoy', `Envoy sidecar ${envoy.node.path} is already connected`, 'connect each Envoy sidecar once');
+    }
+    const endpoint = { address: this.host, port: this.grpcPort, discovery: EnvoyClusterDiscovery.STRICT_DNS };
+    wireEnvoy(this, envoy, endpoint, options, this.expectResponseData);
+    this.networkPolicy.addIngressRule(envoy.workload, [kplus.NetworkPolicyPort.tcp(this.grpcPort)]);
+    this.connected.add(envoy);
+  }
+}

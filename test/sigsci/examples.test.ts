@@ -1,0 +1,35 @@
+import { Testing } from 'cdk8s';
+import { SigSciEnvoyChart, SigSciReverseProxyChart, SigSciServiceChart } from '../../examples/sigsci';
+import { EnvoyConfigValidator } from '../../src';
+import { expectSchemaValid, findOne, synthChart } from '../harness';
+
+describe('the SigSci example charts', () => {
+  test('seed 000 Kubernetes Envoy: helloworld, Envoy and the agent in Envoy gRPC mode in one pod', () => {
+    const objects = synthChart(new SigSciEnvoyChart(Testing.app(), 'sigsci-envoy'));
+    const pod = findOne(objects, 'Deployment', 'helloworld').spec.template.spec;
+    expect(pod.containers.map((c: any) => c.name)).toEqual(['helloworld', 'envoy', 'sigsci-agent']);
+    const agent = pod.containers[2];
+    expect(agent.env.find((e: any) => e.name === 'SIGSCI_ENVOY_GRPC_ADDRESS').value).toBe('0.0.0.0:9999');
+    expect(findOne(objects, 'Service', 'helloworld').spec.ports).toEqual([{ name: 'envoy-http', port: 80, targetPort: 8000 }]);
+    const bootstrap = JSON.parse(findOne(objects, 'ConfigMap', 'helloworld-envoy').data['envoy.json']);
+    expect(EnvoyConfigValidator.validate(bootstrap, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
+    expectSchemaValid(objects);
+  });
+
+  test('reverse proxy: the Service reaches the agent, which forwards to localhost:8080', () => {
+    const objects = synthChart(new SigSciReverseProxyChart(Testing.app(), 'sigsci-revproxy'));
+    const agent = findOne(objects, 'Deployment', 'helloworld').spec.template.spec.containers[1];
+    expect(agent.env.find((e: any) => e.name === 'SIGSCI_REVPROXY_LISTENER').value)
+      .toBe('app:{listener=http://0.0.0.0:8000,upstreams=http://127.0.0.1:8080/,pass-host-header=true}');
+    expect(findOne(objects, 'Service', 'helloworld').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8000 }]);
+  });
+
+  test('service mode: agents in their own Deployment, Envoy pointing at their Service', () => {
+    const objects = synthChart(new SigSciServiceChart(Testing.app(), 'sigsci-service'));
+    expect(findOne(objects, 'Deployment', 'sigsci-agent').spec.replicas).toBe(2);
+    const bootstrap = JSON.parse(findOne(objects, 'ConfigMap', 'helloworld-envoy').data['envoy.json']);
+    const cluster = bootstrap.static_resources.clusters.find((c: any) => c.name === 'sigsci-agent-grpc');
+    expect(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address)
+      .toEqual({ address: 'sigsci-agent.sigsci-service.svc.cluster.local', port_value: 9999 });
+  });
+});

@@ -1,0 +1,123 @@
+import { Chart, Duration, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import {
+  EnvoyConfigValidator, EnvoyDelivery, EnvoySidecar, SigSciAgentService, SigSciAgentServiceProps, SigSciCredentials, SigSciFailureMode,
+} from '../../src';
+import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
+
+function setup(props: Partial<SigSciAgentServiceProps> = {}) {
+  const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+  const app = new kplus.Deployment(chart, 'web', {
+    metadata: { name: 'web' },
+    containers: [{ name: 'web', image: 'web:1.0.0', ports: [{ number: 8080 }] }],
+  });
+  const envoy = new EnvoySidecar(chart, 'envoy', { workload: app, inbound: { port: 8000, targetPort: 8080 } });
+  const keys = kplus.Secret.fromSecretName(chart, 'keys', 'sigsci.shop');
+  const agents = new SigSciAgentService(chart, 'waf', { credentials: SigSciCredentials.fromSecret(keys), ...props });
+  return { chart, app, envoy, agents };
+}
+
+const bootstrapOf = (objects: any[]) => JSON.parse(findOne(objects, 'ConfigMap', 'web-envoy').data['envoy.json']);
+
+describe('SigSciAgentService', () => {
+  test('runs the agents as their own Deployment with replicas, listening on 0.0.0.0', () => {
+    const s = setup({ replicas: 3 });
+    s.agents.addEnvoy(s.envoy);
+    const objects = synthChart(s.chart);
+    const deployment = findOne(objects, 'Deployment', 'sigsci-agent');
+    expect(deployment.metadata.namespace).toBe('shop');
+    expect(deployment.spec.replicas).toBe(3);
+    const c = deployment.spec.template.spec.containers[0];
+    expect(c.name).toBe('sigsci-agent');
+    const env = Object.fromEntries(c.env.map((e: any) => [e.name, e.value ?? e.valueFrom]));
+    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9999');
+    expect(env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA).toBe('1');
+    expect(env.SIGSCI_ACCESSKEYID).toEqual({ secretKeyRef: { name: 'sigsci.shop', key: 'accesskeyid' } });
+    expect(c.readinessProbe.grpc).toEqual({ port: 9999 });
+    expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
+    expectSchemaValid(objects);
+  });
+
+  test('exposes the agents through a Service on the gRPC port', () => {
+    const s = setup();
+    s.agents.addEnvoy(s.envoy);
+    const service = findOne(synthChart(s.chart), 'Service', 'sigsci-agent');
+    expect(service.spec.ports).toEqual([{ name: 'grpc-sigsci', port: 9999, targetPort: 9999 }]);
+    expect(s.agents.host).toBe('sigsci-agent.shop.svc.cluster.local');
+  });
+
+  test('points each Envoy at the Service with a STRICT_DNS cluster, the filter and the access log', () => {
+    const s = setup();
+    s.agents.addEnvoy(s.envoy, { failureMode: SigSciFailureMode.FAIL_CLOSED, grpcTimeout: Duration.seconds(2) });
+    const b = bootstrapOf(synthChart(s.chart));
+    const cluster = b.static_resources.clusters.find((c: any) => c.name === 'sigsci-agent-grpc');
+    expect(cluster.type).toBe('STRICT_DNS');
+    expect(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ address: 'sigsci-agent.shop.svc.cluster.local', port_value: 9999 });
+    const hcm = b.static_resources.listeners.find((l: any) => l.name === 'inbound').filter_chains[0].filters[0].typed_config;
+    expect(hcm.http_filters[0].typed_config).toMatchObject({ failure_mode_allow: false, grpc_service: { envoy_grpc: { cluster_name: 'sigsci-agent-grpc' }, timeout: '2s' } });
+    expect(hcm.access_log.map((l: any) => l.name)).toContain('envoy.access_loggers.http_grpc');
+    expect(EnvoyConfigValidator.validate(b, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
+  });
+
+  test('admits only the connected workloads to the gRPC port', () => {
+    const s = setup();
+    s.agents.addEnvoy(s.envoy);
+    const objects = synthChart(s.chart);
+    const policy = findOne(objects, 'NetworkPolicy', 'sigsci-agent');
+    expect(policy.spec.podSelector.matchLabels).toEqual(findOne(objects, 'Deployment', 'sigsci-agent').spec.selector.matchLabels);
+    expect(policy.spec.ingress).toEqual([{
+      from: [{ podSelector: { matchLabels: findOne(objects, 'Deployment', 'web').spec.selector.matchLabels }, namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'shop' } } }],
+      ports: [{ port: 9999, protocol: 'TCP' }],
+    }]);
+    expectSchemaValid(objects);
+  });
+
+  test('works with marin3r-delivered Envoys, whose EnvoyConfig passes validation', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
+    const app = new kplus.Deployment(chart, 'web', { metadata: { name: 'web' }, containers: [{ name: 'web', image: 'web:1.0.0', ports: [{ number: 8080 }] }] });
+    const envoy = new EnvoySidecar(chart, 'envoy', { workload: app, inbound: { port: 8000, targetPort: 8080 }, delivery: EnvoyDelivery.marin3r({ nodeId: 'web' }) });
+    new SigSciAgentService(chart, 'waf', { credentials: SigSciCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'keys', 'sigsci.shop')), envoys: [envoy] });
+    const objects = synthChart(chart);
+    const resources = findOne(objects, 'EnvoyConfig', 'web').spec.resources;
+    const cluster = resources.find((r: any) => r.type === 'cluster' && r.value.name === 'sigsci-agent-grpc').value;
+    expect(cluster.type).toBe('STRICT_DNS');
+    expect(EnvoyConfigValidator.validate(cluster, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
+    const inbound = resources.find((r: any) => r.type === 'listener' && r.value.name === 'inbound').value;
+    expect(EnvoyConfigValidator.validate(inbound, EnvoyConfigValidator.LISTENER).errors).toEqual([]);
+    expectSchemaValid(objects);
+  });
+
+  test('without response data, Envoys get no access logger and the agents no expectation', () => {
+    const s = setup({ expectResponseData: false });
+    s.agents.addEnvoy(s.envoy);
+    const objects = synthChart(s.chart);
+    const hcm = bootstrapOf(objects).static_resources.listeners.find((l: any) => l.name === 'inbound').filter_chains[0].filters[0].typed_config;
+    expect(hcm.access_log.map((l: any) => l.name)).toEqual(['envoy.access_loggers.stdout']);
+    const env = findOne(objects, 'Deployment', 'sigsci-agent').spec.template.spec.containers[0].env.map((e: any) => e.name);
+    expect(env).not.toContain('SIGSCI_ENVOY_EXPECT_RESPONSE_DATA');
+  });
+});
+
+describe('SigSciAgentService rejects', () => {
+  test('no connected Envoy, at synth', () => {
+    const s = setup();
+    expect(() => runValidations(s.chart))
+      .toThrow('test/waf: envoys: no Envoy sidecar sends requests to agent service "sigsci-agent"; pass envoys or call addEnvoy(envoy) for each');
+  });
+
+  test('connecting the same Envoy twice', () => {
+    const s = setup();
+    s.agents.addEnvoy(s.envoy);
+    expect(() => s.agents.addEnvoy(s.envoy)).toThrow('test/waf: addEnvoy: Envoy sidecar test/envoy is already connected; connect each Envoy sidecar once');
+  });
+
+  test('zero replicas', () => {
+    expect(() => setup({ replicas: 0 })).toThrow('test/waf: replicas: 0 is not a replica count; use an integer of at least 1');
+  });
+
+  test('no credentials', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new SigSciAgentService(chart, 'waf', { credentials: undefined as unknown as SigSciCredentials }))
+      .toThrow('test/waf: credentials: received undefined');
+  });
+});
