@@ -8,8 +8,8 @@ import { KuardMarin3rChart, KuardTlsChart } from './envoy-tls-offload';
 import { HelloChart } from './hello';
 import { IstioPrometheusChart } from './istio-prometheus';
 import { KayentaChart } from './kayenta';
-import { SpeedscaleIstioChart } from './speedscale-istio';
 import { SigSciEnvoyChart, SigSciReverseProxyChart, SigSciServiceChart } from './sigsci';
+import { SpeedscaleIstioChart } from './speedscale-istio';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
