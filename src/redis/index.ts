@@ -1,1 +1,1 @@
-export { Redis, RedisProps, RedisPersistence } from './redis';
+export { Redis, type RedisProps, RedisPersistence } from './redis';
