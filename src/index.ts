@@ -2,3 +2,4 @@
 // shared internals (validation helpers, port registry, hardening) are not.
 export { ConfigHash } from './common/config-hash';
 export * from './redis';
+export * from './validation/wiring';
