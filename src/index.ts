@@ -2,4 +2,5 @@
 // shared internals (validation helpers, port registry, hardening) are not.
 export { ConfigHash } from './common/config-hash';
 export * from './redis';
+export * from './istio';
 export * from './validation/wiring';
