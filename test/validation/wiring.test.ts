@@ -156,7 +156,16 @@ describe('the wiring checks', () => {
       const m = seedManifests();
       pick(m, 'Gateway', 'myapp').spec.servers[0].tls.credentialName = 'tls-myapp';
       expect(lines(m)).toEqual([
-        'credential-name: Gateway myapp/myapp serves credentialName "tls-myapp", but Certificate istio-system/tls-myapp-production in the ingress namespace "istio-system" writes Secret "tls-myapp-production"; set credentialName to "tls-myapp-production" or the Certificate\'s secretName to "tls-myapp"',
+        'credential-name: Gateway myapp/myapp serves credentialName "tls-myapp", but Certificate istio-system/tls-myapp-production, which covers its hosts in the ingress namespace "istio-system", writes Secret "tls-myapp-production"; set credentialName to "tls-myapp-production" or the Certificate\'s secretName to "tls-myapp"',
+      ]);
+    });
+
+    test('fires on a credentialName nothing provides, without blaming a Certificate for other hosts', () => {
+      const m = seedManifests();
+      pick(m, 'Certificate', 'tls-myapp-production').spec.dnsNames = ['oauth.cluster.example.com'];
+      pick(m, 'Gateway', 'myapp').spec.servers[0].tls.credentialName = 'tls-myapp';
+      expect(lines(m)).toEqual([
+        'credential-name: Gateway myapp/myapp serves credentialName "tls-myapp", but no Certificate or Secret of that name is in the ingress gateway namespace "istio-system"; add a cert-manager Certificate with secretName "tls-myapp" in namespace "istio-system"',
       ]);
     });
 

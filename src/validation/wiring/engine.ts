@@ -240,12 +240,15 @@ class Run {
           `create ${elsewhere.ref.kind} ${elsewhere.name} in namespace "${ns}"`, elsewhere.ref);
         continue;
       }
-      const similar = this.certificates.filter((c) => c.namespace === ns).map((c) => ({ c, secret: str(obj(c.json.spec)?.secretName) }));
-      if (similar.length > 0) {
-        const first = similar[0];
+      // the Certificate meant is most likely one in the ingress namespace that covers the server's hosts
+      const hosts = arr(server.hosts).map(str).filter(isString).map((h) => splitGatewayHost(h).host);
+      const meant = this.certificates.find((c) => c.namespace === ns && hosts.length > 0
+        && hosts.every((h) => certificateNames(c).some((n) => certificateCovers(n, h))));
+      if (meant) {
+        const secretName = str(obj(meant.json.spec)?.secretName) ?? '';
         this.add(WiringRule.CREDENTIAL_NAME, g, path,
-          `${describe(g.ref)} serves credentialName "${credential}", but ${describe(first.c.ref)} in the ingress namespace "${ns}" writes Secret "${first.secret}"`,
-          `set credentialName to "${first.secret}" or the Certificate's secretName to "${credential}"`, first.c.ref);
+          `${describe(g.ref)} serves credentialName "${credential}", but ${describe(meant.ref)}, which covers its hosts in the ingress namespace "${ns}", writes Secret "${secretName}"`,
+          `set credentialName to "${secretName}" or the Certificate's secretName to "${credential}"`, meant.ref);
       } else if (!this.assumeExternal) {
         this.add(WiringRule.CREDENTIAL_NAME, g, path,
           `${describe(g.ref)} serves credentialName "${credential}", but no Certificate or Secret of that name is in the ingress gateway namespace "${ns}"`,
@@ -255,9 +258,7 @@ class Run {
   }
 
   private checkCertificateHosts(g: Entry, index: number, server: Json, certificate: Entry): void {
-    const dnsNames = arr(obj(certificate.json.spec)?.dnsNames).map(str).filter(isString);
-    const commonName = str(obj(certificate.json.spec)?.commonName);
-    const names = commonName ? [...dnsNames, commonName] : dnsNames;
+    const names = certificateNames(certificate);
     arr(server.hosts).forEach((h, j) => {
       const entry = str(h);
       if (!entry) return;
@@ -590,6 +591,14 @@ function workload(entry: Entry, templatePath: string[]): Workload {
     }
   }
   return { ...entry, podLabels, portNames, portNumbers };
+}
+
+/** The names a Certificate is for: its dnsNames and commonName. */
+function certificateNames(certificate: Entry): string[] {
+  const spec = obj(certificate.json.spec);
+  const names = arr(spec?.dnsNames).map(str).filter(isString);
+  const commonName = str(spec?.commonName);
+  return commonName ? [...names, commonName] : names;
 }
 
 function gatewayHosts(g: Entry): Array<{ namespace: string; host: string }> {
