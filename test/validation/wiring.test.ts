@@ -1,5 +1,5 @@
-import { analyzeWiring, checkWiring, WiringChecks, WiringRule } from '../../src';
 import { pick, seedManifests } from './wiring-fixtures';
+import { analyzeWiring, checkWiring, WiringChecks, WiringRule } from '../../src';
 
 /** The findings of one rule, as `rule: message; fix` lines. */
 function lines(manifests: any[], context = {}): string[] {
@@ -13,13 +13,13 @@ describe('the wiring checks', () => {
 
   test('count the objects they read and the kinds they ignore', () => {
     const report = analyzeWiring([...seedManifests(), 'junk', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }]);
-    expect(report.checked).toBe(10);
-    expect(report.ignored).toBe(3);
+    expect(report.checkedCount).toBe(10);
+    expect(report.ignoredCount).toBe(3);
     expect(report.ignoredKinds).toEqual({ 'Namespace': 1, 'ConfigMap': 1, '<not an object>': 1 });
   });
 
   test('report the references that resolved as links', () => {
-    const links = analyzeWiring(seedManifests()).links.map((l) => `${l.from.kind} ${l.from.name} ${l.relation} ${l.to.kind} ${l.to.namespace}/${l.to.name}`);
+    const links = analyzeWiring(seedManifests()).links.map((l) => `${l.source.kind} ${l.source.name} ${l.relation} ${l.target.kind} ${l.target.namespace}/${l.target.name}`);
     expect(links).toEqual(expect.arrayContaining([
       'Gateway myapp selects Pod istio-system/{istio=ingressgateway}',
       'Gateway myapp credential Certificate istio-system/tls-myapp-production',
@@ -34,7 +34,7 @@ describe('the wiring checks', () => {
     const m = seedManifests();
     pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'egressgateway' };
     expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.GATEWAY_SELECTOR]);
-    expect(WiringChecks.analyze(m).checked).toBe(10);
+    expect(WiringChecks.analyze(m).checkedCount).toBe(10);
   });
 
   describe('gateway-selector', () => {
@@ -55,7 +55,9 @@ describe('the wiring checks', () => {
     test('accepts a gateway workload that is part of the manifests', () => {
       const m = seedManifests();
       m.push({
-        apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gw', namespace: 'edge' },
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'gw', namespace: 'edge' },
         spec: { template: { metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [] } } },
       });
       pick(m, 'Gateway', 'myapp').spec.selector = { app: 'edge-gw' };
@@ -139,7 +141,7 @@ describe('the wiring checks', () => {
         if (kind === 'Gateway') o.spec.servers[0].hosts = ['a.oauth.cluster.example.com'];
         else o.spec.hosts = ['a.oauth.cluster.example.com'];
       }
-      expect(checkWiring(m).map((f) => [f.rule, f.object.kind])).toEqual([[WiringRule.HOST_MISMATCH, 'Gateway']]);
+      expect(checkWiring(m).map((f) => [f.rule, f.subject.kind])).toEqual([[WiringRule.HOST_MISMATCH, 'Gateway']]);
     });
 
     test('fires when an AuthorizationPolicy on the ingress protects a host no Gateway serves', () => {
@@ -323,19 +325,19 @@ describe('the wiring checks', () => {
       const [finding] = checkWiring(m);
       expect(finding.path).toBe('/spec/http/0/route/0/destination/port/number');
       expect(finding.manifest).toBe(pick(m, 'VirtualService', 'myapp'));
-      expect(finding.object).toEqual({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: 'myapp', name: 'myapp' });
+      expect(finding.subject).toEqual({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: 'myapp', name: 'myapp' });
       expect(finding.related).toEqual({ apiVersion: 'v1', kind: 'Service', namespace: 'myapp', name: 'myapp' });
     });
   });
 
   describe('odd input', () => {
     test('expands List objects', () => {
-      expect(analyzeWiring([{ apiVersion: 'v1', kind: 'List', items: seedManifests() }]).checked).toBe(10);
+      expect(analyzeWiring([{ apiVersion: 'v1', kind: 'List', items: seedManifests() }]).checkedCount).toBe(10);
     });
 
     test('ignores kinds of other API groups, such as the Kubernetes Gateway API', () => {
       const report = analyzeWiring([{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g' }, spec: { listeners: [] } }]);
-      expect(report).toMatchObject({ checked: 0, ignored: 1, ignoredKinds: { Gateway: 1 }, findings: [] });
+      expect(report).toMatchObject({ checkedCount: 0, ignoredCount: 1, ignoredKinds: { Gateway: 1 }, findings: [] });
     });
 
     test('never throws, whatever it is given', () => {
@@ -351,7 +353,7 @@ describe('the wiring checks', () => {
       expect(() => analyzeWiring(junk)).not.toThrow();
       expect(() => analyzeWiring(junk, { ingressGateways: [null as any, { namespace: 5 } as any], clusterDomain: 7 as any })).not.toThrow();
       expect(() => analyzeWiring('not an array' as any, 'nor a context' as any)).not.toThrow();
-      expect(analyzeWiring(junk).ignored).toBeGreaterThan(0);
+      expect(analyzeWiring(junk).ignoredCount).toBeGreaterThan(0);
     });
   });
 });

@@ -107,7 +107,7 @@ class Run {
     for (const ap of this.authorizationPolicies) this.guard(() => this.checkAuthorizationPolicy(ap));
     for (const svc of this.services) this.guard(() => this.checkService(svc));
     const ignored = Object.values(this.ignoredKinds).reduce((a, b) => a + b, 0);
-    return { findings: this.findings, links: this.links, checked: this.checked, ignored, ignoredKinds: this.ignoredKinds };
+    return { findings: this.findings, links: this.links, checkedCount: this.checked, ignoredCount: ignored, ignoredKinds: this.ignoredKinds };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -169,11 +169,11 @@ class Run {
   }
 
   private add(rule: WiringRule, entry: Entry, path: string, message: string, fix: string, related?: WiringObjectRef): void {
-    this.findings.push({ rule, message, fix, object: entry.ref, related, path, manifest: entry.json });
+    this.findings.push({ rule, message, fix, subject: entry.ref, related, path, manifest: entry.json });
   }
 
   private link(from: WiringObjectRef, to: WiringObjectRef, relation: string): void {
-    this.links.push({ from, to, relation });
+    this.links.push({ source: from, target: to, relation });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -344,7 +344,7 @@ class Run {
         const offered = unique(bound.flatMap((g) => gatewayHosts(g).map((h) => h.host)));
         this.add(WiringRule.HOST_MISMATCH, vs, `/spec/hosts/${i}`,
           `${describe(vs.ref)} routes host "${host}", but ${bound.map((g) => describe(g.ref)).join(' and ')} ${bound.length > 1 ? 'serve' : 'serves'} only ${offered.map((h) => `"${h}"`).join(', ') || 'no hosts'}${bound.some((g) => gatewayHosts(g).some((h) => istioHostsIntersect(h.host, host))) ? ` to other namespaces than "${vs.namespace}"` : ''}`,
-          `make the VirtualService host and the Gateway server host the same full host name`, bound[0].ref);
+          'make the VirtualService host and the Gateway server host the same full host name', bound[0].ref);
       });
     }
 
@@ -386,7 +386,7 @@ class Run {
           `use the Service's FQDN "${partial.name}.${partial.namespace}${fqdnSuffix}"`, partial.ref);
         return;
       }
-      const entry = this.serviceEntries.find((se) => arr(obj(se.json.spec)?.hosts).some((x) => str(x) !== undefined && istioHostsIntersect(str(x)!, h)));
+      const entry = this.serviceEntries.find((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
       if (entry) {
         this.link(vs.ref, entry.ref, 'routes');
       } else if (!this.assumeExternal) {
@@ -431,7 +431,8 @@ class Run {
   private checkAuthorizationPolicy(ap: Entry): void {
     const spec = obj(ap.json.spec) ?? {};
     const matchLabels = stringMap(obj(spec.selector)?.matchLabels);
-    const ingresses = this.ingresses.filter((i) => i.namespace === ap.namespace && Object.keys(matchLabels).length > 0 && selects(matchLabels, i.labels));
+    // a policy on an ingress: in its namespace, selecting its pods (`selects` needs a non-empty selector)
+    const ingresses = this.ingresses.filter((i) => i.namespace === ap.namespace && selects(matchLabels, i.labels));
     if (ingresses.length === 0) return; // not an ingress policy
     for (const i of ingresses) this.link(ap.ref, i.ref, 'protects');
     // Gateways of this ingress, and Gateways whose selector matches nothing (reported by gateway-selector)

@@ -89,8 +89,8 @@ export interface WiringFinding {
   readonly message: string;
   /** What to change. */
   readonly fix: string;
-  /** The offending object. */
-  readonly object: WiringObjectRef;
+  /** The offending object (the one whose field `path` points into). */
+  readonly subject: WiringObjectRef;
   /**
    * The other side, when it is an object of the manifests.
    * @default - the other side is missing, or comes from the context
@@ -105,11 +105,11 @@ export interface WiringFinding {
 /** A resolved reference between two objects, for drawing the topology. */
 export interface WiringLink {
   /** The referring object. */
-  readonly from: WiringObjectRef;
+  readonly source: WiringObjectRef;
   /** The object referred to. */
-  readonly to: WiringObjectRef;
+  readonly target: WiringObjectRef;
   /**
-   * How `from` refers to `to`: `selects` (Gateway → ingress pods, Service → workload),
+   * How `source` refers to `target`: `selects` (Gateway → ingress pods, Service → workload),
    * `binds` (VirtualService → Gateway), `routes` (VirtualService → Service or ServiceEntry),
    * `credential` (Gateway → Certificate or Secret), `protects` (AuthorizationPolicy → ingress pods).
    */
@@ -123,9 +123,9 @@ export interface WiringReport {
   /** The references that resolved. */
   readonly links: WiringLink[];
   /** How many objects the checks understood and looked at. */
-  readonly checked: number;
+  readonly checkedCount: number;
   /** How many entries were ignored (kinds the checks don't read, or not objects at all). */
-  readonly ignored: number;
+  readonly ignoredCount: number;
   /** The ignored entries by kind (`<not an object>` for entries that aren't objects). */
   readonly ignoredKinds: { [kind: string]: number };
 }
