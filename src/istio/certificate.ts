@@ -1,10 +1,10 @@
 import { ApiObject } from 'cdk8s';
 import { Construct } from 'constructs';
+import { IngressGatewayOptions, resolveIngressGateway } from './ingress';
 import { Certificate } from '../../imports/certificates-cert-manager.io';
 import { propError, show } from '../validation/errors';
 import { checkDnsSubdomain, checkHostName } from '../validation/names';
 import { certificateCovers } from '../validation/wiring/hosts';
-import { IngressGatewayOptions, resolveIngressGateway } from './ingress';
 
 /** The cert-manager issuer that signs a Certificate. */
 export abstract class IssuerRef {
@@ -112,5 +112,74 @@ export class IngressCertificate extends Construct {
       throw propError(scope, prop, `${show(host)} is not covered by Certificate ${this.namespace}/${this.name} (dnsNames: ${this.dnsNames.join(', ')}); a "*." wildcard covers exactly one label`,
         'use a host the certificate covers or add the host to its dnsNames');
     }
+  }
+}
+
+export interface CertManagerTlsOptions {
+  /** The issuer that signs the certificate. */
+  readonly issuer: IssuerRef;
+
+  /**
+   * One wildcard covering every host of the construct, e.g. "*.cluster.example.com" (seed 001).
+   * @default - a certificate for exactly the construct's hosts
+   */
+  readonly wildcard?: string;
+
+  /**
+   * Name of the Certificate.
+   * @default - derived from its first DNS name ("tls-wildcard-cluster-example-com")
+   */
+  readonly name?: string;
+
+  /**
+   * Name of the Secret cert-manager writes.
+   * @default - the Certificate's name
+   */
+  readonly secretName?: string;
+}
+
+/** The certificate an ingress serves for a construct's hosts. */
+export abstract class IngressTls {
+  /** A new cert-manager Certificate in the ingress gateway's namespace, for a wildcard or for the hosts. */
+  public static certManager(options: CertManagerTlsOptions): IngressTls {
+    return new CertManagerTls(options);
+  }
+
+  /** An `IngressCertificate` created elsewhere, e.g. one wildcard shared by several constructs. */
+  public static fromCertificate(certificate: IngressCertificate): IngressTls {
+    return new ExistingTls(certificate);
+  }
+
+  /** @internal */
+  public abstract _bind(scope: Construct, hosts: string[], ingressGateway: IngressGatewayOptions): IngressCertificate;
+}
+
+class CertManagerTls extends IngressTls {
+  constructor(private readonly options: CertManagerTlsOptions) {
+    super();
+  }
+
+  public _bind(scope: Construct, hosts: string[], ingressGateway: IngressGatewayOptions): IngressCertificate {
+    const o = this.options;
+    if (o.wildcard !== undefined && (typeof o.wildcard !== 'string' || !o.wildcard.startsWith('*.'))) {
+      throw propError(scope, 'certificate.wildcard', `${show(o.wildcard)} is not a wildcard`, 'give a name starting with "*.", e.g. "*.cluster.example.com", or leave wildcard out for a certificate of the hosts');
+    }
+    return new IngressCertificate(scope, 'certificate', {
+      issuer: o.issuer,
+      dnsNames: o.wildcard !== undefined ? [o.wildcard] : hosts,
+      name: o.name,
+      secretName: o.secretName,
+      ingressGateway,
+    });
+  }
+}
+
+class ExistingTls extends IngressTls {
+  constructor(private readonly certificate: IngressCertificate) {
+    super();
+  }
+
+  public _bind(): IngressCertificate {
+    return this.certificate;
   }
 }

@@ -1,3 +1,3 @@
 export { type IngressGatewayOptions } from './ingress';
-export { IngressCertificate, type IngressCertificateProps, IssuerRef } from './certificate';
+export { type CertManagerTlsOptions, IngressCertificate, type IngressCertificateProps, IngressTls, IssuerRef } from './certificate';
 export { IngressRoute, type IngressRouteProps, type IngressPathRoute } from './route';

@@ -60,6 +60,7 @@ export function serverPortName(protocol: string, host: string): string {
  * the generated `toJson_*` mapper of the kind, so it is typed like the generated classes.
  * @internal
  */
-export function versionedObject(scope: Construct, id: string, apiVersion: string, kind: string, metadata: ApiObjectMetadata, spec: unknown): ApiObject {
+export function versionedObject(scope: Construct, id: string, apiVersion: string, kind: string,
+  metadata: ApiObjectMetadata, spec: unknown): ApiObject {
   return new ApiObject(scope, id, { apiVersion, kind, metadata, spec });
 }

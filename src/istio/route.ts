@@ -1,6 +1,9 @@
 import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
+import { IngressCertificate } from './certificate';
+import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, serverPortName, versionedObject } from './ingress';
+import { IstioRelease } from './version';
 import {
   GatewaySpecServersTlsMinProtocolVersion,
   GatewaySpecServersTlsMode,
@@ -11,9 +14,6 @@ import {
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
 import { checkPort } from '../validation/ports';
-import { IngressCertificate } from './certificate';
-import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, serverPortName, versionedObject } from './ingress';
-import { IstioRelease } from './version';
 
 /** The Kubernetes cluster DNS domain that Service FQDNs end with. */
 const CLUSTER_DOMAIN = 'cluster.local';
