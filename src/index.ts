@@ -4,3 +4,4 @@ export { ConfigHash } from './common/config-hash';
 export * from './redis';
 export * from './istio';
 export * from './validation/wiring';
+export * from './oauth2-proxy';
