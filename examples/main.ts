@@ -6,6 +6,8 @@ import { App } from 'cdk8s';
 import { HelloChart } from './hello';
 import { OAuth2ProxyChart } from './oauth2-proxy';
 import { ExtAuthzMode } from '../src';
+import { KayentaChart } from './kayenta';
+import { SpeedscaleIstioChart } from './speedscale-istio';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
@@ -19,6 +21,8 @@ export function buildExamples(app: App): App {
     appHost: 'myapp-envoyfilter.cluster.example.com',
     authHost: 'oauth-envoyfilter.cluster.example.com',
   });
+  new KayentaChart(app, 'kayenta');
+  new SpeedscaleIstioChart(app, 'speedscale-istio');
   return app;
 }
 

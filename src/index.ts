@@ -5,3 +5,5 @@ export * from './redis';
 export * from './istio';
 export * from './validation/wiring';
 export * from './oauth2-proxy';
+export * from './kayenta';
+export * from './speedscale';

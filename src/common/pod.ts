@@ -28,12 +28,25 @@ export function podSpecPath(scope: IConstruct, prop: string, pod: kplus.Abstract
   return path;
 }
 
+/** Every container that a construct of this library added to a pod (each one is hardened). */
+const LIBRARY_CONTAINERS = new WeakSet<kplus.Container>();
+
+/**
+ * Whether a construct of this library added `container` (as a sidecar or init container), as
+ * opposed to the user's own containers. Constructs that change "the app containers" skip these.
+ * @internal
+ */
+export function isLibraryContainer(container: kplus.Container): boolean {
+  return LIBRARY_CONTAINERS.has(container);
+}
+
 /**
  * Completes the securityContext of a container the library added, beyond what cdk8s-plus-25 can
  * express (it already sets runAsNonRoot, readOnlyRootFilesystem, privileged: false and
  * allowPrivilegeEscalation: false): drops all Linux capabilities and applies the runtime's default
  * seccomp profile. Containers keep their index in cdk8s-plus, so the JSON patch stays correct
- * when containers are added later.
+ * when containers are added later. Also records the container as added by the library
+ * (`isLibraryContainer`).
  *
  * @internal
  */
@@ -49,4 +62,5 @@ export function hardenContainer(scope: IConstruct, pod: kplus.AbstractPod, conta
     JsonPatch.add(`${base}/capabilities`, { drop: ['ALL'] }),
     JsonPatch.add(`${base}/seccompProfile`, { type: 'RuntimeDefault' }),
   );
+  LIBRARY_CONTAINERS.add(container);
 }

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { ConfigHash } from '../../src';
 import { addConfigHash, stableJson } from '../../src/common/config-hash';
-import { hardenContainer, podSpecPath } from '../../src/common/pod';
+import { hardenContainer, isLibraryContainer, podSpecPath } from '../../src/common/pod';
 import { expectSchemaValid } from '../harness';
 
 describe('ConfigHash', () => {
@@ -65,6 +65,15 @@ describe('container hardening', () => {
     expect(appC.securityContext.capabilities).toBeUndefined();
     expect(lateC.securityContext.capabilities).toBeUndefined();
     expectSchemaValid([deployment]);
+  });
+
+  test('hardened containers count as added by the library, the user\'s containers do not', () => {
+    const chart = Testing.chart();
+    const app = new kplus.Deployment(chart, 'app', { containers: [{ name: 'app', image: 'app:1' }] });
+    const sidecar = app.addContainer({ name: 'sidecar', image: 'sidecar:1' });
+    hardenContainer(new Construct(chart, 'owner'), app, sidecar);
+    expect(isLibraryContainer(sidecar)).toBe(true);
+    expect(isLibraryContainer(app.containers[0])).toBe(false);
   });
 
   test('knows where the pod spec is for each workload kind', () => {

@@ -1,0 +1,31 @@
+export { KayentaStandalone, KayentaLogLevel } from './kayenta';
+export type { KayentaStandaloneProps } from './kayenta';
+export { KayentaRedis } from './redis';
+export type { KayentaRedisOptions } from './redis';
+export { KayentaStoreType, KayentaMetricsStore, KayentaPrometheusAuth, KayentaStorage } from './stores';
+export type {
+  KayentaPrometheusOptions,
+  KayentaDatadogOptions,
+  KayentaStorageCommonOptions,
+  KayentaAzureStorageOptions,
+  KayentaS3StorageOptions,
+  KayentaGcsStorageOptions,
+} from './stores';
+export {
+  CanaryConfig,
+  CanaryMetric,
+  CanaryMetricQuery,
+  CanaryDirection,
+  CanaryNanStrategy,
+  CanaryOutlierStrategy,
+  KayentaCanaryConfigs,
+} from './canary-config';
+export type {
+  CanaryConfigProps,
+  CanaryMetricOptions,
+  CanaryPrometheusQueryOptions,
+  CanaryOutliers,
+  CanaryEffectSize,
+  CanaryScoreThresholds,
+  KayentaCanaryConfigsProps,
+} from './canary-config';

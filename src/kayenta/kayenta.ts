@@ -1,0 +1,438 @@
+import { Duration, Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { CanaryConfig, KayentaCanaryConfigs, lazyString } from './canary-config';
+import { KayentaCredentials, rejectJvmCredentials, rejectLiteralCredentials } from './credentials';
+import { KayentaRedis } from './redis';
+import { KayentaAccount, KayentaMetricsStore, KayentaStorage, KayentaStoreType } from './stores';
+import { addConfigHash } from '../common/config-hash';
+import { hardenContainer } from '../common/pod';
+import { Redis } from '../redis';
+import { propError, show } from '../validation/errors';
+import { checkDnsLabel } from '../validation/names';
+import { checkPort } from '../validation/ports';
+
+/** The Kayenta image the library pins by default (the slim, Alpine-based variant). */
+const DEFAULT_IMAGE = 'us-docker.pkg.dev/spinnaker-community/docker/kayenta:2026.0.4-slim';
+/** uid/gid of the `spinnaker` user in the slim image (Dockerfile.slim: `adduser -u 10111`). */
+const KAYENTA_UID = 10111;
+const KAYENTA_PORT = 8090;
+const CONFIG_DIR = '/opt/kayenta/config';
+const SECRET_FILES_DIR = '/var/run/secrets/kayenta';
+
+/**
+ * Every `kayenta.<section>.enabled` flag Kayenta knows. Sections this construct doesn't enable are
+ * written as `enabled: false`, so that kayenta.yml says what is off as clearly as what is on.
+ */
+const SECTIONS = ['atlas', 'aws', 'azure', 'blobs', 'configbin', 'datadog', 'gcs', 'google', 'graphite', 'influxdb',
+  'memory', 'newrelic', 'prometheus', 'remoteJudge', 's3', 'signalfx', 'stackdriver', 'wavefront'];
+/** Sections that register accounts: enabling one without accounts does nothing. */
+const ACCOUNT_SECTIONS = ['atlas', 'aws', 'azure', 'datadog', 'google', 'graphite', 'influxdb', 'memory', 'newrelic', 'prometheus', 'signalfx', 'wavefront'];
+/** Storage services and the account section whose OBJECT_STORE accounts they serve. */
+const STORAGE_SERVICES: { [service: string]: string } = { blobs: 'azure', s3: 'aws', gcs: 'google' };
+
+/** Kayenta's root log level (`-Dlogging.level.root`). */
+export enum KayentaLogLevel {
+  /** Everything, including HTTP bodies: for troubleshooting only. */
+  TRACE = 'TRACE',
+  /** Connection attempts and store registrations: what you need to see why an account is missing. */
+  DEBUG = 'DEBUG',
+  /** Start-up and analysis progress. */
+  INFO = 'INFO',
+  /** Problems only. */
+  WARN = 'WARN',
+  /** Errors only. */
+  ERROR = 'ERROR',
+}
+
+export interface KayentaStandaloneProps {
+  /**
+   * Metrics accounts (`METRICS_STORE`); `addMetricsStore()` adds more. At least one is needed by
+   * synth time.
+   * @default - none yet
+   */
+  readonly metricsStores?: KayentaMetricsStore[];
+
+  /**
+   * Object and configuration store accounts; `addStorage()` adds more. At least one
+   * `OBJECT_STORE` and one `CONFIGURATION_STORE` are needed by synth time.
+   * @default - none yet
+   */
+  readonly storage?: KayentaStorage[];
+
+  /**
+   * The Redis for Kayenta's work queue.
+   * @default KayentaRedis.inCluster() — a new Redis that only Kayenta may reach
+   */
+  readonly redis?: KayentaRedis;
+
+  /**
+   * Name of the Deployment, Service and ConfigMap (and prefix of the Redis).
+   * @default "kayenta"
+   */
+  readonly name?: string;
+
+  /**
+   * Namespace of every object.
+   * @default "kayenta"
+   */
+  readonly namespace?: string;
+
+  /**
+   * Create the Namespace. Set to false to deploy into an existing one.
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+
+  /**
+   * The Kayenta image, pinned to a version. A `:latest` or untagged image is pulled `Always`.
+   * The container runs as uid/gid 10111, the `spinnaker` user of the slim images.
+   * @default "us-docker.pkg.dev/spinnaker-community/docker/kayenta:2026.0.4-slim"
+   */
+  readonly image?: string;
+
+  /**
+   * Number of Kayenta pods. They share the Redis queue, so analyses spread over them.
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Root log level. Kayenta logs little below DEBUG; use DEBUG or TRACE to see why an account
+   * doesn't register.
+   * @default KayentaLogLevel.INFO
+   */
+  readonly logLevel?: KayentaLogLevel;
+
+  /**
+   * Extra JVM options appended to JAVA_OPTS. Credentials don't belong here.
+   * @default - none
+   */
+  readonly jvmOptions?: string[];
+
+  /**
+   * Requests and limits of the Kayenta container. The heap is sized from the memory limit
+   * (`-XX:MaxRAMPercentage=75`).
+   * @default - 500m CPU / 2Gi memory requested, 2 CPU / 2Gi limits
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Type of the Service in front of Kayenta. The API has no authentication of its own: expose
+   * it beyond the cluster only behind something that authenticates.
+   * @default kplus.ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: kplus.ServiceType;
+
+  /**
+   * The Service port (forwarded to Kayenta's 8090).
+   * @default 80
+   */
+  readonly servicePort?: number;
+
+  /**
+   * Enable the standalone canary analysis API (`/standalone_canary_analysis`), which runs a
+   * whole canary (several intervals, thresholds) in one request.
+   * @default true
+   */
+  readonly standaloneCanaryAnalysis?: boolean;
+
+  /**
+   * Extra kayenta.yml settings, deep-merged over the generated ones (objects merge, other values
+   * replace). Literal credentials are rejected: write `${...}` placeholders and provide the
+   * variables from Secrets. `server.port` and `redis` can't be changed here.
+   * @default - none
+   */
+  readonly additionalConfig?: { [key: string]: any };
+
+  /**
+   * The ServiceAccount the pods run as, e.g. one bound to cloud IAM (IRSA, Workload Identity)
+   * for S3 or GCS without keys.
+   * @default - the namespace's default ServiceAccount, without a mounted token
+   */
+  readonly serviceAccount?: kplus.IServiceAccount;
+
+  /**
+   * Canary configs to ship in a ConfigMap next to Kayenta; `addCanaryConfig()` adds more.
+   * @default - none
+   */
+  readonly canaryConfigs?: CanaryConfig[];
+}
+
+/**
+ * Kayenta, Spinnaker's automated canary analysis service, running on its own.
+ *
+ * Creates the Namespace, a non-clustered Redis without a password that only Kayenta may reach,
+ * a ConfigMap with kayenta.yml (built from the typed props and serialized once), the Deployment
+ * and a Service. Credentials never enter kayenta.yml: each one is a `${secrets.<...>}` placeholder
+ * that Spring fills from an environment variable sourced from a Secret key (or a file from a
+ * mounted Secret, for GCS). Synthesis fails unless there is at least one METRICS_STORE,
+ * OBJECT_STORE and CONFIGURATION_STORE account.
+ */
+export class KayentaStandalone extends Construct {
+  /** Kayenta's HTTP port. */
+  public static readonly PORT = KAYENTA_PORT;
+
+  /** The namespace every object is in. */
+  public readonly namespace: string;
+  /** The Namespace, when this construct created it. */
+  public readonly namespaceObject?: kplus.Namespace;
+  public readonly configMap: kplus.ConfigMap;
+  public readonly deployment: kplus.Deployment;
+  /** The Kayenta container. */
+  public readonly container: kplus.Container;
+  public readonly service: kplus.Service;
+  /** The Redis this construct created, if it created one. */
+  public readonly redis?: Redis;
+  /** The Redis URL Kayenta uses (`redis.connection`). */
+  public readonly redisUrl: string;
+  /** The Service's in-cluster base URL, e.g. `http://kayenta.kayenta.svc:80`. */
+  public readonly url: string;
+
+  private readonly name: string;
+  private readonly props: KayentaStandaloneProps;
+  private readonly credentials: KayentaCredentials;
+  private readonly accounts: KayentaAccount[] = [];
+  private metricsCount = 0;
+  private storageCount = 0;
+  private _canaryConfigs?: KayentaCanaryConfigs;
+
+  constructor(scope: Construct, id: string, props: KayentaStandaloneProps = {}) {
+    super(scope, id);
+    this.props = props;
+    this.name = checkDnsLabel(this, 'name', props.name ?? 'kayenta');
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'kayenta');
+    const metadata = { name: this.name, namespace: this.namespace };
+    const replicas = props.replicas ?? 1;
+    if (!Number.isInteger(replicas) || replicas < 1) {
+      throw propError(this, 'replicas', `${show(replicas)} is not a replica count`, 'use an integer of at least 1');
+    }
+    const servicePort = checkPort(this, 'servicePort', props.servicePort ?? 80);
+    const jvmOptions = props.jvmOptions ?? [];
+    rejectJvmCredentials(this, 'jvmOptions', jvmOptions);
+    this.checkAdditionalConfig(props.additionalConfig);
+
+    if (props.createNamespace ?? true) {
+      this.namespaceObject = new kplus.Namespace(this, 'namespace', { metadata: { name: this.namespace } });
+    }
+
+    this.configMap = new kplus.ConfigMap(this, 'config', { metadata });
+    // rendered at synth time, so that stores added after the constructor are included
+    this.configMap.addData('kayenta.yml', lazyString(() => this.renderConfig()));
+
+    const image = props.image ?? DEFAULT_IMAGE;
+    const unpinned = !/:[^/]+$/.test(image) || image.endsWith(':latest');
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata,
+      replicas,
+      serviceAccount: props.serviceAccount,
+      podMetadata: { labels: { 'app.kubernetes.io/name': 'kayenta', 'app.kubernetes.io/instance': this.name } },
+      securityContext: { user: KAYENTA_UID, group: KAYENTA_UID, fsGroup: KAYENTA_UID, ensureNonRoot: true },
+      containers: [{
+        name: 'kayenta',
+        image,
+        imagePullPolicy: unpinned ? kplus.ImagePullPolicy.ALWAYS : kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        ports: [{ number: KAYENTA_PORT, name: 'http' }],
+        envVariables: {
+          JAVA_OPTS: kplus.EnvValue.fromValue([
+            // size the heap from the container's memory limit, and let Kubernetes restart a JVM out of memory
+            '-XX:MaxRAMPercentage=75.0',
+            '-XX:+ExitOnOutOfMemoryError',
+            `-Dlogging.level.root=${props.logLevel ?? KayentaLogLevel.INFO}`,
+            // read kayenta.yml from the mounted ConfigMap, on top of the defaults built into the jar
+            `-Dspring.config.additional-location=file:${CONFIG_DIR}/`,
+            ...jvmOptions,
+          ].join(' ')),
+        },
+        securityContext: {
+          user: KAYENTA_UID, group: KAYENTA_UID, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
+        },
+        resources: props.resources ?? {
+          cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
+          memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) },
+        },
+        // the JVM and Spring take a while to start; the startup probe holds the others off
+        startup: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 30 }),
+        readiness: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
+        liveness: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
+        volumeMounts: [
+          { path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'config-volume', this.configMap, { name: 'config' }), readOnly: true },
+          // the JVM and Tomcat need a writable temporary directory
+          { path: '/tmp', volume: kplus.Volume.fromEmptyDir(this, 'tmp-volume', 'tmp', { sizeLimit: Size.mebibytes(256) }) },
+        ],
+      }],
+    });
+    this.container = this.deployment.containers[0];
+    hardenContainer(this, this.deployment, this.container);
+    addConfigHash(this.deployment, 'kayenta.yml', () => this.renderConfig());
+    this.credentials = new KayentaCredentials(this, this.container, SECRET_FILES_DIR);
+
+    this.service = new kplus.Service(this, 'service', {
+      metadata,
+      type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+      selector: this.deployment,
+      ports: [{ name: 'http', port: servicePort, targetPort: KAYENTA_PORT }],
+    });
+    this.url = `http://${this.name}.${this.namespace}.svc:${servicePort}`;
+
+    const redis = (props.redis ?? KayentaRedis.inCluster())._bind(this, this.name, this.namespace, this.deployment);
+    this.redisUrl = redis.url;
+    this.redis = redis.redis;
+
+    (props.metricsStores ?? []).forEach((store) => this.addMetricsStore(store));
+    (props.storage ?? []).forEach((store) => this.addStorage(store));
+    (props.canaryConfigs ?? []).forEach((config) => this.addCanaryConfig(config));
+
+    this.node.addValidation({ validate: () => this.validateConfig() });
+  }
+
+  /**
+   * Adds a metrics account.
+   * @returns the account name
+   */
+  public addMetricsStore(store: KayentaMetricsStore): string {
+    return this.addAccount(store._bind({ scope: this, prop: `metricsStores[${this.metricsCount++}]`, credentials: this.credentials }));
+  }
+
+  /**
+   * Adds an object and/or configuration store account.
+   * @returns the account name
+   */
+  public addStorage(store: KayentaStorage): string {
+    return this.addAccount(store._bind({ scope: this, prop: `storage[${this.storageCount++}]`, credentials: this.credentials }));
+  }
+
+  /**
+   * Ships a canary config in the `<name>-canary-configs` ConfigMap next to Kayenta.
+   * @returns the ConfigMap key (file name) of the config
+   */
+  public addCanaryConfig(config: CanaryConfig): string {
+    if (!this._canaryConfigs) {
+      this._canaryConfigs = new KayentaCanaryConfigs(this, 'canary-configs', { name: `${this.name}-canary-configs`, namespace: this.namespace });
+    }
+    return this._canaryConfigs.addConfig(config);
+  }
+
+  /** The ConfigMap of canary configs, once one was added. */
+  public get canaryConfigs(): KayentaCanaryConfigs | undefined {
+    return this._canaryConfigs;
+  }
+
+  /** kayenta.yml as it is written into the ConfigMap. */
+  public renderConfig(): string {
+    return Yaml.stringify(this.config());
+  }
+
+  private addAccount(account: KayentaAccount): string {
+    const taken = this.accounts.find((a) => a.name === account.name);
+    if (taken) {
+      throw propError(this, 'accounts', `account name ${show(account.name)} is used twice (kayenta.${taken.provider} and kayenta.${account.provider})`,
+        'give every account a unique name (metrics and storage accounts share one namespace in Kayenta)');
+    }
+    this.accounts.push(account);
+    return account.name;
+  }
+
+  /** kayenta.yml as an object: generated settings, then `additionalConfig` merged over them. */
+  private config(): { [key: string]: unknown } {
+    const kayenta: { [section: string]: { [key: string]: unknown } } = {};
+    for (const section of SECTIONS) kayenta[section] = { enabled: false };
+    for (const account of this.accounts) {
+      const section = kayenta[account.provider];
+      section.enabled = true;
+      section.accounts = [...(section.accounts as unknown[] ?? []), account.entry];
+      if (account.storageService && account.supportedTypes.includes(KayentaStoreType.OBJECT_STORE)) {
+        kayenta[account.storageService] = { enabled: true };
+      }
+    }
+    kayenta.standaloneCanaryAnalysis = { enabled: this.props.standaloneCanaryAnalysis ?? true };
+
+    const generated = {
+      server: { port: KAYENTA_PORT },
+      redis: { connection: this.redisUrl },
+      kayenta: Object.fromEntries(Object.keys(kayenta).sort().map((k) => [k, kayenta[k]])),
+      keiko: { queue: { redis: { queueName: 'kayenta.keiko.queue', deadLetterQueueName: 'kayenta.keiko.queue.deadLetters' } } },
+      // only health and info: the other actuator endpoints (env, heapdump, ...) would expose the credentials
+      management: { endpoints: { web: { exposure: { include: 'health,info' } } }, endpoint: { health: { 'show-details': 'never' } } },
+      swagger: {
+        enabled: true,
+        title: 'Kayenta API',
+        patterns: ['/admin.*', '/canary.*', '/canaryConfig.*', '/canaryJudgeResult.*', '/credentials.*', '/fetch.*', '/health',
+          '/judges.*', '/metadata.*', '/metricSetList.*', '/metricSetPairList.*', '/metricServices.*', '/pipeline.*', '/standalone.*'],
+      },
+    };
+    return deepMerge(generated, this.props.additionalConfig ?? {}) as { [key: string]: unknown };
+  }
+
+  private checkAdditionalConfig(extra: { [key: string]: any } | undefined): void {
+    if (extra === undefined) return;
+    if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
+      throw propError(this, 'additionalConfig', `received ${show(extra)}`, 'give an object of kayenta.yml settings');
+    }
+    if (extra.server?.port !== undefined) {
+      throw propError(this, 'additionalConfig.server.port', `${show(extra.server.port)} would move Kayenta off port ${KAYENTA_PORT}, where the probes and the Service point`,
+        'leave server.port unset');
+    }
+    if (extra.redis !== undefined) {
+      throw propError(this, 'additionalConfig.redis', 'the Redis connection is set by the redis prop', 'use redis: KayentaRedis.fromUrl(...) instead');
+    }
+    rejectLiteralCredentials(this, 'additionalConfig', extra);
+  }
+
+  /** Checks the merged kayenta.yml at synth time: store types present, flags consistent, names unique. */
+  private validateConfig(): string[] {
+    const kayenta = (this.config().kayenta ?? {}) as { [section: string]: any };
+    const errors: string[] = [];
+    const types = new Set<string>();
+    const names = new Map<string, { section: string; typed: boolean }>();
+    for (const section of ACCOUNT_SECTIONS) {
+      const s = kayenta[section];
+      if (!s?.enabled) continue;
+      const accounts: any[] = Array.isArray(s.accounts) ? s.accounts : [];
+      if (accounts.length === 0) {
+        errors.push(`${this.node.path}: additionalConfig.kayenta.${section}: enabled without accounts; add an account or leave the section disabled`);
+      }
+      for (const account of accounts) {
+        const supported: string[] = Array.isArray(account?.supportedTypes) ? account.supportedTypes : [];
+        supported.forEach((t) => types.add(t));
+        const typed = this.accounts.some((a) => a.entry === account);
+        const other = names.get(account?.name);
+        // two typed accounts can't share a name (addAccount refuses); any other pair is reported here
+        if (other && !(typed && other.typed)) {
+          errors.push(`${this.node.path}: additionalConfig.kayenta.${section}.accounts: account name ${show(account.name)} is also used by an account in kayenta.${other.section}; give every account a unique name`);
+        }
+        names.set(account?.name, { section, typed });
+        const service = Object.keys(STORAGE_SERVICES).find((svc) => STORAGE_SERVICES[svc] === section);
+        if (service && supported.includes(KayentaStoreType.OBJECT_STORE) && !kayenta[service]?.enabled) {
+          errors.push(`${this.node.path}: additionalConfig.kayenta.${service}.enabled: ${section} account ${show(account?.name)} is an OBJECT_STORE but kayenta.${service} is disabled; Kayenta needs both kayenta.${section}.enabled and kayenta.${service}.enabled`);
+        }
+      }
+    }
+    for (const [service, section] of Object.entries(STORAGE_SERVICES)) {
+      if (kayenta[service]?.enabled && !kayenta[section]?.enabled) {
+        errors.push(`${this.node.path}: additionalConfig.kayenta.${service}: enabled but kayenta.${section} (its accounts) is disabled; enable both or neither`);
+      }
+    }
+    const missing: Array<[KayentaStoreType, string]> = [
+      [KayentaStoreType.METRICS_STORE, 'metricsStores: no METRICS_STORE account is configured; pass metricsStores (e.g. KayentaMetricsStore.prometheus({ baseUrl: "http://prometheus:9090" })) or call addMetricsStore()'],
+      [KayentaStoreType.OBJECT_STORE, 'storage: no OBJECT_STORE account is configured; pass storage (e.g. KayentaStorage.azure({...}) or KayentaStorage.s3({...})) or call addStorage()'],
+      [KayentaStoreType.CONFIGURATION_STORE, 'storage: no CONFIGURATION_STORE account is configured; pass storage (e.g. KayentaStorage.azure({...}) or KayentaStorage.s3({...})) or call addStorage()'],
+    ];
+    for (const [type, message] of missing) {
+      if (!types.has(type)) errors.push(`${this.node.path}: ${message}`);
+    }
+    if ((this.props.replicas ?? 1) > 1 && kayenta.memory?.enabled) {
+      errors.push(`${this.node.path}: replicas: ${this.props.replicas} replicas with in-memory storage would each keep their own results while sharing one work queue; use 1 replica or a persistent store`);
+    }
+    return errors;
+  }
+}
+
+/** Merges `over` into `base`: objects merge key by key, everything else replaces. */
+function deepMerge(base: unknown, over: unknown): unknown {
+  const isObject = (v: unknown): v is { [key: string]: unknown } => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(base) || !isObject(over)) return over === undefined ? base : over;
+  const out: { [key: string]: unknown } = { ...base };
+  for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
+  return out;
+}

@@ -1,0 +1,3 @@
+export { SpeedscaleCapture } from './capture';
+export type { SpeedscaleCaptureProps, SpeedscaleIstioOptions } from './capture';
+export { SpeedscaleProxyProtocol, SpeedscaleProxyType } from './proxy';

@@ -1,0 +1,63 @@
+import { Testing } from 'cdk8s';
+import { parse } from 'yaml';
+import { KayentaChart } from '../../examples/kayenta';
+import { expectSchemaValid, findOne, synthChart } from '../harness';
+
+/** The canary config of seed 001 (the `canaryConfig` of its standalone analysis request). */
+const SEED_CANARY_CONFIG = {
+  applications: ['app'],
+  classifier: { groupWeights: { StatusCodes: 100 }, scoreThresholds: { marginal: 75, pass: 75 } },
+  configVersion: '1',
+  description: 'App Canary Configuration',
+  judge: { judgeConfigurations: {}, name: 'NetflixACAJudge-v1.0' },
+  metrics: [{
+    analysisConfigurations: { canary: { direction: 'increase', nanStrategy: 'replace' } },
+    groups: ['StatusCodes'],
+    name: 'Errors By Controller',
+    query: {
+      customInlineTemplate: "PromQL:sum(increase(http_requests_received_total{app='my-app',azure_pipelines_version='${location}',code=~'5\\\\d\\\\d|4\\\\d\\\\d'}[120m])) by (action)",
+      // the seed also sets query.scopeName; Kayenta's PrometheusCanaryMetricSetQueryConfig has no such field, so the builder leaves it out
+      serviceType: 'prometheus',
+      type: 'prometheus',
+    },
+    scopeName: 'default',
+  }],
+  name: 'app-config',
+  templates: {},
+};
+
+describe('the Kayenta example (seed 001, part 2)', () => {
+  const chart = new KayentaChart(Testing.app(), 'kayenta');
+  const objects = synthChart(chart);
+  const yml = parse(findOne(objects, 'ConfigMap', 'kayenta').data['kayenta.yml']);
+
+  test('configures the seed\'s Azure storage and Prometheus accounts', () => {
+    expect(yml.kayenta.azure.accounts.map((a: any) => [a.name, a.storageAccountName, a.container, a.rootFolder, a.endpointSuffix])).toEqual([
+      ['canary-storage', 'kayentastorage', 'kayenta', 'kayenta', 'core.windows.net'],
+    ]);
+    expect([yml.kayenta.azure.enabled, yml.kayenta.blobs.enabled]).toEqual([true, true]);
+    expect(yml.kayenta.prometheus.accounts[0].name).toBe('canary-prometheus');
+    expect(yml.kayenta.signalfx).toEqual({ enabled: false });
+  });
+
+  test('reads the storage key from the seed\'s azure-storage Secret', () => {
+    const env = findOne(objects, 'Deployment', 'kayenta').spec.template.spec.containers[0].env;
+    expect(env).toContainEqual({ name: 'SECRETS_AZURE_CANARYSTORAGE_ACCOUNTACCESSKEY', valueFrom: { secretKeyRef: { name: 'azure-storage', key: 'storage-key' } } });
+    expect(yml.kayenta.azure.accounts[0].accountAccessKey).toBe('${secrets.azure.canarystorage.accountaccesskey}');
+  });
+
+  test('exposes Kayenta through a LoadBalancer on port 80, as the seed does', () => {
+    const service = findOne(objects, 'Service', 'kayenta');
+    expect(service.spec.type).toBe('LoadBalancer');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8090 }]);
+  });
+
+  test('reproduces the seed\'s canary config with the builder', () => {
+    const configs = findOne(objects, 'ConfigMap', 'kayenta-canary-configs');
+    expect(JSON.parse(configs.data['app-config.json'])).toEqual(SEED_CANARY_CONFIG);
+  });
+
+  test('passes the independent schemas', () => {
+    expectSchemaValid(objects);
+  });
+});
