@@ -254,7 +254,10 @@ export interface OAuth2ProxyIstioProps {
 
   /**
    * Validate tokens in front of the app with a RequestAuthentication (the provider's issuers and
-   * keys). It rejects invalid tokens; requests without a token are still let through by it.
+   * keys), as seed 001 does. It rejects invalid tokens, lets requests without a token through (the
+   * gateway's check is what requires a login), and, as Istio does by default, removes the validated
+   * token from the request before the app (`forwardOriginalToken` is left unset; the app still
+   * gets the `X-Auth-Request-*` headers).
    * @default true
    */
   readonly requestAuthentication?: boolean;
