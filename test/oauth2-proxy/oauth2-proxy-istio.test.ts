@@ -146,11 +146,11 @@ describe('OAuth2ProxyIstio', () => {
     test('rolls its pods when the config changes and waits for the sidecar at start-up', () => {
       const { objects, auth } = synth();
       const annotations = findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.metadata.annotations;
-      expect(annotations['config-hash.meshkit.dev/oauth2-proxy']).toMatch(/^[0-9a-f]{64}$/);
+      expect(annotations['config-hash.meshkit.dev/config']).toMatch(/^[0-9a-f]{64}$/);
       expect(annotations['proxy.istio.io/config']).toBe('{"holdApplicationUntilProxyStarts":true}');
-      const before = annotations['config-hash.meshkit.dev/oauth2-proxy'];
+      const before = annotations['config-hash.meshkit.dev/config'];
       auth.configMap.addData('extra', 'x');
-      expect(findOne(Testing.synth(Chart.of(auth)), 'Deployment', 'oauth2-proxy').spec.template.metadata.annotations['config-hash.meshkit.dev/oauth2-proxy']).not.toBe(before);
+      expect(findOne(Testing.synth(Chart.of(auth)), 'Deployment', 'oauth2-proxy').spec.template.metadata.annotations['config-hash.meshkit.dev/config']).not.toBe(before);
     });
 
     test('has a config file built from the props: auth-only, listening on 0.0.0.0:4180, cookies for the shared parent domain', () => {

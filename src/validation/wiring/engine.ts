@@ -44,7 +44,6 @@ interface IngressTarget {
   readonly labels: Record<string, string>;
   readonly description: string;
   readonly ref: WiringObjectRef;
-  readonly external: boolean;
 }
 
 /**
@@ -94,7 +93,6 @@ class Run {
         labels,
         description: `ingress gateway pods ${i.namespace}/{${showLabels(labels)}}`,
         ref: { kind: 'Pod', namespace: i.namespace, name: `{${showLabels(labels)}}` },
-        external: true,
       };
     });
     for (const m of flatten(manifests)) this.index(m);
@@ -182,16 +180,15 @@ class Run {
   /** The ingress pods (context) and workloads (manifests) a selector selects. */
   private targetsOf(selector: Record<string, string>): IngressTarget[] {
     if (Object.keys(selector).length === 0) return [];
-    const external = this.ingresses.filter((i) => selects(selector, i.labels));
+    const fromContext = this.ingresses.filter((i) => selects(selector, i.labels));
     const internal = this.workloads.filter((w) => selects(selector, w.podLabels)).map((w) => ({
       key: `workload:${w.namespace}/${w.ref.kind}/${w.name}`,
       namespace: w.namespace,
       labels: w.podLabels,
-      description: `${describe(w.ref)}`,
+      description: describe(w.ref),
       ref: w.ref,
-      external: false,
     }));
-    return [...external, ...internal];
+    return [...fromContext, ...internal];
   }
 
   private checkGateway(g: Entry): void {
