@@ -133,6 +133,10 @@ const importTask = project.addTask('import:crds', {
 });
 importTask.exec('node scripts/import-crds.js');
 
+// Debian packages the tests need (promtool for the generated prometheus.yml), installed only when
+// missing; .ci/run calls the same script.
+project.testTask.prependExec('bash scripts/ensure-debs.sh', { name: 'Install the Debian packages the tests need (scripts/ensure-debs.sh)' });
+
 // The examples app is synthesized by `npx cdk8s synth` (see cdk8s.yaml); this task is a shortcut.
 project.addTask('synth:examples', {
   description: 'Synthesize the examples app into cdk8s.out/',

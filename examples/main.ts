@@ -4,10 +4,11 @@
  */
 import { App } from 'cdk8s';
 import { HelloChart } from './hello';
-import { OAuth2ProxyChart } from './oauth2-proxy';
-import { ExtAuthzMode } from '../src';
+import { IstioPrometheusChart } from './istio-prometheus';
 import { KayentaChart } from './kayenta';
+import { OAuth2ProxyChart } from './oauth2-proxy';
 import { SpeedscaleIstioChart } from './speedscale-istio';
+import { ExtAuthzMode } from '../src';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
@@ -23,6 +24,7 @@ export function buildExamples(app: App): App {
   });
   new KayentaChart(app, 'kayenta');
   new SpeedscaleIstioChart(app, 'speedscale-istio');
+  new IstioPrometheusChart(app, 'istio-prometheus');
   return app;
 }
 

@@ -7,3 +7,4 @@ export * from './validation/wiring';
 export * from './oauth2-proxy';
 export * from './kayenta';
 export * from './speedscale';
+export * from './prometheus';

@@ -1,0 +1,118 @@
+import { ApiObject, Duration } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { checkHttpPath, promDuration, PROM_CERTS_DIR } from './scrape-job';
+import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion } from './versions';
+import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
+import { propError, show } from '../validation/errors';
+import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
+import { PodPorts } from '../validation/ports';
+
+/** Props for `IstioPodMonitor`. */
+export interface IstioPodMonitorProps {
+  /** The workload whose pods are scraped (selected by its pod selector). */
+  readonly workload: kplus.Workload;
+  /** The metrics port; a container of the workload must declare it. */
+  readonly port: number;
+  /**
+   * The HTTP path of the metrics.
+   * @default "/metrics"
+   */
+  readonly path?: string;
+  /**
+   * The name of the PodMonitor.
+   * @default - the workload's name
+   */
+  readonly name?: string;
+  /**
+   * The namespace of the PodMonitor (a PodMonitor selects pods of its own namespace).
+   * @default - the workload's namespace
+   */
+  readonly namespace?: string;
+  /**
+   * The scrape class of the operator-managed Prometheus that holds the Istio certificate files
+   * (see `IstioPodMonitor.scrapeClass`).
+   * @default "istio-mtls"
+   */
+  readonly scrapeClass?: string;
+  /**
+   * The version of the Prometheus the operator runs; decides the HTTP/2 setting.
+   * @default "3.13.3" (IstioPrometheusScrape.DEFAULT_PROMETHEUS_VERSION)
+   */
+  readonly prometheusVersion?: string;
+  /**
+   * How often the pods are scraped.
+   * @default - the Prometheus resource's scrape interval
+   */
+  readonly interval?: Duration;
+}
+
+/**
+ * For teams that run prometheus-operator instead of `IstioPrometheusScrape`: a PodMonitor that
+ * scrapes a workload over Istio mutual TLS (`scheme: https`, `enableHttp2` from Prometheus 2.35).
+ *
+ * A PodMonitor's `tlsConfig` can only reference Secrets and ConfigMaps (operator v0.93 has no
+ * `caFile`/`certFile`/`keyFile` there), so the certificate files are named in a scrape class of the
+ * Prometheus resource, which the PodMonitor selects by name. The Prometheus resource also needs the
+ * cert-only sidecar: the pod annotations and `istio-certs` volume that `IstioPrometheusScrape`
+ * writes, through its `podMetadata`, `volumes` and `volumeMounts`.
+ */
+export class IstioPodMonitor extends Construct {
+  /**
+   * The scrape class to add to the Prometheus resource's `spec.scrapeClasses`: TLS with the files
+   * the cert-only sidecar writes, mounted at /etc/prom-certs.
+   * @param name the class name the PodMonitors select
+   */
+  public static scrapeClass(name: string = 'istio-mtls'): any {
+    return {
+      name,
+      tlsConfig: {
+        caFile: `${PROM_CERTS_DIR}/root-cert.pem`,
+        certFile: `${PROM_CERTS_DIR}/cert-chain.pem`,
+        keyFile: `${PROM_CERTS_DIR}/key.pem`,
+        insecureSkipVerify: true,
+      },
+    };
+  }
+
+  /** The PodMonitor (monitoring.coreos.com/v1). */
+  public readonly podMonitor: ApiObject;
+
+  constructor(scope: Construct, id: string, props: IstioPodMonitorProps) {
+    super(scope, id);
+    const version = parsePrometheusVersion(this, 'prometheusVersion', props.prometheusVersion ?? DEFAULT_PROMETHEUS_VERSION);
+    const fix = http2Fix(this, 'prometheusVersion', version);
+    if (fix === Http2Fix.ENVIRONMENT) {
+      throw propError(this, 'prometheusVersion', `Prometheus ${version.text} needs ${ENABLE_HTTP2_ENV} in its environment to scrape Istio mTLS, which a PodMonitor cannot set`,
+        'use Prometheus 2.35 or later (or set the variable on the Prometheus resource yourself and pass "2.31.0" here)');
+    }
+    const workloadObject = ApiObject.of(props.workload);
+    const container = PodPorts.of(props.workload).requireServed(this, 'port', props.port);
+    const declared = container.ports.find((p) => p.number === props.port);
+    const path = checkHttpPath(this, 'path', props.path ?? '/metrics');
+    const name = checkDnsSubdomain(this, 'name', props.name ?? workloadObject.name);
+    const namespace = props.namespace ?? workloadObject.metadata.namespace;
+    if (namespace === undefined) {
+      throw propError(this, 'namespace', `workload ${show(props.workload.node.path)} has no namespace`, 'give the namespace of the workload\'s pods');
+    }
+    checkDnsLabel(this, 'namespace', namespace);
+    const scrapeClass = checkDnsSubdomain(this, 'scrapeClass', props.scrapeClass ?? 'istio-mtls');
+
+    const endpoint: PodMonitorSpecPodMetricsEndpoints = {
+      // A named port works with every operator release; portNumber needs a recent one.
+      ...(declared?.name ? { port: declared.name } : { portNumber: props.port }),
+      path,
+      scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTPS,
+      ...(fix === Http2Fix.SCRAPE_CONFIG ? { enableHttp2: true } : {}),
+      ...(props.interval ? { interval: promDuration(props.interval) } : {}),
+    };
+    this.podMonitor = new PodMonitor(this, 'pod-monitor', {
+      metadata: { name, namespace },
+      spec: {
+        selector: { matchLabels: { ...props.workload.matchLabels } },
+        scrapeClass,
+        podMetricsEndpoints: [endpoint],
+      },
+    });
+  }
+}

@@ -1,0 +1,450 @@
+import { ApiObject, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { PrometheusScrapeAnnotations, ScrapeAnnotationOptions } from './scrape-annotations';
+import {
+  KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule, ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
+} from './scrape-job';
+import { PrometheusStorage } from './storage';
+import {
+  atLeast, DEFAULT_ISTIO_VERSION, DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix,
+  parseIstioVersion, parsePrometheusVersion, Version,
+} from './versions';
+import { DestinationRule, DestinationRuleSpecTrafficPolicyTlsMode, DestinationRuleV1Beta1, DestinationRuleV1Beta1SpecTrafficPolicyTlsMode } from '../../imports/istio-networking.istio.io';
+import { addConfigHash } from '../common/config-hash';
+import { hardenContainer } from '../common/pod';
+import { propError, show } from '../validation/errors';
+import { checkDnsLabel } from '../validation/names';
+
+/** How Prometheus reaches the metrics of workloads in an Istio mesh. */
+export enum IstioScrapeMode {
+  /**
+   * Prometheus gets an Istio sidecar that only writes the workload certificates to a shared
+   * in-memory volume (no traffic interception) and scrapes sidecar-injected pods over mutual
+   * TLS with them. Works with STRICT peer authentication. Marked workloads opt out of metrics
+   * merging, and the Envoy statistics are scraped separately from port 15090.
+   */
+  MUTUAL_TLS = 'mutual-tls',
+  /**
+   * Istio's default: the sidecar merges the application's metrics with its own and serves them in
+   * plain text on :15020/stats/prometheus, rewriting the `prometheus.io/*` annotations to point
+   * there. Prometheus runs without a sidecar and scrapes plain HTTP. Not for TLS scraping.
+   */
+  METRICS_MERGING = 'metrics-merging',
+}
+
+/** Props for `IstioPrometheusScrape`. */
+export interface IstioPrometheusScrapeProps {
+  /**
+   * The namespace of the namespaced objects.
+   * @default - the chart's namespace, or "istio-system" (where Istio's own sample puts Prometheus) when the chart has none
+   */
+  readonly namespace?: string;
+  /**
+   * The name of the objects (ServiceAccount, ClusterRole, ConfigMap, Deployment, Service, ...).
+   * @default "prometheus"
+   */
+  readonly name?: string;
+  /**
+   * The Prometheus release (`prom/prometheus` image tag without the "v"). It decides how HTTP/2 is
+   * enabled for Istio mTLS scraping: 2.21-2.28 can't scrape Istio mTLS and are refused in
+   * MUTUAL_TLS mode, 2.29-2.30 get the PROMETHEUS_COMMON_ENABLE_HTTP2 environment variable,
+   * 2.31-2.34 need nothing, 2.35 and later get `enable_http2: true` on the mTLS jobs.
+   * @default "3.13.3" (IstioPrometheusScrape.DEFAULT_PROMETHEUS_VERSION, the current LTS release)
+   */
+  readonly prometheusVersion?: string;
+  /**
+   * The Istio version of the mesh ("1.30" or "1.30.3"). From 1.10 the sidecar is requested with the
+   * `sidecar.istio.io/inject` pod label; 1.7-1.9 use the annotation of the same name, which only
+   * takes effect in a namespace labelled `istio-injection=enabled`.
+   * @default "1.30" (IstioPrometheusScrape.DEFAULT_ISTIO_VERSION)
+   */
+  readonly istioVersion?: string;
+  /**
+   * How workloads are scraped.
+   * @default IstioScrapeMode.MUTUAL_TLS
+   */
+  readonly mode?: IstioScrapeMode;
+  /**
+   * The image repository; the tag is always `v<prometheusVersion>`.
+   * @default "prom/prometheus"
+   */
+  readonly imageRepository?: string;
+  /**
+   * Where the TSDB lives.
+   * @default PrometheusStorage.emptyDir() - 10 GiB, lost with the pod
+   */
+  readonly storage?: PrometheusStorage;
+  /**
+   * How long samples are kept (`--storage.tsdb.retention.time`).
+   * @default Duration.days(15)
+   */
+  readonly retention?: Duration;
+  /**
+   * The most the TSDB may use (`--storage.tsdb.retention.size`); must be smaller than the storage.
+   * @default - 80% of the storage size, leaving room for the WAL and compaction
+   */
+  readonly retentionSize?: Size;
+  /**
+   * How often targets are scraped (`global.scrape_interval`).
+   * @default Duration.seconds(15)
+   */
+  readonly scrapeInterval?: Duration;
+  /**
+   * How long a scrape may take (`global.scrape_timeout`); at most the scrape interval.
+   * @default Duration.seconds(10)
+   */
+  readonly scrapeTimeout?: Duration;
+  /**
+   * CPU and memory of the Prometheus container.
+   * @default - requests 250m CPU and 512Mi memory, limits 1 CPU and 2Gi memory
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Scrape jobs added after the built-in ones (`addScrapeJob` is called for each).
+   * @default - none
+   */
+  readonly scrapeJobs?: ScrapeJobOptions[];
+}
+
+const PORT = 9090;
+const USER = 65534; // "nobody" in the prom/prometheus image
+const CONFIG_DIR = '/etc/prometheus';
+const CONFIG_FILE = 'prometheus.yml';
+const TSDB_DIR = '/prometheus';
+const ISTIO_OUTPUT_CERTS = '/etc/istio-output-certs';
+const ISTIO_CERTS_VOLUME = 'istio-certs';
+
+const ISTIO_INJECT = 'sidecar.istio.io/inject';
+/** The istio-agent port that serves merged metrics in plain text. */
+const ISTIO_MERGED_METRICS_PORT = 15020;
+const MERGE_METRICS = 'prometheus.istio.io/merge-metrics';
+
+/** Pod meta labels the generated jobs read (Prometheus turns annotation keys into `_`-separated names). */
+const META = {
+  scrape: '__meta_kubernetes_pod_annotation_prometheus_io_scrape',
+  path: '__meta_kubernetes_pod_annotation_prometheus_io_path',
+  port: '__meta_kubernetes_pod_annotation_prometheus_io_port',
+  sidecarStatus: '__meta_kubernetes_pod_annotation_sidecar_istio_io_status',
+  istioMtls: '__meta_kubernetes_pod_annotation_istio_mtls',
+  podIp: '__meta_kubernetes_pod_ip',
+  phase: '__meta_kubernetes_pod_phase',
+  containerPortName: '__meta_kubernetes_pod_container_port_name',
+};
+const TMP_MTLS = '__tmp_istio_mtls';
+
+const MERGE_MARKS = new WeakMap<kplus.AbstractPod, { mode: IstioScrapeMode; by: string }>();
+
+/**
+ * A Prometheus server that scrapes the workloads of an Istio mesh, including pods under STRICT
+ * mutual TLS (seed 001).
+ *
+ * It creates a ServiceAccount, a ClusterRole with the read access its service discovery needs
+ * and its binding, a ConfigMap holding prometheus.yml, a Deployment and a Service. In the default
+ * MUTUAL_TLS mode the pod template asks Istio for a cert-only sidecar (no inbound or outbound
+ * interception, certificates written through OUTPUT_CERTS to an in-memory volume that Prometheus
+ * reads at /etc/prom-certs) and a DestinationRule tells in-mesh clients to reach the server in
+ * plain text, since its port is not behind the sidecar.
+ *
+ * Configuration changes roll the pod through a hash annotation on the pod template (the server
+ * runs without `--web.enable-lifecycle`, so no one can reload or stop it over HTTP).
+ */
+export class IstioPrometheusScrape extends Construct {
+  /** The Prometheus release used when `prometheusVersion` is not given. */
+  public static readonly DEFAULT_PROMETHEUS_VERSION = DEFAULT_PROMETHEUS_VERSION;
+  /** The Istio version assumed when `istioVersion` is not given. */
+  public static readonly DEFAULT_ISTIO_VERSION = DEFAULT_ISTIO_VERSION;
+
+  /** The Prometheus release deployed, e.g. "3.13.3". */
+  public readonly prometheusVersion: string;
+  /** The Istio version the pod template is written for. */
+  public readonly istioVersion: string;
+  /** How workloads are scraped. */
+  public readonly mode: IstioScrapeMode;
+  /** The namespace of the namespaced objects. */
+  public readonly namespace: string;
+  /** The identity of the server, used by Kubernetes service discovery. */
+  public readonly serviceAccount: kplus.ServiceAccount;
+  /** Read access for Kubernetes service discovery, derived from the roles of the scrape jobs. */
+  public readonly clusterRole: kplus.ClusterRole;
+  /** Binds the ClusterRole to the ServiceAccount. */
+  public readonly clusterRoleBinding: kplus.ClusterRoleBinding;
+  /** Holds `prometheus.yml`, rendered at synth time from the scrape jobs. */
+  public readonly configMap: kplus.ConfigMap;
+  /** One replica; its pod template carries the Istio annotations and the config hash. */
+  public readonly deployment: kplus.Deployment;
+  /** The Prometheus container. */
+  public readonly container: kplus.Container;
+  /** ClusterIP Service on port 9090 (named "http"). */
+  public readonly service: kplus.Service;
+  /** The claim holding the TSDB, when `PrometheusStorage.persistentVolumeClaim` was chosen. */
+  public readonly persistentVolumeClaim?: kplus.PersistentVolumeClaim;
+  /**
+   * MUTUAL_TLS mode only: a DestinationRule (TLS mode DISABLE) for the Service, so that in-mesh
+   * clients such as Grafana or Kayenta don't originate mTLS to a port the sidecar doesn't serve.
+   */
+  public readonly destinationRule?: ApiObject;
+
+  private readonly version: Version;
+  private readonly jobs: ScrapeJob[] = [];
+  private readonly jobContext: ScrapeJobContext;
+  private readonly grantedResources = new Set<string>();
+
+  constructor(scope: Construct, id: string, props: IstioPrometheusScrapeProps = {}) {
+    super(scope, id);
+    const name = checkDnsLabel(this, 'name', props.name ?? 'prometheus');
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? Chart.of(this).namespace ?? 'istio-system');
+    const namespace = this.namespace;
+    this.mode = props.mode ?? IstioScrapeMode.MUTUAL_TLS;
+    if (!Object.values(IstioScrapeMode).includes(this.mode)) {
+      throw propError(this, 'mode', `received ${show(this.mode)}`, 'use IstioScrapeMode.MUTUAL_TLS or IstioScrapeMode.METRICS_MERGING');
+    }
+    this.version = parsePrometheusVersion(this, 'prometheusVersion', props.prometheusVersion ?? DEFAULT_PROMETHEUS_VERSION);
+    this.prometheusVersion = this.version.text;
+    const istio = parseIstioVersion(this, 'istioVersion', props.istioVersion ?? DEFAULT_ISTIO_VERSION);
+    this.istioVersion = istio.text;
+    const mtls = this.mode === IstioScrapeMode.MUTUAL_TLS;
+    // HTTP/2 only matters when something is scraped over Istio mTLS.
+    const http2 = mtls ? http2Fix(this, 'prometheusVersion', this.version) : Http2Fix.NONE;
+
+    const scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
+    const scrapeTimeout = props.scrapeTimeout ?? Duration.seconds(10);
+    if (scrapeTimeout.toMilliseconds() > scrapeInterval.toMilliseconds()) {
+      throw propError(this, 'scrapeTimeout', `${promDuration(scrapeTimeout)} is longer than scrapeInterval ${promDuration(scrapeInterval)}`, 'give a timeout no longer than the interval');
+    }
+    this.jobContext = { version: this.version, http2, istioCertificates: mtls, scrapeInterval, scrapeTimeout };
+
+    const labels = { 'app.kubernetes.io/name': 'prometheus', 'app.kubernetes.io/instance': name };
+
+    this.serviceAccount = new kplus.ServiceAccount(this, 'service-account', {
+      metadata: { name, namespace, labels },
+      automountToken: true, // Kubernetes service discovery calls the API with this token
+    });
+    this.clusterRole = new kplus.ClusterRole(this, 'cluster-role', { metadata: { name, labels } });
+    this.clusterRoleBinding = new kplus.ClusterRoleBinding(this, 'cluster-role-binding', { metadata: { name, labels }, role: this.clusterRole });
+    this.clusterRoleBinding.addSubjects(this.serviceAccount);
+
+    this.configMap = new kplus.ConfigMap(this, 'config', { metadata: { name, namespace, labels } });
+    // The file is rendered at synth so that jobs added after the constructor are in it.
+    this.configMap.addData(CONFIG_FILE, Lazy.any({ produce: () => this.renderConfig() }));
+
+    const storage = (props.storage ?? PrometheusStorage.emptyDir())._bind(this, { name, namespace });
+    this.persistentVolumeClaim = storage.claim;
+    const retentionSize = props.retentionSize ?? Size.mebibytes(Math.floor(storage.size.toMebibytes() * 0.8));
+    if (!(retentionSize.toMebibytes() > 0) || retentionSize.toMebibytes() >= storage.size.toMebibytes()) {
+      throw propError(this, 'retentionSize', `${retentionSize.toMebibytes()}Mi does not fit the ${storage.size.toMebibytes()}Mi storage`,
+        'give a retention size below the storage size (the WAL and compaction need room beyond it)');
+    }
+    const retention = props.retention ?? Duration.days(15);
+    if (!(retention.toMilliseconds() >= 3_600_000)) {
+      throw propError(this, 'retention', `${promDuration(retention)} is shorter than an hour`, 'keep samples for at least Duration.hours(1)');
+    }
+
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata: { name, namespace, labels },
+      replicas: 1,
+      strategy: storage.recreate ? kplus.DeploymentStrategy.recreate() : undefined,
+      serviceAccount: this.serviceAccount,
+      automountServiceAccountToken: true,
+      securityContext: { user: USER, group: USER, fsGroup: USER, ensureNonRoot: true },
+      podMetadata: { labels },
+    });
+
+    const env: Record<string, kplus.EnvValue> = {};
+    if (http2 === Http2Fix.ENVIRONMENT) env[ENABLE_HTTP2_ENV] = kplus.EnvValue.fromValue('1');
+    this.container = this.deployment.addContainer({
+      name: 'prometheus',
+      image: `${props.imageRepository ?? 'prom/prometheus'}:v${this.version.text}`,
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      args: [
+        `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
+        `--storage.tsdb.path=${TSDB_DIR}`,
+        `--storage.tsdb.retention.time=${promDuration(retention)}`,
+        `--storage.tsdb.retention.size=${Math.floor(retentionSize.toMebibytes())}MB`, // Prometheus's MB are MiB
+        `--web.listen-address=:${PORT}`,
+      ],
+      ports: [{ number: PORT, name: 'http' }],
+      envVariables: env,
+      securityContext: { user: USER, group: USER, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+      resources: props.resources ?? {
+        cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
+        memory: { request: Size.mebibytes(512), limit: Size.gibibytes(2) },
+      },
+      // /-/ready stays 503 while the WAL is replayed; /-/healthy answers as soon as the server runs.
+      readiness: kplus.Probe.fromHttpGet('/-/ready', {
+        port: PORT, periodSeconds: Duration.seconds(5), timeoutSeconds: Duration.seconds(4), failureThreshold: 3,
+      }),
+      liveness: kplus.Probe.fromHttpGet('/-/healthy', {
+        port: PORT,
+        initialDelaySeconds: Duration.seconds(30),
+        periodSeconds: Duration.seconds(15),
+        timeoutSeconds: Duration.seconds(10),
+        failureThreshold: 3,
+      }),
+    });
+    hardenContainer(this, this.deployment, this.container);
+    this.container.mount(CONFIG_DIR, kplus.Volume.fromConfigMap(this, 'config-volume', this.configMap, { name: 'config' }), { readOnly: true });
+    this.container.mount(TSDB_DIR, storage.volume);
+    addConfigHash(this.deployment, name, () => this.renderConfig());
+
+    const pod = this.deployment.podMetadata;
+    // Istio 1.10 and later select pods for injection by label; earlier releases read the annotation.
+    const setInject = (value: string) => (atLeast(istio, 1, 10) ? pod.addLabel(ISTIO_INJECT, value) : pod.addAnnotation(ISTIO_INJECT, value));
+    if (mtls) {
+      setInject('true');
+      pod.addAnnotation('traffic.sidecar.istio.io/includeInboundPorts', '');
+      pod.addAnnotation('traffic.sidecar.istio.io/includeOutboundIPRanges', '');
+      pod.addAnnotation('proxy.istio.io/config', JSON.stringify({ proxyMetadata: { OUTPUT_CERTS: ISTIO_OUTPUT_CERTS } }));
+      pod.addAnnotation('sidecar.istio.io/userVolumeMount', JSON.stringify([{ name: ISTIO_CERTS_VOLUME, mountPath: ISTIO_OUTPUT_CERTS }]));
+      const certs = kplus.Volume.fromEmptyDir(this, 'istio-certs', ISTIO_CERTS_VOLUME, { medium: kplus.EmptyDirMedium.MEMORY });
+      this.container.mount(PROM_CERTS_DIR, certs, { readOnly: true });
+      this.destinationRule = this.plaintextDestinationRule(name, namespace, labels, istio);
+    } else {
+      setInject('false'); // no sidecar, even in an injection-enabled namespace
+    }
+
+    this.service = new kplus.Service(this, 'service', {
+      metadata: { name, namespace, labels },
+      selector: this.deployment,
+      ports: [{ name: 'http', port: PORT, targetPort: PORT }],
+    });
+
+    for (const job of this.builtInJobs()) this.addJob(`built-in job ${show(job.name)}`, job);
+    (props.scrapeJobs ?? []).forEach((job, i) => this.addJob(`scrapeJobs[${i}]`, job));
+  }
+
+  /**
+   * Adds a scrape job after the built-in ones, and the read access its Kubernetes service
+   * discovery needs to the ClusterRole.
+   * @returns the job
+   */
+  public addScrapeJob(options: ScrapeJobOptions): ScrapeJob {
+    return this.addJob('addScrapeJob', options);
+  }
+
+  /**
+   * Marks `workload` for this server's pod jobs: the `prometheus.io/*` annotations (see
+   * `PrometheusScrapeAnnotations.addTo`) plus `prometheus.istio.io/merge-metrics`, "false" in
+   * MUTUAL_TLS mode (the sidecar must leave the annotations pointing at the application, which it
+   * then serves over mTLS) and "true" in METRICS_MERGING mode.
+   */
+  public addScrapeTarget(workload: kplus.AbstractPod, options: ScrapeAnnotationOptions): void {
+    const previous = MERGE_MARKS.get(workload);
+    if (previous && previous.mode !== this.mode) {
+      throw propError(this, 'addScrapeTarget',
+        `workload ${show(workload.node.path)} is already scraped in ${previous.mode} mode by ${previous.by}, and ${this.mode} mode was asked for`,
+        'metrics merging serves plain text on :15020 and mutual TLS needs the application port: scrape the workload in one mode only');
+    }
+    PrometheusScrapeAnnotations.addTo(workload, options);
+    if (!previous) {
+      MERGE_MARKS.set(workload, { mode: this.mode, by: this.node.path });
+      workload.podMetadata.addAnnotation(MERGE_METRICS, this.mode === IstioScrapeMode.MUTUAL_TLS ? 'false' : 'true');
+    }
+  }
+
+  private addJob(prop: string, options: ScrapeJobOptions): ScrapeJob {
+    const job = ScrapeJob._create(this, prop, options, this.jobContext);
+    const clash = this.jobs.find((j) => j.name === job.name);
+    if (clash) {
+      throw propError(this, `${prop}.name`, `the job name ${show(job.name)} is already used`, 'give every scrape job its own name (Prometheus refuses duplicate job names)');
+    }
+    this.jobs.push(job);
+    if (job.role) this.grantDiscovery(job.role);
+    return job;
+  }
+
+  /** Read access for one service-discovery role (pods, services, endpoints, ...). */
+  private grantDiscovery(role: KubernetesSdRole): void {
+    const needs: Record<KubernetesSdRole, kplus.ApiResource[]> = {
+      [KubernetesSdRole.POD]: [kplus.ApiResource.PODS],
+      [KubernetesSdRole.SERVICE]: [kplus.ApiResource.SERVICES],
+      [KubernetesSdRole.ENDPOINTS]: [kplus.ApiResource.ENDPOINTS, kplus.ApiResource.SERVICES, kplus.ApiResource.PODS],
+      [KubernetesSdRole.ENDPOINT_SLICE]: [kplus.ApiResource.ENDPOINT_SLICES, kplus.ApiResource.SERVICES, kplus.ApiResource.PODS],
+      [KubernetesSdRole.NODE]: [kplus.ApiResource.NODES],
+      [KubernetesSdRole.INGRESS]: [kplus.ApiResource.INGRESSES],
+    };
+    const missing = needs[role].filter((r) => !this.grantedResources.has(`${r.apiGroup}/${r.resourceType}`));
+    if (missing.length === 0) return;
+    missing.forEach((r) => this.grantedResources.add(`${r.apiGroup}/${r.resourceType}`));
+    this.clusterRole.allow(['get', 'list', 'watch'], ...missing);
+  }
+
+  /** prometheus.yml, built as an object and serialized once. */
+  private renderConfig(): string {
+    const config = {
+      global: { scrape_interval: promDuration(this.jobContext.scrapeInterval), scrape_timeout: promDuration(this.jobContext.scrapeTimeout) },
+      scrape_configs: this.jobs.map((j) => j._toPrometheus()),
+    };
+    return Yaml.stringify(config);
+  }
+
+  private builtInJobs(): ScrapeJobOptions[] {
+    const self: ScrapeJobOptions = { name: 'prometheus', targets: ScrapeTargets.fromAddresses([`localhost:${PORT}`]) };
+    if (this.mode === IstioScrapeMode.METRICS_MERGING) {
+      return [self, { name: 'kubernetes-pods', targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD), relabelings: annotatedPodRules(undefined) }];
+    }
+    return [
+      self,
+      // Pods without a sidecar (or annotated istio.mtls: "false"): plain HTTP.
+      { name: 'kubernetes-pods', targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD), relabelings: annotatedPodRules(false) },
+      // Pods with a sidecar: mutual TLS with the certificates of Prometheus's own sidecar.
+      { name: 'kubernetes-pods-istio-secure', targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD), istioMutualTls: true, relabelings: annotatedPodRules(true) },
+      // The sidecars' own statistics, which MUTUAL_TLS mode doesn't merge into the application's.
+      {
+        name: 'istio-envoy-stats',
+        targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD),
+        metricsPath: '/stats/prometheus',
+        relabelings: [
+          { action: RelabelAction.KEEP, sourceLabels: [META.containerPortName], regex: '.*-envoy-prom' },
+          ...podLabelRules(),
+        ],
+      },
+    ];
+  }
+
+  private plaintextDestinationRule(name: string, namespace: string, labels: Record<string, string>, istio: Version): ApiObject {
+    const metadata = { name: `${name}-plaintext`, namespace, labels };
+    // networking.istio.io/v1 is served from Istio 1.22; earlier releases only have v1beta1.
+    return atLeast(istio, 1, 22)
+      ? new DestinationRule(this, 'destination-rule', { metadata, spec: { host: name, trafficPolicy: { tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.DISABLE } } } })
+      : new DestinationRuleV1Beta1(this, 'destination-rule', { metadata, spec: { host: name, trafficPolicy: { tls: { mode: DestinationRuleV1Beta1SpecTrafficPolicyTlsMode.DISABLE } } } });
+  }
+}
+
+/**
+ * Relabelling for jobs that follow the `prometheus.io/*` pod annotations.
+ * @param secure true: only pods with a sidecar; false: only pods without; undefined: every pod
+ */
+function annotatedPodRules(secure: boolean | undefined): RelabelRule[] {
+  const rules: RelabelRule[] = [{ action: RelabelAction.KEEP, sourceLabels: [META.scrape], regex: 'true' }];
+  if (secure !== undefined) {
+    rules.push(
+      // A pod is scraped over mTLS when the injector marked it (sidecar.istio.io/status) ...
+      { action: RelabelAction.REPLACE, sourceLabels: [META.sidecarStatus], regex: '.+', targetLabel: TMP_MTLS, replacement: 'true' },
+      // ... unless its annotations point at the sidecar's merged-metrics port, which serves plain text
+      // (a pod that didn't opt out of metrics merging) ...
+      { action: RelabelAction.REPLACE, sourceLabels: [META.port], regex: String(ISTIO_MERGED_METRICS_PORT), targetLabel: TMP_MTLS, replacement: 'false' },
+      // ... or an istio.mtls annotation says otherwise.
+      { action: RelabelAction.REPLACE, sourceLabels: [META.istioMtls], regex: '(true|false)', targetLabel: TMP_MTLS, replacement: '$1' },
+      { action: secure ? RelabelAction.KEEP : RelabelAction.DROP, sourceLabels: [TMP_MTLS], regex: 'true' },
+    );
+  }
+  rules.push(
+    { action: RelabelAction.REPLACE, sourceLabels: [META.path], regex: '(.+)', targetLabel: '__metrics_path__', replacement: '$1' },
+    // The pod IP with the annotated port; IPv6 addresses need brackets.
+    { action: RelabelAction.REPLACE, sourceLabels: [META.podIp, META.port], regex: '([^:]+);(\\d+)', targetLabel: '__address__', replacement: '$1:$2' },
+    { action: RelabelAction.REPLACE, sourceLabels: [META.podIp, META.port], regex: '(.+:.+);(\\d+)', targetLabel: '__address__', replacement: '[$1]:$2' },
+    ...podLabelRules(),
+  );
+  return rules;
+}
+
+/** Drops pods that aren't running and copies the pod's labels, namespace and name. */
+function podLabelRules(): RelabelRule[] {
+  return [
+    { action: RelabelAction.DROP, sourceLabels: [META.phase], regex: 'Pending|Succeeded|Failed' },
+    { action: RelabelAction.LABEL_MAP, regex: '__meta_kubernetes_pod_label_(.+)' },
+    { action: RelabelAction.REPLACE, sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'namespace' },
+    { action: RelabelAction.REPLACE, sourceLabels: ['__meta_kubernetes_pod_name'], targetLabel: 'pod' },
+  ];
+}

@@ -1,0 +1,67 @@
+import * as kplus from 'cdk8s-plus-25';
+import { checkHttpPath } from './scrape-job';
+import { propError } from '../validation/errors';
+import { PodPorts } from '../validation/ports';
+
+/** Options for `PrometheusScrapeAnnotations.addTo`. */
+export interface ScrapeAnnotationOptions {
+  /** The port the metrics are served on; a container of the workload must declare it. */
+  readonly port: number;
+  /**
+   * The HTTP path of the metrics.
+   * @default "/metrics"
+   */
+  readonly path?: string;
+}
+
+/** What a workload was marked with, to catch a second, different mark. */
+interface Mark {
+  readonly port: number;
+  readonly path: string;
+}
+
+const MARKS = new WeakMap<kplus.AbstractPod, Mark>();
+
+/**
+ * Marks a workload for scraping with the `prometheus.io/*` pod annotations that Kubernetes
+ * service discovery jobs (including the ones `IstioPrometheusScrape` generates) read.
+ *
+ * The annotations go on the pod template, where Prometheus sees them. They hold one port and one
+ * path, so a workload can be marked once; marking it again with the same port and path is a no-op
+ * (so two constructs can both ask for it), with a different one an error.
+ *
+ * Under Istio, prefer `IstioPrometheusScrape.addScrapeTarget`, which also sets the per-pod
+ * metrics-merging annotation its mode needs.
+ */
+export class PrometheusScrapeAnnotations {
+  /** `prometheus.io/scrape`: "true" marks the pod for scraping. */
+  public static readonly SCRAPE = 'prometheus.io/scrape';
+  /** `prometheus.io/port`: the port scraped. */
+  public static readonly PORT = 'prometheus.io/port';
+  /** `prometheus.io/path`: the HTTP path scraped. */
+  public static readonly PATH = 'prometheus.io/path';
+
+  /**
+   * Annotates `workload`'s pod template for scraping on `options.port` and `options.path`.
+   * Fails when no container of the workload declares the port, or when the workload was already
+   * marked with another port or path.
+   */
+  public static addTo(workload: kplus.AbstractPod, options: ScrapeAnnotationOptions): void {
+    PodPorts.of(workload).requireServed(workload, 'port', options.port);
+    const path = checkHttpPath(workload, 'path', options.path ?? '/metrics');
+    const previous = MARKS.get(workload);
+    if (previous) {
+      if (previous.port !== options.port || previous.path !== path) {
+        throw propError(workload, 'port', `${options.port} ${path} was asked for, but the workload is already marked for scraping on ${previous.port} ${previous.path}`,
+          'the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one');
+      }
+      return;
+    }
+    MARKS.set(workload, { port: options.port, path });
+    workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.SCRAPE, 'true');
+    workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.PORT, String(options.port));
+    workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.PATH, path);
+  }
+
+  private constructor() {}
+}

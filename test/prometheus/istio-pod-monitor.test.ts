@@ -1,0 +1,58 @@
+import { Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { IstioPodMonitor, IstioPodMonitorProps } from '../../src';
+import { expectSchemaValid, findOne, synthChart } from '../harness';
+
+function build(props: Partial<IstioPodMonitorProps> = {}, named = true) {
+  const chart = Testing.chart();
+  const workload = new kplus.Deployment(chart, 'reviews', {
+    metadata: { name: 'reviews', namespace: 'bookinfo' },
+    containers: [{ name: 'reviews', image: 'example/reviews:1.0.0', ports: [named ? { number: 9080, name: 'http-metrics' } : { number: 9080 }] }],
+  });
+  new IstioPodMonitor(chart, 'monitor', { workload, port: 9080, ...props });
+  const objects = synthChart(chart);
+  return { objects, monitor: findOne(objects, 'PodMonitor'), deployment: findOne(objects, 'Deployment') };
+}
+
+describe('IstioPodMonitor (prometheus-operator)', () => {
+  const b = build();
+
+  test('passes the prometheus-operator schemas and the v0.93 CRD', () => {
+    expectSchemaValid(b.objects);
+  });
+
+  test('scrapes the workload\'s pods over https with HTTP/2, through the Istio scrape class', () => {
+    expect(b.monitor.metadata).toEqual({ name: 'reviews', namespace: 'bookinfo' });
+    expect(b.monitor.spec.scrapeClass).toBe('istio-mtls');
+    expect(b.monitor.spec.podMetricsEndpoints).toEqual([{ port: 'http-metrics', path: '/metrics', scheme: 'https', enableHttp2: true }]);
+    expect(b.monitor.spec.selector.matchLabels).toEqual(b.deployment.spec.selector.matchLabels);
+  });
+
+  test('the scrape class names the certificate files the cert-only sidecar writes', () => {
+    expect(IstioPodMonitor.scrapeClass()).toEqual({
+      name: 'istio-mtls',
+      tlsConfig: { caFile: '/etc/prom-certs/root-cert.pem', certFile: '/etc/prom-certs/cert-chain.pem', keyFile: '/etc/prom-certs/key.pem', insecureSkipVerify: true },
+    });
+  });
+
+  test('an unnamed port is selected by number', () => {
+    expect(build({}, false).monitor.spec.podMetricsEndpoints[0].portNumber).toBe(9080);
+  });
+
+  test('Prometheus 2.31-2.34 get no enableHttp2 field (HTTP/2 is on by default)', () => {
+    expect(build({ prometheusVersion: '2.33.0' }).monitor.spec.podMetricsEndpoints[0].enableHttp2).toBeUndefined();
+  });
+
+  test('fails on Prometheus 2.29-2.30, whose fix is an environment variable a PodMonitor cannot set', () => {
+    expect(() => build({ prometheusVersion: '2.30.0' })).toThrow(
+      'test/monitor: prometheusVersion: Prometheus 2.30.0 needs PROMETHEUS_COMMON_ENABLE_HTTP2 in its environment to scrape Istio mTLS, which a PodMonitor cannot set; use Prometheus 2.35 or later (or set the variable on the Prometheus resource yourself and pass "2.31.0" here)');
+  });
+
+  test('fails on Prometheus 2.21-2.28', () => {
+    expect(() => build({ prometheusVersion: '2.27.1' })).toThrow(/^test\/monitor: prometheusVersion: Prometheus 2\.27\.1 cannot scrape Istio mTLS endpoints/);
+  });
+
+  test('fails on a port the workload does not declare', () => {
+    expect(() => build({ port: 15090 })).toThrow('test/monitor: port: no container of workload "reviews" declares port 15090 (declared: 9080 (reviews))');
+  });
+});

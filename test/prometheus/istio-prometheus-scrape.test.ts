@@ -1,0 +1,459 @@
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import * as YAML from 'yaml';
+import { checkPrometheusConfig } from './promtool';
+import {
+  IstioPrometheusScrape, IstioPrometheusScrapeProps, IstioScrapeMode, KubernetesSdRole, PrometheusStorage, RelabelAction, ScrapeTargets,
+} from '../../src';
+import { expectSchemaValid, findOne, synthChart } from '../harness';
+
+interface Built {
+  readonly chart: Chart;
+  readonly prom: IstioPrometheusScrape;
+  readonly objects: any[];
+  readonly deployment: any;
+  readonly podTemplate: any;
+  readonly container: any;
+  readonly configText: string;
+  readonly config: any;
+}
+
+function build(props: IstioPrometheusScrapeProps = {}, more?: (prom: IstioPrometheusScrape, chart: Chart) => void): Built {
+  const chart = Testing.chart();
+  const prom = new IstioPrometheusScrape(chart, 'prometheus', props);
+  more?.(prom, chart);
+  const objects = synthChart(chart);
+  const deployment = findOne(objects, 'Deployment', props.name ?? 'prometheus');
+  const configText = findOne(objects, 'ConfigMap', props.name ?? 'prometheus').data['prometheus.yml'];
+  return {
+    chart,
+    prom,
+    objects,
+    deployment,
+    podTemplate: deployment.spec.template,
+    container: deployment.spec.template.spec.containers.find((c: any) => c.name === 'prometheus'),
+    configText,
+    config: YAML.parse(configText),
+  };
+}
+
+const job = (b: Built, name: string) => b.config.scrape_configs.find((j: any) => j.job_name === name);
+const jobNames = (b: Built) => b.config.scrape_configs.map((j: any) => j.job_name);
+
+function app(chart: Chart, id = 'app', port = 8080) {
+  return new kplus.Deployment(chart, id, {
+    metadata: { name: id, namespace: 'shop' },
+    containers: [{ name: id, image: 'example/app:1.0.0', portNumber: port, securityContext: { user: 1000 } }],
+  });
+}
+
+describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
+  const b = build();
+
+  test('every object passes the independent schemas and prometheus.yml passes promtool', () => {
+    expectSchemaValid(b.objects);
+    const check = checkPrometheusConfig(b.configText);
+    expect(check.output).toMatch(/SUCCESS/);
+    expect(check.ok).toBe(true);
+  });
+
+  test('asks Istio for a sidecar with the label on the pod template, not on the Deployment', () => {
+    expect(b.podTemplate.metadata.labels['sidecar.istio.io/inject']).toBe('true');
+    expect(b.podTemplate.metadata.annotations['sidecar.istio.io/inject']).toBeUndefined();
+    expect(b.deployment.metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
+    expect(b.deployment.metadata.annotations).toBeUndefined();
+  });
+
+  test('the sidecar intercepts nothing and writes its certificates through OUTPUT_CERTS', () => {
+    const a = b.podTemplate.metadata.annotations;
+    expect(a['traffic.sidecar.istio.io/includeInboundPorts']).toBe('');
+    expect(a['traffic.sidecar.istio.io/includeOutboundIPRanges']).toBe('');
+    expect(YAML.parse(a['proxy.istio.io/config'])).toEqual({ proxyMetadata: { OUTPUT_CERTS: '/etc/istio-output-certs' } });
+    expect(JSON.parse(a['sidecar.istio.io/userVolumeMount'])).toEqual([{ name: 'istio-certs', mountPath: '/etc/istio-output-certs' }]);
+  });
+
+  test('the certificates volume is in memory and mounted read-only into Prometheus at /etc/prom-certs', () => {
+    expect(b.podTemplate.spec.volumes).toContainEqual({ name: 'istio-certs', emptyDir: { medium: 'Memory' } });
+    expect(b.container.volumeMounts).toContainEqual({ name: 'istio-certs', mountPath: '/etc/prom-certs', readOnly: true });
+  });
+
+  test('the Istio sidecar itself is left to the injector', () => {
+    expect(b.podTemplate.spec.containers.map((c: any) => c.name)).toEqual(['prometheus']);
+  });
+
+  test('has the self, plain pods, secure pods and Envoy statistics jobs', () => {
+    expect(jobNames(b)).toEqual(['prometheus', 'kubernetes-pods', 'kubernetes-pods-istio-secure', 'istio-envoy-stats']);
+  });
+
+  test('the secure job scrapes https with the sidecar certificates and HTTP/2 on', () => {
+    const secure = job(b, 'kubernetes-pods-istio-secure');
+    expect(secure.scheme).toBe('https');
+    expect(secure.enable_http2).toBe(true);
+    expect(secure.tls_config).toEqual({
+      ca_file: '/etc/prom-certs/root-cert.pem',
+      cert_file: '/etc/prom-certs/cert-chain.pem',
+      key_file: '/etc/prom-certs/key.pem',
+      insecure_skip_verify: true,
+    });
+    expect(secure.kubernetes_sd_configs).toEqual([{ role: 'pod' }]);
+  });
+
+  test('the secure job keeps only annotated pods with a sidecar and follows their prometheus.io annotations', () => {
+    const rules = job(b, 'kubernetes-pods-istio-secure').relabel_configs;
+    expect(rules[0]).toEqual({ source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape'], regex: 'true', action: 'keep' });
+    expect(rules).toContainEqual({ source_labels: ['__meta_kubernetes_pod_annotation_sidecar_istio_io_status'], regex: '.+', target_label: '__tmp_istio_mtls', replacement: 'true', action: 'replace' });
+    expect(rules).toContainEqual({ source_labels: ['__tmp_istio_mtls'], regex: 'true', action: 'keep' });
+    expect(rules).toContainEqual({ source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_path'], regex: '(.+)', target_label: '__metrics_path__', replacement: '$1', action: 'replace' });
+    expect(rules).toContainEqual({
+      source_labels: ['__meta_kubernetes_pod_ip', '__meta_kubernetes_pod_annotation_prometheus_io_port'], regex: '([^:]+);(\\d+)', target_label: '__address__', replacement: '$1:$2', action: 'replace',
+    });
+  });
+
+  test('pods whose annotations point at the sidecar\'s merged-metrics port stay in the plain job', () => {
+    for (const name of ['kubernetes-pods', 'kubernetes-pods-istio-secure']) {
+      expect(job(b, name).relabel_configs).toContainEqual({
+        source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_port'], regex: '15020', target_label: '__tmp_istio_mtls', replacement: 'false', action: 'replace',
+      });
+    }
+  });
+
+  test('the plain job drops the pods the secure job takes', () => {
+    const rules = job(b, 'kubernetes-pods').relabel_configs;
+    expect(rules).toContainEqual({ source_labels: ['__tmp_istio_mtls'], regex: 'true', action: 'drop' });
+    expect(job(b, 'kubernetes-pods').scheme).toBeUndefined();
+    expect(job(b, 'kubernetes-pods').tls_config).toBeUndefined();
+  });
+
+  test('the Envoy statistics job scrapes the sidecars\' envoy-prom ports in plain text', () => {
+    const envoy = job(b, 'istio-envoy-stats');
+    expect(envoy.metrics_path).toBe('/stats/prometheus');
+    expect(envoy.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: '.*-envoy-prom', action: 'keep' });
+  });
+
+  test('in-mesh clients reach the server in plain text through a DestinationRule', () => {
+    const dr = findOne(b.objects, 'DestinationRule');
+    expect(dr.apiVersion).toBe('networking.istio.io/v1');
+    expect(dr.spec).toEqual({ host: 'prometheus', trafficPolicy: { tls: { mode: 'DISABLE' } } });
+    expect(dr.metadata.namespace).toBe('istio-system');
+  });
+
+  test('the ClusterRole grants only what pod discovery needs, and the binding names the ServiceAccount with its namespace', () => {
+    const role = findOne(b.objects, 'ClusterRole');
+    expect(role.metadata.namespace).toBeUndefined();
+    expect(role.rules.map((r: any) => [r.apiGroups, r.resources, r.verbs])).toEqual([[[''], ['pods'], ['get', 'list', 'watch']]]);
+    const binding = findOne(b.objects, 'ClusterRoleBinding');
+    expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: 'prometheus', namespace: 'istio-system' })]);
+    expect(b.podTemplate.spec.serviceAccountName).toBe('prometheus');
+    expect(b.podTemplate.spec.automountServiceAccountToken).toBe(true);
+  });
+
+  test('the container runs the pinned image as nobody with a read-only root file system', () => {
+    expect(b.container.image).toBe(`prom/prometheus:v${IstioPrometheusScrape.DEFAULT_PROMETHEUS_VERSION}`);
+    expect(b.container.imagePullPolicy).toBe('IfNotPresent');
+    expect(b.container.securityContext).toMatchObject({
+      runAsUser: 65534,
+      runAsGroup: 65534,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(b.podTemplate.spec.securityContext).toMatchObject({ fsGroup: 65534, runAsNonRoot: true });
+  });
+
+  test('the TSDB is the only writable path, on the storage volume', () => {
+    expect(b.container.args).toContain('--storage.tsdb.path=/prometheus');
+    expect(b.container.volumeMounts).toContainEqual({ name: 'storage', mountPath: '/prometheus' });
+    expect(b.podTemplate.spec.volumes).toContainEqual({ name: 'storage', emptyDir: { sizeLimit: '10240Mi' } });
+    expect(b.container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/prometheus', readOnly: true });
+  });
+
+  test('retention defaults to 15 days and 80% of the storage', () => {
+    expect(b.container.args).toEqual(expect.arrayContaining(['--storage.tsdb.retention.time=15d', '--storage.tsdb.retention.size=8192MB']));
+  });
+
+  test('the lifecycle API stays off: configuration changes roll the pod instead', () => {
+    expect(b.container.args.some((a: string) => a.includes('enable-lifecycle'))).toBe(false);
+    expect(b.podTemplate.metadata.annotations['config-hash.meshkit.dev/prometheus']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('has requests, limits and probes on /-/ready and /-/healthy', () => {
+    expect(b.container.resources).toEqual({ requests: { cpu: '250m', memory: '512Mi' }, limits: { cpu: '1', memory: '2048Mi' } });
+    expect(b.container.readinessProbe.httpGet).toMatchObject({ path: '/-/ready', port: 9090 });
+    expect(b.container.livenessProbe.httpGet).toMatchObject({ path: '/-/healthy', port: 9090 });
+  });
+
+  test('the Service exposes port 9090 as "http" and selects the pod', () => {
+    const service = findOne(b.objects, 'Service');
+    expect(service.spec.ports).toEqual([{ name: 'http', port: 9090, targetPort: 9090 }]);
+    for (const [k, v] of Object.entries(service.spec.selector)) expect(b.podTemplate.metadata.labels[k]).toBe(v);
+  });
+});
+
+describe('the HTTP/2 fix follows prometheusVersion', () => {
+  const secure = (b: Built) => job(b, 'kubernetes-pods-istio-secure');
+  const envOf = (b: Built) => b.container.env ?? [];
+
+  test.each(['2.21.0', '2.25.2', '2.28.1'])('refuses %s, which cannot scrape Istio mTLS, and says which version to use', (version) => {
+    expect(() => build({ prometheusVersion: version })).toThrow(
+      new RegExp(`^test/prometheus: prometheusVersion: Prometheus ${version.replace(/\./g, '\\.')} cannot scrape Istio mTLS endpoints: .*; use Prometheus 3\\.13\\.3 \\(the default\\) or any release from 2\\.35 on`));
+  });
+
+  test.each(['2.29.0', '2.30.3'])('%s gets PROMETHEUS_COMMON_ENABLE_HTTP2 and no enable_http2 field', (version) => {
+    const b = build({ prometheusVersion: version });
+    expect(envOf(b)).toEqual([{ name: 'PROMETHEUS_COMMON_ENABLE_HTTP2', value: '1' }]);
+    expect(secure(b).enable_http2).toBeUndefined();
+    expect(checkPrometheusConfig(b.configText).ok).toBe(true);
+  });
+
+  test.each(['2.20.1', '2.31.0', '2.34.0'])('%s needs nothing: HTTP/2 is on by default', (version) => {
+    const b = build({ prometheusVersion: version });
+    expect(envOf(b)).toEqual([]);
+    expect(secure(b).enable_http2).toBeUndefined();
+    expect(checkPrometheusConfig(b.configText).ok).toBe(true);
+  });
+
+  test.each(['2.35.0', '2.53.4', '3.0.0', '3.13.3'])('%s gets enable_http2: true on the secure job only', (version) => {
+    const b = build({ prometheusVersion: version });
+    expect(envOf(b)).toEqual([]);
+    expect(secure(b).enable_http2).toBe(true);
+    expect(job(b, 'kubernetes-pods').enable_http2).toBeUndefined();
+    expect(checkPrometheusConfig(b.configText).ok).toBe(true);
+  });
+
+  test('the secure job is exactly what promtool refuses when enable_http2 is misspelt', () => {
+    // guards the promtool check itself: a field Prometheus doesn't know must fail it
+    const b = build();
+    const broken = b.configText.replace('enable_http2: true', 'enable_http_2: true');
+    const check = checkPrometheusConfig(broken);
+    expect(check.ok).toBe(false);
+    expect(check.output).toMatch(/field enable_http_2 not found/);
+  });
+});
+
+describe('metrics merging mode', () => {
+  const b = build({ mode: IstioScrapeMode.METRICS_MERGING });
+
+  test('runs without a sidecar, even in an injection-enabled namespace', () => {
+    expect(b.podTemplate.metadata.labels['sidecar.istio.io/inject']).toBe('false');
+    expect(b.podTemplate.metadata.annotations['proxy.istio.io/config']).toBeUndefined();
+    expect(b.podTemplate.spec.volumes.map((v: any) => v.name)).not.toContain('istio-certs');
+    expect(b.objects.filter((o) => o.kind === 'DestinationRule')).toEqual([]);
+  });
+
+  test('scrapes every annotated pod in plain text, as the sidecars rewrite the annotations to :15020', () => {
+    expect(jobNames(b)).toEqual(['prometheus', 'kubernetes-pods']);
+    const pods = job(b, 'kubernetes-pods');
+    expect(pods.scheme).toBeUndefined();
+    expect(pods.relabel_configs.some((r: any) => r.target_label === '__tmp_istio_mtls')).toBe(false);
+    expectSchemaValid(b.objects);
+    expect(checkPrometheusConfig(b.configText).ok).toBe(true);
+  });
+
+  test('allows Prometheus 2.21-2.28, which scrape plain HTTP fine', () => {
+    expect(build({ mode: IstioScrapeMode.METRICS_MERGING, prometheusVersion: '2.25.0' }).container.image).toBe('prom/prometheus:v2.25.0');
+  });
+
+  test('fails when a job asks for Istio mutual TLS', () => {
+    expect(() => build({ mode: IstioScrapeMode.METRICS_MERGING }, (prom) => prom.addScrapeJob({
+      name: 'secure', targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD), istioMutualTls: true,
+    }))).toThrow('test/prometheus: addScrapeJob.istioMutualTls: Istio mutual TLS was asked for, but this Prometheus runs in METRICS_MERGING mode, which has no sidecar and so no Istio certificates; use IstioScrapeMode.MUTUAL_TLS, or scrape this job over plain HTTP (metrics merging serves plain text on :15020)');
+  });
+});
+
+describe('Istio versions', () => {
+  test('Istio 1.7-1.9 get the injection annotation instead of the label', () => {
+    const b = build({ istioVersion: '1.9.5' });
+    expect(b.podTemplate.metadata.annotations['sidecar.istio.io/inject']).toBe('true');
+    expect(b.podTemplate.metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
+  });
+
+  test('Istio before 1.22 gets a v1beta1 DestinationRule', () => {
+    const b = build({ istioVersion: '1.21' });
+    expect(findOne(b.objects, 'DestinationRule').apiVersion).toBe('networking.istio.io/v1beta1');
+    expectSchemaValid(b.objects);
+  });
+
+  test.each([
+    ['1.6.14', /istioVersion: Istio 1\.6\.14 is not supported .*OUTPUT_CERTS, added in Istio 1\.7.*; use an Istio version from 1\.7 to 1\.x/],
+    ['2.0', /istioVersion: Istio 2\.0 is not supported/],
+    ['latest', /istioVersion: "latest" is not an Istio version; give "major\.minor" or "major\.minor\.patch", e\.g\. "1\.30"/],
+  ])('fails on Istio %s', (version, message) => {
+    expect(() => build({ istioVersion: version })).toThrow(message);
+  });
+});
+
+describe('bad Prometheus versions', () => {
+  test.each([
+    ['latest', 'test/prometheus: prometheusVersion: "latest" is not a Prometheus release version; give the full release number of a prom/prometheus image tag, e.g. "3.13.3"'],
+    ['2.53', 'test/prometheus: prometheusVersion: "2.53" is not a Prometheus release version; give the full release number of a prom/prometheus image tag, e.g. "3.13.3"'],
+    ['1.8.2', 'test/prometheus: prometheusVersion: Prometheus 1.8.2 is not supported (this library knows the configuration and HTTP/2 behaviour of 2.19 to 3.x); use Prometheus 3.13.3 (the default) or another release from 2.35 on'],
+    ['4.0.0', 'test/prometheus: prometheusVersion: Prometheus 4.0.0 is not supported (this library knows the configuration and HTTP/2 behaviour of 2.19 to 3.x); use Prometheus 3.13.3 (the default) or another release from 2.35 on'],
+  ])('fails on %s', (version, message) => {
+    expect(() => build({ prometheusVersion: version })).toThrow(message);
+  });
+
+  test('accepts a leading v', () => {
+    expect(build({ prometheusVersion: 'v3.5.0' }).container.image).toBe('prom/prometheus:v3.5.0');
+  });
+});
+
+describe('addScrapeJob', () => {
+  const withJob = build({}, (prom) => {
+    prom.addScrapeJob({
+      name: 'kube-state-metrics',
+      targets: ScrapeTargets.kubernetes(KubernetesSdRole.ENDPOINT_SLICE, { namespaces: ['kube-system'] }),
+      scrapeInterval: Duration.seconds(30),
+      relabelings: [
+        { action: RelabelAction.KEEP, sourceLabels: ['__meta_kubernetes_service_name'], regex: 'kube-state-metrics' },
+        { action: RelabelAction.LOWERCASE, sourceLabels: ['__meta_kubernetes_namespace'], targetLabel: 'ns' },
+      ],
+      metricRelabelings: [{ action: RelabelAction.LABEL_DROP, regex: 'pod_template_hash' }],
+    });
+    prom.addScrapeJob({ name: 'istiod', targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD, { namespaces: ['istio-system'] }), istioMutualTls: true });
+  });
+
+  test('renders the job after the built-in ones, as typed', () => {
+    expect(jobNames(withJob).slice(-2)).toEqual(['kube-state-metrics', 'istiod']);
+    expect(job(withJob, 'kube-state-metrics')).toEqual({
+      job_name: 'kube-state-metrics',
+      scrape_interval: '30s',
+      kubernetes_sd_configs: [{ role: 'endpointslice', namespaces: { names: ['kube-system'] } }],
+      relabel_configs: [
+        { source_labels: ['__meta_kubernetes_service_name'], regex: 'kube-state-metrics', action: 'keep' },
+        { source_labels: ['__meta_kubernetes_namespace'], target_label: 'ns', action: 'lowercase' },
+      ],
+      metric_relabel_configs: [{ regex: 'pod_template_hash', action: 'labeldrop' }],
+    });
+  });
+
+  test('a job with istioMutualTls gets the certificates and the HTTP/2 setting', () => {
+    expect(job(withJob, 'istiod')).toMatchObject({ scheme: 'https', enable_http2: true, tls_config: { cert_file: '/etc/prom-certs/cert-chain.pem' } });
+  });
+
+  test('the ClusterRole grows with the roles the jobs discover', () => {
+    const rules = findOne(withJob.objects, 'ClusterRole').rules;
+    expect(rules.flatMap((r: any) => r.resources).sort()).toEqual(['endpointslices', 'pods', 'services']);
+    expect(rules.find((r: any) => r.resources.includes('endpointslices')).apiGroups).toEqual(['discovery.k8s.io']);
+  });
+
+  test('the result passes promtool and the schemas', () => {
+    const check = checkPrometheusConfig(withJob.configText);
+    expect(check.output).toMatch(/SUCCESS/);
+    expectSchemaValid(withJob.objects);
+  });
+
+  test('the config hash changes when a job is added after the constructor', () => {
+    expect(withJob.podTemplate.metadata.annotations['config-hash.meshkit.dev/prometheus'])
+      .not.toEqual(build().podTemplate.metadata.annotations['config-hash.meshkit.dev/prometheus']);
+  });
+
+  test('jobs given as props are added too', () => {
+    const b = build({ scrapeJobs: [{ name: 'static', targets: ScrapeTargets.fromAddresses(['10.0.0.1:9100']), metricsPath: '/probe' }] });
+    expect(job(b, 'static')).toEqual({ job_name: 'static', metrics_path: '/probe', static_configs: [{ targets: ['10.0.0.1:9100'] }] });
+  });
+
+  const pods = ScrapeTargets.kubernetes(KubernetesSdRole.POD);
+  test.each<[string, any, string]>([
+    ['a job name used twice', { name: 'kubernetes-pods', targets: pods },
+      'test/prometheus: addScrapeJob.name: the job name "kubernetes-pods" is already used; give every scrape job its own name (Prometheus refuses duplicate job names)'],
+    ['a lookahead', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.KEEP, sourceLabels: ['a'], regex: 'foo(?=bar)' }] },
+      'test/prometheus: addScrapeJob.relabelings[0].regex: "foo(?=bar)" does not compile as Prometheus\'s anchored RE2 expression: lookahead "(?=" is not supported by RE2; rewrite it in RE2 syntax (no lookarounds or backreferences; Prometheus adds ^ and $ itself)'],
+    ['a backreference', { name: 'x', targets: pods, metricRelabelings: [{ action: RelabelAction.DROP, sourceLabels: ['a', 'b'], regex: '(.+);\\1' }] },
+      'test/prometheus: addScrapeJob.metricRelabelings[0].regex: "(.+);\\\\1" does not compile as Prometheus\'s anchored RE2 expression: backreference "\\1" is not supported by RE2; rewrite it in RE2 syntax (no lookarounds or backreferences; Prometheus adds ^ and $ itself)'],
+    ['an unbalanced group', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.KEEP, sourceLabels: ['a'], regex: '(a' }] },
+      'test/prometheus: addScrapeJob.relabelings[0].regex: "(a" does not compile as Prometheus\'s anchored RE2 expression: missing ")" (unbalanced parentheses); rewrite it in RE2 syntax (no lookarounds or backreferences; Prometheus adds ^ and $ itself)'],
+    ['a replace rule without a target', { name: 'x', targets: pods, relabelings: [{ sourceLabels: ['a'] }] },
+      'test/prometheus: addScrapeJob.relabelings[0].targetLabel: a "replace" rule has no targetLabel; name the label the rule writes'],
+    ['a hashmod rule without a modulus', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.HASH_MOD, sourceLabels: ['a'], targetLabel: 'shard' }] },
+      'test/prometheus: addScrapeJob.relabelings[0].modulus: received undefined; a hashmod rule needs a positive integer modulus'],
+    ['a labeldrop rule with source labels', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.LABEL_DROP, sourceLabels: ['a'], regex: 'b' }] },
+      'test/prometheus: addScrapeJob.relabelings[0].sourceLabels: a "labeldrop" rule does not take sourceLabels; remove it (Prometheus refuses the rule otherwise)'],
+    ['a source label that is not a label name', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.KEEP, sourceLabels: ['app.kubernetes.io/name'] }] },
+      'test/prometheus: addScrapeJob.relabelings[0].sourceLabels[0]: "app.kubernetes.io/name" is not a label name; use letters, digits and "_", not starting with a digit'],
+    ['a timeout longer than the interval', { name: 'x', targets: pods, scrapeInterval: Duration.seconds(10), scrapeTimeout: Duration.seconds(30) },
+      'test/prometheus: addScrapeJob.scrapeTimeout: 30s is longer than the scrape interval 10s; give a timeout no longer than the interval (Prometheus refuses the configuration otherwise)'],
+    ['an address with a scheme', { name: 'x', targets: ScrapeTargets.fromAddresses(['http://host:9100']) },
+      'test/prometheus: addScrapeJob.targets[0]: "http://host:9100" is not a scrape address; give "host:port" without a scheme or path (set the path with metricsPath)'],
+  ])('fails on %s', (_what, options, message) => {
+    expect(() => build({}, (prom) => prom.addScrapeJob(options))).toThrow(message);
+  });
+
+  test('fails on an action the chosen version does not have', () => {
+    expect(() => build({ prometheusVersion: '2.35.0' }, (prom) => prom.addScrapeJob({
+      name: 'x',
+      targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD),
+      relabelings: [{ action: RelabelAction.KEEP_EQUAL, sourceLabels: ['a'], targetLabel: 'b' }],
+    }))).toThrow('test/prometheus: addScrapeJob.relabelings[0].action: "keepequal" needs Prometheus 2.41 or later (this is 2.35.0); choose a newer prometheusVersion or another action');
+  });
+});
+
+describe('addScrapeTarget', () => {
+  test('annotates the pod template for the secure job and opts the pod out of metrics merging', () => {
+    let workload!: kplus.Deployment;
+    const b = build({}, (prom, chart) => {
+      workload = app(chart);
+      prom.addScrapeTarget(workload, { port: 8080, path: '/stats' });
+    });
+    const pod = findOne(b.objects, 'Deployment', 'app').spec.template.metadata.annotations;
+    expect(pod).toEqual({
+      'prometheus.io/scrape': 'true', 'prometheus.io/port': '8080', 'prometheus.io/path': '/stats', 'prometheus.istio.io/merge-metrics': 'false',
+    });
+    expect(findOne(b.objects, 'Deployment', 'app').metadata.annotations).toBeUndefined();
+  });
+
+  test('in metrics merging mode the pod keeps merging on', () => {
+    const b = build({ mode: IstioScrapeMode.METRICS_MERGING }, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080 }));
+    expect(findOne(b.objects, 'Deployment', 'app').spec.template.metadata.annotations['prometheus.istio.io/merge-metrics']).toBe('true');
+  });
+
+  test('fails when a workload is scraped in both modes', () => {
+    expect(() => build({}, (prom, chart) => {
+      const w = app(chart);
+      prom.addScrapeTarget(w, { port: 8080 });
+      new IstioPrometheusScrape(chart, 'merging', { name: 'prometheus-merging', mode: IstioScrapeMode.METRICS_MERGING }).addScrapeTarget(w, { port: 8080 });
+    })).toThrow('test/merging: addScrapeTarget: workload "test/app" is already scraped in mutual-tls mode by test/prometheus, and metrics-merging mode was asked for; metrics merging serves plain text on :15020 and mutual TLS needs the application port: scrape the workload in one mode only');
+  });
+
+  test('fails on a port no container declares', () => {
+    expect(() => build({}, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 9102 })))
+      .toThrow('test/app: port: no container of workload "app" declares port 9102 (declared: 8080 (app)); declare the port on the app container (portNumber or addPort) or point at a port it declares');
+  });
+});
+
+describe('storage', () => {
+  test('a PersistentVolumeClaim keeps the TSDB and makes the Deployment recreate its pod', () => {
+    const b = build({ storage: PrometheusStorage.persistentVolumeClaim({ size: Size.gibibytes(50), storageClassName: 'fast' }), retention: Duration.days(30) });
+    const claim = findOne(b.objects, 'PersistentVolumeClaim', 'prometheus-data');
+    expect(claim.spec).toMatchObject({ accessModes: ['ReadWriteOnce'], storageClassName: 'fast', resources: { requests: { storage: '50Gi' } } });
+    expect(b.podTemplate.spec.volumes).toContainEqual({ name: 'storage', persistentVolumeClaim: { claimName: 'prometheus-data', readOnly: false } });
+    expect(b.deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(b.container.args).toEqual(expect.arrayContaining(['--storage.tsdb.retention.time=30d', '--storage.tsdb.retention.size=40960MB']));
+    expectSchemaValid(b.objects);
+  });
+
+  test('an explicit retention size is passed in MiB', () => {
+    expect(build({ retentionSize: Size.gibibytes(5) }).container.args).toContain('--storage.tsdb.retention.size=5120MB');
+  });
+
+  test('fails when the retention size does not fit the storage', () => {
+    expect(() => build({ storage: PrometheusStorage.emptyDir({ sizeLimit: Size.gibibytes(4) }), retentionSize: Size.gibibytes(4) }))
+      .toThrow('test/prometheus: retentionSize: 4096Mi does not fit the 4096Mi storage; give a retention size below the storage size (the WAL and compaction need room beyond it)');
+  });
+});
+
+describe('names and namespaces', () => {
+  test('takes the chart\'s namespace when it has one', () => {
+    const chart = Testing.chart();
+    const scoped = new Chart(chart, 'monitoring', { namespace: 'monitoring' });
+    new IstioPrometheusScrape(scoped, 'prometheus');
+    const objects = synthChart(scoped);
+    expect(findOne(objects, 'Deployment').metadata.namespace).toBe('monitoring');
+    expect(findOne(objects, 'ClusterRoleBinding').subjects[0].namespace).toBe('monitoring');
+  });
+
+  test('fails on a name that is not a DNS label', () => {
+    expect(() => build({ name: 'Prometheus_1' })).toThrow(/^test\/prometheus: name: "Prometheus_1" is not a valid DNS-1123 label/);
+  });
+});
