@@ -236,9 +236,9 @@ class OidcProvider extends OAuth2Provider {
 
   public _bind(scope: IConstruct, prop: string): BoundProvider {
     const o = this.options;
-    const issuer = requireHttpsUrl(scope, `${prop}.issuerUrl`, o.issuerUrl);
+    const issuer = requireHttpsUrl(scope, `${prop}.issuerUrl`, o.issuerUrl, 'the issuer');
     const clientId = requireText(scope, `${prop}.clientId`, o.clientId, 'give the OAuth client ID');
-    const jwks = o.jwksUri !== undefined ? requireHttpsUrl(scope, `${prop}.jwksUri`, o.jwksUri) : undefined;
+    const jwks = o.jwksUri !== undefined ? requireHttpsUrl(scope, `${prop}.jwksUri`, o.jwksUri, 'the issuer\'s JWKS') : undefined;
     (o.egressHosts ?? []).forEach((h, i) => checkHostName(scope, `${prop}.egressHosts[${i}]`, h, { allowWildcard: true }));
     // the issuer must equal the tokens' `iss` claim character for character: keep it as given
     const config: Record<string, TomlValue> = { provider: 'oidc', client_id: clientId, oidc_issuer_url: o.issuerUrl.trim() };
@@ -261,7 +261,7 @@ class KeycloakProvider extends OAuth2Provider {
 
   public _bind(scope: IConstruct, prop: string): BoundProvider {
     const o = this.options;
-    const realm = requireHttpsUrl(scope, `${prop}.realmUrl`, o.realmUrl);
+    const realm = requireHttpsUrl(scope, `${prop}.realmUrl`, o.realmUrl, 'the Keycloak realm');
     if (!/\/realms\/[^/]+\/?$/.test(realm.pathname)) {
       throw propError(scope, `${prop}.realmUrl`, `${show(o.realmUrl)} does not end in /realms/<realm>`, 'give the realm URL, e.g. "https://keycloak.example.com/realms/myrealm"');
     }
@@ -292,8 +292,8 @@ function requireText(scope: IConstruct, prop: string, value: string | undefined,
   return value.trim();
 }
 
-function requireHttpsUrl(scope: IConstruct, prop: string, value: string | undefined): URL {
-  const text = requireText(scope, prop, value, 'give the https URL of the issuer');
+function requireHttpsUrl(scope: IConstruct, prop: string, value: string | undefined, what: string): URL {
+  const text = requireText(scope, prop, value, `give the https URL of ${what}`);
   let url: URL;
   try {
     url = new URL(text);
