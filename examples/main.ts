@@ -3,6 +3,8 @@
  * public API. `npx cdk8s synth` runs this file and writes one YAML file per chart to cdk8s.out/.
  */
 import { App } from 'cdk8s';
+import { EnvoyPhasesChart } from './envoy-phases';
+import { KuardMarin3rChart, KuardTlsChart } from './envoy-tls-offload';
 import { HelloChart } from './hello';
 import { IstioPrometheusChart } from './istio-prometheus';
 import { KayentaChart } from './kayenta';
@@ -25,6 +27,9 @@ export function buildExamples(app: App): App {
   new KayentaChart(app, 'kayenta');
   new SpeedscaleIstioChart(app, 'speedscale-istio');
   new IstioPrometheusChart(app, 'istio-prometheus');
+  new KuardTlsChart(app, 'kuard-tls');
+  new KuardMarin3rChart(app, 'kuard-marin3r');
+  new EnvoyPhasesChart(app, 'envoy-phases');
   return app;
 }
 

@@ -8,3 +8,7 @@ export * from './oauth2-proxy';
 export * from './kayenta';
 export * from './speedscale';
 export * from './prometheus';
+export * from './validation/envoy';
+export * from './envoy';
+export * from './envoy-sidecar';
+export * from './marin3r';

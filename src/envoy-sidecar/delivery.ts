@@ -1,0 +1,276 @@
+import { ApiObject, Lazy, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
+import { addConfigHash } from '../common/config-hash';
+import { hardenContainer } from '../common/pod';
+import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
+import { TlsSink } from './tls';
+import { sdsFileContent } from '../envoy/tls';
+import { propError, show } from '../validation/errors';
+import { checkDnsLabel } from '../validation/names';
+
+/** Envoy's v3 type names of the resources the library validates. @internal */
+export const ENVOY_TYPES = {
+  bootstrap: 'envoy.config.bootstrap.v3.Bootstrap',
+  listener: 'envoy.config.listener.v3.Listener',
+  cluster: 'envoy.config.cluster.v3.Cluster',
+  secret: 'envoy.extensions.transport_sockets.tls.v3.Secret',
+};
+
+/** A generated Envoy document to validate against Envoy's protos. @internal */
+export interface EnvoyDocument {
+  /** Where it ends up, for error messages, e.g. `ConfigMap "kuard-envoy" key envoy.json`. */
+  readonly where: string;
+  readonly typeName: string;
+  readonly json: any;
+}
+
+/** What the sidecar tells the delivery mode. @internal */
+export interface DeliveryContext {
+  readonly scope: Construct;
+  readonly workload: kplus.AbstractPod;
+  /** Base name of the objects the delivery creates. */
+  readonly name: string;
+  readonly namespace?: string;
+  readonly image: string;
+  readonly resources: kplus.ContainerResources;
+  readonly adminPort: number;
+  readonly statsPort: number;
+  readonly drainSeconds: number;
+  readonly logLevel: string;
+  /** Ports Envoy serves to the pod network, with their names. */
+  readonly exposedPorts: Array<{ name: string; port: number }>;
+  /** The current bootstrap. */
+  bootstrap(): any;
+}
+
+/** A delivery mode bound to one sidecar. @internal */
+export interface BoundDelivery extends TlsSink {
+  /** The container Envoy runs in (added by the library, or injected by marin3r). */
+  readonly containerName: string;
+  readonly nodeId: string;
+  /** Ports bound by containers the delivery adds besides Envoy (marin3r's shutdown manager). */
+  readonly extraPorts: Array<{ port: number; container: string; description: string }>;
+  readonly container?: kplus.Container;
+  readonly configMap?: kplus.ConfigMap;
+  readonly envoyConfig?: ApiObject;
+  /** The Envoy documents this delivery produces. */
+  documents(): EnvoyDocument[];
+}
+
+/** Options of ConfigMap delivery. */
+export interface ConfigMapDeliveryOptions {
+  /**
+   * Node id Envoy reports.
+   * @default - the workload's name
+   */
+  readonly nodeId?: string;
+}
+
+/** Options of marin3r delivery. */
+export interface Marin3rDeliveryOptions {
+  /**
+   * The node id shared by the pods' `marin3r.3scale.net/node-id` annotation and the
+   * EnvoyConfig's `spec.nodeID`. A DNS-1123 label, unique among the EnvoyConfigs of the namespace.
+   */
+  readonly nodeId: string;
+  /**
+   * Let marin3r's shutdown manager drain Envoy's listeners before the pod stops.
+   * @default true
+   */
+  readonly shutdownManager?: boolean;
+}
+
+/** How the Envoy configuration reaches Envoy. */
+export abstract class EnvoyDelivery {
+  /**
+   * The library adds the Envoy container to the pod and ships a static bootstrap in a
+   * ConfigMap (`envoy.json`), with a content hash on the pod template so that a change rolls
+   * the pods.
+   */
+  public static configMap(options: ConfigMapDeliveryOptions = {}): EnvoyDelivery {
+    return new ConfigMapDelivery(options);
+  }
+
+  /**
+   * marin3r injects the Envoy sidecar (pod label `marin3r.3scale.net/status: enabled` and the
+   * `marin3r.3scale.net/*` annotations) and serves the listeners, clusters and certificates from
+   * an EnvoyConfig over xDS; changes apply without restarts. The namespace needs a marin3r
+   * DiscoveryService (see `Marin3rDiscoveryService`). The library adds no Envoy container.
+   */
+  public static marin3r(options: Marin3rDeliveryOptions): EnvoyDelivery {
+    return new Marin3rDelivery(options);
+  }
+
+  /** @internal */
+  public abstract _bind(ctx: DeliveryContext): BoundDelivery;
+}
+
+const CONFIG_DIR = '/etc/envoy';
+const TLS_DIR = '/etc/envoy/tls';
+
+class ConfigMapDelivery extends EnvoyDelivery {
+  constructor(private readonly options: ConfigMapDeliveryOptions) {
+    super();
+  }
+
+  public _bind(ctx: DeliveryContext): BoundDelivery {
+    const nodeId = this.options.nodeId ?? ctx.name;
+    const sdsFiles = new Map<string, any>();
+    let rendered: string | undefined;
+    // pretty-printed: people read it with `kubectl get configmap -o yaml`
+    const configJson = () => (rendered ??= JSON.stringify(ctx.bootstrap(), undefined, 2));
+
+    const configMap = new kplus.ConfigMap(ctx.scope, 'config', {
+      metadata: { name: `${ctx.name}-envoy`, namespace: ctx.namespace },
+    });
+    configMap.addData('envoy.json', Lazy.any({ produce: configJson }));
+    const configVolume = kplus.Volume.fromConfigMap(ctx.scope, 'config-volume', configMap, { name: 'envoy-config' });
+
+    const args = [
+      '-c', `${CONFIG_DIR}/envoy.json`,
+      '--log-level', ctx.logLevel,
+      '--drain-time-s', String(ctx.drainSeconds),
+      '--drain-strategy', 'immediate',
+      '--disable-hot-restart',
+    ];
+    // Drain the inbound listeners (clients get `Connection: close` / GOAWAY) while outbound
+    // listeners keep serving the app's own calls, then wait; SIGTERM follows when this returns.
+    // The stock image has bash but no curl, so the admin request goes over /dev/tcp.
+    const drain = [
+      `exec 3<>/dev/tcp/127.0.0.1/${ctx.adminPort}`,
+      'printf \'POST /drain_listeners?inboundonly&graceful&skip_exit HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n\' >&3',
+      'cat <&3 >/dev/null',
+    ].join(' && ');
+    const container = ctx.workload.addContainer({
+      name: 'envoy',
+      image: ctx.image,
+      imagePullPolicy: ctx.image.endsWith(':latest') ? kplus.ImagePullPolicy.ALWAYS : kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      // Run the binary directly: the image's entrypoint would try to switch to uid 101 with
+      // su-exec, which needs root. The container already runs as 101 (the image's envoy user).
+      command: ['envoy'],
+      args,
+      ports: ctx.exposedPorts.map((p) => ({ number: p.port, name: p.name })),
+      securityContext: { user: 101, group: 101, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+      resources: ctx.resources,
+      readiness: kplus.Probe.fromHttpGet('/ready', { port: ctx.statsPort }),
+      liveness: kplus.Probe.fromTcpSocket({ port: ctx.statsPort }),
+      lifecycle: { preStop: kplus.Handler.fromCommand(['/bin/bash', '-c', `${drain}; sleep ${ctx.drainSeconds}`]) },
+      volumeMounts: [{ path: CONFIG_DIR, volume: configVolume, readOnly: true }],
+    });
+    hardenContainer(ctx.scope, ctx.workload, container);
+    addConfigHash(ctx.workload, `${ctx.name}-envoy`, () => JSON.stringify({ config: configJson(), sds: [...sdsFiles.entries()] }));
+
+    return {
+      containerName: 'envoy',
+      nodeId,
+      extraPorts: [],
+      container,
+      configMap,
+      tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
+        const secretName = requireSecret(ctx.scope, secret);
+        if (!sdsFiles.has(secretName)) {
+          const dir = `${TLS_DIR}/${secretName}`;
+          const volume = kplus.Volume.fromSecret(ctx.scope, `tls-${secretName}`, secret, { name: `tls-${secretName}`.slice(0, 63) });
+          container.mount(dir, volume, { readOnly: true });
+          const sds = sdsFileContent(secretName, `${dir}/tls.crt`, `${dir}/tls.key`);
+          sdsFiles.set(secretName, sds);
+          configMap.addData(`sds-${secretName}.json`, JSON.stringify(sds, undefined, 2));
+        }
+        return EnvoyDownstreamTls.fromSdsFile(secretName, `${CONFIG_DIR}/sds-${secretName}.json`, `${TLS_DIR}/${secretName}`, options);
+      },
+      documents(): EnvoyDocument[] {
+        const where = `ConfigMap ${show(`${ctx.name}-envoy`)}`;
+        return [
+          { where: `${where} key envoy.json`, typeName: ENVOY_TYPES.bootstrap, json: JSON.parse(configJson()) },
+          ...[...sdsFiles.entries()].map(([name, sds]) => ({ where: `${where} key sds-${name}.json`, typeName: ENVOY_TYPES.secret, json: sds.resources[0] })),
+        ];
+      },
+    };
+  }
+}
+
+class Marin3rDelivery extends EnvoyDelivery {
+  constructor(private readonly options: Marin3rDeliveryOptions) {
+    super();
+  }
+
+  public _bind(ctx: DeliveryContext): BoundDelivery {
+    if (this.options.nodeId === undefined || this.options.nodeId === '') {
+      throw propError(ctx.scope, 'delivery.nodeId', `received ${show(this.options.nodeId)}`, 'give EnvoyDelivery.marin3r() the node id shared by the pods and the EnvoyConfig');
+    }
+    const nodeId = checkDnsLabel(ctx.scope, 'delivery.nodeId', this.options.nodeId);
+    const shutdownManager = this.options.shutdownManager ?? true;
+    const secrets = new Set<string>();
+    const r = ctx.resources;
+
+    ctx.workload.podMetadata.addLabel('marin3r.3scale.net/status', 'enabled');
+    const annotations: Record<string, string> = {
+      'marin3r.3scale.net/node-id': nodeId,
+      'marin3r.3scale.net/envoy-api-version': 'v3',
+      'marin3r.3scale.net/envoy-image': ctx.image,
+      'marin3r.3scale.net/ports': ctx.exposedPorts.map((p) => `${p.name}:${p.port}`).join(','),
+      // marin3r binds the admin API to 0.0.0.0 unless told otherwise
+      'marin3r.3scale.net/admin.bind-address': '127.0.0.1',
+      'marin3r.3scale.net/admin.port': String(ctx.adminPort),
+      'marin3r.3scale.net/shutdown-manager.enabled': String(shutdownManager),
+    };
+    if (shutdownManager) annotations['marin3r.3scale.net/shutdown-manager.drain-time'] = String(ctx.drainSeconds);
+    if (r.cpu?.request) annotations['marin3r.3scale.net/resources.requests.cpu'] = r.cpu.request.amount;
+    if (r.cpu?.limit) annotations['marin3r.3scale.net/resources.limits.cpu'] = r.cpu.limit.amount;
+    if (r.memory?.request) annotations['marin3r.3scale.net/resources.requests.memory'] = quantity(r.memory.request);
+    if (r.memory?.limit) annotations['marin3r.3scale.net/resources.limits.memory'] = quantity(r.memory.limit);
+    for (const [k, v] of Object.entries(annotations)) ctx.workload.podMetadata.addAnnotation(k, v);
+
+    const resources = () => {
+      const b = ctx.bootstrap();
+      return [
+        ...[...secrets].sort().map((name) => ({ type: EnvoyConfigSpecResourcesType.SECRET, generateFromTlsSecret: name })),
+        ...b.static_resources.clusters.map((value: any) => ({ type: EnvoyConfigSpecResourcesType.CLUSTER, value })),
+        ...b.static_resources.listeners.map((value: any) => ({ type: EnvoyConfigSpecResourcesType.LISTENER, value })),
+      ];
+    };
+    const envoyConfig = new EnvoyConfig(ctx.scope, 'envoy-config', {
+      metadata: { name: ctx.name, namespace: ctx.namespace },
+      spec: {
+        nodeId,
+        envoyApi: EnvoyConfigSpecEnvoyApi.V3,
+        serialization: EnvoyConfigSpecSerialization.JSON,
+        resources: Lazy.any({ produce: resources }),
+      },
+    });
+
+    return {
+      containerName: 'envoy-sidecar',
+      nodeId,
+      extraPorts: shutdownManager ? [{ port: 8090, container: 'envoy-shutdown-manager', description: "marin3r's shutdown manager" }] : [],
+      envoyConfig,
+      tlsFromSecret(secret: kplus.ISecret): EnvoyDownstreamTls {
+        secrets.add(requireSecret(ctx.scope, secret));
+        return EnvoyDownstreamTls.fromAds(secret.name);
+      },
+      documents(): EnvoyDocument[] {
+        const b = ctx.bootstrap();
+        const where = `EnvoyConfig ${show(ctx.name)}`;
+        return [
+          ...b.static_resources.clusters.map((json: any) => ({ where: `${where} cluster ${show(json.name)}`, typeName: ENVOY_TYPES.cluster, json })),
+          ...b.static_resources.listeners.map((json: any) => ({ where: `${where} listener ${show(json.name)}`, typeName: ENVOY_TYPES.listener, json })),
+        ];
+      },
+    };
+  }
+}
+
+function requireSecret(scope: Construct, secret: kplus.ISecret | undefined): string {
+  if (!secret || typeof secret.name !== 'string' || secret.name === '') {
+    throw propError(scope, 'inbound.tls', `no certificate Secret was given (received ${show(secret?.name)})`,
+      'pass EnvoyTls.fromSecret(secret) with a kubernetes.io/tls Secret (e.g. the one a cert-manager Certificate writes)');
+  }
+  return secret.name;
+}
+
+/** A memory quantity in the unit cdk8s-plus writes (Mi). */
+function quantity(size: Size): string {
+  return `${size.toMebibytes()}Mi`;
+}

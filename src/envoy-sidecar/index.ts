@@ -1,0 +1,5 @@
+export { type ConfigMapDeliveryOptions, EnvoyDelivery, type Marin3rDeliveryOptions } from './delivery';
+export {
+  type EnvoyInboundOptions, EnvoyLogLevel, type EnvoyServiceOptions, EnvoySidecar, type EnvoySidecarProps, type EnvoyUpstreamOptions,
+} from './sidecar';
+export { EnvoyTls } from './tls';

@@ -1,0 +1,449 @@
+import { ApiObject, Duration, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import {
+  EnvoyAccessLog, EnvoyBootstrap, EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, EnvoyHealthCheckOptions, EnvoyHttpFilter,
+  EnvoyHttpListener, EnvoyLoadBalancing, EnvoyOutlierDetectionOptions, EnvoyRetryOptions, EnvoyTrafficDirection, EnvoyUpstreamProtocol,
+  EnvoyUpstreamTlsOptions,
+} from '../envoy';
+import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
+import { EnvoyTls } from './tls';
+import { EnvoyModelError } from '../envoy/model-error';
+import { propError, show } from '../validation/errors';
+import { checkPortName } from '../validation/names';
+import { PodPorts, checkPort } from '../validation/ports';
+
+/** Envoy's log level. */
+export enum EnvoyLogLevel {
+  TRACE = 'trace',
+  DEBUG = 'debug',
+  INFO = 'info',
+  WARNING = 'warning',
+  ERROR = 'error',
+  CRITICAL = 'critical',
+  OFF = 'off',
+}
+
+/** Envoy in front of the app: terminates TLS on `port` and forwards to the app's `targetPort`. */
+export interface EnvoyInboundOptions {
+  /** Port Envoy listens on, on every pod address. */
+  readonly port: number;
+  /** Port of the app, which a container of the workload must declare. Envoy reaches it on 127.0.0.1. */
+  readonly targetPort: number;
+  /**
+   * Terminate TLS with this certificate.
+   * @default - plaintext HTTP (seed 003's first phase)
+   */
+  readonly tls?: EnvoyTls;
+  /**
+   * How long a request to the app may take.
+   * @default Duration.seconds(15) (Envoy's route default)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Name of Envoy's container port (and of the Service port).
+   * @default "envoy-https" with TLS, "envoy-http" without
+   */
+  readonly portName?: string;
+}
+
+/**
+ * A remote service the app calls through Envoy: the app sends plain HTTP to
+ * `127.0.0.1:listenPort` and Envoy takes care of connections, retries, timeouts, circuit
+ * breaking and outlier detection towards `address:port`.
+ */
+export interface EnvoyUpstreamOptions {
+  /** Name of the upstream (the Envoy cluster and the `outbound-<name>` listener). */
+  readonly name: string;
+  /** DNS name or IP address of the remote service, e.g. "mathoid.default.svc.cluster.local". */
+  readonly address: string;
+  /** Port of the remote service. */
+  readonly port: number;
+  /** Local port the app calls; Envoy binds it on 127.0.0.1 only. */
+  readonly listenPort: number;
+  /**
+   * How the remote members are found.
+   * @default STATIC for an IP address, STRICT_DNS for a DNS name
+   */
+  readonly discovery?: EnvoyClusterDiscovery;
+  /**
+   * HTTP version spoken to the remote service.
+   * @default EnvoyUpstreamProtocol.HTTP1
+   */
+  readonly protocol?: EnvoyUpstreamProtocol;
+  /**
+   * Originate TLS to the remote service.
+   * @default - plaintext
+   */
+  readonly tls?: EnvoyUpstreamTlsOptions;
+  /**
+   * Time allowed to connect.
+   * @default Duration.seconds(1)
+   */
+  readonly connectTimeout?: Duration;
+  /**
+   * How long a request may take, retries included.
+   * @default Duration.seconds(15)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retries.
+   * @default - no retries
+   */
+  readonly retries?: EnvoyRetryOptions;
+  /**
+   * Circuit-breaker thresholds.
+   * @default - Envoy's defaults (1024 connections, pending and requests; 3 retries), written out
+   */
+  readonly circuitBreaker?: EnvoyCircuitBreakerOptions;
+  /**
+   * Eject members that keep failing.
+   * @default - no outlier detection
+   */
+  readonly outlierDetection?: EnvoyOutlierDetectionOptions;
+  /**
+   * Active HTTP health checks.
+   * @default - none
+   */
+  readonly healthCheck?: EnvoyHealthCheckOptions;
+  /**
+   * Load-balancing policy.
+   * @default EnvoyLoadBalancing.ROUND_ROBIN
+   */
+  readonly loadBalancing?: EnvoyLoadBalancing;
+  /**
+   * Set the Host header to the remote DNS name instead of the local address the app used.
+   * @default true for DNS-discovered upstreams
+   */
+  readonly rewriteHost?: boolean;
+}
+
+/** Options of the Service that exposes the sidecar. */
+export interface EnvoyServiceOptions {
+  /**
+   * Name of the Service.
+   * @default - the workload's name
+   */
+  readonly name?: string;
+  /**
+   * Service type.
+   * @default kplus.ServiceType.CLUSTER_IP
+   */
+  readonly serviceType?: kplus.ServiceType;
+  /**
+   * Service port of Envoy's inbound listener.
+   * @default 443 with TLS, 80 without
+   */
+  readonly port?: number;
+  /**
+   * Also expose the app's own port, bypassing Envoy, as port `app-http` (seed 003: "expose both
+   * the service and the envoy endpoint" while a team gets used to Envoy).
+   * @default false
+   */
+  readonly includeAppPort?: boolean;
+}
+
+export interface EnvoySidecarProps {
+  /** The workload Envoy runs beside (any cdk8s-plus workload with a pod template). */
+  readonly workload: kplus.AbstractPod;
+  /**
+   * Envoy in front of the app.
+   * @default - no inbound listener (an egress-only sidecar)
+   */
+  readonly inbound?: EnvoyInboundOptions;
+  /**
+   * Remote services the app calls through Envoy; `addUpstream()` adds more.
+   * @default - none
+   */
+  readonly outbound?: EnvoyUpstreamOptions[];
+  /**
+   * How the configuration reaches Envoy.
+   * @default EnvoyDelivery.configMap()
+   */
+  readonly delivery?: EnvoyDelivery;
+  /**
+   * The Envoy image, pinned to a version.
+   * @default "envoyproxy/envoy:v1.39.6"
+   */
+  readonly image?: string;
+  /**
+   * Requests and limits of the Envoy container.
+   * @default - 100m CPU / 64Mi memory requested, 1 CPU / 256Mi limits
+   */
+  readonly resources?: kplus.ContainerResources;
+  /**
+   * Port of the admin API, bound to 127.0.0.1 only.
+   * @default 9901
+   */
+  readonly adminPort?: number;
+  /**
+   * Port of a listener that serves only `/ready` (the readiness probe) and `/stats/prometheus`
+   * from the admin API to the pod network; nothing else of the admin API is reachable.
+   * @default 9902
+   */
+  readonly statsPort?: number;
+  /**
+   * How long inbound connections drain when the pod stops. Must leave at least 5 s of the pod's
+   * terminationGracePeriod.
+   * @default Duration.seconds(15)
+   */
+  readonly drainTime?: Duration;
+  /**
+   * Envoy's log level.
+   * @default EnvoyLogLevel.INFO
+   */
+  readonly logLevel?: EnvoyLogLevel;
+  /**
+   * Log every inbound request as JSON on stdout.
+   * @default true
+   */
+  readonly accessLog?: boolean;
+}
+
+const SIDECARS = new WeakMap<kplus.AbstractPod, EnvoySidecar>();
+const ADMIN_CLUSTER = 'envoy-admin';
+
+/**
+ * An Envoy sidecar on a cdk8s-plus workload: TLS termination in front of the app, local
+ * listeners for the remote services it calls, readiness and Prometheus stats without exposing
+ * the admin API, graceful drain, and a configuration validated against Envoy's protos at synth.
+ */
+export class EnvoySidecar extends Construct {
+  /** The Envoy image the library pins by default. */
+  public static readonly DEFAULT_IMAGE = 'envoyproxy/envoy:v1.39.6';
+
+  /** The sidecar attached to a workload, if any. */
+  public static of(workload: kplus.AbstractPod): EnvoySidecar | undefined {
+    return SIDECARS.get(workload);
+  }
+
+  /** The workload Envoy runs beside. */
+  public readonly workload: kplus.AbstractPod;
+  /** The Envoy configuration model; mutate it through the `add...` methods. */
+  public readonly bootstrap: EnvoyBootstrap;
+  /** The inbound listener, when `inbound` was given. */
+  public readonly inboundListener?: EnvoyHttpListener;
+  /** Name of the container Envoy runs in. */
+  public readonly containerName: string;
+  /** The Envoy container (ConfigMap delivery only; marin3r injects its own). */
+  public readonly container?: kplus.Container;
+  /** The ConfigMap holding the bootstrap (ConfigMap delivery). */
+  public readonly configMap?: kplus.ConfigMap;
+  /** The marin3r EnvoyConfig (marin3r delivery). */
+  public readonly envoyConfig?: ApiObject;
+  /** Node id Envoy reports. */
+  public readonly nodeId: string;
+  /** Admin API port (127.0.0.1). */
+  public readonly adminPort: number;
+  /** Port serving /ready and /stats/prometheus. */
+  public readonly statsPort: number;
+  private readonly delivery: BoundDelivery;
+  private readonly inbound?: EnvoyInboundOptions;
+
+  constructor(scope: Construct, id: string, props: EnvoySidecarProps) {
+    super(scope, id);
+    const workload = props.workload;
+    if (!workload) throw propError(this, 'workload', 'received undefined', 'pass the cdk8s-plus workload Envoy runs beside');
+    const existing = SIDECARS.get(workload);
+    if (existing) {
+      throw propError(this, 'workload', `workload ${show(workload.node.id)} already has an Envoy sidecar (${existing.node.path})`, 'configure one EnvoySidecar per workload and add listeners or upstreams to it');
+    }
+    this.workload = workload;
+    this.inbound = props.inbound;
+    this.adminPort = checkPort(this, 'adminPort', props.adminPort ?? 9901);
+    this.statsPort = checkPort(this, 'statsPort', props.statsPort ?? 9902);
+    const drainTime = props.drainTime ?? Duration.seconds(15);
+    // whole seconds for Envoy's --drain-time-s; cdk8s refuses toSeconds() on fractions
+    const drainSeconds = Math.ceil(drainTime.toMilliseconds() / 1000);
+    const grace = workload.terminationGracePeriod ? workload.terminationGracePeriod.toMilliseconds() / 1000 : 30;
+    if (drainSeconds < 1 || drainSeconds + 5 > grace) {
+      throw propError(this, 'drainTime', `${drainSeconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 5s to spare`,
+        `use a drainTime from 1s to ${grace - 5}s, or raise the workload's terminationGracePeriod`);
+    }
+
+    // the app must serve the target port: checked before Envoy's own container joins the pod
+    if (props.inbound) PodPorts.of(workload).requireServed(this, 'inbound.targetPort', props.inbound.targetPort);
+
+    const apiObject = ApiObject.of(workload);
+    const name = apiObject.name;
+    const inboundPortName = props.inbound ? checkPortName(this, 'inbound.portName', props.inbound.portName ?? (props.inbound.tls ? 'envoy-https' : 'envoy-http')) : undefined;
+    const exposedPorts = [
+      ...(props.inbound ? [{ name: inboundPortName!, port: checkPort(this, 'inbound.port', props.inbound.port) }] : []),
+      { name: 'envoy-stats', port: this.statsPort },
+    ];
+
+    this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: name, adminPort: this.adminPort }));
+    this.delivery = (props.delivery ?? EnvoyDelivery.configMap())._bind({
+      scope: this,
+      workload,
+      name,
+      namespace: apiObject.metadata.namespace,
+      image: props.image ?? EnvoySidecar.DEFAULT_IMAGE,
+      resources: props.resources ?? {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+      },
+      adminPort: this.adminPort,
+      statsPort: this.statsPort,
+      drainSeconds,
+      logLevel: props.logLevel ?? EnvoyLogLevel.INFO,
+      exposedPorts,
+      bootstrap: () => this.bootstrap.toJson(),
+    });
+    this.containerName = this.delivery.containerName;
+    this.container = this.delivery.container;
+    this.configMap = this.delivery.configMap;
+    this.envoyConfig = this.delivery.envoyConfig;
+    this.nodeId = this.delivery.nodeId;
+    SIDECARS.set(workload, this);
+
+    // every port Envoy (or a helper container) binds, checked against the rest of the pod
+    const ports = PodPorts.of(workload);
+    ports.claim(this, 'adminPort', this.adminPort, this.containerName, 'the Envoy admin API');
+    ports.claim(this, 'statsPort', this.statsPort, this.containerName, 'the Envoy stats listener');
+    for (const extra of this.delivery.extraPorts) ports.claim(this, 'delivery', extra.port, extra.container, extra.description);
+
+    this.model(() => {
+      this.bootstrap.addCluster(new EnvoyCluster({ name: ADMIN_CLUSTER, endpoints: [{ address: '127.0.0.1', port: this.adminPort }] }));
+      this.bootstrap.addListener(new EnvoyHttpListener({
+        name: 'stats',
+        port: this.statsPort,
+        trafficDirection: EnvoyTrafficDirection.INBOUND,
+        useRemoteAddress: false,
+        accessLogs: [],
+        routes: [
+          { exactPath: '/ready', cluster: ADMIN_CLUSTER, timeout: Duration.seconds(5) },
+          { exactPath: '/stats/prometheus', cluster: ADMIN_CLUSTER, timeout: Duration.seconds(10) },
+        ],
+      }));
+    });
+
+    if (props.inbound) {
+      const inbound = props.inbound;
+      ports.claim(this, 'inbound.port', inbound.port, this.containerName, 'the Envoy inbound listener');
+      const tls = inbound.tls?._bind(this.delivery);
+      this.inboundListener = this.model(() => {
+        const app = this.bootstrap.addCluster(new EnvoyCluster({ name: 'local-app', endpoints: [{ address: '127.0.0.1', port: inbound.targetPort }] }));
+        return this.bootstrap.addListener(new EnvoyHttpListener({
+          name: 'inbound',
+          port: inbound.port,
+          tls,
+          trafficDirection: EnvoyTrafficDirection.INBOUND,
+          accessLogs: props.accessLog === false ? [] : [EnvoyAccessLog.stdout()],
+          routes: [{ cluster: app.name, timeout: inbound.timeout }],
+        }));
+      });
+    }
+    for (const upstream of props.outbound ?? []) this.addUpstream(upstream);
+
+    this.node.addValidation({ validate: () => this.validateConfig() });
+  }
+
+  /**
+   * Adds a remote service the app calls through Envoy on `127.0.0.1:listenPort`.
+   * @returns the Envoy cluster of the upstream
+   */
+  public addUpstream(upstream: EnvoyUpstreamOptions): EnvoyCluster {
+    const prop = `outbound[${show(upstream.name)}]`;
+    PodPorts.of(this.workload).claim(this, `${prop}.listenPort`, upstream.listenPort, this.containerName, `the Envoy listener of upstream ${show(upstream.name)}`);
+    return this.model(() => {
+      const cluster = this.bootstrap.addCluster(new EnvoyCluster({
+        name: upstream.name,
+        endpoints: [{ address: upstream.address, port: upstream.port }],
+        discovery: upstream.discovery,
+        protocol: upstream.protocol,
+        tls: upstream.tls,
+        connectTimeout: upstream.connectTimeout,
+        circuitBreaker: upstream.circuitBreaker,
+        outlierDetection: upstream.outlierDetection,
+        healthCheck: upstream.healthCheck,
+        loadBalancing: upstream.loadBalancing,
+      }));
+      this.bootstrap.addListener(new EnvoyHttpListener({
+        name: `outbound-${upstream.name}`,
+        address: '127.0.0.1',
+        port: upstream.listenPort,
+        trafficDirection: EnvoyTrafficDirection.OUTBOUND,
+        useRemoteAddress: false,
+        accessLogs: [],
+        routes: [{
+          cluster: cluster.name,
+          timeout: upstream.timeout,
+          retries: upstream.retries,
+          autoHostRewrite: (upstream.rewriteHost ?? true) && cluster.usesDns,
+        }],
+      }));
+      return cluster;
+    });
+  }
+
+  /** Adds a cluster (e.g. the gRPC service of an HTTP filter). */
+  public addCluster(cluster: EnvoyCluster): EnvoyCluster {
+    return this.model(() => this.bootstrap.addCluster(cluster));
+  }
+
+  /** Adds an HTTP filter to the inbound listener, before the router (filters run in the order added). */
+  public addHttpFilter(filter: EnvoyHttpFilter): void {
+    this.model(() => this.requireInbound('addHttpFilter').addHttpFilter(filter));
+  }
+
+  /** Adds an access logger to the inbound listener. */
+  public addAccessLog(log: EnvoyAccessLog): void {
+    this.model(() => this.requireInbound('addAccessLog').addAccessLog(log));
+  }
+
+  /** Port of the inbound listener, if any. */
+  public get inboundPort(): number | undefined {
+    return this.inbound?.port;
+  }
+
+  /**
+   * A Service selecting the workload's pods with Envoy's inbound port (and, when asked, the
+   * app's own port).
+   */
+  public exposeViaService(options: EnvoyServiceOptions = {}): kplus.Service {
+    const inbound = this.inbound;
+    if (!inbound) {
+      throw propError(this, 'exposeViaService', 'the sidecar has no inbound listener to expose', 'give the sidecar inbound options first');
+    }
+    const apiObject = ApiObject.of(this.workload);
+    const ports: kplus.ServicePort[] = [{
+      name: inbound.portName ?? (inbound.tls ? 'envoy-https' : 'envoy-http'),
+      port: checkPort(this, 'exposeViaService.port', options.port ?? (inbound.tls ? 443 : 80)),
+      targetPort: inbound.port,
+    }];
+    if (options.includeAppPort) ports.push({ name: 'app-http', port: inbound.targetPort, targetPort: inbound.targetPort });
+    return new kplus.Service(this, 'service', {
+      metadata: { name: options.name ?? apiObject.name, namespace: apiObject.metadata.namespace },
+      type: options.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+      selector: this.workload,
+      ports,
+    });
+  }
+
+  /** The Envoy documents this sidecar synthesizes (bootstrap or xDS resources), for validation. @internal */
+  public _documents(): EnvoyDocument[] {
+    return this.delivery.documents();
+  }
+
+  private requireInbound(method: string): EnvoyHttpListener {
+    if (!this.inboundListener) {
+      throw propError(this, method, 'the sidecar has no inbound listener', 'give the sidecar inbound options to filter or log inbound requests');
+    }
+    return this.inboundListener;
+  }
+
+  private validateConfig(): string[] {
+    return this.bootstrap.danglingRoutes().map((r) => `${this.node.path}: routes: route ${r} names a cluster that does not exist; add the cluster (addCluster/addUpstream) or fix the route`);
+  }
+
+  /** Runs model code, turning model errors into errors that name this construct. */
+  private model<T>(fn: () => T): T {
+    try {
+      return fn();
+    } catch (e) {
+      if (e instanceof EnvoyModelError) throw new Error(`${this.node.path}: ${e.message}`);
+      throw e;
+    }
+  }
+}

@@ -1,0 +1,322 @@
+import { Duration } from 'cdk8s';
+import { EnvoyModelError, quote } from './model-error';
+import { checkAddress, checkAtLeast, checkModelPort, checkRange, checkResourceName, deepMerge, envoyDuration, isIpAddress } from './values';
+
+/** How Envoy finds the members of a cluster. */
+export enum EnvoyClusterDiscovery {
+  /** A fixed list of IP addresses. */
+  STATIC = 'STATIC',
+  /** Resolve DNS names continuously and balance across every address returned (a Kubernetes Service name, a headless Service). */
+  STRICT_DNS = 'STRICT_DNS',
+  /** Resolve one DNS name and connect to the first address; for large external services behind DNS load balancing. Exactly one endpoint. */
+  LOGICAL_DNS = 'LOGICAL_DNS',
+}
+
+/** How Envoy spreads requests across the members of a cluster. */
+export enum EnvoyLoadBalancing {
+  ROUND_ROBIN = 'ROUND_ROBIN',
+  LEAST_REQUEST = 'LEAST_REQUEST',
+  RANDOM = 'RANDOM',
+  RING_HASH = 'RING_HASH',
+  MAGLEV = 'MAGLEV',
+}
+
+/** The HTTP version Envoy speaks to the upstream. */
+export enum EnvoyUpstreamProtocol {
+  /** HTTP/1.1. */
+  HTTP1 = 'HTTP1',
+  /** HTTP/2 (required for gRPC upstreams), in cleartext unless upstream TLS is configured. */
+  HTTP2 = 'HTTP2',
+}
+
+/** Which address families DNS discovery uses. */
+export enum EnvoyDnsLookupFamily {
+  AUTO = 'AUTO',
+  V4_ONLY = 'V4_ONLY',
+  V6_ONLY = 'V6_ONLY',
+  V4_PREFERRED = 'V4_PREFERRED',
+  ALL = 'ALL',
+}
+
+/** One member of a cluster. */
+export interface EnvoyEndpoint {
+  /** IP address or DNS name. */
+  readonly address: string;
+  /** Port of the member. */
+  readonly port: number;
+}
+
+/**
+ * Circuit-breaker thresholds (the DEFAULT priority). When a threshold is reached, Envoy fails
+ * the request immediately (503, `x-envoy-overloaded`) instead of queueing more work on an
+ * upstream that can't keep up.
+ */
+export interface EnvoyCircuitBreakerOptions {
+  /**
+   * Maximum connections Envoy opens to the cluster.
+   * @default 1024 (Envoy's default)
+   */
+  readonly maxConnections?: number;
+  /**
+   * Maximum requests waiting for a connection.
+   * @default 1024 (Envoy's default)
+   */
+  readonly maxPendingRequests?: number;
+  /**
+   * Maximum requests in flight (HTTP/2: concurrent streams).
+   * @default 1024 (Envoy's default)
+   */
+  readonly maxRequests?: number;
+  /**
+   * Maximum retries in flight to the cluster.
+   * @default 3 (Envoy's default)
+   */
+  readonly maxRetries?: number;
+}
+
+/** Passive health checking: eject members that keep failing. */
+export interface EnvoyOutlierDetectionOptions {
+  /**
+   * Consecutive 5xx responses (or connect failures) after which a member is ejected.
+   * @default 5 (Envoy's default)
+   */
+  readonly consecutive5xx?: number;
+  /**
+   * How often ejection is evaluated.
+   * @default Duration.seconds(10) (Envoy's default)
+   */
+  readonly interval?: Duration;
+  /**
+   * Base time a member stays ejected (multiplied by the number of times it was ejected).
+   * @default Duration.seconds(30) (Envoy's default)
+   */
+  readonly baseEjectionTime?: Duration;
+  /**
+   * Most members that may be ejected at once, in percent.
+   * @default 10 (Envoy's default)
+   */
+  readonly maxEjectionPercent?: number;
+}
+
+/** Active HTTP health checking of every member. */
+export interface EnvoyHealthCheckOptions {
+  /** Path requested on each member, e.g. "/healthz". Any 2xx is healthy. */
+  readonly path: string;
+  /**
+   * Time between checks.
+   * @default Duration.seconds(10)
+   */
+  readonly interval?: Duration;
+  /**
+   * Time to wait for a response.
+   * @default Duration.seconds(2)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Failed checks before a member is marked unhealthy.
+   * @default 3
+   */
+  readonly unhealthyThreshold?: number;
+  /**
+   * Successful checks before a member is marked healthy again.
+   * @default 2
+   */
+  readonly healthyThreshold?: number;
+}
+
+/** TLS from Envoy to the upstream. */
+export interface EnvoyUpstreamTlsOptions {
+  /**
+   * Server name sent in the TLS handshake and required in the upstream certificate's SANs.
+   * @default - the first endpoint's address when it is a DNS name; required for IP endpoints
+   */
+  readonly sni?: string;
+  /**
+   * File holding the CA certificates that sign the upstream's certificate.
+   * @default "/etc/ssl/certs/ca-certificates.crt" (the system trust store of the Envoy image)
+   */
+  readonly trustedCaFile?: string;
+}
+
+/** Options of an upstream cluster. */
+export interface EnvoyClusterOptions {
+  /** Cluster name, referenced by routes. */
+  readonly name: string;
+  /** Members of the cluster (at least one). */
+  readonly endpoints: EnvoyEndpoint[];
+  /**
+   * How members are found.
+   * @default STATIC when every address is an IP address, STRICT_DNS otherwise
+   */
+  readonly discovery?: EnvoyClusterDiscovery;
+  /**
+   * Time allowed to establish a connection.
+   * @default Duration.seconds(1)
+   */
+  readonly connectTimeout?: Duration;
+  /**
+   * Load-balancing policy.
+   * @default EnvoyLoadBalancing.ROUND_ROBIN
+   */
+  readonly loadBalancing?: EnvoyLoadBalancing;
+  /**
+   * HTTP version spoken to the upstream.
+   * @default EnvoyUpstreamProtocol.HTTP1
+   */
+  readonly protocol?: EnvoyUpstreamProtocol;
+  /**
+   * Circuit-breaker thresholds. They are always written out, so the limits in force are
+   * visible in the config.
+   * @default - Envoy's defaults: 1024 connections, 1024 pending, 1024 requests, 3 retries
+   */
+  readonly circuitBreaker?: EnvoyCircuitBreakerOptions;
+  /**
+   * Passive health checking.
+   * @default - no outlier detection
+   */
+  readonly outlierDetection?: EnvoyOutlierDetectionOptions;
+  /**
+   * Active HTTP health checking.
+   * @default - no active health checks
+   */
+  readonly healthCheck?: EnvoyHealthCheckOptions;
+  /**
+   * Originate TLS to the upstream.
+   * @default - plaintext
+   */
+  readonly tls?: EnvoyUpstreamTlsOptions;
+  /**
+   * Address families used by DNS discovery.
+   * @default EnvoyDnsLookupFamily.V4_PREFERRED
+   */
+  readonly dnsLookupFamily?: EnvoyDnsLookupFamily;
+  /**
+   * Raw fields deep-merged into the generated cluster (snake_case, as in Envoy's docs), for
+   * what the options don't cover. Objects merge key by key, arrays and scalars replace, `null`
+   * removes a key. The result is still validated against Envoy's protos.
+   * @default - none
+   */
+  readonly overrides?: { [key: string]: any };
+}
+
+const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+
+/** An Envoy v3 upstream cluster. */
+export class EnvoyCluster {
+  /** The cluster name. */
+  public readonly name: string;
+  /** The discovery type in use. */
+  public readonly discovery: EnvoyClusterDiscovery;
+  private readonly options: EnvoyClusterOptions;
+
+  constructor(options: EnvoyClusterOptions) {
+    this.name = checkResourceName('name', options.name);
+    if (!Array.isArray(options.endpoints) || options.endpoints.length === 0) {
+      throw new EnvoyModelError(`cluster ${quote(this.name)}.endpoints`, 'received no endpoints', 'give at least one { address, port }');
+    }
+    options.endpoints.forEach((e, i) => {
+      checkAddress(`cluster ${quote(this.name)}.endpoints[${i}].address`, e.address);
+      checkModelPort(`cluster ${quote(this.name)}.endpoints[${i}].port`, e.port);
+    });
+    const allIps = options.endpoints.every((e) => isIpAddress(e.address));
+    this.discovery = options.discovery ?? (allIps ? EnvoyClusterDiscovery.STATIC : EnvoyClusterDiscovery.STRICT_DNS);
+    if (this.discovery === EnvoyClusterDiscovery.STATIC && !allIps) {
+      const host = options.endpoints.find((e) => !isIpAddress(e.address))!.address;
+      throw new EnvoyModelError(`cluster ${quote(this.name)}.discovery`, `STATIC needs IP addresses but ${quote(host)} is a DNS name`,
+        'use EnvoyClusterDiscovery.STRICT_DNS (or LOGICAL_DNS) for DNS names');
+    }
+    if (this.discovery === EnvoyClusterDiscovery.LOGICAL_DNS && options.endpoints.length !== 1) {
+      throw new EnvoyModelError(`cluster ${quote(this.name)}.discovery`, `LOGICAL_DNS takes exactly one endpoint, received ${options.endpoints.length}`,
+        'use STRICT_DNS for several endpoints');
+    }
+    if (options.tls && !options.tls.sni && isIpAddress(options.endpoints[0].address)) {
+      throw new EnvoyModelError(`cluster ${quote(this.name)}.tls.sni`, 'is required when the endpoint is an IP address',
+        'give the host name the upstream certificate is issued for');
+    }
+    this.options = options;
+    // render once now so that every bad value fails where it was given
+    this.toJson();
+  }
+
+  /** True when the cluster resolves DNS names (so `auto_host_rewrite` can use them). */
+  public get usesDns(): boolean {
+    return this.discovery !== EnvoyClusterDiscovery.STATIC;
+  }
+
+  /** The cluster as Envoy v3 JSON (`envoy.config.cluster.v3.Cluster`). */
+  public toJson(): any {
+    const o = this.options;
+    const at = `cluster ${quote(this.name)}`;
+    const cb = o.circuitBreaker ?? {};
+    const cluster: any = {
+      name: this.name,
+      type: this.discovery,
+      connect_timeout: envoyDuration(`${at}.connectTimeout`, o.connectTimeout ?? Duration.seconds(1)),
+      lb_policy: o.loadBalancing ?? EnvoyLoadBalancing.ROUND_ROBIN,
+      load_assignment: {
+        cluster_name: this.name,
+        endpoints: [{
+          lb_endpoints: o.endpoints.map((e) => ({ endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } } })),
+        }],
+      },
+      circuit_breakers: {
+        thresholds: [{
+          priority: 'DEFAULT',
+          max_connections: checkAtLeast(`${at}.circuitBreaker.maxConnections`, cb.maxConnections ?? 1024, 1),
+          max_pending_requests: checkAtLeast(`${at}.circuitBreaker.maxPendingRequests`, cb.maxPendingRequests ?? 1024, 1),
+          max_requests: checkAtLeast(`${at}.circuitBreaker.maxRequests`, cb.maxRequests ?? 1024, 1),
+          max_retries: checkAtLeast(`${at}.circuitBreaker.maxRetries`, cb.maxRetries ?? 3, 1),
+        }],
+      },
+    };
+    if (this.usesDns) cluster.dns_lookup_family = o.dnsLookupFamily ?? EnvoyDnsLookupFamily.V4_PREFERRED;
+    if (o.outlierDetection) {
+      const od = o.outlierDetection;
+      cluster.outlier_detection = {
+        consecutive_5xx: checkAtLeast(`${at}.outlierDetection.consecutive5xx`, od.consecutive5xx ?? 5, 1),
+        interval: envoyDuration(`${at}.outlierDetection.interval`, od.interval ?? Duration.seconds(10)),
+        base_ejection_time: envoyDuration(`${at}.outlierDetection.baseEjectionTime`, od.baseEjectionTime ?? Duration.seconds(30)),
+        max_ejection_percent: checkRange(`${at}.outlierDetection.maxEjectionPercent`, od.maxEjectionPercent ?? 10, 1, 100),
+      };
+    }
+    if (o.healthCheck) {
+      const hc = o.healthCheck;
+      if (typeof hc.path !== 'string' || !hc.path.startsWith('/')) {
+        throw new EnvoyModelError(`${at}.healthCheck.path`, `${quote(hc.path)} is not an absolute path`, 'give a path such as "/healthz"');
+      }
+      cluster.health_checks = [{
+        timeout: envoyDuration(`${at}.healthCheck.timeout`, hc.timeout ?? Duration.seconds(2)),
+        interval: envoyDuration(`${at}.healthCheck.interval`, hc.interval ?? Duration.seconds(10)),
+        unhealthy_threshold: checkAtLeast(`${at}.healthCheck.unhealthyThreshold`, hc.unhealthyThreshold ?? 3, 1),
+        healthy_threshold: checkAtLeast(`${at}.healthCheck.healthyThreshold`, hc.healthyThreshold ?? 2, 1),
+        http_health_check: { path: hc.path },
+      }];
+    }
+    if ((o.protocol ?? EnvoyUpstreamProtocol.HTTP1) === EnvoyUpstreamProtocol.HTTP2) {
+      cluster.typed_extension_protocol_options = {
+        [HTTP_PROTOCOL_OPTIONS]: {
+          '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`,
+          'explicit_http_config': { http2_protocol_options: {} },
+        },
+      };
+    }
+    if (o.tls) {
+      const sni = o.tls.sni ?? o.endpoints[0].address;
+      cluster.transport_socket = {
+        name: 'envoy.transport_sockets.tls',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+          sni,
+          'common_tls_context': {
+            tls_params: { tls_minimum_protocol_version: 'TLSv1_2' },
+            validation_context: {
+              trusted_ca: { filename: o.tls.trustedCaFile ?? '/etc/ssl/certs/ca-certificates.crt' },
+              match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: sni } }],
+            },
+          },
+        },
+      };
+    }
+    return deepMerge(cluster, o.overrides);
+  }
+}

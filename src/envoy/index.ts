@@ -1,0 +1,9 @@
+export { EnvoyAccessLog, type EnvoyGrpcAccessLogOptions, type EnvoyStdoutAccessLogOptions } from './access-log';
+export { EnvoyBootstrap, type EnvoyBootstrapOptions } from './bootstrap';
+export {
+  type EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, type EnvoyClusterOptions, EnvoyDnsLookupFamily, type EnvoyEndpoint,
+  type EnvoyHealthCheckOptions, EnvoyLoadBalancing, type EnvoyOutlierDetectionOptions, EnvoyUpstreamProtocol, type EnvoyUpstreamTlsOptions,
+} from './cluster';
+export { EnvoyHttpFilter } from './http-filter';
+export { EnvoyHttpListener, type EnvoyHttpListenerOptions, type EnvoyRetryOptions, type EnvoyRouteOptions, EnvoyTrafficDirection } from './listener';
+export { EnvoyDownstreamTls, type EnvoyDownstreamTlsOptions, EnvoyTlsVersion } from './tls';

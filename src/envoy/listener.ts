@@ -1,0 +1,229 @@
+import { Duration } from 'cdk8s';
+import { EnvoyAccessLog } from './access-log';
+import { EnvoyHttpFilter } from './http-filter';
+import { EnvoyModelError, quote } from './model-error';
+import { EnvoyDownstreamTls } from './tls';
+import { checkAtLeast, checkModelPort, checkResourceName, deepMerge, envoyDuration } from './values';
+
+/** Which way a listener's traffic flows; Envoy's `/drain_listeners?inboundonly` drains only INBOUND listeners. */
+export enum EnvoyTrafficDirection {
+  UNSPECIFIED = 'UNSPECIFIED',
+  /** Requests from clients to the app. */
+  INBOUND = 'INBOUND',
+  /** Requests from the app to other services. */
+  OUTBOUND = 'OUTBOUND',
+}
+
+/** Retries of a route. */
+export interface EnvoyRetryOptions {
+  /**
+   * Retries after the first attempt.
+   * @default 2
+   */
+  readonly numRetries?: number;
+  /**
+   * Conditions that trigger a retry (Envoy's `retry_on` names).
+   * @default ["5xx", "reset", "connect-failure", "refused-stream"]
+   */
+  readonly retryOn?: string[];
+  /**
+   * Timeout of each attempt.
+   * @default - the route timeout
+   */
+  readonly perTryTimeout?: Duration;
+}
+
+/** A route of an HTTP listener. */
+export interface EnvoyRouteOptions {
+  /** Cluster the matching requests go to. */
+  readonly cluster: string;
+  /**
+   * Path prefix the route matches.
+   * @default "/"
+   */
+  readonly prefix?: string;
+  /**
+   * Match the path exactly instead of by prefix.
+   * @default - prefix match
+   */
+  readonly exactPath?: string;
+  /**
+   * How long a request may take, retries included.
+   * @default Duration.seconds(15) (Envoy's route default)
+   */
+  readonly timeout?: Duration;
+  /**
+   * Retry policy.
+   * @default - no retries
+   */
+  readonly retries?: EnvoyRetryOptions;
+  /**
+   * Set the Host header to the upstream's DNS name (only for DNS-discovered clusters).
+   * @default false
+   */
+  readonly autoHostRewrite?: boolean;
+}
+
+/** Options of an HTTP listener (a listener with one http_connection_manager). */
+export interface EnvoyHttpListenerOptions {
+  /** Listener name; also the stat prefix. */
+  readonly name: string;
+  /** Port the listener binds. */
+  readonly port: number;
+  /**
+   * Address the listener binds.
+   * @default "0.0.0.0"
+   */
+  readonly address?: string;
+  /**
+   * Terminate TLS with this context.
+   * @default - plaintext
+   */
+  readonly tls?: EnvoyDownstreamTls;
+  /**
+   * Direction of the traffic.
+   * @default EnvoyTrafficDirection.UNSPECIFIED
+   */
+  readonly trafficDirection?: EnvoyTrafficDirection;
+  /**
+   * Routes, matched in order; `addRoute()` adds more.
+   * @default - none
+   */
+  readonly routes?: EnvoyRouteOptions[];
+  /**
+   * Host names the virtual host answers for.
+   * @default ["*"]
+   */
+  readonly domains?: string[];
+  /**
+   * Access loggers; `addAccessLog()` adds more.
+   * @default [EnvoyAccessLog.stdout()]
+   */
+  readonly accessLogs?: EnvoyAccessLog[];
+  /**
+   * Trust the connection's remote address for X-Forwarded-For and internal/external decisions.
+   * True for listeners that face clients directly.
+   * @default true
+   */
+  readonly useRemoteAddress?: boolean;
+  /**
+   * Raw fields deep-merged into the generated HttpConnectionManager typed_config (snake_case).
+   * The result is still validated against Envoy's protos.
+   * @default - none
+   */
+  readonly connectionManagerOverrides?: { [key: string]: any };
+}
+
+/** A listener whose only filter is an http_connection_manager with a router at the end. */
+export class EnvoyHttpListener {
+  public readonly name: string;
+  public readonly port: number;
+  public readonly address: string;
+  private readonly routes: EnvoyRouteOptions[] = [];
+  private readonly filters: EnvoyHttpFilter[] = [];
+  private readonly accessLogs: EnvoyAccessLog[];
+
+  constructor(private readonly options: EnvoyHttpListenerOptions) {
+    this.name = checkResourceName('listener.name', options.name);
+    this.port = checkModelPort(`listener ${quote(this.name)}.port`, options.port);
+    this.address = options.address ?? '0.0.0.0';
+    this.accessLogs = [...(options.accessLogs ?? [EnvoyAccessLog.stdout()])];
+    for (const r of options.routes ?? []) this.addRoute(r);
+  }
+
+  /** Adds a route after the existing ones. */
+  public addRoute(route: EnvoyRouteOptions): void {
+    const at = `listener ${quote(this.name)}.routes[${this.routes.length}]`;
+    checkResourceName(`${at}.cluster`, route.cluster);
+    if (route.prefix !== undefined && route.exactPath !== undefined) {
+      throw new EnvoyModelError(at, 'has both prefix and exactPath', 'give one of them');
+    }
+    const path = route.exactPath ?? route.prefix ?? '/';
+    if (!path.startsWith('/')) throw new EnvoyModelError(`${at}.prefix`, `${quote(path)} does not start with "/"`, 'give an absolute path');
+    this.routeJson(route, at); // fail now on bad values
+    this.routes.push(route);
+  }
+
+  /** Adds an HTTP filter; filters run in the order added, before the router. */
+  public addHttpFilter(filter: EnvoyHttpFilter): void {
+    if (this.filters.some((f) => f.name === filter.name)) {
+      throw new EnvoyModelError(`listener ${quote(this.name)}.httpFilters`, `already has a filter named ${quote(filter.name)}`, 'add each filter once');
+    }
+    this.filters.push(filter);
+  }
+
+  /** Adds an access logger. */
+  public addAccessLog(log: EnvoyAccessLog): void {
+    this.accessLogs.push(log);
+  }
+
+  /** Names of the clusters the routes send requests to. */
+  public get routedClusters(): string[] {
+    return this.routes.map((r) => r.cluster);
+  }
+
+  /** Names of the HTTP filters, in order, router included. */
+  public get httpFilterNames(): string[] {
+    return [...this.filters.map((f) => f.name), 'envoy.filters.http.router'];
+  }
+
+  /** The listener as Envoy v3 JSON (`envoy.config.listener.v3.Listener`). */
+  public toJson(): any {
+    const hcm: any = {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      'stat_prefix': this.name,
+      'codec_type': 'AUTO',
+      'use_remote_address': this.options.useRemoteAddress ?? true,
+      'normalize_path': true,
+      'merge_slashes': true,
+      // headers such as X_Auth_User are dropped: servers that fold "_" into "-" would otherwise
+      // let clients spoof the headers that filters in front of them set
+      'common_http_protocol_options': { headers_with_underscores_action: 'DROP_HEADER' },
+      'route_config': {
+        name: this.name,
+        virtual_hosts: [{
+          name: this.name,
+          domains: this.options.domains ?? ['*'],
+          routes: this.routes.map((r, i) => this.routeJson(r, `listener ${quote(this.name)}.routes[${i}]`)),
+        }],
+      },
+      'http_filters': [...this.filters, EnvoyHttpFilter.router()].map((f) => f.toJson()),
+    };
+    if (this.accessLogs.length > 0) hcm.access_log = this.accessLogs.map((l) => l.toJson());
+    const chain: any = {
+      filters: [{
+        name: 'envoy.filters.network.http_connection_manager',
+        typed_config: deepMerge(hcm, this.options.connectionManagerOverrides),
+      }],
+    };
+    if (this.options.tls) chain.transport_socket = this.options.tls.toJson();
+    const listener: any = {
+      name: this.name,
+      address: { socket_address: { address: this.address, port_value: this.port } },
+      filter_chains: [chain],
+    };
+    if (this.options.trafficDirection && this.options.trafficDirection !== EnvoyTrafficDirection.UNSPECIFIED) {
+      listener.traffic_direction = this.options.trafficDirection;
+    }
+    return listener;
+  }
+
+  private routeJson(r: EnvoyRouteOptions, at: string): any {
+    const action: any = {
+      cluster: r.cluster,
+      timeout: envoyDuration(`${at}.timeout`, r.timeout ?? Duration.seconds(15)),
+    };
+    if (r.autoHostRewrite) action.auto_host_rewrite = true;
+    if (r.retries) {
+      const retryOn = r.retries.retryOn ?? ['5xx', 'reset', 'connect-failure', 'refused-stream'];
+      if (retryOn.length === 0) throw new EnvoyModelError(`${at}.retries.retryOn`, 'is empty', 'name at least one retry condition, e.g. "5xx"');
+      action.retry_policy = {
+        retry_on: retryOn.join(','),
+        num_retries: checkAtLeast(`${at}.retries.numRetries`, r.retries.numRetries ?? 2, 1),
+      };
+      if (r.retries.perTryTimeout) action.retry_policy.per_try_timeout = envoyDuration(`${at}.retries.perTryTimeout`, r.retries.perTryTimeout);
+    }
+    const match = r.exactPath !== undefined ? { path: r.exactPath } : { prefix: r.prefix ?? '/' };
+    return { match, route: action };
+  }
+}

@@ -1,0 +1,1 @@
+export { Marin3rDiscoveryService, type Marin3rDiscoveryServiceProps } from './discovery-service';

@@ -1,0 +1,399 @@
+import { Chart, Duration, Size, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import {
+  EnvoyAccessLog, EnvoyCluster, EnvoyDelivery, EnvoyHttpFilter, EnvoySidecar, EnvoySidecarProps, EnvoyTls, EnvoyUpstreamProtocol,
+  Marin3rDiscoveryService,
+} from '../../src';
+import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
+
+interface Setup {
+  chart: Chart;
+  app: kplus.Deployment;
+  secret: kplus.ISecret;
+}
+
+function setup(): Setup {
+  const chart = new Chart(Testing.app(), 'test');
+  const app = new kplus.Deployment(chart, 'kuard', {
+    metadata: { name: 'kuard', namespace: 'demo' },
+    containers: [{ name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue', ports: [{ number: 8080, name: 'http' }] }],
+  });
+  const secret = kplus.Secret.fromSecretName(chart, 'cert', 'kuard-certificate');
+  return { chart, app, secret };
+}
+
+function sidecar(s: Setup, props: Partial<EnvoySidecarProps> = {}): EnvoySidecar {
+  return new EnvoySidecar(s.chart, 'envoy', {
+    workload: s.app,
+    inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret) },
+    ...props,
+  });
+}
+
+const envoyContainer = (objects: any[]) => findOne(objects, 'Deployment', 'kuard').spec.template.spec.containers.find((c: any) => c.name === 'envoy');
+const bootstrapOf = (objects: any[]) => JSON.parse(findOne(objects, 'ConfigMap', 'kuard-envoy').data['envoy.json']);
+const listener = (bootstrap: any, name: string) => bootstrap.static_resources.listeners.find((l: any) => l.name === name);
+const cluster = (bootstrap: any, name: string) => bootstrap.static_resources.clusters.find((c: any) => c.name === name);
+const hcm = (l: any) => l.filter_chains[0].filters[0].typed_config;
+
+describe('EnvoySidecar with ConfigMap delivery', () => {
+  test('adds a pinned, hardened Envoy container running as uid 101 without the image entrypoint', () => {
+    const s = setup();
+    sidecar(s);
+    const objects = synthChart(s.chart);
+    const c = envoyContainer(objects);
+    expect(c.image).toBe('envoyproxy/envoy:v1.39.6');
+    expect(c.imagePullPolicy).toBe('IfNotPresent');
+    expect(c.command).toEqual(['envoy']);
+    expect(c.args).toEqual(['-c', '/etc/envoy/envoy.json', '--log-level', 'info', '--drain-time-s', '15', '--drain-strategy', 'immediate', '--disable-hot-restart']);
+    expect(c.securityContext).toEqual({
+      runAsUser: 101,
+      runAsGroup: 101,
+      runAsNonRoot: true,
+      readOnlyRootFilesystem: true,
+      allowPrivilegeEscalation: false,
+      privileged: false,
+      capabilities: { drop: ['ALL'] },
+      seccompProfile: { type: 'RuntimeDefault' },
+    });
+    expect(c.resources).toEqual({ requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } });
+    expect(c.ports).toEqual([{ containerPort: 8443, name: 'envoy-https' }, { containerPort: 9902, name: 'envoy-stats' }]);
+    expectSchemaValid(objects);
+  });
+
+  test('probes readiness on the stats listener and drains inbound listeners before stopping', () => {
+    const s = setup();
+    sidecar(s, { drainTime: Duration.seconds(20) });
+    const c = envoyContainer(synthChart(s.chart));
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/ready', port: 9902, scheme: 'HTTP' });
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 9902 });
+    const [shell, flag, script] = c.lifecycle.preStop.exec.command;
+    expect([shell, flag]).toEqual(['/bin/bash', '-c']);
+    expect(script).toContain('exec 3<>/dev/tcp/127.0.0.1/9901');
+    expect(script).toContain('POST /drain_listeners?inboundonly&graceful&skip_exit HTTP/1.1');
+    expect(script).toMatch(/; sleep 20$/);
+    expect(c.args).toContain('20');
+  });
+
+  test('ships the bootstrap in a ConfigMap whose hash is on the pod template', () => {
+    const s = setup();
+    sidecar(s);
+    const objects = synthChart(s.chart);
+    const deployment = findOne(objects, 'Deployment', 'kuard');
+    expect(deployment.metadata.annotations).toBeUndefined();
+    expect(deployment.spec.template.metadata.annotations['config-hash.meshkit.dev/kuard-envoy']).toMatch(/^[0-9a-f]{64}$/);
+    expect(findOne(objects, 'ConfigMap', 'kuard-envoy').metadata.namespace).toBe('demo');
+    expect(envoyContainer(objects).volumeMounts).toContainEqual({ mountPath: '/etc/envoy', name: 'envoy-config', readOnly: true });
+  });
+
+  test('binds admin to 127.0.0.1 and exposes only /ready and /stats/prometheus of it on the stats port', () => {
+    const s = setup();
+    sidecar(s);
+    const b = bootstrapOf(synthChart(s.chart));
+    expect(b.admin.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 9901 });
+    const stats = listener(b, 'stats');
+    expect(stats.address.socket_address).toEqual({ address: '0.0.0.0', port_value: 9902 });
+    expect(hcm(stats).route_config.virtual_hosts[0].routes).toEqual([
+      { match: { path: '/ready' }, route: { cluster: 'envoy-admin', timeout: '5s' } },
+      { match: { path: '/stats/prometheus' }, route: { cluster: 'envoy-admin', timeout: '10s' } },
+    ]);
+    expect(cluster(b, 'envoy-admin').load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 9901 });
+  });
+
+  test('terminates TLS from the mounted Secret through a watched SDS file', () => {
+    const s = setup();
+    sidecar(s);
+    const objects = synthChart(s.chart);
+    const inbound = listener(bootstrapOf(objects), 'inbound');
+    expect(inbound.traffic_direction).toBe('INBOUND');
+    const tls = inbound.filter_chains[0].transport_socket.typed_config.common_tls_context;
+    expect(tls.tls_params.tls_minimum_protocol_version).toBe('TLSv1_2');
+    expect(tls.tls_certificate_sds_secret_configs).toEqual([{
+      name: 'kuard-certificate',
+      sds_config: { path_config_source: { path: '/etc/envoy/sds-kuard-certificate.json', watched_directory: { path: '/etc/envoy/tls/kuard-certificate' } }, resource_api_version: 'V3' },
+    }]);
+    const sds = JSON.parse(findOne(objects, 'ConfigMap', 'kuard-envoy').data['sds-kuard-certificate.json']);
+    expect(sds.resources[0].tls_certificate).toEqual({
+      certificate_chain: { filename: '/etc/envoy/tls/kuard-certificate/tls.crt' },
+      private_key: { filename: '/etc/envoy/tls/kuard-certificate/tls.key' },
+    });
+    const deployment = findOne(objects, 'Deployment', 'kuard');
+    expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'tls-kuard-certificate', secret: { secretName: 'kuard-certificate' } });
+    expect(envoyContainer(objects).volumeMounts).toContainEqual({ mountPath: '/etc/envoy/tls/kuard-certificate', name: 'tls-kuard-certificate', readOnly: true });
+  });
+
+  test('forwards inbound requests to the app port on 127.0.0.1 with the route timeout', () => {
+    const s = setup();
+    sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), timeout: Duration.seconds(30) } });
+    const b = bootstrapOf(synthChart(s.chart));
+    expect(hcm(listener(b, 'inbound')).route_config.virtual_hosts[0].routes).toEqual([{ match: { prefix: '/' }, route: { cluster: 'local-app', timeout: '30s' } }]);
+    expect(cluster(b, 'local-app').type).toBe('STATIC');
+    expect(cluster(b, 'local-app').load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 8080 });
+  });
+
+  test('plaintext inbound when no TLS is given (seed 003 phase 1), with its own port name', () => {
+    const s = setup();
+    sidecar(s, { inbound: { port: 8081, targetPort: 8080 } });
+    const objects = synthChart(s.chart);
+    expect(listener(bootstrapOf(objects), 'inbound').filter_chains[0].transport_socket).toBeUndefined();
+    expect(envoyContainer(objects).ports[0]).toEqual({ containerPort: 8081, name: 'envoy-http' });
+  });
+
+  test('outbound upstreams listen on 127.0.0.1 with circuit breakers, outlier detection, retries and host rewrite', () => {
+    const s = setup();
+    sidecar(s, {
+      outbound: [{
+        name: 'mathoid',
+        address: 'mathoid.default.svc.cluster.local',
+        port: 10044,
+        listenPort: 6500,
+        timeout: Duration.seconds(5),
+        retries: { numRetries: 2 },
+        circuitBreaker: { maxConnections: 100, maxPendingRequests: 50 },
+        outlierDetection: { consecutive5xx: 3 },
+      }],
+    });
+    const objects = synthChart(s.chart);
+    const b = bootstrapOf(objects);
+    const out = listener(b, 'outbound-mathoid');
+    expect(out.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 6500 });
+    expect(out.traffic_direction).toBe('OUTBOUND');
+    expect(hcm(out).route_config.virtual_hosts[0].routes[0].route).toEqual({
+      cluster: 'mathoid', timeout: '5s', auto_host_rewrite: true, retry_policy: { retry_on: '5xx,reset,connect-failure,refused-stream', num_retries: 2 },
+    });
+    const c = cluster(b, 'mathoid');
+    expect(c.type).toBe('STRICT_DNS');
+    expect(c.circuit_breakers.thresholds[0]).toEqual({ priority: 'DEFAULT', max_connections: 100, max_pending_requests: 50, max_requests: 1024, max_retries: 3 });
+    expect(c.outlier_detection.consecutive_5xx).toBe(3);
+    // local listeners are not container ports
+    expect(envoyContainer(objects).ports.map((p: any) => p.containerPort)).toEqual([8443, 9902]);
+    expectSchemaValid(objects);
+  });
+
+  test('extension points: a filter before the router, a cluster, an access logger', () => {
+    const s = setup();
+    const envoy = sidecar(s);
+    envoy.addCluster(new EnvoyCluster({ name: 'authz', endpoints: [{ address: '127.0.0.1', port: 9999 }], protocol: EnvoyUpstreamProtocol.HTTP2 }));
+    envoy.addHttpFilter(EnvoyHttpFilter.of('envoy.filters.http.ext_authz', {
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+      'grpc_service': { envoy_grpc: { cluster_name: 'authz' } },
+      'transport_api_version': 'V3',
+    }));
+    envoy.addAccessLog(EnvoyAccessLog.httpGrpc({ cluster: 'authz', logName: 'authz', additionalRequestHeaders: ['x-request-id'] }));
+    const inbound = hcm(listener(bootstrapOf(synthChart(s.chart)), 'inbound'));
+    expect(inbound.http_filters.map((f: any) => f.name)).toEqual(['envoy.filters.http.ext_authz', 'envoy.filters.http.router']);
+    expect(inbound.access_log.map((l: any) => l.name)).toEqual(['envoy.access_loggers.stdout', 'envoy.access_loggers.http_grpc']);
+  });
+
+  test('exposes Envoy (and, when asked, the app port) through a Service with named ports', () => {
+    const s = setup();
+    sidecar(s).exposeViaService({ name: 'kuard', includeAppPort: true });
+    const service = findOne(synthChart(s.chart), 'Service', 'kuard');
+    expect(service.metadata.namespace).toBe('demo');
+    expect(service.spec.ports).toEqual([
+      { name: 'envoy-https', port: 443, targetPort: 8443 },
+      { name: 'app-http', port: 8080, targetPort: 8080 },
+    ]);
+    expect(service.spec.selector).toEqual(findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.selector.matchLabels);
+  });
+
+  test('works on a StatefulSet too', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const sts = new kplus.StatefulSet(chart, 'db', {
+      metadata: { name: 'db' },
+      service: new kplus.Service(chart, 'svc', { metadata: { name: 'db' }, ports: [{ port: 8080 }] }),
+      containers: [{ name: 'db', image: 'db:1', portNumber: 8080 }],
+    });
+    new EnvoySidecar(chart, 'envoy', { workload: sts, inbound: { port: 8443, targetPort: 8080 } });
+    const objects = synthChart(chart);
+    expect(findOne(objects, 'StatefulSet', 'db').spec.template.spec.containers.map((c: any) => c.name)).toEqual(['db', 'envoy']);
+    expectSchemaValid(objects);
+  });
+});
+
+describe('EnvoySidecar with marin3r delivery', () => {
+  function marin3r(): Setup & { envoy: EnvoySidecar } {
+    const s = setup();
+    const envoy = sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    new Marin3rDiscoveryService(s.chart, 'ds', { namespace: 'demo' });
+    return { ...s, envoy };
+  }
+
+  test('adds no Envoy container, and asks marin3r to inject one through the pod template', () => {
+    const s = marin3r();
+    const objects = synthChart(s.chart);
+    const template = findOne(objects, 'Deployment', 'kuard').spec.template;
+    expect(template.spec.containers.map((c: any) => c.name)).toEqual(['kuard']);
+    expect(template.metadata.labels['marin3r.3scale.net/status']).toBe('enabled');
+    expect(template.metadata.annotations).toEqual({
+      'marin3r.3scale.net/node-id': 'kuard',
+      'marin3r.3scale.net/envoy-api-version': 'v3',
+      'marin3r.3scale.net/envoy-image': 'envoyproxy/envoy:v1.39.6',
+      'marin3r.3scale.net/ports': 'envoy-https:8443,envoy-stats:9902',
+      'marin3r.3scale.net/admin.bind-address': '127.0.0.1',
+      'marin3r.3scale.net/admin.port': '9901',
+      'marin3r.3scale.net/shutdown-manager.enabled': 'true',
+      'marin3r.3scale.net/shutdown-manager.drain-time': '15',
+      'marin3r.3scale.net/resources.requests.cpu': '100m',
+      'marin3r.3scale.net/resources.limits.cpu': '1',
+      'marin3r.3scale.net/resources.requests.memory': '64Mi',
+      'marin3r.3scale.net/resources.limits.memory': '256Mi',
+    });
+    expect(objects.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
+    expect(s.envoy.container).toBeUndefined();
+    expectSchemaValid(objects);
+  });
+
+  test('serves the same listeners and clusters from an EnvoyConfig, with the certificate from the Secret over SDS', () => {
+    const s = marin3r();
+    const config = findOne(synthChart(s.chart), 'EnvoyConfig', 'kuard');
+    expect(config.metadata.namespace).toBe('demo');
+    expect(config.spec).toMatchObject({ nodeID: 'kuard', envoyAPI: 'v3', serialization: 'json' });
+    const resources = config.spec.resources;
+    expect(resources[0]).toEqual({ type: 'secret', generateFromTlsSecret: 'kuard-certificate' });
+    expect(resources.filter((r: any) => r.type === 'cluster').map((r: any) => r.value.name)).toEqual(['envoy-admin', 'local-app']);
+    expect(resources.filter((r: any) => r.type === 'listener').map((r: any) => r.value.name)).toEqual(['stats', 'inbound']);
+    const inbound = resources.find((r: any) => r.type === 'listener' && r.value.name === 'inbound').value;
+    expect(inbound.filter_chains[0].transport_socket.typed_config.common_tls_context.tls_certificate_sds_secret_configs)
+      .toEqual([{ name: 'kuard-certificate', sds_config: { ads: {}, resource_api_version: 'V3' } }]);
+  });
+
+  test('claims the shutdown manager port of the pod', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const app = new kplus.Deployment(chart, 'app', { containers: [{ name: 'app', image: 'app:1', ports: [{ number: 8080 }, { number: 8090 }] }] });
+    expect(() => new EnvoySidecar(chart, 'envoy', { workload: app, delivery: EnvoyDelivery.marin3r({ nodeId: 'app' }), inbound: { port: 8443, targetPort: 8080 } }))
+      .toThrow('test/envoy: delivery: 8090 is already used by container "app"; choose a port that no other container in the pod uses');
+  });
+
+  test('creates the namespace DiscoveryService with requests and limits', () => {
+    const s = marin3r();
+    const ds = findOne(synthChart(s.chart), 'DiscoveryService');
+    expect(ds.metadata).toEqual({ name: 'discoveryservice', namespace: 'demo' });
+    expect(ds.spec.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
+  });
+});
+
+describe('EnvoySidecar rejects', () => {
+  test('an inbound port out of range', () => {
+    const s = setup();
+    expect(() => sidecar(s, { inbound: { port: 70000, targetPort: 8080 } })).toThrow('test/envoy: inbound.port: 70000 is not a valid port; use an integer from 1 to 65535');
+  });
+
+  test('an inbound port that the app container already uses', () => {
+    const s = setup();
+    expect(() => sidecar(s, { inbound: { port: 8080, targetPort: 8080 } }))
+      .toThrow('test/envoy: inbound.port: 8080 is already used by container "kuard"; choose a port that no other container in the pod uses');
+  });
+
+  test('an outbound listener on a port another Envoy listener uses', () => {
+    const s = setup();
+    expect(() => sidecar(s, { outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 8443 }] }))
+      .toThrow('test/envoy: listener "outbound-mathoid".port: 8443 is already used by listener "inbound"; give each listener its own port');
+  });
+
+  test('an outbound listener on the admin port', () => {
+    const s = setup();
+    expect(() => sidecar(s, { outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 9901 }] }))
+      .toThrow('test/envoy: listener "outbound-mathoid".port: 9901 is the admin port; give the listener another port');
+  });
+
+  test('TLS without a certificate source', () => {
+    const s = setup();
+    expect(() => sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(undefined as unknown as kplus.ISecret) } }))
+      .toThrow('test/envoy: inbound.tls: no certificate Secret was given (received undefined); pass EnvoyTls.fromSecret(secret) with a kubernetes.io/tls Secret');
+  });
+
+  test('an upstream with an empty or invalid address', () => {
+    expect(() => sidecar(setup(), { outbound: [{ name: 'mathoid', address: '', port: 80, listenPort: 6500 }] }))
+      .toThrow('test/envoy: cluster "mathoid".endpoints[0].address: received ""');
+    expect(() => sidecar(setup(), { outbound: [{ name: 'mathoid', address: 'mathoid.svc:10044', port: 80, listenPort: 6500 }] }))
+      .toThrow('test/envoy: cluster "mathoid".endpoints[0].address: "mathoid.svc:10044" is neither an IP address nor a DNS name');
+  });
+
+  test('duplicate upstream names', () => {
+    const s = setup();
+    expect(() => sidecar(s, {
+      outbound: [
+        { name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 6500 },
+        { name: 'mathoid', address: 'other.svc', port: 80, listenPort: 6501 },
+      ],
+    })).toThrow('test/envoy: cluster "mathoid": a cluster with this name already exists; give each cluster its own name');
+  });
+
+  test('an upstream named like a cluster the sidecar owns', () => {
+    expect(() => sidecar(setup(), { outbound: [{ name: 'local-app', address: 'x.svc', port: 80, listenPort: 6500 }] }))
+      .toThrow('test/envoy: cluster "local-app": a cluster with this name already exists');
+  });
+
+  test('zero timeouts', () => {
+    expect(() => sidecar(setup(), { outbound: [{ name: 'm', address: 'm.svc', port: 80, listenPort: 6500, timeout: Duration.seconds(0) }] }))
+      .toThrow('test/envoy: listener "outbound-m".routes[0].timeout: 0 ms is not a positive duration; use a duration of at least 1 ms');
+    const s = setup();
+    expect(() => sidecar(s, { inbound: { port: 8443, targetPort: 8080, timeout: Duration.millis(0) } }))
+      .toThrow('test/envoy: listener "inbound".routes[0].timeout: 0 ms is not a positive duration');
+  });
+
+  test('circuit-breaker thresholds below 1', () => {
+    expect(() => sidecar(setup(), { outbound: [{ name: 'm', address: 'm.svc', port: 80, listenPort: 6500, circuitBreaker: { maxRequests: 0 } }] }))
+      .toThrow('test/envoy: cluster "m".circuitBreaker.maxRequests: 0 is below 1; use an integer of at least 1');
+  });
+
+  test('marin3r delivery without a node id, or with an invalid one', () => {
+    expect(() => sidecar(setup(), { delivery: EnvoyDelivery.marin3r({ nodeId: '' }) }))
+      .toThrow('test/envoy: delivery.nodeId: received ""; give EnvoyDelivery.marin3r() the node id shared by the pods and the EnvoyConfig');
+    expect(() => sidecar(setup(), { delivery: EnvoyDelivery.marin3r({ nodeId: 'Kuard_1' }) }))
+      .toThrow('test/envoy: delivery.nodeId: "Kuard_1" is not a valid DNS-1123 label');
+  });
+
+  test('a workload without a container serving the target port', () => {
+    expect(() => sidecar(setup(), { inbound: { port: 8443, targetPort: 9090 } }))
+      .toThrow('test/envoy: inbound.targetPort: no container of workload "kuard" declares port 9090 (declared: 8080 (kuard)); declare the port on the app container');
+  });
+
+  test('a second sidecar on the same workload', () => {
+    const s = setup();
+    sidecar(s);
+    expect(() => new EnvoySidecar(s.chart, 'envoy2', { workload: s.app }))
+      .toThrow('test/envoy2: workload: workload "kuard" already has an Envoy sidecar (test/envoy); configure one EnvoySidecar per workload');
+  });
+
+  test('a fractional drain time rounds up to whole seconds for Envoy', () => {
+    const s = setup();
+    sidecar(s, { drainTime: Duration.millis(12500) });
+    expect(envoyContainer(synthChart(s.chart)).args).toEqual(expect.arrayContaining(['--drain-time-s', '13']));
+  });
+
+  test('a drain time that does not fit in the termination grace period', () => {
+    expect(() => sidecar(setup(), { drainTime: Duration.seconds(28) }))
+      .toThrow("test/envoy: drainTime: 28s does not fit in the pod's terminationGracePeriod of 30s with 5s to spare; use a drainTime from 1s to 25s, or raise the workload's terminationGracePeriod");
+  });
+
+  test('a container added later on a port Envoy binds, at synth', () => {
+    const s = setup();
+    sidecar(s);
+    s.app.addContainer({ name: 'late', image: 'late:1', portNumber: 9902 });
+    expect(() => runValidations(s.chart)).toThrow('test/envoy: statsPort: 9902 is already used by container "late"');
+  });
+
+  test('filters or access logs on a sidecar without an inbound listener', () => {
+    const s = setup();
+    const envoy = new EnvoySidecar(s.chart, 'envoy', { workload: s.app });
+    expect(() => envoy.addHttpFilter(EnvoyHttpFilter.router())).toThrow('test/envoy: addHttpFilter: the sidecar has no inbound listener');
+    expect(() => envoy.exposeViaService()).toThrow('test/envoy: exposeViaService: the sidecar has no inbound listener to expose');
+  });
+
+  test('custom resources and memory sizes in marin3r annotations', () => {
+    const s = setup();
+    sidecar(s, {
+      delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }),
+      resources: {
+        cpu: { request: kplus.Cpu.millis(200), limit: kplus.Cpu.millis(800) },
+        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(2) },
+      },
+    });
+    const a = findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.template.metadata.annotations;
+    expect(a['marin3r.3scale.net/resources.requests.memory']).toBe('1024Mi');
+    expect(a['marin3r.3scale.net/shutdown-manager.enabled']).toBe('false');
+    expect(a['marin3r.3scale.net/shutdown-manager.drain-time']).toBeUndefined();
+  });
+});

@@ -1,0 +1,244 @@
+import { Duration } from 'cdk8s';
+import {
+  EnvoyAccessLog, EnvoyBootstrap, EnvoyCluster, EnvoyClusterDiscovery, EnvoyDownstreamTls, EnvoyHttpFilter, EnvoyHttpListener,
+  EnvoyTlsVersion, EnvoyTrafficDirection, EnvoyUpstreamProtocol,
+} from '../../src';
+
+const ep = (address: string, port = 80) => ({ address, port });
+
+describe('EnvoyCluster', () => {
+  test('an IP endpoint makes a STATIC cluster with Envoy default circuit breakers written out', () => {
+    const json = new EnvoyCluster({ name: 'local-app', endpoints: [ep('127.0.0.1', 8080)] }).toJson();
+    expect(json).toEqual({
+      name: 'local-app',
+      type: 'STATIC',
+      connect_timeout: '1s',
+      lb_policy: 'ROUND_ROBIN',
+      load_assignment: {
+        cluster_name: 'local-app',
+        endpoints: [{ lb_endpoints: [{ endpoint: { address: { socket_address: { address: '127.0.0.1', port_value: 8080 } } } }] }],
+      },
+      circuit_breakers: { thresholds: [{ priority: 'DEFAULT', max_connections: 1024, max_pending_requests: 1024, max_requests: 1024, max_retries: 3 }] },
+    });
+  });
+
+  test('a DNS name makes a STRICT_DNS cluster preferring IPv4', () => {
+    const json = new EnvoyCluster({ name: 'mathoid', endpoints: [ep('mathoid.default.svc.cluster.local', 10044)] }).toJson();
+    expect(json.type).toBe('STRICT_DNS');
+    expect(json.dns_lookup_family).toBe('V4_PREFERRED');
+  });
+
+  test('HTTP/2 upstreams use typed_extension_protocol_options, not the removed http2_protocol_options field', () => {
+    const json = new EnvoyCluster({ name: 'grpc', endpoints: [ep('127.0.0.1', 9999)], protocol: EnvoyUpstreamProtocol.HTTP2 }).toJson();
+    expect(json.http2_protocol_options).toBeUndefined();
+    expect(json.typed_extension_protocol_options).toEqual({
+      'envoy.extensions.upstreams.http.v3.HttpProtocolOptions': {
+        '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+        'explicit_http_config': { http2_protocol_options: {} },
+      },
+    });
+  });
+
+  test('outlier detection takes Envoy defaults for what is not given', () => {
+    const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { maxEjectionPercent: 50 } }).toJson();
+    expect(json.outlier_detection).toEqual({ consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 50 });
+  });
+
+  test('durations become Envoy duration strings with millisecond precision', () => {
+    const json = new EnvoyCluster({ name: 'x', endpoints: [ep('10.0.0.1')], connectTimeout: Duration.millis(250) }).toJson();
+    expect(json.connect_timeout).toBe('0.25s');
+  });
+
+  test('active health checks', () => {
+    const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], healthCheck: { path: '/healthz' } }).toJson();
+    expect(json.health_checks).toEqual([{ timeout: '2s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2, http_health_check: { path: '/healthz' } }]);
+  });
+
+  test('upstream TLS verifies the server name against the system trust store by default', () => {
+    const json = new EnvoyCluster({ name: 'api', endpoints: [ep('api.example.com', 443)], tls: {} }).toJson();
+    expect(json.transport_socket.typed_config).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      'sni': 'api.example.com',
+      'common_tls_context': {
+        tls_params: { tls_minimum_protocol_version: 'TLSv1_2' },
+        validation_context: {
+          trusted_ca: { filename: '/etc/ssl/certs/ca-certificates.crt' },
+          match_typed_subject_alt_names: [{ san_type: 'DNS', matcher: { exact: 'api.example.com' } }],
+        },
+      },
+    });
+  });
+
+  test('overrides deep-merge into the cluster and null removes a field', () => {
+    const json = new EnvoyCluster({
+      name: 'x',
+      endpoints: [ep('x.svc')],
+      overrides: { circuit_breakers: null, common_lb_config: { healthy_panic_threshold: { value: 0 } } },
+    }).toJson();
+    expect(json.circuit_breakers).toBeUndefined();
+    expect(json.common_lb_config).toEqual({ healthy_panic_threshold: { value: 0 } });
+    expect(json.type).toBe('STRICT_DNS');
+  });
+
+  describe('rejects', () => {
+    test('an empty endpoint list', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [] })).toThrow('cluster "x".endpoints: received no endpoints; give at least one { address, port }');
+    });
+    test('an empty address', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('')] }))
+        .toThrow('cluster "x".endpoints[0].address: received ""; give the DNS name or IP address of the upstream, e.g. "mathoid.default.svc.cluster.local"');
+    });
+    test('a URL where a host name belongs', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('http://mathoid:10044')] }))
+        .toThrow('cluster "x".endpoints[0].address: "http://mathoid:10044" is neither an IP address nor a DNS name; give a host name without scheme, port or path');
+    });
+    test('a port out of range', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc', 70000)] })).toThrow('cluster "x".endpoints[0].port: 70000 is not a valid port; use an integer from 1 to 65535');
+    });
+    test('a DNS name in a STATIC cluster', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], discovery: EnvoyClusterDiscovery.STATIC }))
+        .toThrow('cluster "x".discovery: STATIC needs IP addresses but "x.svc" is a DNS name; use EnvoyClusterDiscovery.STRICT_DNS (or LOGICAL_DNS) for DNS names');
+    });
+    test('several endpoints in a LOGICAL_DNS cluster', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('a.svc'), ep('b.svc')], discovery: EnvoyClusterDiscovery.LOGICAL_DNS }))
+        .toThrow('cluster "x".discovery: LOGICAL_DNS takes exactly one endpoint, received 2; use STRICT_DNS for several endpoints');
+    });
+    test.each(['maxConnections', 'maxPendingRequests', 'maxRequests', 'maxRetries'])('a circuit-breaker %s below 1', (field) => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], circuitBreaker: { [field]: 0 } }))
+        .toThrow(`cluster "x".circuitBreaker.${field}: 0 is below 1; use an integer of at least 1`);
+    });
+    test('a zero connect timeout', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], connectTimeout: Duration.millis(0) }))
+        .toThrow('cluster "x".connectTimeout: 0 ms is not a positive duration; use a duration of at least 1 ms, e.g. Duration.seconds(5)');
+    });
+    test('a zero outlier interval (negative durations are already refused by cdk8s Duration)', () => {
+      expect(() => Duration.millis(-5)).toThrow();
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { interval: Duration.seconds(0) } }))
+        .toThrow('cluster "x".outlierDetection.interval: 0 ms is not a positive duration');
+    });
+    test('an ejection percentage above 100', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { maxEjectionPercent: 101 } }))
+        .toThrow('cluster "x".outlierDetection.maxEjectionPercent: 101 is outside 1..100; use an integer from 1 to 100');
+    });
+    test('TLS to an IP endpoint without a server name', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('10.0.0.1', 443)], tls: {} }))
+        .toThrow('cluster "x".tls.sni: is required when the endpoint is an IP address; give the host name the upstream certificate is issued for');
+    });
+    test('a name Envoy stats would choke on', () => {
+      expect(() => new EnvoyCluster({ name: 'my cluster', endpoints: [ep('x.svc')] })).toThrow('name: "my cluster" is not a valid name');
+    });
+  });
+});
+
+describe('EnvoyHttpListener', () => {
+  const listener = () => new EnvoyHttpListener({ name: 'inbound', port: 8443, routes: [{ cluster: 'local-app' }] });
+
+  test('routes go through an http_connection_manager whose last filter is the router', () => {
+    const l = listener();
+    l.addHttpFilter(EnvoyHttpFilter.of('envoy.filters.http.ext_authz', { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz' }));
+    l.addHttpFilter(EnvoyHttpFilter.of('envoy.filters.http.cors', { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' }));
+    const hcm = l.toJson().filter_chains[0].filters[0].typed_config;
+    expect(hcm.http_filters.map((f: any) => f.name)).toEqual(['envoy.filters.http.ext_authz', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+    expect(l.httpFilterNames).toEqual(['envoy.filters.http.ext_authz', 'envoy.filters.http.cors', 'envoy.filters.http.router']);
+  });
+
+  test('hardens request handling: normalized paths, merged slashes, underscore headers dropped', () => {
+    const hcm = listener().toJson().filter_chains[0].filters[0].typed_config;
+    expect(hcm).toMatchObject({ normalize_path: true, merge_slashes: true, common_http_protocol_options: { headers_with_underscores_action: 'DROP_HEADER' } });
+  });
+
+  test('logs to stdout as JSON by default', () => {
+    const [log] = listener().toJson().filter_chains[0].filters[0].typed_config.access_log;
+    expect(log.name).toBe('envoy.access_loggers.stdout');
+    expect(log.typed_config['@type']).toBe('type.googleapis.com/envoy.extensions.access_loggers.stream.v3.StdoutAccessLog');
+    expect(log.typed_config.log_format.json_format).toMatchObject({ status: '%RESPONSE_CODE%', request_id: '%REQ(X-REQUEST-ID)%' });
+  });
+
+  test('route timeout and retry policy', () => {
+    const l = new EnvoyHttpListener({
+      name: 'outbound-mathoid',
+      port: 6500,
+      address: '127.0.0.1',
+      trafficDirection: EnvoyTrafficDirection.OUTBOUND,
+      routes: [{ cluster: 'mathoid', timeout: Duration.seconds(5), retries: { numRetries: 3, perTryTimeout: Duration.millis(1500) }, autoHostRewrite: true }],
+    });
+    const json = l.toJson();
+    expect(json.traffic_direction).toBe('OUTBOUND');
+    expect(json.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 6500 });
+    expect(json.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes).toEqual([{
+      match: { prefix: '/' },
+      route: {
+        cluster: 'mathoid',
+        timeout: '5s',
+        auto_host_rewrite: true,
+        retry_policy: { retry_on: '5xx,reset,connect-failure,refused-stream', num_retries: 3, per_try_timeout: '1.5s' },
+      },
+    }]);
+  });
+
+  test('downstream TLS from an SDS file watched for changes, TLS 1.2 minimum', () => {
+    const l = new EnvoyHttpListener({ name: 'https', port: 8443, tls: EnvoyDownstreamTls.fromSdsFile('cert', '/etc/envoy/sds-cert.json', '/etc/envoy/tls/cert'), routes: [{ cluster: 'app' }] });
+    expect(l.toJson().filter_chains[0].transport_socket.typed_config.common_tls_context).toEqual({
+      tls_params: { tls_minimum_protocol_version: 'TLSv1_2' },
+      alpn_protocols: ['h2', 'http/1.1'],
+      tls_certificate_sds_secret_configs: [{
+        name: 'cert',
+        sds_config: { path_config_source: { path: '/etc/envoy/sds-cert.json', watched_directory: { path: '/etc/envoy/tls/cert' } }, resource_api_version: 'V3' },
+      }],
+    });
+  });
+
+  test('downstream TLS over ADS for a control plane, TLS 1.3 when asked', () => {
+    const l = new EnvoyHttpListener({ name: 'https', port: 8443, tls: EnvoyDownstreamTls.fromAds('cert', { minimumProtocolVersion: EnvoyTlsVersion.TLS_V1_3 }) });
+    const ctx = l.toJson().filter_chains[0].transport_socket.typed_config.common_tls_context;
+    expect(ctx.tls_params.tls_minimum_protocol_version).toBe('TLSv1_3');
+    expect(ctx.tls_certificate_sds_secret_configs[0].sds_config).toEqual({ ads: {}, resource_api_version: 'V3' });
+  });
+
+  test('rejects a filter added twice, a relative prefix, an empty retry list and a zero timeout', () => {
+    const l = listener();
+    l.addHttpFilter(EnvoyHttpFilter.of('envoy.filters.http.cors', { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Cors' }));
+    expect(() => l.addHttpFilter(EnvoyHttpFilter.of('envoy.filters.http.cors', { '@type': 'x' })))
+      .toThrow('listener "inbound".httpFilters: already has a filter named "envoy.filters.http.cors"; add each filter once');
+    expect(() => l.addRoute({ cluster: 'a', prefix: 'api' })).toThrow('listener "inbound".routes[1].prefix: "api" does not start with "/"; give an absolute path');
+    expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: [] } })).toThrow('listener "inbound".routes[1].retries.retryOn: is empty');
+    expect(() => l.addRoute({ cluster: 'a', timeout: Duration.seconds(0) })).toThrow('listener "inbound".routes[1].timeout: 0 ms is not a positive duration');
+  });
+
+  test('rejects a typed_config without @type', () => {
+    expect(() => EnvoyHttpFilter.of('envoy.filters.http.ext_authz', { grpc_service: {} }))
+      .toThrow('httpFilter "envoy.filters.http.ext_authz".typedConfig: has no "@type"');
+    expect(() => EnvoyAccessLog.of('x', {})).toThrow('accessLog "x".typedConfig: has no "@type"');
+  });
+});
+
+describe('EnvoyBootstrap', () => {
+  test('binds the admin API to 127.0.0.1 only', () => {
+    expect(new EnvoyBootstrap({ nodeId: 'kuard' }).toJson().admin).toEqual({ address: { socket_address: { address: '127.0.0.1', port_value: 9901 } } });
+  });
+
+  test('rejects duplicate listener names and ports, the admin port, and duplicate clusters', () => {
+    const b = new EnvoyBootstrap({ nodeId: 'kuard' });
+    b.addListener(new EnvoyHttpListener({ name: 'inbound', port: 8443 }));
+    expect(() => b.addListener(new EnvoyHttpListener({ name: 'inbound', port: 8444 }))).toThrow('listener "inbound": a listener with this name already exists');
+    expect(() => b.addListener(new EnvoyHttpListener({ name: 'other', port: 8443 }))).toThrow('listener "other".port: 8443 is already used by listener "inbound"');
+    expect(() => b.addListener(new EnvoyHttpListener({ name: 'other', port: 9901 }))).toThrow('listener "other".port: 9901 is the admin port');
+    b.addCluster(new EnvoyCluster({ name: 'mathoid', endpoints: [ep('mathoid.svc')] }));
+    expect(() => b.addCluster(new EnvoyCluster({ name: 'mathoid', endpoints: [ep('other.svc')] }))).toThrow('cluster "mathoid": a cluster with this name already exists; give each cluster its own name');
+  });
+
+  test('reports routes to clusters that do not exist', () => {
+    const b = new EnvoyBootstrap({ nodeId: 'kuard' });
+    b.addListener(new EnvoyHttpListener({ name: 'inbound', port: 8443, routes: [{ cluster: 'local-app' }] }));
+    expect(b.danglingRoutes()).toEqual(['inbound → local-app']);
+    b.addCluster(new EnvoyCluster({ name: 'local-app', endpoints: [ep('127.0.0.1', 8080)] }));
+    expect(b.danglingRoutes()).toEqual([]);
+  });
+
+  test('addOverride merges raw fields last', () => {
+    const b = new EnvoyBootstrap({ nodeId: 'kuard' });
+    b.addOverride({ layered_runtime: { layers: [{ name: 'static', static_layer: { 'overload.global_downstream_max_connections': 50000 } }] } });
+    expect(b.toJson().layered_runtime.layers[0].name).toBe('static');
+    expect(b.toJson().admin.address.socket_address.address).toBe('127.0.0.1');
+  });
+});

@@ -1,0 +1,545 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { Construct } from 'constructs';
+import * as configs from './envoy-configs';
+import { EnvoyConfigValidator as V } from '../../src';
+import { assertValidEnvoyConfig } from '../../src/validation/envoy/assert';
+import { DescriptorIndex } from '../../src/validation/envoy/schema';
+
+const { TYPE } = configs;
+const HCM = 'filter_chains[0].filters[0].typed_config';
+
+function errors(config: unknown, typeName?: string) {
+  return V.validate(config, typeName).errors;
+}
+
+function expectValid(config: unknown, typeName?: string): void {
+  const result = V.validate(config, typeName);
+  expect(result.errors).toEqual([]);
+  expect(result.warnings).toEqual([]);
+  expect(result.valid).toBe(true);
+}
+
+describe('known-good configs pass', () => {
+  test('a bootstrap with the admin interface on 127.0.0.1:9901', () => {
+    expectValid({ admin: { address: configs.socketAddress('127.0.0.1', 9901) } });
+  });
+
+  test('an HTTPS listener: TLS from files, http_connection_manager, ext_authz, router, gRPC access log', () => {
+    expectValid(configs.httpsListener(), V.LISTENER);
+  });
+
+  test('a STRICT_DNS cluster with circuit breakers, outlier detection and a health check', () => {
+    expectValid(configs.remoteCluster(), V.CLUSTER);
+  });
+
+  test('a STATIC cluster speaking HTTP/2 through typed_extension_protocol_options', () => {
+    expectValid(configs.sigsciCluster(), V.CLUSTER);
+  });
+
+  test('the Signal Sciences ext_authz filter as an http_filters entry', () => {
+    expectValid(configs.sigsciExtAuthz(), V.HTTP_FILTER);
+  });
+
+  test('the Signal Sciences gRPC access logger', () => {
+    expectValid(configs.sigsciAccessLog(), 'envoy.config.accesslog.v3.AccessLog');
+  });
+
+  test('a marin3r listener with its certificate over SDS from ADS', () => {
+    expectValid(configs.marin3rListener(), V.LISTENER);
+  });
+
+  test("seed 002's kuard cluster and listener, translated to v3", () => {
+    expectValid(configs.kuardCluster(), V.CLUSTER);
+    expectValid(configs.kuardListener(), V.LISTENER);
+  });
+
+  test('a TLS secret for SDS', () => {
+    expectValid(configs.tlsSecret(), V.SECRET);
+  });
+
+  test('a cluster written in lowerCamelCase', () => {
+    expectValid(configs.camelCaseCluster(), V.CLUSTER);
+  });
+
+  test('a config mixing snake_case and lowerCamelCase', () => {
+    const cluster = configs.kuardCluster();
+    delete cluster.connect_timeout;
+    cluster.connectTimeout = '1s';
+    cluster.load_assignment.endpoints[0].lbEndpoints = cluster.load_assignment.endpoints[0].lb_endpoints;
+    delete cluster.load_assignment.endpoints[0].lb_endpoints;
+    expectValid(cluster, V.CLUSTER);
+  });
+
+  test('a typical sidecar bootstrap: 3 listeners, 4 clusters, runtime layer', () => {
+    expectValid(configs.sidecarBootstrap());
+  });
+
+  test('integers as strings, as proto3 JSON allows', () => {
+    const cluster = configs.kuardCluster();
+    cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = '8080';
+    cluster.per_connection_buffer_limit_bytes = '32768';
+    cluster.max_requests_per_connection = undefined;
+    expectValid(cluster, V.CLUSTER);
+  });
+
+  test('enums by number, as proto3 JSON allows', () => {
+    const cluster = configs.kuardCluster();
+    cluster.type = 1; // STRICT_DNS
+    expectValid(cluster, V.CLUSTER);
+  });
+
+  test('null as "not set"', () => {
+    const cluster = configs.kuardCluster();
+    cluster.circuit_breakers = null;
+    expectValid(cluster, V.CLUSTER);
+  });
+
+  test('google.protobuf.Struct and Value take any JSON (metadata, runtime layers)', () => {
+    const cluster = configs.kuardCluster();
+    cluster.metadata = { filter_metadata: { 'envoy.lb': { canary: true, weights: [1, 2], nested: { anything: null } } } };
+    expectValid(cluster, V.CLUSTER);
+  });
+
+  test('a TypedStruct carrying its config in "value"', () => {
+    const filter = {
+      name: 'envoy.filters.http.router',
+      typed_config: {
+        '@type': `${TYPE}xds.type.v3.TypedStruct`,
+        'type_url': `${TYPE}envoy.extensions.filters.http.router.v3.Router`,
+        'value': { suppress_envoy_headers: true },
+      },
+    };
+    expectValid(filter, V.HTTP_FILTER);
+  });
+
+  test('an Any holding a well-known type in "value"', () => {
+    const route = configs.kuardListener().filter_chains[0].filters[0].typed_config.route_config;
+    route.typed_per_filter_config = { 'envoy.filters.http.foo': { '@type': `${TYPE}google.protobuf.Struct`, 'value': { any: 'thing' } } };
+    expectValid(route, V.ROUTE_CONFIGURATION);
+  });
+
+  test('bytes as base64', () => {
+    expectValid({ name: 'ticket-keys', session_ticket_keys: { keys: [{ inline_bytes: Buffer.alloc(80, 7).toString('base64') }] } }, V.SECRET);
+  });
+
+  test('a type URL as the type name', () => {
+    expectValid(configs.kuardCluster(), `${TYPE}envoy.config.cluster.v3.Cluster`);
+  });
+});
+
+describe('known-bad configs fail with the JSON path and what is wrong', () => {
+  test('an unknown snake_case field, with the closest known name', () => {
+    const cluster = configs.kuardCluster();
+    cluster.conect_timeout = cluster.connect_timeout;
+    delete cluster.connect_timeout;
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'conect_timeout',
+      message: 'unknown field "conect_timeout" in envoy.config.cluster.v3.Cluster; did you mean "connect_timeout"?',
+    }]);
+  });
+
+  test('an unknown lowerCamelCase field, with the closest known JSON name', () => {
+    const cluster = configs.camelCaseCluster();
+    cluster.loadAssignment.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress.portVal = 8080;
+    delete cluster.loadAssignment.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress.portValue;
+    expect(errors(cluster, V.CLUSTER)).toEqual([
+      {
+        path: 'loadAssignment.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress.portVal',
+        message: 'unknown field "portVal" in envoy.config.core.v3.SocketAddress; did you mean "portValue"?',
+      },
+      {
+        path: 'loadAssignment.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress',
+        message: 'one of port_value, named_port is required (oneof port_specifier)',
+      },
+    ]);
+  });
+
+  test('an unknown field without a close match lists the fields', () => {
+    expect(errors({ admin: { address: { socket_address: { address: '127.0.0.1', port_value: 9901, tls: true } } } })).toEqual([{
+      path: 'admin.address.socket_address.tls',
+      message: 'unknown field "tls" in envoy.config.core.v3.SocketAddress; its fields are protocol, address, port_value, named_port, resolver_name, ipv4_compat',
+    }]);
+  });
+
+  test('a string where port_value needs a number', () => {
+    const cluster = configs.kuardCluster();
+    cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value = 'https';
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value',
+      message: 'expected uint32 (a whole number, or a string of digits), got string "https"',
+    }]);
+  });
+
+  test('a number where a string is needed', () => {
+    const filter = configs.sigsciExtAuthz();
+    filter.typed_config.grpc_service.envoy_grpc.cluster_name = 9999;
+    expect(errors(filter, V.HTTP_FILTER)).toEqual([{
+      path: 'typed_config.grpc_service.envoy_grpc.cluster_name',
+      message: 'expected a string, got number 9999',
+    }]);
+  });
+
+  test('a fraction where an integer is needed', () => {
+    const cluster = configs.remoteCluster();
+    cluster.circuit_breakers.thresholds[0].max_connections = 10.5;
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'circuit_breakers.thresholds[0].max_connections',
+      message: 'expected uint32 (a whole number, or a string of digits), got number 10.5',
+    }]);
+  });
+
+  test('a bad enum name, listing the valid names', () => {
+    const cluster = configs.kuardCluster();
+    cluster.lb_policy = 'ROUND_ROBBIN';
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'lb_policy',
+      message: '"ROUND_ROBBIN" is not a value of envoy.config.cluster.v3.Cluster.LbPolicy; use one of ROUND_ROBIN, LEAST_REQUEST, RING_HASH, RANDOM, MAGLEV, CLUSTER_PROVIDED, LOAD_BALANCING_POLICY_CONFIG',
+    }]);
+  });
+
+  test('an enum number that the enum does not define (defined_only)', () => {
+    const cluster = configs.kuardCluster();
+    cluster.type = 9;
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'type',
+      message: '9 is not a defined value of envoy.config.cluster.v3.Cluster.DiscoveryType; use one of STATIC, STRICT_DNS, LOGICAL_DNS, EDS, ORIGINAL_DST',
+    }]);
+  });
+
+  test('a negative duration', () => {
+    const cluster = configs.kuardCluster();
+    cluster.connect_timeout = '-1s';
+    expect(errors(cluster, V.CLUSTER)).toEqual([{ path: 'connect_timeout', message: '"-1s" is negative; Envoy rejects negative durations' }]);
+  });
+
+  test('an ill-formed duration', () => {
+    const cluster = configs.remoteCluster();
+    cluster.outlier_detection.interval = '10 seconds';
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'outlier_detection.interval',
+      message: '"10 seconds" is not a duration; write seconds with an "s" suffix, e.g. "0.25s" or "300s"',
+    }]);
+  });
+
+  test('a duration given as a number', () => {
+    const cluster = configs.kuardCluster();
+    cluster.connect_timeout = 2;
+    expect(errors(cluster, V.CLUSTER)).toEqual([{ path: 'connect_timeout', message: 'expected a duration string such as "1.5s", got number 2' }]);
+  });
+
+  test('a zero duration where the protos require more (duration.gt)', () => {
+    const cluster = configs.kuardCluster();
+    cluster.connect_timeout = '0s';
+    expect(errors(cluster, V.CLUSTER)).toEqual([{ path: 'connect_timeout', message: '"0s" is out of range; must be longer than 0s (gt)' }]);
+  });
+
+  test('an unresolvable @type two typed_configs deep, with the closest type', () => {
+    const listener = configs.httpsListener();
+    listener.filter_chains[0].filters[0].typed_config.http_filters[0].typed_config['@type'] = `${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuth`;
+    expect(errors(listener, V.LISTENER)).toEqual([{
+      path: `${HCM}.http_filters[0].typed_config`,
+      message: `unknown @type "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuth": no such message in the Envoy v3 API; did you mean "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"?`,
+    }]);
+  });
+
+  test('fields inside a typed_config inside a typed_config are checked', () => {
+    const listener = configs.httpsListener();
+    listener.filter_chains[0].filters[0].typed_config.http_filters[0].typed_config.grpc_service.envoy_grpc = { cluster: 'sigsci-agent-grpc' };
+    expect(errors(listener, V.LISTENER)).toEqual([
+      {
+        path: `${HCM}.http_filters[0].typed_config.grpc_service.envoy_grpc.cluster`,
+        message: 'unknown field "cluster" in envoy.config.core.v3.GrpcService.EnvoyGrpc; did you mean "cluster_name"?',
+      },
+      {
+        path: `${HCM}.http_filters[0].typed_config.grpc_service.envoy_grpc.cluster_name`,
+        message: 'missing; must not be empty (min_len 1)',
+      },
+    ]);
+  });
+
+  test("seed 002's v2 @types are reported, with the v3 names that replaced them", () => {
+    expect(errors(configs.kuardListenerV2(), V.LISTENER)).toEqual([
+      {
+        path: HCM,
+        message: `"${TYPE}envoy.config.filter.network.http_connection_manager.v2.HttpConnectionManager" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${TYPE}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"`,
+      },
+      {
+        path: 'filter_chains[0].transport_socket.typed_config',
+        message: `"${TYPE}envoy.api.v2.auth.DownstreamTlsContext" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${TYPE}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"`,
+      },
+    ]);
+  });
+
+  test('an Any without "@type"', () => {
+    const filter = configs.router();
+    delete filter.typed_config['@type'];
+    expect(errors(filter, V.HTTP_FILTER)).toEqual([{
+      path: 'typed_config',
+      message: `missing "@type"; an Any names the type of its content, e.g. "${TYPE}envoy.extensions.filters.http.router.v3.Router"`,
+    }]);
+  });
+
+  test('a TypedStruct whose value has an unknown field', () => {
+    const filter = {
+      name: 'envoy.filters.http.router',
+      typed_config: {
+        '@type': `${TYPE}udpa.type.v1.TypedStruct`,
+        'type_url': `${TYPE}envoy.extensions.filters.http.router.v3.Router`,
+        'value': { suppress_envoy_header: true },
+      },
+    };
+    expect(errors(filter, V.HTTP_FILTER)).toEqual([{
+      path: 'typed_config.value.suppress_envoy_header',
+      message: 'unknown field "suppress_envoy_header" in envoy.extensions.filters.http.router.v3.Router; did you mean "suppress_envoy_headers"?',
+    }]);
+  });
+
+  test('a route without an action (required oneof)', () => {
+    const listener = configs.kuardListener();
+    delete listener.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route;
+    expect(errors(listener, V.LISTENER)).toEqual([{
+      path: `${HCM}.route_config.virtual_hosts[0].routes[0]`,
+      message: 'one of route, redirect, direct_response, filter_action, non_forwarding_action is required (oneof action)',
+    }]);
+  });
+
+  test('a route without a match (message.required)', () => {
+    const listener = configs.kuardListener();
+    delete listener.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].match;
+    expect(errors(listener, V.LISTENER)).toEqual([{
+      path: `${HCM}.route_config.virtual_hosts[0].routes[0].match`,
+      message: 'missing; a envoy.config.route.v3.RouteMatch is required',
+    }]);
+  });
+
+  test('a cluster without a name (string min_len 1 on an absent field)', () => {
+    const cluster = configs.kuardCluster();
+    delete cluster.name;
+    expect(errors(cluster, V.CLUSTER)).toEqual([{ path: 'name', message: 'missing; must not be empty (min_len 1)' }]);
+  });
+
+  test('an empty string where min_len is 1', () => {
+    const cluster = configs.kuardCluster();
+    cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address = '';
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address',
+      message: 'must not be empty (min_len 1)',
+    }]);
+  });
+
+  test('port_value 70000 (uint32.lte 65535)', () => {
+    const bootstrap = { admin: { address: configs.socketAddress('127.0.0.1', 70000) } };
+    expect(errors(bootstrap)).toEqual([{
+      path: 'admin.address.socket_address.port_value',
+      message: '70000 is out of range; must be at most 65535 (lte 65535)',
+    }]);
+  });
+
+  test('a number out of the range of its type', () => {
+    const bootstrap = { admin: { address: configs.socketAddress('127.0.0.1', -1) } };
+    expect(errors(bootstrap)).toEqual([{
+      path: 'admin.address.socket_address.port_value',
+      message: '-1 is out of range for uint32 (0 to 4294967295)',
+    }]);
+  });
+
+  test('an empty list where min_items is 1', () => {
+    const listener = configs.kuardListener();
+    listener.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].domains = [];
+    expect(errors(listener, V.LISTENER)).toEqual([{
+      path: `${HCM}.route_config.virtual_hosts[0].domains`,
+      message: 'has 0 items; at least 1 item required (min_items 1)',
+    }]);
+  });
+
+  test('a list that is absent where min_items is 1', () => {
+    const listener = configs.kuardListener();
+    delete listener.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].domains;
+    expect(errors(listener, V.LISTENER)).toEqual([{
+      path: `${HCM}.route_config.virtual_hosts[0].domains`,
+      message: 'missing; at least 1 item required (min_items 1)',
+    }]);
+  });
+
+  test('a value above a percentage limit (outlier detection, lte 100)', () => {
+    const cluster = configs.remoteCluster();
+    cluster.outlier_detection.max_ejection_percent = 150;
+    expect(errors(cluster, V.CLUSTER)).toEqual([{ path: 'outlier_detection.max_ejection_percent', message: '150 is out of range; must be at most 100 (lte 100)' }]);
+  });
+
+  test('a header name with a space (well_known_regex HTTP_HEADER_NAME)', () => {
+    const cluster = configs.remoteCluster();
+    cluster.health_checks[0].http_health_check.request_headers_to_add = [{ header: { key: 'x request', value: 'hc' } }];
+    expect(errors(cluster, V.CLUSTER)).toEqual([]); // strict: false on HeaderValue.key allows spaces
+    cluster.health_checks[0].http_health_check.request_headers_to_add = [{ header: { key: 'x\nrequest', value: 'hc' } }];
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'health_checks[0].http_health_check.request_headers_to_add[0].header.key',
+      message: '"x\\nrequest" is not a valid HTTP header name',
+    }]);
+  });
+
+  test('two members of one oneof', () => {
+    const bootstrap = { admin: { address: { socket_address: { address: '127.0.0.1', port_value: 9901, named_port: 'admin' } } } };
+    expect(errors(bootstrap)).toEqual([{
+      path: 'admin.address.socket_address.named_port',
+      message: '"port_value" is already set, and both belong to oneof port_specifier; set only one of port_value, named_port',
+    }]);
+  });
+
+  test('the same field under its proto name and its JSON name', () => {
+    const cluster = configs.kuardCluster();
+    cluster.connectTimeout = '1s';
+    expect(errors(cluster, V.CLUSTER)).toEqual([{ path: 'connectTimeout', message: 'is set twice, as "connect_timeout" and "connectTimeout"; keep one' }]);
+  });
+
+  test('a list where an object is needed, and an object where a list is needed', () => {
+    const cluster = configs.kuardCluster();
+    cluster.load_assignment.endpoints = { lb_endpoints: [] };
+    cluster.circuit_breakers = [];
+    expect(errors(cluster, V.CLUSTER)).toEqual([
+      { path: 'load_assignment.endpoints', message: 'expected a list of envoy.config.endpoint.v3.LocalityLbEndpoints, got an object' },
+      { path: 'circuit_breakers', message: 'expected an object (envoy.config.cluster.v3.CircuitBreakers), got a list' },
+    ]);
+  });
+
+  test('bad base64 in a bytes field', () => {
+    expect(errors({ name: 'k', session_ticket_keys: { keys: [{ inline_bytes: 'not base64!' }] } }, V.SECRET)).toEqual([{
+      path: 'session_ticket_keys.keys[0].inline_bytes',
+      message: 'expected base64-encoded bytes, got string "not base64!"',
+    }]);
+  });
+
+  test('a map value of the wrong type names the map key in the path', () => {
+    const cluster = configs.sigsciCluster();
+    cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicit_http_config = { http2_protocol_options: { max_concurrent_streams: 0 } };
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'typed_extension_protocol_options["envoy.extensions.upstreams.http.v3.HttpProtocolOptions"].explicit_http_config.http2_protocol_options.max_concurrent_streams',
+      message: '0 is out of range; must be at least 1 (gte 1)',
+    }]);
+  });
+
+  test('every error of a config is reported, in document order', () => {
+    const cluster = configs.kuardCluster();
+    cluster.name = '';
+    cluster.type = 'DNS';
+    cluster.connect_timeout = '-5s';
+    expect(errors(cluster, V.CLUSTER).map((e) => e.path)).toEqual(['name', 'connect_timeout', 'type']);
+  });
+});
+
+describe('warnings', () => {
+  test('a deprecated field is a warning, not an error', () => {
+    const cluster = configs.kuardCluster();
+    cluster.http2_protocol_options = {};
+    const result = V.validate(cluster, V.CLUSTER);
+    expect(result.valid).toBe(true);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([{
+      path: 'http2_protocol_options',
+      message: 'envoy.config.cluster.v3.Cluster.http2_protocol_options is deprecated: Envoy logs a warning and will remove it; use its replacement (see the Envoy API docs)',
+    }]);
+  });
+
+  test('a deprecated scalar field left at its default is not reported', () => {
+    const cluster = configs.kuardCluster();
+    cluster.use_tcp_for_dns_lookups = false;
+    expect(V.validate(cluster, V.CLUSTER).warnings).toEqual([]);
+  });
+
+  test('a type whose proto file could not be compiled is a warning', () => {
+    const log = { name: 'envoy.access_loggers.open_telemetry', typed_config: { '@type': `${TYPE}envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig` } };
+    const result = V.validate(log, 'envoy.config.accesslog.v3.AccessLog');
+    expect(result.valid).toBe(true);
+    expect(result.warnings).toEqual([{
+      path: 'typed_config',
+      message: 'envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig was not checked: its proto file imports protos that the Envoy API copy of this library (@grpc/grpc-js-xds) does not ship',
+    }]);
+  });
+});
+
+describe('EnvoyConfigValidator', () => {
+  test('validates a Bootstrap by default', () => {
+    expect(errors({ static_resources: { clusters: 'x' } })).toEqual([{
+      path: 'static_resources.clusters',
+      message: 'expected a list of envoy.config.cluster.v3.Cluster, got string "x"',
+    }]);
+  });
+
+  test('checks a partial fragment (an EnvoyFilter MERGE patch) without asking for what it leaves out', () => {
+    const patch = { typed_config: { '@type': `${TYPE}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`, 'common_http_protocol_options': { idle_timeout: '30s' } } };
+    expect(V.validate(patch, 'envoy.config.listener.v3.Filter', { partial: true }).errors).toEqual([]);
+    expect(V.validate(patch, 'envoy.config.listener.v3.Filter').errors.map((e) => e.path)).toEqual(['typed_config.stat_prefix', 'typed_config', 'name']);
+    patch.typed_config.common_http_protocol_options.idle_timeout = '-30s';
+    expect(V.validate(patch, 'envoy.config.listener.v3.Filter', { partial: true }).errors).toEqual([
+      { path: 'typed_config.common_http_protocol_options.idle_timeout', message: '"-30s" is negative; Envoy rejects negative durations' },
+    ]);
+  });
+
+  test('rejects a type name it does not know', () => {
+    expect(() => V.validate({}, 'envoy.config.cluster.v3.Clustr')).toThrow(
+      'EnvoyConfigValidator: "envoy.config.cluster.v3.Clustr" is not a message type of the Envoy v3 API; give a full name such as "envoy.config.cluster.v3.Cluster" or "type.googleapis.com/envoy.config.cluster.v3.Cluster", or use a constant such as EnvoyConfigValidator.BOOTSTRAP');
+  });
+
+  test('knows the root types the library uses, and no v2 types', () => {
+    for (const name of [V.BOOTSTRAP, V.LISTENER, V.CLUSTER, V.ROUTE_CONFIGURATION, V.SCOPED_ROUTE_CONFIGURATION, V.CLUSTER_LOAD_ASSIGNMENT,
+      V.SECRET, V.RUNTIME, V.TYPED_EXTENSION_CONFIG, V.HTTP_CONNECTION_MANAGER, V.HTTP_FILTER]) {
+      expect(V.isKnownType(name)).toBe(true);
+    }
+    expect(V.isKnownType('envoy.api.v2.Cluster')).toBe(false);
+  });
+
+  test('names the source of the compiled API', () => {
+    expect(V.apiSource()).toMatch(/^@grpc\/grpc-js-xds \d+\.\d+\.\d+ /);
+  });
+
+  test('ships the descriptor that the generator writes from the installed protos', () => {
+    const script = path.join(__dirname, '..', '..', 'scripts', 'build-envoy-descriptors.js');
+    const run = spawnSync(process.execPath, [script, '--check'], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+  });
+});
+
+describe('assertValidEnvoyConfig', () => {
+  test('throws one error naming the construct, the prop and every problem', () => {
+    const scope = new Construct(Testing.chart(), 'envoy');
+    const cluster = configs.kuardCluster();
+    cluster.name = '';
+    cluster.lb_policy = 'FASTEST';
+    expect(() => assertValidEnvoyConfig(scope, 'clusters[0]', cluster, V.CLUSTER)).toThrow(
+      'test/envoy: clusters[0]: Envoy would reject this envoy.config.cluster.v3.Cluster (2 errors, checked against Envoy\'s v3 API):\n'
+      + '  name: must not be empty (min_len 1)\n'
+      + '  lb_policy: "FASTEST" is not a value of envoy.config.cluster.v3.Cluster.LbPolicy; use one of ROUND_ROBIN, LEAST_REQUEST, RING_HASH, RANDOM, MAGLEV, CLUSTER_PROVIDED, LOAD_BALANCING_POLICY_CONFIG; fix the fields above');
+  });
+
+  test('returns the result with its warnings when the config is valid', () => {
+    const scope = new Construct(Testing.chart(), 'envoy');
+    const cluster = configs.kuardCluster();
+    cluster.http2_protocol_options = {};
+    expect(assertValidEnvoyConfig(scope, 'clusters[0]', cluster, V.CLUSTER).warnings).toHaveLength(1);
+  });
+});
+
+describe('the descriptor file', () => {
+  const file = path.join(__dirname, '..', '..', 'src', 'validation', 'envoy', 'descriptors.json');
+  const text = fs.readFileSync(file, 'utf8');
+
+  test('is indexed line by line, and reads the same as when parsed whole', () => {
+    const lines = DescriptorIndex.parse(text);
+    const whole = DescriptorIndex.parse(JSON.stringify(JSON.parse(text), null, 2));
+    expect(lines.names()).toEqual(whole.names());
+    expect(lines.names().length).toBeGreaterThan(1000);
+    for (const name of ['envoy.config.cluster.v3.Cluster', 'envoy.config.cluster.v3.Cluster.LbPolicy', 'google.protobuf.Duration', 'envoy.nope.v3.Nope']) {
+      expect(lines.kind(name)).toEqual(whole.kind(name));
+      if (lines.kind(name)) expect(lines.type(name)).toEqual(whole.type(name));
+    }
+    expect(lines.kind('envoy.config.cluster.v3.Cluster.LbPolicy')).toBe('enum');
+    expect(lines.renamedFrom('envoy.api.v2.Cluster')).toBe('envoy.config.cluster.v3.Cluster');
+    expect(whole.renamedFrom('envoy.api.v2.Cluster')).toBe('envoy.config.cluster.v3.Cluster');
+    expect([...lines.unchecked]).toEqual([...whole.unchecked]);
+    expect(lines.source).toEqual(whole.source);
+  });
+});
