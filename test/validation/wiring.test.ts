@@ -302,6 +302,19 @@ describe('the wiring checks', () => {
       ]);
     });
 
+    test('counts the ports of a marin3r-injected Envoy, which the Deployment does not declare', () => {
+      const m = seedManifests();
+      const template = pick(m, 'Deployment', 'oauth2-proxy').spec.template;
+      template.metadata.labels['marin3r.3scale.net/status'] = 'enabled';
+      template.metadata.annotations = { 'marin3r.3scale.net/ports': 'envoy-https:8443,envoy-stats:9902:TCP' };
+      const service = pick(m, 'Service', 'oauth2-proxy');
+      service.spec.ports = [{ name: 'https', port: 443, targetPort: 8443 }, { name: 'stats', port: 9902, targetPort: 'envoy-stats' }];
+      pick(m, 'VirtualService', 'oauth2-proxy').spec.http[0].route[0].destination.port.number = 443;
+      expect(lines(m)).toEqual([]);
+      delete template.metadata.labels['marin3r.3scale.net/status'];
+      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_TARGET_PORT, WiringRule.SERVICE_TARGET_PORT]);
+    });
+
     test('defaults targetPort to the Service port', () => {
       const m = seedManifests();
       delete pick(m, 'Service', 'oauth2-proxy').spec.ports[0].targetPort;

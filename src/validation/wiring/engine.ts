@@ -588,7 +588,23 @@ function workload(entry: Entry, templatePath: string[]): Workload {
       if (n !== undefined) portNumbers.add(n);
     }
   }
+  for (const p of injectedPorts(podLabels, stringMap(obj(template?.metadata)?.annotations))) {
+    portNames.add(p.name);
+    portNumbers.add(p.port);
+  }
   return { ...entry, podLabels, portNames, portNumbers };
+}
+
+/**
+ * Ports of sidecars that an admission webhook adds to the pods, so the manifests don't declare
+ * them: marin3r's Envoy (pod label `marin3r.3scale.net/status: enabled`, ports in the annotation
+ * `marin3r.3scale.net/ports` as `name:port[:protocol],...`).
+ */
+function injectedPorts(labels: Record<string, string>, annotations: Record<string, string>): Array<{ name: string; port: number }> {
+  if (labels['marin3r.3scale.net/status'] !== 'enabled') return [];
+  return (annotations['marin3r.3scale.net/ports'] ?? '').split(',').map((p) => p.trim().split(':'))
+    .filter((parts) => parts.length >= 2 && /^\d+$/.test(parts[1]))
+    .map((parts) => ({ name: parts[0], port: Number(parts[1]) }));
 }
 
 /** The names a Certificate is for: its dnsNames and commonName. */
