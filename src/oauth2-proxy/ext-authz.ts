@@ -3,6 +3,7 @@
  * the mesh-config extension provider (for AuthorizationPolicy action CUSTOM) and the ext_authz HTTP
  * filter of seed 001's EnvoyFilter. Pure functions, no cdk8s.
  */
+import { EnvoyHttpFilter } from '../envoy/http-filter';
 import { IstioRelease } from '../istio/version';
 
 /** Where the check goes: the oauth2-proxy Service. @internal */
@@ -62,8 +63,6 @@ const SEED_RESPONSE_HEADERS = [
 
 /** The type URL of the ext_authz filter config. @internal */
 export const EXT_AUTHZ_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
-/** The Envoy message an EnvoyFilter HTTP_FILTER patch value is. @internal */
-export const HTTP_FILTER_MESSAGE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter';
 
 /**
  * The ext_authz HTTP filter (an `HttpFilter` of the HTTP connection manager) calling oauth2-proxy,
@@ -95,5 +94,5 @@ export function extAuthzHttpFilter(istio: IstioRelease, service: AuthService): R
   };
   if (istio.extAuthzTopLevelAllowedHeaders) config.allowed_headers = requestHeaders;
   else httpService.authorization_request = { allowed_headers: requestHeaders };
-  return { name: 'envoy.filters.http.ext_authz', typed_config: config };
+  return EnvoyHttpFilter.of('envoy.filters.http.ext_authz', config).toJson();
 }

@@ -22,6 +22,8 @@ import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, v
 import { IngressRoute, requireSameIngressNamespace, serviceFqdn, serviceNamespace } from '../istio/route';
 import { IstioRelease } from '../istio/version';
 import { Redis } from '../redis';
+import { assertValidEnvoyConfig } from '../validation/envoy/assert';
+import { EnvoyConfigValidator } from '../validation/envoy/envoy-config-validator';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
 import { analyzeWiring } from '../validation/wiring/engine';
@@ -307,7 +309,8 @@ const CONTEXT_KINDS = new Set(['networking.istio.io/Gateway', 'cert-manager.io/C
  * - the ext_authz wiring: an extension provider for the mesh config plus an AuthorizationPolicy
  *   (CUSTOM) on the ingress, or seed 001's EnvoyFilter.
  *
- * At synth the wiring checks run over these objects, the app Service and the workloads of the app.
+ * At synth the wiring checks run over these objects, the app Service and the workloads of the app,
+ * and the EnvoyFilter's patch (ENVOY_FILTER mode) is checked against Envoy's v3 protos.
  */
 export class OAuth2ProxyIstio extends Construct {
   /** The port oauth2-proxy listens on and its Service exposes. */
@@ -533,8 +536,6 @@ export class OAuth2ProxyIstio extends Construct {
         }));
     } else {
       this.extAuthzFilter = extAuthzHttpFilter(istio, authService);
-      // Envoy proto validation (src/validation/envoy, branch envoy-validator, not merged yet) is one line:
-      // assertValidEnvoyConfig(this, 'mode', this.extAuthzFilter, EnvoyConfigValidator.HTTP_FILTER);
       this.envoyFilter = this.createEnvoyFilter(istio, policyName, appHost, this.extAuthzFilter);
     }
 
@@ -609,6 +610,22 @@ export class OAuth2ProxyIstio extends Construct {
         + '; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider');
   }
 
+  /**
+   * The EnvoyFilter's patch value as synthesized (escape-hatch patches included), checked against
+   * Envoy's v3 protos: an HttpFilter whose typed_config is an ExtAuthz. Istio would accept a wrong
+   * field and the gateway would reject the listener at runtime.
+   */
+  private invalidEnvoyPatch(): string[] {
+    if (!this.envoyFilter) return [];
+    const value = ApiObject.of(this.envoyFilter).toJson().spec?.configPatches?.[0]?.patch?.value;
+    try {
+      assertValidEnvoyConfig(this, 'envoyFilter', value, EnvoyConfigValidator.HTTP_FILTER);
+      return [];
+    } catch (e) {
+      return [(e as Error).message];
+    }
+  }
+
   /** Synth-time checks: the app Service's selector, then the wiring checks over the objects involved. */
   private validate(props: OAuth2ProxyIstioProps): string[] {
     const errors: string[] = [];
@@ -623,6 +640,7 @@ export class OAuth2ProxyIstio extends Construct {
     const mine = new Set([...own, appService].map((o) => refKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.name })));
     mine.add(refKey({ kind: 'Certificate', namespace: this.certificate.namespace, name: this.certificate.name }));
     errors.push(...this.conflictingCustomProviders(manifests));
+    errors.push(...this.invalidEnvoyPatch());
     const report = analyzeWiring(manifests, {
       ingressGateways: [this.ingress],
       assumeExternalObjects: this.assumeExternal,

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-25';
 import {
   CookieSameSite,
   EntraAccessTokenVersion,
+  EnvoyConfigValidator,
   ExtAuthzMode,
   IngressCertificate,
   IngressTls,
@@ -478,6 +479,22 @@ describe('OAuth2ProxyIstio', () => {
       expect(config.http_service.authorization_request.allowed_headers.patterns).toContainEqual({ exact: 'cookie' });
       expect(config.http_service.authorization_response.allowed_client_headers_on_success).toBeUndefined();
       expect(findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.metadata.annotations['proxy.istio.io/config']).toBe('{"holdApplicationUntilProxyStarts":true}');
+    });
+
+    test('passes Envoy\'s own v3 protos for every release it emits', () => {
+      for (const istioVersion of ['1.8', '1.14', '1.19', '1.30']) {
+        expect(() => synth({ mode: ExtAuthzMode.ENVOY_FILTER, istioVersion })).not.toThrow();
+      }
+      // and uses no deprecated field on current releases
+      const { auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
+      expect(EnvoyConfigValidator.validate(auth.extAuthzFilter, EnvoyConfigValidator.HTTP_FILTER)).toEqual({ valid: true, errors: [], warnings: [] });
+    });
+
+    test('fails synth when a misspelled Envoy field reaches the filter', () => {
+      const s = setup({ mode: ExtAuthzMode.ENVOY_FILTER });
+      const auth = s.build();
+      auth.envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/0/patch/value/typed_config/http_service/server_uri/timout', '1s'));
+      expect(() => runValidations(s.chart)).toThrow(/test\/auth: envoyFilter: Envoy would reject this envoy\.extensions\.filters\.network\.http_connection_manager\.v3\.HttpFilter \(1 error, checked against Envoy's v3 API\):\n\s+typed_config\.http_service\.server_uri\.timout: .*timout/);
     });
 
     test('honours the check timeout', () => {
