@@ -9,11 +9,22 @@ import { HelloChart } from './hello';
 import { IstioPrometheusChart } from './istio-prometheus';
 import { KayentaChart } from './kayenta';
 import { SigSciEnvoyChart, SigSciReverseProxyChart, SigSciServiceChart } from './sigsci';
+import { OAuth2ProxyChart } from './oauth2-proxy';
 import { SpeedscaleIstioChart } from './speedscale-istio';
+import { ExtAuthzMode } from '../src';
 
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
   new HelloChart(app, 'hello');
+  // seed 001 part 3 in both ext_authz modes; the EnvoyFilter variant gets its own namespace and
+  // hosts so that both charts can be applied to one cluster side by side
+  new OAuth2ProxyChart(app, 'oauth2-proxy');
+  new OAuth2ProxyChart(app, 'oauth2-proxy-envoyfilter', {
+    mode: ExtAuthzMode.ENVOY_FILTER,
+    appNamespace: 'myapp-envoyfilter',
+    appHost: 'myapp-envoyfilter.cluster.example.com',
+    authHost: 'oauth-envoyfilter.cluster.example.com',
+  });
   new KayentaChart(app, 'kayenta');
   new SpeedscaleIstioChart(app, 'speedscale-istio');
   new IstioPrometheusChart(app, 'istio-prometheus');

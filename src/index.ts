@@ -2,6 +2,9 @@
 // shared internals (validation helpers, port registry, hardening) are not.
 export { ConfigHash } from './common/config-hash';
 export * from './redis';
+export * from './istio';
+export * from './validation/wiring';
+export * from './oauth2-proxy';
 export * from './kayenta';
 export * from './speedscale';
 export * from './prometheus';

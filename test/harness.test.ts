@@ -81,6 +81,26 @@ describe('the schema harness', () => {
   });
 
   const withCrds = fs.existsSync(SHARED_CRDS) ? describe : describe.skip;
+  withCrds('free-form fields, which the CRD in ../shared/crds marks x-kubernetes-preserve-unknown-fields', () => {
+    const envoyFilter = (patchValue: any, extra: any = {}) => ({
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'EnvoyFilter',
+      metadata: { name: 'f', namespace: 'istio-system' },
+      spec: { configPatches: [{ applyTo: 'HTTP_FILTER', patch: { operation: 'INSERT_FIRST', value: patchValue, ...extra } }] },
+    });
+
+    test('accepts any content in an EnvoyFilter patch value', () => {
+      expectSchemaValid([envoyFilter({ name: 'envoy.filters.http.ext_authz', typed_config: { '@type': 'x' } })]);
+    });
+
+    test('still reports unknown fields next to the free-form value', () => {
+      expect(formatFindings(validateManifests([envoyFilter({ name: 'x' }, { valu: {} })]))).toEqual([
+        'EnvoyFilter istio-system/f /spec/configPatches/0/patch/valu: unknown field (not in the CRD schema) [crd]',
+        'EnvoyFilter istio-system/f /spec/configPatches/0/patch/valu: unknown field (not in the schema) [kubernetes-models]',
+      ]);
+    });
+  });
+
   withCrds('marin3r kinds, against the CRD schema in ../shared/crds', () => {
     test('accepts a valid EnvoyConfig and rejects an unknown field in it', () => {
       const chart = Testing.chart();

@@ -10,7 +10,9 @@
 //     but accept properties that the schema doesn't know. To catch those, each object is
 //     validated through a recording Proxy. A validator reads every property its schema
 //     declares (and enumerates the keys of free-form maps), so a key it never read is a field
-//     the schema doesn't have: that is reported as "unknown field".
+//     the schema doesn't have: that is reported as "unknown field" — except inside fields that
+//     the CRD marks x-kubernetes-preserve-unknown-fields, whose keys the compiled validators
+//     never read (free-form values such as an EnvoyFilter's Envoy config).
 //  2. The CRD's own openAPIV3Schema from ../shared/crds (the exact upstream versions the library
 //     targets), with every object schema closed (additionalProperties: false) unless it says
 //     x-kubernetes-preserve-unknown-fields or declares additionalProperties itself, which is what
@@ -128,8 +130,31 @@ async function checkWithModel(obj, findings) {
     if (!err.errors) throw err;
     for (const e of err.errors) findings.push({ source: 'kubernetes-models', path: e.instancePath, message: ajvMessage(e) });
   }
-  unknownFields(obj, records, '', findings);
+  const unknown = [];
+  unknownFields(obj, records, '', unknown);
+  // The compiled model validators check that a free-form value is an object but never read its
+  // keys, so everything inside one looks unknown; the CRD says which fields are free-form.
+  findings.push(...unknown.filter((f) => !freeFormInCrd(obj, f.path)));
   return true;
+}
+
+/**
+ * Whether the CRD of `obj` marks the field at the JSON pointer `path`, or one of its parents, with
+ * x-kubernetes-preserve-unknown-fields (e.g. an EnvoyFilter's patch value, which is Envoy config).
+ * Without ../shared/crds nothing is known to be free-form.
+ */
+function freeFormInCrd(obj, path) {
+  const { group, version } = splitApiVersion(obj.apiVersion);
+  let schema = loadCrdIndex()?.get(`${group}/${version}/${obj.kind}`);
+  for (const raw of path.split('/').slice(1)) {
+    if (!schema || typeof schema !== 'object') return false;
+    if (schema['x-kubernetes-preserve-unknown-fields'] === true) return true;
+    const key = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    if (schema.type === 'array') schema = schema.items;
+    else if (schema.properties && key in schema.properties) schema = schema.properties[key];
+    else schema = typeof schema.additionalProperties === 'object' ? schema.additionalProperties : undefined;
+  }
+  return schema?.['x-kubernetes-preserve-unknown-fields'] === true;
 }
 
 // ---------------------------------------------------------------------------------------------

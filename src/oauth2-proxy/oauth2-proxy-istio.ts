@@ -1,0 +1,726 @@
+import { ApiObject, Duration, Lazy, Size, Yaml } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct, IConstruct } from 'constructs';
+import { AuthService, extAuthzHttpFilter, meshExtensionProvider } from './ext-authz';
+import { BoundProvider, OAuth2Provider } from './provider';
+import { SessionStore } from './session-store';
+import { goDuration, protoDuration, TomlValue, toToml } from './toml';
+import {
+  EnvoyFilterSpecConfigPatchesApplyTo,
+  EnvoyFilterSpecConfigPatchesMatchContext,
+  EnvoyFilterSpecConfigPatchesPatchOperation,
+  ServiceEntrySpecLocation,
+  ServiceEntrySpecResolution,
+  toJson_EnvoyFilterSpec,
+  toJson_ServiceEntrySpec,
+} from '../../imports/istio-networking.istio.io';
+import { AuthorizationPolicySpecAction, toJson_AuthorizationPolicySpec } from '../../imports/istio-security.istio.io';
+import { ConfigHash } from '../common/config-hash';
+import { hardenContainer } from '../common/pod';
+import { IngressCertificate, IngressTls } from '../istio/certificate';
+import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, versionedObject } from '../istio/ingress';
+import { IngressRoute, requireSameIngressNamespace, serviceFqdn, serviceNamespace } from '../istio/route';
+import { IstioRelease } from '../istio/version';
+import { Redis } from '../redis';
+import { assertValidEnvoyConfig } from '../validation/envoy/assert';
+import { EnvoyConfigValidator } from '../validation/envoy/envoy-config-validator';
+import { propError, show } from '../validation/errors';
+import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
+import { analyzeWiring } from '../validation/wiring/engine';
+import { WiringObjectRef } from '../validation/wiring/model';
+
+/** How the ingress gateway asks oauth2-proxy whether a request to the app host may pass. */
+export enum ExtAuthzMode {
+  /**
+   * Istio 1.9+: an `envoyExtAuthzHttp` extension provider in the mesh config and an
+   * AuthorizationPolicy with action CUSTOM on the ingress gateway for the app host, except
+   * `/oauth2/*` (routed to oauth2-proxy on the app host). The mesh config lives outside the chart:
+   * apply the provider as `meshConfigYaml` (also in the `<provider>-mesh-config` ConfigMap) says.
+   * Istio applies one CUSTOM provider per workload, so one ingress gateway serves one instance in
+   * this mode.
+   */
+  AUTHORIZATION_POLICY = 'AUTHORIZATION_POLICY',
+  /**
+   * Seed 001's approach: an EnvoyFilter on the gateway that inserts Envoy's ext_authz HTTP filter
+   * before the router for the app host's filter chain. Works without mesh-config access, but
+   * EnvoyFilters are tied to Envoy's config format; the construct emits the form of the chosen
+   * Istio release.
+   */
+  ENVOY_FILTER = 'ENVOY_FILTER',
+}
+
+/** The SameSite attribute of oauth2-proxy's cookies. */
+export enum CookieSameSite {
+  /** Sent on top-level navigations from other sites (the OAuth redirect back) — the usual choice. */
+  LAX = 'lax',
+  /** Never sent from other sites; the redirect back from the provider then arrives without it. */
+  STRICT = 'strict',
+  /** Sent on every cross-site request; requires `secure`. */
+  NONE = 'none',
+}
+
+export interface OAuth2ProxyCookieOptions {
+  /**
+   * The session cookie's name.
+   * @default "_oauth2_proxy"
+   */
+  readonly name?: string;
+  /**
+   * Send the cookie over HTTPS only.
+   * @default true
+   */
+  readonly secure?: boolean;
+  /**
+   * Hide the cookie from JavaScript.
+   * @default true
+   */
+  readonly httpOnly?: boolean;
+  /**
+   * The SameSite attribute.
+   * @default CookieSameSite.LAX
+   */
+  readonly sameSite?: CookieSameSite;
+  /**
+   * Refresh the session's tokens with the provider after this long (0 disables refreshing).
+   * Must be shorter than `expire`.
+   * @default Duration.hours(1) — as in seed 001
+   */
+  readonly refresh?: Duration;
+  /**
+   * How long the session cookie lives.
+   * @default Duration.hours(168) — oauth2-proxy's default
+   */
+  readonly expire?: Duration;
+}
+
+export interface OAuth2ProxyLoggingOptions {
+  /**
+   * Log every HTTP request (`request_logging`).
+   * @default true
+   */
+  readonly requests?: boolean;
+  /**
+   * Log authentication attempts (`auth_logging`).
+   * @default true
+   */
+  readonly authentication?: boolean;
+  /**
+   * Log runtime information (`standard_logging`).
+   * @default true
+   */
+  readonly standard?: boolean;
+  /**
+   * Leave requests to /ping out of the request log (`silence_ping_logging`).
+   * @default true
+   */
+  readonly silencePing?: boolean;
+}
+
+export interface OAuth2ProxyIstioProps {
+  /** The Service of the app to protect. Its selector must select the app's pods (and only them). */
+  readonly app: kplus.Service;
+
+  /**
+   * The app Service port the ingress routes to.
+   * @default - the Service's only port
+   */
+  readonly appPort?: number;
+
+  /** The app's public host, e.g. "myapp.cluster.example.com". */
+  readonly appHost: string;
+
+  /**
+   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com". It must share a parent
+   * domain with `appHost`: the session cookie is set for that domain so both hosts see it.
+   */
+  readonly authHost: string;
+
+  /** The identity provider. */
+  readonly provider: OAuth2Provider;
+
+  /** The OAuth client secret, from a Secret key (env `OAUTH2_PROXY_CLIENT_SECRET`). */
+  readonly clientSecret: kplus.SecretValue;
+
+  /**
+   * The cookie encryption secret, from a Secret key (env `OAUTH2_PROXY_COOKIE_SECRET`). oauth2-proxy
+   * needs 16, 24 or 32 bytes, e.g. `openssl rand -base64 32 | tr -- '+/' '-_'`.
+   */
+  readonly cookieSecret: kplus.SecretValue;
+
+  /** The certificate the ingress serves for both hosts. */
+  readonly certificate: IngressTls;
+
+  /** Where sessions are kept, e.g. `SessionStore.redis({ password })` (as in seed 001). */
+  readonly sessionStore: SessionStore;
+
+  /**
+   * Email domains whose users may log in (`email_domains`); ["*"] admits every account the
+   * provider authenticates.
+   * @default - none: required unless `authenticatedEmails` or the provider's service principals admit someone
+   */
+  readonly emailDomains?: string[];
+
+  /**
+   * Individual email addresses (or token subjects) that may log in regardless of their domain
+   * (the authenticated-emails file).
+   * @default - none
+   */
+  readonly authenticatedEmails?: string[];
+
+  /**
+   * How the ingress gateway consults oauth2-proxy.
+   * @default ExtAuthzMode.AUTHORIZATION_POLICY
+   */
+  readonly mode?: ExtAuthzMode;
+
+  /**
+   * The Istio release the objects are for. It decides API versions, EnvoyFilter filter names and
+   * which ext_authz fields exist.
+   * @default "1.30"
+   */
+  readonly istioVersion?: string;
+
+  /**
+   * The Istio revision whose sidecars the namespace gets (label `istio.io/rev`).
+   * @default - the default revision (label `istio-injection: enabled`)
+   */
+  readonly istioRevision?: string;
+
+  /**
+   * The ingress gateway that serves both hosts.
+   * @default - istio-system, pods labelled istio=ingressgateway
+   */
+  readonly ingressGateway?: IngressGatewayOptions;
+
+  /**
+   * Namespace of oauth2-proxy, Redis and the app's Istio objects.
+   * @default - the app Service's namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * Create the namespace with sidecar injection enabled. Turn off when the namespace exists
+   * (it must then have injection enabled, or oauth2-proxy and Redis run without sidecars).
+   * @default true
+   */
+  readonly createNamespace?: boolean;
+
+  /**
+   * Name of oauth2-proxy's Deployment, Service and ConfigMap, and prefix of its other objects.
+   * @default "oauth2-proxy"
+   */
+  readonly name?: string;
+
+  /**
+   * Name of the mesh-config extension provider (AUTHORIZATION_POLICY mode); unique in the mesh.
+   * @default "<name>-<namespace>"
+   */
+  readonly extensionProviderName?: string;
+
+  /**
+   * How long the gateway waits for oauth2-proxy's answer. A check may refresh tokens with the
+   * provider, so leave room for a round trip to it.
+   * @default Duration.seconds(5)
+   */
+  readonly checkTimeout?: Duration;
+
+  /**
+   * The oauth2-proxy image, pinned to a version (`latest` is pulled with `Always`).
+   * @default "quay.io/oauth2-proxy/oauth2-proxy:v7.15.3"
+   */
+  readonly image?: string;
+
+  /**
+   * Number of oauth2-proxy pods.
+   * @default 1
+   */
+  readonly replicas?: number;
+
+  /**
+   * Requests and limits of the oauth2-proxy container.
+   * @default - 50m CPU / 64Mi memory requested, 500m / 128Mi limits
+   */
+  readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Cookie settings.
+   * @default - secure, HttpOnly, SameSite=Lax, refreshed hourly, expiring after 168h
+   */
+  readonly cookie?: OAuth2ProxyCookieOptions;
+
+  /**
+   * Logging switches.
+   * @default - requests, authentication and standard logs on; /ping silenced
+   */
+  readonly logging?: OAuth2ProxyLoggingOptions;
+
+  /**
+   * Validate tokens in front of the app with a RequestAuthentication (the provider's issuers and
+   * keys), as seed 001 does. It rejects invalid tokens, lets requests without a token through (the
+   * gateway's check is what requires a login), and, as Istio does by default, removes the validated
+   * token from the request before the app (`forwardOriginalToken` is left unset; the app still
+   * gets the `X-Auth-Request-*` headers).
+   * @default true
+   */
+  readonly requestAuthentication?: boolean;
+
+  /**
+   * Create a ServiceEntry for the provider's hosts (port 443), visible in the namespace only.
+   * Needed when the mesh's outbound traffic policy is REGISTRY_ONLY; harmless otherwise.
+   * @default true
+   */
+  readonly serviceEntry?: boolean;
+
+  /**
+   * Whether the wiring checks may assume that objects outside this cdk8s app exist (e.g. the
+   * app's pods come from a Helm release). When false, a Service that selects no pods of the app is
+   * an error at synth.
+   * @default false
+   */
+  readonly assumeExternalObjects?: boolean;
+}
+
+const PORT = 4180;
+/** uid/gid of `nonroot` in the distroless image oauth2-proxy is built on. */
+const OAUTH2_PROXY_UID = 65532;
+const CONFIG_DIR = '/etc/oauth2-proxy';
+const CONFIG_FILE = 'oauth2-proxy.cfg';
+const EMAILS_FILE = 'authenticated-emails.txt';
+const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
+/**
+ * Objects elsewhere in the app that the synth-time checks read as context: other Gateways share the
+ * ingress's port names, Certificates and Secrets back credentialNames, and other CUSTOM policies may
+ * claim the ingress for another provider.
+ */
+const CONTEXT_KINDS = new Set(['networking.istio.io/Gateway', 'cert-manager.io/Certificate', 'v1/Secret', 'security.istio.io/AuthorizationPolicy']);
+
+/**
+ * oauth2-proxy in front of one app behind the Istio ingress gateway (seed 001): everything the
+ * seed lists, wired together and checked at synth.
+ *
+ * - the app namespace with sidecar injection (or an existing one);
+ * - oauth2-proxy (config file built from props in a ConfigMap, secrets only via secretKeyRef,
+ *   listening on 0.0.0.0:4180, `/ping` liveness, `/ready` readiness) and its Service;
+ * - a Redis session store reachable only from oauth2-proxy (or cookie sessions);
+ * - a cert-manager Certificate in the ingress gateway's namespace;
+ * - a Gateway + VirtualService for the app host (with `/oauth2/` routed to oauth2-proxy) and
+ *   for the auth host, each with a unique, host-derived server port name;
+ * - a ServiceEntry for the provider's hosts and a RequestAuthentication for the app;
+ * - the ext_authz wiring: an extension provider for the mesh config plus an AuthorizationPolicy
+ *   (CUSTOM) on the ingress, or seed 001's EnvoyFilter.
+ *
+ * At synth the wiring checks run over these objects, the app Service and the workloads of the app,
+ * and the EnvoyFilter's patch (ENVOY_FILTER mode) is checked against Envoy's v3 protos.
+ */
+export class OAuth2ProxyIstio extends Construct {
+  /** The port oauth2-proxy listens on and its Service exposes. */
+  public static readonly PORT = PORT;
+  /** The oauth2-proxy image used by default. */
+  public static readonly DEFAULT_IMAGE = 'quay.io/oauth2-proxy/oauth2-proxy:v7.15.3';
+
+  /** Namespace of oauth2-proxy, Redis and the app's Istio objects. */
+  public readonly namespace: string;
+  /** The Namespace, when the construct creates it. */
+  public readonly namespaceObject?: kplus.Namespace;
+  /** oauth2-proxy's Deployment. */
+  public readonly deployment: kplus.Deployment;
+  /** oauth2-proxy's Service. */
+  public readonly service: kplus.Service;
+  /** oauth2-proxy's config file (and authenticated-emails file). */
+  public readonly configMap: kplus.ConfigMap;
+  /** The Redis session store, when the construct deployed one. */
+  public readonly redis?: Redis;
+  /** The certificate the ingress serves for both hosts. */
+  public readonly certificate: IngressCertificate;
+  /** Gateway + VirtualService of the app host. */
+  public readonly appRoute: IngressRoute;
+  /** Gateway + VirtualService of the auth host. */
+  public readonly authRoute: IngressRoute;
+  /** The ServiceEntry for the provider's hosts. */
+  public readonly serviceEntry?: ApiObject;
+  /** The RequestAuthentication of the app. */
+  public readonly requestAuthentication?: ApiObject;
+  /** The AuthorizationPolicy (CUSTOM) on the ingress gateway (AUTHORIZATION_POLICY mode). */
+  public readonly authorizationPolicy?: ApiObject;
+  /** The EnvoyFilter inserting ext_authz (ENVOY_FILTER mode). */
+  public readonly envoyFilter?: ApiObject;
+  /**
+   * The HTTP filter the EnvoyFilter inserts (ENVOY_FILTER mode), as Envoy JSON: an
+   * `envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter` whose typed_config is
+   * an `envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`.
+   */
+  public readonly extAuthzFilter?: any;
+  /**
+   * The mesh-config `extensionProviders` entry (AUTHORIZATION_POLICY mode), as JSON. It must be
+   * added to the mesh config of the Istio installation; see `meshConfigYaml`.
+   */
+  public readonly extensionProvider?: any;
+  /**
+   * `meshConfig: { extensionProviders: [...] }` as YAML (AUTHORIZATION_POLICY mode): istiod Helm
+   * values / IstioOperator `spec` to merge into the installation. Append the entry when the mesh
+   * already has extension providers: Helm replaces lists instead of merging them.
+   */
+  public readonly meshConfigYaml?: string;
+  /** A ConfigMap in the ingress namespace holding `meshConfigYaml` (AUTHORIZATION_POLICY mode). Istio doesn't read it. */
+  public readonly meshConfigFragment?: kplus.ConfigMap;
+  /** The redirect URL to register with the provider: `https://<appHost>/oauth2/callback`. */
+  public readonly redirectUrl: string;
+  /** The parent domain both hosts share; the session cookie is set for it. */
+  public readonly cookieDomain: string;
+
+  private readonly ingress: ResolvedIngressGateway;
+  private readonly assumeExternal: boolean;
+
+  constructor(scope: Construct, id: string, props: OAuth2ProxyIstioProps) {
+    super(scope, id);
+    const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
+    const mode = props.mode ?? ExtAuthzMode.AUTHORIZATION_POLICY;
+    if (mode === ExtAuthzMode.AUTHORIZATION_POLICY && !istio.supportsCustomAuthorization) {
+      throw propError(this, 'mode', `AUTHORIZATION_POLICY needs Istio 1.9 or newer (action CUSTOM and mesh-config extension providers), but istioVersion is ${show(istio.text)}`,
+        'use ExtAuthzMode.ENVOY_FILTER on this release, or upgrade Istio');
+    }
+    this.ingress = resolveIngressGateway(this, 'ingressGateway', props.ingressGateway);
+    this.assumeExternal = props.assumeExternalObjects ?? false;
+    const appHost = checkHostName(this, 'appHost', props.appHost);
+    const authHost = checkHostName(this, 'authHost', props.authHost);
+    if (appHost.toLowerCase() === authHost.toLowerCase()) {
+      throw propError(this, 'authHost', `${show(authHost)} is the same as appHost`,
+        `oauth2-proxy needs a host of its own next to the app's, e.g. ${show(`oauth.${appHost.split('.').slice(1).join('.')}`)}`);
+    }
+    this.cookieDomain = sharedParentDomain(this, appHost, authHost);
+    requireSecretValue(this, 'clientSecret', props.clientSecret, 'the OAuth client secret of the app registration');
+    requireSecretValue(this, 'cookieSecret', props.cookieSecret, '16, 24 or 32 random bytes, e.g. from `openssl rand -base64 32 | tr -- \'+/\' \'-_\'`');
+
+    const name = checkDnsLabel(this, 'name', props.name ?? 'oauth2-proxy');
+    this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? serviceNamespace(this, 'app', props.app));
+    if (props.app.name === name && serviceNamespace(this, 'app', props.app) === this.namespace) {
+      throw propError(this, 'name', `${show(name)} is also the app Service's name`, 'give oauth2-proxy another name');
+    }
+    if (props.createNamespace ?? true) {
+      const labels: Record<string, string> = props.istioRevision !== undefined
+        ? { 'istio.io/rev': checkDnsLabel(this, 'istioRevision', props.istioRevision) }
+        : { 'istio-injection': 'enabled' };
+      this.namespaceObject = new kplus.Namespace(this, 'namespace', { metadata: { name: this.namespace, labels } });
+    }
+    const provider = props.provider._bind(this, 'provider');
+
+    // certificate for both hosts, in the ingress gateway's namespace
+    this.certificate = props.certificate._bind(this, [appHost, authHost], this.ingress);
+    requireSameIngressNamespace(this, 'certificate', this.certificate, this.ingress);
+    this.certificate._requireCovers(this, 'appHost', appHost);
+    this.certificate._requireCovers(this, 'authHost', authHost);
+
+    // oauth2-proxy
+    const metadata = { name, namespace: this.namespace };
+    this.configMap = new kplus.ConfigMap(this, 'config', { metadata });
+    this.deployment = new kplus.Deployment(this, 'deployment', {
+      metadata,
+      replicas: props.replicas ?? 1,
+      podMetadata: { labels: { 'app.kubernetes.io/name': name } },
+      containers: [{
+        name: 'oauth2-proxy',
+        image: props.image ?? OAuth2ProxyIstio.DEFAULT_IMAGE,
+        imagePullPolicy: pullPolicy(props.image ?? OAuth2ProxyIstio.DEFAULT_IMAGE),
+        args: [`--config=${CONFIG_DIR}/${CONFIG_FILE}`],
+        ports: [{ number: PORT, name: 'http' }],
+        envVariables: {
+          OAUTH2_PROXY_CLIENT_SECRET: kplus.EnvValue.fromSecretValue(props.clientSecret),
+          OAUTH2_PROXY_COOKIE_SECRET: kplus.EnvValue.fromSecretValue(props.cookieSecret),
+        },
+        securityContext: {
+          user: OAUTH2_PROXY_UID,
+          group: OAUTH2_PROXY_UID,
+          ensureNonRoot: true,
+          readOnlyRootFilesystem: true,
+          allowPrivilegeEscalation: false,
+        },
+        resources: props.resources ?? {
+          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
+        },
+        liveness: kplus.Probe.fromHttpGet('/ping', { port: PORT }),
+        readiness: kplus.Probe.fromHttpGet('/ready', { port: PORT }),
+        volumeMounts: [{ path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'config-volume', this.configMap), readOnly: true }],
+      }],
+    });
+    const container = this.deployment.containers[0];
+    hardenContainer(this, this.deployment, container);
+    if (istio.holdApplicationUntilProxyStarts) {
+      // oauth2-proxy calls the provider's discovery endpoint at start-up, through the sidecar
+      this.deployment.podMetadata.addAnnotation('proxy.istio.io/config', JSON.stringify({ holdApplicationUntilProxyStarts: true }));
+    }
+    this.service = new kplus.Service(this, 'service', { metadata, selector: this.deployment, ports: [{ name: 'http', port: PORT, targetPort: PORT }] });
+
+    const session = props.sessionStore._bind(this, 'sessionStore', this.namespace, name, this.deployment);
+    this.redis = session.redis;
+    for (const [key, value] of Object.entries(session.env)) container.env.addVariable(key, value);
+
+    this.redirectUrl = `https://${appHost}/oauth2/callback`;
+    const authenticatedEmails = [...provider.authenticatedEmails, ...(props.authenticatedEmails ?? [])];
+    const emailDomains = props.emailDomains ?? [];
+    if (emailDomains.length === 0 && authenticatedEmails.length === 0) {
+      throw propError(this, 'emailDomains', 'received none, and no authenticated emails or service principals admit anyone',
+        'list the email domains whose users may log in (["*"] for every account the provider authenticates)');
+    }
+    emailDomains.forEach((d, i) => { if (d !== '*') checkHostName(this, `emailDomains[${i}]`, d); });
+    const config: Record<string, TomlValue> = {
+      ...provider.config,
+      ...session.config,
+      ...cookieConfig(this, props.cookie, this.cookieDomain),
+      ...loggingConfig(props.logging),
+      http_address: `0.0.0.0:${PORT}`,
+      // auth-only: an authenticated check gets 200, the only status Envoy's ext_authz treats as allowed
+      upstreams: ['static://200'],
+      reverse_proxy: true,
+      redirect_url: this.redirectUrl,
+      whitelist_domains: [`.${this.cookieDomain}`],
+      set_xauthrequest: true,
+      set_authorization_header: true,
+      pass_access_token: true,
+      pass_authorization_header: true,
+      skip_provider_button: true,
+    };
+    if (emailDomains.length > 0) config.email_domains = [...emailDomains];
+    if (authenticatedEmails.length > 0) {
+      config.authenticated_emails_file = `${CONFIG_DIR}/${EMAILS_FILE}`;
+      this.configMap.addData(EMAILS_FILE, authenticatedEmails.map((e) => `${e}\n`).join(''));
+    }
+    this.configMap.addData(CONFIG_FILE, toToml(config));
+    ConfigHash.addConfigMap(this.deployment, this.configMap);
+
+    // routes: the app host (with /oauth2/ to oauth2-proxy) and the auth host
+    const routeProps = {
+      certificate: this.certificate,
+      ingressGateway: props.ingressGateway,
+      istioVersion: props.istioVersion,
+      namespace: this.namespace,
+    };
+    this.appRoute = new IngressRoute(this, 'app-route', {
+      ...routeProps,
+      host: appHost,
+      service: props.app,
+      port: props.appPort,
+      pathRoutes: [{ pathPrefix: '/oauth2/', service: this.service }],
+    });
+    this.authRoute = new IngressRoute(this, 'auth-route', { ...routeProps, host: authHost, service: this.service, name });
+
+    if (props.serviceEntry ?? true) this.serviceEntry = this.createServiceEntry(istio, name, provider);
+    if (props.requestAuthentication ?? true) this.requestAuthentication = this.createRequestAuthentication(istio, props.app, provider);
+
+    const authService: AuthService = {
+      fqdn: serviceFqdn(this, 'service', this.service),
+      port: PORT,
+      timeout: protoDuration(props.checkTimeout ?? Duration.seconds(5)),
+    };
+    const policyName = `ext-authz-${this.namespace}-${props.app.name}`;
+    if (mode === ExtAuthzMode.AUTHORIZATION_POLICY) {
+      const providerName = checkDnsSubdomain(this, 'extensionProviderName', props.extensionProviderName ?? `${name}-${this.namespace}`);
+      this.extensionProvider = meshExtensionProvider(istio, providerName, authService);
+      this.meshConfigYaml = Yaml.stringify({ meshConfig: { extensionProviders: [this.extensionProvider] } });
+      this.meshConfigFragment = new kplus.ConfigMap(this, 'mesh-config', {
+        metadata: {
+          name: `${providerName}-mesh-config`,
+          namespace: this.ingress.namespace,
+          annotations: { 'meshkit.dev/purpose': 'Not read by Istio: merge meshConfig.yaml into the mesh config of the Istio installation (istiod Helm values or IstioOperator spec)' },
+        },
+        data: { 'meshConfig.yaml': this.meshConfigYaml },
+      });
+      this.authorizationPolicy = versionedObject(this, 'authorization-policy', istio.securityApiVersion, 'AuthorizationPolicy',
+        { name: policyName, namespace: this.ingress.namespace },
+        toJson_AuthorizationPolicySpec({
+          selector: { matchLabels: this.ingress.labels },
+          action: AuthorizationPolicySpecAction.CUSTOM,
+          provider: { name: providerName },
+          // the host with and without a port, as browsers and clients send it
+          rules: [{ to: [{ operation: { hosts: [appHost, `${appHost}:*`], notPaths: ['/oauth2/*'] } }] }],
+        }));
+    } else {
+      this.extAuthzFilter = extAuthzHttpFilter(istio, authService);
+      this.envoyFilter = this.createEnvoyFilter(istio, policyName, appHost, this.extAuthzFilter);
+    }
+
+    this.node.addValidation({ validate: () => this.validate(props) });
+  }
+
+  private createServiceEntry(istio: IstioRelease, name: string, provider: BoundProvider): ApiObject {
+    const hosts = [...new Set(provider.egressHosts)].sort();
+    return versionedObject(this, 'service-entry', istio.networkingApiVersion, 'ServiceEntry', { name: `${name}-idp`, namespace: this.namespace },
+      toJson_ServiceEntrySpec({
+        hosts,
+        exportTo: ['.'],
+        location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
+        ports: [{ name: 'tls', number: 443, protocol: 'TLS' }],
+        resolution: hosts.some((h) => h.startsWith('*')) ? ServiceEntrySpecResolution.NONE : ServiceEntrySpecResolution.DNS,
+      }));
+  }
+
+  private createRequestAuthentication(istio: IstioRelease, app: kplus.Service, provider: BoundProvider): ApiObject {
+    // Built by hand: the generated mapper writes the CRD's alias `jwks_uri` instead of `jwksUri`.
+    const spec = Lazy.any({
+      produce: () => ({
+        // the app's pods, and only them: the app Service's selector
+        selector: { matchLabels: serviceSelector(app) },
+        jwtRules: provider.jwtIssuers.map((j) => ({
+          issuer: j.issuer,
+          ...(j.jwksUri ? { jwksUri: j.jwksUri } : {}),
+          ...(j.audiences ? { audiences: j.audiences } : {}),
+        })),
+      }),
+    });
+    return versionedObject(this, 'request-authentication', istio.securityApiVersion, 'RequestAuthentication', { name: app.name, namespace: this.namespace }, spec);
+  }
+
+  private createEnvoyFilter(istio: IstioRelease, name: string, appHost: string, value: Record<string, any>): ApiObject {
+    return new ApiObject(this, 'envoy-filter', {
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'EnvoyFilter',
+      metadata: { name, namespace: this.ingress.namespace },
+      spec: toJson_EnvoyFilterSpec({
+        workloadSelector: { labels: this.ingress.labels },
+        configPatches: [{
+          applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
+          match: {
+            context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
+            listener: {
+              filterChain: {
+                // the app host's filter chain only (its Gateway server)
+                sni: appHost,
+                filter: { name: istio.httpConnectionManagerName, subFilter: { name: istio.routerFilterName } },
+              },
+            },
+          },
+          patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE, value },
+        }],
+      }),
+    });
+  }
+
+  /**
+   * Istio applies a single CUSTOM provider per workload: another CUSTOM AuthorizationPolicy with a
+   * different provider on the same ingress gateway silently disables both.
+   */
+  private conflictingCustomProviders(manifests: any[]): string[] {
+    const mine = this.authorizationPolicy ? ApiObject.of(this.authorizationPolicy).toJson() : undefined;
+    if (!mine) return [];
+    const labels = JSON.stringify(mine.spec.selector?.matchLabels ?? {});
+    return manifests
+      .filter((m) => m.kind === 'AuthorizationPolicy' && m.metadata?.name !== mine.metadata.name && m.spec?.action === 'CUSTOM' && m.metadata?.namespace === mine.metadata.namespace
+        && JSON.stringify(m.spec?.selector?.matchLabels ?? {}) === labels && m.spec?.provider?.name !== mine.spec.provider.name)
+      .map((m) => `${this.node.path}: mode: AuthorizationPolicy ${m.metadata.namespace}/${m.metadata.name} already sends the same ingress gateway to provider "${m.spec.provider?.name}", and Istio applies one CUSTOM provider per workload`
+        + '; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider');
+  }
+
+  /**
+   * The EnvoyFilter's patch value as synthesized (escape-hatch patches included), checked against
+   * Envoy's v3 protos: an HttpFilter whose typed_config is an ExtAuthz. Istio would accept a wrong
+   * field and the gateway would reject the listener at runtime.
+   */
+  private invalidEnvoyPatch(): string[] {
+    if (!this.envoyFilter) return [];
+    const value = ApiObject.of(this.envoyFilter).toJson().spec?.configPatches?.[0]?.patch?.value;
+    try {
+      assertValidEnvoyConfig(this, 'envoyFilter', value, EnvoyConfigValidator.HTTP_FILTER);
+      return [];
+    } catch (e) {
+      return [(e as Error).message];
+    }
+  }
+
+  /** Synth-time checks: the app Service's selector, then the wiring checks over the objects involved. */
+  private validate(props: OAuth2ProxyIstioProps): string[] {
+    const errors: string[] = [];
+    if (Object.keys(serviceSelector(props.app)).length === 0) {
+      errors.push(`${this.node.path}: app: Service ${show(props.app.name)} has no selector; give it the app's pod labels (the RequestAuthentication selects the app's pods with them)`);
+    }
+    const own = this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
+    const appService = ApiObject.of(props.app);
+    const elsewhere = this.node.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && !own.includes(c) && c !== appService
+      && (WORKLOAD_KINDS.has(c.kind) || CONTEXT_KINDS.has(`${c.apiVersion.split('/')[0]}/${c.kind}`)));
+    const manifests = [...own, appService, ...elsewhere].map((o) => o.toJson());
+    const mine = new Set([...own, appService].map((o) => refKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.name })));
+    mine.add(refKey({ kind: 'Certificate', namespace: this.certificate.namespace, name: this.certificate.name }));
+    errors.push(...this.conflictingCustomProviders(manifests));
+    errors.push(...this.invalidEnvoyPatch());
+    const report = analyzeWiring(manifests, {
+      ingressGateways: [this.ingress],
+      assumeExternalObjects: this.assumeExternal,
+    });
+    for (const f of report.findings) {
+      if (mine.has(refKey(f.subject)) || (f.related && mine.has(refKey(f.related)))) {
+        errors.push(`${this.node.path}: wiring (${f.rule}): ${f.message}; ${f.fix}`);
+      }
+    }
+    return errors;
+  }
+}
+
+function refKey(ref: WiringObjectRef): string {
+  return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
+}
+
+/** The selector labels of a Service, as synthesized. */
+function serviceSelector(service: kplus.Service): Record<string, string> {
+  return ApiObject.of(service).toJson().spec?.selector ?? {};
+}
+
+function requireSecretValue(scope: IConstruct, prop: string, value: kplus.SecretValue | undefined, what: string): void {
+  if (!value || !value.secret || typeof value.key !== 'string' || value.key === '') {
+    throw propError(scope, prop, `received ${value ? `a reference without a ${value.secret ? 'key' : 'secret'}` : 'undefined'}`,
+      `pass a SecretValue ({ secret, key }) of the Secret key holding ${what}`);
+  }
+  checkDnsSubdomain(scope, `${prop}.secret`, value.secret.name);
+}
+
+/** The longest parent domain (two labels at least) that both hosts are below. */
+function sharedParentDomain(scope: IConstruct, appHost: string, authHost: string): string {
+  const a = appHost.toLowerCase().split('.').reverse();
+  const b = authHost.toLowerCase().split('.').reverse();
+  const common: string[] = [];
+  for (let i = 0; i < Math.min(a.length, b.length) - 1 && a[i] === b[i]; i++) common.push(a[i]);
+  if (common.length < 2) {
+    throw propError(scope, 'authHost', `${show(authHost)} shares no parent domain with appHost ${show(appHost)}`,
+      'put both hosts under one subdomain (e.g. myapp.cluster.example.com and oauth.cluster.example.com) so the session cookie reaches both');
+  }
+  return common.reverse().join('.');
+}
+
+function cookieConfig(scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, domain: string): Record<string, TomlValue> {
+  const secure = options.secure ?? true;
+  const sameSite = options.sameSite ?? CookieSameSite.LAX;
+  const refresh = options.refresh ?? Duration.hours(1);
+  const expire = options.expire ?? Duration.hours(168);
+  const name = options.name ?? '_oauth2_proxy';
+  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+    throw propError(scope, 'cookie.name', `${show(name)} is not a cookie name`, 'use letters, digits and "_", e.g. "_oauth2_proxy"');
+  }
+  if (sameSite === CookieSameSite.NONE && !secure) {
+    throw propError(scope, 'cookie.sameSite', 'NONE with secure: false', 'browsers drop SameSite=None cookies that are not secure; keep secure: true');
+  }
+  if (refresh.toMilliseconds() > 0 && refresh.toMilliseconds() >= expire.toMilliseconds()) {
+    throw propError(scope, 'cookie.refresh', `${goDuration(refresh)} is not shorter than cookie.expire (${goDuration(expire)})`,
+      'refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
+  }
+  return {
+    cookie_name: name,
+    cookie_domains: [`.${domain}`],
+    cookie_secure: secure,
+    cookie_httponly: options.httpOnly ?? true,
+    cookie_samesite: sameSite,
+    cookie_refresh: goDuration(refresh),
+    cookie_expire: goDuration(expire),
+  };
+}
+
+function loggingConfig(options: OAuth2ProxyLoggingOptions = {}): Record<string, TomlValue> {
+  return {
+    request_logging: options.requests ?? true,
+    auth_logging: options.authentication ?? true,
+    standard_logging: options.standard ?? true,
+    silence_ping_logging: options.silencePing ?? true,
+  };
+}
+
+function pullPolicy(image: string): kplus.ImagePullPolicy {
+  const tag = /:([^:/]+)$/.exec(image)?.[1];
+  return !tag || tag === 'latest' ? kplus.ImagePullPolicy.ALWAYS : kplus.ImagePullPolicy.IF_NOT_PRESENT;
+}

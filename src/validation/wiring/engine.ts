@@ -1,0 +1,625 @@
+/**
+ * The wiring checks: a pure function over plain manifest JSON (anything `kubectl apply` would take,
+ * whoever wrote it) that finds the references which don't line up — the troubleshooting list of
+ * seed 001 made executable. It never throws: entries it can't read are counted and skipped.
+ */
+import { certificateCovers, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
+import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule } from './model';
+
+const DEFAULT_INGRESS: IngressGatewayPods = { namespace: 'istio-system', labels: { istio: 'ingressgateway' } };
+
+/** Where the pod template sits in each workload kind. */
+const POD_TEMPLATES: Record<string, string[]> = {
+  Deployment: ['spec', 'template'],
+  StatefulSet: ['spec', 'template'],
+  DaemonSet: ['spec', 'template'],
+  ReplicaSet: ['spec', 'template'],
+  ReplicationController: ['spec', 'template'],
+  Job: ['spec', 'template'],
+  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
+  Pod: [],
+};
+
+type Json = Record<string, any>;
+
+/** One object of a kind the checks read, with its resolved identity. */
+interface Entry {
+  readonly json: Json;
+  readonly ref: WiringObjectRef;
+  readonly namespace: string;
+  readonly name: string;
+}
+
+interface Workload extends Entry {
+  readonly podLabels: Record<string, string>;
+  /** Declared container ports: names and numbers. */
+  readonly portNames: Set<string>;
+  readonly portNumbers: Set<number>;
+}
+
+/** A place where a Gateway's pods may run: ingress pods from the context, or a workload of the manifests. */
+interface IngressTarget {
+  readonly key: string;
+  readonly namespace: string;
+  readonly labels: Record<string, string>;
+  readonly description: string;
+  readonly ref: WiringObjectRef;
+}
+
+/**
+ * Runs every wiring check over `manifests` and returns the findings, the links that resolved and
+ * how many entries were read or ignored. Never throws.
+ */
+export function analyzeWiring(manifests: readonly unknown[], context: WiringContext = {}): WiringReport {
+  const run = new Run(Array.isArray(manifests) ? manifests : [], context ?? {});
+  return run.report();
+}
+
+/** Runs every wiring check over `manifests` and returns the findings. Never throws. */
+export function checkWiring(manifests: readonly unknown[], context: WiringContext = {}): WiringFinding[] {
+  return analyzeWiring(manifests, context).findings;
+}
+
+class Run {
+  private readonly findings: WiringFinding[] = [];
+  private readonly links: WiringLink[] = [];
+  private readonly ignoredKinds: Record<string, number> = {};
+  private checked = 0;
+
+  private readonly gateways: Entry[] = [];
+  private readonly virtualServices: Entry[] = [];
+  private readonly services: Entry[] = [];
+  private readonly serviceEntries: Entry[] = [];
+  private readonly certificates: Entry[] = [];
+  private readonly secrets: Entry[] = [];
+  private readonly authorizationPolicies: Entry[] = [];
+  private readonly workloads: Workload[] = [];
+
+  private readonly assumeExternal: boolean;
+  private readonly defaultNamespace: string;
+  private readonly clusterDomain: string;
+  private readonly ingresses: IngressTarget[];
+
+  constructor(manifests: readonly unknown[], context: WiringContext) {
+    this.assumeExternal = context.assumeExternalObjects === true;
+    this.defaultNamespace = nonEmpty(context.defaultNamespace) ?? 'default';
+    this.clusterDomain = normalizeHost(nonEmpty(context.clusterDomain) ?? 'cluster.local');
+    const ingresses = Array.isArray(context.ingressGateways) ? context.ingressGateways : [DEFAULT_INGRESS];
+    this.ingresses = ingresses.filter((i) => obj(i) && nonEmpty(i.namespace)).map((i) => {
+      const labels = stringMap(i.labels);
+      return {
+        key: `ingress:${i.namespace}:${stableLabels(labels)}`,
+        namespace: i.namespace,
+        labels,
+        description: `ingress gateway pods ${i.namespace}/{${showLabels(labels)}}`,
+        ref: { kind: 'Pod', namespace: i.namespace, name: `{${showLabels(labels)}}` },
+      };
+    });
+    for (const m of flatten(manifests)) this.index(m);
+  }
+
+  public report(): WiringReport {
+    for (const g of this.gateways) this.guard(() => this.checkGateway(g));
+    this.guard(() => this.checkGatewayPortNames());
+    for (const vs of this.virtualServices) this.guard(() => this.checkVirtualService(vs));
+    for (const ap of this.authorizationPolicies) this.guard(() => this.checkAuthorizationPolicy(ap));
+    for (const svc of this.services) this.guard(() => this.checkService(svc));
+    const ignored = Object.values(this.ignoredKinds).reduce((a, b) => a + b, 0);
+    return { findings: this.findings, links: this.links, checkedCount: this.checked, ignoredCount: ignored, ignoredKinds: this.ignoredKinds };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // indexing
+
+  private index(m: unknown): void {
+    const json = obj(m);
+    const kind = json ? str(json.kind) : undefined;
+    const apiVersion = json ? str(json.apiVersion) ?? '' : '';
+    const name = json ? str(obj(json.metadata)?.name) : undefined;
+    if (!json || !kind || !name) {
+      this.ignore(json && kind ? kind : '<not an object>');
+      return;
+    }
+    const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+    const namespace = str(obj(json.metadata)?.namespace) ?? this.defaultNamespace;
+    const entry: Entry = { json, name, namespace, ref: { apiVersion, kind, namespace, name } };
+    const list = this.listFor(group, kind);
+    if (list) {
+      list.push(entry);
+      this.checked++;
+      return;
+    }
+    if (group === 'apps' || group === 'batch' || group === '' || group === 'extensions') {
+      const template = POD_TEMPLATES[kind];
+      if (template) {
+        this.workloads.push(workload(entry, template));
+        this.checked++;
+        return;
+      }
+    }
+    this.ignore(kind);
+  }
+
+  private listFor(group: string, kind: string): Entry[] | undefined {
+    if (group === 'networking.istio.io') {
+      if (kind === 'Gateway') return this.gateways;
+      if (kind === 'VirtualService') return this.virtualServices;
+      if (kind === 'ServiceEntry') return this.serviceEntries;
+    }
+    if (group === 'security.istio.io' && kind === 'AuthorizationPolicy') return this.authorizationPolicies;
+    if (group === 'cert-manager.io' && kind === 'Certificate') return this.certificates;
+    if (group === '' && kind === 'Service') return this.services;
+    if (group === '' && kind === 'Secret') return this.secrets;
+    return undefined;
+  }
+
+  private ignore(kind: string): void {
+    this.ignoredKinds[kind] = (this.ignoredKinds[kind] ?? 0) + 1;
+  }
+
+  /** Runs one check; an unexpected failure on odd input skips that check instead of throwing. */
+  private guard(check: () => void): void {
+    try {
+      check();
+    } catch {
+      // odd input the accessors did not anticipate: the other checks still run
+    }
+  }
+
+  private add(rule: WiringRule, entry: Entry, path: string, message: string, fix: string, related?: WiringObjectRef): void {
+    this.findings.push({ rule, message, fix, subject: entry.ref, related, path, manifest: entry.json });
+  }
+
+  private link(from: WiringObjectRef, to: WiringObjectRef, relation: string): void {
+    this.links.push({ source: from, target: to, relation });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Gateways: selector, credentialName, certificate hosts
+
+  /** The ingress pods (context) and workloads (manifests) a selector selects. */
+  private targetsOf(selector: Record<string, string>): IngressTarget[] {
+    if (Object.keys(selector).length === 0) return [];
+    const fromContext = this.ingresses.filter((i) => selects(selector, i.labels));
+    const internal = this.workloads.filter((w) => selects(selector, w.podLabels)).map((w) => ({
+      key: `workload:${w.namespace}/${w.ref.kind}/${w.name}`,
+      namespace: w.namespace,
+      labels: w.podLabels,
+      description: describe(w.ref),
+      ref: w.ref,
+    }));
+    return [...fromContext, ...internal];
+  }
+
+  private checkGateway(g: Entry): void {
+    const spec = obj(g.json.spec) ?? {};
+    const selector = stringMap(spec.selector);
+    const targets = this.targetsOf(selector);
+    if (Object.keys(selector).length > 0 && targets.length === 0 && !this.assumeExternal) {
+      const known = this.ingresses.map((i) => i.description);
+      const target = this.ingresses[0];
+      this.add(WiringRule.GATEWAY_SELECTOR, g, '/spec/selector',
+        `${describe(g.ref)} selects pods labelled {${showLabels(selector)}}, but no ingress gateway has these labels (${known.length > 0 ? known.join('; ') : 'no ingress gateway is known'})`,
+        target ? `set spec.selector to {${showLabels(target.labels)}}, the labels of the ${target.description}` : 'set spec.selector to the labels of the ingress gateway pods, or describe them in the context');
+    }
+    for (const t of targets) this.link(g.ref, t.ref, 'selects');
+
+    arr(spec.servers).forEach((server, i) => {
+      const s = obj(server);
+      const tls = obj(s?.tls);
+      const credential = str(tls?.credentialName);
+      if (!s || !credential) return;
+      this.checkCredential(g, i, s, credential, targets);
+    });
+  }
+
+  private checkCredential(g: Entry, index: number, server: Json, credential: string, targets: IngressTarget[]): void {
+    const path = `/spec/servers/${index}/tls/credentialName`;
+    const namespaces = unique(targets.map((t) => t.namespace));
+    if (namespaces.length === 0) return; // the selector is wrong or unknown: reported by gateway-selector
+    for (const ns of namespaces) {
+      const certificate = this.certificates.find((c) => c.namespace === ns && str(obj(c.json.spec)?.secretName) === credential);
+      const secret = this.secrets.find((s) => s.namespace === ns && s.name === credential);
+      if (certificate) {
+        this.link(g.ref, certificate.ref, 'credential');
+        this.checkCertificateHosts(g, index, server, certificate);
+        continue;
+      }
+      if (secret) {
+        this.link(g.ref, secret.ref, 'credential');
+        continue;
+      }
+      const elsewhere = this.certificates.find((c) => str(obj(c.json.spec)?.secretName) === credential)
+        ?? this.secrets.find((s) => s.name === credential);
+      if (elsewhere) {
+        this.add(WiringRule.CREDENTIAL_NAME, g, path,
+          `${describe(g.ref)} serves credentialName "${credential}" from the ingress gateway in namespace "${ns}", but ${describe(elsewhere.ref)} puts that Secret in namespace "${elsewhere.namespace}"; the gateway reads Secrets only from its own namespace`,
+          `create ${elsewhere.ref.kind} ${elsewhere.name} in namespace "${ns}"`, elsewhere.ref);
+        continue;
+      }
+      // the Certificate meant is most likely one in the ingress namespace that covers the server's hosts
+      const hosts = arr(server.hosts).map(str).filter(isString).map((h) => splitGatewayHost(h).host);
+      const meant = this.certificates.find((c) => c.namespace === ns && hosts.length > 0
+        && hosts.every((h) => certificateNames(c).some((n) => certificateCovers(n, h))));
+      if (meant) {
+        const secretName = str(obj(meant.json.spec)?.secretName) ?? '';
+        this.add(WiringRule.CREDENTIAL_NAME, g, path,
+          `${describe(g.ref)} serves credentialName "${credential}", but ${describe(meant.ref)}, which covers its hosts in the ingress namespace "${ns}", writes Secret "${secretName}"`,
+          `set credentialName to "${secretName}" or the Certificate's secretName to "${credential}"`, meant.ref);
+      } else if (!this.assumeExternal) {
+        this.add(WiringRule.CREDENTIAL_NAME, g, path,
+          `${describe(g.ref)} serves credentialName "${credential}", but no Certificate or Secret of that name is in the ingress gateway namespace "${ns}"`,
+          `add a cert-manager Certificate with secretName "${credential}" in namespace "${ns}"`);
+      }
+    }
+  }
+
+  private checkCertificateHosts(g: Entry, index: number, server: Json, certificate: Entry): void {
+    const names = certificateNames(certificate);
+    arr(server.hosts).forEach((h, j) => {
+      const entry = str(h);
+      if (!entry) return;
+      const host = splitGatewayHost(entry).host;
+      if (host === '*' || names.some((n) => certificateCovers(n, host))) return;
+      this.add(WiringRule.HOST_MISMATCH, g, `/spec/servers/${index}/hosts/${j}`,
+        `${describe(g.ref)} serves host "${host}" with the certificate of ${describe(certificate.ref)}, which covers only ${names.map((n) => `"${n}"`).join(', ') || 'no names'}`,
+        `add "${host}" to the Certificate's dnsNames (a "*." wildcard covers one label) or serve another host`, certificate.ref);
+    });
+  }
+
+  private checkGatewayPortNames(): void {
+    const seen = new Map<string, { gateway: Entry; index: number }>();
+    for (const g of this.gateways) {
+      const spec = obj(g.json.spec) ?? {};
+      const selector = stringMap(spec.selector);
+      const targets = this.targetsOf(selector);
+      const keys = targets.length > 0 ? targets.map((t) => t.key) : [`selector:${stableLabels(selector)}`];
+      arr(spec.servers).forEach((server, i) => {
+        const name = str(obj(obj(server)?.port)?.name);
+        if (!name) return;
+        for (const key of keys) {
+          const k = `${key}#${name}`;
+          const first = seen.get(k);
+          if (!first) {
+            seen.set(k, { gateway: g, index: i });
+            continue;
+          }
+          if (first.gateway === g && first.index === i) continue;
+          const where = first.gateway === g ? `server ${first.index} of the same Gateway` : describe(first.gateway.ref);
+          this.add(WiringRule.GATEWAY_PORT_NAME, g, `/spec/servers/${i}/port/name`,
+            `${describe(g.ref)} names its server port "${name}", which ${where} already uses on the same ingress gateway; port names must be unique across the ingress`,
+            `rename the port, e.g. after its host ("https-${firstHost(server).replace(/\./g, '-') || 'host'}")`, first.gateway.ref);
+          break;
+        }
+      });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // VirtualServices: gateways, hosts, destinations
+
+  private resolveGatewayRef(vs: Entry, ref: string): { namespace: string; name: string } {
+    const slash = ref.indexOf('/');
+    return slash < 0 ? { namespace: vs.namespace, name: ref } : { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
+  }
+
+  private checkVirtualService(vs: Entry): void {
+    const spec = obj(vs.json.spec) ?? {};
+    const hosts = arr(spec.hosts).map(str).filter(isString);
+    const bound: Entry[] = [];
+    const refs: Array<{ ref: string; path: string }> = [];
+    arr(spec.gateways).forEach((g, i) => { if (str(g)) refs.push({ ref: str(g)!, path: `/spec/gateways/${i}` }); });
+    for (const section of ['http', 'tls', 'tcp']) {
+      arr(spec[section]).forEach((route, i) => arr(obj(route)?.match).forEach((match, j) =>
+        arr(obj(match)?.gateways).forEach((g, k) => { if (str(g)) refs.push({ ref: str(g)!, path: `/spec/${section}/${i}/match/${j}/gateways/${k}` }); })));
+    }
+    const checkedRefs = new Set<string>();
+    for (const { ref, path } of refs) {
+      if (ref === 'mesh') continue;
+      const { namespace, name } = this.resolveGatewayRef(vs, ref);
+      const gateway = this.gateways.find((g) => g.namespace === namespace && g.name === name);
+      if (gateway) {
+        if (!bound.includes(gateway)) {
+          bound.push(gateway);
+          this.link(vs.ref, gateway.ref, 'binds');
+        }
+        continue;
+      }
+      if (checkedRefs.has(`${namespace}/${name}`) || this.assumeExternal) continue;
+      checkedRefs.add(`${namespace}/${name}`);
+      const sameName = this.gateways.find((g) => g.name === name);
+      this.add(WiringRule.VIRTUALSERVICE_GATEWAY, vs, path,
+        `${describe(vs.ref)} binds to Gateway ${namespace}/${name}, which doesn't exist${sameName ? `; ${describe(sameName.ref)} has that name in another namespace` : ''}${ref.includes('/') ? '' : ' (a gateway name without "namespace/" means the VirtualService\'s own namespace)'}`,
+        sameName ? `write the gateway as "${sameName.namespace}/${sameName.name}"` : `create Gateway ${namespace}/${name} or fix the name in spec.gateways`,
+        sameName?.ref);
+    }
+
+    if (bound.length > 0) {
+      hosts.forEach((host, i) => {
+        const served = bound.some((g) => this.gatewayServes(g, host, vs.namespace));
+        if (served) return;
+        const offered = unique(bound.flatMap((g) => gatewayHosts(g).map((h) => h.host)));
+        this.add(WiringRule.HOST_MISMATCH, vs, `/spec/hosts/${i}`,
+          `${describe(vs.ref)} routes host "${host}", but ${bound.map((g) => describe(g.ref)).join(' and ')} ${bound.length > 1 ? 'serve' : 'serves'} only ${offered.map((h) => `"${h}"`).join(', ') || 'no hosts'}${bound.some((g) => gatewayHosts(g).some((h) => istioHostsIntersect(h.host, host))) ? ` to other namespaces than "${vs.namespace}"` : ''}`,
+          'make the VirtualService host and the Gateway server host the same full host name', bound[0].ref);
+      });
+    }
+
+    for (const section of ['http', 'tls', 'tcp']) {
+      arr(spec[section]).forEach((route, i) => arr(obj(route)?.route).forEach((r, j) => {
+        const destination = obj(obj(r)?.destination);
+        if (destination) this.checkDestination(vs, destination, `/spec/${section}/${i}/route/${j}/destination`);
+      }));
+    }
+  }
+
+  private gatewayServes(g: Entry, host: string, vsNamespace: string): boolean {
+    return gatewayHosts(g).some((h) => {
+      const nsOk = h.namespace === '*' || h.namespace === vsNamespace || (h.namespace === '.' && g.namespace === vsNamespace);
+      return nsOk && istioHostsIntersect(h.host, host);
+    });
+  }
+
+  private checkDestination(vs: Entry, destination: Json, path: string): void {
+    const host = str(destination.host);
+    if (!host || host.includes('*')) return;
+    const h = normalizeHost(host);
+    const labels = h.split('.');
+    const fqdnSuffix = `.svc.${this.clusterDomain}`;
+    let target: { name: string; namespace: string } | undefined;
+    if (labels.length === 1) {
+      target = { name: labels[0], namespace: vs.namespace };
+    } else if (h.endsWith(fqdnSuffix) && labels.length === 2 + 1 + this.clusterDomain.split('.').length) {
+      target = { name: labels[0], namespace: labels[1] };
+    }
+
+    if (!target) {
+      // Istio expands only single-label hosts; "svc.ns" and "svc.ns.svc" are taken as external names
+      const partial = (labels.length === 2 || (labels.length === 3 && labels[2] === 'svc'))
+        ? this.services.find((s) => s.name === labels[0] && s.namespace === labels[1]) : undefined;
+      if (partial) {
+        this.add(WiringRule.DESTINATION_SERVICE, vs, `${path}/host`,
+          `${describe(vs.ref)} routes to "${host}", a partial name of ${describe(partial.ref)}; Istio expands only single-label hosts, so it looks "${host}" up as an external host and finds nothing`,
+          `use the Service's FQDN "${partial.name}.${partial.namespace}${fqdnSuffix}"`, partial.ref);
+        return;
+      }
+      const entry = this.serviceEntries.find((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
+      if (entry) {
+        this.link(vs.ref, entry.ref, 'routes');
+      } else if (!this.assumeExternal) {
+        this.add(WiringRule.DESTINATION_SERVICE, vs, `${path}/host`,
+          `${describe(vs.ref)} routes to "${host}", which no Service or ServiceEntry of the manifests defines`,
+          `route to a Service FQDN ("<name>.<namespace>${fqdnSuffix}") or add a ServiceEntry for "${host}"`);
+      }
+      return;
+    }
+
+    const service = this.services.find((s) => s.name === target!.name && s.namespace === target!.namespace);
+    if (!service) {
+      if (this.assumeExternal) return;
+      const sameName = this.services.find((s) => s.name === target!.name);
+      this.add(WiringRule.DESTINATION_SERVICE, vs, `${path}/host`,
+        `${describe(vs.ref)} routes to "${host}", i.e. Service ${target.namespace}/${target.name}, which doesn't exist${sameName ? `; ${describe(sameName.ref)} has that name in another namespace` : ''}`,
+        sameName ? `route to "${sameName.name}.${sameName.namespace}${fqdnSuffix}"` : `create Service ${target.namespace}/${target.name} or fix the destination host`, sameName?.ref);
+      return;
+    }
+    this.link(vs.ref, service.ref, 'routes');
+
+    const ports = arr(obj(service.json.spec)?.ports).map((p) => num(obj(p)?.port)).filter(isNumber);
+    const port = num(obj(destination.port)?.number);
+    if (port === undefined) {
+      if (ports.length > 1) {
+        this.add(WiringRule.DESTINATION_PORT, vs, `${path}/port`,
+          `${describe(vs.ref)} routes to ${describe(service.ref)} without a port, but the Service has several (${ports.join(', ')})`,
+          'set destination.port.number to one of the Service ports', service.ref);
+      }
+      return;
+    }
+    if (!ports.includes(port)) {
+      this.add(WiringRule.DESTINATION_PORT, vs, `${path}/port/number`,
+        `${describe(vs.ref)} routes to port ${port} of ${describe(service.ref)}, which has ${ports.length > 0 ? `only port${ports.length > 1 ? 's' : ''} ${ports.join(', ')}` : 'no ports'}`,
+        ports.length > 0 ? `route to port ${ports[0]} or add port ${port} to the Service` : `add port ${port} to the Service`, service.ref);
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // AuthorizationPolicies on an ingress: their hosts must be served by a Gateway of that ingress
+
+  private checkAuthorizationPolicy(ap: Entry): void {
+    const spec = obj(ap.json.spec) ?? {};
+    const matchLabels = stringMap(obj(spec.selector)?.matchLabels);
+    // a policy on an ingress: in its namespace, selecting its pods (`selects` needs a non-empty selector)
+    const ingresses = this.ingresses.filter((i) => i.namespace === ap.namespace && selects(matchLabels, i.labels));
+    if (ingresses.length === 0) return; // not an ingress policy
+    for (const i of ingresses) this.link(ap.ref, i.ref, 'protects');
+    // Gateways of this ingress, and Gateways whose selector matches nothing (reported by gateway-selector)
+    const gateways = this.gateways.filter((g) => {
+      const targets = this.targetsOf(stringMap(obj(g.json.spec)?.selector));
+      return targets.length === 0 || targets.some((t) => ingresses.some((i) => i.key === t.key));
+    });
+    const reported = new Set<string>();
+    arr(spec.rules).forEach((rule, i) => arr(obj(rule)?.to).forEach((to, j) => arr(obj(obj(to)?.operation)?.hosts).forEach((h, k) => {
+      const entry = str(h);
+      if (!entry) return;
+      const host = stripHostPort(entry);
+      if (host === '*' || host.endsWith('*') || reported.has(host)) return;
+      reported.add(host);
+      if (gateways.some((g) => gatewayHosts(g).some((gh) => istioHostsIntersect(gh.host, host)))) return;
+      const offered = unique(gateways.flatMap((g) => gatewayHosts(g).map((x) => x.host)));
+      this.add(WiringRule.HOST_MISMATCH, ap, `/spec/rules/${i}/to/${j}/operation/hosts/${k}`,
+        `${describe(ap.ref)} applies to host "${host}" on the ${ingresses[0].description}, but ${gateways.length > 0 ? `the Gateways of that ingress (${gateways.map((g) => describe(g.ref)).join(', ')}) serve only ${offered.map((x) => `"${x}"`).join(', ')}` : 'no Gateway selects that ingress'}`,
+        `use the host the Gateway serves in the policy's hosts, or serve "${host}" from a Gateway`, gateways[0]?.ref);
+    })));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Services: selector and targetPort
+
+  private checkService(svc: Entry): void {
+    const spec = obj(svc.json.spec) ?? {};
+    if (str(spec.type) === 'ExternalName') return;
+    const selector = stringMap(spec.selector);
+    if (Object.keys(selector).length === 0) return; // endpoints managed elsewhere
+    const selected = this.workloads.filter((w) => w.namespace === svc.namespace && selects(selector, w.podLabels));
+    for (const w of selected) this.link(svc.ref, w.ref, 'selects');
+    if (selected.length === 0) {
+      if (this.assumeExternal) return;
+      const candidates = this.workloads.filter((w) => w.namespace === svc.namespace);
+      const closest = candidates.sort((a, b) => overlap(selector, b.podLabels) - overlap(selector, a.podLabels))[0];
+      this.add(WiringRule.SERVICE_SELECTOR, svc, '/spec/selector',
+        `${describe(svc.ref)} selects pods labelled {${showLabels(selector)}}, but ${closest ? `the pods of ${describe(closest.ref)} are labelled {${showLabels(closest.podLabels)}}` : `no workload in namespace "${svc.namespace}" has such pods`}`,
+        closest ? `make the Service selector a subset of the pod template labels of ${closest.ref.kind} ${closest.name}` : 'add the workload or fix the selector', closest?.ref);
+      return;
+    }
+    arr(spec.ports).forEach((p, i) => {
+      const port = obj(p);
+      if (!port) return;
+      const target = port.targetPort ?? port.port;
+      if (typeof target === 'string' && !/^\d+$/.test(target)) {
+        if (selected.some((w) => w.portNames.has(target))) return;
+        const w = selected[0];
+        this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
+          `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to the container port named "${target}", but ${describe(w.ref)} declares ${w.portNames.size > 0 ? `only the named ports ${[...w.portNames].map((n) => `"${n}"`).join(', ')}` : 'no named ports'}`,
+          `name the container port "${target}" or set targetPort to one the pods declare`, w.ref);
+        return;
+      }
+      const n = typeof target === 'string' ? Number(target) : num(target);
+      if (n === undefined) return;
+      const declaring = selected.filter((w) => w.portNumbers.size > 0);
+      if (declaring.length === 0 || declaring.some((w) => w.portNumbers.has(n))) return;
+      const w = declaring[0];
+      this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
+        `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to container port ${n}, but ${describe(w.ref)} declares only ${[...w.portNumbers].join(', ')}`,
+        `set targetPort to the port the container listens on (${[...w.portNumbers][0]}) or declare port ${n}`, w.ref);
+    });
+  }
+}
+
+// -----------------------------------------------------------------------------------------------
+// helpers: defensive accessors that never throw
+
+function obj(x: unknown): Json | undefined {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Json) : undefined;
+}
+
+function arr(x: unknown): unknown[] {
+  return Array.isArray(x) ? x : [];
+}
+
+function str(x: unknown): string | undefined {
+  return typeof x === 'string' && x.length > 0 ? x : undefined;
+}
+
+function num(x: unknown): number | undefined {
+  return typeof x === 'number' && Number.isFinite(x) ? x : undefined;
+}
+
+function nonEmpty(x: unknown): string | undefined {
+  return str(x);
+}
+
+function isString(x: string | undefined): x is string {
+  return x !== undefined;
+}
+
+function isNumber(x: number | undefined): x is number {
+  return x !== undefined;
+}
+
+/** The string-valued entries of a map; anything else yields an empty map. */
+function stringMap(x: unknown): Record<string, string> {
+  const o = obj(x);
+  if (!o) return {};
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
+}
+
+/** Whether a non-empty selector selects pods with `labels`. */
+function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
+  const entries = Object.entries(selector);
+  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+function overlap(selector: Record<string, string>, labels: Record<string, string>): number {
+  return Object.entries(selector).filter(([k, v]) => labels[k] === v).length;
+}
+
+function showLabels(labels: Record<string, string>): string {
+  return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(', ');
+}
+
+function stableLabels(labels: Record<string, string>): string {
+  return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(',');
+}
+
+function describe(ref: WiringObjectRef): string {
+  return `${ref.kind} ${ref.namespace ? `${ref.namespace}/` : ''}${ref.name}`;
+}
+
+function unique<T>(xs: T[]): T[] {
+  return [...new Set(xs)];
+}
+
+/** Expands `kind: List` (and `*List`) objects; keeps everything else as it is. */
+function flatten(manifests: readonly unknown[]): unknown[] {
+  const out: unknown[] = [];
+  const visit = (m: unknown, depth: number) => {
+    const o = obj(m);
+    if (o && depth < 8 && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items)) {
+      for (const item of o.items) visit(item, depth + 1);
+      return;
+    }
+    out.push(m);
+  };
+  for (const m of manifests) visit(m, 0);
+  return out;
+}
+
+function workload(entry: Entry, templatePath: string[]): Workload {
+  let template: Json | undefined = entry.json;
+  for (const key of templatePath) template = obj(template?.[key]);
+  const podLabels = stringMap(obj(template?.metadata)?.labels);
+  const portNames = new Set<string>();
+  const portNumbers = new Set<number>();
+  for (const c of [...arr(obj(template?.spec)?.containers), ...arr(obj(template?.spec)?.initContainers)]) {
+    for (const p of arr(obj(c)?.ports)) {
+      const name = str(obj(p)?.name);
+      const n = num(obj(p)?.containerPort);
+      if (name) portNames.add(name);
+      if (n !== undefined) portNumbers.add(n);
+    }
+  }
+  for (const p of injectedPorts(podLabels, stringMap(obj(template?.metadata)?.annotations))) {
+    portNames.add(p.name);
+    portNumbers.add(p.port);
+  }
+  return { ...entry, podLabels, portNames, portNumbers };
+}
+
+/**
+ * Ports of sidecars that an admission webhook adds to the pods, so the manifests don't declare
+ * them: marin3r's Envoy (pod label `marin3r.3scale.net/status: enabled`, ports in the annotation
+ * `marin3r.3scale.net/ports` as `name:port[:protocol],...`).
+ */
+function injectedPorts(labels: Record<string, string>, annotations: Record<string, string>): Array<{ name: string; port: number }> {
+  if (labels['marin3r.3scale.net/status'] !== 'enabled') return [];
+  return (annotations['marin3r.3scale.net/ports'] ?? '').split(',').map((p) => p.trim().split(':'))
+    .filter((parts) => parts.length >= 2 && /^\d+$/.test(parts[1]))
+    .map((parts) => ({ name: parts[0], port: Number(parts[1]) }));
+}
+
+/** The names a Certificate is for: its dnsNames and commonName. */
+function certificateNames(certificate: Entry): string[] {
+  const spec = obj(certificate.json.spec);
+  const names = arr(spec?.dnsNames).map(str).filter(isString);
+  const commonName = str(spec?.commonName);
+  return commonName ? [...names, commonName] : names;
+}
+
+function gatewayHosts(g: Entry): Array<{ namespace: string; host: string }> {
+  return arr(obj(g.json.spec)?.servers).flatMap((s) => arr(obj(s)?.hosts).map(str).filter(isString).map(splitGatewayHost));
+}
+
+function firstHost(server: unknown): string {
+  const h = arr(obj(server)?.hosts).map(str).find(isString);
+  return h ? splitGatewayHost(h).host.replace(/^\*\./, 'wildcard.') : '';
+}

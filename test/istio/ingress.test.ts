@@ -1,0 +1,133 @@
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { IngressCertificate, IngressRoute, IssuerRef } from '../../src';
+import { expectSchemaValid, findOne, synthChart } from '../harness';
+
+function setup() {
+  const chart = new Chart(Testing.app(), 'test');
+  const app = new kplus.Deployment(chart, 'app', { metadata: { name: 'kayenta', namespace: 'canary' }, containers: [{ image: 'kayenta:1', portNumber: 8090 }] });
+  const service = new kplus.Service(chart, 'service', { metadata: { name: 'kayenta', namespace: 'canary' }, selector: app, ports: [{ port: 8090, name: 'http' }] });
+  const certificate = new IngressCertificate(chart, 'cert', { issuer: IssuerRef.clusterIssuer('letsencrypt-production'), dnsNames: ['*.cluster.example.com'] });
+  return { chart, app, service, certificate };
+}
+
+describe('IngressCertificate', () => {
+  test('puts the Certificate in the ingress gateway namespace with a name derived from the first DNS name', () => {
+    const { chart } = setup();
+    const objects = synthChart(chart);
+    expect(findOne(objects, 'Certificate')).toEqual({
+      apiVersion: 'cert-manager.io/v1',
+      kind: 'Certificate',
+      metadata: { name: 'tls-wildcard-cluster-example-com', namespace: 'istio-system' },
+      spec: {
+        dnsNames: ['*.cluster.example.com'],
+        issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt-production' },
+        secretName: 'tls-wildcard-cluster-example-com',
+      },
+    });
+    expectSchemaValid(objects);
+  });
+
+  test('covers hosts one label below its wildcard only', () => {
+    const { certificate } = setup();
+    expect(certificate.covers('myapp.cluster.example.com')).toBe(true);
+    expect(certificate.covers('cluster.example.com')).toBe(false);
+    expect(certificate.covers('a.myapp.cluster.example.com')).toBe(false);
+  });
+
+  test('uses a namespaced Issuer and the ingress namespace given', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    new IngressCertificate(chart, 'cert', {
+      issuer: IssuerRef.issuer('internal-ca'), dnsNames: ['a.example.com'], name: 'tls-a', secretName: 'a-tls', ingressGateway: { namespace: 'istio-ingress' },
+    });
+    expect(findOne(synthChart(chart), 'Certificate')).toMatchObject({
+      metadata: { name: 'tls-a', namespace: 'istio-ingress' },
+      spec: { issuerRef: { kind: 'Issuer', name: 'internal-ca' }, secretName: 'a-tls' },
+    });
+  });
+
+  test('fails without DNS names', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new IngressCertificate(chart, 'cert', { issuer: IssuerRef.clusterIssuer('x'), dnsNames: [] }))
+      .toThrow('test/cert: dnsNames: received no names; give the host names, or a wildcard such as "*.cluster.example.com"');
+  });
+});
+
+describe('IngressRoute', () => {
+  test('exposes a Service through a Gateway and a VirtualService with a host-derived port name', () => {
+    const { chart, service, certificate } = setup();
+    const route = new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate });
+    const objects = synthChart(chart);
+    expect(route.portName).toBe('https-kayenta-cluster-example-com');
+    expect(findOne(objects, 'Gateway')).toEqual({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'kayenta', namespace: 'canary' },
+      spec: {
+        selector: { istio: 'ingressgateway' },
+        servers: [{
+          hosts: ['kayenta.cluster.example.com'],
+          port: { name: 'https-kayenta-cluster-example-com', number: 443, protocol: 'HTTPS' },
+          tls: { mode: 'SIMPLE', credentialName: 'tls-wildcard-cluster-example-com', minProtocolVersion: 'TLSV1_2' },
+        }],
+      },
+    });
+    expect(findOne(objects, 'VirtualService').spec).toEqual({
+      hosts: ['kayenta.cluster.example.com'],
+      gateways: ['canary/kayenta'],
+      http: [{ name: 'default', route: [{ destination: { host: 'kayenta.canary.svc.cluster.local', port: { number: 8090 } } }] }],
+    });
+    expectSchemaValid(objects);
+  });
+
+  test('routes path prefixes to other Services before the default route', () => {
+    const { chart, service, certificate } = setup();
+    const other = new kplus.Service(chart, 'other', { metadata: { name: 'auth', namespace: 'canary' }, ports: [{ port: 4180 }] });
+    new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, pathRoutes: [{ pathPrefix: '/oauth2/', service: other }] });
+    expect(findOne(synthChart(chart), 'VirtualService').spec.http).toEqual([
+      { name: 'auth-0', match: [{ uri: { prefix: '/oauth2/' } }], route: [{ destination: { host: 'auth.canary.svc.cluster.local', port: { number: 4180 } } }] },
+      { name: 'default', route: [{ destination: { host: 'kayenta.canary.svc.cluster.local', port: { number: 8090 } } }] },
+    ]);
+  });
+
+  test('emits networking.istio.io/v1beta1 for Istio releases before 1.22', () => {
+    const { chart, service, certificate } = setup();
+    new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, istioVersion: '1.21.2' });
+    const objects = synthChart(chart);
+    expect(findOne(objects, 'Gateway').apiVersion).toBe('networking.istio.io/v1beta1');
+    expect(findOne(objects, 'VirtualService').apiVersion).toBe('networking.istio.io/v1beta1');
+    expectSchemaValid(objects);
+  });
+
+  test('fails when the certificate does not cover the host', () => {
+    const { chart, service, certificate } = setup();
+    expect(() => new IngressRoute(chart, 'route', { host: 'kayenta.example.com', service, certificate }))
+      .toThrow('test/route: host: "kayenta.example.com" is not covered by Certificate istio-system/tls-wildcard-cluster-example-com (dnsNames: *.cluster.example.com); a "*." wildcard covers exactly one label; use a host the certificate covers or add the host to its dnsNames');
+  });
+
+  test('fails when the certificate was made for another ingress namespace', () => {
+    const { chart, service, certificate } = setup();
+    expect(() => new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, ingressGateway: { namespace: 'istio-ingress' } }))
+      .toThrow('test/route: certificate: Certificate istio-system/tls-wildcard-cluster-example-com writes Secret "tls-wildcard-cluster-example-com" to namespace "istio-system", but the ingress gateway runs in "istio-ingress" and reads credentialName Secrets only from there; create the certificate with ingressGateway.namespace "istio-ingress"');
+  });
+
+  test('fails when the Service has several ports and none is chosen', () => {
+    const { chart, app, certificate } = setup();
+    const service = new kplus.Service(chart, 'two', { metadata: { name: 'two', namespace: 'canary' }, selector: app, ports: [{ port: 80 }, { port: 9090 }] });
+    expect(() => new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate }))
+      .toThrow('test/route: service.port: Service "two" has several ports (80, 9090); say which Service port to route to');
+  });
+
+  test('fails when the Service namespace is unknown', () => {
+    const { chart, certificate } = setup();
+    const service = new kplus.Service(chart, 'nons', { metadata: { name: 'nons' }, ports: [{ port: 80 }] });
+    expect(() => new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate }))
+      .toThrow('test/route: service: Service "nons" has no namespace (neither metadata.namespace nor its chart\'s namespace); set metadata.namespace on the Service so its FQDN is known');
+  });
+
+  test('fails on an Istio release older than 1.6', () => {
+    const { chart, service, certificate } = setup();
+    expect(() => new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, istioVersion: '1.5' }))
+      .toThrow('test/route: istioVersion: Istio 1.5 is older than 1.6, the oldest release this library emits objects for; upgrade Istio or pin an older version of this library');
+  });
+});

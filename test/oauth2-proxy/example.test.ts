@@ -1,0 +1,26 @@
+import { Testing } from 'cdk8s';
+import { OAuth2ProxyChart } from '../../examples/oauth2-proxy';
+import { ExtAuthzMode } from '../../src';
+import { expectSchemaValid, findOne, synthChart } from '../harness';
+
+describe('the oauth2-proxy example (seed 001, part 3)', () => {
+  test('protects myapp.cluster.example.com with oauth2-proxy at oauth.cluster.example.com through AuthorizationPolicy CUSTOM', () => {
+    const chart = new OAuth2ProxyChart(Testing.app(), 'oauth2-proxy');
+    const objects = synthChart(chart);
+    expect(findOne(objects, 'Gateway', 'myapp').spec.servers[0].hosts).toEqual(['myapp.cluster.example.com']);
+    expect(findOne(objects, 'Gateway', 'oauth2-proxy').spec.servers[0].hosts).toEqual(['oauth.cluster.example.com']);
+    expect(findOne(objects, 'Certificate')).toMatchObject({ metadata: { name: 'tls-myapp-production', namespace: 'istio-system' }, spec: { dnsNames: ['*.cluster.example.com'] } });
+    expect(findOne(objects, 'AuthorizationPolicy').spec.provider).toEqual({ name: 'oauth2-proxy-myapp' });
+    expect(objects.filter((o) => o.kind === 'EnvoyFilter')).toEqual([]);
+    expect(chart.auth.redirectUrl).toBe('https://myapp.cluster.example.com/oauth2/callback');
+    expectSchemaValid(objects);
+  });
+
+  test('uses the seed\'s EnvoyFilter instead in ENVOY_FILTER mode', () => {
+    const chart = new OAuth2ProxyChart(Testing.app(), 'oauth2-proxy', { mode: ExtAuthzMode.ENVOY_FILTER });
+    const objects = synthChart(chart);
+    expect(findOne(objects, 'EnvoyFilter').spec.configPatches[0].match.listener.filterChain.sni).toBe('myapp.cluster.example.com');
+    expect(objects.filter((o) => o.kind === 'AuthorizationPolicy')).toEqual([]);
+    expectSchemaValid(objects);
+  });
+});

@@ -1,0 +1,707 @@
+import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import {
+  CookieSameSite,
+  EntraAccessTokenVersion,
+  EnvoyConfigValidator,
+  ExtAuthzMode,
+  IngressCertificate,
+  IngressTls,
+  IssuerRef,
+  OAuth2Provider,
+  OAuth2ProxyIstio,
+  OAuth2ProxyIstioProps,
+  SessionStore,
+} from '../../src';
+import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
+
+const TENANT = '72f988bf-0000-4000-8000-00000000a11d';
+const CLIENT = '3f1c2b7e-0000-4000-8000-0000000c11e7';
+const SP = '9a7d5c3e-0000-4000-8000-00000000059d';
+
+/** Seed 001's app (Deployment on port 80, Service on 8000) and an OAuth2ProxyIstio in front of it. */
+function setup(overrides: Partial<OAuth2ProxyIstioProps> = {}, appOptions: { targetPort?: number } = {}) {
+  const chart = new Chart(Testing.app(), 'test');
+  const app = new kplus.Deployment(chart, 'myapp', {
+    metadata: { name: 'myapp', namespace: 'myapp' },
+    containers: [{ name: 'myapp', image: 'myapp:1.0', ports: [{ number: 80, name: 'http' }] }],
+  });
+  const service = new kplus.Service(chart, 'myapp-service', {
+    metadata: { name: 'myapp', namespace: 'myapp' },
+    selector: app,
+    ports: [{ name: 'http', port: 8000, targetPort: appOptions.targetPort ?? 80 }],
+  });
+  const secrets = kplus.Secret.fromSecretName(chart, 'secrets', 'oauth2-proxy');
+  const props: OAuth2ProxyIstioProps = {
+    app: service,
+    appHost: 'myapp.cluster.example.com',
+    authHost: 'oauth.cluster.example.com',
+    provider: OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT }),
+    clientSecret: { secret: secrets, key: 'client-secret' },
+    cookieSecret: { secret: secrets, key: 'cookie-secret' },
+    emailDomains: ['example.com'],
+    certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production'), wildcard: '*.cluster.example.com', name: 'tls-myapp-production' }),
+    sessionStore: SessionStore.redis({ password: { secret: secrets, key: 'redis-password' } }),
+    ...overrides,
+  };
+  const build = () => new OAuth2ProxyIstio(chart, 'auth', props);
+  return { chart, app, service, secrets, props, build };
+}
+
+function synth(overrides: Partial<OAuth2ProxyIstioProps> = {}) {
+  const s = setup(overrides);
+  const auth = s.build();
+  return { ...s, auth, objects: synthChart(s.chart) };
+}
+
+function configFile(objects: any[]): string {
+  return findOne(objects, 'ConfigMap', 'oauth2-proxy').data['oauth2-proxy.cfg'];
+}
+
+describe('OAuth2ProxyIstio', () => {
+  describe('the objects of the seed', () => {
+    test('are all there, each valid against its schema', () => {
+      const { objects } = synth();
+      expect(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
+        'AuthorizationPolicy istio-system/ext-authz-myapp-myapp',
+        'Certificate istio-system/tls-myapp-production',
+        'ConfigMap istio-system/oauth2-proxy-myapp-mesh-config',
+        'ConfigMap myapp/oauth2-proxy',
+        'Deployment myapp/myapp',
+        'Deployment myapp/oauth2-proxy',
+        'Deployment myapp/oauth2-proxy-redis',
+        'Gateway myapp/myapp',
+        'Gateway myapp/oauth2-proxy',
+        'Namespace /myapp',
+        'NetworkPolicy myapp/oauth2-proxy-redis',
+        'RequestAuthentication myapp/myapp',
+        'Service myapp/myapp',
+        'Service myapp/oauth2-proxy',
+        'Service myapp/oauth2-proxy-redis',
+        'ServiceEntry myapp/oauth2-proxy-idp',
+        'VirtualService myapp/myapp',
+        'VirtualService myapp/oauth2-proxy',
+      ]);
+      expectSchemaValid(objects);
+    });
+
+    test('include the app namespace with sidecar injection and no namespace of its own', () => {
+      const { objects } = synth();
+      expect(findOne(objects, 'Namespace')).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'myapp', labels: { 'istio-injection': 'enabled' } }, spec: {} });
+    });
+
+    test('label the namespace for an Istio revision when one is given', () => {
+      const { objects } = synth({ istioRevision: 'canary' });
+      expect(findOne(objects, 'Namespace').metadata.labels).toEqual({ 'istio.io/rev': 'canary' });
+    });
+
+    test('leave an existing namespace alone', () => {
+      const { objects, auth } = synth({ createNamespace: false });
+      expect(objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
+      expect(auth.namespaceObject).toBeUndefined();
+    });
+  });
+
+  describe('oauth2-proxy', () => {
+    test('runs the pinned distroless image as uid 65532, hardened, with requests and limits', () => {
+      const { objects } = synth();
+      const [c] = findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.spec.containers;
+      expect(c.image).toBe('quay.io/oauth2-proxy/oauth2-proxy:v7.15.3');
+      expect(c.imagePullPolicy).toBe('IfNotPresent');
+      expect(c.securityContext).toEqual({
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        runAsNonRoot: true,
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        privileged: false,
+        capabilities: { drop: ['ALL'] },
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
+    });
+
+    test('reads its config file and probes /ping for liveness and /ready for readiness on 4180', () => {
+      const { objects } = synth();
+      const pod = findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.spec;
+      const [c] = pod.containers;
+      expect(c.args).toEqual(['--config=/etc/oauth2-proxy/oauth2-proxy.cfg']);
+      expect(c.ports).toEqual([{ containerPort: 4180, name: 'http' }]);
+      expect(c.livenessProbe.httpGet).toMatchObject({ path: '/ping', port: 4180 });
+      expect(c.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 4180 });
+      expect(c.volumeMounts).toEqual([{ mountPath: '/etc/oauth2-proxy', name: pod.volumes[0].name, readOnly: true }]);
+      expect(pod.volumes[0].configMap).toEqual({ name: 'oauth2-proxy' });
+    });
+
+    test('gets the client secret, cookie secret and Redis password only through secretKeyRef', () => {
+      const { objects } = synth();
+      const [c] = findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.spec.containers;
+      expect(c.env).toEqual([
+        { name: 'OAUTH2_PROXY_CLIENT_SECRET', valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'client-secret' } } },
+        { name: 'OAUTH2_PROXY_COOKIE_SECRET', valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'cookie-secret' } } },
+        { name: 'OAUTH2_PROXY_REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'redis-password' } } },
+      ]);
+      expect(configFile(objects)).not.toMatch(/secret\s*=|password/);
+    });
+
+    test('rolls its pods when the config changes and waits for the sidecar at start-up', () => {
+      const { objects, auth } = synth();
+      const annotations = findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.metadata.annotations;
+      expect(annotations['config-hash.meshkit.dev/config']).toMatch(/^[0-9a-f]{64}$/);
+      expect(annotations['proxy.istio.io/config']).toBe('{"holdApplicationUntilProxyStarts":true}');
+      const before = annotations['config-hash.meshkit.dev/config'];
+      auth.configMap.addData('extra', 'x');
+      expect(findOne(Testing.synth(Chart.of(auth)), 'Deployment', 'oauth2-proxy').spec.template.metadata.annotations['config-hash.meshkit.dev/config']).not.toBe(before);
+    });
+
+    test('has a config file built from the props: auth-only, listening on 0.0.0.0:4180, cookies for the shared parent domain', () => {
+      const { objects, auth } = synth();
+      expect(configFile(objects)).toBe([
+        'auth_logging = true',
+        'client_id = "3f1c2b7e-0000-4000-8000-0000000c11e7"',
+        'cookie_domains = [".cluster.example.com"]',
+        'cookie_expire = "168h"',
+        'cookie_httponly = true',
+        'cookie_name = "_oauth2_proxy"',
+        'cookie_refresh = "1h"',
+        'cookie_samesite = "lax"',
+        'cookie_secure = true',
+        'email_domains = ["example.com"]',
+        'http_address = "0.0.0.0:4180"',
+        'oidc_issuer_url = "https://login.microsoftonline.com/72f988bf-0000-4000-8000-00000000a11d/v2.0"',
+        'pass_access_token = true',
+        'pass_authorization_header = true',
+        'provider = "entra-id"',
+        'redirect_url = "https://myapp.cluster.example.com/oauth2/callback"',
+        'redis_connection_url = "redis://oauth2-proxy-redis.myapp.svc:6379"',
+        'request_logging = true',
+        'reverse_proxy = true',
+        'session_store_type = "redis"',
+        'set_authorization_header = true',
+        'set_xauthrequest = true',
+        'silence_ping_logging = true',
+        'skip_provider_button = true',
+        'standard_logging = true',
+        'upstreams = ["static://200"]',
+        'whitelist_domains = [".cluster.example.com"]',
+        '',
+      ].join('\n'));
+      expect(auth.redirectUrl).toBe('https://myapp.cluster.example.com/oauth2/callback');
+      expect(auth.cookieDomain).toBe('cluster.example.com');
+    });
+
+    test('takes cookie and logging settings as typed props', () => {
+      const { objects } = synth({
+        cookie: { name: '_myapp', secure: true, httpOnly: false, sameSite: CookieSameSite.STRICT, refresh: Duration.minutes(30), expire: Duration.hours(12) },
+        logging: { requests: false, authentication: false, standard: true, silencePing: false },
+      });
+      const cfg = configFile(objects);
+      for (const line of ['cookie_name = "_myapp"', 'cookie_httponly = false', 'cookie_samesite = "strict"', 'cookie_refresh = "30m"', 'cookie_expire = "12h"',
+        'request_logging = false', 'auth_logging = false', 'standard_logging = true', 'silence_ping_logging = false']) {
+        expect(cfg).toContain(`${line}\n`);
+      }
+    });
+
+    test('is reachable through a Service on port 4180', () => {
+      const { objects } = synth();
+      const service = findOne(objects, 'Service', 'oauth2-proxy');
+      expect(service.spec.ports).toEqual([{ name: 'http', port: 4180, targetPort: 4180 }]);
+      expect(service.spec.selector).toEqual(findOne(objects, 'Deployment', 'oauth2-proxy').spec.selector.matchLabels);
+    });
+  });
+
+  describe('the session store', () => {
+    test('is a Redis without persistence that only oauth2-proxy may reach, with its password from the Secret', () => {
+      const { objects } = synth();
+      const redis = findOne(objects, 'Deployment', 'oauth2-proxy-redis').spec.template.spec.containers[0];
+      expect(redis.args).toEqual(['--save', '', '--appendonly', 'no', '--requirepass', '$(REDIS_PASSWORD)']);
+      expect(redis.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'redis-password' } } }]);
+      const policy = findOne(objects, 'NetworkPolicy', 'oauth2-proxy-redis');
+      expect(policy.spec.ingress).toEqual([{
+        from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'myapp' } }, podSelector: { matchLabels: findOne(objects, 'Deployment', 'oauth2-proxy').spec.selector.matchLabels } }],
+        ports: [{ port: 6379, protocol: 'TCP' }],
+      }]);
+    });
+
+    test('can be an existing Redis', () => {
+      const { objects, auth } = synth({ sessionStore: SessionStore.redis({ deploy: false, url: 'redis://sessions.shared.svc:6379' }) });
+      expect(auth.redis).toBeUndefined();
+      expect(objects.filter((o) => o.metadata.name === 'oauth2-proxy-redis')).toEqual([]);
+      expect(configFile(objects)).toContain('redis_connection_url = "redis://sessions.shared.svc:6379"\n');
+    });
+
+    test('can be cookies, without Redis and its password', () => {
+      const { objects } = synth({ sessionStore: SessionStore.cookie() });
+      expect(configFile(objects)).toContain('session_store_type = "cookie"\n');
+      expect(configFile(objects)).not.toContain('redis');
+      const [c] = findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.spec.containers;
+      expect(c.env.map((e: any) => e.name)).toEqual(['OAUTH2_PROXY_CLIENT_SECRET', 'OAUTH2_PROXY_COOKIE_SECRET']);
+    });
+  });
+
+  describe('the ingress', () => {
+    test('serves both hosts with a wildcard certificate whose Secret lands in the ingress gateway namespace', () => {
+      const { objects } = synth();
+      expect(findOne(objects, 'Certificate')).toEqual({
+        apiVersion: 'cert-manager.io/v1',
+        kind: 'Certificate',
+        metadata: { name: 'tls-myapp-production', namespace: 'istio-system' },
+        spec: { dnsNames: ['*.cluster.example.com'], issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt-production' }, secretName: 'tls-myapp-production' },
+      });
+      for (const name of ['myapp', 'oauth2-proxy']) {
+        expect(findOne(objects, 'Gateway', name).spec.servers[0].tls.credentialName).toBe('tls-myapp-production');
+      }
+    });
+
+    test('can use a certificate of exactly the two hosts', () => {
+      const { objects } = synth({ certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production') }) });
+      expect(findOne(objects, 'Certificate').spec.dnsNames).toEqual(['myapp.cluster.example.com', 'oauth.cluster.example.com']);
+      expect(findOne(objects, 'Gateway', 'myapp').spec.servers[0].tls.credentialName).toBe('tls-myapp-cluster-example-com');
+    });
+
+    test('has a Gateway per host selecting the ingress gateway, with unique host-derived port names', () => {
+      const { objects } = synth();
+      const servers = ['myapp', 'oauth2-proxy'].map((n) => findOne(objects, 'Gateway', n)).map((g) => ({ selector: g.spec.selector, ...g.spec.servers[0] }));
+      expect(servers.map((s) => [s.selector, s.hosts, s.port])).toEqual([
+        [{ istio: 'ingressgateway' }, ['myapp.cluster.example.com'], { name: 'https-myapp-cluster-example-com', number: 443, protocol: 'HTTPS' }],
+        [{ istio: 'ingressgateway' }, ['oauth.cluster.example.com'], { name: 'https-oauth-cluster-example-com', number: 443, protocol: 'HTTPS' }],
+      ]);
+    });
+
+    test('routes the app host to the app, and its /oauth2/ paths and the auth host to oauth2-proxy', () => {
+      const { objects } = synth();
+      expect(findOne(objects, 'VirtualService', 'myapp').spec).toEqual({
+        gateways: ['myapp/myapp'],
+        hosts: ['myapp.cluster.example.com'],
+        http: [
+          { name: 'oauth2-proxy-0', match: [{ uri: { prefix: '/oauth2/' } }], route: [{ destination: { host: 'oauth2-proxy.myapp.svc.cluster.local', port: { number: 4180 } } }] },
+          { name: 'default', route: [{ destination: { host: 'myapp.myapp.svc.cluster.local', port: { number: 8000 } } }] },
+        ],
+      });
+      expect(findOne(objects, 'VirtualService', 'oauth2-proxy').spec).toEqual({
+        gateways: ['myapp/oauth2-proxy'],
+        hosts: ['oauth.cluster.example.com'],
+        http: [{ name: 'default', route: [{ destination: { host: 'oauth2-proxy.myapp.svc.cluster.local', port: { number: 4180 } } }] }],
+      });
+    });
+
+    test('uses the ingress gateway given', () => {
+      const { objects } = synth({ ingressGateway: { namespace: 'istio-ingress', labels: { app: 'istio-ingress' } } });
+      expect(findOne(objects, 'Certificate').metadata.namespace).toBe('istio-ingress');
+      expect(findOne(objects, 'Gateway', 'myapp').spec.selector).toEqual({ app: 'istio-ingress' });
+      expect(findOne(objects, 'AuthorizationPolicy').metadata.namespace).toBe('istio-ingress');
+      expect(findOne(objects, 'AuthorizationPolicy').spec.selector).toEqual({ matchLabels: { app: 'istio-ingress' } });
+    });
+  });
+
+  describe('egress and token validation', () => {
+    test('lets oauth2-proxy reach Entra ID through a ServiceEntry visible in its namespace', () => {
+      const { objects } = synth();
+      expect(findOne(objects, 'ServiceEntry').spec).toEqual({
+        hosts: ['graph.microsoft.com', 'login.microsoftonline.com'],
+        exportTo: ['.'],
+        location: 'MESH_EXTERNAL',
+        ports: [{ name: 'tls', number: 443, protocol: 'TLS' }],
+        resolution: 'DNS',
+      });
+    });
+
+    test('validates tokens in front of the app pods with the v2 issuer and its keys', () => {
+      const { objects } = synth();
+      expect(findOne(objects, 'RequestAuthentication').spec).toEqual({
+        selector: { matchLabels: findOne(objects, 'Deployment', 'myapp').spec.selector.matchLabels },
+        jwtRules: [{ issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`, jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`, audiences: [CLIENT] }],
+      });
+    });
+
+    test('leaves the RequestAuthentication and the ServiceEntry out when asked', () => {
+      const { objects } = synth({ requestAuthentication: false, serviceEntry: false });
+      expect(objects.filter((o) => o.kind === 'RequestAuthentication' || o.kind === 'ServiceEntry')).toEqual([]);
+    });
+  });
+
+  describe('Entra ID client_credentials', () => {
+    const provider = (version?: EntraAccessTokenVersion) =>
+      OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, servicePrincipalIds: [SP], accessTokenVersion: version });
+
+    test('accept bearer tokens and admit the service principal by subject', () => {
+      const { objects } = synth({ provider: provider() });
+      const cfg = configFile(objects);
+      expect(cfg).toContain('skip_jwt_bearer_tokens = true\n');
+      expect(cfg).toContain('authenticated_emails_file = "/etc/oauth2-proxy/authenticated-emails.txt"\n');
+      expect(findOne(objects, 'ConfigMap', 'oauth2-proxy').data['authenticated-emails.txt']).toBe(`${SP}\n`);
+    });
+
+    test('accept v1 tokens (sts.windows.net, audience api://<client id>) in oauth2-proxy and the RequestAuthentication', () => {
+      const { objects } = synth({ provider: provider() });
+      expect(configFile(objects)).toContain(`extra_jwt_issuers = ["https://sts.windows.net/${TENANT}/=api://${CLIENT}"]\n`);
+      expect(findOne(objects, 'RequestAuthentication').spec.jwtRules[1]).toEqual({
+        issuer: `https://sts.windows.net/${TENANT}/`, jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/keys`, audiences: [`api://${CLIENT}`],
+      });
+      expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['graph.microsoft.com', 'login.microsoftonline.com', 'sts.windows.net']);
+    });
+
+    test('need no second issuer when the app registration issues v2 access tokens', () => {
+      const { objects } = synth({ provider: provider(EntraAccessTokenVersion.V2) });
+      expect(configFile(objects)).not.toContain('extra_jwt_issuers');
+      expect(findOne(objects, 'RequestAuthentication').spec.jwtRules).toHaveLength(1);
+    });
+
+    test('may be the only way in, without email domains', () => {
+      const { objects } = synth({ provider: provider(), emailDomains: undefined });
+      expect(configFile(objects)).not.toContain('email_domains');
+    });
+  });
+
+  describe('other providers', () => {
+    test('a generic OIDC provider derives its egress host and issuer', () => {
+      const { objects } = synth({ provider: OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org/oauth2/default', clientId: 'myapp', acceptBearerTokens: true, egressHosts: ['login.example.org'] }) });
+      const cfg = configFile(objects);
+      expect(cfg).toContain('provider = "oidc"\n');
+      expect(cfg).toContain('oidc_issuer_url = "https://idp.example.org/oauth2/default"\n');
+      expect(cfg).toContain('skip_jwt_bearer_tokens = true\n');
+      expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['idp.example.org', 'login.example.org']);
+      expect(findOne(objects, 'RequestAuthentication').spec.jwtRules).toEqual([{ issuer: 'https://idp.example.org/oauth2/default', audiences: ['myapp'] }]);
+    });
+
+    test('Keycloak uses keycloak-oidc with PKCE and the realm\'s keys', () => {
+      const { objects } = synth({ provider: OAuth2Provider.keycloak({ realmUrl: 'https://keycloak.example.org/realms/corp', clientId: 'myapp', allowedRoles: ['myapp:user'] }) });
+      const cfg = configFile(objects);
+      for (const line of ['provider = "keycloak-oidc"', 'oidc_issuer_url = "https://keycloak.example.org/realms/corp"', 'code_challenge_method = "S256"', 'allowed_roles = ["myapp:user"]']) {
+        expect(cfg).toContain(`${line}\n`);
+      }
+      expect(findOne(objects, 'RequestAuthentication').spec.jwtRules).toEqual([{
+        issuer: 'https://keycloak.example.org/realms/corp', jwksUri: 'https://keycloak.example.org/realms/corp/protocol/openid-connect/certs', audiences: ['myapp'],
+      }]);
+      expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['keycloak.example.org']);
+    });
+  });
+
+  describe('mode AUTHORIZATION_POLICY (the default)', () => {
+    test('puts an AuthorizationPolicy with action CUSTOM on the ingress gateway for the app host, except /oauth2/*', () => {
+      const { objects } = synth();
+      expect(findOne(objects, 'AuthorizationPolicy')).toEqual({
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name: 'ext-authz-myapp-myapp', namespace: 'istio-system' },
+        spec: {
+          selector: { matchLabels: { istio: 'ingressgateway' } },
+          action: 'CUSTOM',
+          provider: { name: 'oauth2-proxy-myapp' },
+          rules: [{ to: [{ operation: { hosts: ['myapp.cluster.example.com', 'myapp.cluster.example.com:*'], notPaths: ['/oauth2/*'] } }] }],
+        },
+      });
+    });
+
+    test('describes the extension provider for the mesh config, pointing at the oauth2-proxy Service FQDN and port', () => {
+      const { auth } = synth();
+      expect(auth.extensionProvider).toEqual({
+        name: 'oauth2-proxy-myapp',
+        envoyExtAuthzHttp: {
+          service: 'oauth2-proxy.myapp.svc.cluster.local',
+          port: 4180,
+          timeout: '5s',
+          includeRequestHeadersInCheck: ['authorization', 'cookie', 'x-forwarded-for', 'x-forwarded-proto'],
+          headersToUpstreamOnAllow: ['authorization', 'x-auth-request-access-token', 'x-auth-request-email', 'x-auth-request-groups', 'x-auth-request-preferred-username', 'x-auth-request-user'],
+          headersToDownstreamOnAllow: ['set-cookie'],
+          headersToDownstreamOnDeny: ['content-type', 'set-cookie'],
+        },
+      });
+    });
+
+    test('emits the mesh-config fragment as YAML and as a clearly named ConfigMap in the ingress namespace', () => {
+      const { auth, objects } = synth();
+      expect(auth.meshConfigYaml).toMatch(/^meshConfig:\n {2}extensionProviders:\n {4}- name: oauth2-proxy-myapp\n/);
+      const fragment = findOne(objects, 'ConfigMap', 'oauth2-proxy-myapp-mesh-config');
+      expect(fragment.metadata.namespace).toBe('istio-system');
+      expect(fragment.data).toEqual({ 'meshConfig.yaml': auth.meshConfigYaml });
+    });
+
+    test('derives the provider fields from the Istio release', () => {
+      const provider = (istioVersion: string) => synth({ istioVersion }).auth.extensionProvider.envoyExtAuthzHttp;
+      expect(Object.keys(provider('1.12'))).toEqual(['service', 'port', 'timeout', 'includeRequestHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny']);
+      expect(Object.keys(provider('1.9'))).toEqual(['service', 'port', 'includeHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny']);
+    });
+
+    test('emits v1beta1 Istio objects for releases before 1.22', () => {
+      const { objects } = synth({ istioVersion: '1.21' });
+      expect(findOne(objects, 'AuthorizationPolicy').apiVersion).toBe('security.istio.io/v1beta1');
+      expect(findOne(objects, 'RequestAuthentication').apiVersion).toBe('security.istio.io/v1beta1');
+      expect(findOne(objects, 'ServiceEntry').apiVersion).toBe('networking.istio.io/v1beta1');
+      expectSchemaValid(objects);
+    });
+  });
+
+  describe('mode ENVOY_FILTER', () => {
+    test('inserts ext_authz before the router of the app host\'s filter chain on the gateway, instead of the policy', () => {
+      const { objects, auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
+      expect(objects.filter((o) => o.kind === 'AuthorizationPolicy' || o.metadata.name.endsWith('mesh-config'))).toEqual([]);
+      expect(auth.extensionProvider).toBeUndefined();
+      const filter = findOne(objects, 'EnvoyFilter');
+      expect(filter.apiVersion).toBe('networking.istio.io/v1alpha3');
+      expect(filter.metadata).toEqual({ name: 'ext-authz-myapp-myapp', namespace: 'istio-system' });
+      expect(filter.spec.workloadSelector).toEqual({ labels: { istio: 'ingressgateway' } });
+      const [patch] = filter.spec.configPatches;
+      expect(patch.applyTo).toBe('HTTP_FILTER');
+      expect(patch.match).toEqual({
+        context: 'GATEWAY',
+        listener: { filterChain: { sni: 'myapp.cluster.example.com', filter: { name: 'envoy.filters.network.http_connection_manager', subFilter: { name: 'envoy.filters.http.router' } } } },
+      });
+      expect(patch.patch.operation).toBe('INSERT_BEFORE');
+      expect(patch.patch.value).toEqual(auth.extAuthzFilter);
+      expectSchemaValid(objects);
+    });
+
+    test('calls oauth2-proxy with the seed\'s header allow-lists, in snake_case throughout', () => {
+      const { auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
+      const config = auth.extAuthzFilter.typed_config;
+      expect(auth.extAuthzFilter.name).toBe('envoy.filters.http.ext_authz');
+      expect(config['@type']).toBe('type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz');
+      expect(config.http_service.server_uri).toEqual({
+        uri: 'http://oauth2-proxy.myapp.svc.cluster.local:4180',
+        cluster: 'outbound|4180||oauth2-proxy.myapp.svc.cluster.local',
+        timeout: '5s',
+      });
+      expect(config.allowed_headers.patterns).toContainEqual({ exact: 'cookie' });
+      expect(config.allowed_headers.patterns).toContainEqual({ prefix: 'x-auth-request' });
+      expect(config.http_service.authorization_response.allowed_upstream_headers.patterns).toContainEqual({ exact: 'authorization' });
+      expect(config.http_service.authorization_response.allowed_client_headers.patterns).toContainEqual({ exact: 'set-cookie' });
+      const keys = JSON.stringify(config).match(/"[A-Za-z_@]+":/g)!.map((k) => k.slice(1, -2));
+      expect(keys.filter((k) => /[A-Z]/.test(k))).toEqual([]);
+    });
+
+    test('uses the filter names and fields of older releases', () => {
+      const { objects, auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER, istioVersion: '1.8' });
+      const [patch] = findOne(objects, 'EnvoyFilter').spec.configPatches;
+      expect(patch.match.listener.filterChain.filter).toEqual({ name: 'envoy.http_connection_manager', subFilter: { name: 'envoy.router' } });
+      const config = auth.extAuthzFilter.typed_config;
+      expect(config.allowed_headers).toBeUndefined();
+      expect(config.http_service.authorization_request.allowed_headers.patterns).toContainEqual({ exact: 'cookie' });
+      expect(config.http_service.authorization_response.allowed_client_headers_on_success).toBeUndefined();
+      expect(findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.metadata.annotations['proxy.istio.io/config']).toBe('{"holdApplicationUntilProxyStarts":true}');
+    });
+
+    test('passes Envoy\'s own v3 protos for every release it emits', () => {
+      for (const istioVersion of ['1.8', '1.14', '1.19', '1.30']) {
+        expect(() => synth({ mode: ExtAuthzMode.ENVOY_FILTER, istioVersion })).not.toThrow();
+      }
+      // and uses no deprecated field on current releases
+      const { auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
+      expect(EnvoyConfigValidator.validate(auth.extAuthzFilter, EnvoyConfigValidator.HTTP_FILTER)).toEqual({ valid: true, errors: [], warnings: [] });
+    });
+
+    test('fails synth when a misspelled Envoy field reaches the filter', () => {
+      const s = setup({ mode: ExtAuthzMode.ENVOY_FILTER });
+      const auth = s.build();
+      auth.envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/0/patch/value/typed_config/http_service/server_uri/timout', '1s'));
+      expect(() => runValidations(s.chart)).toThrow(/test\/auth: envoyFilter: Envoy would reject this envoy\.extensions\.filters\.network\.http_connection_manager\.v3\.HttpFilter \(1 error, checked against Envoy's v3 API\):\n\s+typed_config\.http_service\.server_uri\.timout: .*timout/);
+    });
+
+    test('honours the check timeout', () => {
+      const { auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER, checkTimeout: Duration.millis(1500) });
+      expect(auth.extAuthzFilter.typed_config.http_service.server_uri.timeout).toBe('1.5s');
+    });
+  });
+
+  describe('bad input', () => {
+    test('fails when the cookie secret reference is missing', () => {
+      const { build } = setup({ cookieSecret: undefined as any });
+      expect(build).toThrow('test/auth: cookieSecret: received undefined; pass a SecretValue ({ secret, key }) of the Secret key holding 16, 24 or 32 random bytes, e.g. from `openssl rand -base64 32 | tr -- \'+/\' \'-_\'`');
+    });
+
+    test('fails when the cookie secret reference has no key', () => {
+      const s = setup();
+      const { build } = setup({ cookieSecret: { secret: s.secrets, key: '' } });
+      expect(build).toThrow('test/auth: cookieSecret: received a reference without a key;');
+    });
+
+    test('fails when a host is outside the certificate\'s wildcard', () => {
+      const { build } = setup({ appHost: 'myapp.example.com', authHost: 'oauth.example.com' });
+      expect(build).toThrow('test/auth: appHost: "myapp.example.com" is not covered by Certificate istio-system/tls-myapp-production (dnsNames: *.cluster.example.com); a "*." wildcard covers exactly one label; use a host the certificate covers or add the host to its dnsNames');
+    });
+
+    test('fails when a host is two labels below the wildcard', () => {
+      const { build } = setup({ authHost: 'oauth.auth.cluster.example.com' });
+      expect(build).toThrow('test/auth: authHost: "oauth.auth.cluster.example.com" is not covered by Certificate istio-system/tls-myapp-production');
+    });
+
+    test('fails when the app host equals the auth host', () => {
+      const { build } = setup({ authHost: 'myapp.cluster.example.com' });
+      expect(build).toThrow('test/auth: authHost: "myapp.cluster.example.com" is the same as appHost; oauth2-proxy needs a host of its own next to the app\'s, e.g. "oauth.cluster.example.com"');
+    });
+
+    test('fails when the hosts share no parent domain for the cookie', () => {
+      const { build } = setup({ authHost: 'oauth.example.org' });
+      expect(build).toThrow('test/auth: authHost: "oauth.example.org" shares no parent domain with appHost "myapp.cluster.example.com"; put both hosts under one subdomain');
+    });
+
+    test('fails when the Entra ID provider has no tenant', () => {
+      const { build } = setup({ provider: OAuth2Provider.entraId({ tenantId: '', clientId: CLIENT }) });
+      expect(build).toThrow('test/auth: provider.tenantId: received ""; give the directory (tenant) ID from the app registration\'s overview page');
+    });
+
+    test('fails when the Entra ID tenant is a multi-tenant alias', () => {
+      const { build } = setup({ provider: OAuth2Provider.entraId({ tenantId: 'common', clientId: CLIENT }) });
+      expect(build).toThrow('test/auth: provider.tenantId: "common" is not a single tenant (multi-tenant aliases issue tokens from many issuers); give the directory (tenant) ID GUID or the tenant\'s domain, e.g. "contoso.onmicrosoft.com"');
+    });
+
+    test('fails when the OIDC provider has no issuer', () => {
+      const { build } = setup({ provider: OAuth2Provider.oidc({ issuerUrl: undefined as any, clientId: 'myapp' }) });
+      expect(build).toThrow('test/auth: provider.issuerUrl: received undefined; give the https URL of the issuer');
+    });
+
+    test('fails when the OIDC issuer is not https', () => {
+      const { build } = setup({ provider: OAuth2Provider.oidc({ issuerUrl: 'http://idp.example.org', clientId: 'myapp' }) });
+      expect(build).toThrow('test/auth: provider.issuerUrl: "http://idp.example.org" is not an https URL; identity providers must be reached over https; give the https URL');
+    });
+
+    test('fails when the Keycloak URL is not a realm URL', () => {
+      const { build } = setup({ provider: OAuth2Provider.keycloak({ realmUrl: 'https://keycloak.example.org/', clientId: 'myapp' }) });
+      expect(build).toThrow('test/auth: provider.realmUrl: "https://keycloak.example.org/" does not end in /realms/<realm>');
+    });
+
+    test('fails when the Certificate is for another ingress namespace than the Gateways', () => {
+      const s = setup();
+      const certificate = new IngressCertificate(s.chart, 'shared-cert', { issuer: IssuerRef.clusterIssuer('letsencrypt-production'), dnsNames: ['*.cluster.example.com'], ingressGateway: { namespace: 'istio-ingress' } });
+      const { build } = { build: () => new OAuth2ProxyIstio(s.chart, 'auth', { ...s.props, certificate: IngressTls.fromCertificate(certificate) }) };
+      expect(build).toThrow('test/auth: certificate: Certificate istio-ingress/tls-wildcard-cluster-example-com writes Secret "tls-wildcard-cluster-example-com" to namespace "istio-ingress", but the ingress gateway runs in "istio-system" and reads credentialName Secrets only from there; create the certificate with ingressGateway.namespace "istio-system"');
+    });
+
+    test('fails when the wildcard is not one', () => {
+      const { build } = setup({ certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('x'), wildcard: 'cluster.example.com' }) });
+      expect(build).toThrow('test/auth: certificate.wildcard: "cluster.example.com" is not a wildcard; give a name starting with "*.", e.g. "*.cluster.example.com", or leave wildcard out for a certificate of the hosts');
+    });
+
+    test('fails when a Redis session store is requested with Redis disabled', () => {
+      const { build } = setup({ sessionStore: SessionStore.redis({ deploy: false }) });
+      expect(build).toThrow('test/auth: sessionStore: a Redis session store was requested with Redis disabled (deploy: false) and no url; pass the url of an existing Redis, or let the construct deploy one (deploy: true)');
+    });
+
+    test('fails when the deployed Redis would have no password', () => {
+      const { build } = setup({ sessionStore: SessionStore.redis() });
+      expect(build).toThrow('test/auth: sessionStore.password: received undefined for the Redis the construct deploys; pass a SecretValue ({ secret, key }) holding the Redis password');
+    });
+
+    test('fails in AUTHORIZATION_POLICY mode on Istio before 1.9', () => {
+      const { build } = setup({ istioVersion: '1.8.6' });
+      expect(build).toThrow('test/auth: mode: AUTHORIZATION_POLICY needs Istio 1.9 or newer (action CUSTOM and mesh-config extension providers), but istioVersion is "1.8.6"; use ExtAuthzMode.ENVOY_FILTER on this release, or upgrade Istio');
+    });
+
+    test('fails on a malformed Istio version', () => {
+      const { build } = setup({ istioVersion: 'latest' });
+      expect(build).toThrow('test/auth: istioVersion: "latest" is not an Istio version; give a release such as "1.30" or "1.30.3"');
+    });
+
+    test('fails when nobody may log in', () => {
+      const { build } = setup({ emailDomains: undefined });
+      expect(build).toThrow('test/auth: emailDomains: received none, and no authenticated emails or service principals admit anyone; list the email domains whose users may log in (["*"] for every account the provider authenticates)');
+    });
+
+    test('fails when sessions would be refreshed after the cookie expired', () => {
+      const { build } = setup({ cookie: { refresh: Duration.hours(2), expire: Duration.hours(1) } });
+      expect(build).toThrow('test/auth: cookie.refresh: 2h is not shorter than cookie.expire (1h); refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
+    });
+
+    test('fails on SameSite=None without secure cookies', () => {
+      const { build } = setup({ cookie: { sameSite: CookieSameSite.NONE, secure: false } });
+      expect(build).toThrow('test/auth: cookie.sameSite: NONE with secure: false; browsers drop SameSite=None cookies that are not secure; keep secure: true');
+    });
+
+    test('fails at synth when another CUSTOM provider already claims the ingress gateway', () => {
+      const s = setup();
+      s.build();
+      const other = new kplus.Service(s.chart, 'other', { metadata: { name: 'other', namespace: 'other' }, selector: s.app, ports: [{ port: 80, targetPort: 80 }] });
+      new OAuth2ProxyIstio(s.chart, 'auth2', { ...s.props, app: other, appHost: 'other.cluster.example.com', authHost: 'oauth-other.cluster.example.com' });
+      expect(() => runValidations(s.chart)).toThrow('test/auth: mode: AuthorizationPolicy istio-system/ext-authz-other-other already sends the same ingress gateway to provider "oauth2-proxy-other", and Istio applies one CUSTOM provider per workload; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider');
+    });
+
+    test('fails at synth when the app Service has no selector', () => {
+      const s = setup();
+      const bare = new kplus.Service(s.chart, 'bare', { metadata: { name: 'bare', namespace: 'myapp' }, ports: [{ port: 80 }] });
+      new OAuth2ProxyIstio(s.chart, 'auth', { ...s.props, app: bare });
+      expect(() => runValidations(s.chart)).toThrow('test/auth: app: Service "bare" has no selector; give it the app\'s pod labels (the RequestAuthentication selects the app\'s pods with them)');
+    });
+  });
+
+  describe('wiring checks at synth', () => {
+    /** Builds the construct, breaks one object with a JSON patch, and returns the validation error. */
+    function broken(patch: (auth: OAuth2ProxyIstio) => void, overrides: Partial<OAuth2ProxyIstioProps> = {}, appOptions = {}): () => void {
+      const s = setup(overrides, appOptions);
+      const auth = s.build();
+      patch(auth);
+      return () => runValidations(s.chart);
+    }
+
+    test('pass on the construct as built', () => {
+      expect(broken(() => undefined)).not.toThrow();
+    });
+
+    test('gateway-selector: a Gateway that selects no ingress gateway', () => {
+      expect(broken((a) => a.appRoute.gateway.addJsonPatch(JsonPatch.replace('/spec/selector', { istio: 'ingress' }))))
+        .toThrow('test/auth: wiring (gateway-selector): Gateway myapp/myapp selects pods labelled {istio=ingress}, but no ingress gateway has these labels (ingress gateway pods istio-system/{istio=ingressgateway}); set spec.selector to {istio=ingressgateway}, the labels of the ingress gateway pods istio-system/{istio=ingressgateway}');
+    });
+
+    test('virtualservice-gateway: a VirtualService bound to a Gateway that does not exist', () => {
+      expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/gateways', ['myapp']))))
+        .not.toThrow();
+      expect(broken((a) => a.authRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/gateways', ['oauth2proxy']))))
+        .toThrow('test/auth: wiring (virtualservice-gateway): VirtualService myapp/oauth2-proxy binds to Gateway myapp/oauth2proxy, which doesn\'t exist');
+    });
+
+    test('host-mismatch: a VirtualService host the Gateway does not serve', () => {
+      expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/hosts', ['myapp.example.com']))))
+        .toThrow('test/auth: wiring (host-mismatch): VirtualService myapp/myapp routes host "myapp.example.com", but Gateway myapp/myapp serves only "myapp.cluster.example.com"');
+    });
+
+    test('host-mismatch: an AuthorizationPolicy host no Gateway serves', () => {
+      expect(broken((a) => a.authorizationPolicy!.addJsonPatch(JsonPatch.replace('/spec/rules/0/to/0/operation/hosts', ['www.cluster.example.com']))))
+        .toThrow('test/auth: wiring (host-mismatch): AuthorizationPolicy istio-system/ext-authz-myapp-myapp applies to host "www.cluster.example.com"');
+    });
+
+    test('credential-name: a credentialName that is not the Certificate\'s secretName', () => {
+      expect(broken((a) => a.authRoute.gateway.addJsonPatch(JsonPatch.replace('/spec/servers/0/tls/credentialName', 'tls-oauth'))))
+        .toThrow('test/auth: wiring (credential-name): Gateway myapp/oauth2-proxy serves credentialName "tls-oauth", but Certificate istio-system/tls-myapp-production, which covers its hosts in the ingress namespace "istio-system", writes Secret "tls-myapp-production"');
+    });
+
+    test('gateway-port-name: a port name another Gateway of the ingress already uses', () => {
+      const s = setup();
+      s.build();
+      new ApiObject(s.chart, 'other-gateway', {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'legacy', namespace: 'legacy' },
+        spec: { selector: { istio: 'ingressgateway' }, servers: [{ hosts: ['legacy.example.com'], port: { name: 'https-myapp-cluster-example-com', number: 443, protocol: 'HTTPS' }, tls: { mode: 'SIMPLE', credentialName: 'tls-myapp-production' } }] },
+      });
+      expect(() => runValidations(s.chart)).toThrow('test/auth: wiring (gateway-port-name): Gateway legacy/legacy names its server port "https-myapp-cluster-example-com", which Gateway myapp/myapp already uses on the same ingress gateway');
+    });
+
+    test('destination-service: a destination that is not a Service', () => {
+      expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/http/1/route/0/destination/host', 'myapp.myapp'))))
+        .toThrow('test/auth: wiring (destination-service): VirtualService myapp/myapp routes to "myapp.myapp", a partial name of Service myapp/myapp');
+    });
+
+    test('destination-port: a destination port the Service does not have', () => {
+      expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/http/1/route/0/destination/port/number', 80))))
+        .toThrow('test/auth: wiring (destination-port): VirtualService myapp/myapp routes to port 80 of Service myapp/myapp, which has only port 8000; route to port 8000 or add port 80 to the Service');
+    });
+
+    test('service-selector: an app Service that selects no pods', () => {
+      const s = setup();
+      s.service.selectLabel('app.kubernetes.io/name', 'my-app');
+      s.build();
+      expect(() => runValidations(s.chart)).toThrow(/test\/auth: wiring \(service-selector\): Service myapp\/myapp selects pods labelled \{app.kubernetes.io\/name=my-app, cdk8s.io\/metadata.addr=test-myapp-[0-9a-f]+\}, but the pods of Deployment myapp\/myapp are labelled/);
+    });
+
+    test('service-selector: passes for pods outside the app when external objects may be assumed', () => {
+      const s = setup({ assumeExternalObjects: true });
+      s.service.selectLabel('app.kubernetes.io/name', 'my-app');
+      s.build();
+      expect(() => runValidations(s.chart)).not.toThrow();
+    });
+
+    test('service-target-port: an app Service targetPort the pods do not declare', () => {
+      expect(broken(() => undefined, {}, { targetPort: 8080 }))
+        .toThrow('test/auth: wiring (service-target-port): Service myapp/myapp sends port 8000 to container port 8080, but Deployment myapp/myapp declares only 80; set targetPort to the port the container listens on (80) or declare port 8080');
+    });
+  });
+});

@@ -1,0 +1,372 @@
+import { pick, seedManifests } from './wiring-fixtures';
+import { analyzeWiring, checkWiring, WiringChecks, WiringRule } from '../../src';
+
+/** The findings of one rule, as `rule: message; fix` lines. */
+function lines(manifests: any[], context = {}): string[] {
+  return checkWiring(manifests, context).map((f) => `${f.rule}: ${f.message}; ${f.fix}`);
+}
+
+describe('the wiring checks', () => {
+  test('find nothing wrong in the seed scenario wired correctly', () => {
+    expect(lines(seedManifests())).toEqual([]);
+  });
+
+  test('count the objects they read and the kinds they ignore', () => {
+    const report = analyzeWiring([...seedManifests(), 'junk', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }]);
+    expect(report.checkedCount).toBe(10);
+    expect(report.ignoredCount).toBe(3);
+    expect(report.ignoredKinds).toEqual({ 'Namespace': 1, 'ConfigMap': 1, '<not an object>': 1 });
+  });
+
+  test('report the references that resolved as links', () => {
+    const links = analyzeWiring(seedManifests()).links.map((l) => `${l.source.kind} ${l.source.name} ${l.relation} ${l.target.kind} ${l.target.namespace}/${l.target.name}`);
+    expect(links).toEqual(expect.arrayContaining([
+      'Gateway myapp selects Pod istio-system/{istio=ingressgateway}',
+      'Gateway myapp credential Certificate istio-system/tls-myapp-production',
+      'VirtualService myapp binds Gateway myapp/myapp',
+      'VirtualService myapp routes Service myapp/myapp',
+      'Service myapp selects Deployment myapp/myapp',
+      'AuthorizationPolicy myapp-oauth2-proxy protects Pod istio-system/{istio=ingressgateway}',
+    ]));
+  });
+
+  test('are also reachable as WiringChecks.check for jsii languages', () => {
+    const m = seedManifests();
+    pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'egressgateway' };
+    expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.GATEWAY_SELECTOR]);
+    expect(WiringChecks.analyze(m).checkedCount).toBe(10);
+  });
+
+  describe('gateway-selector', () => {
+    test('fires when a Gateway selects labels no ingress gateway has', () => {
+      const m = seedManifests();
+      pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'ingress' };
+      expect(lines(m)).toEqual([
+        'gateway-selector: Gateway myapp/myapp selects pods labelled {istio=ingress}, but no ingress gateway has these labels (ingress gateway pods istio-system/{istio=ingressgateway}); set spec.selector to {istio=ingressgateway}, the labels of the ingress gateway pods istio-system/{istio=ingressgateway}',
+      ]);
+    });
+
+    test('uses the ingress gateways given in the context', () => {
+      const m = seedManifests();
+      const context = { ingressGateways: [{ namespace: 'istio-ingress', labels: { app: 'gateway' } }] };
+      expect(checkWiring(m, context).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toHaveLength(2);
+    });
+
+    test('accepts a gateway workload that is part of the manifests', () => {
+      const m = seedManifests();
+      m.push({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'gw', namespace: 'edge' },
+        spec: { template: { metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [] } } },
+      });
+      pick(m, 'Gateway', 'myapp').spec.selector = { app: 'edge-gw' };
+      const findings = checkWiring(m);
+      expect(findings.filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
+      // the certificate now has to be in the namespace of that gateway workload
+      expect(findings.find((f) => f.rule === WiringRule.CREDENTIAL_NAME)?.message).toMatch(/from the ingress gateway in namespace "edge"/);
+    });
+  });
+
+  describe('virtualservice-gateway', () => {
+    test('fires when a VirtualService names a Gateway that does not exist', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.gateways = ['my-app'];
+      expect(lines(m)).toEqual([
+        'virtualservice-gateway: VirtualService myapp/myapp binds to Gateway myapp/my-app, which doesn\'t exist (a gateway name without "namespace/" means the VirtualService\'s own namespace); create Gateway myapp/my-app or fix the name in spec.gateways',
+      ]);
+    });
+
+    test('resolves a short gateway name in the VirtualService\'s namespace and names the Gateway of another namespace', () => {
+      const m = seedManifests();
+      const vs = pick(m, 'VirtualService', 'myapp');
+      vs.metadata.namespace = 'other';
+      vs.spec.http[0].route[0].destination.host = 'myapp.myapp.svc.cluster.local';
+      expect(lines(m)).toEqual([
+        'virtualservice-gateway: VirtualService other/myapp binds to Gateway other/myapp, which doesn\'t exist; Gateway myapp/myapp has that name in another namespace (a gateway name without "namespace/" means the VirtualService\'s own namespace); write the gateway as "myapp/myapp"',
+      ]);
+    });
+
+    test('accepts namespace/name references across namespaces', () => {
+      const m = seedManifests();
+      const vs = pick(m, 'VirtualService', 'myapp');
+      vs.metadata.namespace = 'other';
+      vs.spec.gateways = ['myapp/myapp'];
+      vs.spec.http[0].route[0].destination.host = 'myapp.myapp.svc.cluster.local';
+      expect(lines(m)).toEqual([]);
+    });
+
+    test('checks gateways named in route matches and ignores "mesh"', () => {
+      const m = seedManifests();
+      const vs = pick(m, 'VirtualService', 'myapp');
+      vs.spec.gateways = ['mesh', 'myapp'];
+      vs.spec.http[0].match = [{ gateways: ['istio-system/public'] }];
+      const findings = checkWiring(m);
+      expect(findings.map((f) => [f.rule, f.path])).toEqual([[WiringRule.VIRTUALSERVICE_GATEWAY, '/spec/http/0/match/0/gateways/0']]);
+    });
+  });
+
+  describe('host-mismatch', () => {
+    test('fires when a VirtualService routes a host its Gateway does not serve', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.hosts = ['myapp.example.com'];
+      expect(lines(m)).toEqual([
+        'host-mismatch: VirtualService myapp/myapp routes host "myapp.example.com", but Gateway myapp/myapp serves only "myapp.cluster.example.com"; make the VirtualService host and the Gateway server host the same full host name',
+      ]);
+    });
+
+    test('honours the namespace part of Gateway hosts', () => {
+      const m = seedManifests();
+      pick(m, 'Gateway', 'myapp').spec.servers[0].hosts = ['other/myapp.cluster.example.com'];
+      expect(lines(m)).toEqual([
+        'host-mismatch: VirtualService myapp/myapp routes host "myapp.cluster.example.com", but Gateway myapp/myapp serves only "myapp.cluster.example.com" to other namespaces than "myapp"; make the VirtualService host and the Gateway server host the same full host name',
+      ]);
+    });
+
+    test('fires when a Gateway serves a host its certificate does not cover', () => {
+      const m = seedManifests();
+      const gw = pick(m, 'Gateway', 'myapp');
+      gw.spec.servers[0].hosts = ['myapp.example.com'];
+      pick(m, 'VirtualService', 'myapp').spec.hosts = ['myapp.example.com'];
+      pick(m, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules[0].to[0].operation.hosts = ['myapp.example.com'];
+      expect(lines(m)).toEqual([
+        'host-mismatch: Gateway myapp/myapp serves host "myapp.example.com" with the certificate of Certificate istio-system/tls-myapp-production, which covers only "*.cluster.example.com"; add "myapp.example.com" to the Certificate\'s dnsNames (a "*." wildcard covers one label) or serve another host',
+      ]);
+    });
+
+    test('treats a wildcard certificate as covering exactly one label', () => {
+      const m = seedManifests();
+      for (const kind of ['Gateway', 'VirtualService']) {
+        const o = pick(m, kind, 'oauth2-proxy');
+        if (kind === 'Gateway') o.spec.servers[0].hosts = ['a.oauth.cluster.example.com'];
+        else o.spec.hosts = ['a.oauth.cluster.example.com'];
+      }
+      expect(checkWiring(m).map((f) => [f.rule, f.subject.kind])).toEqual([[WiringRule.HOST_MISMATCH, 'Gateway']]);
+    });
+
+    test('fires when an AuthorizationPolicy on the ingress protects a host no Gateway serves', () => {
+      const m = seedManifests();
+      pick(m, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules[0].to[0].operation.hosts = ['myap.cluster.example.com'];
+      expect(lines(m)).toEqual([
+        'host-mismatch: AuthorizationPolicy istio-system/myapp-oauth2-proxy applies to host "myap.cluster.example.com" on the ingress gateway pods istio-system/{istio=ingressgateway}, but the Gateways of that ingress (Gateway myapp/myapp, Gateway myapp/oauth2-proxy) serve only "myapp.cluster.example.com", "oauth.cluster.example.com"; use the host the Gateway serves in the policy\'s hosts, or serve "myap.cluster.example.com" from a Gateway',
+      ]);
+    });
+  });
+
+  describe('credential-name', () => {
+    test('fires when credentialName differs from the Certificate\'s secretName', () => {
+      const m = seedManifests();
+      pick(m, 'Gateway', 'myapp').spec.servers[0].tls.credentialName = 'tls-myapp';
+      expect(lines(m)).toEqual([
+        'credential-name: Gateway myapp/myapp serves credentialName "tls-myapp", but Certificate istio-system/tls-myapp-production, which covers its hosts in the ingress namespace "istio-system", writes Secret "tls-myapp-production"; set credentialName to "tls-myapp-production" or the Certificate\'s secretName to "tls-myapp"',
+      ]);
+    });
+
+    test('fires on a credentialName nothing provides, without blaming a Certificate for other hosts', () => {
+      const m = seedManifests();
+      pick(m, 'Certificate', 'tls-myapp-production').spec.dnsNames = ['oauth.cluster.example.com'];
+      pick(m, 'Gateway', 'myapp').spec.servers[0].tls.credentialName = 'tls-myapp';
+      expect(lines(m)).toEqual([
+        'credential-name: Gateway myapp/myapp serves credentialName "tls-myapp", but no Certificate or Secret of that name is in the ingress gateway namespace "istio-system"; add a cert-manager Certificate with secretName "tls-myapp" in namespace "istio-system"',
+      ]);
+    });
+
+    test('fires when the Certificate is not in the ingress gateway\'s namespace', () => {
+      const m = seedManifests();
+      pick(m, 'Certificate', 'tls-myapp-production').metadata.namespace = 'myapp';
+      const findings = checkWiring(m);
+      expect(findings.map((f) => f.rule)).toEqual([WiringRule.CREDENTIAL_NAME, WiringRule.CREDENTIAL_NAME]);
+      expect(`${findings[0].message}; ${findings[0].fix}`).toBe(
+        'Gateway myapp/myapp serves credentialName "tls-myapp-production" from the ingress gateway in namespace "istio-system", but Certificate myapp/tls-myapp-production puts that Secret in namespace "myapp"; the gateway reads Secrets only from its own namespace; create Certificate tls-myapp-production in namespace "istio-system"');
+      expect(findings[0].related).toEqual({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'myapp', name: 'tls-myapp-production' });
+    });
+
+    test('accepts a TLS Secret in the ingress namespace instead of a Certificate', () => {
+      const m = seedManifests().filter((o) => o.kind !== 'Certificate');
+      m.push({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'tls-myapp-production', namespace: 'istio-system' } });
+      expect(lines(m)).toEqual([]);
+    });
+
+    test('fires on a missing Secret unless external objects may be assumed', () => {
+      const m = seedManifests().filter((o) => o.kind !== 'Certificate');
+      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.CREDENTIAL_NAME, WiringRule.CREDENTIAL_NAME]);
+      expect(checkWiring(m, { assumeExternalObjects: true })).toEqual([]);
+    });
+  });
+
+  describe('gateway-port-name', () => {
+    test('fires when two Gateways of one ingress share a server port name', () => {
+      const m = seedManifests();
+      pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].port.name = 'https';
+      pick(m, 'Gateway', 'myapp').spec.servers[0].port.name = 'https';
+      expect(lines(m)).toEqual([
+        'gateway-port-name: Gateway myapp/oauth2-proxy names its server port "https", which Gateway myapp/myapp already uses on the same ingress gateway; port names must be unique across the ingress; rename the port, e.g. after its host ("https-oauth-cluster-example-com")',
+      ]);
+    });
+
+    test('allows the same port name on different ingress gateways', () => {
+      const m = seedManifests();
+      const gw = pick(m, 'Gateway', 'oauth2-proxy');
+      gw.spec.selector = { istio: 'internal-gateway' };
+      gw.spec.servers[0].port.name = pick(m, 'Gateway', 'myapp').spec.servers[0].port.name;
+      const context = { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }, { namespace: 'istio-system', labels: { istio: 'internal-gateway' } }] };
+      expect(checkWiring(m, context)).toEqual([]);
+    });
+  });
+
+  describe('destination-service', () => {
+    test('fires when a VirtualService routes to a Service that does not exist', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.host = 'my-app';
+      expect(lines(m)).toEqual([
+        'destination-service: VirtualService myapp/myapp routes to "my-app", i.e. Service myapp/my-app, which doesn\'t exist; create Service myapp/my-app or fix the destination host',
+      ]);
+    });
+
+    test('resolves FQDN hosts in the namespace they name', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.host = 'myapp.other.svc.cluster.local';
+      expect(lines(m)).toEqual([
+        'destination-service: VirtualService myapp/myapp routes to "myapp.other.svc.cluster.local", i.e. Service other/myapp, which doesn\'t exist; Service myapp/myapp has that name in another namespace; route to "myapp.myapp.svc.cluster.local"',
+      ]);
+    });
+
+    test('fires on "service.namespace" hosts, which Istio does not expand', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.host = 'myapp.myapp';
+      expect(lines(m)).toEqual([
+        'destination-service: VirtualService myapp/myapp routes to "myapp.myapp", a partial name of Service myapp/myapp; Istio expands only single-label hosts, so it looks "myapp.myapp" up as an external host and finds nothing; use the Service\'s FQDN "myapp.myapp.svc.cluster.local"',
+      ]);
+    });
+
+    test('accepts external hosts defined by a ServiceEntry and honours the cluster domain', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.host = 'api.example.com';
+      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.DESTINATION_SERVICE]);
+      m.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'api', namespace: 'myapp' }, spec: { hosts: ['*.example.com'] } });
+      expect(checkWiring(m)).toEqual([]);
+      pick(m, 'VirtualService', 'oauth2-proxy').spec.http[0].route[0].destination.host = 'oauth2-proxy.myapp.svc.corp.internal';
+      expect(checkWiring(m, { clusterDomain: 'corp.internal' })).toEqual([]);
+    });
+  });
+
+  describe('destination-port', () => {
+    test('fires when a VirtualService routes to a port the Service does not have', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.port.number = 80;
+      expect(lines(m)).toEqual([
+        'destination-port: VirtualService myapp/myapp routes to port 80 of Service myapp/myapp, which has only port 8000; route to port 8000 or add port 80 to the Service',
+      ]);
+    });
+
+    test('fires when the port is left out and the Service has several', () => {
+      const m = seedManifests();
+      delete pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.port;
+      pick(m, 'Service', 'myapp').spec.ports.push({ name: 'metrics', port: 9090, targetPort: 80 });
+      expect(lines(m)).toEqual([
+        'destination-port: VirtualService myapp/myapp routes to Service myapp/myapp without a port, but the Service has several (8000, 9090); set destination.port.number to one of the Service ports',
+      ]);
+    });
+  });
+
+  describe('service-selector', () => {
+    test('fires when a Service selects no pods, naming the closest workload', () => {
+      const m = seedManifests();
+      pick(m, 'Service', 'myapp').spec.selector = { 'app.kubernetes.io/name': 'my-app' };
+      expect(lines(m)).toEqual([
+        'service-selector: Service myapp/myapp selects pods labelled {app.kubernetes.io/name=my-app}, but the pods of Deployment myapp/myapp are labelled {app.kubernetes.io/name=myapp}; make the Service selector a subset of the pod template labels of Deployment myapp',
+      ]);
+    });
+
+    test('does not select pods of another namespace', () => {
+      const m = seedManifests();
+      pick(m, 'Deployment', 'myapp').metadata.namespace = 'elsewhere';
+      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
+    });
+  });
+
+  describe('service-target-port', () => {
+    test('fires when a named targetPort is not a container port name', () => {
+      const m = seedManifests();
+      pick(m, 'Service', 'myapp').spec.ports[0].targetPort = 'web';
+      expect(lines(m)).toEqual([
+        'service-target-port: Service myapp/myapp sends port 8000 to the container port named "web", but Deployment myapp/myapp declares only the named ports "http"; name the container port "web" or set targetPort to one the pods declare',
+      ]);
+    });
+
+    test('fires when a numeric targetPort is not declared by the pods', () => {
+      const m = seedManifests();
+      pick(m, 'Service', 'oauth2-proxy').spec.ports[0].targetPort = 8080;
+      expect(lines(m)).toEqual([
+        'service-target-port: Service myapp/oauth2-proxy sends port 4180 to container port 8080, but Deployment myapp/oauth2-proxy declares only 4180; set targetPort to the port the container listens on (4180) or declare port 8080',
+      ]);
+    });
+
+    test('counts the ports of a marin3r-injected Envoy, which the Deployment does not declare', () => {
+      const m = seedManifests();
+      const template = pick(m, 'Deployment', 'oauth2-proxy').spec.template;
+      template.metadata.labels['marin3r.3scale.net/status'] = 'enabled';
+      template.metadata.annotations = { 'marin3r.3scale.net/ports': 'envoy-https:8443,envoy-stats:9902:TCP' };
+      const service = pick(m, 'Service', 'oauth2-proxy');
+      service.spec.ports = [{ name: 'https', port: 443, targetPort: 8443 }, { name: 'stats', port: 9902, targetPort: 'envoy-stats' }];
+      pick(m, 'VirtualService', 'oauth2-proxy').spec.http[0].route[0].destination.port.number = 443;
+      expect(lines(m)).toEqual([]);
+      delete template.metadata.labels['marin3r.3scale.net/status'];
+      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_TARGET_PORT, WiringRule.SERVICE_TARGET_PORT]);
+    });
+
+    test('defaults targetPort to the Service port', () => {
+      const m = seedManifests();
+      delete pick(m, 'Service', 'oauth2-proxy').spec.ports[0].targetPort;
+      expect(lines(m)).toEqual([]);
+    });
+  });
+
+  describe('namespaces', () => {
+    test('puts objects without a namespace in the context\'s default namespace', () => {
+      const m = seedManifests();
+      for (const o of m) if (o.metadata.namespace === 'myapp') delete o.metadata.namespace;
+      expect(lines(m)).toEqual([
+        'destination-service: VirtualService default/oauth2-proxy routes to "oauth2-proxy.myapp.svc.cluster.local", i.e. Service myapp/oauth2-proxy, which doesn\'t exist; Service default/oauth2-proxy has that name in another namespace; route to "oauth2-proxy.default.svc.cluster.local"',
+      ]);
+      expect(checkWiring(m, { defaultNamespace: 'myapp' })).toEqual([]);
+    });
+
+    test('point at the offending field and carry the object', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.port.number = 80;
+      const [finding] = checkWiring(m);
+      expect(finding.path).toBe('/spec/http/0/route/0/destination/port/number');
+      expect(finding.manifest).toBe(pick(m, 'VirtualService', 'myapp'));
+      expect(finding.subject).toEqual({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: 'myapp', name: 'myapp' });
+      expect(finding.related).toEqual({ apiVersion: 'v1', kind: 'Service', namespace: 'myapp', name: 'myapp' });
+    });
+  });
+
+  describe('odd input', () => {
+    test('expands List objects', () => {
+      expect(analyzeWiring([{ apiVersion: 'v1', kind: 'List', items: seedManifests() }]).checkedCount).toBe(10);
+    });
+
+    test('ignores kinds of other API groups, such as the Kubernetes Gateway API', () => {
+      const report = analyzeWiring([{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g' }, spec: { listeners: [] } }]);
+      expect(report).toMatchObject({ checkedCount: 0, ignoredCount: 1, ignoredKinds: { Gateway: 1 }, findings: [] });
+    });
+
+    test('never throws, whatever it is given', () => {
+      const junk: any[] = [null, undefined, 1, 'x', [], [[]], true, {}, { kind: 5 }, { kind: 'Service' }, { kind: 'Service', metadata: null },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { selector: 'x', ports: 'y' } },
+        { apiVersion: 'v1', kind: 'Service', metadata: { name: 't' }, spec: { selector: { a: 1, b: 'c' }, ports: [null, { port: 'x', targetPort: {} }] } },
+        { apiVersion: 'networking.istio.io/v1', kind: 'Gateway', metadata: { name: 'g' }, spec: { selector: [], servers: [null, { hosts: 'x', port: 5, tls: [] }, { hosts: [1, null], port: { name: 7 } }] } },
+        { apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', metadata: { name: 'v' }, spec: { gateways: [1, 'g', '/'], hosts: {}, http: [{ route: [{ destination: 'x' }, { destination: { host: 5 } }], match: 'y' }], tcp: 3 } },
+        { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'a', namespace: 'istio-system' }, spec: { selector: { matchLabels: { istio: 'ingressgateway' } }, rules: [{ to: [{ operation: { hosts: [null, 3, 'x.example.com:443'] } }] }] } },
+        { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { metadata: { labels: [] }, spec: { containers: [null, { ports: 'p' }] } } } },
+        { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c' }, spec: { dnsNames: 'x', secretName: 4 } },
+        { kind: 'List', items: [{ kind: 'List', items: 'nope' }] }];
+      expect(() => analyzeWiring(junk)).not.toThrow();
+      expect(() => analyzeWiring(junk, { ingressGateways: [null as any, { namespace: 5 } as any], clusterDomain: 7 as any })).not.toThrow();
+      expect(() => analyzeWiring('not an array' as any, 'nor a context' as any)).not.toThrow();
+      expect(analyzeWiring(junk).ignoredCount).toBeGreaterThan(0);
+    });
+  });
+});
