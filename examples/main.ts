@@ -8,8 +8,8 @@ import { KuardMarin3rChart, KuardTlsChart } from './envoy-tls-offload';
 import { HelloChart } from './hello';
 import { IstioPrometheusChart } from './istio-prometheus';
 import { KayentaChart } from './kayenta';
-import { SigSciEnvoyChart, SigSciReverseProxyChart, SigSciServiceChart } from './sigsci';
 import { OAuth2ProxyChart } from './oauth2-proxy';
+import { SigSciEnvoyChart, SigSciReverseProxyChart, SigSciServiceChart } from './sigsci';
 import { SpeedscaleIstioChart } from './speedscale-istio';
 import { ExtAuthzMode } from '../src';
 
