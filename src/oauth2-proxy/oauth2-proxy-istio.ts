@@ -21,13 +21,12 @@ import { IngressCertificate, IngressTls } from '../istio/certificate';
 import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, versionedObject } from '../istio/ingress';
 import { IngressRoute, requireSameIngressNamespace, serviceFqdn, serviceNamespace } from '../istio/route';
 import { IstioRelease } from '../istio/version';
+import { wiringErrors, wiringScope } from '../istio/wiring';
 import { Redis } from '../redis';
 import { assertValidEnvoyConfig } from '../validation/envoy/assert';
 import { EnvoyConfigValidator } from '../validation/envoy/envoy-config-validator';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
-import { analyzeWiring } from '../validation/wiring/engine';
-import { WiringObjectRef } from '../validation/wiring/model';
 
 /** How the ingress gateway asks oauth2-proxy whether a request to the app host may pass. */
 export enum ExtAuthzMode {
@@ -286,13 +285,6 @@ const OAUTH2_PROXY_UID = 65532;
 const CONFIG_DIR = '/etc/oauth2-proxy';
 const CONFIG_FILE = 'oauth2-proxy.cfg';
 const EMAILS_FILE = 'authenticated-emails.txt';
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
-/**
- * Objects elsewhere in the app that the synth-time checks read as context: other Gateways share the
- * ingress's port names, Certificates and Secrets back credentialNames, and other CUSTOM policies may
- * claim the ingress for another provider.
- */
-const CONTEXT_KINDS = new Set(['networking.istio.io/Gateway', 'cert-manager.io/Certificate', 'v1/Secret', 'security.istio.io/AuthorizationPolicy']);
 
 /**
  * oauth2-proxy in front of one app behind the Istio ingress gateway (seed 001): everything the
@@ -632,30 +624,12 @@ export class OAuth2ProxyIstio extends Construct {
     if (Object.keys(serviceSelector(props.app)).length === 0) {
       errors.push(`${this.node.path}: app: Service ${show(props.app.name)} has no selector; give it the app's pod labels (the RequestAuthentication selects the app's pods with them)`);
     }
-    const own = this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
-    const appService = ApiObject.of(props.app);
-    const elsewhere = this.node.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && !own.includes(c) && c !== appService
-      && (WORKLOAD_KINDS.has(c.kind) || CONTEXT_KINDS.has(`${c.apiVersion.split('/')[0]}/${c.kind}`)));
-    const manifests = [...own, appService, ...elsewhere].map((o) => o.toJson());
-    const mine = new Set([...own, appService].map((o) => refKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.name })));
-    mine.add(refKey({ kind: 'Certificate', namespace: this.certificate.namespace, name: this.certificate.name }));
-    errors.push(...this.conflictingCustomProviders(manifests));
+    const scope = wiringScope(this, [ApiObject.of(props.app)], this.certificate);
+    errors.push(...this.conflictingCustomProviders(scope.manifests));
     errors.push(...this.invalidEnvoyPatch());
-    const report = analyzeWiring(manifests, {
-      ingressGateways: [this.ingress],
-      assumeExternalObjects: this.assumeExternal,
-    });
-    for (const f of report.findings) {
-      if (mine.has(refKey(f.subject)) || (f.related && mine.has(refKey(f.related)))) {
-        errors.push(`${this.node.path}: wiring (${f.rule}): ${f.message}; ${f.fix}`);
-      }
-    }
+    errors.push(...wiringErrors(this, scope, { ingressGateways: [this.ingress], assumeExternalObjects: this.assumeExternal }));
     return errors;
   }
-}
-
-function refKey(ref: WiringObjectRef): string {
-  return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
 /** The selector labels of a Service, as synthesized. */
