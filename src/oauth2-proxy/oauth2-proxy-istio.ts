@@ -115,25 +115,13 @@ export interface OAuth2ProxyLoggingOptions {
   readonly silencePing?: boolean;
 }
 
-export interface OAuth2ProxyIstioProps {
-  /** The Service of the app to protect. Its selector must select the app's pods (and only them). */
-  readonly app: kplus.Service;
-
-  /**
-   * The app Service port the ingress routes to.
-   * @default - the Service's only port
-   */
-  readonly appPort?: number;
-
-  /** The app's public host, e.g. "myapp.cluster.example.com". */
-  readonly appHost: string;
-
-  /**
-   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com". It must share a parent
-   * domain with `appHost`: the session cookie is set for that domain so both hosts see it.
-   */
-  readonly authHost: string;
-
+/**
+ * oauth2-proxy itself: the identity provider, its secrets, sessions, who may log in and how the
+ * ingress gateway consults it, independent of the app it protects. `OAuth2ProxyIstioProps` adds the
+ * app and its hosts; other constructs (e.g. `KayentaStandalone`'s ingress) take these options and
+ * supply the app themselves.
+ */
+export interface OAuth2ProxyOptions {
   /** The identity provider. */
   readonly provider: OAuth2Provider;
 
@@ -145,9 +133,6 @@ export interface OAuth2ProxyIstioProps {
    * needs 16, 24 or 32 bytes, e.g. `openssl rand -base64 32 | tr -- '+/' '-_'`.
    */
   readonly cookieSecret: kplus.SecretValue;
-
-  /** The certificate the ingress serves for both hosts. */
-  readonly certificate: IngressTls;
 
   /** Where sessions are kept, e.g. `SessionStore.redis({ password })` (as in seed 001). */
   readonly sessionStore: SessionStore;
@@ -171,38 +156,6 @@ export interface OAuth2ProxyIstioProps {
    * @default ExtAuthzMode.AUTHORIZATION_POLICY
    */
   readonly mode?: ExtAuthzMode;
-
-  /**
-   * The Istio release the objects are for. It decides API versions, EnvoyFilter filter names and
-   * which ext_authz fields exist.
-   * @default "1.30"
-   */
-  readonly istioVersion?: string;
-
-  /**
-   * The Istio revision whose sidecars the namespace gets (label `istio.io/rev`).
-   * @default - the default revision (label `istio-injection: enabled`)
-   */
-  readonly istioRevision?: string;
-
-  /**
-   * The ingress gateway that serves both hosts.
-   * @default - istio-system, pods labelled istio=ingressgateway
-   */
-  readonly ingressGateway?: IngressGatewayOptions;
-
-  /**
-   * Namespace of oauth2-proxy, Redis and the app's Istio objects.
-   * @default - the app Service's namespace
-   */
-  readonly namespace?: string;
-
-  /**
-   * Create the namespace with sidecar injection enabled. Turn off when the namespace exists
-   * (it must then have injection enabled, or oauth2-proxy and Redis run without sidecars).
-   * @default true
-   */
-  readonly createNamespace?: boolean;
 
   /**
    * Name of oauth2-proxy's Deployment, Service and ConfigMap, and prefix of its other objects.
@@ -269,6 +222,61 @@ export interface OAuth2ProxyIstioProps {
    * @default true
    */
   readonly serviceEntry?: boolean;
+}
+
+export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
+  /** The Service of the app to protect. Its selector must select the app's pods (and only them). */
+  readonly app: kplus.Service;
+
+  /**
+   * The app Service port the ingress routes to.
+   * @default - the Service's only port
+   */
+  readonly appPort?: number;
+
+  /** The app's public host, e.g. "myapp.cluster.example.com". */
+  readonly appHost: string;
+
+  /**
+   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com". It must share a parent
+   * domain with `appHost`: the session cookie is set for that domain so both hosts see it.
+   */
+  readonly authHost: string;
+
+  /** The certificate the ingress serves for both hosts. */
+  readonly certificate: IngressTls;
+
+  /**
+   * The Istio release the objects are for. It decides API versions, EnvoyFilter filter names and
+   * which ext_authz fields exist.
+   * @default "1.30"
+   */
+  readonly istioVersion?: string;
+
+  /**
+   * The Istio revision whose sidecars the namespace gets (label `istio.io/rev`).
+   * @default - the default revision (label `istio-injection: enabled`)
+   */
+  readonly istioRevision?: string;
+
+  /**
+   * The ingress gateway that serves both hosts.
+   * @default - istio-system, pods labelled istio=ingressgateway
+   */
+  readonly ingressGateway?: IngressGatewayOptions;
+
+  /**
+   * Namespace of oauth2-proxy, Redis and the app's Istio objects.
+   * @default - the app Service's namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * Create the namespace with sidecar injection enabled. Turn off when the namespace exists
+   * (it must then have injection enabled, or oauth2-proxy and Redis run without sidecars).
+   * @default true
+   */
+  readonly createNamespace?: boolean;
 
   /**
    * Whether the wiring checks may assume that objects outside this cdk8s app exist (e.g. the
