@@ -7,7 +7,7 @@ import { EnvoyPhasesChart } from './envoy-phases';
 import { KuardMarin3rChart, KuardTlsChart } from './envoy-tls-offload';
 import { HelloChart } from './hello';
 import { IstioPrometheusChart } from './istio-prometheus';
-import { KayentaChart } from './kayenta';
+import { KayentaBehindOAuth2ProxyChart, KayentaChart } from './kayenta';
 import { OAuth2ProxyChart } from './oauth2-proxy';
 import { SigSciEnvoyChart, SigSciReverseProxyChart, SigSciServiceChart } from './sigsci';
 import { SpeedscaleIstioChart } from './speedscale-istio';
@@ -26,6 +26,9 @@ export function buildExamples(app: App): App {
     authHost: 'oauth-envoyfilter.cluster.example.com',
   });
   new KayentaChart(app, 'kayenta');
+  // seed 001 part 2's "Secure it!": Kayenta behind oauth2-proxy, on a second ingress gateway
+  // (KAYENTA_INGRESS_GATEWAY) because the default one already has oauth2-proxy's CUSTOM provider
+  new KayentaBehindOAuth2ProxyChart(app, 'kayenta-oauth2-proxy');
   new SpeedscaleIstioChart(app, 'speedscale-istio');
   new IstioPrometheusChart(app, 'istio-prometheus');
   new KuardTlsChart(app, 'kuard-tls');

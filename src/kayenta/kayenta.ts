@@ -3,10 +3,14 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { CanaryConfig, KayentaCanaryConfigs, lazyString } from './canary-config';
 import { KayentaCredentials, rejectJvmCredentials, rejectLiteralCredentials } from './credentials';
+import { exposeKayenta, KayentaIngressOptions, planKayentaIngress } from './ingress';
 import { KayentaRedis } from './redis';
 import { KayentaAccount, KayentaMetricsStore, KayentaStorage, KayentaStoreType } from './stores';
 import { addConfigHash } from '../common/config-hash';
 import { hardenContainer } from '../common/pod';
+import { IngressCertificate } from '../istio/certificate';
+import { IngressRoute } from '../istio/route';
+import { OAuth2ProxyIstio } from '../oauth2-proxy/oauth2-proxy-istio';
 import { Redis } from '../redis';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
@@ -119,7 +123,8 @@ export interface KayentaStandaloneProps {
 
   /**
    * Type of the Service in front of Kayenta. The API has no authentication of its own: expose
-   * it beyond the cluster only behind something that authenticates.
+   * it beyond the cluster only behind something that authenticates (see `ingress`). With `ingress`,
+   * a LoadBalancer or NodePort Service is an error: it would bypass the ingress gateway.
    * @default kplus.ServiceType.CLUSTER_IP
    */
   readonly serviceType?: kplus.ServiceType;
@@ -157,6 +162,16 @@ export interface KayentaStandaloneProps {
    * @default - none
    */
   readonly canaryConfigs?: CanaryConfig[];
+
+  /**
+   * Expose Kayenta through the Istio ingress gateway: a Gateway + VirtualService for a host (HTTPS
+   * with a cert-manager certificate), optionally behind oauth2-proxy (`ingress.oauth2Proxy`). The
+   * namespace the construct creates then gets sidecar injection, so the gateway reaches Kayenta over
+   * mTLS and Istio can validate tokens in front of it; an existing namespace (`createNamespace:
+   * false`) must have injection enabled already.
+   * @default - not exposed: a Service of type `serviceType` only
+   */
+  readonly ingress?: KayentaIngressOptions;
 }
 
 /**
@@ -188,6 +203,14 @@ export class KayentaStandalone extends Construct {
   public readonly redisUrl: string;
   /** The Service's in-cluster base URL, e.g. `http://kayenta.kayenta.svc:80`. */
   public readonly url: string;
+  /** The public base URL through the ingress, e.g. `https://kayenta.cluster.example.com`, with `ingress`. */
+  public readonly publicUrl?: string;
+  /** The Gateway + VirtualService of the Kayenta host, with `ingress`. */
+  public readonly ingressRoute?: IngressRoute;
+  /** The certificate the ingress gateway serves for the Kayenta host, with `ingress`. */
+  public readonly ingressCertificate?: IngressCertificate;
+  /** oauth2-proxy in front of Kayenta, with `ingress.oauth2Proxy`. */
+  public readonly oauth2Proxy?: OAuth2ProxyIstio;
 
   private readonly name: string;
   private readonly props: KayentaStandaloneProps;
@@ -211,9 +234,12 @@ export class KayentaStandalone extends Construct {
     const jvmOptions = props.jvmOptions ?? [];
     rejectJvmCredentials(this, 'jvmOptions', jvmOptions);
     this.checkAdditionalConfig(props.additionalConfig);
+    const serviceType = props.serviceType ?? kplus.ServiceType.CLUSTER_IP;
+    const createNamespace = props.createNamespace ?? true;
+    const ingress = props.ingress ? planKayentaIngress(this, props.ingress, serviceType, createNamespace) : undefined;
 
-    if (props.createNamespace ?? true) {
-      this.namespaceObject = new kplus.Namespace(this, 'namespace', { metadata: { name: this.namespace } });
+    if (createNamespace) {
+      this.namespaceObject = new kplus.Namespace(this, 'namespace', { metadata: { name: this.namespace, labels: ingress?.namespaceLabels } });
     }
 
     this.configMap = new kplus.ConfigMap(this, 'config', { metadata });
@@ -269,11 +295,23 @@ export class KayentaStandalone extends Construct {
 
     this.service = new kplus.Service(this, 'service', {
       metadata,
-      type: props.serviceType ?? kplus.ServiceType.CLUSTER_IP,
+      type: serviceType,
       selector: this.deployment,
+      // the name tells Istio the protocol (HTTP), which the ingress route needs
       ports: [{ name: 'http', port: servicePort, targetPort: KAYENTA_PORT }],
     });
     this.url = `http://${this.name}.${this.namespace}.svc:${servicePort}`;
+    if (ingress) {
+      if (ingress.istio.holdApplicationUntilProxyStarts) {
+        // Kayenta connects to Redis at start-up, through the sidecar
+        this.deployment.podMetadata.addAnnotation('proxy.istio.io/config', JSON.stringify({ holdApplicationUntilProxyStarts: true }));
+      }
+      const exposed = exposeKayenta(this, ingress, this.service, servicePort, this.namespace);
+      this.ingressRoute = exposed.route;
+      this.ingressCertificate = exposed.certificate;
+      this.oauth2Proxy = exposed.oauth2Proxy;
+      this.publicUrl = `https://${ingress.host}`;
+    }
 
     const redis = (props.redis ?? KayentaRedis.inCluster())._bind(this, this.name, this.namespace, this.deployment);
     this.redisUrl = redis.url;

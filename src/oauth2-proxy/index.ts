@@ -5,6 +5,7 @@ export {
   type OAuth2ProxyCookieOptions,
   type OAuth2ProxyIstioProps,
   type OAuth2ProxyLoggingOptions,
+  type OAuth2ProxyOptions,
 } from './oauth2-proxy-istio';
 export {
   EntraAccessTokenVersion,

@@ -21,13 +21,12 @@ import { IngressCertificate, IngressTls } from '../istio/certificate';
 import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, versionedObject } from '../istio/ingress';
 import { IngressRoute, requireSameIngressNamespace, serviceFqdn, serviceNamespace } from '../istio/route';
 import { IstioRelease } from '../istio/version';
+import { wiringErrors, wiringScope } from '../istio/wiring';
 import { Redis } from '../redis';
 import { assertValidEnvoyConfig } from '../validation/envoy/assert';
 import { EnvoyConfigValidator } from '../validation/envoy/envoy-config-validator';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
-import { analyzeWiring } from '../validation/wiring/engine';
-import { WiringObjectRef } from '../validation/wiring/model';
 
 /** How the ingress gateway asks oauth2-proxy whether a request to the app host may pass. */
 export enum ExtAuthzMode {
@@ -116,25 +115,13 @@ export interface OAuth2ProxyLoggingOptions {
   readonly silencePing?: boolean;
 }
 
-export interface OAuth2ProxyIstioProps {
-  /** The Service of the app to protect. Its selector must select the app's pods (and only them). */
-  readonly app: kplus.Service;
-
-  /**
-   * The app Service port the ingress routes to.
-   * @default - the Service's only port
-   */
-  readonly appPort?: number;
-
-  /** The app's public host, e.g. "myapp.cluster.example.com". */
-  readonly appHost: string;
-
-  /**
-   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com". It must share a parent
-   * domain with `appHost`: the session cookie is set for that domain so both hosts see it.
-   */
-  readonly authHost: string;
-
+/**
+ * oauth2-proxy itself: the identity provider, its secrets, sessions, who may log in and how the
+ * ingress gateway consults it, independent of the app it protects. `OAuth2ProxyIstioProps` adds the
+ * app and its hosts; other constructs (e.g. `KayentaStandalone`'s ingress) take these options and
+ * supply the app themselves.
+ */
+export interface OAuth2ProxyOptions {
   /** The identity provider. */
   readonly provider: OAuth2Provider;
 
@@ -146,9 +133,6 @@ export interface OAuth2ProxyIstioProps {
    * needs 16, 24 or 32 bytes, e.g. `openssl rand -base64 32 | tr -- '+/' '-_'`.
    */
   readonly cookieSecret: kplus.SecretValue;
-
-  /** The certificate the ingress serves for both hosts. */
-  readonly certificate: IngressTls;
 
   /** Where sessions are kept, e.g. `SessionStore.redis({ password })` (as in seed 001). */
   readonly sessionStore: SessionStore;
@@ -172,38 +156,6 @@ export interface OAuth2ProxyIstioProps {
    * @default ExtAuthzMode.AUTHORIZATION_POLICY
    */
   readonly mode?: ExtAuthzMode;
-
-  /**
-   * The Istio release the objects are for. It decides API versions, EnvoyFilter filter names and
-   * which ext_authz fields exist.
-   * @default "1.30"
-   */
-  readonly istioVersion?: string;
-
-  /**
-   * The Istio revision whose sidecars the namespace gets (label `istio.io/rev`).
-   * @default - the default revision (label `istio-injection: enabled`)
-   */
-  readonly istioRevision?: string;
-
-  /**
-   * The ingress gateway that serves both hosts.
-   * @default - istio-system, pods labelled istio=ingressgateway
-   */
-  readonly ingressGateway?: IngressGatewayOptions;
-
-  /**
-   * Namespace of oauth2-proxy, Redis and the app's Istio objects.
-   * @default - the app Service's namespace
-   */
-  readonly namespace?: string;
-
-  /**
-   * Create the namespace with sidecar injection enabled. Turn off when the namespace exists
-   * (it must then have injection enabled, or oauth2-proxy and Redis run without sidecars).
-   * @default true
-   */
-  readonly createNamespace?: boolean;
 
   /**
    * Name of oauth2-proxy's Deployment, Service and ConfigMap, and prefix of its other objects.
@@ -270,6 +222,61 @@ export interface OAuth2ProxyIstioProps {
    * @default true
    */
   readonly serviceEntry?: boolean;
+}
+
+export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
+  /** The Service of the app to protect. Its selector must select the app's pods (and only them). */
+  readonly app: kplus.Service;
+
+  /**
+   * The app Service port the ingress routes to.
+   * @default - the Service's only port
+   */
+  readonly appPort?: number;
+
+  /** The app's public host, e.g. "myapp.cluster.example.com". */
+  readonly appHost: string;
+
+  /**
+   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com". It must share a parent
+   * domain with `appHost`: the session cookie is set for that domain so both hosts see it.
+   */
+  readonly authHost: string;
+
+  /** The certificate the ingress serves for both hosts. */
+  readonly certificate: IngressTls;
+
+  /**
+   * The Istio release the objects are for. It decides API versions, EnvoyFilter filter names and
+   * which ext_authz fields exist.
+   * @default "1.30"
+   */
+  readonly istioVersion?: string;
+
+  /**
+   * The Istio revision whose sidecars the namespace gets (label `istio.io/rev`).
+   * @default - the default revision (label `istio-injection: enabled`)
+   */
+  readonly istioRevision?: string;
+
+  /**
+   * The ingress gateway that serves both hosts.
+   * @default - istio-system, pods labelled istio=ingressgateway
+   */
+  readonly ingressGateway?: IngressGatewayOptions;
+
+  /**
+   * Namespace of oauth2-proxy, Redis and the app's Istio objects.
+   * @default - the app Service's namespace
+   */
+  readonly namespace?: string;
+
+  /**
+   * Create the namespace with sidecar injection enabled. Turn off when the namespace exists
+   * (it must then have injection enabled, or oauth2-proxy and Redis run without sidecars).
+   * @default true
+   */
+  readonly createNamespace?: boolean;
 
   /**
    * Whether the wiring checks may assume that objects outside this cdk8s app exist (e.g. the
@@ -286,13 +293,6 @@ const OAUTH2_PROXY_UID = 65532;
 const CONFIG_DIR = '/etc/oauth2-proxy';
 const CONFIG_FILE = 'oauth2-proxy.cfg';
 const EMAILS_FILE = 'authenticated-emails.txt';
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
-/**
- * Objects elsewhere in the app that the synth-time checks read as context: other Gateways share the
- * ingress's port names, Certificates and Secrets back credentialNames, and other CUSTOM policies may
- * claim the ingress for another provider.
- */
-const CONTEXT_KINDS = new Set(['networking.istio.io/Gateway', 'cert-manager.io/Certificate', 'v1/Secret', 'security.istio.io/AuthorizationPolicy']);
 
 /**
  * oauth2-proxy in front of one app behind the Istio ingress gateway (seed 001): everything the
@@ -632,30 +632,12 @@ export class OAuth2ProxyIstio extends Construct {
     if (Object.keys(serviceSelector(props.app)).length === 0) {
       errors.push(`${this.node.path}: app: Service ${show(props.app.name)} has no selector; give it the app's pod labels (the RequestAuthentication selects the app's pods with them)`);
     }
-    const own = this.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject);
-    const appService = ApiObject.of(props.app);
-    const elsewhere = this.node.root.node.findAll().filter((c): c is ApiObject => c instanceof ApiObject && !own.includes(c) && c !== appService
-      && (WORKLOAD_KINDS.has(c.kind) || CONTEXT_KINDS.has(`${c.apiVersion.split('/')[0]}/${c.kind}`)));
-    const manifests = [...own, appService, ...elsewhere].map((o) => o.toJson());
-    const mine = new Set([...own, appService].map((o) => refKey({ kind: o.kind, namespace: o.metadata.namespace, name: o.name })));
-    mine.add(refKey({ kind: 'Certificate', namespace: this.certificate.namespace, name: this.certificate.name }));
-    errors.push(...this.conflictingCustomProviders(manifests));
+    const scope = wiringScope(this, [ApiObject.of(props.app)], this.certificate);
+    errors.push(...this.conflictingCustomProviders(scope.manifests));
     errors.push(...this.invalidEnvoyPatch());
-    const report = analyzeWiring(manifests, {
-      ingressGateways: [this.ingress],
-      assumeExternalObjects: this.assumeExternal,
-    });
-    for (const f of report.findings) {
-      if (mine.has(refKey(f.subject)) || (f.related && mine.has(refKey(f.related)))) {
-        errors.push(`${this.node.path}: wiring (${f.rule}): ${f.message}; ${f.fix}`);
-      }
-    }
+    errors.push(...wiringErrors(this, scope, { ingressGateways: [this.ingress], assumeExternalObjects: this.assumeExternal }));
     return errors;
   }
-}
-
-function refKey(ref: WiringObjectRef): string {
-  return `${ref.kind}/${ref.namespace ?? ''}/${ref.name}`;
 }
 
 /** The selector labels of a Service, as synthesized. */

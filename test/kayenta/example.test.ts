@@ -1,6 +1,6 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
-import { KayentaChart } from '../../examples/kayenta';
+import { KayentaBehindOAuth2ProxyChart, KayentaChart } from '../../examples/kayenta';
 import { expectSchemaValid, findOne, synthChart } from '../harness';
 
 /** The canary config of seed 001 (the `canaryConfig` of its standalone analysis request). */
@@ -55,6 +55,44 @@ describe('the Kayenta example (seed 001, part 2)', () => {
   test('reproduces the seed\'s canary config with the builder', () => {
     const configs = findOne(objects, 'ConfigMap', 'kayenta-canary-configs');
     expect(JSON.parse(configs.data['app-config.json'])).toEqual(SEED_CANARY_CONFIG);
+  });
+
+  test('passes the independent schemas', () => {
+    expectSchemaValid(objects);
+  });
+});
+
+describe('the secured Kayenta example (seed 001, part 2, "Secure it!")', () => {
+  const chart = new KayentaBehindOAuth2ProxyChart(Testing.app(), 'kayenta-oauth2-proxy');
+  const objects = synthChart(chart);
+
+  test('serves kayenta.cluster.example.com on the second ingress gateway instead of a LoadBalancer', () => {
+    expect(findOne(objects, 'Gateway', 'kayenta').spec.servers[0].hosts).toEqual(['kayenta.cluster.example.com']);
+    expect(findOne(objects, 'Gateway', 'kayenta').spec.selector).toEqual({ istio: 'ingress-ci' });
+    expect(findOne(objects, 'Certificate').metadata).toEqual({ name: 'tls-kayenta-production', namespace: 'istio-ingress' });
+    expect(findOne(objects, 'Service', 'kayenta').spec.type).toBe('ClusterIP');
+    expect(chart.kayenta.publicUrl).toBe('https://kayenta.cluster.example.com');
+  });
+
+  test('sends the Kayenta host through oauth2-proxy with an AuthorizationPolicy CUSTOM on that gateway', () => {
+    const policy = findOne(objects, 'AuthorizationPolicy');
+    expect(policy.metadata).toEqual({ name: 'ext-authz-kayenta-secured-kayenta', namespace: 'istio-ingress' });
+    expect(policy.spec.provider).toEqual({ name: 'oauth2-proxy-kayenta-secured' });
+    expect(policy.spec.selector).toEqual({ matchLabels: { istio: 'ingress-ci' } });
+    expect(chart.kayenta.oauth2Proxy?.redirectUrl).toBe('https://kayenta.cluster.example.com/oauth2/callback');
+  });
+
+  test('admits the pipeline\'s service principal with client_credentials bearer tokens, in a session cookie of its own', () => {
+    const config = findOne(objects, 'ConfigMap', 'oauth2-proxy').data;
+    expect(config['oauth2-proxy.cfg']).toContain('skip_jwt_bearer_tokens = true\n');
+    expect(config['oauth2-proxy.cfg']).toContain('cookie_name = "_oauth2_proxy_kayenta"\n');
+    expect(config['authenticated-emails.txt']).toBe('0c4f6a2b-0000-4000-8000-00000000059d\n');
+  });
+
+  test('keeps the seed\'s stores and canary config', () => {
+    const secured = parse(findOne(objects, 'ConfigMap', 'kayenta').data['kayenta.yml']);
+    expect(secured.kayenta.azure.accounts[0].name).toBe('canary-storage');
+    expect(JSON.parse(findOne(objects, 'ConfigMap', 'kayenta-canary-configs').data['app-config.json'])).toEqual(SEED_CANARY_CONFIG);
   });
 
   test('passes the independent schemas', () => {
