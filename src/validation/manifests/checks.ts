@@ -128,6 +128,7 @@ export interface ManifestRun {
 export function checkManifestDocuments(documents: readonly LocatedDocument[], problems: readonly SyntaxProblem[],
   options: ManifestValidationOptions = {}, where = 'ManifestValidation'): ManifestRun {
   const rules = selectRules(where, options.rules, options.severities);
+  const ns = options.defaultNamespace || 'default';
   const findings: Array<ManifestFinding & { order: number }> = [];
   const add = (f: ManifestFinding, order: number) => {
     const severity = rules.get(f.rule);
@@ -152,7 +153,7 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
     const found = findEnvoyConfigs(doc.manifest);
     if (found.envoyKind && (found.configs.length > 0 || found.unreadable.length > 0)) holdsEnvoy.add(doc);
     for (const u of found.unreadable) {
-      add({ ...at(doc, u.path, []), rule: u.rule, severity: '', message: `${describe(refOf(doc))}: ${u.description} ${u.message}`, fix: 'write the value as valid JSON or YAML' }, order);
+      add({ ...at(doc, ns, u.path, []), rule: u.rule, severity: '', message: `${describe(refOf(doc, ns))}: ${u.description} ${u.message}`, fix: 'write the value as valid JSON or YAML' }, order);
     }
     for (const c of found.configs) {
       if (!anyEnvoyRule(rules)) break;
@@ -162,14 +163,14 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
         const unchecked = nonEnvoyType(e);
         const rule = unchecked ? ManifestRule.ENVOY_WARNING : c.rule;
         if (unchecked) {
-          add(envoyFinding(doc, c, e, rule, `${unchecked} is not a type of Envoy's API (an Istio or custom extension?), so its fields were not checked`,
+          add(envoyFinding(doc, ns, c, e, rule, `${unchecked} is not a type of Envoy's API (an Istio or custom extension?), so its fields were not checked`,
             'nothing, if the Envoy that reads it was built with this extension; otherwise correct the @type'), order);
         } else {
-          add(envoyFinding(doc, c, e, rule, e.message), order);
+          add(envoyFinding(doc, ns, c, e, rule, e.message), order);
         }
       }
       for (const w of result.warnings) {
-        add(envoyFinding(doc, c, w, ManifestRule.ENVOY_WARNING, w.message, 'use what replaces it (see the Envoy API reference of the field), or lower the severity of envoy-warning'), order);
+        add(envoyFinding(doc, ns, c, w, ManifestRule.ENVOY_WARNING, w.message, 'use what replaces it (see the Envoy API reference of the field), or lower the severity of envoy-warning'), order);
       }
     }
   });
@@ -191,7 +192,7 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
   for (const f of wiring.findings) {
     const doc = byManifest.get(f.manifest);
     const segments = pointerSegments(f.path, f.manifest);
-    const located = doc ? at(doc, segments, []) : { path: f.path, location: readable(segments), object: f.subject };
+    const located = doc ? at(doc, ns, segments, []) : { path: f.path, location: readable(segments), object: f.subject };
     add({ ...located, object: f.subject, rule: f.rule, severity: '', message: f.message, fix: f.fix }, doc ? order.get(doc)! : documents.length);
   }
 
@@ -237,26 +238,26 @@ function nonEnvoyType(e: EnvoyFinding): string | undefined {
   return /^(envoy|xds|udpa|google|validate)\./.test(name) ? undefined : `@type "${match[1]}"`;
 }
 
-function envoyFinding(doc: LocatedDocument, c: EmbeddedEnvoyConfig, e: EnvoyFinding, rule: ManifestRule, message: string,
+function envoyFinding(doc: LocatedDocument, ns: string, c: EmbeddedEnvoyConfig, e: EnvoyFinding, rule: ManifestRule, message: string,
   fix?: string): ManifestFinding {
   const inner = parseEnvoyPath(e.path);
-  const place = at(doc, c.path, inner, c.serialized);
+  const place = at(doc, ns, c.path, inner, c.serialized);
   const suggestion = /did you mean "([^"]+)"\?/.exec(message)?.[1];
   return {
     ...place,
     rule,
     severity: '',
-    message: `${describe(refOf(doc))}: ${c.description} at ${e.path || '(root)'}: ${message}`,
+    message: `${describe(refOf(doc, ns))}: ${c.description} at ${e.path || '(root)'}: ${message}`,
     fix: fix ?? (suggestion ? `write "${suggestion}" instead` : `change ${e.path || 'the config'} so that Envoy's ${shortType(c.typeName)} accepts it`),
   };
 }
 
 /** Location fields of a finding at `segments` (then `inner`, inside a serialized or embedded config). */
-function at(doc: LocatedDocument, segments: readonly Segment[], inner: readonly Segment[], serialized = false):
+function at(doc: LocatedDocument, ns: string, segments: readonly Segment[], inner: readonly Segment[], serialized = false):
 Pick<ManifestFinding, 'path' | 'location' | 'file' | 'line' | 'constructPath' | 'object'> {
   const all = [...segments, ...inner];
   return {
-    object: refOf(doc),
+    object: refOf(doc, ns),
     path: pointer(all),
     location: readable(all),
     file: doc.file,
@@ -265,13 +266,14 @@ Pick<ManifestFinding, 'path' | 'location' | 'file' | 'line' | 'constructPath' | 
   };
 }
 
-function refOf(doc: LocatedDocument): WiringObjectRef | undefined {
+/** The object a document holds; objects without a namespace are in `defaultNamespace` (as for the wiring checks). */
+function refOf(doc: LocatedDocument, defaultNamespace: string): WiringObjectRef | undefined {
   const m = doc.manifest;
   if (!m || typeof m !== 'object' || typeof m.kind !== 'string') return undefined;
   return {
     kind: m.kind,
     name: typeof m.metadata?.name === 'string' ? m.metadata.name : '<unnamed>',
-    namespace: typeof m.metadata?.namespace === 'string' ? m.metadata.namespace : undefined,
+    namespace: typeof m.metadata?.namespace === 'string' ? m.metadata.namespace : defaultNamespace,
     apiVersion: typeof m.apiVersion === 'string' ? m.apiVersion : undefined,
   };
 }
