@@ -71,9 +71,11 @@ describe('ManifestValidation', () => {
     });
 
     test('reads YAML values and file-based xDS documents (SDS)', () => {
-      const sds = { resources: [{ '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', name: 'cert', tls_certificate: { certificate_chain: { filenam: '/tls/tls.crt' } } }] };
+      const sds = { resources: [{ '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', 'name': 'cert', 'tls_certificate': { certificate_chain: { filenam: '/tls/tls.crt' } } }] };
       const report = ManifestValidation.validateManifests([{
-        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' },
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'c' },
         data: { 'sds.json': JSON.stringify(sds), 'envoy.yaml': 'static_resources:\n  listeners:\n    - name: l\n      adress: {}\n' },
       }]);
       expect(report.findings.map((f) => f.location)).toEqual([
@@ -86,7 +88,9 @@ describe('ManifestValidation', () => {
 
     test('passes over ConfigMaps that merely look like config, and counts them', () => {
       const report = ManifestValidation.validateManifests([{
-        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'app' },
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'app' },
         data: { 'settings.json': '{"admin": {"email": "ops@example.com"}, "resources": [1, 2]}', 'app.yaml': 'static: true\n' },
       }]);
       expect(report.findings).toEqual([]);
@@ -137,7 +141,9 @@ describe('ManifestValidation', () => {
 
   describe('Istio EnvoyFilters', () => {
     const envoyFilter = (applyTo: string, operation: string, value: any) => ({
-      apiVersion: 'networking.istio.io/v1alpha3', kind: 'EnvoyFilter', metadata: { name: 'f', namespace: 'istio-system' },
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'EnvoyFilter',
+      metadata: { name: 'f', namespace: 'istio-system' },
       spec: { configPatches: [{ applyTo, patch: { operation, value } }] },
     });
 

@@ -161,7 +161,11 @@ export function closest(name: string, candidates: readonly string[]): string | u
       bestDistance = d;
     }
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 4)) ? best : undefined;
+  if (best !== undefined && bestDistance <= Math.max(2, Math.floor(name.length / 4))) return best;
+  // a singular for a plural ("severity" for "severities"), or a name cut short
+  const stem = name.toLowerCase().slice(0, Math.max(4, name.length - 1));
+  const partial = candidates.filter((c) => c.toLowerCase().startsWith(stem));
+  return partial.length === 1 ? partial[0] : undefined;
 }
 
 function unique<T>(xs: readonly T[]): T[] {
