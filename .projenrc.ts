@@ -156,6 +156,13 @@ project.addTask('bench:envoy', {
   exec: 'ts-node scripts/bench-envoy-validator.ts',
 });
 
+// The topology picture README.md shows (docs/topology-oauth2-proxy.{mmd,dot,svg}); a test fails when it is stale.
+project.addTask('docs:topology', {
+  description: 'Render the topology of the oauth2-proxy example into docs/ (Mermaid, DOT, SVG through Graphviz)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/render-topology.ts',
+});
+project.addPackageIgnore('/docs/');
+
 // The examples app is synthesized by `npx cdk8s synth` (see cdk8s.yaml); this task is a shortcut.
 project.addTask('synth:examples', {
   description: 'Synthesize the examples app into cdk8s.out/',
