@@ -27,6 +27,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
   constructsVersion: '10.4.0',
   jsiiVersion: '~6.0.0',
   peerDeps: ['cdk8s-plus-25@^2.22.79'],
+  // the manifest checks read YAML with the line of every field (cdk8s bundles its own copy, privately)
+  bundledDeps: ['yaml@^2.8.1'],
   devDeps: [
     'cdk8s-plus-25@^2.22.79',
     'cdk8s-cli@^2.207.60',
@@ -38,7 +40,6 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     '@kubernetes-models/cert-manager@^6.0.0',
     '@kubernetes-models/prometheus-operator@^6.0.0',
     'ajv@^8.17.1',
-    'yaml@^2.8.1',
     // Envoy's v3 protos and the parser that reads them at build time (scripts/build-envoy-descriptors.js)
     '@grpc/grpc-js-xds@^1.14.1',
     'protobufjs@^7.6.6',
@@ -154,6 +155,13 @@ project.addTask('bench:envoy', {
   description: 'Benchmark the Envoy config validation (descriptor size, cold load, time per validation, 1000 workloads)',
   exec: 'ts-node scripts/bench-envoy-validator.ts',
 });
+
+// The topology picture README.md shows (docs/topology-oauth2-proxy.{mmd,dot,svg}); a test fails when it is stale.
+project.addTask('docs:topology', {
+  description: 'Render the topology of the oauth2-proxy example into docs/ (Mermaid, DOT, SVG through Graphviz)',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json scripts/render-topology.ts',
+});
+project.addPackageIgnore('/docs/');
 
 // The examples app is synthesized by `npx cdk8s synth` (see cdk8s.yaml); this task is a shortcut.
 project.addTask('synth:examples', {

@@ -11,7 +11,8 @@ set -euo pipefail
 
 # Package -> why the tests need it. Keep this list short and explain each entry.
 #   prometheus: provides promtool, which checks the prometheus.yml that IstioPrometheusScrape generates
-DEFAULT_DEBS=(prometheus)
+#   graphviz: provides dot, which must accept the topology picture (Topology.toDot(), plugin property topology)
+DEFAULT_DEBS=(prometheus graphviz)
 
 debs=("$@")
 [ "${#debs[@]}" -gt 0 ] || debs=("${DEFAULT_DEBS[@]}")
@@ -29,7 +30,7 @@ fi
 
 if ! command -v apt-get >/dev/null 2>&1; then
   echo "ensure-debs: missing Debian packages: ${missing[*]}, and apt-get is not available on this machine." >&2
-  echo "ensure-debs: install them with your package manager (promtool comes from the 'prometheus' package)." >&2
+  echo "ensure-debs: install them with your package manager (promtool comes from the 'prometheus' package, dot from 'graphviz')." >&2
   exit 1
 fi
 

@@ -13,3 +13,6 @@ export * from './envoy';
 export * from './envoy-sidecar';
 export * from './marin3r';
 export * from './sigsci';
+export * from './validation/manifests';
+export * from './validation/plugin';
+export * from './topology';

@@ -841,7 +841,8 @@ function unknownFieldMessage(key: string, info: MessageInfo): string {
   return `${head}; see the Envoy API reference for its fields`;
 }
 
-function editDistance(a: string, b: string): number {
+/** Levenshtein distance, for "did you mean" suggestions (also used by the manifest checks). @internal */
+export function editDistance(a: string, b: string): number {
   if (a === b) return 0;
   let prev = new Array<number>(b.length + 1);
   let cur = new Array<number>(b.length + 1);

@@ -1,0 +1,259 @@
+/**
+ * Finds the Envoy configs inside arbitrary manifests, each with the Envoy message type it is read
+ * as and the place inside the object where it sits:
+ *
+ * - ConfigMap `data` values recognized by their shape (never by key name alone): an Envoy
+ *   Bootstrap has `static_resources` or `dynamic_resources`, or an `admin` whose `address` is a
+ *   socket address or a pipe; a file-based xDS document (SDS, LDS, CDS files) is a
+ *   DiscoveryResponse whose `resources` are all `@type`d Envoy messages. Values under `.json`
+ *   keys, or starting with `{`, are read as JSON; values under `.yaml`/`.yml` keys as YAML;
+ *   other values are passed over. A value under a key with "envoy" in its name that doesn't
+ *   parse is reported.
+ * - marin3r EnvoyConfig `spec.resources[].value` by `type`, and the deprecated
+ *   `spec.envoyResources.<kind>[].value` strings, parsed as `spec.serialization` says (json by
+ *   default).
+ * - Istio EnvoyFilter `spec.configPatches[].patch.value` by `applyTo`, read as a fragment
+ *   (`partial`) for `MERGE`.
+ *
+ * The annotation `envoy.meshkit.dev/validate: "false"` on an object turns its Envoy checks off.
+ */
+import { parse as parseYaml } from 'yaml';
+import { Segment } from './documents';
+import { ManifestRule } from './rules';
+import { EnvoyConfigValidator } from '../envoy/envoy-config-validator';
+
+/** The annotation that turns the Envoy checks of one object off. */
+export const SKIP_ENVOY_ANNOTATION = 'envoy.meshkit.dev/validate';
+
+const DISCOVERY_RESPONSE = 'envoy.service.discovery.v3.DiscoveryResponse';
+
+/** One Envoy config found in a manifest. @internal */
+export interface EmbeddedEnvoyConfig {
+  /** The rule its findings belong to. */
+  readonly rule: ManifestRule;
+  /** The Envoy message type it is validated as. */
+  readonly typeName: string;
+  /** Whether it is a fragment merged into a full config (EnvoyFilter MERGE). */
+  readonly partial: boolean;
+  /** The config, parsed. */
+  readonly config: unknown;
+  /** Where it sits in the manifest: the value itself, or the string that holds it serialized. */
+  readonly path: readonly Segment[];
+  /** Whether `path` points at a string holding the config serialized. */
+  readonly serialized: boolean;
+  /** What it is, for messages: `data["envoy.json"] (Bootstrap)`. */
+  readonly description: string;
+}
+
+/** A value that should hold an Envoy config but doesn't parse. @internal */
+export interface UnreadableEnvoyConfig {
+  readonly rule: ManifestRule;
+  readonly path: readonly Segment[];
+  readonly description: string;
+  readonly message: string;
+}
+
+/** What one manifest holds. @internal */
+export interface FoundEnvoyConfigs {
+  readonly configs: EmbeddedEnvoyConfig[];
+  readonly unreadable: UnreadableEnvoyConfig[];
+  /** Whether the object is of a kind that can hold Envoy config (even if it holds none). */
+  readonly envoyKind: boolean;
+  /** Whether the annotation turned the checks off. */
+  readonly skipped: boolean;
+}
+
+/** marin3r `resources[].type` → Envoy message type. */
+const MARIN3R_TYPES: Readonly<Record<string, string>> = {
+  listener: EnvoyConfigValidator.LISTENER,
+  route: EnvoyConfigValidator.ROUTE_CONFIGURATION,
+  scopedRoute: EnvoyConfigValidator.SCOPED_ROUTE_CONFIGURATION,
+  cluster: EnvoyConfigValidator.CLUSTER,
+  endpoint: EnvoyConfigValidator.CLUSTER_LOAD_ASSIGNMENT,
+  secret: EnvoyConfigValidator.SECRET,
+  runtime: EnvoyConfigValidator.RUNTIME,
+  extensionConfig: EnvoyConfigValidator.TYPED_EXTENSION_CONFIG,
+};
+
+/** marin3r's deprecated `envoyResources.<list>` → Envoy message type (`secrets` are references, not configs). */
+const MARIN3R_LEGACY_TYPES: Readonly<Record<string, string>> = {
+  listeners: EnvoyConfigValidator.LISTENER,
+  routes: EnvoyConfigValidator.ROUTE_CONFIGURATION,
+  scopedRoutes: EnvoyConfigValidator.SCOPED_ROUTE_CONFIGURATION,
+  clusters: EnvoyConfigValidator.CLUSTER,
+  endpoints: EnvoyConfigValidator.CLUSTER_LOAD_ASSIGNMENT,
+  runtimes: EnvoyConfigValidator.RUNTIME,
+  extensionConfigs: EnvoyConfigValidator.TYPED_EXTENSION_CONFIG,
+};
+
+/** Istio EnvoyFilter `applyTo` → the Envoy message type of the patch value. */
+const ENVOY_FILTER_TYPES: Readonly<Record<string, string>> = {
+  LISTENER: EnvoyConfigValidator.LISTENER,
+  FILTER_CHAIN: 'envoy.config.listener.v3.FilterChain',
+  NETWORK_FILTER: 'envoy.config.listener.v3.Filter',
+  HTTP_FILTER: EnvoyConfigValidator.HTTP_FILTER,
+  ROUTE_CONFIGURATION: EnvoyConfigValidator.ROUTE_CONFIGURATION,
+  VIRTUAL_HOST: 'envoy.config.route.v3.VirtualHost',
+  HTTP_ROUTE: 'envoy.config.route.v3.Route',
+  CLUSTER: EnvoyConfigValidator.CLUSTER,
+  EXTENSION_CONFIG: EnvoyConfigValidator.TYPED_EXTENSION_CONFIG,
+  BOOTSTRAP: EnvoyConfigValidator.BOOTSTRAP,
+  LISTENER_FILTER: 'envoy.config.listener.v3.ListenerFilter',
+};
+
+/** The Envoy configs in one manifest. Never throws. @internal */
+export function findEnvoyConfigs(manifest: unknown): FoundEnvoyConfigs {
+  const m = obj(manifest);
+  const kind = typeof m?.kind === 'string' ? m.kind : '';
+  const group = typeof m?.apiVersion === 'string' && m.apiVersion.includes('/') ? m.apiVersion.split('/')[0] : '';
+  const result: FoundEnvoyConfigs = { configs: [], unreadable: [], envoyKind: false, skipped: false };
+  if (!m) return result;
+  let found: FoundEnvoyConfigs;
+  if (kind === 'ConfigMap' && group === '') found = fromConfigMap(m);
+  else if (kind === 'EnvoyConfig' && group === 'marin3r.3scale.net') found = fromEnvoyConfig(m);
+  else if (kind === 'EnvoyFilter' && group === 'networking.istio.io') found = fromEnvoyFilter(m);
+  else return result;
+  const annotation = obj(obj(m.metadata)?.annotations)?.[SKIP_ENVOY_ANNOTATION];
+  if (annotation === 'false') return { configs: [], unreadable: [], envoyKind: true, skipped: true };
+  return found;
+}
+
+function fromConfigMap(m: Json): FoundEnvoyConfigs {
+  const configs: EmbeddedEnvoyConfig[] = [];
+  const unreadable: UnreadableEnvoyConfig[] = [];
+  for (const [key, value] of Object.entries(obj(m.data) ?? {})) {
+    if (typeof value !== 'string') continue;
+    const path = ['data', key];
+    const description = `data[${JSON.stringify(key)}]`;
+    const format = formatOf(key, value);
+    if (!format) continue;
+    let parsed: unknown;
+    try {
+      parsed = format === 'json' ? JSON.parse(value) : parseYaml(value);
+    } catch (e) {
+      if (/envoy/i.test(key)) {
+        unreadable.push({ rule: ManifestRule.ENVOY_CONFIGMAP, path, description, message: `is not valid ${format.toUpperCase()}: ${(e as Error).message.split('\n')[0]}` });
+      }
+      continue;
+    }
+    const typeName = isBootstrap(parsed) ? EnvoyConfigValidator.BOOTSTRAP : isDiscoveryResponse(parsed) ? DISCOVERY_RESPONSE : undefined;
+    if (!typeName) continue;
+    configs.push({
+      rule: ManifestRule.ENVOY_CONFIGMAP,
+      typeName,
+      partial: false,
+      config: parsed,
+      path,
+      serialized: true,
+      description: `${description} (${typeName === DISCOVERY_RESPONSE ? 'file-based xDS DiscoveryResponse' : 'Bootstrap'})`,
+    });
+  }
+  return { configs, unreadable, envoyKind: true, skipped: false };
+}
+
+function fromEnvoyConfig(m: Json): FoundEnvoyConfigs {
+  const spec = obj(m.spec) ?? {};
+  const configs: EmbeddedEnvoyConfig[] = [];
+  const unreadable: UnreadableEnvoyConfig[] = [];
+  arr(spec.resources).forEach((r, i) => {
+    const resource = obj(r);
+    const typeName = typeof resource?.type === 'string' ? MARIN3R_TYPES[resource.type] : undefined;
+    if (!resource || !typeName || resource.value === undefined) return; // generateFrom* resources carry no config
+    configs.push({
+      rule: ManifestRule.ENVOY_MARIN3R,
+      typeName,
+      partial: false,
+      config: resource.value,
+      path: ['spec', 'resources', i, 'value'],
+      serialized: false,
+      description: `spec.resources[${i}] (${resource.type}${nameOf(resource.value)})`,
+    });
+  });
+  const serialization = spec.serialization === 'yaml' ? 'yaml' : 'json';
+  for (const [list, typeName] of Object.entries(MARIN3R_LEGACY_TYPES)) {
+    arr(obj(spec.envoyResources)?.[list]).forEach((r, i) => {
+      const value = obj(r)?.value;
+      if (typeof value !== 'string') return;
+      const path = ['spec', 'envoyResources', list, i, 'value'];
+      const description = `spec.envoyResources.${list}[${i}]`;
+      let parsed: unknown;
+      try {
+        parsed = serialization === 'json' ? JSON.parse(value) : parseYaml(value);
+      } catch (e) {
+        unreadable.push({
+          rule: ManifestRule.ENVOY_MARIN3R,
+          path,
+          description,
+          message: `is not valid ${serialization.toUpperCase()} (spec.serialization: ${spec.serialization ?? 'json, the default'}): ${(e as Error).message.split('\n')[0]}`,
+        });
+        return;
+      }
+      configs.push({ rule: ManifestRule.ENVOY_MARIN3R, typeName, partial: false, config: parsed, path, serialized: true, description: `${description}${nameOf(parsed, ' ')}` });
+    });
+  }
+  return { configs, unreadable, envoyKind: true, skipped: false };
+}
+
+function fromEnvoyFilter(m: Json): FoundEnvoyConfigs {
+  const configs: EmbeddedEnvoyConfig[] = [];
+  arr(obj(m.spec)?.configPatches).forEach((p, i) => {
+    const patch = obj(p);
+    const applyTo = typeof patch?.applyTo === 'string' ? patch.applyTo : '';
+    const typeName = ENVOY_FILTER_TYPES[applyTo];
+    const operation = obj(patch?.patch)?.operation;
+    const value = obj(patch?.patch)?.value;
+    if (!typeName || operation === 'REMOVE' || value === undefined) return;
+    const partial = operation === 'MERGE';
+    configs.push({
+      rule: ManifestRule.ENVOY_FILTER,
+      typeName,
+      partial,
+      config: value,
+      path: ['spec', 'configPatches', i, 'patch', 'value'],
+      serialized: false,
+      description: `spec.configPatches[${i}] (${applyTo} ${typeof operation === 'string' ? operation : '?'}${partial ? ', a fragment merged into the generated config' : ''})`,
+    });
+  });
+  return { configs, unreadable: [], envoyKind: true, skipped: false };
+}
+
+/** JSON or YAML, by the key's extension or the value's first character; undefined for anything else. */
+function formatOf(key: string, value: string): 'json' | 'yaml' | undefined {
+  const lower = key.toLowerCase();
+  if (lower.endsWith('.json')) return 'json';
+  if (lower.endsWith('.yaml') || lower.endsWith('.yml')) return 'yaml';
+  return value.trimStart().startsWith('{') ? 'json' : undefined;
+}
+
+/** The shape of an Envoy Bootstrap: its top-level sections that no other common config has. */
+function isBootstrap(x: unknown): boolean {
+  const o = obj(x);
+  if (!o) return false;
+  if (['static_resources', 'staticResources', 'dynamic_resources', 'dynamicResources'].some((k) => obj(o[k]))) return true;
+  const address = obj(obj(o.admin)?.address);
+  return !!address && ['socket_address', 'socketAddress', 'pipe'].some((k) => obj(address[k]));
+}
+
+/** The shape of a file-based xDS document: `resources` that are all `@type`d Envoy messages. */
+function isDiscoveryResponse(x: unknown): boolean {
+  const resources = arr(obj(x)?.resources);
+  return resources.length > 0 && resources.every((r) => {
+    const type = obj(r)?.['@type'];
+    return typeof type === 'string' && /^type\.googleapis\.com\/envoy\./.test(type);
+  });
+}
+
+function nameOf(value: unknown, prefix = ' '): string {
+  const name = obj(value)?.name;
+  return typeof name === 'string' ? `${prefix}"${name}"` : '';
+}
+
+type Json = Record<string, any>;
+
+function obj(x: unknown): Json | undefined {
+  return x !== null && typeof x === 'object' && !Array.isArray(x) ? (x as Json) : undefined;
+}
+
+function arr(x: unknown): unknown[] {
+  return Array.isArray(x) ? x : [];
+}

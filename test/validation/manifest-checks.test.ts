@@ -1,0 +1,252 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Testing } from 'cdk8s';
+import { buildMistakesApp } from './fixtures/mistakes-app';
+import { buildExamples } from '../../examples/main';
+import { ManifestReport, ManifestRule, ManifestValidation } from '../../src';
+import { expectSchemaValid, synthApp } from '../harness';
+
+/** Writes YAML into a fresh directory and checks it. */
+function checkYaml(files: Record<string, string>, options = {}): ManifestReport {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'meshkit-manifests-'));
+  for (const [name, text] of Object.entries(files)) fs.writeFileSync(path.join(dir, name), text);
+  return ManifestValidation.validateDirectory(dir, options);
+}
+
+/** `rule line: message` of every finding. */
+function lines(report: ManifestReport): string[] {
+  return report.findings.map((f) => `${f.rule} ${f.line ?? '-'}: ${f.message}`);
+}
+
+const BOOTSTRAP_CONFIGMAP = `apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: edge-envoy
+  namespace: edge
+data:
+  envoy.json: |-
+    {
+      "admin": { "address": { "socket_address": { "address": "127.0.0.1", "port_value": 9901 } } },
+      "static_resources": {
+        "clusters": [
+          { "name": "app", "connect_timeout": "1s", "typ": "STATIC" }
+        ]
+      }
+    }
+`;
+
+describe('ManifestValidation', () => {
+  test('finds nothing wrong in the examples app, and validates its Envoy configs', () => {
+    const app = buildExamples(Testing.app());
+    expectSchemaValid(synthApp(app));
+    const report = ManifestValidation.validateApp(app);
+    expect(report.findings.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
+    expect(report.passed).toBe(true);
+    // bootstraps and SDS files in ConfigMaps, marin3r resources, the EnvoyFilter's ext_authz patch
+    expect(report.envoyConfigCount).toBeGreaterThanOrEqual(10);
+  });
+
+  test('reports the three mistakes of the fixture app with their construct paths', () => {
+    const app = buildMistakesApp(Testing.app());
+    expectSchemaValid(synthApp(app));
+    const report = ManifestValidation.validateApp(app);
+    expect(report.findings.map((f) => [f.rule, f.location, f.constructPath])).toEqual([
+      [ManifestRule.SERVICE_SELECTOR, 'spec.selector', 'shop/service'],
+      [ManifestRule.VIRTUALSERVICE_GATEWAY, 'spec.gateways[0]', 'shop/virtual-service'],
+      [ManifestRule.ENVOY_FILTER, 'spec.configPatches[0].patch.value.typed_config.failure_mode_alow', 'shop/ext-authz'],
+    ]);
+    expect(report.passed).toBe(false);
+    expect(ManifestValidation.validateApp(buildMistakesApp(Testing.app(), { fixed: true })).findings).toEqual([]);
+  });
+
+  describe('Envoy configs in ConfigMaps', () => {
+    test('finds a misspelled field of a bootstrap, at its line inside the literal block', () => {
+      const report = checkYaml({ 'envoy.yaml': BOOTSTRAP_CONFIGMAP });
+      expect(lines(report)).toEqual([
+        'envoy-configmap 12: ConfigMap edge/edge-envoy: data["envoy.json"] (Bootstrap) at static_resources.clusters[0].typ: unknown field "typ" in envoy.config.cluster.v3.Cluster; did you mean "type"?',
+      ]);
+      expect(report.findings[0].path).toBe('/data/envoy.json/static_resources/clusters/0/typ');
+      expect(report.findings[0].fix).toBe('write "type" instead');
+    });
+
+    test('reads YAML values and file-based xDS documents (SDS)', () => {
+      const sds = { resources: [{ '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret', 'name': 'cert', 'tls_certificate': { certificate_chain: { filenam: '/tls/tls.crt' } } }] };
+      const report = ManifestValidation.validateManifests([{
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'c' },
+        data: { 'sds.json': JSON.stringify(sds), 'envoy.yaml': 'static_resources:\n  listeners:\n    - name: l\n      adress: {}\n' },
+      }]);
+      expect(report.findings.map((f) => f.location)).toEqual([
+        'data["sds.json"].resources[0].tls_certificate.certificate_chain.filenam',
+        // the misspelled field leaves the oneof (filename, inline_bytes, ...) empty
+        'data["sds.json"].resources[0].tls_certificate.certificate_chain',
+        'data["envoy.yaml"].static_resources.listeners[0].adress',
+      ]);
+    });
+
+    test('passes over ConfigMaps that merely look like config, and counts them', () => {
+      const report = ManifestValidation.validateManifests([{
+        apiVersion: 'v1',
+        kind: 'ConfigMap',
+        metadata: { name: 'app' },
+        data: { 'settings.json': '{"admin": {"email": "ops@example.com"}, "resources": [1, 2]}', 'app.yaml': 'static: true\n' },
+      }]);
+      expect(report.findings).toEqual([]);
+      expect(report.envoyConfigCount).toBe(0);
+      expect(report.ignoredKinds).toEqual({ ConfigMap: 1 });
+    });
+
+    test('reports an "envoy" key whose value does not parse', () => {
+      const report = ManifestValidation.validateManifests([{ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' }, data: { 'envoy.json': '{"admin": ' } }]);
+      expect(report.findings.map((f) => `${f.rule}: ${f.message}`)).toEqual([
+        expect.stringMatching(/^envoy-configmap: ConfigMap default\/c: data\["envoy.json"\] is not valid JSON: /),
+      ]);
+    });
+
+    test('are skipped with the annotation envoy.meshkit.dev/validate: "false"', () => {
+      const report = checkYaml({ 'a.yaml': BOOTSTRAP_CONFIGMAP.replace('  namespace: edge\n', '  namespace: edge\n  annotations:\n    envoy.meshkit.dev/validate: "false"\n') });
+      expect(report.findings).toEqual([]);
+    });
+  });
+
+  describe('marin3r EnvoyConfigs', () => {
+    const envoyConfig = (spec: any) => ({ apiVersion: 'marin3r.3scale.net/v1alpha1', kind: 'EnvoyConfig', metadata: { name: 'kuard', namespace: 'k' }, spec: { nodeID: 'kuard', ...spec } });
+
+    test('validate each resource as the Envoy type its `type` names', () => {
+      const report = ManifestValidation.validateManifests([envoyConfig({
+        resources: [
+          { type: 'secret', generateFromTlsSecret: 'cert' },
+          { type: 'cluster', value: { name: 'a', connect_timeout: '1s', lb_policy: 'ROUND_ROBBIN' } },
+          { type: 'listener', value: { name: 'l', address: { socket_address: { address: '0.0.0.0', port_value: 70000 } } } },
+        ],
+      })]);
+      expect(report.findings.map((f) => `${f.rule} ${f.location}`)).toEqual([
+        'envoy-marin3r spec.resources[1].value.lb_policy',
+        'envoy-marin3r spec.resources[2].value.address.socket_address.port_value',
+      ]);
+    });
+
+    test('parse the deprecated envoyResources strings as spec.serialization says', () => {
+      const yamlConfig = envoyConfig({ serialization: 'yaml', envoyResources: { clusters: [{ value: 'name: a\nconect_timeout: 1s\n' }] } });
+      const jsonConfig = envoyConfig({ envoyResources: { listeners: [{ value: 'name: l' }] } });
+      const report = ManifestValidation.validateManifests([yamlConfig, jsonConfig]);
+      expect(report.findings.map((f) => `${f.rule} ${f.location}: ${f.message.replace(/: Unexpected.*$/, '')}`)).toEqual([
+        'envoy-marin3r spec.envoyResources.clusters[0].value.conect_timeout: EnvoyConfig k/kuard: spec.envoyResources.clusters[0] "a" at conect_timeout: unknown field "conect_timeout" in envoy.config.cluster.v3.Cluster; did you mean "connect_timeout"?',
+        'envoy-marin3r spec.envoyResources.listeners[0].value: EnvoyConfig k/kuard: spec.envoyResources.listeners[0] is not valid JSON (spec.serialization: json, the default)',
+      ]);
+    });
+  });
+
+  describe('Istio EnvoyFilters', () => {
+    const envoyFilter = (applyTo: string, operation: string, value: any) => ({
+      apiVersion: 'networking.istio.io/v1alpha3',
+      kind: 'EnvoyFilter',
+      metadata: { name: 'f', namespace: 'istio-system' },
+      spec: { configPatches: [{ applyTo, patch: { operation, value } }] },
+    });
+
+    test('read a MERGE patch as a fragment: what it leaves out is not required', () => {
+      const merge = envoyFilter('CLUSTER', 'MERGE', { connect_timeout: '2s' });
+      const add = envoyFilter('CLUSTER', 'ADD', { connect_timeout: '2s' });
+      expect(ManifestValidation.validateManifests([merge]).findings).toEqual([]);
+      expect(ManifestValidation.validateManifests([add]).findings.map((f) => f.message)).toEqual([
+        'EnvoyFilter istio-system/f: spec.configPatches[0] (CLUSTER ADD) at name: missing; must not be empty (min_len 1)',
+      ]);
+    });
+
+    test('read each applyTo as its Envoy type', () => {
+      const report = ManifestValidation.validateManifests([
+        envoyFilter('NETWORK_FILTER', 'INSERT_FIRST', { name: 'x', typed_conifg: {} }),
+        envoyFilter('HTTP_ROUTE', 'INSERT_FIRST', { match: { prefix: '/' }, route: { cluster: 'c' }, decorater: {} }),
+        envoyFilter('VIRTUAL_HOST', 'ADD', { name: 'v', domains: ['*'], rate_limit: [] }),
+      ]);
+      expect(report.findings.map((f) => f.message.replace(/;.*$/, '').replace(/^.* at /, ''))).toEqual([
+        'typed_conifg: unknown field "typed_conifg" in envoy.config.listener.v3.Filter',
+        'decorater: unknown field "decorater" in envoy.config.route.v3.Route',
+        'rate_limit: unknown field "rate_limit" in envoy.config.route.v3.VirtualHost',
+      ]);
+    });
+
+    test('warn, not fail, about @types outside Envoy\'s API (Istio\'s own extensions)', () => {
+      const report = ManifestValidation.validateManifests([envoyFilter('HTTP_FILTER', 'INSERT_BEFORE', {
+        name: 'istio.stats', typed_config: { '@type': 'type.googleapis.com/istio.stats.v1.PluginConfig' },
+      })]);
+      expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['warning envoy-warning']);
+      expect(report.passed).toBe(true);
+    });
+  });
+
+  describe('bad input', () => {
+    test('reports YAML that does not parse with its file and line, and still checks the other documents', () => {
+      const report = checkYaml({ 'broken.yaml': `apiVersion: v1\nkind: Service\nmetadata:\n  name: a: b\n---\n${BOOTSTRAP_CONFIGMAP}` });
+      expect(report.findings.map((f) => `${f.rule} ${path.basename(f.file!)}:${f.line}`)).toEqual([
+        'manifest-syntax broken.yaml:4',
+        'envoy-configmap broken.yaml:17',
+      ]);
+      expect(report.findings[0].message).toMatch(/broken\.yaml:4:\d+ is not valid YAML: /);
+    });
+
+    test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {
+      const report = ManifestValidation.validateManifests([
+        { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { anything: [1, { deep: null }] } },
+        { apiVersion: 'v1', kind: 'List', items: [{ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' } }, 42] },
+        'text', null, { kind: 'NoName' },
+      ]);
+      expect(report.findings).toEqual([]);
+      expect(report.ignoredKinds).toEqual({ 'Widget': 1, '<not an object>': 3, 'NoName': 1 });
+    });
+
+    test('fail with the entry named for an unknown rule id', () => {
+      expect(() => ManifestValidation.validateManifests([], { rules: ['envoy', 'gatway-selector'] })).toThrow(
+        /^ManifestValidation: rules\[1\]: unknown rule "gatway-selector"; did you mean "gateway-selector"\? use one of the groups all, envoy, wiring or the rules manifest-syntax, /);
+    });
+
+    test('fail with the entry named for an unknown severity', () => {
+      expect(() => ManifestValidation.validateManifests([], { severities: { wiring: 'fatal' } })).toThrow(
+        'ManifestValidation: severities.wiring: unknown severity string "fatal"; use one of error, warning, off');
+    });
+
+    test('refuse to turn manifest-syntax off', () => {
+      expect(() => ManifestValidation.validateManifests([], { severities: { 'manifest-syntax': 'off' } })).toThrow(
+        /severities.manifest-syntax: received "off"; a file that is not valid YAML would pass unchecked/);
+    });
+  });
+
+  describe('rules and severities', () => {
+    const broken = () => {
+      const app = buildMistakesApp(Testing.app());
+      return synthApp(app);
+    };
+
+    test('run only the rules and groups named', () => {
+      const report = ManifestValidation.validateManifests(broken(), { rules: ['envoy', 'service-selector'] });
+      expect(report.findings.map((f) => f.rule)).toEqual(['service-selector', 'envoy-filter']);
+    });
+
+    test('let a rule\'s own severity win over its group\'s', () => {
+      const report = ManifestValidation.validateManifests(broken(), { severities: { 'wiring': 'warning', 'service-selector': 'error', 'envoy': 'off' } });
+      expect(report.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['error service-selector', 'warning virtualservice-gateway']);
+      expect(report.errorCount).toBe(1);
+      expect(report.warningCount).toBe(1);
+    });
+
+    test('pass when every finding is a warning', () => {
+      const report = ManifestValidation.validateManifests(broken(), { severities: { all: 'warning' } });
+      expect(report.passed).toBe(true);
+      expect(report.warningCount).toBe(3);
+    });
+  });
+
+  test('formats a report with places and fixes', () => {
+    const text = ManifestValidation.format(checkYaml({ 'envoy.yaml': BOOTSTRAP_CONFIGMAP }));
+    expect(text.split('\n')).toEqual([
+      'failed: 1 error, 0 warnings in 1 object (1 checked, 1 Envoy config validated)',
+      expect.stringMatching(/^ {2}error envoy-configmap: ConfigMap edge\/edge-envoy: /),
+      expect.stringMatching(/^ {4}at .*envoy\.yaml:12, data\["envoy\.json"\]\.static_resources\.clusters\[0\]\.typ$/),
+      '    fix: write "type" instead',
+    ]);
+    expect(() => ManifestValidation.assertPassed(checkYaml({ 'envoy.yaml': BOOTSTRAP_CONFIGMAP }))).toThrow(/manifest checks failed: 1 error/);
+  });
+});
