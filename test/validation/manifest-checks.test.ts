@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { Testing } from 'cdk8s';
 import { buildMistakesApp } from './fixtures/mistakes-app';
+import { KAYENTA_INGRESS_GATEWAY } from '../../examples/kayenta';
 import { buildExamples } from '../../examples/main';
 import { ManifestReport, ManifestRule, ManifestValidation } from '../../src';
 import { expectSchemaValid, synthApp } from '../harness';
@@ -40,7 +41,8 @@ describe('ManifestValidation', () => {
   test('finds nothing wrong in the examples app, and validates its Envoy configs', () => {
     const app = buildExamples(Testing.app());
     expectSchemaValid(synthApp(app));
-    const report = ManifestValidation.validateApp(app);
+    // the examples use the default ingress gateway and a second one for Kayenta (examples/kayenta.ts)
+    const report = ManifestValidation.validateApp(app, { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }, KAYENTA_INGRESS_GATEWAY] });
     expect(report.findings.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
     expect(report.passed).toBe(true);
     // bootstraps and SDS files in ConfigMaps, marin3r resources, the EnvoyFilter's ext_authz patch
