@@ -139,7 +139,16 @@ importTask.exec('node scripts/import-crds.js');
 
 // Debian packages the tests need (promtool for the generated prometheus.yml), installed only when
 // missing; .ci/run calls the same script.
-project.testTask.prependExec('bash scripts/ensure-debs.sh', { name: 'Install the Debian packages the tests need (scripts/ensure-debs.sh)' });
+// The test task: Debian packages, type-check, jest, eslint. CI runs the README's `npm test` and then
+// `npx projen build`, which would run the same type-check and jest again; it sets
+// MESHKIT_SKIP_TESTS=1 for the build only, so the suite runs once per CI run (eslint still runs).
+const onlyOnce = 'test -z "$MESHKIT_SKIP_TESTS"';
+const testTask = project.testTask;
+testTask.reset();
+testTask.exec('bash scripts/ensure-debs.sh', { name: 'Install the Debian packages the tests need (scripts/ensure-debs.sh)' });
+testTask.exec('tsc --noEmit -p test/tsconfig.json', { name: 'Type-check the test suite', condition: onlyOnce });
+testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true, condition: onlyOnce });
+testTask.spawn(project.tasks.tryFind('eslint')!);
 
 // Envoy validation: compile Envoy's v3 protos (from @grpc/grpc-js-xds) into the descriptor the
 // validator reads. pre-compile regenerates it, so a stale committed file shows in CI's drift
