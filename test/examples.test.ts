@@ -11,8 +11,7 @@ describe('the examples app', () => {
 
   test('has charts, and every chart synthesizes objects', () => {
     expect(charts.length).toBeGreaterThan(0);
-    for (const chart of charts) expect({ chart: chart.id, count: chart.objects.length }).toEqual({ chart: chart.id, count: expect.any(Number) });
-    expect(charts.every((c) => c.objects.length > 0)).toBe(true);
+    expect(charts.filter((c) => c.objects.length === 0).map((c) => c.id)).toEqual([]);
   });
 
   test('every object of every chart passes the independent schemas', () => {
@@ -29,7 +28,9 @@ describe('the examples app', () => {
     const seen = new Map<string, string>();
     for (const chart of charts) {
       for (const o of chart.objects) {
-        const key = `${o.apiVersion}/${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
+        // the API group, not the version: v1 and v1beta1 of one kind are the same object on the server
+        const group = o.apiVersion.includes('/') ? o.apiVersion.split('/')[0] : 'core';
+        const key = `${group}/${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name}`;
         expect({ key, first: seen.get(key) }).toEqual({ key, first: undefined });
         seen.set(key, chart.id);
       }
