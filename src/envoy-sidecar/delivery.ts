@@ -17,6 +17,11 @@ export interface EnvoyDocument {
   readonly where: string;
   readonly typeName: string;
   readonly json: any;
+  /**
+   * The document as shipped, when it is shipped as text that never changes once written (the
+   * ConfigMap's `envoy.json`). Validation results are reused while the text is the same.
+   */
+  readonly text?: string;
 }
 
 /** What the sidecar tells the delivery mode. @internal */
@@ -176,8 +181,10 @@ class ConfigMapDelivery extends EnvoyDelivery {
       },
       documents(): EnvoyDocument[] {
         const where = `ConfigMap ${show(`${ctx.name}-envoy`)}`;
+        const text = configJson();
         return [
-          { where: `${where} key envoy.json`, typeName: EnvoyConfigValidator.BOOTSTRAP, json: JSON.parse(configJson()) },
+          // parsed only when a validation needs it (not when the result for this text is known)
+          { where: `${where} key envoy.json`, typeName: EnvoyConfigValidator.BOOTSTRAP, text, get json() { return JSON.parse(text); } },
           // what Envoy reads from a path_config_source: a DiscoveryResponse whose resources are Secrets
           ...[...sdsFiles.entries()].map(([name, sds]) => ({ where: `${where} key sds-${name}.json`, typeName: SDS_FILE_TYPE, json: sds })),
         ];
