@@ -303,6 +303,14 @@ describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at syn
     expect(() => runValidations(s.chart)).toThrow(/admin\.acces_log_path: /);
   });
 
+  test('checks the bootstrap as Envoy reads the ConfigMap text, not as the object it was serialized from', () => {
+    const s = setup();
+    // serialized as "kuard-override"; as an object it would not be a string
+    sidecar(s).bootstrap.addOverride({ node: { id: { toJSON: () => 'kuard-override' } } });
+    const objects = synthChart(s.chart);
+    expect(bootstrapOf(objects).node.id).toBe('kuard-override');
+  });
+
   test('checks each Envoy document once per synth, although cdk8s runs validations for the app and again for each chart', () => {
     const app = Testing.app();
     const charts = [new Chart(app, 'one'), new Chart(app, 'two')];
