@@ -203,6 +203,7 @@ export interface EnvoySidecarProps {
 }
 
 const SIDECARS = new WeakMap<kplus.AbstractPod, EnvoySidecar>();
+const ADMIN_CLUSTER = 'envoy-admin';
 
 /** A document as last validated: its text (or object), its type and the result. */
 interface ValidatedDocument {
@@ -210,7 +211,6 @@ interface ValidatedDocument {
   readonly typeName: string;
   readonly result: EnvoyValidationResult;
 }
-const ADMIN_CLUSTER = 'envoy-admin';
 
 /**
  * An Envoy sidecar on a cdk8s-plus workload: TLS termination in front of the app, local
@@ -463,7 +463,7 @@ export class EnvoySidecar extends Construct {
     const errors = this.bootstrap.danglingRoutes()
       .map((r) => `${this.node.path}: routes: route ${r} names a cluster that does not exist; add the cluster (addCluster/addUpstream) or fix the route`);
     for (const doc of this.delivery.documents()) {
-      const result = this.validate(doc);
+      const result = this.validateDocument(doc);
       if (!result.valid) {
         const { received, fix } = describeEnvoyErrors(result, doc.typeName);
         errors.push(`${this.node.path}: ${doc.where}: ${received}; ${fix}`);
@@ -472,7 +472,8 @@ export class EnvoySidecar extends Construct {
     return errors;
   }
 
-  private validate(doc: EnvoyDocument): EnvoyValidationResult {
+  /** Validates a document against Envoy's protos, or returns the result of its last validation if it is unchanged. */
+  private validateDocument(doc: EnvoyDocument): EnvoyValidationResult {
     const document = doc.text ?? doc.json;
     const last = this.validated.get(doc.where);
     if (last && last.document === document && last.typeName === doc.typeName) return last.result;
