@@ -172,6 +172,14 @@ project.addTask('docs:topology', {
 });
 project.addPackageIgnore('/docs/');
 
+// `npm run bench`: build + synth of 100/300/1000 workloads with the library against hand-written
+// cdk8s-plus-25 code, in fresh processes, plus the package's cold require (scripts/bench/run.ts).
+project.addTask('bench', {
+  description: 'Benchmark the library against hand-written cdk8s-plus-25 code (time, peak RSS, cold require); builds lib/ first when it is stale',
+  exec: 'ts-node scripts/bench/run.ts',
+  receiveArgs: true,
+});
+
 // The examples app is synthesized by `npx cdk8s synth` (see cdk8s.yaml); this task is a shortcut.
 project.addTask('synth:examples', {
   description: 'Synthesize the examples app into cdk8s.out/',

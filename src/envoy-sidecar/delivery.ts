@@ -17,6 +17,11 @@ export interface EnvoyDocument {
   readonly where: string;
   readonly typeName: string;
   readonly json: any;
+  /**
+   * The document as shipped, when it is shipped as text that never changes once written (the
+   * ConfigMap's `envoy.json`). Validation results are reused while the text is the same.
+   */
+  readonly text?: string;
 }
 
 /** What the sidecar tells the delivery mode. @internal */
@@ -113,8 +118,17 @@ class ConfigMapDelivery extends EnvoyDelivery {
     const nodeId = this.options.nodeId ?? ctx.name;
     const sdsFiles = new Map<string, any>();
     let rendered: string | undefined;
-    // pretty-printed: people read it with `kubectl get configmap -o yaml`
-    const configJson = () => (rendered ??= JSON.stringify(ctx.bootstrap(), undefined, 2));
+    /** Serializes the bootstrap (once: the text never changes afterwards); returns the object serialized. */
+    const render = () => {
+      const bootstrap = ctx.bootstrap();
+      // pretty-printed: people read it with `kubectl get configmap -o yaml`
+      rendered = JSON.stringify(bootstrap, undefined, 2);
+      return bootstrap;
+    };
+    const configJson = (): string => {
+      if (rendered === undefined) render();
+      return rendered!;
+    };
 
     const configMap = new kplus.ConfigMap(ctx.scope, 'config', {
       metadata: { name: `${ctx.name}-envoy`, namespace: ctx.namespace },
@@ -176,8 +190,14 @@ class ConfigMapDelivery extends EnvoyDelivery {
       },
       documents(): EnvoyDocument[] {
         const where = `ConfigMap ${show(`${ctx.name}-envoy`)}`;
+        const source = rendered === undefined ? render() : undefined;
+        const text = rendered!;
+        const bootstrap = { where: `${where} key envoy.json`, typeName: EnvoyConfigValidator.BOOTSTRAP, text };
         return [
-          { where: `${where} key envoy.json`, typeName: EnvoyConfigValidator.BOOTSTRAP, json: JSON.parse(configJson()) },
+          // What is validated is what Envoy reads: JSON.parse(text). When the text was serialized
+          // just now from an object that holds only JSON data, that object is the same value, and
+          // parsing is skipped; otherwise the text is parsed, only when a validation needs it.
+          source !== undefined && isJsonData(source) ? { ...bootstrap, json: source } : { ...bootstrap, get json() { return JSON.parse(text); } },
           // what Envoy reads from a path_config_source: a DiscoveryResponse whose resources are Secrets
           ...[...sdsFiles.entries()].map(([name, sds]) => ({ where: `${where} key sds-${name}.json`, typeName: SDS_FILE_TYPE, json: sds })),
         ];
@@ -263,6 +283,37 @@ function requireSecret(scope: Construct, secret: kplus.ISecret | undefined): str
       'pass EnvoyTls.fromSecret(secret) with a kubernetes.io/tls Secret (e.g. the one a cert-manager Certificate writes)');
   }
   return secret.name;
+}
+
+/**
+ * Whether `JSON.parse(JSON.stringify(value))` is `value` again, key for key: plain objects and
+ * arrays (no holes) of strings, finite numbers other than -0, booleans and null. Anything that
+ * JSON.stringify would change or drop (undefined, functions, NaN, class instances, `toJSON`)
+ * makes it false.
+ */
+function isJsonData(value: unknown): boolean {
+  switch (typeof value) {
+    case 'string':
+    case 'boolean':
+      return true;
+    case 'number':
+      return Number.isFinite(value) && !Object.is(value, -0);
+    case 'object': {
+      if (value === null) return true;
+      if (Array.isArray(value)) {
+        if (Object.getPrototypeOf(value) !== Array.prototype) return false;
+        for (let i = 0; i < value.length; i++) if (!(i in value) || !isJsonData(value[i])) return false;
+        return true;
+      }
+      const proto = Object.getPrototypeOf(value);
+      if (proto !== Object.prototype && proto !== null) return false;
+      const obj = value as Record<string, unknown>;
+      for (const key in obj) if (!Object.prototype.hasOwnProperty.call(obj, key) || !isJsonData(obj[key])) return false;
+      return true;
+    }
+    default:
+      return false;
+  }
 }
 
 /** A memory quantity in the unit cdk8s-plus writes (Mi). */

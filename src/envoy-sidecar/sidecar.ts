@@ -9,7 +9,7 @@ import {
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
 import { EnvoyModelError } from '../envoy/model-error';
-import { EnvoyConfigValidator } from '../validation/envoy';
+import { EnvoyConfigValidator, EnvoyValidationResult } from '../validation/envoy';
 import { describeEnvoyErrors } from '../validation/envoy/assert';
 import { propError, show } from '../validation/errors';
 import { checkPortName } from '../validation/names';
@@ -205,6 +205,13 @@ export interface EnvoySidecarProps {
 const SIDECARS = new WeakMap<kplus.AbstractPod, EnvoySidecar>();
 const ADMIN_CLUSTER = 'envoy-admin';
 
+/** A document as last validated: its text (or object), its type and the result. */
+interface ValidatedDocument {
+  readonly document: string | object;
+  readonly typeName: string;
+  readonly result: EnvoyValidationResult;
+}
+
 /**
  * An Envoy sidecar on a cdk8s-plus workload: TLS termination in front of the app, local
  * listeners for the remote services it calls, readiness and Prometheus stats without exposing
@@ -246,6 +253,12 @@ export class EnvoySidecar extends Construct {
   public readonly drainTime: Duration;
   private readonly delivery: BoundDelivery;
   private readonly inbound?: EnvoyInboundOptions;
+  /**
+   * The last validation of each document (by `where`). cdk8s runs every construct's validations
+   * once for the app and again for each chart it synthesizes; a document that is the same text
+   * or the same object as last time is not validated again.
+   */
+  private readonly validated = new Map<string, ValidatedDocument>();
 
   constructor(scope: Construct, id: string, props: EnvoySidecarProps) {
     super(scope, id);
@@ -450,13 +463,23 @@ export class EnvoySidecar extends Construct {
     const errors = this.bootstrap.danglingRoutes()
       .map((r) => `${this.node.path}: routes: route ${r} names a cluster that does not exist; add the cluster (addCluster/addUpstream) or fix the route`);
     for (const doc of this.delivery.documents()) {
-      const result = EnvoyConfigValidator.validate(doc.json, doc.typeName);
+      const result = this.validateDocument(doc);
       if (!result.valid) {
         const { received, fix } = describeEnvoyErrors(result, doc.typeName);
         errors.push(`${this.node.path}: ${doc.where}: ${received}; ${fix}`);
       }
     }
     return errors;
+  }
+
+  /** Validates a document against Envoy's protos, or returns the result of its last validation if it is unchanged. */
+  private validateDocument(doc: EnvoyDocument): EnvoyValidationResult {
+    const document = doc.text ?? doc.json;
+    const last = this.validated.get(doc.where);
+    if (last && last.document === document && last.typeName === doc.typeName) return last.result;
+    const result = EnvoyConfigValidator.validate(doc.json, doc.typeName);
+    this.validated.set(doc.where, { document, typeName: doc.typeName, result });
+    return result;
   }
 
   /** Runs model code, turning model errors into errors that name this construct. */

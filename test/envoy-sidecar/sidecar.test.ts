@@ -1,8 +1,8 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
-  EnvoyAccessLog, EnvoyCluster, EnvoyDelivery, EnvoyHttpFilter, EnvoySidecar, EnvoySidecarProps, EnvoyTls, EnvoyUpstreamProtocol,
-  Marin3rDiscoveryService,
+  EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHttpFilter, EnvoySidecar, EnvoySidecarProps, EnvoyTls,
+  EnvoyUpstreamProtocol, Marin3rDiscoveryService,
 } from '../../src';
 import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
 
@@ -301,6 +301,31 @@ describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at syn
     const s = setup();
     sidecar(s).bootstrap.addOverride({ admin: { acces_log_path: '/dev/stdout' } });
     expect(() => runValidations(s.chart)).toThrow(/admin\.acces_log_path: /);
+  });
+
+  test('checks the bootstrap as Envoy reads the ConfigMap text, not as the object it was serialized from', () => {
+    const s = setup();
+    // serialized as "kuard-override"; as an object it would not be a string
+    sidecar(s).bootstrap.addOverride({ node: { id: { toJSON: () => 'kuard-override' } } });
+    const objects = synthChart(s.chart);
+    expect(bootstrapOf(objects).node.id).toBe('kuard-override');
+  });
+
+  test('checks each Envoy document once per synth, although cdk8s runs validations for the app and again for each chart', () => {
+    const app = Testing.app();
+    const charts = [new Chart(app, 'one'), new Chart(app, 'two')];
+    for (const chart of charts) {
+      const workload = new kplus.Deployment(chart, 'kuard', { containers: [{ image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue', portNumber: 8080 }] });
+      new EnvoySidecar(chart, 'envoy', { workload, inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(kplus.Secret.fromSecretName(chart, 'cert', 'kuard-certificate')) } });
+    }
+    const validate = jest.spyOn(EnvoyConfigValidator, 'validate');
+    try {
+      app.synthYaml();
+      // two sidecars, two documents each (envoy.json and the SDS file)
+      expect(validate).toHaveBeenCalledTimes(4);
+    } finally {
+      validate.mockRestore();
+    }
   });
 
   test('an invalid filter added through the extension point fails synth (marin3r delivery names the resource)', () => {

@@ -1,0 +1,124 @@
+/*
+ * The benchmark's baseline (side "b" of `npm run bench`): the objects of one workload of
+ * workloads.ts, written by hand with cdk8s-plus-25 alone, as a team without the library would
+ * write them. The Envoy documents are not generated here: they are given, as the same strings the
+ * library wrote (a team would keep them as files). The pod-template hash of the Envoy config is
+ * computed here, as a hand-written setup that rolls its pods on config changes must do too.
+ * What cdk8s-plus-25 can't express (dropped capabilities, the seccomp profile, the agent's gRPC
+ * readiness probe) is added with JSON patches.
+ *
+ * `npm run bench` checks that both sides synthesize the same objects before it times them.
+ */
+import { createHash } from 'crypto';
+import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { NAMESPACE, WORKLOAD, appContainer, workloadName } from './workloads';
+
+/** The Envoy documents of one workload, as the library wrote them into its ConfigMap. */
+export interface EnvoyFiles {
+  /** The ConfigMap's `envoy.json`. */
+  readonly bootstrap: string;
+  /** The ConfigMap's `sds-<secret>.json`. */
+  readonly sds: string;
+}
+
+const CONFIG_DIR = '/etc/envoy';
+const DRAIN = [
+  'exec 3<>/dev/tcp/127.0.0.1/9901',
+  'printf \'POST /drain_listeners?inboundonly&graceful&skip_exit HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n\' >&3',
+  'cat <&3 >/dev/null',
+].join(' && ');
+const GRPC_PORT = 9999;
+const SECURITY = { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
+
+/** Builds workload `i` in `chart` with cdk8s-plus-25 only. */
+export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): void {
+  const name = workloadName(i);
+  const tlsSecret = `${name}-tls`;
+  const scope = new Construct(chart, name);
+  const app = new kplus.Deployment(scope, 'deployment', {
+    metadata: { name, namespace: NAMESPACE },
+    containers: [appContainer(i)],
+  });
+
+  // Envoy: the bootstrap and the SDS file in a ConfigMap, the certificate from its Secret
+  const configMap = new kplus.ConfigMap(scope, 'config', {
+    metadata: { name: `${name}-envoy`, namespace: NAMESPACE },
+    data: { 'envoy.json': files.bootstrap, [`sds-${tlsSecret}.json`]: files.sds },
+  });
+  const configVolume = kplus.Volume.fromConfigMap(scope, 'config-volume', configMap, { name: 'envoy-config' });
+  const tlsVolume = kplus.Volume.fromSecret(scope, 'tls', kplus.Secret.fromSecretName(scope, 'certificate', tlsSecret), { name: `tls-${tlsSecret}` });
+  const envoy = app.addContainer({
+    name: 'envoy',
+    image: 'envoyproxy/envoy:v1.39.6',
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    command: ['envoy'],
+    args: ['-c', `${CONFIG_DIR}/envoy.json`, '--log-level', 'info', '--drain-time-s', '15', '--drain-strategy', 'immediate', '--disable-hot-restart'],
+    ports: [{ number: WORKLOAD.inboundPort, name: 'envoy-https' }, { number: WORKLOAD.statsPort, name: 'envoy-stats' }],
+    securityContext: { user: 101, group: 101, ...SECURITY },
+    resources: {
+      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+      memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+    },
+    readiness: kplus.Probe.fromHttpGet('/ready', { port: WORKLOAD.statsPort }),
+    liveness: kplus.Probe.fromTcpSocket({ port: WORKLOAD.statsPort }),
+    lifecycle: { preStop: kplus.Handler.fromCommand(['/bin/bash', '-c', `${DRAIN}; sleep 15`]) },
+    volumeMounts: [{ path: CONFIG_DIR, volume: configVolume, readOnly: true }],
+  });
+  envoy.mount(`${CONFIG_DIR}/tls/${tlsSecret}`, tlsVolume, { readOnly: true });
+  const hashed = JSON.stringify({ config: files.bootstrap, sds: [[tlsSecret, JSON.parse(files.sds)]] });
+  app.podMetadata.addAnnotation(`config-hash.meshkit.dev/${name}-envoy`, createHash('sha256').update(hashed).digest('hex'));
+
+  // the Signal Sciences agent, answering Envoy's ext_authz and access-log calls over gRPC
+  const keys = kplus.Secret.fromSecretName(scope, 'sigsci-keys', 'sigsci-keys');
+  const tmp = kplus.Volume.fromEmptyDir(scope, 'sigsci-tmp', 'sigsci-tmp', { sizeLimit: Size.mebibytes(256) });
+  app.addContainer({
+    name: 'sigsci-agent',
+    image: 'signalsciences/sigsci-agent:4.75.0',
+    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+    envVariables: {
+      SIGSCI_ACCESSKEYID: kplus.EnvValue.fromSecretValue({ secret: keys, key: 'accesskeyid' }),
+      SIGSCI_SECRETACCESSKEY: kplus.EnvValue.fromSecretValue({ secret: keys, key: 'secretaccesskey' }),
+      SIGSCI_ENVOY_EXPECT_RESPONSE_DATA: kplus.EnvValue.fromValue('1'),
+      SIGSCI_ENVOY_GRPC_ADDRESS: kplus.EnvValue.fromValue(`0.0.0.0:${GRPC_PORT}`),
+      SIGSCI_MAX_PROCS: kplus.EnvValue.fromValue('1'),
+      SIGSCI_RPC_ADDRESS: kplus.EnvValue.fromValue('/sigsci/tmp/sigsci.sock'),
+      SIGSCI_SHARED_CACHE_DIR: kplus.EnvValue.fromValue('/sigsci/tmp/cache'),
+    },
+    ports: [{ number: GRPC_PORT, name: 'sigsci-grpc' }],
+    securityContext: { user: 65532, group: 65532, ...SECURITY },
+    resources: {
+      cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
+      memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
+    },
+    lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '20']) },
+    volumeMounts: [{ path: '/sigsci/tmp', volume: tmp }],
+  });
+
+  // what cdk8s-plus-25 can't express
+  const containers = '/spec/template/spec/containers';
+  ApiObject.of(app).addJsonPatch(
+    JsonPatch.add(`${containers}/1/securityContext/capabilities`, { drop: ['ALL'] }),
+    JsonPatch.add(`${containers}/1/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
+    JsonPatch.add(`${containers}/2/readinessProbe`, { grpc: { port: GRPC_PORT }, periodSeconds: Duration.seconds(5).toSeconds(), failureThreshold: 3 }),
+    JsonPatch.add(`${containers}/2/securityContext/capabilities`, { drop: ['ALL'] }),
+    JsonPatch.add(`${containers}/2/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
+  );
+
+  app.podMetadata.addAnnotation('prometheus.io/scrape', 'true');
+  app.podMetadata.addAnnotation('prometheus.io/port', String(WORKLOAD.statsPort));
+  app.podMetadata.addAnnotation('prometheus.io/path', '/stats/prometheus');
+
+  new kplus.Service(scope, 'service', {
+    metadata: { name, namespace: NAMESPACE },
+    type: kplus.ServiceType.CLUSTER_IP,
+    selector: app,
+    ports: [{ name: 'envoy-https', port: 443, targetPort: WORKLOAD.inboundPort }],
+  });
+}
+
+/** Builds workloads 0..n-1 in `chart` with cdk8s-plus-25 only. */
+export function buildPlainWorkloads(chart: Chart, files: readonly EnvoyFiles[]): void {
+  files.forEach((f, i) => buildPlainWorkload(chart, i, f));
+}

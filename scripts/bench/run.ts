@@ -1,0 +1,184 @@
+/*
+ * `npm run bench`: the library's build + synth cost against hand-written cdk8s-plus-25 code
+ * producing the same objects (not a test: the numbers depend on the machine).
+ *
+ *   npm run bench [-- --reps 5] [-- --sizes 100,300,1000] [-- --cold 9]
+ *
+ * Side a: N workloads built with the library (scripts/bench/workloads.ts). Side b: the same
+ * objects written with cdk8s-plus-25 alone (scripts/bench/baseline.ts), with the Envoy JSON
+ * given as the strings side a wrote. Both sides are timed from `new App()` to the end of
+ * `app.synthYaml()`. Every (side, N, repetition) runs in a fresh process, a and b alternating
+ * (a first in odd repetitions, b first in even ones), so that each process's peak RSS is its
+ * own and machine load falls on both sides alike. Medians are reported.
+ *
+ * Also: the cold `require` of the package entry point (lib/src/index.js) and of cdk8s-plus-25
+ * alone, each in fresh processes, alternating, median.
+ *
+ * Side a runs the compiled package, as users get it. When lib/ is missing or older than src/,
+ * the script builds it first (`npx projen pre-compile`, `compile`, `post-compile`).
+ * Results go to bench-results/bench.json.
+ */
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import * as ts from 'typescript';
+
+const root = path.resolve(__dirname, '..', '..');
+const results = path.join(root, 'bench-results');
+const build = path.join(results, 'build');
+const entry = path.join(root, 'lib', 'src', 'index.js');
+
+function flag(name: string, fallback: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : fallback;
+}
+const SIZES = flag('sizes', '100,300,1000').split(',').map(Number);
+const REPS = Number(flag('reps', '5'));
+const COLD = Number(flag('cold', '9'));
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+function run(args: string[], what: string): string {
+  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}): ${r.stderr}`);
+  return r.stdout;
+}
+
+function newestMtime(dir: string): number {
+  let newest = 0;
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : fs.statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+// ---- the package as users get it: lib/ -------------------------------------------------------
+const descriptor = path.join(root, 'lib', 'src', 'validation', 'envoy', 'descriptors.json');
+const stale = !fs.existsSync(entry) || !fs.existsSync(descriptor) || newestMtime(path.join(root, 'src')) > fs.statSync(entry).mtimeMs;
+if (stale) {
+  console.log(`${fs.existsSync(entry) ? 'lib/ is incomplete or older than src/' : 'lib/ does not exist'}: building it first (npx projen pre-compile, compile, post-compile)`);
+  for (const task of ['pre-compile', 'compile', 'post-compile']) {
+    const r = spawnSync('npx', ['projen', task], { cwd: root, stdio: 'inherit' });
+    if (r.status !== 0) throw new Error(`npx projen ${task} failed`);
+  }
+}
+
+// ---- the worker, transpiled to plain JavaScript (no ts-node in the measured processes) --------
+fs.mkdirSync(build, { recursive: true });
+for (const file of ['worker', 'workloads', 'baseline']) {
+  const source = fs.readFileSync(path.join(__dirname, `${file}.ts`), 'utf8');
+  const compilerOptions = { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true };
+  const js = ts.transpileModule(source, { compilerOptions });
+  fs.writeFileSync(path.join(build, `${file}.js`), js.outputText);
+}
+const worker = path.join(build, 'worker.js');
+const filesPath = path.join(results, 'envoy-files.json');
+const maxN = Math.max(...SIZES);
+
+// ---- side b's input: the Envoy documents side a writes, generated outside any timed run -------
+run([worker, 'a', String(maxN), filesPath, entry, 'files', filesPath], 'writing the Envoy files');
+
+// ---- both sides synthesize the same objects ---------------------------------------------------
+const yamlA = path.join(results, 'check-a.yaml');
+const yamlB = path.join(results, 'check-b.yaml');
+for (const [side, out] of [['a', yamlA], ['b', yamlB]]) run([worker, side, '20', filesPath, entry, 'yaml', out], `synthesizing side ${side}`);
+if (fs.readFileSync(yamlA, 'utf8') !== fs.readFileSync(yamlB, 'utf8')) {
+  throw new Error(`sides a and b synthesize different YAML for 20 workloads: diff ${yamlA} ${yamlB}`);
+}
+
+// ---- timed runs --------------------------------------------------------------------------------
+interface Sample {
+  side: string;
+  n: number;
+  ms: number;
+  cpuMs: number;
+  maxRssKiB: number;
+  rssBeforeKiB: number;
+  yamlBytes: number;
+  yamlSha256: string;
+}
+const load = [os.loadavg()[0]];
+const samples: Sample[] = [];
+for (let rep = 0; rep < REPS; rep++) {
+  for (const n of SIZES) {
+    for (const side of rep % 2 === 0 ? ['a', 'b'] : ['b', 'a']) {
+      samples.push(JSON.parse(run([worker, side, String(n), filesPath, entry, 'time'], `side ${side}, N=${n}`)));
+    }
+  }
+  load.push(os.loadavg()[0]);
+  process.stdout.write(`repetition ${rep + 1}/${REPS} done\n`);
+}
+
+// ---- cold require, in fresh processes, alternating ----------------------------------------------
+const coldScript = (target: string) =>
+  `const t0 = process.hrtime.bigint(); require(${JSON.stringify(target)}); console.log(Number(process.hrtime.bigint() - t0) / 1e6);`;
+const cold = { meshkit: [] as number[], kplus: [] as number[] };
+for (let i = 0; i < COLD; i++) {
+  const order: Array<'meshkit' | 'kplus'> = i % 2 === 0 ? ['meshkit', 'kplus'] : ['kplus', 'meshkit'];
+  for (const which of order) {
+    const target = which === 'meshkit' ? entry : require.resolve('cdk8s-plus-25', { paths: [root] });
+    cold[which].push(Number(run(['-e', coldScript(target)], `cold require of ${which}`)));
+  }
+}
+load.push(os.loadavg()[0]);
+
+// ---- report ------------------------------------------------------------------------------------
+const rows = SIZES.map((n) => {
+  const of = (side: string) => samples.filter((s) => s.side === side && s.n === n);
+  const a = of('a');
+  const b = of('b');
+  for (const s of [...a, ...b]) {
+    if (s.yamlSha256 !== a[0].yamlSha256) throw new Error(`N=${n}: side ${s.side} synthesized different YAML in one repetition`);
+  }
+  const row = {
+    n,
+    aMs: median(a.map((s) => s.ms)),
+    bMs: median(b.map((s) => s.ms)),
+    aCpuMs: median(a.map((s) => s.cpuMs)),
+    bCpuMs: median(b.map((s) => s.cpuMs)),
+    aRssMiB: median(a.map((s) => s.maxRssKiB)) / 1024,
+    bRssMiB: median(b.map((s) => s.maxRssKiB)) / 1024,
+    aRssBeforeMiB: median(a.map((s) => s.rssBeforeKiB)) / 1024,
+    bRssBeforeMiB: median(b.map((s) => s.rssBeforeKiB)) / 1024,
+    yamlMiB: a[0].yamlBytes / 1024 / 1024,
+  };
+  return { ...row, ratio: row.aMs / row.bMs, cpuRatio: row.aCpuMs / row.bCpuMs, rssRatio: row.aRssMiB / row.bRssMiB };
+});
+const at = (n: number) => rows.find((r) => r.n === n);
+const first = rows[0];
+const last = rows[rows.length - 1];
+const coldMs = { meshkit: median(cold.meshkit), kplus: median(cold.kplus) };
+const loadAverage1m = load.map((l) => Math.round(l * 100) / 100);
+const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverage1m };
+const scaling = { from: first.n, to: last.n, aTimeRatio: last.aMs / first.aMs, bTimeRatio: last.bMs / first.bMs };
+
+const report = { machine, reps: REPS, rows, coldRequireMs: coldMs, coldSamples: cold, scaling, samples };
+fs.writeFileSync(path.join(results, 'bench.json'), JSON.stringify(report, null, 2) + '\n');
+
+const f0 = (x: number) => x.toFixed(0);
+const f2 = (x: number) => x.toFixed(2);
+console.log(`\nmachine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}; 1-minute load average during the run: ${machine.loadAverage1m.join(' → ')}`);
+console.log(`median of ${REPS} fresh processes per cell; time = new App() .. app.synthYaml(); RSS = the process's peak (ru_maxrss)\n`);
+console.log('| N | a: library, ms | b: cdk8s-plus, ms | a/b | a CPU ms | b CPU ms | a/b CPU | a peak RSS MiB | b peak RSS MiB | a/b RSS | YAML MiB |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+for (const r of rows) {
+  console.log(`| ${r.n} | ${f0(r.aMs)} | ${f0(r.bMs)} | ${f2(r.ratio)} | ${f0(r.aCpuMs)} | ${f0(r.bCpuMs)} | ${f2(r.cpuRatio)} | ${f0(r.aRssMiB)} | ${f0(r.bRssMiB)} | ${f2(r.rssRatio)} | ${f2(r.yamlMiB)} |`);
+}
+console.log(`\ncold require (median of ${COLD} fresh processes): lib/src/index.js ${f0(coldMs.meshkit)} ms; cdk8s-plus-25 alone ${f0(coldMs.kplus)} ms`);
+console.log(`time(${last.n}) / time(${first.n}): a ${f2(scaling.aTimeRatio)}, b ${f2(scaling.bTimeRatio)}`);
+
+const big = at(1000);
+const targets = [
+  big ? `a/b time at N=1000: ${f2(big.ratio)} (target ≤ 1.25) ${big.ratio <= 1.25 ? 'met' : 'NOT met'}` : undefined,
+  at(100) && big ? `time(1000)/time(100) of a: ${f2(big.aMs / at(100)!.aMs)} (target ≤ 11) ${big.aMs / at(100)!.aMs <= 11 ? 'met' : 'NOT met'}` : undefined,
+  `peak RSS a/b: ${rows.map((r) => `${f2(r.rssRatio)} at N=${r.n}`).join(', ')} (target ≤ 1.5) ${rows.every((r) => r.rssRatio <= 1.5) ? 'met' : 'NOT met'}`,
+  `cold require: ${f0(coldMs.meshkit)} ms (target ≤ 400 ms) ${coldMs.meshkit <= 400 ? 'met' : 'NOT met'}`,
+].filter((t) => t !== undefined);
+console.log(`\n${targets.join('\n')}`);
+console.log(`\nresults: ${path.relative(root, path.join(results, 'bench.json'))}`);

@@ -1,0 +1,78 @@
+/*
+ * One measurement of `npm run bench`, in a process of its own (so that its peak RSS is its own):
+ *
+ *   node worker.js <a|b> <N> <files.json> <meshkit entry> <time|yaml|files> [out]
+ *
+ * Outside the timed region: require the modules (side a: the library's compiled entry point;
+ * side b: cdk8s-plus-25) and read the Envoy files both sides are given (side a ignores them, so
+ * that both processes hold the same data before they start). Timed: build N workloads in one
+ * chart and `app.synthYaml()` — what `cdk8s synth` does (dependency resolution, every construct's
+ * validations, chart.toJson(), YAML), minus writing the file.
+ *
+ * Modes: `time` prints one JSON line (wall ms, CPU ms, peak RSS, YAML size and hash); `yaml`
+ * writes the YAML to `out`; `files` writes side a's Envoy documents (ConfigMap data) to `out`,
+ * for side b to read.
+ *
+ * Runs as JavaScript transpiled from this file by run.ts (no ts-node in the measured processes).
+ */
+import { createHash } from 'crypto';
+import * as fs from 'fs';
+import { EnvoyFiles } from './baseline';
+import { MeshkitApi, workloadName } from './workloads';
+
+const [side, nArg, filesPath, entry, mode, out] = process.argv.slice(2);
+const n = Number(nArg);
+if ((side !== 'a' && side !== 'b') || !Number.isInteger(n) || n < 1 || !['time', 'yaml', 'files'].includes(mode)) {
+  throw new Error(`usage: worker.js <a|b> <N> <files.json> <meshkit entry> <time|yaml|files> [out] (got ${process.argv.slice(2).join(' ')})`);
+}
+
+// ---- untimed set-up ---------------------------------------------------------------------------
+/* eslint-disable @typescript-eslint/no-require-imports */
+const cdk8s: typeof import('cdk8s') = require('cdk8s');
+const meshkit: MeshkitApi | undefined = side === 'a' ? require(entry) : undefined;
+const { buildPlainWorkloads }: typeof import('./baseline') = require('./baseline');
+const { buildMeshkitWorkloads }: typeof import('./workloads') = require('./workloads');
+/* eslint-enable @typescript-eslint/no-require-imports */
+const files: EnvoyFiles[] = mode === 'files' ? [] : JSON.parse(fs.readFileSync(filesPath, 'utf8')).slice(0, n);
+if (mode !== 'files' && files.length < n) throw new Error(`${filesPath} holds ${files.length} workloads' files, ${n} needed`);
+const rssBefore = process.memoryUsage().rss;
+
+// ---- timed: build + synth ---------------------------------------------------------------------
+const cpu0 = process.cpuUsage();
+const t0 = process.hrtime.bigint();
+const app = new cdk8s.App({ outdir: 'unused' });
+const chart = new cdk8s.Chart(app, 'bench');
+if (meshkit) buildMeshkitWorkloads(meshkit, chart, n);
+else buildPlainWorkloads(chart, files);
+const yaml = app.synthYaml();
+const t1 = process.hrtime.bigint();
+const cpu = process.cpuUsage(cpu0);
+
+// ---- report -----------------------------------------------------------------------------------
+if (mode === 'time') {
+  console.log(JSON.stringify({
+    side,
+    n,
+    ms: Number(t1 - t0) / 1e6,
+    cpuMs: (cpu.user + cpu.system) / 1000,
+    // KiB: the process's peak resident set, set-up included
+    maxRssKiB: process.resourceUsage().maxRSS,
+    rssBeforeKiB: Math.round(rssBefore / 1024),
+    yamlBytes: yaml.length,
+    yamlSha256: createHash('sha256').update(yaml).digest('hex'),
+  }));
+} else if (mode === 'yaml') {
+  fs.writeFileSync(out, yaml);
+} else {
+  // the Envoy documents of each workload, from the synthesized ConfigMaps
+  const byName = new Map<string, any>();
+  for (const obj of chart.toJson()) if (obj.kind === 'ConfigMap') byName.set(obj.metadata.name, obj.data);
+  const written: EnvoyFiles[] = [];
+  for (let i = 0; i < n; i++) {
+    const name = workloadName(i);
+    const data = byName.get(`${name}-envoy`);
+    if (!data) throw new Error(`no ConfigMap ${name}-envoy in side a's output`);
+    written.push({ bootstrap: data['envoy.json'], sds: data[`sds-${name}-tls.json`] });
+  }
+  fs.writeFileSync(out, JSON.stringify(written));
+}
