@@ -36,7 +36,7 @@ function agentKeys(scope: Construct): SigSciCredentials {
 /**
  * Seed 000's "Kubernetes Envoy" scenario: an Envoy front proxy on port 8000 in front of the
  * helloworld app, and the agent in Envoy gRPC mode beside them (ext_authz plus the gRPC access
- * log on port 9999), all in one pod.
+ * log on 127.0.0.1:9999, reachable only from inside the pod), all in one pod.
  */
 export class SigSciEnvoyChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {

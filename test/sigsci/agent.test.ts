@@ -71,9 +71,9 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(env.SIGSCI_SECRETACCESSKEY.secretKeyRef.key).toBe('secret');
   });
 
-  test('listens for Envoy on the gRPC port and expects response data from the access log', () => {
+  test('listens for Envoy on the loopback only and expects response data from the access log', () => {
     const env = envOf(agentContainer(wired().objects));
-    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9999');
+    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('127.0.0.1:9999');
     expect(env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA).toBe('1');
   });
 
@@ -114,10 +114,19 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(agentContainer(wired({}, { drainTime: Duration.seconds(10) }).objects).lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
   });
 
-  test('is ready when its gRPC port answers gRPC health checks, and declares that port', () => {
-    const c = agentContainer(wired().objects);
-    expect(c.readinessProbe).toEqual({ grpc: { port: 9999 }, periodSeconds: 5, failureThreshold: 3 });
+  test('has no kubelet probe, which could not reach the loopback listener, and still declares the port', () => {
+    const { objects } = wired();
+    const c = agentContainer(objects);
+    expect(c.readinessProbe).toBeUndefined();
+    expect(c.livenessProbe).toBeUndefined();
+    expect(c.startupProbe).toBeUndefined();
     expect(c.ports).toEqual([{ containerPort: 9999, name: 'sigsci-grpc' }]);
+    expectSchemaValid(objects);
+  });
+
+  test('takes an exec readiness probe, which runs inside the container', () => {
+    const c = agentContainer(wired({ readiness: kplus.Probe.fromCommand(['/bin/true']) }).objects);
+    expect(c.readinessProbe.exec).toEqual({ command: ['/bin/true'] });
   });
 
   test('sets max-procs from the CPU limit', () => {
@@ -181,17 +190,17 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(inboundHcm(bootstrapOf(objects)).access_log.map((l: any) => l.name)).toEqual(['envoy.access_loggers.stdout']);
     const env = envOf(agentContainer(objects));
     expect(env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA).toBeUndefined();
-    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9999');
+    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('127.0.0.1:9999');
   });
 
   test('uses the same port for the agent listener and the cluster', () => {
     const { objects } = wired({ grpcPort: 9000 });
-    expect(envOf(agentContainer(objects)).SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9000');
+    expect(envOf(agentContainer(objects)).SIGSCI_ENVOY_GRPC_ADDRESS).toBe('127.0.0.1:9000');
     expect(clusterOf(bootstrapOf(objects), 'sigsci-agent-grpc').load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value).toBe(9000);
   });
 
-  test('the wired bootstrap passes Envoy\'s v3 API validation', () => {
-    const bootstrap = bootstrapOf(wired({ failureMode: SigSciFailureMode.FAIL_CLOSED }).objects);
+  test.each([SigSciFailureMode.FAIL_CLOSED, SigSciFailureMode.FAIL_OPEN])('the wired bootstrap passes Envoy\'s v3 API validation (%s)', (failureMode) => {
+    const bootstrap = bootstrapOf(wired({ failureMode }).objects);
     const result = EnvoyConfigValidator.validate(bootstrap, EnvoyConfigValidator.BOOTSTRAP);
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
@@ -217,7 +226,7 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
   test('adds the agent container itself; marin3r injects only Envoy', () => {
     const { objects } = marin3r();
     expect(template(objects).spec.containers.map((c: any) => c.name)).toEqual(['helloworld', 'sigsci-agent']);
-    expect(envOf(agentContainer(objects)).SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9999');
+    expect(envOf(agentContainer(objects)).SIGSCI_ENVOY_GRPC_ADDRESS).toBe('127.0.0.1:9999');
     expectSchemaValid(objects);
   });
 
@@ -440,6 +449,18 @@ describe('SigSciAgent rejects', () => {
   test('a reverse-proxy listener on the app port', () => {
     expect(() => agent(setup(), { reverseProxy: { port: 8080, appPort: 8080 } }))
       .toThrow('test/waf: reverseProxy.port: 8080 is already used by container "helloworld"');
+  });
+
+  test('a kubelet probe of the loopback gRPC listener', () => {
+    const s = setup();
+    expect(() => agent(s, { envoy: envoySidecar(s), readiness: kplus.Probe.fromTcpSocket({ port: 9999 }) }))
+      .toThrow("test/waf: readiness: the probe connects to port 9999, but the gRPC listener binds 127.0.0.1:9999, which the kubelet can't reach; drop readiness (Envoy's failure mode covers an agent that isn't listening yet), or give an exec probe (kplus.Probe.fromCommand) that your agent image can run");
+  });
+
+  test('a TCP probe with host 127.0.0.1, which the kubelet resolves on the node, not in the pod', () => {
+    const s = setup();
+    expect(() => agent(s, { envoy: envoySidecar(s), grpcPort: 9000, readiness: kplus.Probe.fromTcpSocket({ port: 9000, host: '127.0.0.1' }) }))
+      .toThrow('test/waf: readiness: the probe connects to port 9000, but the gRPC listener binds 127.0.0.1:9000');
   });
 
   test('a preStop delay shorter than Envoy\'s drain', () => {
