@@ -72,7 +72,8 @@ export class SigSciReverseProxyChart extends Chart {
 
 /**
  * Seed 000's other variant: the agent "as a service", scaled separately. Two agent replicas
- * behind a Service; the helloworld pod's Envoy sends its checks and access log there.
+ * behind a Service with ClientIP session affinity; the helloworld pod's Envoy sends its checks
+ * and access log there, always to the same agent. (In an Istio mesh, add `istioAffinity: {}`.)
  */
 export class SigSciServiceChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {

@@ -28,6 +28,7 @@ describe('the SigSci example charts', () => {
   test('service mode: agents in their own Deployment, Envoy pointing at their Service', () => {
     const objects = synthChart(new SigSciServiceChart(Testing.app(), 'sigsci-service'));
     expect(findOne(objects, 'Deployment', 'sigsci-agent').spec.replicas).toBe(2);
+    expect(findOne(objects, 'Service', 'sigsci-agent').spec.sessionAffinity).toBe('ClientIP');
     const bootstrap = JSON.parse(findOne(objects, 'ConfigMap', 'helloworld-envoy').data['envoy.json']);
     const cluster = bootstrap.static_resources.clusters.find((c: any) => c.name === 'sigsci-agent-grpc');
     expect(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address)
