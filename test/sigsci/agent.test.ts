@@ -146,25 +146,29 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(c.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicit_http_config).toEqual({ http2_protocol_options: {} });
   });
 
-  test('adds the ext_authz filter before the router, failing open with a 1s timeout and 8 KiB of body', () => {
+  test('adds the ext_authz filter before the router, failing closed with 503, a 1s timeout and 8 KiB of body', () => {
     const hcm = inboundHcm(bootstrapOf(wired().objects));
     expect(hcm.http_filters.map((f: any) => f.name)).toEqual(['envoy.filters.http.ext_authz', 'envoy.filters.http.router']);
     expect(hcm.http_filters[0].typed_config).toEqual({
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
       'transport_api_version': 'V3',
       'grpc_service': { envoy_grpc: { cluster_name: 'sigsci-agent-grpc' }, timeout: '1s' },
-      'failure_mode_allow': true,
+      'failure_mode_allow': false,
+      'status_on_error': { code: 'ServiceUnavailable' },
       'with_request_body': { max_request_bytes: 8192, allow_partial_message: true },
     });
   });
 
-  test('fails closed with 503 and uses the given timeout and body size when told to', () => {
-    const { objects } = wired({
-      failureMode: SigSciFailureMode.FAIL_CLOSED, grpcTimeout: Duration.millis(500), maxRequestBodySize: Size.kibibytes(64),
-    });
+  test('fails open when told to, marking what passed uninspected for the app', () => {
+    const authz = inboundHcm(bootstrapOf(wired({ failureMode: SigSciFailureMode.FAIL_OPEN }).objects)).http_filters[0].typed_config;
+    expect(authz.failure_mode_allow).toBe(true);
+    expect(authz.failure_mode_allow_header_add).toBe(true);
+    expect(authz.status_on_error).toBeUndefined();
+  });
+
+  test('uses the given timeout and body size', () => {
+    const { objects } = wired({ grpcTimeout: Duration.millis(500), maxRequestBodySize: Size.kibibytes(64) });
     const authz = inboundHcm(bootstrapOf(objects)).http_filters[0].typed_config;
-    expect(authz.failure_mode_allow).toBe(false);
-    expect(authz.status_on_error).toEqual({ code: 'ServiceUnavailable' });
     expect(authz.grpc_service.timeout).toBe('0.5s');
     expect(authz.with_request_body.max_request_bytes).toBe(65536);
   });
