@@ -94,9 +94,10 @@ export interface SigSciAgentBaseProps {
    */
   readonly tmpDir?: string;
   /**
-   * Numeric uid (and gid) the agent runs as. The official image runs as its non-root `sigsci`
-   * user, but a user name can't be verified by `runAsNonRoot`, so an explicit number is set; the
-   * agent writes only to the emptyDir, so any non-root uid works.
+   * Numeric uid (and gid) the agent runs as. `runAsNonRoot` can only verify a numeric user, so one
+   * is always set instead of relying on the image's own user. The root filesystem is read-only and
+   * the agent writes to the emptyDir (created world-writable by the kubelet), as Fastly's guide
+   * prescribes; that the image's agent binary runs under an arbitrary uid is assumed, not tested.
    * @default 65532
    */
   readonly user?: number;
@@ -109,6 +110,7 @@ export interface SigSciAgentBaseProps {
   readonly grpcPort?: number;
 }
 
+/** Props of `SigSciAgent`: the workload it joins, its mode (Envoy, reverse proxy or module) and its settings. */
 export interface SigSciAgentProps extends SigSciAgentBaseProps, SigSciEnvoyWiringOptions {
   /** The workload the agent runs beside (any cdk8s-plus workload with a pod template). */
   readonly workload: kplus.AbstractPod;
