@@ -36,7 +36,7 @@ function agentKeys(scope: Construct): SigSciCredentials {
 /**
  * Seed 000's "Kubernetes Envoy" scenario: an Envoy front proxy on port 8000 in front of the
  * helloworld app, and the agent in Envoy gRPC mode beside them (ext_authz plus the gRPC access
- * log on port 9999), all in one pod.
+ * log on 127.0.0.1:9999, reachable only from inside the pod), all in one pod.
  */
 export class SigSciEnvoyChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {
@@ -72,7 +72,8 @@ export class SigSciReverseProxyChart extends Chart {
 
 /**
  * Seed 000's other variant: the agent "as a service", scaled separately. Two agent replicas
- * behind a Service; the helloworld pod's Envoy sends its checks and access log there.
+ * behind a Service with ClientIP session affinity; the helloworld pod's Envoy sends its checks
+ * and access log there, always to the same agent. (In an Istio mesh, add `istioAffinity: {}`.)
  */
 export class SigSciServiceChart extends Chart {
   constructor(scope: Construct, id: string, props: ChartProps = {}) {

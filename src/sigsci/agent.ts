@@ -1,7 +1,7 @@
 import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { AGENT_CONTAINER, addAgentContainer, checkPreStopDelay, grpcProbe } from './container';
+import { AGENT_CONTAINER, addAgentContainer, checkPreStopDelay, probedPort } from './container';
 import { SigSciCredentials } from './credentials';
 import { SigSciEnvoyWiringOptions, wireEnvoy } from './envoy';
 import { SigSciImage } from './image';
@@ -94,20 +94,23 @@ export interface SigSciAgentBaseProps {
    */
   readonly tmpDir?: string;
   /**
-   * Numeric uid (and gid) the agent runs as. The official image runs as its non-root `sigsci`
-   * user, but a user name can't be verified by `runAsNonRoot`, so an explicit number is set; the
-   * agent writes only to the emptyDir, so any non-root uid works.
+   * Numeric uid (and gid) the agent runs as. `runAsNonRoot` can only verify a numeric user, so one
+   * is always set instead of relying on the image's own user. The root filesystem is read-only and
+   * the agent writes to the emptyDir (created world-writable by the kubelet), as Fastly's guide
+   * prescribes; that the image's agent binary runs under an arbitrary uid is assumed, not tested.
    * @default 65532
    */
   readonly user?: number;
   /**
    * Port of the agent's gRPC listener for Envoy (`SIGSCI_ENVOY_GRPC_ADDRESS`), and of the
-   * `sigsci-agent-grpc` cluster.
+   * `sigsci-agent-grpc` cluster. `SigSciAgent` binds it on 127.0.0.1 (Envoy is in the same pod);
+   * `SigSciAgentService` binds it on 0.0.0.0 behind its NetworkPolicy.
    * @default 9999
    */
   readonly grpcPort?: number;
 }
 
+/** Props of `SigSciAgent`: the workload it joins, its mode (Envoy, reverse proxy or module) and its settings. */
 export interface SigSciAgentProps extends SigSciAgentBaseProps, SigSciEnvoyWiringOptions {
   /** The workload the agent runs beside (any cdk8s-plus workload with a pod template). */
   readonly workload: kplus.AbstractPod;
@@ -136,13 +139,17 @@ export interface SigSciAgentProps extends SigSciAgentBaseProps, SigSciEnvoyWirin
    */
   readonly preStopDelay?: Duration;
   /**
-   * The agent's readiness probe.
-   * @default - a gRPC probe on the gRPC port with Envoy, a TCP probe on the listener in reverse-proxy mode, none in module mode (the agent listens only on a UNIX socket)
+   * The agent's readiness probe. With `envoy` the gRPC listener binds 127.0.0.1, which the kubelet
+   * can't reach (it probes the pod's address), so a `grpc`, `tcpSocket` or `httpGet` probe on the
+   * gRPC port is rejected; an exec probe is accepted if your image has a command for it.
+   * @default - a TCP probe on the listener in reverse-proxy mode; none with `envoy` (Envoy's failure mode decides what happens to requests while the agent isn't listening yet) and none in module mode (the agent listens only on a UNIX socket)
    */
   readonly readiness?: kplus.Probe;
 }
 
 const AGENTS = new WeakMap<kplus.AbstractPod, SigSciAgent>();
+/** Where the gRPC listener binds in Envoy mode, and where Envoy's cluster reaches it. */
+const LOOPBACK = '127.0.0.1';
 
 /**
  * The Signal Sciences (Fastly Next-Gen WAF) agent as a sidecar of a cdk8s-plus workload.
@@ -170,7 +177,7 @@ export class SigSciAgent extends Construct {
   public readonly tmpVolume: kplus.Volume;
   /** Path of the RPC socket (module mode). */
   public readonly socketPath: string;
-  /** Port of the gRPC listener for Envoy (Envoy mode). */
+  /** Port of the gRPC listener for Envoy, on 127.0.0.1 (Envoy mode). */
   public readonly grpcPort?: number;
   /** Port of the reverse-proxy listener (reverse-proxy mode). */
   public readonly listenerPort?: number;
@@ -212,11 +219,11 @@ export class SigSciAgent extends Construct {
     if (envoy) {
       const port = this.grpcPort = checkPort(this, 'grpcPort', props.grpcPort ?? 9999);
       ports.claim(this, 'grpcPort', port, AGENT_CONTAINER, 'the SigSci agent gRPC listener');
-      // 0.0.0.0, not localhost: the kubelet probes the pod address, not the loopback
-      env.SIGSCI_ENVOY_GRPC_ADDRESS = `0.0.0.0:${port}`;
+      // Loopback only: Envoy in the same pod is the only client, and the listener has no
+      // authentication. The port is still declared (as in seed 000) so tools see who binds it.
+      env.SIGSCI_ENVOY_GRPC_ADDRESS = `${LOOPBACK}:${port}`;
       if (expectResponseData) env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA = '1';
       containerPorts.push({ number: port, name: 'sigsci-grpc' });
-      readiness ??= grpcProbe(port);
       minimumStop = { seconds: envoy.drainTime.toSeconds(), why: `the drain time of Envoy sidecar ${envoy.node.path}` };
     } else if (props.reverseProxy) {
       const rp = this.reverseProxy = props.reverseProxy;
@@ -245,10 +252,11 @@ export class SigSciAgent extends Construct {
     this.container = agent.container;
     this.tmpVolume = agent.tmpVolume;
     this.socketPath = agent.socketPath;
+    if (envoy && readiness) this.checkLoopbackProbe(readiness);
     AGENTS.set(workload, this);
 
     if (envoy) {
-      wireEnvoy(this, envoy, { address: '127.0.0.1', port: this.grpcPort!, discovery: EnvoyClusterDiscovery.STATIC }, props, expectResponseData);
+      wireEnvoy(this, envoy, { address: LOOPBACK, port: this.grpcPort!, discovery: EnvoyClusterDiscovery.STATIC }, props, expectResponseData);
     }
   }
 
@@ -261,6 +269,15 @@ export class SigSciAgent extends Construct {
       throw propError(this, 'mountSocket', `the agent runs in ${this.reverseProxy ? 'reverse-proxy' : 'Envoy gRPC'} mode`, 'modules talk to the agent only in module mode (no envoy, no reverseProxy)');
     }
     container.mount(this.socketPath.slice(0, this.socketPath.lastIndexOf('/')), this.tmpVolume);
+  }
+
+  /** A kubelet probe of the loopback-only gRPC listener could never pass, and the pod would never be ready. */
+  private checkLoopbackProbe(readiness: kplus.Probe): void {
+    const port = probedPort(readiness, this.container);
+    if (port === this.grpcPort) {
+      throw propError(this, 'readiness', `the probe connects to port ${show(port)}, but the gRPC listener binds ${LOOPBACK}:${this.grpcPort}, which the kubelet can't reach`,
+        "drop readiness (Envoy's failure mode covers an agent that isn't listening yet), or give an exec probe (kplus.Probe.fromCommand) that your agent image can run");
+    }
   }
 
   /** A Service that sends clients to the agent's reverse-proxy listener. Reverse-proxy mode only. */

@@ -91,22 +91,37 @@ export function addAgentContainer(
 }
 
 /**
+ * Adds fields to what a cdk8s-plus object renders, for fields that its Kubernetes 1.25 types have
+ * but its props don't (a probe's `grpc` action, a Service's `sessionAffinity`). The fields stay
+ * inside the typed spec and go through its serializer, instead of a JSON patch on the output.
+ * @internal
+ */
+export function extendRendering<T extends object>(target: T, extend: (rendered: any) => any): T {
+  const render = (target as any)._toKube.bind(target);
+  Object.defineProperty(target, '_toKube', { value: (...args: unknown[]) => extend(render(...args)) });
+  return target;
+}
+
+/**
  * A gRPC health-check probe (`grpc.health.v1.Health/Check`). cdk8s-plus-25 has no factory for
  * it although its Kubernetes 1.25 types do (gRPC probes are beta and on by default in 1.24+, GA
- * in 1.27), so the TCP probe's rendering is swapped for the gRPC action. This keeps the probe
- * inside the typed container spec instead of patching the synthesized JSON.
+ * in 1.27), so the TCP probe's rendering is swapped for the gRPC action.
  * @internal
  */
 export function grpcProbe(port: number): kplus.Probe {
   const probe = kplus.Probe.fromTcpSocket({ port, periodSeconds: Duration.seconds(5), failureThreshold: 3 });
-  const render = probe._toKube.bind(probe);
-  Object.defineProperty(probe, '_toKube', {
-    value: (container: kplus.Container) => {
-      const { tcpSocket, ...rest } = render(container);
-      return { ...rest, grpc: { port } };
-    },
-  });
-  return probe;
+  return extendRendering(probe, ({ tcpSocket, ...rest }) => ({ ...rest, grpc: { port } }));
+}
+
+/**
+ * The port a kubelet probe connects to over the network (`grpc`, `tcpSocket` or `httpGet`), or
+ * undefined for an exec probe, which runs inside the container.
+ * @internal
+ */
+export function probedPort(probe: kplus.Probe, container: kplus.Container): number | string | undefined {
+  const rendered: any = probe._toKube(container);
+  const port = rendered.grpc?.port ?? rendered.tcpSocket?.port ?? rendered.httpGet?.port;
+  return port instanceof Object && 'value' in port ? port.value : port;
 }
 
 /** The earliest time the agent may stop: the delay must fit in the pod's grace period. @internal */

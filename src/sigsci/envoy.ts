@@ -10,15 +10,16 @@ export const SIGSCI_CLUSTER = 'sigsci-agent-grpc';
 /** What Envoy does with a request when it can't get a decision from the agent. */
 export enum SigSciFailureMode {
   /**
-   * Let the request through uninspected (`failure_mode_allow: true`); Envoy marks it with
-   * `x-envoy-auth-failure-mode-allowed: true`. An agent outage never becomes an app outage,
-   * as with Fastly's modules, which fail open when the agent doesn't answer in time.
+   * Let the request through uninspected (`failure_mode_allow: true`) and mark it for the app
+   * with `x-envoy-auth-failure-mode-allowed: true` (`failure_mode_allow_header_add: true`). An
+   * agent outage, a slow agent or an agent that isn't listening yet never becomes an app outage,
+   * but anyone who can overload the agent gets requests past the WAF.
    */
   FAIL_OPEN = 'FAIL_OPEN',
   /**
    * Refuse the request with 503 Service Unavailable (`failure_mode_allow: false`,
-   * `status_on_error: 503`): nothing reaches the app uninspected, at the price of an outage when
-   * the agent is down or slow.
+   * `status_on_error: 503`): nothing reaches the app uninspected, at the price of 503s while the
+   * agent is down, slow or not listening yet. As in Fastly's reference Envoy configuration.
    */
   FAIL_CLOSED = 'FAIL_CLOSED',
 }
@@ -34,8 +35,8 @@ export interface SigSciEnvoyWiringOptions {
    */
   readonly grpcTimeout?: Duration;
   /**
-   * What happens when the agent can't be asked or doesn't answer in time.
-   * @default SigSciFailureMode.FAIL_OPEN
+   * What happens when the agent can't be asked or doesn't answer in time (within `grpcTimeout`).
+   * @default SigSciFailureMode.FAIL_CLOSED — requests the agent didn't inspect get 503 (Fastly's reference Envoy configuration sets `failure_mode_allow: false`)
    */
   readonly failureMode?: SigSciFailureMode;
   /**
@@ -105,7 +106,7 @@ function extAuthzFilter(scope: IConstruct, options: SigSciEnvoyWiringOptions): E
   if (!Number.isFinite(ms) || ms < 1) {
     throw propError(scope, 'grpcTimeout', `${ms} ms is not a positive duration`, 'use a duration of at least 1 ms, e.g. Duration.seconds(1)');
   }
-  const failureMode = options.failureMode ?? SigSciFailureMode.FAIL_OPEN;
+  const failureMode = options.failureMode ?? SigSciFailureMode.FAIL_CLOSED;
   if (!Object.values(SigSciFailureMode).includes(failureMode)) {
     throw propError(scope, 'failureMode', `received ${show(failureMode)}`, 'use SigSciFailureMode.FAIL_OPEN or SigSciFailureMode.FAIL_CLOSED');
   }
@@ -119,6 +120,7 @@ function extAuthzFilter(scope: IConstruct, options: SigSciEnvoyWiringOptions): E
     'failure_mode_allow': failureMode === SigSciFailureMode.FAIL_OPEN,
   };
   if (failureMode === SigSciFailureMode.FAIL_CLOSED) config.status_on_error = { code: 'ServiceUnavailable' };
+  else config.failure_mode_allow_header_add = true;
   if (options.maxRequestBodySize !== undefined && options.inspectRequestBody === false) {
     throw propError(scope, 'maxRequestBodySize', 'is set but inspectRequestBody is false', 'drop maxRequestBodySize, or let the agent inspect bodies');
   }

@@ -1,15 +1,29 @@
-import { Chart, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { SigSciAgentBaseProps } from './agent';
-import { addAgentContainer, checkPreStopDelay, grpcProbe } from './container';
+import { addAgentContainer, checkPreStopDelay, extendRendering, grpcProbe } from './container';
 import { SigSciEnvoyWiringOptions, wireEnvoy } from './envoy';
+import { toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
 import { EnvoyClusterDiscovery } from '../envoy';
 import { EnvoySidecar } from '../envoy-sidecar';
+import { versionedObject } from '../istio/ingress';
+import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
 import { checkPort } from '../validation/ports';
 
+/** Options of the Istio DestinationRule that keeps each client pod on one agent inside a mesh. */
+export interface SigSciIstioAffinityOptions {
+  /**
+   * The Istio release; it decides the DestinationRule's apiVersion (networking.istio.io/v1 from
+   * 1.22, v1beta1 before).
+   * @default "1.30"
+   */
+  readonly istioVersion?: string;
+}
+
+/** Props of `SigSciAgentService`: the agents' Deployment, Service and NetworkPolicy, and the Envoys they serve. */
 export interface SigSciAgentServiceProps extends SigSciAgentBaseProps {
   /**
    * Name of the Deployment, the Service and the NetworkPolicy.
@@ -28,9 +42,9 @@ export interface SigSciAgentServiceProps extends SigSciAgentBaseProps {
   readonly replicas?: number;
   /**
    * Have every connected Envoy send response data through its gRPC access log, and tell the
-   * agents to expect it (`SIGSCI_ENVOY_EXPECT_RESPONSE_DATA=1`). With several replicas the
-   * check and the access-log entry of one request can reach different agents; whether the agent
-   * correlates them across instances is not documented by Fastly.
+   * agents to expect it (`SIGSCI_ENVOY_EXPECT_RESPONSE_DATA=1`). The agent keeps state from a
+   * request's check until its response arrives, so both must reach the same agent: the Service
+   * uses `sessionAffinity: ClientIP` (and `istioAffinity` does the same inside an Istio mesh).
    * @default true
    */
   readonly expectResponseData?: boolean;
@@ -46,16 +60,29 @@ export interface SigSciAgentServiceProps extends SigSciAgentBaseProps {
    * @default - none yet; at least one is needed by synth time
    */
   readonly envoys?: EnvoySidecar[];
+  /**
+   * Keep each client pod on one agent inside an Istio mesh too: a DestinationRule for the Service
+   * host with `trafficPolicy.loadBalancer.consistentHash.useSourceIp: true`. An Istio sidecar in
+   * the app's pod picks the agent itself, per request, so the Service's `sessionAffinity`, which
+   * kube-proxy applies, doesn't hold for it. Give this when the workloads of connected Envoys
+   * have an Istio sidecar.
+   * @default - no DestinationRule (right for workloads outside a mesh)
+   */
+  readonly istioAffinity?: SigSciIstioAffinityOptions;
 }
 
 /**
  * The agent as its own Deployment and Service, scaled separately from the apps, for Envoy
  * sidecars in other pods (Fastly's "agent as a service" variant). Each connected Envoy gets a
  * `sigsci-agent-grpc` STRICT_DNS cluster to the Service, the ext_authz filter and the gRPC access
- * log; a NetworkPolicy admits only those workloads to the agent's gRPC port.
+ * log; a NetworkPolicy admits only those workloads to the agents' gRPC port, which listens on
+ * 0.0.0.0. The Service has `sessionAffinity: ClientIP`, as Fastly requires for this variant: the
+ * agent that checked a request must also get its response data.
  */
 export class SigSciAgentService extends Construct {
+  /** The agents, `replicas` of them. */
   public readonly deployment: kplus.Deployment;
+  /** ClusterIP Service on the gRPC port, with `sessionAffinity: ClientIP`. */
   public readonly service: kplus.Service;
   /** Admits only the workloads of connected Envoys to the gRPC port. */
   public readonly networkPolicy: kplus.NetworkPolicy;
@@ -65,6 +92,8 @@ export class SigSciAgentService extends Construct {
   public readonly host: string;
   /** The gRPC port of the agents and the Service. */
   public readonly grpcPort: number;
+  /** With `istioAffinity`: the DestinationRule that hashes clients onto agents by source IP. */
+  public readonly destinationRule?: ApiObject;
   private readonly expectResponseData: boolean;
   private readonly connected = new Set<EnvoySidecar>();
 
@@ -99,6 +128,14 @@ export class SigSciAgentService extends Construct {
       // "grpc-" so that a mesh treats the port as HTTP/2
       ports: [{ name: 'grpc-sigsci', port: this.grpcPort, targetPort: this.grpcPort }],
     });
+    // The check and the access-log entry of a request must reach the same agent. cdk8s-plus-25's
+    // Service has no prop for it; its ServiceSpec type has the field.
+    extendRendering(this.service, (spec) => ({ ...spec, sessionAffinity: 'ClientIP' }));
+    if (props.istioAffinity) {
+      const istio = IstioRelease.parse(this, 'istioAffinity.istioVersion', props.istioAffinity.istioVersion);
+      this.destinationRule = versionedObject(this, 'destination-rule', istio.networkingApiVersion, 'DestinationRule', metadata,
+        toJson_DestinationRuleSpec({ host: this.host, trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true } } } }));
+    }
     this.networkPolicy = new kplus.NetworkPolicy(this, 'network-policy', { metadata, selector: this.deployment });
     for (const envoy of props.envoys ?? []) this.addEnvoy(envoy);
 

@@ -71,9 +71,9 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(env.SIGSCI_SECRETACCESSKEY.secretKeyRef.key).toBe('secret');
   });
 
-  test('listens for Envoy on the gRPC port and expects response data from the access log', () => {
+  test('listens for Envoy on the loopback only and expects response data from the access log', () => {
     const env = envOf(agentContainer(wired().objects));
-    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9999');
+    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('127.0.0.1:9999');
     expect(env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA).toBe('1');
   });
 
@@ -114,10 +114,19 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(agentContainer(wired({}, { drainTime: Duration.seconds(10) }).objects).lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
   });
 
-  test('is ready when its gRPC port answers gRPC health checks, and declares that port', () => {
-    const c = agentContainer(wired().objects);
-    expect(c.readinessProbe).toEqual({ grpc: { port: 9999 }, periodSeconds: 5, failureThreshold: 3 });
+  test('has no kubelet probe, which could not reach the loopback listener, and still declares the port', () => {
+    const { objects } = wired();
+    const c = agentContainer(objects);
+    expect(c.readinessProbe).toBeUndefined();
+    expect(c.livenessProbe).toBeUndefined();
+    expect(c.startupProbe).toBeUndefined();
     expect(c.ports).toEqual([{ containerPort: 9999, name: 'sigsci-grpc' }]);
+    expectSchemaValid(objects);
+  });
+
+  test('takes an exec readiness probe, which runs inside the container', () => {
+    const c = agentContainer(wired({ readiness: kplus.Probe.fromCommand(['/bin/true']) }).objects);
+    expect(c.readinessProbe.exec).toEqual({ command: ['/bin/true'] });
   });
 
   test('sets max-procs from the CPU limit', () => {
@@ -137,25 +146,29 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(c.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicit_http_config).toEqual({ http2_protocol_options: {} });
   });
 
-  test('adds the ext_authz filter before the router, failing open with a 1s timeout and 8 KiB of body', () => {
+  test('adds the ext_authz filter before the router, failing closed with 503, a 1s timeout and 8 KiB of body', () => {
     const hcm = inboundHcm(bootstrapOf(wired().objects));
     expect(hcm.http_filters.map((f: any) => f.name)).toEqual(['envoy.filters.http.ext_authz', 'envoy.filters.http.router']);
     expect(hcm.http_filters[0].typed_config).toEqual({
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
       'transport_api_version': 'V3',
       'grpc_service': { envoy_grpc: { cluster_name: 'sigsci-agent-grpc' }, timeout: '1s' },
-      'failure_mode_allow': true,
+      'failure_mode_allow': false,
+      'status_on_error': { code: 'ServiceUnavailable' },
       'with_request_body': { max_request_bytes: 8192, allow_partial_message: true },
     });
   });
 
-  test('fails closed with 503 and uses the given timeout and body size when told to', () => {
-    const { objects } = wired({
-      failureMode: SigSciFailureMode.FAIL_CLOSED, grpcTimeout: Duration.millis(500), maxRequestBodySize: Size.kibibytes(64),
-    });
+  test('fails open when told to, marking what passed uninspected for the app', () => {
+    const authz = inboundHcm(bootstrapOf(wired({ failureMode: SigSciFailureMode.FAIL_OPEN }).objects)).http_filters[0].typed_config;
+    expect(authz.failure_mode_allow).toBe(true);
+    expect(authz.failure_mode_allow_header_add).toBe(true);
+    expect(authz.status_on_error).toBeUndefined();
+  });
+
+  test('uses the given timeout and body size', () => {
+    const { objects } = wired({ grpcTimeout: Duration.millis(500), maxRequestBodySize: Size.kibibytes(64) });
     const authz = inboundHcm(bootstrapOf(objects)).http_filters[0].typed_config;
-    expect(authz.failure_mode_allow).toBe(false);
-    expect(authz.status_on_error).toEqual({ code: 'ServiceUnavailable' });
     expect(authz.grpc_service.timeout).toBe('0.5s');
     expect(authz.with_request_body.max_request_bytes).toBe(65536);
   });
@@ -181,17 +194,17 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(inboundHcm(bootstrapOf(objects)).access_log.map((l: any) => l.name)).toEqual(['envoy.access_loggers.stdout']);
     const env = envOf(agentContainer(objects));
     expect(env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA).toBeUndefined();
-    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9999');
+    expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('127.0.0.1:9999');
   });
 
   test('uses the same port for the agent listener and the cluster', () => {
     const { objects } = wired({ grpcPort: 9000 });
-    expect(envOf(agentContainer(objects)).SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9000');
+    expect(envOf(agentContainer(objects)).SIGSCI_ENVOY_GRPC_ADDRESS).toBe('127.0.0.1:9000');
     expect(clusterOf(bootstrapOf(objects), 'sigsci-agent-grpc').load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.port_value).toBe(9000);
   });
 
-  test('the wired bootstrap passes Envoy\'s v3 API validation', () => {
-    const bootstrap = bootstrapOf(wired({ failureMode: SigSciFailureMode.FAIL_CLOSED }).objects);
+  test.each([SigSciFailureMode.FAIL_CLOSED, SigSciFailureMode.FAIL_OPEN])('the wired bootstrap passes Envoy\'s v3 API validation (%s)', (failureMode) => {
+    const bootstrap = bootstrapOf(wired({ failureMode }).objects);
     const result = EnvoyConfigValidator.validate(bootstrap, EnvoyConfigValidator.BOOTSTRAP);
     expect(result.errors).toEqual([]);
     expect(result.valid).toBe(true);
@@ -217,7 +230,7 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
   test('adds the agent container itself; marin3r injects only Envoy', () => {
     const { objects } = marin3r();
     expect(template(objects).spec.containers.map((c: any) => c.name)).toEqual(['helloworld', 'sigsci-agent']);
-    expect(envOf(agentContainer(objects)).SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9999');
+    expect(envOf(agentContainer(objects)).SIGSCI_ENVOY_GRPC_ADDRESS).toBe('127.0.0.1:9999');
     expectSchemaValid(objects);
   });
 
@@ -440,6 +453,18 @@ describe('SigSciAgent rejects', () => {
   test('a reverse-proxy listener on the app port', () => {
     expect(() => agent(setup(), { reverseProxy: { port: 8080, appPort: 8080 } }))
       .toThrow('test/waf: reverseProxy.port: 8080 is already used by container "helloworld"');
+  });
+
+  test('a kubelet probe of the loopback gRPC listener', () => {
+    const s = setup();
+    expect(() => agent(s, { envoy: envoySidecar(s), readiness: kplus.Probe.fromTcpSocket({ port: 9999 }) }))
+      .toThrow("test/waf: readiness: the probe connects to port 9999, but the gRPC listener binds 127.0.0.1:9999, which the kubelet can't reach; drop readiness (Envoy's failure mode covers an agent that isn't listening yet), or give an exec probe (kplus.Probe.fromCommand) that your agent image can run");
+  });
+
+  test('a TCP probe with host 127.0.0.1, which the kubelet resolves on the node, not in the pod', () => {
+    const s = setup();
+    expect(() => agent(s, { envoy: envoySidecar(s), grpcPort: 9000, readiness: kplus.Probe.fromTcpSocket({ port: 9000, host: '127.0.0.1' }) }))
+      .toThrow('test/waf: readiness: the probe connects to port 9000, but the gRPC listener binds 127.0.0.1:9000');
   });
 
   test('a preStop delay shorter than Envoy\'s drain', () => {

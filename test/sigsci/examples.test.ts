@@ -9,7 +9,8 @@ describe('the SigSci example charts', () => {
     const pod = findOne(objects, 'Deployment', 'helloworld').spec.template.spec;
     expect(pod.containers.map((c: any) => c.name)).toEqual(['helloworld', 'envoy', 'sigsci-agent']);
     const agent = pod.containers[2];
-    expect(agent.env.find((e: any) => e.name === 'SIGSCI_ENVOY_GRPC_ADDRESS').value).toBe('0.0.0.0:9999');
+    expect(agent.env.find((e: any) => e.name === 'SIGSCI_ENVOY_GRPC_ADDRESS').value).toBe('127.0.0.1:9999');
+    expect(agent.readinessProbe).toBeUndefined();
     expect(findOne(objects, 'Service', 'helloworld').spec.ports).toEqual([{ name: 'envoy-http', port: 80, targetPort: 8000 }]);
     const bootstrap = JSON.parse(findOne(objects, 'ConfigMap', 'helloworld-envoy').data['envoy.json']);
     expect(EnvoyConfigValidator.validate(bootstrap, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
@@ -27,6 +28,7 @@ describe('the SigSci example charts', () => {
   test('service mode: agents in their own Deployment, Envoy pointing at their Service', () => {
     const objects = synthChart(new SigSciServiceChart(Testing.app(), 'sigsci-service'));
     expect(findOne(objects, 'Deployment', 'sigsci-agent').spec.replicas).toBe(2);
+    expect(findOne(objects, 'Service', 'sigsci-agent').spec.sessionAffinity).toBe('ClientIP');
     const bootstrap = JSON.parse(findOne(objects, 'ConfigMap', 'helloworld-envoy').data['envoy.json']);
     const cluster = bootstrap.static_resources.clusters.find((c: any) => c.name === 'sigsci-agent-grpc');
     expect(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address)

@@ -46,6 +46,46 @@ describe('SigSciAgentService', () => {
     expect(s.agents.host).toBe('sigsci-agent.shop.svc.cluster.local');
   });
 
+  test('keeps each client pod on one agent, so a request\'s check and its response data meet', () => {
+    const s = setup();
+    s.agents.addEnvoy(s.envoy);
+    const objects = synthChart(s.chart);
+    const service = findOne(objects, 'Service', 'sigsci-agent');
+    expect(service.spec.sessionAffinity).toBe('ClientIP');
+    expect(service.spec.type).toBe('ClusterIP');
+    expectSchemaValid(objects);
+  });
+
+  test('makes no DestinationRule unless asked for Istio affinity', () => {
+    const s = setup();
+    s.agents.addEnvoy(s.envoy);
+    expect(synthChart(s.chart).filter((o: any) => o.kind === 'DestinationRule')).toEqual([]);
+    expect(s.agents.destinationRule).toBeUndefined();
+  });
+
+  test('inside an Istio mesh, hashes clients onto agents by source IP with a DestinationRule', () => {
+    const s = setup({ istioAffinity: {} });
+    s.agents.addEnvoy(s.envoy);
+    const objects = synthChart(s.chart);
+    const rule = findOne(objects, 'DestinationRule', 'sigsci-agent');
+    expect(rule.apiVersion).toBe('networking.istio.io/v1');
+    expect(rule.metadata.namespace).toBe('shop');
+    expect(rule.spec).toEqual({
+      host: 'sigsci-agent.shop.svc.cluster.local',
+      trafficPolicy: { loadBalancer: { consistentHash: { useSourceIp: true } } },
+    });
+    expect(s.agents.destinationRule).toBeDefined();
+    expectSchemaValid(objects);
+  });
+
+  test('writes the DestinationRule as v1beta1 for Istio before 1.22', () => {
+    const s = setup({ istioAffinity: { istioVersion: '1.21' } });
+    s.agents.addEnvoy(s.envoy);
+    const objects = synthChart(s.chart);
+    expect(findOne(objects, 'DestinationRule', 'sigsci-agent').apiVersion).toBe('networking.istio.io/v1beta1');
+    expectSchemaValid(objects);
+  });
+
   test('points each Envoy at the Service with a STRICT_DNS cluster, the filter and the access log', () => {
     const s = setup();
     s.agents.addEnvoy(s.envoy, { failureMode: SigSciFailureMode.FAIL_CLOSED, grpcTimeout: Duration.seconds(2) });
@@ -109,6 +149,11 @@ describe('SigSciAgentService rejects', () => {
     const s = setup();
     s.agents.addEnvoy(s.envoy);
     expect(() => s.agents.addEnvoy(s.envoy)).toThrow('test/waf: addEnvoy: Envoy sidecar test/envoy is already connected; connect each Envoy sidecar once');
+  });
+
+  test('an Istio version that is not one', () => {
+    expect(() => setup({ istioAffinity: { istioVersion: 'latest' } }))
+      .toThrow('test/waf: istioAffinity.istioVersion: "latest" is not an Istio version; give a release such as "1.30" or "1.30.3"');
   });
 
   test('zero replicas', () => {
