@@ -16,6 +16,7 @@ import {
 } from '../../imports/istio-networking.istio.io';
 import { AuthorizationPolicySpecAction, toJson_AuthorizationPolicySpec } from '../../imports/istio-security.istio.io';
 import { ConfigHash } from '../common/config-hash';
+import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
 import { IngressCertificate, IngressTls } from '../istio/certificate';
 import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, versionedObject } from '../istio/ingress';
@@ -400,7 +401,7 @@ export class OAuth2ProxyIstio extends Construct {
       const labels: Record<string, string> = props.istioRevision !== undefined
         ? { 'istio.io/rev': checkDnsLabel(this, 'istioRevision', props.istioRevision) }
         : { 'istio-injection': 'enabled' };
-      this.namespaceObject = new kplus.Namespace(this, 'namespace', { metadata: { name: this.namespace, labels } });
+      this.namespaceObject = newNamespace(this, 'namespace', { metadata: { name: this.namespace, labels } });
     }
     const provider = props.provider._bind(this, 'provider');
 

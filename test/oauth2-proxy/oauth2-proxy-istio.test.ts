@@ -90,6 +90,16 @@ describe('OAuth2ProxyIstio', () => {
       expect(findOne(objects, 'Namespace')).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'myapp', labels: { 'istio-injection': 'enabled' } }, spec: {} });
     });
 
+    test('put the namespace first, before the app\'s objects created ahead of the construct', () => {
+      const { objects } = synth();
+      expect(objects.slice(0, 3).map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
+        'Namespace /myapp',
+        'Deployment myapp/myapp',
+        'Service myapp/myapp',
+      ]);
+      expectSchemaValid(objects);
+    });
+
     test('label the namespace for an Istio revision when one is given', () => {
       const { objects } = synth({ istioRevision: 'canary' });
       expect(findOne(objects, 'Namespace').metadata.labels).toEqual({ 'istio.io/rev': 'canary' });
