@@ -376,8 +376,8 @@ export class OAuth2ProxyIstio extends Construct {
     super(scope, id);
     const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
     const mode = props.mode ?? ExtAuthzMode.AUTHORIZATION_POLICY;
-    if (mode === ExtAuthzMode.AUTHORIZATION_POLICY && !istio.supportsCustomAuthorization) {
-      throw propError(this, 'mode', `AUTHORIZATION_POLICY needs Istio 1.9 or newer (action CUSTOM and mesh-config extension providers), but istioVersion is ${show(istio.text)}`,
+    if (mode === ExtAuthzMode.AUTHORIZATION_POLICY) {
+      istio.requireAtLeast(this, 'mode', 1, 9, 'AUTHORIZATION_POLICY', 'action CUSTOM and mesh-config extension providers',
         'use ExtAuthzMode.ENVOY_FILTER on this release, or upgrade Istio');
     }
     this.ingress = resolveIngressGateway(this, 'ingressGateway', props.ingressGateway);

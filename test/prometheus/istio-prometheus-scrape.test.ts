@@ -276,9 +276,9 @@ describe('Istio versions', () => {
   });
 
   test.each([
-    ['1.6.14', /istioVersion: Istio 1\.6\.14 is not supported .*OUTPUT_CERTS, added in Istio 1\.7.*; use an Istio version from 1\.7 to 1\.x/],
-    ['2.0', /istioVersion: Istio 2\.0 is not supported/],
-    ['latest', /istioVersion: "latest" is not an Istio version; give "major\.minor" or "major\.minor\.patch", e\.g\. "1\.30"/],
+    ['1.6.14', 'test/prometheus: istioVersion: IstioPrometheusScrape needs Istio 1.7 or newer (its cert-only sidecar gets the workload certificates through OUTPUT_CERTS, added in Istio 1.7), but istioVersion is "1.6.14"; upgrade Istio, e.g. to "1.30"'],
+    ['2.0', 'test/prometheus: istioVersion: Istio 2.0 is not supported: this library knows the objects of Istio 1.6 to 1.x; give the Istio 1.x release of the mesh, e.g. "1.30"'],
+    ['latest', 'test/prometheus: istioVersion: "latest" is not an Istio version; give a release such as "1.30" or "1.30.3"'],
   ])('fails on Istio %s', (version, message) => {
     expect(() => build({ istioVersion: version })).toThrow(message);
   });
