@@ -113,6 +113,16 @@ export class IstioRelease {
     return this.atLeast(1, 14);
   }
 
+  /**
+   * Whether a CUSTOM AuthorizationPolicy whose extension provider istiod can't resolve (e.g. not in
+   * the mesh config yet) denies only the requests its own rules match: Istio 1.20 and later
+   * (istio/istio#46968). Before, istiod replaced the workload's whole RBAC config with deny-all
+   * (istio/istio#28451), so every request to the selected workload was denied.
+   */
+  public get unknownCustomProviderDeniesOnlyItsRules(): boolean {
+    return this.atLeast(1, 20);
+  }
+
   /** `includeRequestHeadersInCheck` replaced `includeHeadersInCheck` in Istio 1.10. */
   public get extAuthzRequestHeadersField(): string {
     return this.atLeast(1, 10) ? 'includeRequestHeadersInCheck' : 'includeHeadersInCheck';

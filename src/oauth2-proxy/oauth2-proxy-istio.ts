@@ -37,7 +37,9 @@ export enum ExtAuthzMode {
    * `/oauth2/*` (routed to oauth2-proxy on the app host). The mesh config lives outside the chart:
    * apply the provider as `meshConfigYaml` (also in the `<provider>-mesh-config` ConfigMap) says.
    * Istio applies one CUSTOM provider per workload, so one ingress gateway serves one instance in
-   * this mode.
+   * this mode. Before Istio 1.20, a policy whose provider is missing from the mesh config makes the
+   * whole ingress gateway deny every request (every host), so on those releases the construct needs
+   * `meshConfigApplied: true`, stating that the provider is in the mesh config already.
    */
   AUTHORIZATION_POLICY = 'AUTHORIZATION_POLICY',
   /**
@@ -163,6 +165,17 @@ export interface OAuth2ProxyOptions {
    * @default "oauth2-proxy"
    */
   readonly name?: string;
+
+  /**
+   * Says that the extension provider (`meshConfigYaml`) is already in the mesh config of the Istio
+   * installation. Required in AUTHORIZATION_POLICY mode on Istio before 1.20: there, a CUSTOM
+   * AuthorizationPolicy naming a provider that istiod doesn't know makes it deny every request to
+   * the workloads the policy selects, i.e. to every host of the shared ingress gateway, not only the
+   * app host (from Istio 1.20 only the requests the policy's rules match are denied). Apply the mesh
+   * config first, then the chart with this set.
+   * @default false — AUTHORIZATION_POLICY mode on Istio before 1.20 fails at synth
+   */
+  readonly meshConfigApplied?: boolean;
 
   /**
    * Name of the mesh-config extension provider (AUTHORIZATION_POLICY mode); unique in the mesh.
@@ -379,6 +392,10 @@ export class OAuth2ProxyIstio extends Construct {
     if (mode === ExtAuthzMode.AUTHORIZATION_POLICY) {
       istio.requireAtLeast(this, 'mode', 1, 9, 'AUTHORIZATION_POLICY', 'action CUSTOM and mesh-config extension providers',
         'use ExtAuthzMode.ENVOY_FILTER on this release, or upgrade Istio');
+      if (!istio.unknownCustomProviderDeniesOnlyItsRules && props.meshConfigApplied !== true) {
+        throw propError(this, 'meshConfigApplied', `not set, with mode AUTHORIZATION_POLICY on Istio ${istio.text}: before Istio 1.20, a CUSTOM AuthorizationPolicy whose extension provider is not in the mesh config makes istiod deny every request to the ingress gateway it selects, for every host that gateway serves, not only ${show(props.appHost)}`,
+          'add the extension provider (meshConfigYaml) to the mesh config first, then set meshConfigApplied: true; or use ExtAuthzMode.ENVOY_FILTER, or Istio 1.20 or newer');
+      }
     }
     this.ingress = resolveIngressGateway(this, 'ingressGateway', props.ingressGateway);
     this.assumeExternal = props.assumeExternalObjects ?? false;

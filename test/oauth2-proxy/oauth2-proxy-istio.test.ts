@@ -428,9 +428,20 @@ describe('OAuth2ProxyIstio', () => {
     });
 
     test('derives the provider fields from the Istio release', () => {
-      const provider = (istioVersion: string) => synth({ istioVersion }).auth.extensionProvider.envoyExtAuthzHttp;
+      const provider = (istioVersion: string) => synth({ istioVersion, meshConfigApplied: true }).auth.extensionProvider.envoyExtAuthzHttp;
       expect(Object.keys(provider('1.12'))).toEqual(['service', 'port', 'timeout', 'includeRequestHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny']);
       expect(Object.keys(provider('1.9'))).toEqual(['service', 'port', 'includeHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny']);
+    });
+
+    test('emits the policy on Istio before 1.20 once the provider is said to be in the mesh config', () => {
+      const { objects } = synth({ istioVersion: '1.19.3', meshConfigApplied: true });
+      expect(findOne(objects, 'AuthorizationPolicy').spec.provider).toEqual({ name: 'oauth2-proxy-myapp' });
+      expectSchemaValid(objects);
+    });
+
+    test('needs no word about the mesh config from Istio 1.20, which denies only the policy\'s own requests', () => {
+      const { objects } = synth({ istioVersion: '1.20.0' });
+      expect(findOne(objects, 'AuthorizationPolicy').spec.action).toBe('CUSTOM');
     });
 
     test('emits v1beta1 Istio objects for releases before 1.22', () => {
@@ -595,6 +606,11 @@ describe('OAuth2ProxyIstio', () => {
     test('fails in AUTHORIZATION_POLICY mode on Istio before 1.9', () => {
       const { build } = setup({ istioVersion: '1.8.6' });
       expect(build).toThrow('test/auth: mode: AUTHORIZATION_POLICY needs Istio 1.9 or newer (action CUSTOM and mesh-config extension providers), but istioVersion is "1.8.6"; use ExtAuthzMode.ENVOY_FILTER on this release, or upgrade Istio');
+    });
+
+    test('fails in AUTHORIZATION_POLICY mode on Istio before 1.20 unless the provider is said to be in the mesh config', () => {
+      const { build } = setup({ istioVersion: '1.19.3' });
+      expect(build).toThrow('test/auth: meshConfigApplied: not set, with mode AUTHORIZATION_POLICY on Istio 1.19.3: before Istio 1.20, a CUSTOM AuthorizationPolicy whose extension provider is not in the mesh config makes istiod deny every request to the ingress gateway it selects, for every host that gateway serves, not only "myapp.cluster.example.com"; add the extension provider (meshConfigYaml) to the mesh config first, then set meshConfigApplied: true; or use ExtAuthzMode.ENVOY_FILTER, or Istio 1.20 or newer');
     });
 
     test('fails on a malformed Istio version', () => {
