@@ -72,16 +72,18 @@ export interface SpeedscaleIstioOptions {
   readonly serviceEntryNamespace?: string;
 
   /**
-   * The workload's namespace restricts egress with Istio `Sidecar` resources. Emits the
-   * namespace-wide Sidecar `default` (no workloadSelector) in the workload's namespace, with one
-   * egress listener whose hosts are `sidecarEgressHosts` plus `<speedscaleNamespace>/*`, so the
-   * injected `speedscale-goproxy` container can reach the forwarder.
+   * Emit the namespace-wide Sidecar `default` (no workloadSelector) in the workload's namespace,
+   * with one egress listener whose hosts are `sidecarEgressHosts` plus `<speedscaleNamespace>/*`, so
+   * the injected `speedscale-goproxy` container can reach the forwarder.
    *
-   * A namespace-wide Sidecar replaces Istio's default (every service of every namespace is
-   * reachable) for each workload of the namespace that has no workload-specific Sidecar; list
-   * every namespace the workloads call in `sidecarEgressHosts`. A namespace takes one such Sidecar: if it has one
-   * already, add `<speedscaleNamespace>/*` to it instead of enabling this. Workload-specific
-   * Sidecars are not emitted, because the Speedscale operator manages one for the inbound proxy.
+   * This Sidecar is itself an egress restriction, not an addition to one: without any Sidecar every
+   * proxy reaches every namespace (and Speedscale needs nothing here); with it, the namespace's
+   * workloads that have no workload-specific Sidecar reach only its hosts. It takes precedence over
+   * a mesh-wide default Sidecar in the root namespace, which is the usual reason to emit it: list
+   * every namespace the workloads call in `sidecarEgressHosts`. A namespace takes one such Sidecar:
+   * if it has one already, add `<speedscaleNamespace>/*` to it instead of enabling this.
+   * Workload-specific Sidecars are not emitted, because the Speedscale operator manages one for the
+   * inbound proxy.
    *
    * @default false — no Sidecar resource
    */
