@@ -47,6 +47,13 @@ export enum ExtAuthzMode {
    * before the router for the app host's filter chain. Works without mesh-config access, but
    * EnvoyFilters are tied to Envoy's config format; the construct emits the form of the chosen
    * Istio release.
+   *
+   * The filter checks every path of the app host, `/oauth2/*` included: unlike the policy's
+   * `notPaths`, nothing exempts the callback. Sign-in works because oauth2-proxy answers the check
+   * of `/oauth2/callback` itself (it redeems the code and sets the session cookie) with a 302, which
+   * Envoy treats as a denial and passes to the browser with the check's `Location` and `Set-Cookie`
+   * headers (`allowed_client_headers`); the VirtualService route of `/oauth2/` to oauth2-proxy is not
+   * reached. Keep those two headers in the allow-list if you patch it.
    */
   ENVOY_FILTER = 'ENVOY_FILTER',
 }

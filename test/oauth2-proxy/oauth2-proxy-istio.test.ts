@@ -491,6 +491,14 @@ describe('OAuth2ProxyIstio', () => {
       expect(keys.filter((k) => /[A-Z]/.test(k))).toEqual([]);
     });
 
+    test('lets the callback\'s redirect and session cookie through, since the filter also checks /oauth2/* of the app host', () => {
+      const { auth, objects } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
+      const clientHeaders = auth.extAuthzFilter.typed_config.http_service.authorization_response.allowed_client_headers.patterns;
+      expect(clientHeaders).toEqual(expect.arrayContaining([{ exact: 'location' }, { exact: 'set-cookie' }]));
+      // no exemption: the filter chain of the app host is matched as a whole
+      expect(findOne(objects, 'EnvoyFilter').spec.configPatches).toHaveLength(1);
+    });
+
     test('uses the filter names and fields of older releases', () => {
       const { objects, auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER, istioVersion: '1.8' });
       const [patch] = findOne(objects, 'EnvoyFilter').spec.configPatches;
