@@ -388,6 +388,8 @@ export class OAuth2ProxyIstio extends Construct {
   public readonly redirectUrl: string;
   /** The parent domain both hosts share; the session cookie is set for it. */
   public readonly cookieDomain: string;
+  /** The session cookie's name (`cookie_name`). */
+  public readonly cookieName: string;
 
   private readonly ingress: ResolvedIngressGateway;
   private readonly assumeExternal: boolean;
@@ -413,6 +415,7 @@ export class OAuth2ProxyIstio extends Construct {
         `oauth2-proxy needs a host of its own next to the app's, e.g. ${show(`oauth.${appHost.split('.').slice(1).join('.')}`)}`);
     }
     this.cookieDomain = sharedParentDomain(this, appHost, authHost);
+    this.cookieName = props.cookie?.name ?? '_oauth2_proxy';
     requireSecretValue(this, 'clientSecret', props.clientSecret, 'the OAuth client secret of the app registration');
     requireSecretValue(this, 'cookieSecret', props.cookieSecret, '16, 24 or 32 random bytes, e.g. from `openssl rand -base64 32 | tr -- \'+/\' \'-_\'`');
 
@@ -491,7 +494,7 @@ export class OAuth2ProxyIstio extends Construct {
     const config: Record<string, TomlValue> = {
       ...provider.config,
       ...session.config,
-      ...cookieConfig(this, props.cookie, this.cookieDomain),
+      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieDomain),
       ...loggingConfig(props.logging),
       http_address: `0.0.0.0:${PORT}`,
       // auth-only: an authenticated check gets 200, the only status Envoy's ext_authz treats as allowed
@@ -636,6 +639,25 @@ export class OAuth2ProxyIstio extends Construct {
   }
 
   /**
+   * Another oauth2-proxy of the app whose session cookie has this one's name on this one's domain,
+   * or on a domain above or below it: a browser then keeps both cookies under one name and sends
+   * both to the hosts of the narrower domain, and each oauth2-proxy reads or replaces the other's
+   * session (which it can't decrypt), so the two log each other's users out.
+   */
+  private sharedCookies(): string[] {
+    const overlaps = (a: string, b: string) => a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+    return this.node.root.node.findAll()
+      .filter((c): c is OAuth2ProxyIstio => c instanceof OAuth2ProxyIstio && c !== this
+        && c.cookieName === this.cookieName && overlaps(c.cookieDomain, this.cookieDomain))
+      .map((other) => {
+        const suggestion = `_oauth2_proxy_${this.appRoute.host.split('.')[0].replace(/-/g, '_')}`;
+        return propError(this, 'cookie.name',
+          `${show(this.cookieName)} on .${this.cookieDomain} is also the session cookie of ${other.node.path} (on .${other.cookieDomain}), so in one browser the two oauth2-proxies overwrite each other's sessions`,
+          suggestion === this.cookieName ? `give ${other.node.path} a cookie.name of its own` : `give each its own cookie.name, e.g. ${show(suggestion)} here`).message;
+      });
+  }
+
+  /**
    * The EnvoyFilter's patch value as synthesized (escape-hatch patches included), checked against
    * Envoy's v3 protos: an HttpFilter whose typed_config is an ExtAuthz. Istio would accept a wrong
    * field and the gateway would reject the listener at runtime.
@@ -658,6 +680,7 @@ export class OAuth2ProxyIstio extends Construct {
       errors.push(`${this.node.path}: app: Service ${show(props.app.name)} has no selector; give it the app's pod labels (the RequestAuthentication selects the app's pods with them)`);
     }
     const scope = wiringScope(this, [ApiObject.of(props.app)], this.certificate);
+    errors.push(...this.sharedCookies());
     errors.push(...this.conflictingCustomProviders(scope.manifests));
     errors.push(...this.invalidEnvoyPatch());
     errors.push(...wiringErrors(this, scope, { ingressGateways: [this.ingress], assumeExternalObjects: this.assumeExternal }));
@@ -691,12 +714,11 @@ function sharedParentDomain(scope: IConstruct, appHost: string, authHost: string
   return common.reverse().join('.');
 }
 
-function cookieConfig(scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, domain: string): Record<string, TomlValue> {
+function cookieConfig(scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string): Record<string, TomlValue> {
   const secure = options.secure ?? true;
   const sameSite = options.sameSite ?? CookieSameSite.LAX;
   const refresh = options.refresh ?? Duration.hours(1);
   const expire = options.expire ?? Duration.hours(168);
-  const name = options.name ?? '_oauth2_proxy';
   if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
     throw propError(scope, 'cookie.name', `${show(name)} is not a cookie name`, 'use letters, digits and "_", e.g. "_oauth2_proxy"');
   }

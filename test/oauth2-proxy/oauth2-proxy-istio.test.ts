@@ -649,6 +649,60 @@ describe('OAuth2ProxyIstio', () => {
       expect(() => runValidations(s.chart)).toThrow('test/auth: mode: AuthorizationPolicy istio-system/ext-authz-other-other already sends the same ingress gateway to provider "oauth2-proxy-other", and Istio applies one CUSTOM provider per workload; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider');
     });
 
+    /** A second OAuth2ProxyIstio of the app, in another chart, for the app `other` (ENVOY_FILTER mode: no second CUSTOM provider). */
+    function second(s: ReturnType<typeof setup>, overrides: Partial<OAuth2ProxyIstioProps>) {
+      const chart = new Chart(s.chart.node.root, 'second');
+      const app = new kplus.Deployment(chart, 'other-app', {
+        metadata: { name: 'other', namespace: 'other' },
+        containers: [{ name: 'other', image: 'other:1.0', ports: [{ number: 80, name: 'http' }] }],
+      });
+      const other = new kplus.Service(chart, 'other', { metadata: { name: 'other', namespace: 'other' }, selector: app, ports: [{ name: 'http', port: 80, targetPort: 80 }] });
+      return new OAuth2ProxyIstio(chart, 'auth', {
+        ...s.props, app: other, mode: ExtAuthzMode.ENVOY_FILTER, appHost: 'other.cluster.example.com', authHost: 'oauth-other.cluster.example.com', ...overrides,
+      });
+    }
+
+    test('fails at synth when another oauth2-proxy of the app sets a cookie of the same name on the same domain', () => {
+      const s = setup();
+      s.build();
+      second(s, {});
+      expect(() => runValidations(s.chart.node.root)).toThrow(
+        '[test/auth] test/auth: cookie.name: "_oauth2_proxy" on .cluster.example.com is also the session cookie of second/auth (on .cluster.example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_myapp" here\n'
+        + '  [second/auth] second/auth: cookie.name: "_oauth2_proxy" on .cluster.example.com is also the session cookie of test/auth (on .cluster.example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_other" here');
+    });
+
+    test('fails at synth when the other cookie of that name is set on a parent domain', () => {
+      const s = setup({ cookie: { name: 'session' } });
+      s.build();
+      second(s, {
+        cookie: { name: 'session' },
+        appHost: 'other.example.com',
+        authHost: 'oauth.example.com',
+        certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production'), wildcard: '*.example.com', name: 'tls-other-production' }),
+      });
+      expect(() => runValidations(s.chart.node.root)).toThrow(
+        'test/auth: cookie.name: "session" on .cluster.example.com is also the session cookie of second/auth (on .example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_myapp" here');
+    });
+
+    test('asks the other oauth2-proxy to rename its cookie when this one already has the suggested name', () => {
+      const s = setup({ cookie: { name: '_oauth2_proxy_myapp' } });
+      s.build();
+      second(s, { cookie: { name: '_oauth2_proxy_myapp' } });
+      expect(() => runValidations(s.chart.node.root)).toThrow(
+        '[test/auth] test/auth: cookie.name: "_oauth2_proxy_myapp" on .cluster.example.com is also the session cookie of second/auth (on .cluster.example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give second/auth a cookie.name of its own\n');
+    });
+
+    test('accepts two oauth2-proxies of the app with cookies of their own', () => {
+      const s = setup({ cookie: { name: '_oauth2_proxy_myapp' } });
+      s.build();
+      const other = second(s, { cookie: { name: '_oauth2_proxy_other' } });
+      expect(() => runValidations(s.chart.node.root)).not.toThrow();
+      expect(other.cookieName).toBe('_oauth2_proxy_other');
+      const objects = synthChart(s.chart);
+      expect(configFile(objects)).toContain('cookie_name = "_oauth2_proxy_myapp"');
+      expectSchemaValid(objects);
+    });
+
     test('fails at synth when the app Service has no selector', () => {
       const s = setup();
       const bare = new kplus.Service(s.chart, 'bare', { metadata: { name: 'bare', namespace: 'myapp' }, ports: [{ port: 80 }] });
