@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { PrometheusScrapeAnnotations, ScrapeAnnotationOptions } from './scrape-annotations';
+import { markForScraping, ScrapeAnnotationOptions } from './scrape-annotations';
 import {
   KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule, ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
 } from './scrape-job';
@@ -336,7 +336,7 @@ export class IstioPrometheusScrape extends Construct {
         `workload ${show(workload.node.path)} is already scraped in ${previous.mode} mode by ${previous.by}, and ${this.mode} mode was asked for`,
         'metrics merging serves plain text on :15020 and mutual TLS needs the application port: scrape the workload in one mode only');
     }
-    PrometheusScrapeAnnotations.addTo(workload, options);
+    markForScraping(this, 'addScrapeTarget.', workload, options);
     if (!previous) {
       MERGE_MARKS.set(workload, { mode: this.mode, by: this.node.path });
       workload.podMetadata.addAnnotation(MERGE_METRICS, this.mode === IstioScrapeMode.MUTUAL_TLS ? 'false' : 'true');

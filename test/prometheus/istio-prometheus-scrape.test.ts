@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-25';
 import * as YAML from 'yaml';
 import { checkPrometheusConfig } from './promtool';
 import {
-  IstioPrometheusScrape, IstioPrometheusScrapeProps, IstioScrapeMode, KubernetesSdRole, PrometheusStorage, RelabelAction, ScrapeTargets,
+  IstioPrometheusScrape, IstioPrometheusScrapeProps, IstioScrapeMode, KubernetesSdRole, PrometheusScrapeAnnotations, PrometheusStorage,
+  RelabelAction, ScrapeTargets,
 } from '../../src';
 import { expectSchemaValid, findOne, synthChart } from '../harness';
 
@@ -416,9 +417,22 @@ describe('addScrapeTarget', () => {
     })).toThrow('test/merging: addScrapeTarget: workload "test/app" is already scraped in mutual-tls mode by test/prometheus, and metrics-merging mode was asked for; metrics merging serves plain text on :15020 and mutual TLS needs the application port: scrape the workload in one mode only');
   });
 
-  test('fails on a port no container declares', () => {
+  test('fails on a port no container declares, naming the construct and the method', () => {
     expect(() => build({}, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 9102 })))
-      .toThrow('test/app: port: no container of workload "app" declares port 9102 (declared: 8080 (app)); declare the port on the app container (portNumber or addPort) or point at a port it declares');
+      .toThrow('test/prometheus: addScrapeTarget.port: no container of workload "app" declares port 9102 (declared: 8080 (app)); declare the port on the app container (portNumber or addPort) or point at a port it declares');
+  });
+
+  test('fails on a path that is not an HTTP path, naming the construct and the method', () => {
+    expect(() => build({}, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080, path: 'metrics' })))
+      .toThrow('test/prometheus: addScrapeTarget.path: "metrics" is not an HTTP path; give a path starting with "/", e.g. "/metrics"');
+  });
+
+  test('fails when the workload is already marked for another endpoint, naming the construct, the method and the workload', () => {
+    expect(() => build({}, (prom, chart) => {
+      const w = app(chart);
+      PrometheusScrapeAnnotations.addTo(w, { port: 8080, path: '/stats' });
+      prom.addScrapeTarget(w, { port: 8080 });
+    })).toThrow('test/prometheus: addScrapeTarget.port: 8080 /metrics was asked for, but workload "app" is already marked for scraping on 8080 /stats; the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one');
   });
 });
 
