@@ -50,6 +50,7 @@ export enum KayentaLogLevel {
   ERROR = 'ERROR',
 }
 
+/** Props of `KayentaStandalone`: its stores, Redis, image, namespace and how it is exposed. */
 export interface KayentaStandaloneProps {
   /**
    * Metrics accounts (`METRICS_STORE`); `addMetricsStore()` adds more. At least one is needed by

@@ -68,6 +68,7 @@ export enum CookieSameSite {
   NONE = 'none',
 }
 
+/** The session cookie oauth2-proxy sets: its name, flags, refresh and lifetime. */
 export interface OAuth2ProxyCookieOptions {
   /**
    * The session cookie's name.
@@ -102,6 +103,7 @@ export interface OAuth2ProxyCookieOptions {
   readonly expire?: Duration;
 }
 
+/** Which of oauth2-proxy's logs are on. */
 export interface OAuth2ProxyLoggingOptions {
   /**
    * Log every HTTP request (`request_logging`).
@@ -245,6 +247,7 @@ export interface OAuth2ProxyOptions {
   readonly serviceEntry?: boolean;
 }
 
+/** Props of `OAuth2ProxyIstio`: oauth2-proxy's options plus the app it protects, its hosts, certificate and Istio settings. */
 export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
   /** The Service of the app to protect. Its selector must select the app's pods (and only them). */
   readonly app: kplus.Service;

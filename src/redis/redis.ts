@@ -79,6 +79,7 @@ class AofPersistence extends RedisPersistence {
   }
 }
 
+/** Props of `Redis`: its name, namespace, password, persistence, clients, image and resources. */
 export interface RedisProps {
   /**
    * Name of the Deployment and the Service.
