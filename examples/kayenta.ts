@@ -110,8 +110,8 @@ export class KayentaBehindOAuth2ProxyChart extends Chart {
           cookieSecret: { secret: secrets, key: 'cookie-secret' },
           emailDomains: ['example.com'],
           sessionStore: SessionStore.redis({ password: { secret: secrets, key: 'redis-password' } }),
-          // the oauth2-proxy example sets "_oauth2_proxy" on .cluster.example.com too; a cookie of its
-          // own keeps the two sessions apart in one browser
+          // the oauth2-proxy examples set their session cookies on .cluster.example.com too; a cookie
+          // name of its own keeps the sessions apart in one browser (OAuth2ProxyIstio checks it)
           cookie: { name: '_oauth2_proxy_kayenta' },
         },
       },

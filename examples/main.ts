@@ -24,6 +24,8 @@ export function buildExamples(app: App): App {
     appNamespace: 'myapp-envoyfilter',
     appHost: 'myapp-envoyfilter.cluster.example.com',
     authHost: 'oauth-envoyfilter.cluster.example.com',
+    // the same cookie domain (.cluster.example.com) as the chart above: a cookie name of its own
+    cookieName: '_oauth2_proxy_myapp_envoyfilter',
   });
   new KayentaChart(app, 'kayenta');
   // seed 001 part 2's "Secure it!": Kayenta behind oauth2-proxy, on a second ingress gateway

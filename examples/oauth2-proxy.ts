@@ -15,6 +15,12 @@ export interface OAuth2ProxyChartProps extends ChartProps {
   readonly appHost?: string;
   /** @default "oauth.cluster.example.com" */
   readonly authHost?: string;
+  /**
+   * The session cookie's name. Every oauth2-proxy under .cluster.example.com needs its own, or
+   * they overwrite each other's sessions in one browser.
+   * @default "_oauth2_proxy_myapp"
+   */
+  readonly cookieName?: string;
 }
 
 /**
@@ -74,6 +80,7 @@ export class OAuth2ProxyChart extends Chart {
         name: `tls-${namespace}-production`,
       }),
       sessionStore: SessionStore.redis({ password: { secret: secrets, key: 'redis-password' } }),
+      cookie: { name: props.cookieName ?? '_oauth2_proxy_myapp' },
       mode: props.mode,
     });
   }

@@ -5,7 +5,8 @@ import { SpeedscaleCapture } from '../src';
 
 /**
  * Seed 004: Speedscale recording the seed's `my-app` inside an Istio mesh whose outbound traffic
- * policy is REGISTRY_ONLY and whose namespace restricts egress with a Sidecar resource.
+ * policy is REGISTRY_ONLY and which limits egress with Sidecar resources; this chart gives the
+ * app's namespace its Sidecar, one that lets the proxies reach the speedscale namespace.
  *
  * The Speedscale operator (installed separately, in the `speedscale` namespace) injects its
  * sidecar as a dual proxy: Envoy hands inbound traffic to the sidecar's TCP reverse proxy,
@@ -55,8 +56,14 @@ export class SpeedscaleIstioChart extends Chart {
       appPort: 8080,
       istio: {
         // the mesh is REGISTRY_ONLY: Speedscale's pods need a ServiceEntry for its cloud endpoints
+        // (it goes into the speedscale namespace, which the Speedscale operator creates)
         registryOnly: true,
-        // the namespace restricts egress with a Sidecar: add the speedscale namespace to it
+        // emits the namespace-wide Sidecar `default` in prod-us1. It doesn't extend a restriction,
+        // it is one: the namespace's proxies then reach only ./*, istio-system/* and speedscale/*
+        // (without a Sidecar they reach every namespace, and Speedscale needs nothing here). It
+        // takes precedence over a mesh-wide default Sidecar in the root namespace. List every
+        // namespace the app calls in sidecarEgressHosts; if prod-us1 has a namespace-wide Sidecar
+        // already, leave this off and add speedscale/* to that one (a namespace takes one).
         sidecarEgress: true,
       },
     });

@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { JsonPatch, Testing } from 'cdk8s';
+import { Chart, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
-import { expectSchemaValid, formatFindings, validateManifests } from './harness';
+import { expectSchemaValid, formatFindings, synthApp, synthChart, validateManifests } from './harness';
 import { EnvoyConfig } from '../imports/envoyconfigs-marin3r.3scale.net';
 import { VirtualService } from '../imports/istio-networking.istio.io';
 
@@ -78,6 +78,48 @@ describe('the schema harness', () => {
   test('reports a namespace on a cluster-scoped object', () => {
     const ns = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'a', namespace: 'a' } };
     expect(formatFindings(validateManifests([ns]))).toEqual(['Namespace a/a /metadata/namespace: Namespace is cluster-scoped and must not carry a namespace [harness]']);
+  });
+
+  describe('the order of a chart\'s objects', () => {
+    /** A chart whose Deployment is created (and so written) before the Namespace it lives in. */
+    function namespaceLast(): any[] {
+      const chart = new Chart(Testing.app(), 'late');
+      new kplus.Deployment(chart, 'app', {
+        metadata: { name: 'app', namespace: 'shop' },
+        containers: [{ name: 'app', image: 'nginxinc/nginx-unprivileged:1.29.3', portNumber: 8080 }],
+      });
+      new kplus.Namespace(chart, 'namespace', { metadata: { name: 'shop' } });
+      return synthChart(chart);
+    }
+
+    test('reports an object that comes before the Namespace it lives in', () => {
+      const objects = namespaceLast();
+      expect(objects.map((o) => o.kind)).toEqual(['Deployment', 'Namespace']);
+      expect(formatFindings(validateManifests(objects))).toEqual([
+        'Deployment shop/app /metadata/namespace: comes before the Namespace shop of the same chart (object #1): the first kubectl apply fails with namespaces "shop" not found [harness]',
+      ]);
+      expect(() => expectSchemaValid(objects)).toThrow(/1 schema finding\(s\) in 2 object\(s\)/);
+    });
+
+    test('passes the same objects with the Namespace first', () => {
+      const [app, namespace] = namespaceLast();
+      expectSchemaValid([namespace, app]);
+    });
+
+    test('leaves a Namespace of another chart out of it', () => {
+      const [app, namespace] = namespaceLast();
+      expect(formatFindings(validateManifests([app, namespace], { charts: ['app', 'namespaces'] }))).toEqual([]);
+    });
+
+    test('knows the chart of each object that synthApp returns', () => {
+      const app = Testing.app();
+      new kplus.Deployment(new Chart(app, 'a'), 'app', {
+        metadata: { name: 'app', namespace: 'shop' },
+        containers: [{ name: 'app', image: 'nginxinc/nginx-unprivileged:1.29.3', portNumber: 8080 }],
+      });
+      new kplus.Namespace(new Chart(app, 'b'), 'namespace', { metadata: { name: 'shop' } });
+      expectSchemaValid(synthApp(app));
+    });
   });
 
   const withCrds = fs.existsSync(SHARED_CRDS) ? describe : describe.skip;

@@ -30,6 +30,7 @@ class NamedIssuer extends IssuerRef {
   }
 }
 
+/** Props of `IngressCertificate`: the issuer, the names and where the TLS Secret goes. */
 export interface IngressCertificateProps {
   /** The issuer that signs the certificate. */
   readonly issuer: IssuerRef;
@@ -115,6 +116,7 @@ export class IngressCertificate extends Construct {
   }
 }
 
+/** Options of `IngressTls.certManager`: the cert-manager Certificate a construct creates for its hosts. */
 export interface CertManagerTlsOptions {
   /** The issuer that signs the certificate. */
   readonly issuer: IssuerRef;

@@ -31,6 +31,7 @@ export interface IngressPathRoute {
   readonly port?: number;
 }
 
+/** Props of `IngressRoute`: the host, the Service behind it, the certificate and the ingress gateway. */
 export interface IngressRouteProps {
   /** The public host name, e.g. "myapp.cluster.example.com". */
   readonly host: string;

@@ -60,6 +60,7 @@ export interface CanaryEffectSize {
   readonly criticalDecrease?: number;
 }
 
+/** How a metric's analysis treats outliers (`analysisConfigurations.canary.outliers`). */
 export interface CanaryOutliers {
   /** Keep or remove outliers. */
   readonly strategy: CanaryOutlierStrategy;
@@ -71,6 +72,7 @@ export interface CanaryOutliers {
   readonly outlierFactor?: number;
 }
 
+/** Options of `CanaryMetricQuery.prometheus`: the Prometheus query Kayenta builds for one metric. */
 export interface CanaryPrometheusQueryOptions {
   /** The metric name, e.g. `http_requests_total`. */
   readonly metricName: string;
@@ -159,6 +161,7 @@ class JsonQuery extends CanaryMetricQuery {
   }
 }
 
+/** One metric of a canary config: its query, classifier groups and how to judge it (`addMetric`). */
 export interface CanaryMetricOptions {
   /** The metric's name, unique in the config; results are reported under it. */
   readonly name: string;
@@ -233,6 +236,7 @@ export class CanaryMetric {
   }
 }
 
+/** The scores (0-100) at which a canary passes or is marginal (`classifier.scoreThresholds`). */
 export interface CanaryScoreThresholds {
   /** A score at or above this (0-100) passes. */
   readonly pass: number;
@@ -241,6 +245,7 @@ export interface CanaryScoreThresholds {
   readonly marginal: number;
 }
 
+/** Props of `CanaryConfig`: the canary config's name, judge, metrics and classifier. */
 export interface CanaryConfigProps {
   /** The config's name (Kayenta's `name`); also names its file in a ConfigMap. */
   readonly name: string;
@@ -465,6 +470,7 @@ export class CanaryConfig extends Construct {
   }
 }
 
+/** Props of `KayentaCanaryConfigs`: the ConfigMap that ships canary configs as JSON files. */
 export interface KayentaCanaryConfigsProps {
   /** The ConfigMap's name. */
   readonly name: string;

@@ -7,6 +7,7 @@ import { exposeKayenta, KayentaIngressOptions, planKayentaIngress } from './ingr
 import { KayentaRedis } from './redis';
 import { KayentaAccount, KayentaMetricsStore, KayentaStorage, KayentaStoreType } from './stores';
 import { addConfigHash } from '../common/config-hash';
+import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
 import { IngressCertificate } from '../istio/certificate';
 import { IngressRoute } from '../istio/route';
@@ -49,6 +50,7 @@ export enum KayentaLogLevel {
   ERROR = 'ERROR',
 }
 
+/** Props of `KayentaStandalone`: its stores, Redis, image, namespace and how it is exposed. */
 export interface KayentaStandaloneProps {
   /**
    * Metrics accounts (`METRICS_STORE`); `addMetricsStore()` adds more. At least one is needed by
@@ -239,7 +241,7 @@ export class KayentaStandalone extends Construct {
     const ingress = props.ingress ? planKayentaIngress(this, props.ingress, serviceType, createNamespace) : undefined;
 
     if (createNamespace) {
-      this.namespaceObject = new kplus.Namespace(this, 'namespace', { metadata: { name: this.namespace, labels: ingress?.namespaceLabels } });
+      this.namespaceObject = newNamespace(this, 'namespace', { metadata: { name: this.namespace, labels: ingress?.namespaceLabels } });
     }
 
     this.configMap = new kplus.ConfigMap(this, 'config', { metadata });

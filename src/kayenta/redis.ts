@@ -4,6 +4,7 @@ import { rejectUrlCredentials } from './credentials';
 import { Redis } from '../redis';
 import { propError, show } from '../validation/errors';
 
+/** Options of `KayentaRedis.inCluster`: the Redis the construct deploys for Kayenta. */
 export interface KayentaRedisOptions {
   /**
    * The Redis image, pinned to a version.

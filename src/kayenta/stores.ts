@@ -116,6 +116,7 @@ class BearerAuth extends KayentaPrometheusAuth {
   }
 }
 
+/** Options of `KayentaMetricsStore.prometheus`: a Prometheus account Kayenta reads metrics from. */
 export interface KayentaPrometheusOptions {
   /** Prometheus's base URL, e.g. `http://prometheus.monitoring.svc:9090`. No credentials in it. */
   readonly baseUrl: string;
@@ -133,6 +134,7 @@ export interface KayentaPrometheusOptions {
   readonly auth?: KayentaPrometheusAuth;
 }
 
+/** Options of `KayentaMetricsStore.datadog`: a Datadog account Kayenta reads metrics from. */
 export interface KayentaDatadogOptions {
   /** The Secret key holding the Datadog API key. */
   readonly apiKey: kplus.SecretValue;
@@ -218,6 +220,7 @@ class DatadogStore extends KayentaMetricsStore {
 // Object and configuration stores
 // ---------------------------------------------------------------------------------------------
 
+/** What every storage account of `KayentaStorage` takes: its account name and the store types it serves. */
 export interface KayentaStorageCommonOptions {
   /**
    * The account name canary requests refer to (`storageAccountName`, `configurationAccountName`).
@@ -233,6 +236,7 @@ export interface KayentaStorageCommonOptions {
   readonly storeTypes?: KayentaStoreType[];
 }
 
+/** Options of `KayentaStorage.azure`: an Azure Blob Storage container for Kayenta's objects and configs. */
 export interface KayentaAzureStorageOptions extends KayentaStorageCommonOptions {
   /** The storage account's name (3-24 lower-case letters and digits). */
   readonly storageAccountName: string;
@@ -256,6 +260,7 @@ export interface KayentaAzureStorageOptions extends KayentaStorageCommonOptions 
   readonly endpointSuffix?: string;
 }
 
+/** Options of `KayentaStorage.s3`: an S3 (or S3-compatible) bucket for Kayenta's objects and configs. */
 export interface KayentaS3StorageOptions extends KayentaStorageCommonOptions {
   /** The bucket. */
   readonly bucket: string;
@@ -292,6 +297,7 @@ export interface KayentaS3StorageOptions extends KayentaStorageCommonOptions {
   readonly secretAccessKey?: kplus.SecretValue;
 }
 
+/** Options of `KayentaStorage.gcs`: a Google Cloud Storage bucket for Kayenta's objects and configs. */
 export interface KayentaGcsStorageOptions extends KayentaStorageCommonOptions {
   /** The Google Cloud project. */
   readonly project: string;

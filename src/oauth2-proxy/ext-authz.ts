@@ -56,6 +56,11 @@ const SEED_REQUEST_HEADERS = [
   { exact: 'x-forwarded-host' }, { exact: 'x-forwarded-proto' }, { exact: 'x-forwarded-user' },
   { prefix: 'x-auth-request' }, { prefix: 'x-forwarded' },
 ];
+/**
+ * `location` and `set-cookie` must stay: the filter also checks `/oauth2/*` of the app host, so the
+ * callback is handled inside the check, and its 302 and session cookie reach the browser only as
+ * allowed client headers of a denied check.
+ */
 const SEED_RESPONSE_HEADERS = [
   { exact: 'authorization' }, { exact: 'location' }, { exact: 'proxy-authenticate' }, { exact: 'set-cookie' },
   { exact: 'www-authenticate' }, { prefix: 'x-auth-request' }, { prefix: 'x-forwarded' },

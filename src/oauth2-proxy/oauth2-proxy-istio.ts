@@ -16,6 +16,7 @@ import {
 } from '../../imports/istio-networking.istio.io';
 import { AuthorizationPolicySpecAction, toJson_AuthorizationPolicySpec } from '../../imports/istio-security.istio.io';
 import { ConfigHash } from '../common/config-hash';
+import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
 import { IngressCertificate, IngressTls } from '../istio/certificate';
 import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, versionedObject } from '../istio/ingress';
@@ -36,7 +37,9 @@ export enum ExtAuthzMode {
    * `/oauth2/*` (routed to oauth2-proxy on the app host). The mesh config lives outside the chart:
    * apply the provider as `meshConfigYaml` (also in the `<provider>-mesh-config` ConfigMap) says.
    * Istio applies one CUSTOM provider per workload, so one ingress gateway serves one instance in
-   * this mode.
+   * this mode. Before Istio 1.20, a policy whose provider is missing from the mesh config makes the
+   * whole ingress gateway deny every request (every host), so on those releases the construct needs
+   * `meshConfigApplied: true`, stating that the provider is in the mesh config already.
    */
   AUTHORIZATION_POLICY = 'AUTHORIZATION_POLICY',
   /**
@@ -44,6 +47,13 @@ export enum ExtAuthzMode {
    * before the router for the app host's filter chain. Works without mesh-config access, but
    * EnvoyFilters are tied to Envoy's config format; the construct emits the form of the chosen
    * Istio release.
+   *
+   * The filter checks every path of the app host, `/oauth2/*` included: unlike the policy's
+   * `notPaths`, nothing exempts the callback. Sign-in works because oauth2-proxy answers the check
+   * of `/oauth2/callback` itself (it redeems the code and sets the session cookie) with a 302, which
+   * Envoy treats as a denial and passes to the browser with the check's `Location` and `Set-Cookie`
+   * headers (`allowed_client_headers`); the VirtualService route of `/oauth2/` to oauth2-proxy is not
+   * reached. Keep those two headers in the allow-list if you patch it.
    */
   ENVOY_FILTER = 'ENVOY_FILTER',
 }
@@ -58,6 +68,7 @@ export enum CookieSameSite {
   NONE = 'none',
 }
 
+/** The session cookie oauth2-proxy sets: its name, flags, refresh and lifetime. */
 export interface OAuth2ProxyCookieOptions {
   /**
    * The session cookie's name.
@@ -92,6 +103,7 @@ export interface OAuth2ProxyCookieOptions {
   readonly expire?: Duration;
 }
 
+/** Which of oauth2-proxy's logs are on. */
 export interface OAuth2ProxyLoggingOptions {
   /**
    * Log every HTTP request (`request_logging`).
@@ -164,6 +176,17 @@ export interface OAuth2ProxyOptions {
   readonly name?: string;
 
   /**
+   * Says that the extension provider (`meshConfigYaml`) is already in the mesh config of the Istio
+   * installation. Required in AUTHORIZATION_POLICY mode on Istio before 1.20: there, a CUSTOM
+   * AuthorizationPolicy naming a provider that istiod doesn't know makes it deny every request to
+   * the workloads the policy selects, i.e. to every host of the shared ingress gateway, not only the
+   * app host (from Istio 1.20 only the requests the policy's rules match are denied). Apply the mesh
+   * config first, then the chart with this set.
+   * @default false — AUTHORIZATION_POLICY mode on Istio before 1.20 fails at synth
+   */
+  readonly meshConfigApplied?: boolean;
+
+  /**
    * Name of the mesh-config extension provider (AUTHORIZATION_POLICY mode); unique in the mesh.
    * @default "<name>-<namespace>"
    */
@@ -224,6 +247,7 @@ export interface OAuth2ProxyOptions {
   readonly serviceEntry?: boolean;
 }
 
+/** Props of `OAuth2ProxyIstio`: oauth2-proxy's options plus the app it protects, its hosts, certificate and Istio settings. */
 export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
   /** The Service of the app to protect. Its selector must select the app's pods (and only them). */
   readonly app: kplus.Service;
@@ -367,6 +391,8 @@ export class OAuth2ProxyIstio extends Construct {
   public readonly redirectUrl: string;
   /** The parent domain both hosts share; the session cookie is set for it. */
   public readonly cookieDomain: string;
+  /** The session cookie's name (`cookie_name`). */
+  public readonly cookieName: string;
 
   private readonly ingress: ResolvedIngressGateway;
   private readonly assumeExternal: boolean;
@@ -375,9 +401,13 @@ export class OAuth2ProxyIstio extends Construct {
     super(scope, id);
     const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
     const mode = props.mode ?? ExtAuthzMode.AUTHORIZATION_POLICY;
-    if (mode === ExtAuthzMode.AUTHORIZATION_POLICY && !istio.supportsCustomAuthorization) {
-      throw propError(this, 'mode', `AUTHORIZATION_POLICY needs Istio 1.9 or newer (action CUSTOM and mesh-config extension providers), but istioVersion is ${show(istio.text)}`,
+    if (mode === ExtAuthzMode.AUTHORIZATION_POLICY) {
+      istio.requireAtLeast(this, 'mode', 1, 9, 'AUTHORIZATION_POLICY', 'action CUSTOM and mesh-config extension providers',
         'use ExtAuthzMode.ENVOY_FILTER on this release, or upgrade Istio');
+      if (!istio.unknownCustomProviderDeniesOnlyItsRules && props.meshConfigApplied !== true) {
+        throw propError(this, 'meshConfigApplied', `not set, with mode AUTHORIZATION_POLICY on Istio ${istio.text}: before Istio 1.20, a CUSTOM AuthorizationPolicy whose extension provider is not in the mesh config makes istiod deny every request to the ingress gateway it selects, for every host that gateway serves, not only ${show(props.appHost)}`,
+          'add the extension provider (meshConfigYaml) to the mesh config first, then set meshConfigApplied: true; or use ExtAuthzMode.ENVOY_FILTER, or Istio 1.20 or newer');
+      }
     }
     this.ingress = resolveIngressGateway(this, 'ingressGateway', props.ingressGateway);
     this.assumeExternal = props.assumeExternalObjects ?? false;
@@ -388,6 +418,7 @@ export class OAuth2ProxyIstio extends Construct {
         `oauth2-proxy needs a host of its own next to the app's, e.g. ${show(`oauth.${appHost.split('.').slice(1).join('.')}`)}`);
     }
     this.cookieDomain = sharedParentDomain(this, appHost, authHost);
+    this.cookieName = props.cookie?.name ?? '_oauth2_proxy';
     requireSecretValue(this, 'clientSecret', props.clientSecret, 'the OAuth client secret of the app registration');
     requireSecretValue(this, 'cookieSecret', props.cookieSecret, '16, 24 or 32 random bytes, e.g. from `openssl rand -base64 32 | tr -- \'+/\' \'-_\'`');
 
@@ -400,7 +431,7 @@ export class OAuth2ProxyIstio extends Construct {
       const labels: Record<string, string> = props.istioRevision !== undefined
         ? { 'istio.io/rev': checkDnsLabel(this, 'istioRevision', props.istioRevision) }
         : { 'istio-injection': 'enabled' };
-      this.namespaceObject = new kplus.Namespace(this, 'namespace', { metadata: { name: this.namespace, labels } });
+      this.namespaceObject = newNamespace(this, 'namespace', { metadata: { name: this.namespace, labels } });
     }
     const provider = props.provider._bind(this, 'provider');
 
@@ -466,7 +497,7 @@ export class OAuth2ProxyIstio extends Construct {
     const config: Record<string, TomlValue> = {
       ...provider.config,
       ...session.config,
-      ...cookieConfig(this, props.cookie, this.cookieDomain),
+      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieDomain),
       ...loggingConfig(props.logging),
       http_address: `0.0.0.0:${PORT}`,
       // auth-only: an authenticated check gets 200, the only status Envoy's ext_authz treats as allowed
@@ -611,6 +642,25 @@ export class OAuth2ProxyIstio extends Construct {
   }
 
   /**
+   * Another oauth2-proxy of the app whose session cookie has this one's name on this one's domain,
+   * or on a domain above or below it: a browser then keeps both cookies under one name and sends
+   * both to the hosts of the narrower domain, and each oauth2-proxy reads or replaces the other's
+   * session (which it can't decrypt), so the two log each other's users out.
+   */
+  private sharedCookies(): string[] {
+    const overlaps = (a: string, b: string) => a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+    return this.node.root.node.findAll()
+      .filter((c): c is OAuth2ProxyIstio => c instanceof OAuth2ProxyIstio && c !== this
+        && c.cookieName === this.cookieName && overlaps(c.cookieDomain, this.cookieDomain))
+      .map((other) => {
+        const suggestion = `_oauth2_proxy_${this.appRoute.host.split('.')[0].replace(/-/g, '_')}`;
+        return propError(this, 'cookie.name',
+          `${show(this.cookieName)} on .${this.cookieDomain} is also the session cookie of ${other.node.path} (on .${other.cookieDomain}), so in one browser the two oauth2-proxies overwrite each other's sessions`,
+          suggestion === this.cookieName ? `give ${other.node.path} a cookie.name of its own` : `give each its own cookie.name, e.g. ${show(suggestion)} here`).message;
+      });
+  }
+
+  /**
    * The EnvoyFilter's patch value as synthesized (escape-hatch patches included), checked against
    * Envoy's v3 protos: an HttpFilter whose typed_config is an ExtAuthz. Istio would accept a wrong
    * field and the gateway would reject the listener at runtime.
@@ -633,6 +683,7 @@ export class OAuth2ProxyIstio extends Construct {
       errors.push(`${this.node.path}: app: Service ${show(props.app.name)} has no selector; give it the app's pod labels (the RequestAuthentication selects the app's pods with them)`);
     }
     const scope = wiringScope(this, [ApiObject.of(props.app)], this.certificate);
+    errors.push(...this.sharedCookies());
     errors.push(...this.conflictingCustomProviders(scope.manifests));
     errors.push(...this.invalidEnvoyPatch());
     errors.push(...wiringErrors(this, scope, { ingressGateways: [this.ingress], assumeExternalObjects: this.assumeExternal }));
@@ -666,12 +717,11 @@ function sharedParentDomain(scope: IConstruct, appHost: string, authHost: string
   return common.reverse().join('.');
 }
 
-function cookieConfig(scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, domain: string): Record<string, TomlValue> {
+function cookieConfig(scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string): Record<string, TomlValue> {
   const secure = options.secure ?? true;
   const sameSite = options.sameSite ?? CookieSameSite.LAX;
   const refresh = options.refresh ?? Duration.hours(1);
   const expire = options.expire ?? Duration.hours(168);
-  const name = options.name ?? '_oauth2_proxy';
   if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
     throw propError(scope, 'cookie.name', `${show(name)} is not a cookie name`, 'use letters, digits and "_", e.g. "_oauth2_proxy"');
   }

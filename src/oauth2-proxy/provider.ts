@@ -17,6 +17,7 @@ export enum EntraAccessTokenVersion {
   V2 = 'V2',
 }
 
+/** Options of `OAuth2Provider.entraId`: the Entra ID tenant and app registration oauth2-proxy signs in with. */
 export interface EntraIdProviderOptions {
   /** The directory (tenant) ID, e.g. the GUID on the app registration's overview page. */
   readonly tenantId: string;
@@ -59,6 +60,7 @@ export interface EntraIdProviderOptions {
   readonly scope?: string;
 }
 
+/** Options of `OAuth2Provider.oidc`: any OpenID Connect issuer and its client. */
 export interface OidcProviderOptions {
   /** The issuer URL (https), as in the `iss` claim of the tokens it issues. */
   readonly issuerUrl: string;
@@ -104,6 +106,7 @@ export interface OidcProviderOptions {
   readonly scope?: string;
 }
 
+/** Options of `OAuth2Provider.keycloak`: a Keycloak realm and its client. */
 export interface KeycloakProviderOptions {
   /** The realm URL, e.g. "https://keycloak.example.com/realms/myrealm" (Keycloak 17+, no /auth). */
   readonly realmUrl: string;

@@ -4,6 +4,7 @@ import { Redis, RedisPersistence } from '../redis';
 import { TomlValue } from './toml';
 import { propError, show } from '../validation/errors';
 
+/** Options of `SessionStore.redis`: the Redis that keeps oauth2-proxy's sessions, deployed or existing. */
 export interface RedisSessionStoreOptions {
   /**
    * The Redis password, from a Secret key. The deployed Redis requires it (`requirepass`) and

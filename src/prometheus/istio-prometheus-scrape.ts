@@ -1,18 +1,17 @@
 import { ApiObject, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { PrometheusScrapeAnnotations, ScrapeAnnotationOptions } from './scrape-annotations';
+import { markForScraping, ScrapeAnnotationOptions } from './scrape-annotations';
 import {
   KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule, ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
 } from './scrape-job';
 import { PrometheusStorage } from './storage';
-import {
-  atLeast, DEFAULT_ISTIO_VERSION, DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix,
-  parseIstioVersion, parsePrometheusVersion, Version,
-} from './versions';
-import { DestinationRule, DestinationRuleSpecTrafficPolicyTlsMode, DestinationRuleV1Beta1, DestinationRuleV1Beta1SpecTrafficPolicyTlsMode } from '../../imports/istio-networking.istio.io';
+import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion, Version } from './versions';
+import { DestinationRuleSpecTrafficPolicyTlsMode, toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
 import { addConfigHash } from '../common/config-hash';
 import { hardenContainer } from '../common/pod';
+import { versionedObject } from '../istio/ingress';
+import { DEFAULT_ISTIO_VERSION, IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
 
@@ -54,9 +53,10 @@ export interface IstioPrometheusScrapeProps {
    */
   readonly prometheusVersion?: string;
   /**
-   * The Istio version of the mesh ("1.30" or "1.30.3"). From 1.10 the sidecar is requested with the
-   * `sidecar.istio.io/inject` pod label; 1.7-1.9 use the annotation of the same name, which only
-   * takes effect in a namespace labelled `istio-injection=enabled`.
+   * The Istio version of the mesh ("1.30" or "1.30.3"), 1.7 or newer (the cert-only sidecar needs
+   * OUTPUT_CERTS). From 1.10 the sidecar is requested with the `sidecar.istio.io/inject` pod label;
+   * 1.7-1.9 use the annotation of the same name, which only takes effect in a namespace labelled
+   * `istio-injection=enabled`. The DestinationRule is networking.istio.io/v1 from 1.22, v1beta1 before.
    * @default "1.30" (IstioPrometheusScrape.DEFAULT_ISTIO_VERSION)
    */
   readonly istioVersion?: string;
@@ -201,7 +201,9 @@ export class IstioPrometheusScrape extends Construct {
     }
     this.version = parsePrometheusVersion(this, 'prometheusVersion', props.prometheusVersion ?? DEFAULT_PROMETHEUS_VERSION);
     this.prometheusVersion = this.version.text;
-    const istio = parseIstioVersion(this, 'istioVersion', props.istioVersion ?? DEFAULT_ISTIO_VERSION);
+    const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
+    istio.requireAtLeast(this, 'istioVersion', 1, 7, 'IstioPrometheusScrape',
+      'its cert-only sidecar gets the workload certificates through OUTPUT_CERTS, added in Istio 1.7', `upgrade Istio, e.g. to "${DEFAULT_ISTIO_VERSION}"`);
     this.istioVersion = istio.text;
     const mtls = this.mode === IstioScrapeMode.MUTUAL_TLS;
     // HTTP/2 only matters when something is scraped over Istio mTLS.
@@ -288,8 +290,7 @@ export class IstioPrometheusScrape extends Construct {
     addConfigHash(this.deployment, name, () => this.renderConfig());
 
     const pod = this.deployment.podMetadata;
-    // Istio 1.10 and later select pods for injection by label; earlier releases read the annotation.
-    const setInject = (value: string) => (atLeast(istio, 1, 10) ? pod.addLabel(ISTIO_INJECT, value) : pod.addAnnotation(ISTIO_INJECT, value));
+    const setInject = (value: string) => (istio.injectionByPodLabel ? pod.addLabel(ISTIO_INJECT, value) : pod.addAnnotation(ISTIO_INJECT, value));
     if (mtls) {
       setInject('true');
       pod.addAnnotation('traffic.sidecar.istio.io/includeInboundPorts', '');
@@ -335,7 +336,7 @@ export class IstioPrometheusScrape extends Construct {
         `workload ${show(workload.node.path)} is already scraped in ${previous.mode} mode by ${previous.by}, and ${this.mode} mode was asked for`,
         'metrics merging serves plain text on :15020 and mutual TLS needs the application port: scrape the workload in one mode only');
     }
-    PrometheusScrapeAnnotations.addTo(workload, options);
+    markForScraping(this, 'addScrapeTarget.', workload, options);
     if (!previous) {
       MERGE_MARKS.set(workload, { mode: this.mode, by: this.node.path });
       workload.podMetadata.addAnnotation(MERGE_METRICS, this.mode === IstioScrapeMode.MUTUAL_TLS ? 'false' : 'true');
@@ -402,12 +403,9 @@ export class IstioPrometheusScrape extends Construct {
     ];
   }
 
-  private plaintextDestinationRule(name: string, namespace: string, labels: Record<string, string>, istio: Version): ApiObject {
-    const metadata = { name: `${name}-plaintext`, namespace, labels };
-    // networking.istio.io/v1 is served from Istio 1.22; earlier releases only have v1beta1.
-    return atLeast(istio, 1, 22)
-      ? new DestinationRule(this, 'destination-rule', { metadata, spec: { host: name, trafficPolicy: { tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.DISABLE } } } })
-      : new DestinationRuleV1Beta1(this, 'destination-rule', { metadata, spec: { host: name, trafficPolicy: { tls: { mode: DestinationRuleV1Beta1SpecTrafficPolicyTlsMode.DISABLE } } } });
+  private plaintextDestinationRule(name: string, namespace: string, labels: Record<string, string>, istio: IstioRelease): ApiObject {
+    return versionedObject(this, 'destination-rule', istio.networkingApiVersion, 'DestinationRule', { name: `${name}-plaintext`, namespace, labels },
+      toJson_DestinationRuleSpec({ host: name, trafficPolicy: { tls: { mode: DestinationRuleSpecTrafficPolicyTlsMode.DISABLE } } }));
   }
 }
 

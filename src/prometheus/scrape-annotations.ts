@@ -1,6 +1,7 @@
 import * as kplus from 'cdk8s-plus-25';
+import { IConstruct } from 'constructs';
 import { checkHttpPath } from './scrape-job';
-import { propError } from '../validation/errors';
+import { propError, show } from '../validation/errors';
 import { PodPorts } from '../validation/ports';
 
 /** Options for `PrometheusScrapeAnnotations.addTo`. */
@@ -47,21 +48,32 @@ export class PrometheusScrapeAnnotations {
    * marked with another port or path.
    */
   public static addTo(workload: kplus.AbstractPod, options: ScrapeAnnotationOptions): void {
-    PodPorts.of(workload).requireServed(workload, 'port', options.port);
-    const path = checkHttpPath(workload, 'path', options.path ?? '/metrics');
-    const previous = MARKS.get(workload);
-    if (previous) {
-      if (previous.port !== options.port || previous.path !== path) {
-        throw propError(workload, 'port', `${options.port} ${path} was asked for, but the workload is already marked for scraping on ${previous.port} ${previous.path}`,
-          'the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one');
-      }
-      return;
-    }
-    MARKS.set(workload, { port: options.port, path });
-    workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.SCRAPE, 'true');
-    workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.PORT, String(options.port));
-    workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.PATH, path);
+    markForScraping(workload, '', workload, options);
   }
 
   private constructor() {}
+}
+
+/**
+ * `PrometheusScrapeAnnotations.addTo` on behalf of a construct: errors name `scope` and
+ * `<prefix>port` / `<prefix>path` (e.g. `test/prometheus: addScrapeTarget.port: ...`), the
+ * construct and method the user called, rather than the workload.
+ * @internal
+ */
+export function markForScraping(scope: IConstruct, prefix: string, workload: kplus.AbstractPod, options: ScrapeAnnotationOptions): void {
+  PodPorts.of(workload).requireServed(scope, `${prefix}port`, options.port);
+  const path = checkHttpPath(scope, `${prefix}path`, options.path ?? '/metrics');
+  const previous = MARKS.get(workload);
+  if (previous) {
+    if (previous.port !== options.port || previous.path !== path) {
+      const subject = scope === workload ? 'the workload' : `workload ${show(workload.node.id)}`;
+      throw propError(scope, `${prefix}port`, `${options.port} ${path} was asked for, but ${subject} is already marked for scraping on ${previous.port} ${previous.path}`,
+        'the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one');
+    }
+    return;
+  }
+  MARKS.set(workload, { port: options.port, path });
+  workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.SCRAPE, 'true');
+  workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.PORT, String(options.port));
+  workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.PATH, path);
 }

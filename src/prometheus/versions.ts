@@ -22,11 +22,7 @@ export function atLeast(v: Version, major: number, minor: number): boolean {
  */
 export const DEFAULT_PROMETHEUS_VERSION = '3.13.3';
 
-/** The Istio minor version the library's CRD imports are generated from. @internal */
-export const DEFAULT_ISTIO_VERSION = '1.30';
-
 const PROMETHEUS_VERSION = /^v?(\d+)\.(\d+)\.(\d+)(-[0-9A-Za-z.-]+)?$/;
-const ISTIO_VERSION = /^v?(\d+)\.(\d+)(?:\.(\d+))?(-[0-9A-Za-z.-]+)?$/;
 
 /**
  * Parses and range-checks a Prometheus version (the image tag is `v<version>`).
@@ -44,24 +40,6 @@ export function parsePrometheusVersion(scope: IConstruct, prop: string, value: s
   if (!atLeast(v, 2, 19) || v.major > 3) {
     throw propError(scope, prop, `Prometheus ${v.text} is not supported (this library knows the configuration and HTTP/2 behaviour of 2.19 to 3.x)`,
       `use Prometheus ${DEFAULT_PROMETHEUS_VERSION} (the default) or another release from 2.35 on`);
-  }
-  return v;
-}
-
-/**
- * Parses and range-checks an Istio version. Supported: 1.7 (the first release that writes its
- * workload certificates to a shared volume through OUTPUT_CERTS) up to 1.x.
- * @internal
- */
-export function parseIstioVersion(scope: IConstruct, prop: string, value: string): Version {
-  const m = typeof value === 'string' ? ISTIO_VERSION.exec(value.trim()) : null;
-  if (!m) {
-    throw propError(scope, prop, `${show(value)} is not an Istio version`, `give "major.minor" or "major.minor.patch", e.g. "${DEFAULT_ISTIO_VERSION}"`);
-  }
-  const v: Version = { major: Number(m[1]), minor: Number(m[2]), patch: m[3] === undefined ? undefined : Number(m[3]), text: value.trim().replace(/^v/, '') };
-  if (v.major !== 1 || v.minor < 7) {
-    throw propError(scope, prop, `Istio ${v.text} is not supported (the cert-only sidecar needs OUTPUT_CERTS, added in Istio 1.7; Istio 2 is unknown to this library)`,
-      `use an Istio version from 1.7 to 1.x, e.g. "${DEFAULT_ISTIO_VERSION}"`);
   }
   return v;
 }

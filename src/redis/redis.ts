@@ -6,8 +6,13 @@ import { checkDnsLabel } from '../validation/names';
 
 /** The Redis image the library pins by default. */
 const DEFAULT_IMAGE = 'redis:8.10.2-alpine';
-/** uid/gid of the `redis` user in the official image. */
+/** uid of the `redis` user in the official image (Alpine and Debian variants alike). */
 const REDIS_UID = 999;
+/**
+ * gid of the `redis` group in the official Alpine image, which the default image is: its Dockerfile
+ * creates the group with gid 1000 because Alpine already has a gid 999 (the Debian variant uses 999).
+ */
+const REDIS_GID = 1000;
 const REDIS_PORT = 6379;
 
 /** Where Redis keeps its data. */
@@ -22,7 +27,11 @@ export abstract class RedisPersistence {
   }
 
   /**
-   * The append-only file on a PersistentVolumeClaim, fsynced every second.
+   * The append-only file on a PersistentVolumeClaim, fsynced every second. The pod gets the redis
+   * group (gid 1000) as its `fsGroup`, so Redis can write to the volume, whose root a fresh claim
+   * gives to root:root 0755; the group is applied to the volume's files only when its root doesn't
+   * have it yet (`fsGroupChangePolicy: OnRootMismatch`). Volume types that ignore fsGroup (e.g. some
+   * NFS provisioners) must give uid 999 or gid 1000 write access themselves.
    * @param claim the claim mounted at /data (ReadWriteOnce is enough: Redis runs one replica)
    */
   public static appendOnlyFile(claim: kplus.IPersistentVolumeClaim): RedisPersistence {
@@ -30,14 +39,28 @@ export abstract class RedisPersistence {
   }
 
   /** @internal */
-  public abstract _bind(scope: Construct): { args: string[]; volume: kplus.Volume };
+  public abstract _bind(scope: Construct): BoundPersistence;
+}
+
+/** What a persistence adds to the Redis pod. @internal */
+export interface BoundPersistence {
+  /** Arguments of redis-server. */
+  readonly args: string[];
+  /** The volume mounted at /data. */
+  readonly volume: kplus.Volume;
+  /**
+   * Whether /data is a volume that outlives the pod (a claim): a fresh one belongs to root, so the
+   * pod needs an fsGroup to write it.
+   */
+  readonly persistent: boolean;
 }
 
 class NoPersistence extends RedisPersistence {
-  public _bind(scope: Construct) {
+  public _bind(scope: Construct): BoundPersistence {
     return {
       args: ['--save', '', '--appendonly', 'no'],
       volume: kplus.Volume.fromEmptyDir(scope, 'data', 'data', { sizeLimit: Size.mebibytes(64) }),
+      persistent: false,
     };
   }
 }
@@ -47,14 +70,16 @@ class AofPersistence extends RedisPersistence {
     super();
   }
 
-  public _bind(scope: Construct) {
+  public _bind(scope: Construct): BoundPersistence {
     return {
       args: ['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data'],
       volume: kplus.Volume.fromPersistentVolumeClaim(scope, 'data', this.claim),
+      persistent: true,
     };
   }
 }
 
+/** Props of `Redis`: its name, namespace, password, persistence, clients, image and resources. */
 export interface RedisProps {
   /**
    * Name of the Deployment and the Service.
@@ -89,7 +114,8 @@ export interface RedisProps {
   readonly allowFrom?: kplus.INetworkPolicyPeer[];
 
   /**
-   * The Redis image, pinned to a version.
+   * The Redis image, pinned to a version. It runs as uid 999 and gid 1000, the `redis` user and
+   * group of the official Alpine image.
    * @default "redis:8.10.2-alpine"
    */
   readonly image?: string;
@@ -104,9 +130,10 @@ export interface RedisProps {
 /**
  * A single, non-clustered Redis that only the workloads you name can reach.
  *
- * Runs the official image as its `redis` user (uid 999) with a read-only root filesystem,
- * dropped capabilities and RuntimeDefault seccomp; data goes to /data (an in-memory-only
- * emptyDir unless a persistence is chosen). The Service port is named `tcp-redis` so that
+ * Runs the official Alpine image as its `redis` user and group (uid 999, gid 1000) with a read-only
+ * root filesystem, dropped capabilities and RuntimeDefault seccomp; data goes to /data (an
+ * in-memory-only emptyDir unless a persistence is chosen; a claim gets the redis group as the pod's
+ * fsGroup so Redis can write it). The Service port is named `tcp-redis` so that
  * Istio treats the traffic as opaque TCP.
  */
 export class Redis extends Construct {
@@ -142,6 +169,10 @@ export class Redis extends Construct {
       replicas: 1,
       // one instance owns /data: never run two during a rollout
       strategy: kplus.DeploymentStrategy.recreate(),
+      // a fresh claim's root is root:root 0755: the redis group must own it for Redis to write there
+      securityContext: storage.persistent
+        ? { fsGroup: REDIS_GID, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH }
+        : undefined,
       containers: [{
         name: 'redis',
         image: props.image ?? DEFAULT_IMAGE,
@@ -149,7 +180,7 @@ export class Redis extends Construct {
         args,
         ports: [{ number: REDIS_PORT, name: 'redis' }],
         envVariables: props.password ? { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(props.password) } : undefined,
-        securityContext: { user: REDIS_UID, group: REDIS_UID, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
+        securityContext: { user: REDIS_UID, group: REDIS_GID, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
         resources: props.resources ?? {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
           memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },

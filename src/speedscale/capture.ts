@@ -7,6 +7,7 @@ import {
 import { checkNoProxyEntry, noProxyEntries, selectProxyContainers, setProxyEnv } from './outbound';
 import { ANNOTATION_PREFIX, PROXY_TYPES, SpeedscaleProxyProtocol, SpeedscaleProxyType, forwardsSocks } from './proxy';
 import { isLibraryContainer } from '../common/pod';
+import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
 import { PodPorts, checkPort, containerName } from '../validation/ports';
@@ -20,6 +21,15 @@ const LOOPBACK_HOSTS = ['localhost', '127.0.0.1'];
  * What a capture inside an Istio mesh needs beyond the pod annotations.
  */
 export interface SpeedscaleIstioOptions {
+  /**
+   * The Istio release of the mesh ("1.30" or "1.30.3"). It decides the apiVersion of the
+   * ServiceEntry and the Sidecar: networking.istio.io/v1 from Istio 1.22, v1beta1 before (which
+   * older releases need: they don't serve v1).
+   *
+   * @default "1.30"
+   */
+  readonly istioVersion?: string;
+
   /**
    * The mesh runs the Istio CNI agent. Speedscale requires the
    * `sidecar.speedscale.com/istio-cni: "true"` annotation on such workloads.
@@ -62,16 +72,18 @@ export interface SpeedscaleIstioOptions {
   readonly serviceEntryNamespace?: string;
 
   /**
-   * The workload's namespace restricts egress with Istio `Sidecar` resources. Emits the
-   * namespace-wide Sidecar `default` (no workloadSelector) in the workload's namespace, with one
-   * egress listener whose hosts are `sidecarEgressHosts` plus `<speedscaleNamespace>/*`, so the
-   * injected `speedscale-goproxy` container can reach the forwarder.
+   * Emit the namespace-wide Sidecar `default` (no workloadSelector) in the workload's namespace,
+   * with one egress listener whose hosts are `sidecarEgressHosts` plus `<speedscaleNamespace>/*`, so
+   * the injected `speedscale-goproxy` container can reach the forwarder.
    *
-   * A namespace-wide Sidecar replaces Istio's default (every service of every namespace is
-   * reachable) for each workload of the namespace that has no workload-specific Sidecar; list
-   * every namespace the workloads call in `sidecarEgressHosts`. A namespace takes one such Sidecar: if it has one
-   * already, add `<speedscaleNamespace>/*` to it instead of enabling this. Workload-specific
-   * Sidecars are not emitted, because the Speedscale operator manages one for the inbound proxy.
+   * This Sidecar is itself an egress restriction, not an addition to one: without any Sidecar every
+   * proxy reaches every namespace (and Speedscale needs nothing here); with it, the namespace's
+   * workloads that have no workload-specific Sidecar reach only its hosts. It takes precedence over
+   * a mesh-wide default Sidecar in the root namespace, which is the usual reason to emit it: list
+   * every namespace the workloads call in `sidecarEgressHosts`. A namespace takes one such Sidecar:
+   * if it has one already, add `<speedscaleNamespace>/*` to it instead of enabling this.
+   * Workload-specific Sidecars are not emitted, because the Speedscale operator manages one for the
+   * inbound proxy.
    *
    * @default false — no Sidecar resource
    */
@@ -277,17 +289,18 @@ export class SpeedscaleCapture extends Construct {
     this.noProxy = outbound.noProxy;
     this.proxyContainers = outbound.containers;
 
+    const release = istio ? IstioRelease.parse(this, 'istio.istioVersion', istio.istioVersion) : undefined;
     const speedscaleNamespace = checkDnsLabel(this, 'istio.speedscaleNamespace', istio?.speedscaleNamespace ?? 'speedscale');
     if (istio?.registryOnly) {
       const seNamespace = checkDnsLabel(this, 'istio.serviceEntryNamespace', istio.serviceEntryNamespace ?? speedscaleNamespace);
-      this.serviceEntry = speedscaleServiceEntry(this, 'istio.egressHosts', seNamespace, istio.egressHosts ?? DEFAULT_EGRESS_HOSTS);
+      this.serviceEntry = speedscaleServiceEntry(this, 'istio.egressHosts', seNamespace, istio.egressHosts ?? DEFAULT_EGRESS_HOSTS, release!);
     } else {
       this.refuseWithout('istio.egressHosts', istio?.egressHosts, 'istio.registryOnly');
       this.refuseWithout('istio.serviceEntryNamespace', istio?.serviceEntryNamespace, 'istio.registryOnly');
     }
     if (istio?.sidecarEgress) {
       const hosts = (istio.sidecarEgressHosts ?? DEFAULT_SIDECAR_EGRESS_HOSTS).map((h, i) => checkSidecarEgressHost(this, `istio.sidecarEgressHosts[${i}]`, h));
-      const sidecar = NamespaceEgressSidecar.of(this, namespace!);
+      const sidecar = NamespaceEgressSidecar.of(this, namespace!, release!);
       sidecar.addHosts([...hosts, `${speedscaleNamespace}/*`]);
       this.sidecar = sidecar.apiObject;
     } else {

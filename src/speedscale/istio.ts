@@ -1,6 +1,8 @@
-import { ApiObject, Chart } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import { Construct, IConstruct } from 'constructs';
-import { ServiceEntry, ServiceEntrySpecLocation, ServiceEntrySpecResolution, Sidecar } from '../../imports/istio-networking.istio.io';
+import { ServiceEntrySpecLocation, ServiceEntrySpecResolution, toJson_ServiceEntrySpec, toJson_SidecarSpec } from '../../imports/istio-networking.istio.io';
+import { versionedObject } from '../istio/ingress';
+import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkHostName } from '../validation/names';
 
@@ -35,10 +37,11 @@ const SERVICE_ENTRIES = new WeakMap<ApiObject, readonly string[]>();
 
 /**
  * The ServiceEntry that lets Speedscale's pods reach its cloud endpoints in a REGISTRY_ONLY mesh,
- * created once per chart and namespace; later calls with the same hosts get the same object.
+ * created once per chart and namespace in the apiVersion of the Istio release; later calls with the
+ * same hosts and release get the same object.
  * @internal
  */
-export function speedscaleServiceEntry(scope: IConstruct, prop: string, namespace: string, hosts: readonly string[]): ApiObject {
+export function speedscaleServiceEntry(scope: IConstruct, prop: string, namespace: string, hosts: readonly string[], istio: IstioRelease): ApiObject {
   if (hosts.length === 0) {
     throw propError(scope, prop, 'received an empty host list', 'leave egressHosts out to use Speedscale\'s list, or name at least one host');
   }
@@ -55,23 +58,29 @@ export function speedscaleServiceEntry(scope: IConstruct, prop: string, namespac
       throw propError(scope, prop, `${show(hosts)} differs from the hosts of the ServiceEntry ${namespace}/${SERVICE_ENTRY_NAME} already in this chart (${show(have)})`,
         'give every SpeedscaleCapture of the chart the same egressHosts');
     }
+    requireSameApiVersion(scope, existing, istio);
     return existing;
   }
-  const entry = new ServiceEntry(chart, id, {
-    metadata: { name: SERVICE_ENTRY_NAME, namespace },
-    spec: {
-      hosts: [...hosts],
-      // Explicit, so that a mesh-wide defaultServiceExportTo of "." can't hide the entry from the
-      // generator and responder pods that Speedscale starts in the app's namespace during replays.
-      exportTo: ['*'],
-      location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
-      ports: [{ name: 'https', number: 443, protocol: 'TLS' }],
-      // TLS on 443 is routed by SNI to the address the client resolved: no endpoints to list.
-      resolution: ServiceEntrySpecResolution.NONE,
-    },
-  });
+  const entry = versionedObject(chart, id, istio.networkingApiVersion, 'ServiceEntry', { name: SERVICE_ENTRY_NAME, namespace }, toJson_ServiceEntrySpec({
+    hosts: [...hosts],
+    // Explicit, so that a mesh-wide defaultServiceExportTo of "." can't hide the entry from the
+    // generator and responder pods that Speedscale starts in the app's namespace during replays.
+    exportTo: ['*'],
+    location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
+    ports: [{ name: 'https', number: 443, protocol: 'TLS' }],
+    // TLS on 443 is routed by SNI to the address the client resolved: no endpoints to list.
+    resolution: ServiceEntrySpecResolution.NONE,
+  }));
   SERVICE_ENTRIES.set(entry, [...hosts]);
   return entry;
+}
+
+/** Fails when a shared object was created for another Istio release than `istio`. */
+function requireSameApiVersion(scope: IConstruct, existing: ApiObject, istio: IstioRelease): void {
+  if (existing.apiVersion !== istio.networkingApiVersion) {
+    throw propError(scope, 'istio.istioVersion', `Istio ${istio.text} takes ${istio.networkingApiVersion}, but the ${existing.kind} ${existing.metadata.namespace}/${existing.name} already in this chart is ${existing.apiVersion}`,
+      'give every SpeedscaleCapture of the chart the same istio.istioVersion');
+  }
 }
 
 /** Checks a Sidecar egress host: `<namespace>/<dnsName>`, with `*`, `.` or `~` as namespace. @internal */
@@ -94,23 +103,23 @@ export function checkSidecarEgressHost(scope: IConstruct, prop: string, value: s
  * @internal
  */
 export class NamespaceEgressSidecar extends Construct {
-  /** The Sidecar of `namespace` in the chart of `scope`, created on first use. */
-  public static of(scope: IConstruct, namespace: string): NamespaceEgressSidecar {
+  /** The Sidecar of `namespace` in the chart of `scope`, created on first use in the apiVersion of `istio`. */
+  public static of(scope: IConstruct, namespace: string, istio: IstioRelease): NamespaceEgressSidecar {
     const chart = Chart.of(scope);
     const id = `speedscale-sidecar-egress-${namespace}`;
-    return (chart.node.tryFindChild(id) as NamespaceEgressSidecar | undefined) ?? new NamespaceEgressSidecar(chart, id, namespace);
+    const existing = chart.node.tryFindChild(id) as NamespaceEgressSidecar | undefined;
+    if (existing) requireSameApiVersion(scope, existing.apiObject, istio);
+    return existing ?? new NamespaceEgressSidecar(chart, id, namespace, istio);
   }
 
   public readonly apiObject: ApiObject;
-  /** Rendered by reference: hosts added by later captures are in the synthesized object. */
+  /** Rendered at synth: hosts added by later captures are in the synthesized object. */
   private readonly hosts: string[] = [];
 
-  private constructor(scope: Construct, id: string, namespace: string) {
+  private constructor(scope: Construct, id: string, namespace: string, istio: IstioRelease) {
     super(scope, id);
-    this.apiObject = new Sidecar(this, 'resource', {
-      metadata: { name: SIDECAR_NAME, namespace },
-      spec: { egress: [{ hosts: this.hosts }] },
-    });
+    this.apiObject = versionedObject(this, 'resource', istio.networkingApiVersion, 'Sidecar', { name: SIDECAR_NAME, namespace },
+      Lazy.any({ produce: () => toJson_SidecarSpec({ egress: [{ hosts: [...this.hosts] }] }) }));
   }
 
   /** Adds hosts that are not there yet, in order. */

@@ -39,14 +39,29 @@ const WORKER = path.join(__dirname, 'schema-worker.mjs');
 export interface ValidateOptions {
   /** Where the CRD YAML lives. @default ../shared/crds beside the project */
   readonly crdsDir?: string;
+  /**
+   * The chart that produced each manifest (same index), for the check that a Namespace comes before
+   * the objects in it within one chart.
+   * @default - as recorded by synthChart, synthApp and synthCharts; manifests from elsewhere count as one chart
+   */
+  readonly charts?: readonly string[];
+}
+
+/** The chart (node path) each manifest synthesized through this harness came from. */
+const CHART_OF = new WeakMap<object, string>();
+
+function record(chart: Chart, manifests: any[]): any[] {
+  for (const m of manifests) if (m && typeof m === 'object') CHART_OF.set(m, chart.node.path);
+  return manifests;
 }
 
 /** Validates manifests (plain JSON objects) in one worker process. */
 export function validateManifests(manifests: readonly any[], options: ValidateOptions = {}): SchemaReport {
   const env: NodeJS.ProcessEnv = { ...process.env, NODE_OPTIONS: '' };
   if (options.crdsDir) env.MESHKIT_CRDS_DIR = options.crdsDir;
+  const charts = options.charts ?? manifests.map((m) => (m && typeof m === 'object' ? CHART_OF.get(m) : undefined) ?? '');
   const result = spawnSync(process.execPath, [WORKER], {
-    input: JSON.stringify(manifests),
+    input: JSON.stringify({ manifests, charts }),
     encoding: 'utf8',
     maxBuffer: 512 * 1024 * 1024,
     // the schema packages are ES modules; make sure no CommonJS-only flags leak in from jest
@@ -93,13 +108,18 @@ export function runValidations(root: IConstruct): void {
 /** Synthesizes one chart (running the app's validations first) and returns its objects. */
 export function synthChart(chart: Chart): any[] {
   runValidations(chart.node.root);
-  return Testing.synth(chart);
+  return record(chart, Testing.synth(chart));
 }
 
 /** Synthesizes every chart of an app, in order, running the app's validations once first. */
 export function synthApp(app: App): any[] {
+  return synthCharts(app).flatMap((c) => c.objects);
+}
+
+/** Synthesizes every chart of an app, in order, running the app's validations once first; one entry per chart. */
+export function synthCharts(app: App): { id: string; objects: any[] }[] {
   runValidations(app);
-  return app.charts.flatMap((chart) => Testing.synth(chart));
+  return app.charts.map((chart) => ({ id: chart.node.id, objects: record(chart, Testing.synth(chart)) }));
 }
 
 /** Finds exactly one object of a kind (and name, when given); fails otherwise. */

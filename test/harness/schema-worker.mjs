@@ -1,8 +1,8 @@
 // Validates Kubernetes manifests against schemas that are independent of this library.
 //
-// Reads a JSON array of manifests on stdin and writes a JSON report on stdout. It runs as a
-// separate Node process because the schema packages are ES modules, which jest's CommonJS
-// runtime cannot load.
+// Reads the manifests on stdin (a JSON array, or { manifests, charts } naming the chart of each)
+// and writes a JSON report on stdout. It runs as a separate Node process because the schema
+// packages are ES modules, which jest's CommonJS runtime cannot load.
 //
 // Two independent checks:
 //  1. kubernetes-models (core kinds) and @kubernetes-models/{istio,cert-manager,prometheus-operator}
@@ -18,6 +18,8 @@
 //     x-kubernetes-preserve-unknown-fields or declares additionalProperties itself, which is what
 //     the API server would prune silently. This is the only check for marin3r kinds, which have
 //     no @kubernetes-models package. When ../shared/crds is missing, the report says so in `skipped`.
+// Two checks of its own (source "harness"): cluster-scoped objects carry no namespace, and within
+// one chart no object comes before the Namespace it lives in.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -268,9 +270,56 @@ function checkScope(obj, findings) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 4. Within one chart, a Namespace comes before the objects in it
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * `kubectl apply -f` creates a file's objects in order: an object that comes before the Namespace
+ * it lives in fails with `namespaces "<name>" not found` on the first apply. `charts[i]` says which
+ * chart produced `input[i]`; only a Namespace of the same chart counts (one chart, one file).
+ */
+function checkNamespaceOrder(input, charts, findingsOf) {
+  const namespaceAt = new Map(); // "chart\0name" -> index of the Namespace object
+  input.forEach((obj, index) => {
+    if (obj?.apiVersion === 'v1' && obj.kind === 'Namespace' && typeof obj.metadata?.name === 'string') {
+      const key = `${charts[index]}\0${obj.metadata.name}`;
+      if (!namespaceAt.has(key)) namespaceAt.set(key, index);
+    }
+  });
+  input.forEach((obj, index) => {
+    const namespace = obj?.metadata?.namespace;
+    if (typeof namespace !== 'string' || obj.kind === 'Namespace') return;
+    const at = namespaceAt.get(`${charts[index]}\0${namespace}`);
+    if (at !== undefined && at > index) {
+      findingsOf(index).push({
+        source: 'harness',
+        path: '/metadata/namespace',
+        message: `comes before the Namespace ${namespace} of the same chart (object #${at}): the first kubectl apply fails with namespaces "${namespace}" not found`,
+      });
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * The input is either an array of manifests (one chart) or `{ manifests, charts }`, where
+ * `charts[i]` names the chart that produced `manifests[i]`.
+ */
+function readInput() {
+  const raw = JSON.parse(readFileSync(0, 'utf8'));
+  if (Array.isArray(raw)) return { input: raw, charts: raw.map(() => '') };
+  const input = raw.manifests;
+  return { input, charts: input.map((_, i) => String(raw.charts?.[i] ?? '')) };
+}
 
 async function main() {
-  const input = JSON.parse(readFileSync(0, 'utf8'));
+  const { input, charts } = readInput();
+  const orderFindings = new Map(); // index -> findings
+  checkNamespaceOrder(input, charts, (index) => {
+    if (!orderFindings.has(index)) orderFindings.set(index, []);
+    return orderFindings.get(index);
+  });
   const objects = [];
   const skipped = new Set();
   const counts = { models: 0, crd: 0 };
@@ -282,6 +331,7 @@ async function main() {
       continue;
     }
     checkScope(obj, findings);
+    findings.push(...(orderFindings.get(index) ?? []));
     const byModel = await checkWithModel(obj, findings);
     if (byModel) counts.models++;
     const byCrd = checkWithCrd(obj, findings);

@@ -423,6 +423,12 @@ describe('KayentaStandalone ingress', () => {
       expect(build).toThrow('test/kayenta/oauth2-proxy: authHost: "kayenta.cluster.example.com" is the same as appHost; oauth2-proxy needs a host of its own next to the app\'s, e.g. "oauth.cluster.example.com"');
     });
 
+    test('fails, from oauth2-proxy, in AUTHORIZATION_POLICY mode on Istio 1.19 until meshConfigApplied says the provider is in the mesh config', () => {
+      expect(setupBehindOAuth2Proxy({}, { istioVersion: '1.19' }).build).toThrow(
+        /^test\/kayenta\/oauth2-proxy: meshConfigApplied: not set, with mode AUTHORIZATION_POLICY on Istio 1\.19: .* not only "kayenta\.cluster\.example\.com"; /);
+      expect(setupBehindOAuth2Proxy({ meshConfigApplied: true }, { istioVersion: '1.19' }).build).not.toThrow();
+    });
+
     test('fails, from oauth2-proxy, in AUTHORIZATION_POLICY mode on Istio before 1.9', () => {
       const { build } = setupBehindOAuth2Proxy({}, { istioVersion: '1.8.6' });
       expect(build).toThrow('test/kayenta/oauth2-proxy: mode: AUTHORIZATION_POLICY needs Istio 1.9 or newer (action CUSTOM and mesh-config extension providers), but istioVersion is "1.8.6"; use ExtAuthzMode.ENVOY_FILTER on this release, or upgrade Istio');

@@ -90,6 +90,16 @@ describe('OAuth2ProxyIstio', () => {
       expect(findOne(objects, 'Namespace')).toEqual({ apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'myapp', labels: { 'istio-injection': 'enabled' } }, spec: {} });
     });
 
+    test('put the namespace first, before the app\'s objects created ahead of the construct', () => {
+      const { objects } = synth();
+      expect(objects.slice(0, 3).map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`)).toEqual([
+        'Namespace /myapp',
+        'Deployment myapp/myapp',
+        'Service myapp/myapp',
+      ]);
+      expectSchemaValid(objects);
+    });
+
     test('label the namespace for an Istio revision when one is given', () => {
       const { objects } = synth({ istioRevision: 'canary' });
       expect(findOne(objects, 'Namespace').metadata.labels).toEqual({ 'istio.io/rev': 'canary' });
@@ -418,9 +428,20 @@ describe('OAuth2ProxyIstio', () => {
     });
 
     test('derives the provider fields from the Istio release', () => {
-      const provider = (istioVersion: string) => synth({ istioVersion }).auth.extensionProvider.envoyExtAuthzHttp;
+      const provider = (istioVersion: string) => synth({ istioVersion, meshConfigApplied: true }).auth.extensionProvider.envoyExtAuthzHttp;
       expect(Object.keys(provider('1.12'))).toEqual(['service', 'port', 'timeout', 'includeRequestHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny']);
       expect(Object.keys(provider('1.9'))).toEqual(['service', 'port', 'includeHeadersInCheck', 'headersToUpstreamOnAllow', 'headersToDownstreamOnDeny']);
+    });
+
+    test('emits the policy on Istio before 1.20 once the provider is said to be in the mesh config', () => {
+      const { objects } = synth({ istioVersion: '1.19.3', meshConfigApplied: true });
+      expect(findOne(objects, 'AuthorizationPolicy').spec.provider).toEqual({ name: 'oauth2-proxy-myapp' });
+      expectSchemaValid(objects);
+    });
+
+    test('needs no word about the mesh config from Istio 1.20, which denies only the policy\'s own requests', () => {
+      const { objects } = synth({ istioVersion: '1.20.0' });
+      expect(findOne(objects, 'AuthorizationPolicy').spec.action).toBe('CUSTOM');
     });
 
     test('emits v1beta1 Istio objects for releases before 1.22', () => {
@@ -468,6 +489,14 @@ describe('OAuth2ProxyIstio', () => {
       expect(config.http_service.authorization_response.allowed_client_headers.patterns).toContainEqual({ exact: 'set-cookie' });
       const keys = JSON.stringify(config).match(/"[A-Za-z_@]+":/g)!.map((k) => k.slice(1, -2));
       expect(keys.filter((k) => /[A-Z]/.test(k))).toEqual([]);
+    });
+
+    test('lets the callback\'s redirect and session cookie through, since the filter also checks /oauth2/* of the app host', () => {
+      const { auth, objects } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
+      const clientHeaders = auth.extAuthzFilter.typed_config.http_service.authorization_response.allowed_client_headers.patterns;
+      expect(clientHeaders).toEqual(expect.arrayContaining([{ exact: 'location' }, { exact: 'set-cookie' }]));
+      // no exemption: the filter chain of the app host is matched as a whole
+      expect(findOne(objects, 'EnvoyFilter').spec.configPatches).toHaveLength(1);
     });
 
     test('uses the filter names and fields of older releases', () => {
@@ -587,6 +616,11 @@ describe('OAuth2ProxyIstio', () => {
       expect(build).toThrow('test/auth: mode: AUTHORIZATION_POLICY needs Istio 1.9 or newer (action CUSTOM and mesh-config extension providers), but istioVersion is "1.8.6"; use ExtAuthzMode.ENVOY_FILTER on this release, or upgrade Istio');
     });
 
+    test('fails in AUTHORIZATION_POLICY mode on Istio before 1.20 unless the provider is said to be in the mesh config', () => {
+      const { build } = setup({ istioVersion: '1.19.3' });
+      expect(build).toThrow('test/auth: meshConfigApplied: not set, with mode AUTHORIZATION_POLICY on Istio 1.19.3: before Istio 1.20, a CUSTOM AuthorizationPolicy whose extension provider is not in the mesh config makes istiod deny every request to the ingress gateway it selects, for every host that gateway serves, not only "myapp.cluster.example.com"; add the extension provider (meshConfigYaml) to the mesh config first, then set meshConfigApplied: true; or use ExtAuthzMode.ENVOY_FILTER, or Istio 1.20 or newer');
+    });
+
     test('fails on a malformed Istio version', () => {
       const { build } = setup({ istioVersion: 'latest' });
       expect(build).toThrow('test/auth: istioVersion: "latest" is not an Istio version; give a release such as "1.30" or "1.30.3"');
@@ -613,6 +647,60 @@ describe('OAuth2ProxyIstio', () => {
       const other = new kplus.Service(s.chart, 'other', { metadata: { name: 'other', namespace: 'other' }, selector: s.app, ports: [{ port: 80, targetPort: 80 }] });
       new OAuth2ProxyIstio(s.chart, 'auth2', { ...s.props, app: other, appHost: 'other.cluster.example.com', authHost: 'oauth-other.cluster.example.com' });
       expect(() => runValidations(s.chart)).toThrow('test/auth: mode: AuthorizationPolicy istio-system/ext-authz-other-other already sends the same ingress gateway to provider "oauth2-proxy-other", and Istio applies one CUSTOM provider per workload; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider');
+    });
+
+    /** A second OAuth2ProxyIstio of the app, in another chart, for the app `other` (ENVOY_FILTER mode: no second CUSTOM provider). */
+    function second(s: ReturnType<typeof setup>, overrides: Partial<OAuth2ProxyIstioProps>) {
+      const chart = new Chart(s.chart.node.root, 'second');
+      const app = new kplus.Deployment(chart, 'other-app', {
+        metadata: { name: 'other', namespace: 'other' },
+        containers: [{ name: 'other', image: 'other:1.0', ports: [{ number: 80, name: 'http' }] }],
+      });
+      const other = new kplus.Service(chart, 'other', { metadata: { name: 'other', namespace: 'other' }, selector: app, ports: [{ name: 'http', port: 80, targetPort: 80 }] });
+      return new OAuth2ProxyIstio(chart, 'auth', {
+        ...s.props, app: other, mode: ExtAuthzMode.ENVOY_FILTER, appHost: 'other.cluster.example.com', authHost: 'oauth-other.cluster.example.com', ...overrides,
+      });
+    }
+
+    test('fails at synth when another oauth2-proxy of the app sets a cookie of the same name on the same domain', () => {
+      const s = setup();
+      s.build();
+      second(s, {});
+      expect(() => runValidations(s.chart.node.root)).toThrow(
+        '[test/auth] test/auth: cookie.name: "_oauth2_proxy" on .cluster.example.com is also the session cookie of second/auth (on .cluster.example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_myapp" here\n'
+        + '  [second/auth] second/auth: cookie.name: "_oauth2_proxy" on .cluster.example.com is also the session cookie of test/auth (on .cluster.example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_other" here');
+    });
+
+    test('fails at synth when the other cookie of that name is set on a parent domain', () => {
+      const s = setup({ cookie: { name: 'session' } });
+      s.build();
+      second(s, {
+        cookie: { name: 'session' },
+        appHost: 'other.example.com',
+        authHost: 'oauth.example.com',
+        certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production'), wildcard: '*.example.com', name: 'tls-other-production' }),
+      });
+      expect(() => runValidations(s.chart.node.root)).toThrow(
+        'test/auth: cookie.name: "session" on .cluster.example.com is also the session cookie of second/auth (on .example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_myapp" here');
+    });
+
+    test('asks the other oauth2-proxy to rename its cookie when this one already has the suggested name', () => {
+      const s = setup({ cookie: { name: '_oauth2_proxy_myapp' } });
+      s.build();
+      second(s, { cookie: { name: '_oauth2_proxy_myapp' } });
+      expect(() => runValidations(s.chart.node.root)).toThrow(
+        '[test/auth] test/auth: cookie.name: "_oauth2_proxy_myapp" on .cluster.example.com is also the session cookie of second/auth (on .cluster.example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give second/auth a cookie.name of its own\n');
+    });
+
+    test('accepts two oauth2-proxies of the app with cookies of their own', () => {
+      const s = setup({ cookie: { name: '_oauth2_proxy_myapp' } });
+      s.build();
+      const other = second(s, { cookie: { name: '_oauth2_proxy_other' } });
+      expect(() => runValidations(s.chart.node.root)).not.toThrow();
+      expect(other.cookieName).toBe('_oauth2_proxy_other');
+      const objects = synthChart(s.chart);
+      expect(configFile(objects)).toContain('cookie_name = "_oauth2_proxy_myapp"');
+      expectSchemaValid(objects);
     });
 
     test('fails at synth when the app Service has no selector', () => {

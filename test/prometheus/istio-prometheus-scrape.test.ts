@@ -3,7 +3,8 @@ import * as kplus from 'cdk8s-plus-25';
 import * as YAML from 'yaml';
 import { checkPrometheusConfig } from './promtool';
 import {
-  IstioPrometheusScrape, IstioPrometheusScrapeProps, IstioScrapeMode, KubernetesSdRole, PrometheusStorage, RelabelAction, ScrapeTargets,
+  IstioPrometheusScrape, IstioPrometheusScrapeProps, IstioScrapeMode, KubernetesSdRole, PrometheusScrapeAnnotations, PrometheusStorage,
+  RelabelAction, ScrapeTargets,
 } from '../../src';
 import { expectSchemaValid, findOne, synthChart } from '../harness';
 
@@ -276,9 +277,9 @@ describe('Istio versions', () => {
   });
 
   test.each([
-    ['1.6.14', /istioVersion: Istio 1\.6\.14 is not supported .*OUTPUT_CERTS, added in Istio 1\.7.*; use an Istio version from 1\.7 to 1\.x/],
-    ['2.0', /istioVersion: Istio 2\.0 is not supported/],
-    ['latest', /istioVersion: "latest" is not an Istio version; give "major\.minor" or "major\.minor\.patch", e\.g\. "1\.30"/],
+    ['1.6.14', 'test/prometheus: istioVersion: IstioPrometheusScrape needs Istio 1.7 or newer (its cert-only sidecar gets the workload certificates through OUTPUT_CERTS, added in Istio 1.7), but istioVersion is "1.6.14"; upgrade Istio, e.g. to "1.30"'],
+    ['2.0', 'test/prometheus: istioVersion: Istio 2.0 is not supported: this library knows the objects of Istio 1.6 to 1.x; give the Istio 1.x release of the mesh, e.g. "1.30"'],
+    ['latest', 'test/prometheus: istioVersion: "latest" is not an Istio version; give a release such as "1.30" or "1.30.3"'],
   ])('fails on Istio %s', (version, message) => {
     expect(() => build({ istioVersion: version })).toThrow(message);
   });
@@ -416,9 +417,22 @@ describe('addScrapeTarget', () => {
     })).toThrow('test/merging: addScrapeTarget: workload "test/app" is already scraped in mutual-tls mode by test/prometheus, and metrics-merging mode was asked for; metrics merging serves plain text on :15020 and mutual TLS needs the application port: scrape the workload in one mode only');
   });
 
-  test('fails on a port no container declares', () => {
+  test('fails on a port no container declares, naming the construct and the method', () => {
     expect(() => build({}, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 9102 })))
-      .toThrow('test/app: port: no container of workload "app" declares port 9102 (declared: 8080 (app)); declare the port on the app container (portNumber or addPort) or point at a port it declares');
+      .toThrow('test/prometheus: addScrapeTarget.port: no container of workload "app" declares port 9102 (declared: 8080 (app)); declare the port on the app container (portNumber or addPort) or point at a port it declares');
+  });
+
+  test('fails on a path that is not an HTTP path, naming the construct and the method', () => {
+    expect(() => build({}, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080, path: 'metrics' })))
+      .toThrow('test/prometheus: addScrapeTarget.path: "metrics" is not an HTTP path; give a path starting with "/", e.g. "/metrics"');
+  });
+
+  test('fails when the workload is already marked for another endpoint, naming the construct, the method and the workload', () => {
+    expect(() => build({}, (prom, chart) => {
+      const w = app(chart);
+      PrometheusScrapeAnnotations.addTo(w, { port: 8080, path: '/stats' });
+      prom.addScrapeTarget(w, { port: 8080 });
+    })).toThrow('test/prometheus: addScrapeTarget.port: 8080 /metrics was asked for, but workload "app" is already marked for scraping on 8080 /stats; the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one');
   });
 });
 

@@ -11,7 +11,7 @@ function setup(props: ConstructorParameters<typeof Redis>[2] = {}) {
 }
 
 describe('Redis', () => {
-  test('runs the pinned official image as uid 999, hardened, without persistence by default', () => {
+  test('runs the pinned official Alpine image as its redis user and group (999:1000), hardened, without persistence by default', () => {
     const { chart } = setup();
     const objects = synthChart(chart);
     const deployment = findOne(objects, 'Deployment', 'redis');
@@ -21,7 +21,8 @@ describe('Redis', () => {
     expect(c.args).toEqual(['--save', '', '--appendonly', 'no']);
     expect(c.securityContext).toMatchObject({
       runAsUser: 999,
-      runAsGroup: 999,
+      // the Alpine image's redis group is 1000: Alpine has a gid 999 of its own
+      runAsGroup: 1000,
       runAsNonRoot: true,
       readOnlyRootFilesystem: true,
       allowPrivilegeEscalation: false,
@@ -32,6 +33,8 @@ describe('Redis', () => {
     expect(c.readinessProbe.tcpSocket.port).toBe(6379);
     expect(c.env).toBeUndefined();
     expect(deployment.spec.strategy).toEqual({ type: 'Recreate' });
+    // an emptyDir is writable by any group: no fsGroup
+    expect(deployment.spec.template.spec.securityContext).toEqual({ runAsNonRoot: true, fsGroupChangePolicy: 'Always' });
     const data = deployment.spec.template.spec.volumes.find((v: any) => v.emptyDir);
     expect(c.volumeMounts).toEqual([{ mountPath: '/data', name: data.name }]);
     expectSchemaValid(objects);
@@ -67,9 +70,22 @@ describe('Redis', () => {
     const claim = new kplus.PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'redis-data' }, storage: Size.gibibytes(1) });
     const client = new kplus.Deployment(chart, 'client', { containers: [{ image: 'client:1' }] });
     new Redis(chart, 'redis', { allowFrom: [client], persistence: RedisPersistence.appendOnlyFile(claim) });
-    const deployment = findOne(synthChart(chart), 'Deployment', 'redis');
+    const objects = synthChart(chart);
+    const deployment = findOne(objects, 'Deployment', 'redis');
     expect(deployment.spec.template.spec.containers[0].args).toEqual(['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data']);
     expect(deployment.spec.template.spec.volumes).toContainEqual({ name: expect.any(String), persistentVolumeClaim: { claimName: 'redis-data', readOnly: false } });
+    expectSchemaValid(objects);
+  });
+
+  test('gives the claim to the redis group (fsGroup), which a fresh volume root (root:root 0755) otherwise denies', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const claim = new kplus.PersistentVolumeClaim(chart, 'claim', { metadata: { name: 'redis-data' }, storage: Size.gibibytes(1) });
+    const client = new kplus.Deployment(chart, 'client', { containers: [{ image: 'client:1' }] });
+    new Redis(chart, 'redis', { allowFrom: [client], persistence: RedisPersistence.appendOnlyFile(claim) });
+    const pod = findOne(synthChart(chart), 'Deployment', 'redis').spec.template.spec;
+    expect(pod.securityContext).toEqual({ runAsNonRoot: true, fsGroup: 1000, fsGroupChangePolicy: 'OnRootMismatch' });
+    // the group Redis runs as is the group that owns the volume
+    expect(pod.containers[0].securityContext.runAsGroup).toBe(pod.securityContext.fsGroup);
   });
 
   test('fails at synth when no workload may connect', () => {

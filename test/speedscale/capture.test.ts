@@ -272,6 +272,45 @@ describe('SpeedscaleCapture Istio resources', () => {
     expect(a.serviceEntry).toBe(b.serviceEntry);
   });
 
+  test('emits the ServiceEntry and the Sidecar as networking.istio.io/v1beta1 for Istio releases before 1.22', () => {
+    const s = setup();
+    capture(s, { appPort: 8080, istio: { istioVersion: '1.21.4', registryOnly: true, sidecarEgress: true } });
+    const { objects } = synth(s);
+    expect(findOne(objects, 'ServiceEntry').apiVersion).toBe('networking.istio.io/v1beta1');
+    expect(findOne(objects, 'Sidecar').apiVersion).toBe('networking.istio.io/v1beta1');
+    expect(findOne(objects, 'Sidecar').spec).toEqual({ egress: [{ hosts: ['./*', 'istio-system/*', 'speedscale/*'] }] });
+  });
+
+  test('emits networking.istio.io/v1 from Istio 1.22', () => {
+    const s = setup();
+    capture(s, { appPort: 8080, istio: { istioVersion: '1.22', registryOnly: true, sidecarEgress: true } });
+    const { objects } = synth(s);
+    expect(findOne(objects, 'ServiceEntry').apiVersion).toBe('networking.istio.io/v1');
+    expect(findOne(objects, 'Sidecar').apiVersion).toBe('networking.istio.io/v1');
+  });
+
+  test('fails when two captures of a chart share the ServiceEntry but not the Istio release', () => {
+    const s = setup();
+    const other = new kplus.Deployment(s.chart, 'orders', { containers: [{ name: 'orders', image: 'example/orders:1.0.0', portNumber: 9090 }] });
+    capture(s, { appPort: 8080, istio: { registryOnly: true } });
+    expect(() => new SpeedscaleCapture(s.chart, 'orders-capture', { workload: other, appPort: 9090, istio: { istioVersion: '1.20', registryOnly: true } })).toThrow(
+      'test/orders-capture: istio.istioVersion: Istio 1.20 takes networking.istio.io/v1beta1, but the ServiceEntry speedscale/speedscale-external-svc-https already in this chart is networking.istio.io/v1; give every SpeedscaleCapture of the chart the same istio.istioVersion');
+  });
+
+  test('fails when two captures of a namespace share the Sidecar but not the Istio release', () => {
+    const s = setup();
+    const other = new kplus.Deployment(s.chart, 'orders', { containers: [{ name: 'orders', image: 'example/orders:1.0.0', portNumber: 9090 }] });
+    capture(s, { appPort: 8080, istio: { istioVersion: '1.20', sidecarEgress: true } });
+    expect(() => new SpeedscaleCapture(s.chart, 'orders-capture', { workload: other, appPort: 9090, istio: { sidecarEgress: true } })).toThrow(
+      'test/orders-capture: istio.istioVersion: Istio 1.30 takes networking.istio.io/v1, but the Sidecar prod-us1/default already in this chart is networking.istio.io/v1beta1; give every SpeedscaleCapture of the chart the same istio.istioVersion');
+  });
+
+  test('fails on an Istio version it cannot read', () => {
+    const s = setup();
+    expect(() => capture(s, { appPort: 8080, istio: { istioVersion: '1.x', registryOnly: true } })).toThrow(
+      'test/capture: istio.istioVersion: "1.x" is not an Istio version; give a release such as "1.30" or "1.30.3"');
+  });
+
   test('without registryOnly or sidecarEgress no Istio object is emitted', () => {
     const s = setup();
     capture(s, { appPort: 8080, istio: {} });

@@ -1,9 +1,9 @@
 import { pick, seedManifests } from './wiring-fixtures';
-import { analyzeWiring, checkWiring, WiringChecks, WiringRule } from '../../src';
+import { WiringChecks, WiringRule } from '../../src';
 
 /** The findings of one rule, as `rule: message; fix` lines. */
 function lines(manifests: any[], context = {}): string[] {
-  return checkWiring(manifests, context).map((f) => `${f.rule}: ${f.message}; ${f.fix}`);
+  return WiringChecks.check(manifests, context).map((f) => `${f.rule}: ${f.message}; ${f.fix}`);
 }
 
 describe('the wiring checks', () => {
@@ -12,14 +12,14 @@ describe('the wiring checks', () => {
   });
 
   test('count the objects they read and the kinds they ignore', () => {
-    const report = analyzeWiring([...seedManifests(), 'junk', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }]);
+    const report = WiringChecks.analyze([...seedManifests(), 'junk', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }]);
     expect(report.checkedCount).toBe(10);
     expect(report.ignoredCount).toBe(3);
     expect(report.ignoredKinds).toEqual({ 'Namespace': 1, 'ConfigMap': 1, '<not an object>': 1 });
   });
 
   test('report the references that resolved as links', () => {
-    const links = analyzeWiring(seedManifests()).links.map((l) => `${l.source.kind} ${l.source.name} ${l.relation} ${l.target.kind} ${l.target.namespace}/${l.target.name}`);
+    const links = WiringChecks.analyze(seedManifests()).links.map((l) => `${l.source.kind} ${l.source.name} ${l.relation} ${l.target.kind} ${l.target.namespace}/${l.target.name}`);
     expect(links).toEqual(expect.arrayContaining([
       'Gateway myapp selects Pod istio-system/{istio=ingressgateway}',
       'Gateway myapp credential Certificate istio-system/tls-myapp-production',
@@ -30,7 +30,7 @@ describe('the wiring checks', () => {
     ]));
   });
 
-  test('are also reachable as WiringChecks.check for jsii languages', () => {
+  test('are reachable from every jsii language as WiringChecks.check and WiringChecks.analyze', () => {
     const m = seedManifests();
     pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'egressgateway' };
     expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.GATEWAY_SELECTOR]);
@@ -49,7 +49,7 @@ describe('the wiring checks', () => {
     test('uses the ingress gateways given in the context', () => {
       const m = seedManifests();
       const context = { ingressGateways: [{ namespace: 'istio-ingress', labels: { app: 'gateway' } }] };
-      expect(checkWiring(m, context).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toHaveLength(2);
+      expect(WiringChecks.check(m, context).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toHaveLength(2);
     });
 
     test('accepts a gateway workload that is part of the manifests', () => {
@@ -61,7 +61,7 @@ describe('the wiring checks', () => {
         spec: { template: { metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [] } } },
       });
       pick(m, 'Gateway', 'myapp').spec.selector = { app: 'edge-gw' };
-      const findings = checkWiring(m);
+      const findings = WiringChecks.check(m);
       expect(findings.filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
       // the certificate now has to be in the namespace of that gateway workload
       expect(findings.find((f) => f.rule === WiringRule.CREDENTIAL_NAME)?.message).toMatch(/from the ingress gateway in namespace "edge"/);
@@ -101,7 +101,7 @@ describe('the wiring checks', () => {
       const vs = pick(m, 'VirtualService', 'myapp');
       vs.spec.gateways = ['mesh', 'myapp'];
       vs.spec.http[0].match = [{ gateways: ['istio-system/public'] }];
-      const findings = checkWiring(m);
+      const findings = WiringChecks.check(m);
       expect(findings.map((f) => [f.rule, f.path])).toEqual([[WiringRule.VIRTUALSERVICE_GATEWAY, '/spec/http/0/match/0/gateways/0']]);
     });
   });
@@ -141,7 +141,7 @@ describe('the wiring checks', () => {
         if (kind === 'Gateway') o.spec.servers[0].hosts = ['a.oauth.cluster.example.com'];
         else o.spec.hosts = ['a.oauth.cluster.example.com'];
       }
-      expect(checkWiring(m).map((f) => [f.rule, f.subject.kind])).toEqual([[WiringRule.HOST_MISMATCH, 'Gateway']]);
+      expect(WiringChecks.check(m).map((f) => [f.rule, f.subject.kind])).toEqual([[WiringRule.HOST_MISMATCH, 'Gateway']]);
     });
 
     test('fires when an AuthorizationPolicy on the ingress protects a host no Gateway serves', () => {
@@ -174,7 +174,7 @@ describe('the wiring checks', () => {
     test('fires when the Certificate is not in the ingress gateway\'s namespace', () => {
       const m = seedManifests();
       pick(m, 'Certificate', 'tls-myapp-production').metadata.namespace = 'myapp';
-      const findings = checkWiring(m);
+      const findings = WiringChecks.check(m);
       expect(findings.map((f) => f.rule)).toEqual([WiringRule.CREDENTIAL_NAME, WiringRule.CREDENTIAL_NAME]);
       expect(`${findings[0].message}; ${findings[0].fix}`).toBe(
         'Gateway myapp/myapp serves credentialName "tls-myapp-production" from the ingress gateway in namespace "istio-system", but Certificate myapp/tls-myapp-production puts that Secret in namespace "myapp"; the gateway reads Secrets only from its own namespace; create Certificate tls-myapp-production in namespace "istio-system"');
@@ -189,8 +189,8 @@ describe('the wiring checks', () => {
 
     test('fires on a missing Secret unless external objects may be assumed', () => {
       const m = seedManifests().filter((o) => o.kind !== 'Certificate');
-      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.CREDENTIAL_NAME, WiringRule.CREDENTIAL_NAME]);
-      expect(checkWiring(m, { assumeExternalObjects: true })).toEqual([]);
+      expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.CREDENTIAL_NAME, WiringRule.CREDENTIAL_NAME]);
+      expect(WiringChecks.check(m, { assumeExternalObjects: true })).toEqual([]);
     });
   });
 
@@ -210,7 +210,7 @@ describe('the wiring checks', () => {
       gw.spec.selector = { istio: 'internal-gateway' };
       gw.spec.servers[0].port.name = pick(m, 'Gateway', 'myapp').spec.servers[0].port.name;
       const context = { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }, { namespace: 'istio-system', labels: { istio: 'internal-gateway' } }] };
-      expect(checkWiring(m, context)).toEqual([]);
+      expect(WiringChecks.check(m, context)).toEqual([]);
     });
   });
 
@@ -242,11 +242,11 @@ describe('the wiring checks', () => {
     test('accepts external hosts defined by a ServiceEntry and honours the cluster domain', () => {
       const m = seedManifests();
       pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.host = 'api.example.com';
-      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.DESTINATION_SERVICE]);
+      expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.DESTINATION_SERVICE]);
       m.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'api', namespace: 'myapp' }, spec: { hosts: ['*.example.com'] } });
-      expect(checkWiring(m)).toEqual([]);
+      expect(WiringChecks.check(m)).toEqual([]);
       pick(m, 'VirtualService', 'oauth2-proxy').spec.http[0].route[0].destination.host = 'oauth2-proxy.myapp.svc.corp.internal';
-      expect(checkWiring(m, { clusterDomain: 'corp.internal' })).toEqual([]);
+      expect(WiringChecks.check(m, { clusterDomain: 'corp.internal' })).toEqual([]);
     });
   });
 
@@ -281,7 +281,7 @@ describe('the wiring checks', () => {
     test('does not select pods of another namespace', () => {
       const m = seedManifests();
       pick(m, 'Deployment', 'myapp').metadata.namespace = 'elsewhere';
-      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
+      expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
     });
   });
 
@@ -312,7 +312,7 @@ describe('the wiring checks', () => {
       pick(m, 'VirtualService', 'oauth2-proxy').spec.http[0].route[0].destination.port.number = 443;
       expect(lines(m)).toEqual([]);
       delete template.metadata.labels['marin3r.3scale.net/status'];
-      expect(checkWiring(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_TARGET_PORT, WiringRule.SERVICE_TARGET_PORT]);
+      expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_TARGET_PORT, WiringRule.SERVICE_TARGET_PORT]);
     });
 
     test('defaults targetPort to the Service port', () => {
@@ -329,13 +329,13 @@ describe('the wiring checks', () => {
       expect(lines(m)).toEqual([
         'destination-service: VirtualService default/oauth2-proxy routes to "oauth2-proxy.myapp.svc.cluster.local", i.e. Service myapp/oauth2-proxy, which doesn\'t exist; Service default/oauth2-proxy has that name in another namespace; route to "oauth2-proxy.default.svc.cluster.local"',
       ]);
-      expect(checkWiring(m, { defaultNamespace: 'myapp' })).toEqual([]);
+      expect(WiringChecks.check(m, { defaultNamespace: 'myapp' })).toEqual([]);
     });
 
     test('point at the offending field and carry the object', () => {
       const m = seedManifests();
       pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.port.number = 80;
-      const [finding] = checkWiring(m);
+      const [finding] = WiringChecks.check(m);
       expect(finding.path).toBe('/spec/http/0/route/0/destination/port/number');
       expect(finding.manifest).toBe(pick(m, 'VirtualService', 'myapp'));
       expect(finding.subject).toEqual({ apiVersion: 'networking.istio.io/v1', kind: 'VirtualService', namespace: 'myapp', name: 'myapp' });
@@ -345,11 +345,11 @@ describe('the wiring checks', () => {
 
   describe('odd input', () => {
     test('expands List objects', () => {
-      expect(analyzeWiring([{ apiVersion: 'v1', kind: 'List', items: seedManifests() }]).checkedCount).toBe(10);
+      expect(WiringChecks.analyze([{ apiVersion: 'v1', kind: 'List', items: seedManifests() }]).checkedCount).toBe(10);
     });
 
     test('ignores kinds of other API groups, such as the Kubernetes Gateway API', () => {
-      const report = analyzeWiring([{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g' }, spec: { listeners: [] } }]);
+      const report = WiringChecks.analyze([{ apiVersion: 'gateway.networking.k8s.io/v1', kind: 'Gateway', metadata: { name: 'g' }, spec: { listeners: [] } }]);
       expect(report).toMatchObject({ checkedCount: 0, ignoredCount: 1, ignoredKinds: { Gateway: 1 }, findings: [] });
     });
 
@@ -363,10 +363,10 @@ describe('the wiring checks', () => {
         { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { metadata: { labels: [] }, spec: { containers: [null, { ports: 'p' }] } } } },
         { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c' }, spec: { dnsNames: 'x', secretName: 4 } },
         { kind: 'List', items: [{ kind: 'List', items: 'nope' }] }];
-      expect(() => analyzeWiring(junk)).not.toThrow();
-      expect(() => analyzeWiring(junk, { ingressGateways: [null as any, { namespace: 5 } as any], clusterDomain: 7 as any })).not.toThrow();
-      expect(() => analyzeWiring('not an array' as any, 'nor a context' as any)).not.toThrow();
-      expect(analyzeWiring(junk).ignoredCount).toBeGreaterThan(0);
+      expect(() => WiringChecks.analyze(junk)).not.toThrow();
+      expect(() => WiringChecks.analyze(junk, { ingressGateways: [null as any, { namespace: 5 } as any], clusterDomain: 7 as any })).not.toThrow();
+      expect(() => WiringChecks.analyze('not an array' as any, 'nor a context' as any)).not.toThrow();
+      expect(WiringChecks.analyze(junk).ignoredCount).toBeGreaterThan(0);
     });
   });
 });

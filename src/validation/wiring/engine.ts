@@ -48,17 +48,14 @@ interface IngressTarget {
 
 /**
  * Runs every wiring check over `manifests` and returns the findings, the links that resolved and
- * how many entries were read or ignored. Never throws.
+ * how many entries were read or ignored. Never throws. The public API is `WiringChecks`.
+ * @internal
  */
 export function analyzeWiring(manifests: readonly unknown[], context: WiringContext = {}): WiringReport {
   const run = new Run(Array.isArray(manifests) ? manifests : [], context ?? {});
   return run.report();
 }
 
-/** Runs every wiring check over `manifests` and returns the findings. Never throws. */
-export function checkWiring(manifests: readonly unknown[], context: WiringContext = {}): WiringFinding[] {
-  return analyzeWiring(manifests, context).findings;
-}
 
 class Run {
   private readonly findings: WiringFinding[] = [];

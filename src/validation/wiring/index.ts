@@ -1,4 +1,5 @@
-export { analyzeWiring, checkWiring } from './engine';
+// The public API of the wiring checks is the WiringChecks class (jsii carries no free functions to
+// other languages); analyzeWiring in engine.ts stays internal.
 export { WiringChecks } from './wiring-checks';
 export {
   type IngressGatewayPods,

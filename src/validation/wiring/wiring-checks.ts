@@ -7,7 +7,7 @@ import { WiringContext, WiringFinding, WiringReport } from './model';
  * AuthorizationPolicy, `credentialName` against Certificates in the ingress namespace, unique
  * Gateway port names, VirtualService destinations against Services and their ports, Service
  * selectors and target ports against the pods. Entries of other kinds are counted and ignored;
- * the checks never throw. (In TypeScript, `checkWiring` and `analyzeWiring` are the same as functions.)
+ * the checks never throw.
  */
 export class WiringChecks {
   /** The findings for `manifests`, each naming both objects that disagree. */
