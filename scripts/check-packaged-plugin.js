@@ -11,8 +11,14 @@ const { ValidationContext } = require(path.join(cli, 'lib', 'plugins', 'validati
 async function main() {
   const root = path.join(__dirname, '..');
   // a local path is `require`d as cdk8s-cli does: the package.json "main" (lib/src/index.js)
+  // the same properties cdk8s.yaml gives the source plugin (the examples' ingress gateways, ...),
+  // without the topology pictures, which `npx cdk8s synth` already wrote
+  const config = require('yaml').parse(fs.readFileSync(path.join(root, 'cdk8s.yaml'), 'utf8'));
+  const entry = (config.validations ?? []).find((v) => v.class === 'MeshkitValidation');
+  if (!entry) throw new Error('cdk8s.yaml has no MeshkitValidation entry under validations');
+  const { topology, ...properties } = entry.properties ?? {};
   const plugin = new PluginManager(path.join(require('os').tmpdir(), 'meshkit-plugins')).load({
-    pkg: root, version: '0.0.0', class: 'MeshkitValidation', properties: { rules: ['all'] },
+    pkg: root, version: '0.0.0', class: 'MeshkitValidation', properties: { rules: ['all'], ...properties },
   });
   const out = path.join(root, 'cdk8s.out');
   const manifests = fs.readdirSync(out).filter((f) => f.endsWith('.k8s.yaml')).map((f) => path.join(out, f));
