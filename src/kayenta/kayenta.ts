@@ -7,6 +7,7 @@ import { exposeKayenta, KayentaIngressOptions, planKayentaIngress } from './ingr
 import { KayentaRedis } from './redis';
 import { KayentaAccount, KayentaMetricsStore, KayentaStorage, KayentaStoreType } from './stores';
 import { addConfigHash } from '../common/config-hash';
+import { pullPolicyFor } from '../common/image';
 import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
 import { IngressCertificate } from '../istio/certificate';
@@ -249,7 +250,6 @@ export class KayentaStandalone extends Construct {
     this.configMap.addData('kayenta.yml', lazyString(() => this.renderConfig()));
 
     const image = props.image ?? DEFAULT_IMAGE;
-    const unpinned = !/:[^/]+$/.test(image) || image.endsWith(':latest');
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata,
       replicas,
@@ -259,7 +259,7 @@ export class KayentaStandalone extends Construct {
       containers: [{
         name: 'kayenta',
         image,
-        imagePullPolicy: unpinned ? kplus.ImagePullPolicy.ALWAYS : kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        imagePullPolicy: pullPolicyFor(image),
         ports: [{ number: KAYENTA_PORT, name: 'http' }],
         envVariables: {
           JAVA_OPTS: kplus.EnvValue.fromValue([

@@ -16,6 +16,7 @@ import {
 } from '../../imports/istio-networking.istio.io';
 import { AuthorizationPolicySpecAction, toJson_AuthorizationPolicySpec } from '../../imports/istio-security.istio.io';
 import { ConfigHash } from '../common/config-hash';
+import { pullPolicyFor } from '../common/image';
 import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
 import { IngressCertificate, IngressTls } from '../istio/certificate';
@@ -451,7 +452,7 @@ export class OAuth2ProxyIstio extends Construct {
       containers: [{
         name: 'oauth2-proxy',
         image: props.image ?? OAuth2ProxyIstio.DEFAULT_IMAGE,
-        imagePullPolicy: pullPolicy(props.image ?? OAuth2ProxyIstio.DEFAULT_IMAGE),
+        imagePullPolicy: pullPolicyFor(props.image ?? OAuth2ProxyIstio.DEFAULT_IMAGE),
         args: [`--config=${CONFIG_DIR}/${CONFIG_FILE}`],
         ports: [{ number: PORT, name: 'http' }],
         envVariables: {
@@ -750,9 +751,4 @@ function loggingConfig(options: OAuth2ProxyLoggingOptions = {}): Record<string, 
     standard_logging: options.standard ?? true,
     silence_ping_logging: options.silencePing ?? true,
   };
-}
-
-function pullPolicy(image: string): kplus.ImagePullPolicy {
-  const tag = /:([^:/]+)$/.exec(image)?.[1];
-  return !tag || tag === 'latest' ? kplus.ImagePullPolicy.ALWAYS : kplus.ImagePullPolicy.IF_NOT_PRESENT;
 }
