@@ -21,6 +21,16 @@ export class EnvoyPhasesChart extends Chart {
     const mathoid = service(this, 'mathoid', namespace);
     new EnvoySidecar(this, 'mathoid-envoy', { workload: mathoid, inbound: { port: 10044, targetPort: 8080 } })
       .exposeViaService({ name: 'mathoid', includeAppPort: true });
+    // Envoy-to-Envoy traffic goes to every mathoid pod by its own address: a headless Service's
+    // DNS name resolves to all of them, so restbase's Envoy balances, and ejects outliers, per pod.
+    // Through the ClusterIP of `mathoid` it would see one member, and outlier detection would
+    // have nothing to eject.
+    new kplus.Service(this, 'mathoid-headless', {
+      metadata: { name: 'mathoid-headless', namespace },
+      clusterIP: 'None',
+      selector: mathoid,
+      ports: [{ name: 'envoy-http', port: 10044, targetPort: 10044 }],
+    });
 
     // phase 2: restbase calls mathoid on 127.0.0.1:6500, its Envoy handles the rest
     const restbase = service(this, 'restbase', namespace);
@@ -28,8 +38,8 @@ export class EnvoyPhasesChart extends Chart {
     const envoy = new EnvoySidecar(this, 'restbase-envoy', { workload: restbase, inbound: { port: 7231, targetPort: 8080 } });
     envoy.addUpstream({
       name: 'mathoid',
-      address: `mathoid.${namespace}.svc.cluster.local`,
-      port: 80,
+      address: `mathoid-headless.${namespace}.svc.cluster.local`,
+      port: 10044,
       listenPort: 6500,
       connectTimeout: Duration.millis(250),
       timeout: Duration.seconds(5),

@@ -4,10 +4,11 @@ import { Construct } from 'constructs';
 import { EnvoyDelivery, EnvoySidecar, EnvoyTls, Marin3rDiscoveryService } from '../src';
 
 /** The kuard demo app of seed 002, listening on 8080. */
-function kuard(scope: Construct, namespace: string): kplus.Deployment {
+function kuard(scope: Construct, namespace: string, securityContext?: kplus.PodSecurityContextProps): kplus.Deployment {
   return new kplus.Deployment(scope, 'kuard', {
     metadata: { name: 'kuard', namespace },
     replicas: 2,
+    securityContext,
     containers: [{
       name: 'kuard',
       image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue',
@@ -57,7 +58,9 @@ export class KuardMarin3rChart extends Chart {
     const namespace = 'kuard-marin3r';
     new kplus.Namespace(this, 'namespace', { metadata: { name: namespace } });
     new Marin3rDiscoveryService(this, 'discovery', { namespace });
-    const app = kuard(this, namespace);
+    // marin3r's injected Envoy container has no securityContext of its own: the pod-level user
+    // (the image's envoy user) keeps it off root; kuard sets its own
+    const app = kuard(this, namespace, { user: 101, group: 101 });
     const envoy = new EnvoySidecar(this, 'envoy', {
       workload: app,
       delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }),

@@ -3,6 +3,7 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
 import { addConfigHash } from '../common/config-hash';
+import { pullPolicyFor } from '../common/image';
 import { hardenContainer } from '../common/pod';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
 import { TlsSink } from './tls';
@@ -33,6 +34,8 @@ export interface DeliveryContext {
   readonly namespace?: string;
   readonly image: string;
   readonly resources: kplus.ContainerResources;
+  /** Envoy's worker threads. */
+  readonly concurrency: number;
   readonly adminPort: number;
   readonly statsPort: number;
   readonly drainSeconds: number;
@@ -96,6 +99,13 @@ export abstract class EnvoyDelivery {
    * `marin3r.3scale.net/*` annotations) and serves the listeners, clusters and certificates from
    * an EnvoyConfig over xDS; changes apply without restarts. The namespace needs a marin3r
    * DiscoveryService (see `Marin3rDiscoveryService`). The library adds no Envoy container.
+   *
+   * What marin3r decides, not this library: the injected container has no securityContext, so
+   * the workload must set a pod-level user (e.g. `securityContext: { user: 101, group: 101 }`;
+   * synth fails without one), and its root filesystem is writable with the runtime's default
+   * capabilities. The admin API listens on the pod IP, because marin3r's own liveness and
+   * readiness probes call `/ready` on it; restrict the admin port with a NetworkPolicy where other
+   * pods must not reach it (the kubelet's probes from the node are not subject to NetworkPolicy).
    */
   public static marin3r(options: Marin3rDeliveryOptions): EnvoyDelivery {
     return new Marin3rDelivery(options);
@@ -139,6 +149,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
     const args = [
       '-c', `${CONFIG_DIR}/envoy.json`,
       '--log-level', ctx.logLevel,
+      '--concurrency', String(ctx.concurrency),
       '--drain-time-s', String(ctx.drainSeconds),
       '--drain-strategy', 'immediate',
       '--disable-hot-restart',
@@ -154,7 +165,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
     const container = ctx.workload.addContainer({
       name: 'envoy',
       image: ctx.image,
-      imagePullPolicy: ctx.image.endsWith(':latest') ? kplus.ImagePullPolicy.ALWAYS : kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      imagePullPolicy: pullPolicyFor(ctx.image),
       // Run the binary directly: the image's entrypoint would try to switch to uid 101 with
       // su-exec, which needs root. The container already runs as 101 (the image's envoy user).
       command: ['envoy'],
@@ -216,6 +227,14 @@ class Marin3rDelivery extends EnvoyDelivery {
       throw propError(ctx.scope, 'delivery.nodeId', `received ${show(this.options.nodeId)}`, 'give EnvoyDelivery.marin3r() the node id shared by the pods and the EnvoyConfig');
     }
     const nodeId = checkDnsLabel(ctx.scope, 'delivery.nodeId', this.options.nodeId);
+    // marin3r's webhook adds the Envoy container without a securityContext, and the image starts
+    // as root: only a pod-level user keeps it off uid 0 (and lets a runAsNonRoot pod start at all)
+    const podUser = ctx.workload.securityContext.user;
+    if (podUser === undefined || podUser === 0) {
+      throw propError(ctx.scope, 'delivery', `marin3r injects the Envoy container without a securityContext and ${show(ctx.image)} starts as root, `
+        + `but the pod of workload ${show(ctx.workload.node.id)} sets ${podUser === undefined ? 'no user' : 'user 0'} (the kubelet refuses to start a root container in a runAsNonRoot pod)`,
+      "give the workload a pod-level securityContext: { user: 101, group: 101 } (the image's envoy user); app containers that need another uid set their own");
+    }
     const shutdownManager = this.options.shutdownManager ?? true;
     const secrets = new Set<string>();
     const r = ctx.resources;
@@ -226,9 +245,11 @@ class Marin3rDelivery extends EnvoyDelivery {
       'marin3r.3scale.net/envoy-api-version': 'v3',
       'marin3r.3scale.net/envoy-image': ctx.image,
       'marin3r.3scale.net/ports': ctx.exposedPorts.map((p) => `${p.name}:${p.port}`).join(','),
-      // marin3r binds the admin API to 0.0.0.0 unless told otherwise
-      'marin3r.3scale.net/admin.bind-address': '127.0.0.1',
+      // The admin API stays on marin3r's default address (the pod IP): the liveness and readiness
+      // probes marin3r gives the Envoy container call /ready on the admin port through it.
       'marin3r.3scale.net/admin.port': String(ctx.adminPort),
+      // appended to the injected container's args, split on spaces
+      'marin3r.3scale.net/envoy-extra-args': `--log-level ${ctx.logLevel} --concurrency ${ctx.concurrency}`,
       'marin3r.3scale.net/shutdown-manager.enabled': String(shutdownManager),
     };
     if (shutdownManager) annotations['marin3r.3scale.net/shutdown-manager.drain-time'] = String(ctx.drainSeconds);
@@ -259,7 +280,7 @@ class Marin3rDelivery extends EnvoyDelivery {
     return {
       containerName: 'envoy-sidecar',
       nodeId,
-      extraPorts: shutdownManager ? [{ port: 8090, container: 'envoy-shutdown-manager', description: "marin3r's shutdown manager" }] : [],
+      extraPorts: shutdownManager ? [{ port: 8090, container: 'envoy-shtdn-mgr', description: "marin3r's shutdown manager" }] : [],
       envoyConfig,
       tlsFromSecret(secret: kplus.ISecret): EnvoyDownstreamTls {
         secrets.add(requireSecret(ctx.scope, secret));

@@ -8,12 +8,13 @@ import {
 } from '../envoy';
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
-import { EnvoyModelError } from '../envoy/model-error';
+import { EnvoyModelError, quote } from '../envoy/model-error';
+import { markForScraping } from '../prometheus/scrape-annotations';
 import { EnvoyConfigValidator, EnvoyValidationResult } from '../validation/envoy';
 import { describeEnvoyErrors } from '../validation/envoy/assert';
 import { propError, show } from '../validation/errors';
 import { checkPortName } from '../validation/names';
-import { PodPorts, checkPort } from '../validation/ports';
+import { PodPorts, checkPort, checkUnprivilegedPort } from '../validation/ports';
 
 /** Envoy's log level. */
 export enum EnvoyLogLevel {
@@ -28,7 +29,11 @@ export enum EnvoyLogLevel {
 
 /** Envoy in front of the app: terminates TLS on `port` and forwards to the app's `targetPort`. */
 export interface EnvoyInboundOptions {
-  /** Port Envoy listens on, on every pod address. */
+  /**
+   * Port Envoy listens on, on every pod address: 1024 or higher, since Envoy runs as uid 101
+   * without NET_BIND_SERVICE (and marin3r refuses lower ports). Clients keep using 443 or 80
+   * through the Service (`exposeViaService`).
+   */
   readonly port: number;
   /** Port of the app, which a container of the workload must declare. Envoy reaches it on 127.0.0.1. */
   readonly targetPort: number;
@@ -61,7 +66,7 @@ export interface EnvoyUpstreamOptions {
   readonly address: string;
   /** Port of the remote service. */
   readonly port: number;
-  /** Local port the app calls; Envoy binds it on 127.0.0.1 only. */
+  /** Local port the app calls; Envoy binds it on 127.0.0.1 only (1024 or higher). */
   readonly listenPort: number;
   /**
    * How the remote members are found.
@@ -99,7 +104,9 @@ export interface EnvoyUpstreamOptions {
    */
   readonly circuitBreaker?: EnvoyCircuitBreakerOptions;
   /**
-   * Eject members that keep failing.
+   * Eject members that keep failing. Members are the addresses `address` resolves to: give the
+   * DNS name of a headless Service (one address per pod). A ClusterIP Service's name resolves to
+   * one virtual IP, so there is a single member and nothing useful to eject.
    * @default - no outlier detection
    */
   readonly outlierDetection?: EnvoyOutlierDetectionOptions;
@@ -145,6 +152,11 @@ export interface EnvoyServiceOptions {
   readonly includeAppPort?: boolean;
 }
 
+/**
+ * Props of `EnvoySidecar`: the workload, what Envoy does in front of the app (`inbound`) and for
+ * it (`outbound`), how its configuration gets there (`delivery`), and the container's image,
+ * resources, ports and shutdown behaviour.
+ */
 export interface EnvoySidecarProps {
   /** The workload Envoy runs beside (any cdk8s-plus workload with a pod template). */
   readonly workload: kplus.AbstractPod;
@@ -174,6 +186,13 @@ export interface EnvoySidecarProps {
    */
   readonly resources?: kplus.ContainerResources;
   /**
+   * Envoy's worker threads (`--concurrency`). Left alone, Envoy starts one per hardware thread
+   * of the node, whatever the container's CPU limit: dozens of workers, each with its own
+   * connection pools, throttled into a fraction of a core.
+   * @default - the CPU limit rounded up to whole cores (the request without a limit), at least 2
+   */
+  readonly concurrency?: number;
+  /**
    * Port of the admin API, bound to 127.0.0.1 only.
    * @default 9901
    */
@@ -187,6 +206,11 @@ export interface EnvoySidecarProps {
   /**
    * How long inbound connections drain when the pod stops. Must leave at least 5 s of the pod's
    * terminationGracePeriod.
+   *
+   * The kubelet stops every container of the pod at once: while Envoy's preStop hook drains,
+   * the app has already been sent SIGTERM (unless it has a preStop hook of its own). Envoy keeps
+   * forwarding requests to the app during the drain, so the app must go on serving for this
+   * long after SIGTERM, or get a preStop hook that sleeps for it.
    * @default Duration.seconds(15)
    */
   readonly drainTime?: Duration;
@@ -200,6 +224,13 @@ export interface EnvoySidecarProps {
    * @default true
    */
   readonly accessLog?: boolean;
+  /**
+   * Mark the pod for Prometheus with the `prometheus.io/*` annotations (see
+   * `PrometheusScrapeAnnotations`), pointing at `/stats/prometheus` on `statsPort`. Those
+   * annotations hold one endpoint per pod: set false when the app's own metrics should have it.
+   * @default true
+   */
+  readonly scrape?: boolean;
 }
 
 const SIDECARS = new WeakMap<kplus.AbstractPod, EnvoySidecar>();
@@ -246,6 +277,8 @@ export class EnvoySidecar extends Construct {
   public readonly adminPort: number;
   /** Port serving /ready and /stats/prometheus. */
   public readonly statsPort: number;
+  /** Envoy's worker threads (`--concurrency`). */
+  public readonly concurrency: number;
   /**
    * How long inbound connections drain when the pod stops. Containers that serve
    * Envoy (an ext_authz or access-log service in the pod) must keep running at least this long.
@@ -270,8 +303,8 @@ export class EnvoySidecar extends Construct {
     }
     this.workload = workload;
     this.inbound = props.inbound;
-    this.adminPort = checkPort(this, 'adminPort', props.adminPort ?? 9901);
-    this.statsPort = checkPort(this, 'statsPort', props.statsPort ?? 9902);
+    this.adminPort = checkEnvoyPort(this, 'adminPort', props.adminPort ?? 9901);
+    this.statsPort = checkEnvoyPort(this, 'statsPort', props.statsPort ?? 9902);
     const drainTime = props.drainTime ?? Duration.seconds(15);
     // whole seconds for Envoy's --drain-time-s; cdk8s refuses toSeconds() on fractions
     const drainSeconds = Math.ceil(drainTime.toMilliseconds() / 1000);
@@ -289,21 +322,24 @@ export class EnvoySidecar extends Construct {
     const name = apiObject.name;
     const inboundPortName = props.inbound ? checkPortName(this, 'inbound.portName', props.inbound.portName ?? (props.inbound.tls ? 'envoy-https' : 'envoy-http')) : undefined;
     const exposedPorts = [
-      ...(props.inbound ? [{ name: inboundPortName!, port: checkPort(this, 'inbound.port', props.inbound.port) }] : []),
+      ...(props.inbound ? [{ name: inboundPortName!, port: checkEnvoyPort(this, 'inbound.port', props.inbound.port) }] : []),
       { name: 'envoy-stats', port: this.statsPort },
     ];
 
     this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: name, adminPort: this.adminPort }));
+    const resources = props.resources ?? {
+      cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+      memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+    };
+    this.concurrency = props.concurrency === undefined ? defaultConcurrency(resources) : checkConcurrency(this, props.concurrency);
     this.delivery = (props.delivery ?? EnvoyDelivery.configMap())._bind({
       scope: this,
       workload,
       name,
       namespace: apiObject.metadata.namespace,
       image: props.image ?? EnvoySidecar.DEFAULT_IMAGE,
-      resources: props.resources ?? {
-        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
-        memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-      },
+      resources,
+      concurrency: this.concurrency,
       adminPort: this.adminPort,
       statsPort: this.statsPort,
       drainSeconds,
@@ -353,9 +389,17 @@ export class EnvoySidecar extends Construct {
           accessLogs: props.accessLog === false ? [] : [EnvoyAccessLog.stdout()],
           routes: [{ cluster: app.name, timeout: inbound.timeout }],
         }));
-      });
+      }, (modelProp) => ({ 'listener "inbound".routes[0].timeout': 'inbound.timeout', 'listener "inbound".port': 'inbound.port' } as Record<string, string>)[modelProp]);
     }
     for (const upstream of props.outbound ?? []) this.addUpstream(upstream);
+
+    if (props.scrape ?? true) {
+      markForScraping(this, 'scrape.', workload, { port: this.statsPort, path: '/stats/prometheus' }, {
+        by: this.node.path,
+        optOut: 'give the EnvoySidecar scrape: false',
+        injected: this.container === undefined,
+      });
+    }
 
     this.node.addValidation({ validate: () => this.validateConfig() });
   }
@@ -366,6 +410,7 @@ export class EnvoySidecar extends Construct {
    */
   public addUpstream(upstream: EnvoyUpstreamOptions): EnvoyCluster {
     const prop = `outbound[${show(upstream.name)}]`;
+    checkEnvoyPort(this, `${prop}.listenPort`, upstream.listenPort);
     PodPorts.of(this.workload).claim(this, `${prop}.listenPort`, upstream.listenPort, this.containerName, `the Envoy listener of upstream ${show(upstream.name)}`);
     return this.model(() => {
       const cluster = this.bootstrap.addCluster(new EnvoyCluster({
@@ -395,7 +440,7 @@ export class EnvoySidecar extends Construct {
         }],
       }));
       return cluster;
-    });
+    }, (modelProp) => upstreamProp(upstream.name, modelProp));
   }
 
   /** Adds a cluster (e.g. the gRPC service of an HTTP filter). */
@@ -482,13 +527,64 @@ export class EnvoySidecar extends Construct {
     return result;
   }
 
-  /** Runs model code, turning model errors into errors that name this construct. */
-  private model<T>(fn: () => T): T {
+  /**
+   * Runs model code, turning model errors into errors that name this construct and, through
+   * `userProp`, the prop the user gave rather than the model's field.
+   */
+  private model<T>(fn: () => T, userProp?: (modelProp: string) => string | undefined): T {
     try {
       return fn();
     } catch (e) {
-      if (e instanceof EnvoyModelError) throw new Error(`${this.node.path}: ${e.message}`);
-      throw e;
+      if (!(e instanceof EnvoyModelError)) throw e;
+      const prop = userProp?.(e.prop);
+      throw new Error(`${this.node.path}: ${prop === undefined ? e.message : prop + e.message.slice(e.prop.length)}`);
     }
   }
+}
+
+/** Checks a port Envoy binds (as uid 101). */
+function checkEnvoyPort(scope: Construct, prop: string, port: number): number {
+  return checkUnprivilegedPort(scope, prop, port, 'Envoy (uid 101)',
+    'use a port from 1024 up (e.g. 8443 or 8080; a Service can still offer 443 or 80, see exposeViaService)');
+}
+
+/**
+ * The prop of an upstream that a model field came from: `cluster "m".circuitBreaker.maxRequests`
+ * is `outbound["m"].circuitBreaker.maxRequests`, `listener "outbound-m".routes[0].timeout` is
+ * `outbound["m"].timeout`.
+ */
+function upstreamProp(name: string, modelProp: string): string | undefined {
+  const prop = `outbound[${show(name)}]`;
+  const cluster = `cluster ${quote(name)}`;
+  const listener = `listener ${quote(`outbound-${name}`)}`;
+  if (modelProp.startsWith(cluster)) {
+    const rest = modelProp.slice(cluster.length);
+    const endpoint = /^\.endpoints\[0\]\.(address|port)$/.exec(rest);
+    return prop + (endpoint ? `.${endpoint[1]}` : rest);
+  }
+  if (modelProp.startsWith(listener)) {
+    const rest = modelProp.slice(listener.length);
+    if (rest === '.port') return `${prop}.listenPort`;
+    return prop + (rest.startsWith('.routes[0]') ? rest.slice('.routes[0]'.length) : rest);
+  }
+  return undefined;
+}
+
+/** Worker threads for a CPU allowance: whole cores of the limit (or request), at least 2. */
+function defaultConcurrency(resources: kplus.ContainerResources): number {
+  const cpu = resources.cpu?.limit ?? resources.cpu?.request;
+  return Math.max(2, cpu ? Math.ceil(cpuMillis(cpu) / 1000) : 2);
+}
+
+/** Millicores of a cdk8s-plus CPU amount ("250m", "1", "1.5"). */
+function cpuMillis(cpu: kplus.Cpu): number {
+  const amount = String(cpu.amount);
+  return amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000;
+}
+
+function checkConcurrency(scope: Construct, value: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 256) {
+    throw propError(scope, 'concurrency', `${show(value)} is not a worker count`, 'use an integer from 1 to 256, usually the cores of the CPU limit');
+  }
+  return value;
 }

@@ -7,6 +7,7 @@ import {
 import { propError } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
 
+/** Props of `Marin3rDiscoveryService`: the namespace it serves, and its pod's image and size. */
 export interface Marin3rDiscoveryServiceProps {
   /** Namespace whose Envoy sidecars this discovery service configures (one per namespace). */
   readonly namespace: string;
@@ -21,7 +22,9 @@ export interface Marin3rDiscoveryServiceProps {
    */
   readonly resources?: kplus.ContainerResources;
   /**
-   * Image of the discovery service.
+   * Image of the discovery service. Left unset, the marin3r operator fills in the image of its
+   * own release, so the discovery service moves with operator upgrades; set a pinned image to
+   * hold it at one version.
    * @default - the image the marin3r operator selects for its own version
    */
   readonly image?: string;
@@ -41,6 +44,7 @@ export interface Marin3rDiscoveryServiceProps {
 export class Marin3rDiscoveryService extends Construct {
   /** The DiscoveryService object. */
   public readonly discoveryService: ApiObject;
+  /** The namespace it serves. */
   public readonly namespace: string;
 
   constructor(scope: Construct, id: string, props: Marin3rDiscoveryServiceProps) {

@@ -2,7 +2,7 @@ import * as kplus from 'cdk8s-plus-25';
 import { IConstruct } from 'constructs';
 import { checkHttpPath } from './scrape-job';
 import { propError, show } from '../validation/errors';
-import { PodPorts } from '../validation/ports';
+import { PodPorts, checkPort } from '../validation/ports';
 
 /** Options for `PrometheusScrapeAnnotations.addTo`. */
 export interface ScrapeAnnotationOptions {
@@ -19,6 +19,24 @@ export interface ScrapeAnnotationOptions {
 interface Mark {
   readonly port: number;
   readonly path: string;
+  /** Who asked for it, when that was a construct rather than the user's own `addTo` call. */
+  readonly by?: string;
+  /** How to stop that construct from marking the workload. */
+  readonly optOut?: string;
+}
+
+/** How a construct marks a workload on the user's behalf. @internal */
+export interface MarkOwner {
+  /** Path of the construct, for error messages. */
+  readonly by: string;
+  /** How the user stops it, e.g. `give EnvoySidecar scrape: false`. */
+  readonly optOut: string;
+  /**
+   * The port is served by a container the cluster adds (marin3r's injected Envoy), so no
+   * container of the workload declares it.
+   * @default false
+   */
+  readonly injected?: boolean;
 }
 
 const MARKS = new WeakMap<kplus.AbstractPod, Mark>();
@@ -60,19 +78,25 @@ export class PrometheusScrapeAnnotations {
  * construct and method the user called, rather than the workload.
  * @internal
  */
-export function markForScraping(scope: IConstruct, prefix: string, workload: kplus.AbstractPod, options: ScrapeAnnotationOptions): void {
-  PodPorts.of(workload).requireServed(scope, `${prefix}port`, options.port);
+export function markForScraping(
+  scope: IConstruct, prefix: string, workload: kplus.AbstractPod, options: ScrapeAnnotationOptions, owner?: MarkOwner,
+): void {
+  if (owner?.injected) checkPort(scope, `${prefix}port`, options.port);
+  else PodPorts.of(workload).requireServed(scope, `${prefix}port`, options.port);
   const path = checkHttpPath(scope, `${prefix}path`, options.path ?? '/metrics');
   const previous = MARKS.get(workload);
   if (previous) {
     if (previous.port !== options.port || previous.path !== path) {
       const subject = scope === workload ? 'the workload' : `workload ${show(workload.node.id)}`;
-      throw propError(scope, `${prefix}port`, `${options.port} ${path} was asked for, but ${subject} is already marked for scraping on ${previous.port} ${previous.path}`,
-        'the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one');
+      const marker = previous.by ? ` by ${previous.by}` : owner ? ' by an earlier call' : '';
+      const optOut = owner?.optOut ?? previous.optOut;
+      throw propError(scope, `${prefix}port`, `${options.port} ${path} was asked for, but ${subject} is already marked for scraping on ${previous.port} ${previous.path}${marker}`,
+        'the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one'
+        + (optOut ? `; to keep the annotations for the other endpoint, ${optOut}` : ''));
     }
     return;
   }
-  MARKS.set(workload, { port: options.port, path });
+  MARKS.set(workload, { port: options.port, path, by: owner?.by, optOut: owner?.optOut });
   workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.SCRAPE, 'true');
   workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.PORT, String(options.port));
   workload.podMetadata.addAnnotation(PrometheusScrapeAnnotations.PATH, path);

@@ -13,6 +13,22 @@ export function checkPort(scope: IConstruct, prop: string, value: number): numbe
   return value;
 }
 
+/**
+ * Checks a port that a non-root process binds: 1024 or higher. Without NET_BIND_SERVICE (which
+ * this library's containers drop) a process that isn't root can bind a lower port only where
+ * the runtime lowers the `net.ipv4.ip_unprivileged_port_start` sysctl, so it would work on some
+ * clusters and crash-loop on others.
+ * @param who what binds it, e.g. "Envoy (uid 101)"
+ * @internal
+ */
+export function checkUnprivilegedPort(scope: IConstruct, prop: string, value: number, who: string, fix: string): number {
+  checkPort(scope, prop, value);
+  if (value < 1024) {
+    throw propError(scope, prop, `${value} is a privileged port, which ${who} can't bind without NET_BIND_SERVICE`, fix);
+  }
+  return value;
+}
+
 /** A port that a container of the pod binds, whether it declares it or not. @internal */
 export interface PortUse {
   readonly port: number;

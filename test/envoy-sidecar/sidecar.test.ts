@@ -2,7 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
   EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHttpFilter, EnvoySidecar, EnvoySidecarProps, EnvoyTls,
-  EnvoyUpstreamProtocol, Marin3rDiscoveryService,
+  EnvoyUpstreamProtocol, Marin3rDiscoveryService, PrometheusScrapeAnnotations,
 } from '../../src';
 import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
 
@@ -12,10 +12,11 @@ interface Setup {
   secret: kplus.ISecret;
 }
 
-function setup(): Setup {
+function setup(securityContext?: kplus.PodSecurityContextProps): Setup {
   const chart = new Chart(Testing.app(), 'test');
   const app = new kplus.Deployment(chart, 'kuard', {
     metadata: { name: 'kuard', namespace: 'demo' },
+    securityContext,
     containers: [{ name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue', ports: [{ number: 8080, name: 'http' }] }],
   });
   const secret = kplus.Secret.fromSecretName(chart, 'cert', 'kuard-certificate');
@@ -30,6 +31,8 @@ function sidecar(s: Setup, props: Partial<EnvoySidecarProps> = {}): EnvoySidecar
   });
 }
 
+/** The pod-level user marin3r's injected Envoy needs. */
+const ENVOY_USER = { user: 101, group: 101 };
 const envoyContainer = (objects: any[]) => findOne(objects, 'Deployment', 'kuard').spec.template.spec.containers.find((c: any) => c.name === 'envoy');
 const bootstrapOf = (objects: any[]) => JSON.parse(findOne(objects, 'ConfigMap', 'kuard-envoy').data['envoy.json']);
 const listener = (bootstrap: any, name: string) => bootstrap.static_resources.listeners.find((l: any) => l.name === name);
@@ -45,7 +48,7 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(c.image).toBe('envoyproxy/envoy:v1.39.6');
     expect(c.imagePullPolicy).toBe('IfNotPresent');
     expect(c.command).toEqual(['envoy']);
-    expect(c.args).toEqual(['-c', '/etc/envoy/envoy.json', '--log-level', 'info', '--drain-time-s', '15', '--drain-strategy', 'immediate', '--disable-hot-restart']);
+    expect(c.args).toEqual(['-c', '/etc/envoy/envoy.json', '--log-level', 'info', '--concurrency', '2', '--drain-time-s', '15', '--drain-strategy', 'immediate', '--disable-hot-restart']);
     expect(c.securityContext).toEqual({
       runAsUser: 101,
       runAsGroup: 101,
@@ -216,9 +219,70 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
   });
 });
 
+describe('EnvoySidecar sizing, scraping and image policy', () => {
+  const args = (objects: any[]) => envoyContainer(objects).args as string[];
+  const concurrencyOf = (objects: any[]) => args(objects)[args(objects).indexOf('--concurrency') + 1];
+
+  test('--concurrency follows the CPU limit in whole cores (at least 2), or the request without a limit', () => {
+    const cpu = (request: kplus.Cpu, limit?: kplus.Cpu) => {
+      const s = setup();
+      sidecar(s, { resources: { cpu: { request, limit }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) } } });
+      return concurrencyOf(synthChart(s.chart));
+    };
+    expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.millis(3500))).toBe('4');
+    expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.units(8))).toBe('8');
+    expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.millis(500))).toBe('2');
+    expect(cpu(kplus.Cpu.units(3))).toBe('3');
+    const s = setup();
+    sidecar(s, { concurrency: 1 });
+    expect(concurrencyOf(synthChart(s.chart))).toBe('1');
+  });
+
+  test('marks the pod for Prometheus on the stats listener, unless scrape is false', () => {
+    const s = setup();
+    const envoy = sidecar(s);
+    const annotations = findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.template.metadata.annotations;
+    expect(annotations).toMatchObject({ 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(envoy.statsPort), 'prometheus.io/path': '/stats/prometheus' });
+    // asking again for the same endpoint is fine
+    PrometheusScrapeAnnotations.addTo(s.app, { port: 9902, path: '/stats/prometheus' });
+
+    const off = setup();
+    sidecar(off, { scrape: false });
+    PrometheusScrapeAnnotations.addTo(off.app, { port: 8080 });
+    expect(findOne(synthChart(off.chart), 'Deployment', 'kuard').spec.template.metadata.annotations).toMatchObject({ 'prometheus.io/port': '8080', 'prometheus.io/path': '/metrics' });
+  });
+
+  test('a second scrape endpoint names the sidecar that took the annotations and how to opt out', () => {
+    const s = setup();
+    sidecar(s);
+    expect(() => PrometheusScrapeAnnotations.addTo(s.app, { port: 8080 })).toThrow(
+      'test/kuard: port: 8080 /metrics was asked for, but the workload is already marked for scraping on 9902 /stats/prometheus by test/envoy; '
+      + 'the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one; '
+      + 'to keep the annotations for the other endpoint, give the EnvoySidecar scrape: false');
+    const first = setup();
+    PrometheusScrapeAnnotations.addTo(first.app, { port: 8080 });
+    expect(() => sidecar(first)).toThrow(
+      'test/envoy: scrape.port: 9902 /stats/prometheus was asked for, but workload "kuard" is already marked for scraping on 8080 /metrics by an earlier call; '
+      + 'the prometheus.io annotations hold one port and path per pod: serve all metrics on one endpoint, or add a scrape job for the second one; '
+      + 'to keep the annotations for the other endpoint, give the EnvoySidecar scrape: false');
+  });
+
+  test('a floating image is pulled Always, a pinned one or a digest IfNotPresent', () => {
+    const policy = (image: string) => {
+      const s = setup();
+      sidecar(s, { image });
+      return envoyContainer(synthChart(s.chart)).imagePullPolicy;
+    };
+    expect(policy('envoyproxy/envoy:v1.39.6')).toBe('IfNotPresent');
+    expect(policy('registry.local:5000/envoy@sha256:' + 'a'.repeat(64))).toBe('IfNotPresent');
+    expect(policy('envoyproxy/envoy:latest')).toBe('Always');
+    expect(policy('registry.local:5000/envoy')).toBe('Always');
+  });
+});
+
 describe('EnvoySidecar with marin3r delivery', () => {
   function marin3r(): Setup & { envoy: EnvoySidecar } {
-    const s = setup();
+    const s = setup(ENVOY_USER);
     const envoy = sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
     new Marin3rDiscoveryService(s.chart, 'ds', { namespace: 'demo' });
     return { ...s, envoy };
@@ -235,17 +299,22 @@ describe('EnvoySidecar with marin3r delivery', () => {
       'marin3r.3scale.net/envoy-api-version': 'v3',
       'marin3r.3scale.net/envoy-image': 'envoyproxy/envoy:v1.39.6',
       'marin3r.3scale.net/ports': 'envoy-https:8443,envoy-stats:9902',
-      'marin3r.3scale.net/admin.bind-address': '127.0.0.1',
       'marin3r.3scale.net/admin.port': '9901',
+      'marin3r.3scale.net/envoy-extra-args': '--log-level info --concurrency 2',
       'marin3r.3scale.net/shutdown-manager.enabled': 'true',
       'marin3r.3scale.net/shutdown-manager.drain-time': '15',
       'marin3r.3scale.net/resources.requests.cpu': '100m',
       'marin3r.3scale.net/resources.limits.cpu': '1',
       'marin3r.3scale.net/resources.requests.memory': '64Mi',
       'marin3r.3scale.net/resources.limits.memory': '256Mi',
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9902',
+      'prometheus.io/path': '/stats/prometheus',
     });
     expect(objects.filter((o) => o.kind === 'ConfigMap')).toEqual([]);
     expect(s.envoy.container).toBeUndefined();
+    // the pod-level user that keeps the injected container off root
+    expect(template.spec.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 101, runAsNonRoot: true });
     expectSchemaValid(objects);
   });
 
@@ -265,7 +334,7 @@ describe('EnvoySidecar with marin3r delivery', () => {
 
   test('claims the shutdown manager port of the pod', () => {
     const chart = new Chart(Testing.app(), 'test');
-    const app = new kplus.Deployment(chart, 'app', { containers: [{ name: 'app', image: 'app:1', ports: [{ number: 8080 }, { number: 8090 }] }] });
+    const app = new kplus.Deployment(chart, 'app', { securityContext: ENVOY_USER, containers: [{ name: 'app', image: 'app:1', ports: [{ number: 8080 }, { number: 8090 }] }] });
     expect(() => new EnvoySidecar(chart, 'envoy', { workload: app, delivery: EnvoyDelivery.marin3r({ nodeId: 'app' }), inbound: { port: 8443, targetPort: 8080 } }))
       .toThrow('test/envoy: delivery: 8090 is already used by container "app"; choose a port that no other container in the pod uses');
   });
@@ -283,7 +352,7 @@ describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at syn
     const s = setup();
     sidecar(s, { outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 6500, outlierDetection: {}, healthCheck: { path: '/healthz' } }] });
     expect(() => runValidations(s.chart)).not.toThrow();
-    const m = setup();
+    const m = setup(ENVOY_USER);
     sidecar(m, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
     expect(() => runValidations(m.chart)).not.toThrow();
   });
@@ -329,7 +398,7 @@ describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at syn
   });
 
   test('an invalid filter added through the extension point fails synth (marin3r delivery names the resource)', () => {
-    const s = setup();
+    const s = setup(ENVOY_USER);
     const envoy = sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
     envoy.addHttpFilter(EnvoyHttpFilter.of('envoy.filters.http.ext_authz', {
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
@@ -342,6 +411,30 @@ describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at syn
 });
 
 describe('EnvoySidecar rejects', () => {
+  test('ports below 1024, which Envoy (uid 101, no NET_BIND_SERVICE) cannot bind', () => {
+    const fix = 'use a port from 1024 up (e.g. 8443 or 8080; a Service can still offer 443 or 80, see exposeViaService)';
+    expect(() => sidecar(setup(), { inbound: { port: 443, targetPort: 8080 } }))
+      .toThrow(`test/envoy: inbound.port: 443 is a privileged port, which Envoy (uid 101) can't bind without NET_BIND_SERVICE; ${fix}`);
+    expect(() => sidecar(setup(), { outbound: [{ name: 'm', address: 'm.svc', port: 80, listenPort: 80 }] }))
+      .toThrow('test/envoy: outbound["m"].listenPort: 80 is a privileged port');
+    expect(() => sidecar(setup(), { statsPort: 999 })).toThrow('test/envoy: statsPort: 999 is a privileged port');
+    expect(() => sidecar(setup(), { adminPort: 1 })).toThrow('test/envoy: adminPort: 1 is a privileged port');
+  });
+
+  test('marin3r delivery on a pod without a pod-level user (the injected Envoy would start as root)', () => {
+    expect(() => sidecar(setup(), { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
+      'test/envoy: delivery: marin3r injects the Envoy container without a securityContext and "envoyproxy/envoy:v1.39.6" starts as root, '
+      + 'but the pod of workload "kuard" sets no user (the kubelet refuses to start a root container in a runAsNonRoot pod); '
+      + "give the workload a pod-level securityContext: { user: 101, group: 101 } (the image's envoy user); app containers that need another uid set their own");
+    expect(() => sidecar(setup({ user: 0 }), { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow('sets user 0');
+  });
+
+  test('a worker count that is not a positive integer', () => {
+    expect(() => sidecar(setup(), { concurrency: 0 }))
+      .toThrow('test/envoy: concurrency: 0 is not a worker count; use an integer from 1 to 256, usually the cores of the CPU limit');
+    expect(() => sidecar(setup(), { concurrency: 1.5 })).toThrow('test/envoy: concurrency: 1.5 is not a worker count');
+  });
+
   test('an inbound port out of range', () => {
     const s = setup();
     expect(() => sidecar(s, { inbound: { port: 70000, targetPort: 8080 } })).toThrow('test/envoy: inbound.port: 70000 is not a valid port; use an integer from 1 to 65535');
@@ -356,13 +449,13 @@ describe('EnvoySidecar rejects', () => {
   test('an outbound listener on a port another Envoy listener uses', () => {
     const s = setup();
     expect(() => sidecar(s, { outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 8443 }] }))
-      .toThrow('test/envoy: listener "outbound-mathoid".port: 8443 is already used by listener "inbound"; give each listener its own port');
+      .toThrow('test/envoy: outbound["mathoid"].listenPort: 8443 is already used by listener "inbound"; give each listener its own port');
   });
 
   test('an outbound listener on the admin port', () => {
     const s = setup();
     expect(() => sidecar(s, { outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 9901 }] }))
-      .toThrow('test/envoy: listener "outbound-mathoid".port: 9901 is the admin port; give the listener another port');
+      .toThrow('test/envoy: outbound["mathoid"].listenPort: 9901 is the admin port; give the listener another port');
   });
 
   test('TLS without a certificate source', () => {
@@ -373,9 +466,9 @@ describe('EnvoySidecar rejects', () => {
 
   test('an upstream with an empty or invalid address', () => {
     expect(() => sidecar(setup(), { outbound: [{ name: 'mathoid', address: '', port: 80, listenPort: 6500 }] }))
-      .toThrow('test/envoy: cluster "mathoid".endpoints[0].address: received ""');
+      .toThrow('test/envoy: outbound["mathoid"].address: received ""');
     expect(() => sidecar(setup(), { outbound: [{ name: 'mathoid', address: 'mathoid.svc:10044', port: 80, listenPort: 6500 }] }))
-      .toThrow('test/envoy: cluster "mathoid".endpoints[0].address: "mathoid.svc:10044" is neither an IP address nor a DNS name');
+      .toThrow('test/envoy: outbound["mathoid"].address: "mathoid.svc:10044" is neither an IP address nor a DNS name');
   });
 
   test('duplicate upstream names', () => {
@@ -385,25 +478,25 @@ describe('EnvoySidecar rejects', () => {
         { name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 6500 },
         { name: 'mathoid', address: 'other.svc', port: 80, listenPort: 6501 },
       ],
-    })).toThrow('test/envoy: cluster "mathoid": a cluster with this name already exists; give each cluster its own name');
+    })).toThrow('test/envoy: outbound["mathoid"]: a cluster with this name already exists; give each cluster its own name');
   });
 
   test('an upstream named like a cluster the sidecar owns', () => {
     expect(() => sidecar(setup(), { outbound: [{ name: 'local-app', address: 'x.svc', port: 80, listenPort: 6500 }] }))
-      .toThrow('test/envoy: cluster "local-app": a cluster with this name already exists');
+      .toThrow('test/envoy: outbound["local-app"]: a cluster with this name already exists');
   });
 
   test('zero timeouts', () => {
     expect(() => sidecar(setup(), { outbound: [{ name: 'm', address: 'm.svc', port: 80, listenPort: 6500, timeout: Duration.seconds(0) }] }))
-      .toThrow('test/envoy: listener "outbound-m".routes[0].timeout: 0 ms is not a positive duration; use a duration of at least 1 ms');
+      .toThrow('test/envoy: outbound["m"].timeout: 0 ms is not a positive duration; use a duration of at least 1 ms');
     const s = setup();
     expect(() => sidecar(s, { inbound: { port: 8443, targetPort: 8080, timeout: Duration.millis(0) } }))
-      .toThrow('test/envoy: listener "inbound".routes[0].timeout: 0 ms is not a positive duration');
+      .toThrow('test/envoy: inbound.timeout: 0 ms is not a positive duration');
   });
 
   test('circuit-breaker thresholds below 1', () => {
     expect(() => sidecar(setup(), { outbound: [{ name: 'm', address: 'm.svc', port: 80, listenPort: 6500, circuitBreaker: { maxRequests: 0 } }] }))
-      .toThrow('test/envoy: cluster "m".circuitBreaker.maxRequests: 0 is below 1; use an integer of at least 1');
+      .toThrow('test/envoy: outbound["m"].circuitBreaker.maxRequests: 0 is below 1; use an integer of at least 1');
   });
 
   test('marin3r delivery without a node id, or with an invalid one', () => {
@@ -451,7 +544,7 @@ describe('EnvoySidecar rejects', () => {
   });
 
   test('custom resources and memory sizes in marin3r annotations', () => {
-    const s = setup();
+    const s = setup(ENVOY_USER);
     sidecar(s, {
       delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }),
       resources: {

@@ -12,10 +12,11 @@ interface Setup {
   keys: kplus.ISecret;
 }
 
-function setup(): Setup {
+function setup(securityContext?: kplus.PodSecurityContextProps): Setup {
   const chart = new Chart(Testing.app(), 'test');
   const app = new kplus.Deployment(chart, 'hello', {
     metadata: { name: 'hello', namespace: 'demo' },
+    securityContext,
     containers: [{ name: 'helloworld', image: 'signalsciences/example-helloworld:latest', args: ['localhost:8080'], ports: [{ number: 8080, name: 'http' }] }],
   });
   const keys = kplus.Secret.fromSecretName(chart, 'keys', 'sigsci.my-site-name-here');
@@ -218,7 +219,8 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
 
 describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
   function marin3r() {
-    const s = setup();
+    // marin3r's injected Envoy needs a pod-level user
+    const s = setup({ user: 101, group: 101 });
     new Marin3rDiscoveryService(s.chart, 'ds', { namespace: 'demo' });
     const envoy = envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }) });
     agent(s, { envoy });

@@ -114,7 +114,11 @@ describe('SigSciAgentService', () => {
 
   test('works with marin3r-delivered Envoys, whose EnvoyConfig passes validation', () => {
     const chart = new Chart(Testing.app(), 'test', { namespace: 'shop' });
-    const app = new kplus.Deployment(chart, 'web', { metadata: { name: 'web' }, containers: [{ name: 'web', image: 'web:1.0.0', ports: [{ number: 8080 }] }] });
+    const app = new kplus.Deployment(chart, 'web', {
+      metadata: { name: 'web' },
+      securityContext: { user: 101, group: 101 },
+      containers: [{ name: 'web', image: 'web:1.0.0', ports: [{ number: 8080 }] }],
+    });
     const envoy = new EnvoySidecar(chart, 'envoy', { workload: app, inbound: { port: 8000, targetPort: 8080 }, delivery: EnvoyDelivery.marin3r({ nodeId: 'web' }) });
     new SigSciAgentService(chart, 'waf', { credentials: SigSciCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'keys', 'sigsci.shop')), envoys: [envoy] });
     const objects = synthChart(chart);
