@@ -54,7 +54,7 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
     image: 'envoyproxy/envoy:v1.39.6',
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     command: ['envoy'],
-    args: ['-c', `${CONFIG_DIR}/envoy.json`, '--log-level', 'info', '--drain-time-s', '15', '--drain-strategy', 'immediate', '--disable-hot-restart'],
+    args: ['-c', `${CONFIG_DIR}/envoy.json`, '--log-level', 'info', '--concurrency', '2', '--drain-time-s', '15', '--drain-strategy', 'immediate', '--disable-hot-restart'],
     ports: [{ number: WORKLOAD.inboundPort, name: 'envoy-https' }, { number: WORKLOAD.statsPort, name: 'envoy-stats' }],
     securityContext: { user: 101, group: 101, ...SECURITY },
     resources: {
