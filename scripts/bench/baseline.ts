@@ -4,13 +4,13 @@
  * write them. The Envoy documents are not generated here: they are given, as the same strings the
  * library wrote (a team would keep them as files). The pod-template hash of the Envoy config is
  * computed here, as a hand-written setup that rolls its pods on config changes must do too.
- * What cdk8s-plus-25 can't express (dropped capabilities, the seccomp profile, the agent's gRPC
- * readiness probe) is added with JSON patches.
+ * What cdk8s-plus-25 can't express (dropped capabilities, the seccomp profile) is added with JSON
+ * patches.
  *
  * `npm run bench` checks that both sides synthesize the same objects before it times them.
  */
 import { createHash } from 'crypto';
-import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { NAMESPACE, WORKLOAD, appContainer, workloadName } from './workloads';
@@ -54,7 +54,7 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
     image: 'envoyproxy/envoy:v1.39.6',
     imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
     command: ['envoy'],
-    args: ['-c', `${CONFIG_DIR}/envoy.json`, '--log-level', 'info', '--drain-time-s', '15', '--drain-strategy', 'immediate', '--disable-hot-restart'],
+    args: ['-c', `${CONFIG_DIR}/envoy.json`, '--log-level', 'info', '--concurrency', '2', '--drain-time-s', '15', '--drain-strategy', 'immediate', '--disable-hot-restart'],
     ports: [{ number: WORKLOAD.inboundPort, name: 'envoy-https' }, { number: WORKLOAD.statsPort, name: 'envoy-stats' }],
     securityContext: { user: 101, group: 101, ...SECURITY },
     resources: {
@@ -81,7 +81,7 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
       SIGSCI_ACCESSKEYID: kplus.EnvValue.fromSecretValue({ secret: keys, key: 'accesskeyid' }),
       SIGSCI_SECRETACCESSKEY: kplus.EnvValue.fromSecretValue({ secret: keys, key: 'secretaccesskey' }),
       SIGSCI_ENVOY_EXPECT_RESPONSE_DATA: kplus.EnvValue.fromValue('1'),
-      SIGSCI_ENVOY_GRPC_ADDRESS: kplus.EnvValue.fromValue(`0.0.0.0:${GRPC_PORT}`),
+      SIGSCI_ENVOY_GRPC_ADDRESS: kplus.EnvValue.fromValue(`127.0.0.1:${GRPC_PORT}`),
       SIGSCI_MAX_PROCS: kplus.EnvValue.fromValue('1'),
       SIGSCI_RPC_ADDRESS: kplus.EnvValue.fromValue('/sigsci/tmp/sigsci.sock'),
       SIGSCI_SHARED_CACHE_DIR: kplus.EnvValue.fromValue('/sigsci/tmp/cache'),
@@ -101,7 +101,6 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
   ApiObject.of(app).addJsonPatch(
     JsonPatch.add(`${containers}/1/securityContext/capabilities`, { drop: ['ALL'] }),
     JsonPatch.add(`${containers}/1/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
-    JsonPatch.add(`${containers}/2/readinessProbe`, { grpc: { port: GRPC_PORT }, periodSeconds: Duration.seconds(5).toSeconds(), failureThreshold: 3 }),
     JsonPatch.add(`${containers}/2/securityContext/capabilities`, { drop: ['ALL'] }),
     JsonPatch.add(`${containers}/2/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
   );

@@ -89,8 +89,13 @@ export class EnvoyBootstrap {
 
   /** Routes that name a cluster that doesn't exist, as `listener → cluster` pairs. */
   public danglingRoutes(): string[] {
-    const known = new Set(this._clusters.map((c) => c.name));
-    return this._listeners.flatMap((l) => l.routedClusters.filter((c) => !known.has(c)).map((c) => `${l.name} → ${c}`));
+    const dangling: string[] = [];
+    for (const l of this._listeners) {
+      for (const c of l.routedClusters) {
+        if (!this._clusters.some((known) => known.name === c)) dangling.push(`${l.name} → ${c}`);
+      }
+    }
+    return dangling;
   }
 
   /** The bootstrap as Envoy v3 JSON (`envoy.config.bootstrap.v3.Bootstrap`). */

@@ -1,6 +1,9 @@
 import { Duration } from 'cdk8s';
 import { EnvoyModelError, quote } from './model-error';
-import { checkAddress, checkAtLeast, checkModelPort, checkRange, checkResourceName, deepMerge, envoyDuration, isIpAddress } from './values';
+import {
+  checkAddress, checkAtLeast, checkModelPort, checkRange, checkResourceName, deepMerge, envoyDuration, formatDuration, isAddress, isAtLeast,
+  isIpAddress, isPort, isPositive,
+} from './values';
 
 /** How Envoy finds the members of a cluster. */
 export enum EnvoyClusterDiscovery {
@@ -215,8 +218,8 @@ export class EnvoyCluster {
       throw new EnvoyModelError(`cluster ${quote(this.name)}.endpoints`, 'received no endpoints', 'give at least one { address, port }');
     }
     options.endpoints.forEach((e, i) => {
-      checkAddress(`cluster ${quote(this.name)}.endpoints[${i}].address`, e.address);
-      checkModelPort(`cluster ${quote(this.name)}.endpoints[${i}].port`, e.port);
+      if (!isAddress(e.address)) checkAddress(`cluster ${quote(this.name)}.endpoints[${i}].address`, e.address);
+      if (!isPort(e.port)) checkModelPort(`cluster ${quote(this.name)}.endpoints[${i}].port`, e.port);
     });
     const allIps = options.endpoints.every((e) => isIpAddress(e.address));
     this.discovery = options.discovery ?? (allIps ? EnvoyClusterDiscovery.STATIC : EnvoyClusterDiscovery.STRICT_DNS);
@@ -234,8 +237,8 @@ export class EnvoyCluster {
         'give the host name the upstream certificate is issued for');
     }
     this.options = options;
-    // render once now so that every bad value fails where it was given
-    this.toJson();
+    // every bad value fails where it was given, with the error toJson() would throw
+    this.checkValues();
   }
 
   /** True when the cluster resolves DNS names (so `auto_host_rewrite` can use them). */
@@ -245,13 +248,13 @@ export class EnvoyCluster {
 
   /** The cluster as Envoy v3 JSON (`envoy.config.cluster.v3.Cluster`). */
   public toJson(): any {
+    this.checkValues();
     const o = this.options;
-    const at = `cluster ${quote(this.name)}`;
     const cb = o.circuitBreaker ?? {};
     const cluster: any = {
       name: this.name,
       type: this.discovery,
-      connect_timeout: envoyDuration(`${at}.connectTimeout`, o.connectTimeout ?? Duration.seconds(1)),
+      connect_timeout: formatDuration(o.connectTimeout ?? ONE_SECOND),
       lb_policy: o.loadBalancing ?? EnvoyLoadBalancing.ROUND_ROBIN,
       load_assignment: {
         cluster_name: this.name,
@@ -262,10 +265,10 @@ export class EnvoyCluster {
       circuit_breakers: {
         thresholds: [{
           priority: 'DEFAULT',
-          max_connections: checkAtLeast(`${at}.circuitBreaker.maxConnections`, cb.maxConnections ?? 1024, 1),
-          max_pending_requests: checkAtLeast(`${at}.circuitBreaker.maxPendingRequests`, cb.maxPendingRequests ?? 1024, 1),
-          max_requests: checkAtLeast(`${at}.circuitBreaker.maxRequests`, cb.maxRequests ?? 1024, 1),
-          max_retries: checkAtLeast(`${at}.circuitBreaker.maxRetries`, cb.maxRetries ?? 3, 1),
+          max_connections: cb.maxConnections ?? 1024,
+          max_pending_requests: cb.maxPendingRequests ?? 1024,
+          max_requests: cb.maxRequests ?? 1024,
+          max_retries: cb.maxRetries ?? 3,
         }],
       },
     };
@@ -273,22 +276,19 @@ export class EnvoyCluster {
     if (o.outlierDetection) {
       const od = o.outlierDetection;
       cluster.outlier_detection = {
-        consecutive_5xx: checkAtLeast(`${at}.outlierDetection.consecutive5xx`, od.consecutive5xx ?? 5, 1),
-        interval: envoyDuration(`${at}.outlierDetection.interval`, od.interval ?? Duration.seconds(10)),
-        base_ejection_time: envoyDuration(`${at}.outlierDetection.baseEjectionTime`, od.baseEjectionTime ?? Duration.seconds(30)),
-        max_ejection_percent: checkRange(`${at}.outlierDetection.maxEjectionPercent`, od.maxEjectionPercent ?? 10, 1, 100),
+        consecutive_5xx: od.consecutive5xx ?? 5,
+        interval: formatDuration(od.interval ?? TEN_SECONDS),
+        base_ejection_time: formatDuration(od.baseEjectionTime ?? THIRTY_SECONDS),
+        max_ejection_percent: od.maxEjectionPercent ?? 10,
       };
     }
     if (o.healthCheck) {
       const hc = o.healthCheck;
-      if (typeof hc.path !== 'string' || !hc.path.startsWith('/')) {
-        throw new EnvoyModelError(`${at}.healthCheck.path`, `${quote(hc.path)} is not an absolute path`, 'give a path such as "/healthz"');
-      }
       cluster.health_checks = [{
-        timeout: envoyDuration(`${at}.healthCheck.timeout`, hc.timeout ?? Duration.seconds(2)),
-        interval: envoyDuration(`${at}.healthCheck.interval`, hc.interval ?? Duration.seconds(10)),
-        unhealthy_threshold: checkAtLeast(`${at}.healthCheck.unhealthyThreshold`, hc.unhealthyThreshold ?? 3, 1),
-        healthy_threshold: checkAtLeast(`${at}.healthCheck.healthyThreshold`, hc.healthyThreshold ?? 2, 1),
+        timeout: formatDuration(hc.timeout ?? TWO_SECONDS),
+        interval: formatDuration(hc.interval ?? TEN_SECONDS),
+        unhealthy_threshold: hc.unhealthyThreshold ?? 3,
+        healthy_threshold: hc.healthyThreshold ?? 2,
         http_health_check: { path: hc.path },
       }];
     }
@@ -319,4 +319,59 @@ export class EnvoyCluster {
     }
     return deepMerge(cluster, o.overrides);
   }
+
+  /**
+   * Checks every value toJson() writes, in the order it writes them, without building the JSON
+   * (or the property paths of the errors, unless a value is bad): the first bad value throws the
+   * error toJson() used to throw while rendering.
+   */
+  private checkValues(): void {
+    const o = this.options;
+    const cb = o.circuitBreaker ?? {};
+    const connectTimeout = o.connectTimeout ?? ONE_SECOND;
+    if (!isPositive(connectTimeout)) envoyDuration(`${this.at()}.connectTimeout`, connectTimeout);
+    const maxConnections = cb.maxConnections ?? 1024;
+    if (!isAtLeast(maxConnections, 1)) checkAtLeast(`${this.at()}.circuitBreaker.maxConnections`, maxConnections, 1);
+    const maxPendingRequests = cb.maxPendingRequests ?? 1024;
+    if (!isAtLeast(maxPendingRequests, 1)) checkAtLeast(`${this.at()}.circuitBreaker.maxPendingRequests`, maxPendingRequests, 1);
+    const maxRequests = cb.maxRequests ?? 1024;
+    if (!isAtLeast(maxRequests, 1)) checkAtLeast(`${this.at()}.circuitBreaker.maxRequests`, maxRequests, 1);
+    const maxRetries = cb.maxRetries ?? 3;
+    if (!isAtLeast(maxRetries, 1)) checkAtLeast(`${this.at()}.circuitBreaker.maxRetries`, maxRetries, 1);
+    if (o.outlierDetection) {
+      const od = o.outlierDetection;
+      const consecutive5xx = od.consecutive5xx ?? 5;
+      if (!isAtLeast(consecutive5xx, 1)) checkAtLeast(`${this.at()}.outlierDetection.consecutive5xx`, consecutive5xx, 1);
+      const interval = od.interval ?? TEN_SECONDS;
+      if (!isPositive(interval)) envoyDuration(`${this.at()}.outlierDetection.interval`, interval);
+      const baseEjectionTime = od.baseEjectionTime ?? THIRTY_SECONDS;
+      if (!isPositive(baseEjectionTime)) envoyDuration(`${this.at()}.outlierDetection.baseEjectionTime`, baseEjectionTime);
+      const percent = od.maxEjectionPercent ?? 10;
+      if (!isAtLeast(percent, 1) || percent > 100) checkRange(`${this.at()}.outlierDetection.maxEjectionPercent`, percent, 1, 100);
+    }
+    if (o.healthCheck) {
+      const hc = o.healthCheck;
+      if (typeof hc.path !== 'string' || !hc.path.startsWith('/')) {
+        throw new EnvoyModelError(`${this.at()}.healthCheck.path`, `${quote(hc.path)} is not an absolute path`, 'give a path such as "/healthz"');
+      }
+      const timeout = hc.timeout ?? TWO_SECONDS;
+      if (!isPositive(timeout)) envoyDuration(`${this.at()}.healthCheck.timeout`, timeout);
+      const interval = hc.interval ?? TEN_SECONDS;
+      if (!isPositive(interval)) envoyDuration(`${this.at()}.healthCheck.interval`, interval);
+      const unhealthy = hc.unhealthyThreshold ?? 3;
+      if (!isAtLeast(unhealthy, 1)) checkAtLeast(`${this.at()}.healthCheck.unhealthyThreshold`, unhealthy, 1);
+      const healthy = hc.healthyThreshold ?? 2;
+      if (!isAtLeast(healthy, 1)) checkAtLeast(`${this.at()}.healthCheck.healthyThreshold`, healthy, 1);
+    }
+  }
+
+  /** The start of this cluster's property paths in errors. */
+  private at(): string {
+    return `cluster ${quote(this.name)}`;
+  }
 }
+
+const ONE_SECOND = Duration.seconds(1);
+const TWO_SECONDS = Duration.seconds(2);
+const TEN_SECONDS = Duration.seconds(10);
+const THIRTY_SECONDS = Duration.seconds(30);

@@ -3,7 +3,10 @@ import { EnvoyAccessLog } from './access-log';
 import { EnvoyHttpFilter } from './http-filter';
 import { EnvoyModelError, quote } from './model-error';
 import { EnvoyDownstreamTls } from './tls';
-import { checkAtLeast, checkModelPort, checkResourceName, deepMerge, envoyDuration } from './values';
+import {
+  checkAtLeast, checkModelPort, checkResourceName, deepMerge, envoyDuration, formatDuration, isAtLeast, isPort, isPositive,
+  isResourceName,
+} from './values';
 
 /** Which way a listener's traffic flows; Envoy's `/drain_listeners?inboundonly` drains only INBOUND listeners. */
 export enum EnvoyTrafficDirection {
@@ -125,7 +128,8 @@ export class EnvoyHttpListener {
 
   constructor(private readonly options: EnvoyHttpListenerOptions) {
     this.name = checkResourceName('listener.name', options.name);
-    this.port = checkModelPort(`listener ${quote(this.name)}.port`, options.port);
+    if (!isPort(options.port)) checkModelPort(`listener ${quote(this.name)}.port`, options.port);
+    this.port = options.port;
     this.address = options.address ?? '0.0.0.0';
     this.accessLogs = [...(options.accessLogs ?? [EnvoyAccessLog.stdout()])];
     for (const r of options.routes ?? []) this.addRoute(r);
@@ -133,14 +137,14 @@ export class EnvoyHttpListener {
 
   /** Adds a route after the existing ones. */
   public addRoute(route: EnvoyRouteOptions): void {
-    const at = `listener ${quote(this.name)}.routes[${this.routes.length}]`;
-    checkResourceName(`${at}.cluster`, route.cluster);
+    const at = () => this.routeAt(this.routes.length);
+    if (!isResourceName(route.cluster)) checkResourceName(`${at()}.cluster`, route.cluster);
     if (route.prefix !== undefined && route.exactPath !== undefined) {
-      throw new EnvoyModelError(at, 'has both prefix and exactPath', 'give one of them');
+      throw new EnvoyModelError(at(), 'has both prefix and exactPath', 'give one of them');
     }
     const path = route.exactPath ?? route.prefix ?? '/';
-    if (!path.startsWith('/')) throw new EnvoyModelError(`${at}.prefix`, `${quote(path)} does not start with "/"`, 'give an absolute path');
-    this.routeJson(route, at); // fail now on bad values
+    if (!path.startsWith('/')) throw new EnvoyModelError(`${at()}.prefix`, `${quote(path)} does not start with "/"`, 'give an absolute path');
+    this.checkRoute(route, this.routes.length); // fail now on bad values
     this.routes.push(route);
   }
 
@@ -184,7 +188,7 @@ export class EnvoyHttpListener {
         virtual_hosts: [{
           name: this.name,
           domains: this.options.domains ?? ['*'],
-          routes: this.routes.map((r, i) => this.routeJson(r, `listener ${quote(this.name)}.routes[${i}]`)),
+          routes: this.routes.map((r, i) => this.routeJson(r, i)),
         }],
       },
       'http_filters': [...this.filters, EnvoyHttpFilter.router()].map((f) => f.toJson()),
@@ -208,22 +212,46 @@ export class EnvoyHttpListener {
     return listener;
   }
 
-  private routeJson(r: EnvoyRouteOptions, at: string): any {
+  private routeJson(r: EnvoyRouteOptions, i: number): any {
+    this.checkRoute(r, i);
     const action: any = {
       cluster: r.cluster,
-      timeout: envoyDuration(`${at}.timeout`, r.timeout ?? Duration.seconds(15)),
+      timeout: formatDuration(r.timeout ?? FIFTEEN_SECONDS),
     };
     if (r.autoHostRewrite) action.auto_host_rewrite = true;
     if (r.retries) {
-      const retryOn = r.retries.retryOn ?? ['5xx', 'reset', 'connect-failure', 'refused-stream'];
-      if (retryOn.length === 0) throw new EnvoyModelError(`${at}.retries.retryOn`, 'is empty', 'name at least one retry condition, e.g. "5xx"');
       action.retry_policy = {
-        retry_on: retryOn.join(','),
-        num_retries: checkAtLeast(`${at}.retries.numRetries`, r.retries.numRetries ?? 2, 1),
+        retry_on: (r.retries.retryOn ?? DEFAULT_RETRY_ON).join(','),
+        num_retries: r.retries.numRetries ?? 2,
       };
-      if (r.retries.perTryTimeout) action.retry_policy.per_try_timeout = envoyDuration(`${at}.retries.perTryTimeout`, r.retries.perTryTimeout);
+      if (r.retries.perTryTimeout) action.retry_policy.per_try_timeout = formatDuration(r.retries.perTryTimeout);
     }
     const match = r.exactPath !== undefined ? { path: r.exactPath } : { prefix: r.prefix ?? '/' };
     return { match, route: action };
   }
+
+  /**
+   * Checks the values routeJson() writes for route `i`, in the order it writes them, without
+   * rendering the route (or the property paths of the errors, unless a value is bad).
+   */
+  private checkRoute(r: EnvoyRouteOptions, i: number): void {
+    const timeout = r.timeout ?? FIFTEEN_SECONDS;
+    if (!isPositive(timeout)) envoyDuration(`${this.routeAt(i)}.timeout`, timeout);
+    if (r.retries) {
+      const retryOn = r.retries.retryOn ?? DEFAULT_RETRY_ON;
+      if (retryOn.length === 0) throw new EnvoyModelError(`${this.routeAt(i)}.retries.retryOn`, 'is empty', 'name at least one retry condition, e.g. "5xx"');
+      const numRetries = r.retries.numRetries ?? 2;
+      if (!isAtLeast(numRetries, 1)) checkAtLeast(`${this.routeAt(i)}.retries.numRetries`, numRetries, 1);
+      const perTry = r.retries.perTryTimeout;
+      if (perTry && !isPositive(perTry)) envoyDuration(`${this.routeAt(i)}.retries.perTryTimeout`, perTry);
+    }
+  }
+
+  /** The property path of route `i` in errors. */
+  private routeAt(i: number): string {
+    return `listener ${quote(this.name)}.routes[${i}]`;
+  }
 }
+
+const FIFTEEN_SECONDS = Duration.seconds(15);
+const DEFAULT_RETRY_ON = ['5xx', 'reset', 'connect-failure', 'refused-stream'];

@@ -15,12 +15,33 @@ export function envoyDuration(prop: string, d: Duration): string {
   return `${Math.round(ms) / 1000}s`;
 }
 
+/** Whether envoyDuration accepts `d`. @internal */
+export function isPositive(d: Duration): boolean {
+  const ms = d.toMilliseconds();
+  return Number.isFinite(ms) && ms > 0;
+}
+
+/** envoyDuration of a duration isPositive accepted. @internal */
+export function formatDuration(d: Duration): string {
+  return `${Math.round(d.toMilliseconds()) / 1000}s`;
+}
+
+/** Whether checkAtLeast accepts `value`. @internal */
+export function isAtLeast(value: number, min: number): boolean {
+  return Number.isInteger(value) && value >= min;
+}
+
 /** A port number from 1 to 65535. @internal */
 export function checkModelPort(prop: string, port: number): number {
-  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+  if (!isPort(port)) {
     throw new EnvoyModelError(prop, `${quote(port)} is not a valid port`, 'use an integer from 1 to 65535');
   }
   return port;
+}
+
+/** Whether checkModelPort accepts `port`. @internal */
+export function isPort(port: number): boolean {
+  return Number.isInteger(port) && port >= 1 && port <= 65535;
 }
 
 /** An integer of at least `min`. @internal */
@@ -47,22 +68,34 @@ export function isIpAddress(address: string): boolean {
   return IPV4.test(address) || (address.includes(':') && /^[0-9a-f:.]+$/i.test(address));
 }
 
+/** Whether checkAddress accepts `address`. @internal */
+export function isAddress(address: string): boolean {
+  if (typeof address !== 'string' || address.trim() === '') return false;
+  return isIpAddress(address) || (address.length <= 253 && address.split('.').every((l) => l.length <= 63 && HOST_LABEL.test(l)));
+}
+
 /** An IP literal or a DNS name (labels of letters, digits and "-", at most 253 characters). @internal */
 export function checkAddress(prop: string, address: string): string {
   if (typeof address !== 'string' || address.trim() === '') {
     throw new EnvoyModelError(prop, `received ${quote(address)}`, 'give the DNS name or IP address of the upstream, e.g. "mathoid.default.svc.cluster.local"');
   }
-  const ok = isIpAddress(address) || (address.length <= 253 && address.split('.').every((l) => l.length <= 63 && HOST_LABEL.test(l)));
-  if (!ok) {
+  if (!isAddress(address)) {
     throw new EnvoyModelError(prop, `${quote(address)} is neither an IP address nor a DNS name`,
       'give a host name without scheme, port or path (e.g. "mathoid.default.svc.cluster.local") or an IP address');
   }
   return address;
 }
 
+const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._|-]{0,127}$/;
+
+/** Whether checkResourceName accepts `name`. @internal */
+export function isResourceName(name: string): boolean {
+  return typeof name === 'string' && RESOURCE_NAME.test(name);
+}
+
 /** A resource name Envoy accepts and a human can grep for: letters, digits, ".", "_", "-", "|". @internal */
 export function checkResourceName(prop: string, name: string): string {
-  if (typeof name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9._|-]{0,127}$/.test(name)) {
+  if (!isResourceName(name)) {
     throw new EnvoyModelError(prop, `${quote(name)} is not a valid name`, 'use 1 to 128 letters, digits, ".", "_", "-" or "|", starting with a letter or digit');
   }
   return name;

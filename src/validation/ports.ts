@@ -74,20 +74,19 @@ export class PodPorts {
     pod.node.addValidation({ validate: () => this.collisions() });
   }
 
-  /** Every port bound in the pod: declared container ports and claims. */
-  public uses(): PortUse[] {
-    const declared: PortUse[] = [];
-    for (const c of [...this.pod.containers, ...this.pod.initContainers]) {
-      for (const p of c.ports) {
-        declared.push({ port: p.number, protocol: p.protocol ?? 'TCP', container: containerName(c), description: `container ${show(containerName(c))}` });
-      }
-    }
-    return [...declared, ...this.claims];
-  }
-
   /** What binds a port in this pod other than `container`, if anything. */
   public usedBy(port: number, protocol: string = 'TCP', exceptContainer?: string): PortUse | undefined {
-    return this.uses().find((u) => u.port === port && u.protocol === protocol && u.container !== exceptContainer);
+    // declared ports first, then claims; the description of a declared port is written only for
+    // the one returned
+    let found: PortUse | undefined;
+    this.eachDeclared((p, proto, container) => {
+      if (p === port && proto === protocol && container !== exceptContainer) {
+        found = { port, protocol, container, description: `container ${show(container)}` };
+        return true;
+      }
+      return false;
+    });
+    return found ?? this.claims.find((u) => u.port === port && u.protocol === protocol && u.container !== exceptContainer);
   }
 
   /**
@@ -120,23 +119,49 @@ export class PodPorts {
   }
 
   private collisions(): string[] {
-    const byKey = new Map<string, PortUse[]>();
-    for (const use of this.uses()) {
-      const key = `${use.port}/${use.protocol}`;
-      const list = byKey.get(key) ?? [];
-      if (!list.some((u) => u.container === use.container)) list.push(use);
-      byKey.set(key, list);
-    }
+    if (this.claims.length === 0) return [];
+    // the containers that bind each port/protocol, declared ports first, then claims; a declared port's
+    // description is written only when it is reported
+    const byKey = new Map<string, Array<PortUse | DeclaredPort>>();
+    const add = (key: string, use: PortUse | DeclaredPort) => {
+      const list = byKey.get(key);
+      if (list === undefined) byKey.set(key, [use]);
+      else if (!list.some((u) => u.container === use.container)) list.push(use);
+    };
+    this.eachDeclared((port, protocol, container) => {
+      add(`${port}/${protocol}`, { container });
+      return false;
+    });
+    for (const claim of this.claims) add(`${claim.port}/${claim.protocol}`, claim);
     const errors: string[] = [];
     for (const claim of this.claims) {
       const users = byKey.get(`${claim.port}/${claim.protocol}`) ?? [];
       const other = users.find((u) => u.container !== claim.container);
       if (other) {
-        errors.push(`${claim.scope.node.path}: ${claim.prop}: ${claim.port} is already used by ${other.description}; choose a port that no other container in the pod uses`);
+        const description = 'description' in other ? other.description : `container ${show(other.container)}`;
+        errors.push(`${claim.scope.node.path}: ${claim.prop}: ${claim.port} is already used by ${description}; choose a port that no other container in the pod uses`);
       }
     }
     return errors;
   }
+
+  /**
+   * Calls `visit` with each port a container of the pod declares (containers, then init
+   * containers, in order) until it returns true.
+   */
+  private eachDeclared(visit: (port: number, protocol: string, container: string) => boolean | void): void {
+    for (const list of [this.pod.containers, this.pod.initContainers]) {
+      for (const c of list) {
+        const name = containerName(c);
+        for (const p of c.ports) if (visit(p.number, p.protocol ?? 'TCP', name) === true) return;
+      }
+    }
+  }
+}
+
+/** A port a container declares, before its description is needed. */
+interface DeclaredPort {
+  readonly container: string;
 }
 
 /** A container's name as it will be synthesized. @internal */
