@@ -1,4 +1,4 @@
-import { ApiObject, Lazy, Size } from 'cdk8s';
+import { ApiObject, Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
@@ -39,6 +39,8 @@ export interface DeliveryContext {
   readonly adminPort: number;
   readonly statsPort: number;
   readonly drainSeconds: number;
+  /** The pod's terminationGracePeriod, in seconds. */
+  readonly terminationGraceSeconds: number;
   readonly logLevel: string;
   /** Ports Envoy serves to the pod network, with their names. */
   readonly exposedPorts: Array<{ name: string; port: number }>;
@@ -77,7 +79,10 @@ export interface Marin3rDeliveryOptions {
    */
   readonly nodeId: string;
   /**
-   * Let marin3r's shutdown manager drain Envoy's listeners before the pod stops.
+   * Let marin3r's shutdown manager drain Envoy's listeners before the pod stops. It calls the
+   * admin API on localhost:9901 (so `adminPort` must stay 9901) and waits 15 s before checking
+   * the drain, then every 5 s, so the pod's terminationGracePeriod must cover
+   * max(drainTime, 15 s) + 10 s.
    * @default true
    */
   readonly shutdownManager?: boolean;
@@ -116,6 +121,11 @@ export abstract class EnvoyDelivery {
 }
 
 const CONFIG_DIR = '/etc/envoy';
+/** The admin address marin3r's shutdown manager calls (its --envoy-admin-address default). */
+const MARIN3R_SHUTDOWN_ADMIN_PORT = 9901;
+/** Seconds marin3r's shutdown manager waits before checking the drain, and between checks. */
+const MARIN3R_CHECK_DRAIN_DELAY = 15;
+const MARIN3R_DRAIN_POLL = 5;
 const SDS_FILE_TYPE = 'envoy.service.discovery.v3.DiscoveryResponse';
 const TLS_DIR = '/etc/envoy/tls';
 
@@ -231,11 +241,28 @@ class Marin3rDelivery extends EnvoyDelivery {
     // as root: only a pod-level user keeps it off uid 0 (and lets a runAsNonRoot pod start at all)
     const podUser = ctx.workload.securityContext.user;
     if (podUser === undefined || podUser === 0) {
+      const consequence = ctx.workload.securityContext.ensureNonRoot
+        ? 'the kubelet refuses to start a root container in a runAsNonRoot pod'
+        : 'Envoy would run as root';
       throw propError(ctx.scope, 'delivery', `marin3r injects the Envoy container without a securityContext and ${show(ctx.image)} starts as root, `
-        + `but the pod of workload ${show(ctx.workload.node.id)} sets ${podUser === undefined ? 'no user' : 'user 0'} (the kubelet refuses to start a root container in a runAsNonRoot pod)`,
+        + `but the pod of workload ${show(ctx.workload.node.id)} sets ${podUser === undefined ? 'no user' : 'user 0'} (${consequence})`,
       "give the workload a pod-level securityContext: { user: 101, group: 101 } (the image's envoy user); app containers that need another uid set their own");
     }
     const shutdownManager = this.options.shutdownManager ?? true;
+    if (shutdownManager) {
+      // marin3r starts the shutdown manager with its port only: it calls the admin API on
+      // localhost:9901 whatever admin.port says, and waits 15 s before it checks the drain
+      if (ctx.adminPort !== MARIN3R_SHUTDOWN_ADMIN_PORT) {
+        throw propError(ctx.scope, 'adminPort', `${ctx.adminPort} with marin3r's shutdown manager, which always calls the admin API on localhost:${MARIN3R_SHUTDOWN_ADMIN_PORT}`,
+          `leave adminPort at ${MARIN3R_SHUTDOWN_ADMIN_PORT}, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
+      }
+      const needed = Math.max(ctx.drainSeconds, MARIN3R_CHECK_DRAIN_DELAY) + MARIN3R_DRAIN_POLL + 5;
+      if (ctx.terminationGraceSeconds < needed) {
+        throw propError(ctx.scope, 'drainTime', `marin3r's shutdown manager waits ${MARIN3R_CHECK_DRAIN_DELAY}s before it checks the drain and then polls every `
+          + `${MARIN3R_DRAIN_POLL}s, so a drain of ${ctx.drainSeconds}s needs a terminationGracePeriod of at least ${needed}s, and the pod has ${ctx.terminationGraceSeconds}s`,
+        `raise the workload's terminationGracePeriod to ${needed}s or more, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
+      }
+    }
     const secrets = new Set<string>();
     const r = ctx.resources;
 
@@ -337,7 +364,8 @@ function isJsonData(value: unknown): boolean {
   }
 }
 
-/** A memory quantity in the unit cdk8s-plus writes (Mi). */
+/** A memory quantity: in Mi as cdk8s-plus writes it, in Ki when it isn't a whole number of Mi. */
 function quantity(size: Size): string {
-  return `${size.toMebibytes()}Mi`;
+  const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
+  return kib % 1024 === 0 ? `${kib / 1024}Mi` : `${Math.ceil(kib)}Ki`;
 }

@@ -189,7 +189,7 @@ export interface EnvoySidecarProps {
    * Envoy's worker threads (`--concurrency`). Left alone, Envoy starts one per hardware thread
    * of the node, whatever the container's CPU limit: dozens of workers, each with its own
    * connection pools, throttled into a fraction of a core.
-   * @default - the CPU limit rounded up to whole cores (the request without a limit), at least 2
+   * @default - the CPU limit rounded up to whole cores (the request without a limit), from 2 to 256
    */
   readonly concurrency?: number;
   /**
@@ -343,6 +343,7 @@ export class EnvoySidecar extends Construct {
       adminPort: this.adminPort,
       statsPort: this.statsPort,
       drainSeconds,
+      terminationGraceSeconds: grace,
       logLevel: props.logLevel ?? EnvoyLogLevel.INFO,
       exposedPorts,
       bootstrap: () => this.bootstrap.toJson(),
@@ -573,8 +574,10 @@ function upstreamProp(name: string, modelProp: string): string | undefined {
 /** Worker threads for a CPU allowance: whole cores of the limit (or request), at least 2. */
 function defaultConcurrency(resources: kplus.ContainerResources): number {
   const cpu = resources.cpu?.limit ?? resources.cpu?.request;
-  return Math.max(2, cpu ? Math.ceil(cpuMillis(cpu) / 1000) : 2);
+  return Math.min(MAX_CONCURRENCY, Math.max(2, cpu ? Math.ceil(cpuMillis(cpu) / 1000) : 2));
 }
+
+const MAX_CONCURRENCY = 256;
 
 /** Millicores of a cdk8s-plus CPU amount ("250m", "1", "1.5"). */
 function cpuMillis(cpu: kplus.Cpu): number {
@@ -583,8 +586,8 @@ function cpuMillis(cpu: kplus.Cpu): number {
 }
 
 function checkConcurrency(scope: Construct, value: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 256) {
-    throw propError(scope, 'concurrency', `${show(value)} is not a worker count`, 'use an integer from 1 to 256, usually the cores of the CPU limit');
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {
+    throw propError(scope, 'concurrency', `${show(value)} is not a worker count`, `use an integer from 1 to ${MAX_CONCURRENCY}, usually the cores of the CPU limit`);
   }
   return value;
 }

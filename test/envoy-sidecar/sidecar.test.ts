@@ -233,6 +233,7 @@ describe('EnvoySidecar sizing, scraping and image policy', () => {
     expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.units(8))).toBe('8');
     expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.millis(500))).toBe('2');
     expect(cpu(kplus.Cpu.units(3))).toBe('3');
+    expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.units(400))).toBe('256');
     const s = setup();
     sidecar(s, { concurrency: 1 });
     expect(concurrencyOf(synthChart(s.chart))).toBe('1');
@@ -429,6 +430,27 @@ describe('EnvoySidecar rejects', () => {
     expect(() => sidecar(setup({ user: 0 }), { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow('sets user 0');
   });
 
+  test("marin3r's shutdown manager with another admin port, or without the time its drain takes", () => {
+    expect(() => sidecar(setup(ENVOY_USER), { adminPort: 15000, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
+      "test/envoy: adminPort: 15000 with marin3r's shutdown manager, which always calls the admin API on localhost:9901; "
+      + 'leave adminPort at 9901, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })');
+    expect(() => sidecar(setup(ENVOY_USER), { adminPort: 15000, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }) })).not.toThrow();
+    const chart = new Chart(Testing.app(), 'test');
+    const app = new kplus.Deployment(chart, 'kuard', {
+      securityContext: ENVOY_USER,
+      terminationGracePeriod: Duration.seconds(20),
+      containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
+    });
+    expect(() => new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(5), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
+      "test/envoy: drainTime: marin3r's shutdown manager waits 15s before it checks the drain and then polls every 5s, so a drain of 5s needs a "
+      + "terminationGracePeriod of at least 25s, and the pod has 20s; raise the workload's terminationGracePeriod to 25s or more");
+  });
+
+  test('marin3r delivery: the pod-user error says what happens without runAsNonRoot too', () => {
+    expect(() => sidecar(setup({ ensureNonRoot: false }), { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) }))
+      .toThrow('sets no user (Envoy would run as root)');
+  });
+
   test('a worker count that is not a positive integer', () => {
     expect(() => sidecar(setup(), { concurrency: 0 }))
       .toThrow('test/envoy: concurrency: 0 is not a worker count; use an integer from 1 to 256, usually the cores of the CPU limit');
@@ -554,7 +576,22 @@ describe('EnvoySidecar rejects', () => {
     });
     const a = findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.template.metadata.annotations;
     expect(a['marin3r.3scale.net/resources.requests.memory']).toBe('1024Mi');
+    expect(a['marin3r.3scale.net/resources.limits.memory']).toBe('2048Mi');
     expect(a['marin3r.3scale.net/shutdown-manager.enabled']).toBe('false');
     expect(a['marin3r.3scale.net/shutdown-manager.drain-time']).toBeUndefined();
+  });
+
+  test('a memory size that is not a whole number of MiB is written in Ki', () => {
+    const s = setup(ENVOY_USER);
+    sidecar(s, {
+      delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }),
+      resources: {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
+        memory: { request: Size.kibibytes(1536), limit: Size.mebibytes(256) },
+      },
+    });
+    const a = findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.template.metadata.annotations;
+    expect(a['marin3r.3scale.net/resources.requests.memory']).toBe('1536Ki');
+    expect(a['marin3r.3scale.net/resources.limits.memory']).toBe('256Mi');
   });
 });
