@@ -13,7 +13,7 @@ import { createHash } from 'crypto';
 import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { NAMESPACE, WORKLOAD, appContainer, workloadName } from './workloads';
+import { NAMESPACE, WORKLOAD, appContainer, benchVariant, workloadName } from './workloads';
 
 /** The Envoy documents of one workload, as the library wrote them into its ConfigMap. */
 export interface EnvoyFiles {
@@ -70,40 +70,47 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
   const hashed = JSON.stringify({ config: files.bootstrap, sds: [[tlsSecret, JSON.parse(files.sds)]] });
   app.podMetadata.addAnnotation(`config-hash.meshkit.dev/${name}-envoy`, createHash('sha256').update(hashed).digest('hex'));
 
-  // the Signal Sciences agent, answering Envoy's ext_authz and access-log calls over gRPC
-  const keys = kplus.Secret.fromSecretName(scope, 'sigsci-keys', 'sigsci-keys');
-  const tmp = kplus.Volume.fromEmptyDir(scope, 'sigsci-tmp', 'sigsci-tmp', { sizeLimit: Size.mebibytes(256) });
-  app.addContainer({
-    name: 'sigsci-agent',
-    image: 'signalsciences/sigsci-agent:4.75.0',
-    imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-    envVariables: {
-      SIGSCI_ACCESSKEYID: kplus.EnvValue.fromSecretValue({ secret: keys, key: 'accesskeyid' }),
-      SIGSCI_SECRETACCESSKEY: kplus.EnvValue.fromSecretValue({ secret: keys, key: 'secretaccesskey' }),
-      SIGSCI_ENVOY_EXPECT_RESPONSE_DATA: kplus.EnvValue.fromValue('1'),
-      SIGSCI_ENVOY_GRPC_ADDRESS: kplus.EnvValue.fromValue(`127.0.0.1:${GRPC_PORT}`),
-      SIGSCI_MAX_PROCS: kplus.EnvValue.fromValue('1'),
-      SIGSCI_RPC_ADDRESS: kplus.EnvValue.fromValue('/sigsci/tmp/sigsci.sock'),
-      SIGSCI_SHARED_CACHE_DIR: kplus.EnvValue.fromValue('/sigsci/tmp/cache'),
-    },
-    ports: [{ number: GRPC_PORT, name: 'sigsci-grpc' }],
-    securityContext: { user: 65532, group: 65532, ...SECURITY },
-    resources: {
-      cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
-      memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
-    },
-    lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '20']) },
-    volumeMounts: [{ path: '/sigsci/tmp', volume: tmp }],
-  });
+  const sigsci = benchVariant() === 'full';
+  if (sigsci) {
+    // the Signal Sciences agent, answering Envoy's ext_authz and access-log calls over gRPC
+    const keys = kplus.Secret.fromSecretName(scope, 'sigsci-keys', 'sigsci-keys');
+    const tmp = kplus.Volume.fromEmptyDir(scope, 'sigsci-tmp', 'sigsci-tmp', { sizeLimit: Size.mebibytes(256) });
+    app.addContainer({
+      name: 'sigsci-agent',
+      image: 'signalsciences/sigsci-agent:4.75.0',
+      imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+      envVariables: {
+        SIGSCI_ACCESSKEYID: kplus.EnvValue.fromSecretValue({ secret: keys, key: 'accesskeyid' }),
+        SIGSCI_SECRETACCESSKEY: kplus.EnvValue.fromSecretValue({ secret: keys, key: 'secretaccesskey' }),
+        SIGSCI_ENVOY_EXPECT_RESPONSE_DATA: kplus.EnvValue.fromValue('1'),
+        SIGSCI_ENVOY_GRPC_ADDRESS: kplus.EnvValue.fromValue(`127.0.0.1:${GRPC_PORT}`),
+        SIGSCI_MAX_PROCS: kplus.EnvValue.fromValue('1'),
+        SIGSCI_RPC_ADDRESS: kplus.EnvValue.fromValue('/sigsci/tmp/sigsci.sock'),
+        SIGSCI_SHARED_CACHE_DIR: kplus.EnvValue.fromValue('/sigsci/tmp/cache'),
+      },
+      ports: [{ number: GRPC_PORT, name: 'sigsci-grpc' }],
+      securityContext: { user: 65532, group: 65532, ...SECURITY },
+      resources: {
+        cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
+        memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
+      },
+      lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '20']) },
+      volumeMounts: [{ path: '/sigsci/tmp', volume: tmp }],
+    });
+  }
 
   // what cdk8s-plus-25 can't express
   const containers = '/spec/template/spec/containers';
   ApiObject.of(app).addJsonPatch(
     JsonPatch.add(`${containers}/1/securityContext/capabilities`, { drop: ['ALL'] }),
     JsonPatch.add(`${containers}/1/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
-    JsonPatch.add(`${containers}/2/securityContext/capabilities`, { drop: ['ALL'] }),
-    JsonPatch.add(`${containers}/2/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
   );
+  if (sigsci) {
+    ApiObject.of(app).addJsonPatch(
+      JsonPatch.add(`${containers}/2/securityContext/capabilities`, { drop: ['ALL'] }),
+      JsonPatch.add(`${containers}/2/securityContext/seccompProfile`, { type: 'RuntimeDefault' }),
+    );
+  }
 
   app.podMetadata.addAnnotation('prometheus.io/scrape', 'true');
   app.podMetadata.addAnnotation('prometheus.io/port', String(WORKLOAD.statsPort));

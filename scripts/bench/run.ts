@@ -2,7 +2,9 @@
  * `npm run bench`: the library's build + synth cost against hand-written cdk8s-plus-25 code
  * producing the same objects (not a test: the numbers depend on the machine).
  *
- *   npm run bench [-- --reps 5] [-- --sizes 100,300,1000] [-- --cold 9]
+ *   npm run bench [-- --reps 5] [-- --sizes 100,300,1000] [-- --cold 9] [-- --variant envoy]
+ *
+ * `--variant envoy` drops the Signal Sciences agent from both sides: EnvoySidecar alone.
  *
  * Side a: N workloads built with the library (scripts/bench/workloads.ts). Side b: the same
  * objects written with cdk8s-plus-25 alone (scripts/bench/baseline.ts), with the Envoy JSON
@@ -36,6 +38,10 @@ function flag(name: string, fallback: string): string {
 const SIZES = flag('sizes', '100,300,1000').split(',').map(Number);
 const REPS = Number(flag('reps', '5'));
 const COLD = Number(flag('cold', '9'));
+const VARIANT = flag('variant', 'full');
+if (VARIANT !== 'full' && VARIANT !== 'envoy') throw new Error(`--variant is "full" or "envoy", not ${JSON.stringify(VARIANT)}`);
+// the workers inherit it (scripts/bench/workloads.ts benchVariant())
+process.env.MESHKIT_BENCH_VARIANT = VARIANT;
 
 function median(values: number[]): number {
   const sorted = [...values].sort((x, y) => x - y);
@@ -158,13 +164,14 @@ const loadAverage1m = load.map((l) => Math.round(l * 100) / 100);
 const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverage1m };
 const scaling = { from: first.n, to: last.n, aTimeRatio: last.aMs / first.aMs, bTimeRatio: last.bMs / first.bMs };
 
-const report = { machine, reps: REPS, rows, coldRequireMs: coldMs, coldSamples: cold, scaling, samples };
-fs.writeFileSync(path.join(results, 'bench.json'), JSON.stringify(report, null, 2) + '\n');
+const report = { machine, variant: VARIANT, reps: REPS, rows, coldRequireMs: coldMs, coldSamples: cold, scaling, samples };
+const reportFile = path.join(results, VARIANT === 'full' ? 'bench.json' : `bench-${VARIANT}.json`);
+fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
 
 const f0 = (x: number) => x.toFixed(0);
 const f2 = (x: number) => x.toFixed(2);
 console.log(`\nmachine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}; 1-minute load average during the run: ${machine.loadAverage1m.join(' → ')}`);
-console.log(`median of ${REPS} fresh processes per cell; time = new App() .. app.synthYaml(); RSS = the process's peak (ru_maxrss)\n`);
+console.log(`workload variant: ${VARIANT}; median of ${REPS} fresh processes per cell; time = new App() .. app.synthYaml(); RSS = the process's peak (ru_maxrss)\n`);
 console.log('| N | a: library, ms | b: cdk8s-plus, ms | a/b | a CPU ms | b CPU ms | a/b CPU | a peak RSS MiB | b peak RSS MiB | a/b RSS | YAML MiB |');
 console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
@@ -181,4 +188,4 @@ const targets = [
   `cold require: ${f0(coldMs.meshkit)} ms (target ≤ 400 ms) ${coldMs.meshkit <= 400 ? 'met' : 'NOT met'}`,
 ].filter((t) => t !== undefined);
 console.log(`\n${targets.join('\n')}`);
-console.log(`\nresults: ${path.relative(root, path.join(results, 'bench.json'))}`);
+console.log(`\nresults: ${path.relative(root, reportFile)}`);

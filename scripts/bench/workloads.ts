@@ -19,6 +19,15 @@ import type * as Meshkit from '../../src';
 /** The library's public API, as src/index.ts or lib/src/index.js export it. */
 export type MeshkitApi = typeof Meshkit;
 
+/**
+ * Which workload: "full" (EnvoySidecar, SigSciAgent, scrape annotations, Service) or "envoy"
+ * (the same without the Signal Sciences agent: EnvoySidecar alone, the case issue 3 measures).
+ * `npm run bench -- --variant envoy` sets it for the worker processes.
+ */
+export function benchVariant(): 'full' | 'envoy' {
+  return process.env.MESHKIT_BENCH_VARIANT === 'envoy' ? 'envoy' : 'full';
+}
+
 /** The namespace every benchmark object goes to. */
 export const NAMESPACE = 'bench';
 
@@ -89,11 +98,13 @@ export function buildMeshkitWorkload(meshkit: MeshkitApi, chart: Chart, i: numbe
       },
     ],
   });
-  new meshkit.SigSciAgent(scope, 'sigsci', {
-    workload: app,
-    envoy,
-    credentials: meshkit.SigSciCredentials.fromSecret(kplus.Secret.fromSecretName(scope, 'sigsci-keys', 'sigsci-keys')),
-  });
+  if (benchVariant() === 'full') {
+    new meshkit.SigSciAgent(scope, 'sigsci', {
+      workload: app,
+      envoy,
+      credentials: meshkit.SigSciCredentials.fromSecret(kplus.Secret.fromSecretName(scope, 'sigsci-keys', 'sigsci-keys')),
+    });
+  }
   meshkit.PrometheusScrapeAnnotations.addTo(app, { port: WORKLOAD.statsPort, path: '/stats/prometheus' });
   envoy.exposeViaService({ name });
 }
