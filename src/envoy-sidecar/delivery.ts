@@ -1,10 +1,11 @@
-import { ApiObject, Lazy, Size, SizeRoundingBehavior } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
 import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
 import { hardenContainer } from '../common/pod';
+import { memoryQuantity } from '../common/resources';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
 import { TlsSink } from './tls';
 import { sdsFileContent } from '../envoy/tls';
@@ -282,8 +283,8 @@ class Marin3rDelivery extends EnvoyDelivery {
     if (shutdownManager) annotations['marin3r.3scale.net/shutdown-manager.drain-time'] = String(ctx.drainSeconds);
     if (r.cpu?.request) annotations['marin3r.3scale.net/resources.requests.cpu'] = r.cpu.request.amount;
     if (r.cpu?.limit) annotations['marin3r.3scale.net/resources.limits.cpu'] = r.cpu.limit.amount;
-    if (r.memory?.request) annotations['marin3r.3scale.net/resources.requests.memory'] = quantity(r.memory.request);
-    if (r.memory?.limit) annotations['marin3r.3scale.net/resources.limits.memory'] = quantity(r.memory.limit);
+    if (r.memory?.request) annotations['marin3r.3scale.net/resources.requests.memory'] = memoryQuantity(r.memory.request);
+    if (r.memory?.limit) annotations['marin3r.3scale.net/resources.limits.memory'] = memoryQuantity(r.memory.limit);
     for (const [k, v] of Object.entries(annotations)) ctx.workload.podMetadata.addAnnotation(k, v);
 
     const resources = () => {
@@ -362,10 +363,4 @@ function isJsonData(value: unknown): boolean {
     default:
       return false;
   }
-}
-
-/** A memory quantity: in Mi as cdk8s-plus writes it, in Ki when it isn't a whole number of Mi. */
-function quantity(size: Size): string {
-  const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
-  return kib % 1024 === 0 ? `${kib / 1024}Mi` : `${Math.ceil(kib)}Ki`;
 }

@@ -8,6 +8,7 @@ import {
 } from '../envoy';
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
+import { cpuCores } from '../common/resources';
 import { EnvoyModelError, quote } from '../envoy/model-error';
 import { markForScraping } from '../prometheus/scrape-annotations';
 import { EnvoyConfigValidator, EnvoyValidationResult } from '../validation/envoy';
@@ -574,16 +575,11 @@ function upstreamProp(name: string, modelProp: string): string | undefined {
 /** Worker threads for a CPU allowance: whole cores of the limit (or request), at least 2. */
 function defaultConcurrency(resources: kplus.ContainerResources): number {
   const cpu = resources.cpu?.limit ?? resources.cpu?.request;
-  return Math.min(MAX_CONCURRENCY, Math.max(2, cpu ? Math.ceil(cpuMillis(cpu) / 1000) : 2));
+  const cores = cpu ? cpuCores(cpu.amount) : undefined;
+  return Math.min(MAX_CONCURRENCY, Math.max(2, cores === undefined ? 2 : Math.ceil(cores)));
 }
 
 const MAX_CONCURRENCY = 256;
-
-/** Millicores of a cdk8s-plus CPU amount ("250m", "1", "1.5"). */
-function cpuMillis(cpu: kplus.Cpu): number {
-  const amount = String(cpu.amount);
-  return amount.endsWith('m') ? Number(amount.slice(0, -1)) : Number(amount) * 1000;
-}
 
 function checkConcurrency(scope: Construct, value: number): number {
   if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > MAX_CONCURRENCY) {

@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import {
   DiscoveryService, DiscoveryServiceSpecResourcesLimits, DiscoveryServiceSpecResourcesRequests,
 } from '../../imports/discoveryservices-operator.marin3r.3scale.net';
+import { memoryQuantity } from '../common/resources';
 import { propError } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
 
@@ -59,9 +60,9 @@ export class Marin3rDiscoveryService extends Construct {
     const requests: Record<string, DiscoveryServiceSpecResourcesRequests> = {};
     const limits: Record<string, DiscoveryServiceSpecResourcesLimits> = {};
     if (r.cpu?.request) requests.cpu = DiscoveryServiceSpecResourcesRequests.fromString(r.cpu.request.amount);
-    if (r.memory?.request) requests.memory = DiscoveryServiceSpecResourcesRequests.fromString(`${r.memory.request.toMebibytes()}Mi`);
+    if (r.memory?.request) requests.memory = DiscoveryServiceSpecResourcesRequests.fromString(memoryQuantity(r.memory.request));
     if (r.cpu?.limit) limits.cpu = DiscoveryServiceSpecResourcesLimits.fromString(r.cpu.limit.amount);
-    if (r.memory?.limit) limits.memory = DiscoveryServiceSpecResourcesLimits.fromString(`${r.memory.limit.toMebibytes()}Mi`);
+    if (r.memory?.limit) limits.memory = DiscoveryServiceSpecResourcesLimits.fromString(memoryQuantity(r.memory.limit));
     this.discoveryService = new DiscoveryService(this, 'Resource', {
       metadata: { name, namespace: this.namespace },
       spec: {

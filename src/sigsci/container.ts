@@ -5,6 +5,7 @@ import type { SigSciAgentBaseProps } from './agent';
 import { SigSciImage } from './image';
 import { optionEnvName, optionsEnv } from './options';
 import { hardenContainer } from '../common/pod';
+import { cpuCores } from '../common/resources';
 import { propError, show } from '../validation/errors';
 
 /** Name of the agent's container in every pod the library adds it to. */
@@ -59,7 +60,7 @@ export function addAgentContainer(
     throw propError(scope, 'user', `${show(user)} is not a non-root uid`, 'use an integer uid of at least 1');
   }
   const resources = settings.resources ?? DEFAULT_RESOURCES;
-  const cpuLimit = resources.cpu?.limit ? cpuUnits(resources.cpu.limit.amount) : undefined;
+  const cpuLimit = resources.cpu?.limit ? cpuCores(resources.cpu.limit.amount) : undefined;
 
   const env: Record<string, string> = {
     ...optionsEnv(scope, settings.options ?? {}, settings.extraOptions ?? {}, cpuLimit),
@@ -144,11 +145,4 @@ function checkTmpDir(scope: Construct, dir: string): string {
     throw propError(scope, 'tmpDir', `${show(dir)} is not an absolute directory path`, `use e.g. ${show(DEFAULT_TMP_DIR)}`);
   }
   return dir;
-}
-
-/** Kubernetes CPU quantity ("500m", "1", "1.5") in CPUs. */
-function cpuUnits(amount: string): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)(m?)$/.exec(amount);
-  if (!m) return undefined;
-  return m[2] === 'm' ? Number(m[1]) / 1000 : Number(m[1]);
 }

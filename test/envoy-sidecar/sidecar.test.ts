@@ -346,6 +346,18 @@ describe('EnvoySidecar with marin3r delivery', () => {
     expect(ds.metadata).toEqual({ name: 'discoveryservice', namespace: 'demo' });
     expect(ds.spec.resources).toEqual({ requests: { cpu: '100m', memory: '128Mi' }, limits: { cpu: '500m', memory: '512Mi' } });
   });
+
+  test('writes a DiscoveryService memory size that is not a whole number of MiB in Ki', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    new Marin3rDiscoveryService(chart, 'ds', {
+      namespace: 'demo',
+      resources: {
+        cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
+        memory: { request: Size.kibibytes(1536), limit: Size.mebibytes(512) },
+      },
+    });
+    expect(findOne(synthChart(chart), 'DiscoveryService').spec.resources.requests.memory).toBe('1536Ki');
+  });
 });
 
 describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at synth', () => {
