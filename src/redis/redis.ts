@@ -1,6 +1,7 @@
 import { Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
+import { pullPolicyFor } from '../common/image';
 import { hardenContainer } from '../common/pod';
 import { checkDnsLabel } from '../validation/names';
 
@@ -115,7 +116,8 @@ export interface RedisProps {
 
   /**
    * The Redis image, pinned to a version. It runs as uid 999 and gid 1000, the `redis` user and
-   * group of the official Alpine image.
+   * group of the official Alpine image. Pulled only when missing from the node, unless it is
+   * untagged or `:latest` (then on every start).
    * @default "redis:8.10.2-alpine"
    */
   readonly image?: string;
@@ -164,6 +166,7 @@ export class Redis extends Construct {
     const args = [...storage.args];
     if (props.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
 
+    const image = props.image ?? DEFAULT_IMAGE;
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata,
       replicas: 1,
@@ -175,8 +178,8 @@ export class Redis extends Construct {
         : undefined,
       containers: [{
         name: 'redis',
-        image: props.image ?? DEFAULT_IMAGE,
-        imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
+        image,
+        imagePullPolicy: pullPolicyFor(image),
         args,
         ports: [{ number: REDIS_PORT, name: 'redis' }],
         envVariables: props.password ? { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(props.password) } : undefined,

@@ -11,6 +11,16 @@ function setup(props: ConstructorParameters<typeof Redis>[2] = {}) {
 }
 
 describe('Redis', () => {
+  test.each([
+    ['redis:latest', 'Always'],
+    ['registry.local/redis', 'Always'],
+    ['redis:7.4.1-alpine', 'IfNotPresent'],
+    [`redis@sha256:${'b'.repeat(64)}`, 'IfNotPresent'],
+  ])('image %s is pulled %s, as every image of the library', (image, policy) => {
+    const deployment = findOne(synthChart(setup({ image }).chart), 'Deployment', 'redis');
+    expect(deployment.spec.template.spec.containers[0].imagePullPolicy).toBe(policy);
+  });
+
   test('runs the pinned official Alpine image as its redis user and group (999:1000), hardened, without persistence by default', () => {
     const { chart } = setup();
     const objects = synthChart(chart);
