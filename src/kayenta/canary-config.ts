@@ -36,25 +36,25 @@ export enum CanaryOutlierStrategy {
  */
 export interface CanaryEffectSize {
   /**
-   * The canary must exceed the baseline by at least this ratio to fail (e.g. 1.1 = +10%).
+   * The canary must exceed the baseline by at least this ratio to fail (e.g. 1.1 = +10%); 1 or more.
    * @default - Kayenta's default (1)
    */
   readonly allowedIncrease?: number;
 
   /**
-   * The canary must fall below the baseline by at least this ratio to fail (e.g. 0.9 = -10%).
+   * The canary must fall below the baseline by at least this ratio to fail (e.g. 0.9 = -10%); 0 to 1.
    * @default - Kayenta's default (1)
    */
   readonly allowedDecrease?: number;
 
   /**
-   * An increase of at least this ratio fails the whole analysis (critical metrics only).
+   * An increase of at least this ratio fails the whole analysis (critical metrics only); 1 or more.
    * @default - Kayenta's default (1)
    */
   readonly criticalIncrease?: number;
 
   /**
-   * A decrease of at least this ratio fails the whole analysis (critical metrics only).
+   * A decrease of at least this ratio fails the whole analysis (critical metrics only); 0 to 1.
    * @default - Kayenta's default (1)
    */
   readonly criticalDecrease?: number;
@@ -247,7 +247,10 @@ export interface CanaryScoreThresholds {
 
 /** Props of `CanaryConfig`: the canary config's name, judge, metrics and classifier. */
 export interface CanaryConfigProps {
-  /** The config's name (Kayenta's `name`); also names its file in a ConfigMap. */
+  /**
+   * The config's name (Kayenta's `name`): letters, digits, "-" and "_", as Kayenta's canary
+   * config API requires. Also names its file in a ConfigMap.
+   */
   readonly name: string;
 
   /**
@@ -269,7 +272,7 @@ export interface CanaryConfigProps {
   readonly configVersion?: string;
 
   /**
-   * The applications the config is for.
+   * The applications the config is for (at least one: Kayenta refuses a config without).
    * @default ["ad-hoc"]
    */
   readonly applications?: string[];
@@ -300,6 +303,8 @@ export interface CanaryConfigProps {
 }
 
 const KAYENTA_JUDGE = 'NetflixACAJudge-v1.0';
+/** The names Kayenta's canary config API accepts. */
+const CONFIG_NAME = /^[A-Za-z0-9_-]+$/;
 
 /**
  * A Kayenta canary config (docs/canary-config.md in spinnaker/kayenta), built from typed parts
@@ -323,6 +328,14 @@ export class CanaryConfig extends Construct {
     this.props = props;
     if (typeof props.name !== 'string' || props.name.trim() === '') {
       throw propError(this, 'name', `received ${show(props.name)}`, 'give the config a name such as "app-config"');
+    }
+    // Kayenta's /canaryConfig API refuses other names ("Names must contain only letters, numbers, dashes (-) and underscores (_)")
+    if (!CONFIG_NAME.test(props.name)) {
+      throw propError(this, 'name', `${show(props.name)} is not a name Kayenta accepts`, 'use only letters, digits, "-" and "_", e.g. "app-config-v1"');
+    }
+    const applications = props.applications ?? ['ad-hoc'];
+    if (!Array.isArray(applications) || applications.length === 0 || applications.some((a) => typeof a !== 'string' || a.trim() === '')) {
+      throw propError(this, 'applications', `received ${show(applications)}`, 'give at least one application name (Kayenta refuses a config without one), or leave it unset for ["ad-hoc"]');
     }
     this.configName = props.name;
     const slug = props.name.toLowerCase().replace(/[^a-z0-9.-]+/g, '-').replace(/^[-.]+|[-.]+$/g, '') || 'canary-config';
@@ -442,6 +455,12 @@ export class CanaryConfig extends Construct {
       if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) {
         throw propError(this, `${prop}.effectSize.${key}`, `${show(v)} is not a ratio`, 'use a positive number, e.g. 1.1 for +10% or 0.9 for -10%');
       }
+      // the canary/baseline ratio the judge compares with: increases from 1 up, decreases from 1 down
+      if (key.endsWith('Increase') ? v < 1 : v > 1) {
+        const increase = key.endsWith('Increase');
+        throw propError(this, `${prop}.effectSize.${key}`, `${v} is ${increase ? 'below' : 'above'} 1: the judge compares the canary/baseline ratio with it, so it tolerates no ${increase ? 'increase' : 'decrease'} at all`,
+          increase ? 'use 1 or more, e.g. 1.1 to tolerate +10%' : 'use a ratio from 0 to 1, e.g. 0.9 to tolerate -10%');
+      }
       out[key] = v;
     }
     return Object.keys(out).length > 0 ? out : undefined;
@@ -459,6 +478,15 @@ export class CanaryConfig extends Construct {
     const errors: string[] = [];
     if (this.metrics.length === 0) {
       errors.push(`${this.node.path}: metrics: the config has no metric; pass metrics or call addMetric()`);
+    }
+    const templates = this.props.templates ?? {};
+    for (const m of this.metrics) {
+      const template = (m._json.query as { customFilterTemplate?: string }).customFilterTemplate;
+      if (template !== undefined && !Object.prototype.hasOwnProperty.call(templates, template)) {
+        const known = Object.keys(templates);
+        errors.push(`${this.node.path}: metrics[${show(m.name)}].query.customFilterTemplate: ${show(template)} is not a template of this config`
+          + ` (${known.length ? `templates: ${known.map((t) => show(t)).join(', ')}` : 'it has no templates'}), and Kayenta fails the analysis when it builds the query; add it to templates or fix the name`);
+      }
     }
     const used = new Set(this.metrics.flatMap((m) => m.groups));
     for (const group of Object.keys(this.props.groupWeights)) {

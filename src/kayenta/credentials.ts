@@ -12,6 +12,8 @@ const PLACEHOLDER_ROOT = 'secrets';
 
 /** Property names that hold credentials in Kayenta's account classes and in Spring settings. */
 const CREDENTIAL_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|app(lication)?[-_]?key|access[-_]?key|private[-_]?key|credential)/i;
+/** Property names that hold the path of a file (`usernamePasswordFile`, `jsonPath`), not a credential. */
+const PATH_KEY = /(file|path)$/i;
 
 /** A whole-string `${...}` placeholder, which Spring fills at start-up. */
 const PLACEHOLDER = /^\$\{[^}]+\}$/;
@@ -82,7 +84,7 @@ export function rejectLiteralCredentials(scope: IConstruct, prop: string, value:
   if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) {
       const path = `${prop}.${key}`;
-      if (typeof v === 'string' && v !== '' && CREDENTIAL_KEY.test(key) && !PLACEHOLDER.test(v)) {
+      if (typeof v === 'string' && v !== '' && CREDENTIAL_KEY.test(key) && !PATH_KEY.test(key) && !PLACEHOLDER.test(v)) {
         throw propError(scope, path, 'looks like a credential written as a literal',
           'pass it through the construct\'s Secret-typed props (kplus.SecretValue), or write a ${...} placeholder and supply the variable from a Secret');
       }

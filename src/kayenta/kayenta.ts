@@ -119,7 +119,7 @@ export interface KayentaStandaloneProps {
 
   /**
    * Requests and limits of the Kayenta container. The heap is sized from the memory limit
-   * (`-XX:MaxRAMPercentage=75`).
+   * (`-XX:MaxRAMPercentage=75`), so custom resources must have one.
    * @default - 500m CPU / 2Gi memory requested, 2 CPU / 2Gi limits
    */
   readonly resources?: kplus.ContainerResources;
@@ -147,8 +147,11 @@ export interface KayentaStandaloneProps {
 
   /**
    * Extra kayenta.yml settings, deep-merged over the generated ones (objects merge, other values
-   * replace). Literal credentials are rejected: write `${...}` placeholders and provide the
-   * variables from Secrets. `server.port` and `redis` can't be changed here.
+   * replace). Dotted keys (`management.endpoints.web.exposure.include`) are read as the nested
+   * objects Spring makes of them. Literal credentials are rejected: write `${...}` placeholders
+   * and provide the variables from Secrets. What the probes and the Service rely on can't be
+   * changed here: `server.port`, `server.address`, `server.servlet.context-path`,
+   * `management.server.*`, `management.endpoints.web.base-path`, hiding `health`; nor `redis`.
    * @default - none
    */
   readonly additionalConfig?: { [key: string]: any };
@@ -217,6 +220,8 @@ export class KayentaStandalone extends Construct {
 
   private readonly name: string;
   private readonly props: KayentaStandaloneProps;
+  /** `additionalConfig` with dotted keys written out as nested objects, as Spring reads them. */
+  private readonly additionalConfig: { [key: string]: any } | undefined;
   private readonly credentials: KayentaCredentials;
   private readonly accounts: KayentaAccount[] = [];
   private metricsCount = 0;
@@ -236,7 +241,8 @@ export class KayentaStandalone extends Construct {
     const servicePort = checkPort(this, 'servicePort', props.servicePort ?? 80);
     const jvmOptions = props.jvmOptions ?? [];
     rejectJvmCredentials(this, 'jvmOptions', jvmOptions);
-    this.checkAdditionalConfig(props.additionalConfig);
+    this.additionalConfig = this.checkAdditionalConfig(props.additionalConfig);
+    const resources = checkResources(this, props.resources);
     const serviceType = props.serviceType ?? kplus.ServiceType.CLUSTER_IP;
     const createNamespace = props.createNamespace ?? true;
     const ingress = props.ingress ? planKayentaIngress(this, props.ingress, serviceType, createNamespace) : undefined;
@@ -275,7 +281,7 @@ export class KayentaStandalone extends Construct {
         securityContext: {
           user: KAYENTA_UID, group: KAYENTA_UID, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false,
         },
-        resources: props.resources ?? {
+        resources: resources ?? {
           cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.units(2) },
           memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) },
         },
@@ -401,22 +407,49 @@ export class KayentaStandalone extends Construct {
           '/judges.*', '/metadata.*', '/metricSetList.*', '/metricSetPairList.*', '/metricServices.*', '/pipeline.*', '/standalone.*'],
       },
     };
-    return deepMerge(generated, this.props.additionalConfig ?? {}) as { [key: string]: unknown };
+    return deepMerge(generated, this.additionalConfig ?? {}) as { [key: string]: unknown };
   }
 
-  private checkAdditionalConfig(extra: { [key: string]: any } | undefined): void {
-    if (extra === undefined) return;
+  /**
+   * Checks `additionalConfig` and returns it with dotted keys (`server.port: 9000`) written out as
+   * nested objects: Spring reads both forms as the same property, so every check sees both.
+   */
+  private checkAdditionalConfig(extra: { [key: string]: any } | undefined): { [key: string]: any } | undefined {
+    if (extra === undefined) return undefined;
     if (typeof extra !== 'object' || extra === null || Array.isArray(extra)) {
       throw propError(this, 'additionalConfig', `received ${show(extra)}`, 'give an object of kayenta.yml settings');
     }
-    if (extra.server?.port !== undefined) {
-      throw propError(this, 'additionalConfig.server.port', `${show(extra.server.port)} would move Kayenta off port ${KAYENTA_PORT}, where the probes and the Service point`,
-        'leave server.port unset');
+    rejectLiteralCredentials(this, 'additionalConfig', extra);
+    const expanded = expandDottedKeys(extra) as { [key: string]: any };
+    // what the probes and the Service depend on: Kayenta answers /health on port 8090 at the root
+    const fixed: Array<[string[], string]> = [
+      [['server', 'port'], `would move Kayenta off port ${KAYENTA_PORT}, where the probes and the Service point`],
+      [['server', 'address'], 'would bind Kayenta to one address, which the probes and the Service may not reach'],
+      [['server', 'servlet', 'context-path'], 'would move every endpoint, /health included, away from the path the probes call'],
+      [['management', 'server', 'port'], 'would move /health to another port than the one the probes call'],
+      [['management', 'server', 'address'], 'would bind /health to one address, which the probes may not reach'],
+      [['management', 'endpoints', 'web', 'base-path'], 'would move /health away from the path the probes call'],
+      [['management', 'endpoint', 'health', 'enabled'], 'would turn off /health, which the probes call'],
+      [['management', 'endpoints', 'web', 'exposure', 'exclude'], 'could hide /health, which the probes call'],
+    ];
+    for (const [path, consequence] of fixed) {
+      const value = relaxedGet(expanded, path);
+      if (value !== undefined) {
+        throw propError(this, `additionalConfig.${path.join('.')}`, `${show(value)} ${consequence}`, `leave ${path.join('.')} unset`);
+      }
     }
-    if (extra.redis !== undefined) {
+    const include = relaxedGet(expanded, ['management', 'endpoints', 'web', 'exposure', 'include']);
+    if (include !== undefined) {
+      const endpoints = (Array.isArray(include) ? include : String(include).split(',')).map((e) => String(e).trim());
+      if (!endpoints.includes('health') && !endpoints.includes('*')) {
+        throw propError(this, 'additionalConfig.management.endpoints.web.exposure.include', `${show(include)} leaves out health, which the probes call`,
+          'add health to the list (the default exposes health and info only; other actuator endpoints such as env can expose credentials)');
+      }
+    }
+    if (relaxedGet(expanded, ['redis']) !== undefined) {
       throw propError(this, 'additionalConfig.redis', 'the Redis connection is set by the redis prop', 'use redis: KayentaRedis.fromUrl(...) instead');
     }
-    rejectLiteralCredentials(this, 'additionalConfig', extra);
+    return expanded;
   }
 
   /** Checks the merged kayenta.yml at synth time: store types present, flags consistent, names unique. */
@@ -475,4 +508,51 @@ function deepMerge(base: unknown, over: unknown): unknown {
   const out: { [key: string]: unknown } = { ...base };
   for (const [key, value] of Object.entries(over)) out[key] = deepMerge(base[key], value);
   return out;
+}
+
+/**
+ * `value` with dotted keys written out as nested objects, in key order, later keys merging over
+ * earlier ones (Spring flattens both `server: {port: 1}` and `server.port: 1` to `server.port`).
+ * A bracketed segment (`"logging.level.[com.example]"`) keeps its dots, as in Spring.
+ */
+function expandDottedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(expandDottedKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  let out: { [key: string]: unknown } = {};
+  for (const [key, v] of Object.entries(value as { [key: string]: unknown })) {
+    const segments = key.match(/\[[^\]]*\]|[^.]+/g) ?? [key];
+    let nested: unknown = expandDottedKeys(v);
+    for (let i = segments.length - 1; i >= 1; i--) nested = { [segments[i]]: nested };
+    out = deepMerge(out, { [segments[0]]: nested }) as { [key: string]: unknown };
+  }
+  return out;
+}
+
+/** Spring's relaxed binding: `context-path`, `contextPath` and `context_path` name one property. */
+function relaxedKey(key: string): string {
+  return key.replace(/[-_]/g, '').toLowerCase();
+}
+
+/** The value at `path` in kayenta.yml settings, whatever form of each name they use. */
+function relaxedGet(value: unknown, path: string[]): unknown {
+  let current = value;
+  for (const segment of path) {
+    if (typeof current !== 'object' || current === null || Array.isArray(current)) return undefined;
+    const key = Object.keys(current).find((k) => relaxedKey(k) === relaxedKey(segment));
+    if (key === undefined) return undefined;
+    current = (current as { [key: string]: unknown })[key];
+  }
+  return current;
+}
+
+/**
+ * The heap is sized from the memory limit (`-XX:MaxRAMPercentage`): without one the JVM takes
+ * 75 % of the node's memory.
+ */
+function checkResources(scope: Construct, resources: kplus.ContainerResources | undefined): kplus.ContainerResources | undefined {
+  if (resources !== undefined && resources.memory?.limit === undefined) {
+    throw propError(scope, 'resources.memory.limit', 'is not set, and the JVM sizes its heap from it (-XX:MaxRAMPercentage=75): without a limit the heap could grow to 75% of the node\'s memory',
+      'give a memory limit, e.g. memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) }');
+  }
+  return resources;
 }

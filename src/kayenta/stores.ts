@@ -89,6 +89,16 @@ export abstract class KayentaPrometheusAuth {
     return new BearerAuth(token);
   }
 
+  /**
+   * HTTP basic authentication from a file: the Secret key holds `username:password`, mounted
+   * read-only into the container, and Kayenta reads it from there (`usernamePasswordFile`).
+   * Neither the user name nor the password goes into kayenta.yml or the environment.
+   * @param usernamePassword the Secret key holding `username:password`
+   */
+  public static basicFromFile(usernamePassword: kplus.SecretValue): KayentaPrometheusAuth {
+    return new BasicFileAuth(usernamePassword);
+  }
+
   /** @internal */
   public abstract _bind(ctx: KayentaStoreContext, account: string): { [key: string]: unknown };
 }
@@ -102,6 +112,18 @@ class BasicAuth extends KayentaPrometheusAuth {
     return {
       username: required(ctx, 'auth.username', this.username, 'kayenta'),
       password: ctx.credentials.placeholder(`${ctx.prop}.auth.password`, `prometheus account "${account}"`, ['prometheus', account, 'password'], this.password),
+    };
+  }
+}
+
+class BasicFileAuth extends KayentaPrometheusAuth {
+  constructor(private readonly usernamePassword: kplus.SecretValue) {
+    super();
+  }
+
+  public _bind(ctx: KayentaStoreContext, account: string) {
+    return {
+      usernamePasswordFile: ctx.credentials.file(`${ctx.prop}.auth.usernamePassword`, `prometheus account "${account}"`, ['prometheus', account], this.usernamePassword),
     };
   }
 }

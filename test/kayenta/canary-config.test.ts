@@ -136,6 +136,39 @@ describe('CanaryConfig', () => {
     expect(() => canary.addMetric({ name: 'Errors', query: CanaryMetricQuery.promql('up'), groups: ['StatusCodes'], effectSize: { allowedIncrease: -1 } })).toThrow(
       'test/app-config: metrics["Errors"].effectSize.allowedIncrease: -1 is not a ratio');
   });
+
+  test.each([
+    ['allowedIncrease', 0.5, 'is below 1: the judge compares the canary/baseline ratio with it, so it tolerates no increase at all; use 1 or more, e.g. 1.1 to tolerate +10%'],
+    ['criticalIncrease', 0.9, 'is below 1: the judge compares the canary/baseline ratio with it, so it tolerates no increase at all'],
+    ['allowedDecrease', 2, 'is above 1: the judge compares the canary/baseline ratio with it, so it tolerates no decrease at all; use a ratio from 0 to 1, e.g. 0.9 to tolerate -10%'],
+    ['criticalDecrease', 1.5, 'is above 1: the judge compares the canary/baseline ratio with it, so it tolerates no decrease at all'],
+  ])('fails on an effect size pointing the wrong way: %s %d', (key, value, message) => {
+    const { canary } = config();
+    expect(() => canary.addMetric({ name: 'Errors', query: CanaryMetricQuery.promql('up'), groups: ['StatusCodes'], effectSize: { [key]: value } })).toThrow(
+      `test/app-config: metrics["Errors"].effectSize.${key}: ${value} ${message}`);
+  });
+
+  test.each(['App Config', 'app.config', 'app/config', 'ünïcode'])('refuses the name %j, which Kayenta\'s canary config API rejects', (name) => {
+    expect(() => config({ name })).toThrow(`test/app-config: name: ${JSON.stringify(name)} is not a name Kayenta accepts; use only letters, digits, "-" and "_"`);
+  });
+
+  test('refuses a config without applications, which Kayenta rejects', () => {
+    expect(() => config({ applications: [] })).toThrow('test/app-config: applications: received []; give at least one application name');
+  });
+
+  test('fails at synth when a metric names a filter template the config does not have', () => {
+    const { chart, canary } = config({ templates: { checkout: 'app="checkout"' } });
+    canary.addMetric({ name: 'Errors', query: CanaryMetricQuery.prometheus({ metricName: 'http_requests_total', customFilterTemplate: 'checkuot' }), groups: ['StatusCodes'] });
+    expect(() => runValidations(chart)).toThrow(
+      'test/app-config: metrics["Errors"].query.customFilterTemplate: "checkuot" is not a template of this config (templates: "checkout"), and Kayenta fails the analysis when it builds the query; add it to templates or fix the name');
+  });
+
+  test('a metric whose filter template exists passes', () => {
+    const { chart, canary } = config({ templates: { checkout: 'app="checkout"' } });
+    canary.addMetric({ name: 'Errors', query: CanaryMetricQuery.prometheus({ metricName: 'http_requests_total', customFilterTemplate: 'checkout' }), groups: ['StatusCodes'] });
+    expect(() => runValidations(chart)).not.toThrow();
+    expect(canary.toJson().metrics[0].query.customFilterTemplate).toBe('checkout');
+  });
 });
 
 describe('shipping canary configs', () => {
@@ -145,7 +178,7 @@ describe('shipping canary configs', () => {
       metricsStores: [KayentaMetricsStore.prometheus({ baseUrl: 'http://prometheus:9090' })],
       storage: [KayentaStorage.memory()],
     });
-    const canary = new CanaryConfig(chart, 'app-config', { name: 'App Config', groupWeights: { StatusCodes: 100 }, scoreThresholds: { pass: 95, marginal: 75 } });
+    const canary = new CanaryConfig(chart, 'app-config', { name: 'App_Config', groupWeights: { StatusCodes: 100 }, scoreThresholds: { pass: 95, marginal: 75 } });
     return { chart, kayenta, canary };
   }
 
@@ -164,7 +197,7 @@ describe('shipping canary configs', () => {
 
   test('fails when two configs map to one file', () => {
     const { chart, kayenta, canary } = kayentaWithConfig();
-    const other = new CanaryConfig(chart, 'other', { name: 'app config', groupWeights: { StatusCodes: 100 }, scoreThresholds: { pass: 95, marginal: 75 } });
+    const other = new CanaryConfig(chart, 'other', { name: 'app-config', groupWeights: { StatusCodes: 100 }, scoreThresholds: { pass: 95, marginal: 75 } });
     kayenta.addCanaryConfig(canary);
     expect(() => kayenta.addCanaryConfig(other)).toThrow(
       'test/kayenta/canary-configs: configs: configs "test/app-config" and "test/other" both map to the file "app-config.json"; give the canary configs distinct names');

@@ -159,6 +159,27 @@ describe('KayentaStandalone', () => {
     expectSchemaValid(objects);
   });
 
+  test('Prometheus basic authentication from a mounted username:password file (usernamePasswordFile)', () => {
+    const { chart } = setup((secret) => ({
+      metricsStores: [KayentaMetricsStore.prometheus({ accountName: 'canary-prometheus', baseUrl: 'http://prometheus:9090', auth: KayentaPrometheusAuth.basicFromFile({ secret: secret('prom-basic'), key: 'auth' }) })],
+    }));
+    const objects = synthChart(chart);
+    const account = kayentaYml(objects).kayenta.prometheus.accounts[0];
+    expect(account).not.toHaveProperty('username');
+    expect(account).not.toHaveProperty('password');
+    const container = kayentaContainer(objects);
+    const mount = container.volumeMounts.find((m: any) => account.usernamePasswordFile.startsWith(`${m.mountPath}/`));
+    expect(mount).toMatchObject({ readOnly: true });
+    const volume = findOne(objects, 'Deployment', 'kayenta').spec.template.spec.volumes.find((v: any) => v.name === mount.name);
+    expect(volume.secret).toMatchObject({ secretName: 'prom-basic', items: [{ key: 'auth', path: account.usernamePasswordFile.slice(mount.mountPath.length + 1) }] });
+    expectSchemaValid(objects);
+  });
+
+  test('a file path in additionalConfig is not mistaken for a literal credential', () => {
+    const { chart } = setup({ additionalConfig: { kayenta: { prometheus: { accounts: [{ name: 'extra', endpoint: { baseUrl: 'http://prometheus:9090' }, usernamePasswordFile: '/var/run/creds/prometheus', supportedTypes: ['METRICS_STORE'] }] } } } });
+    expect(kayentaYml(synthChart(chart)).kayenta.prometheus.accounts[0].usernamePasswordFile).toBe('/var/run/creds/prometheus');
+  });
+
   test('never copies a Secret\'s value into the ConfigMap', () => {
     const chart = new Chart(Testing.app(), 'test');
     const storage = new kplus.Secret(chart, 'azure-storage', { metadata: { name: 'azure-storage', namespace: 'kayenta' }, stringData: { 'storage-key': 'c3VwZXItc2VjcmV0LWtleQ==' } });
@@ -457,5 +478,37 @@ describe('KayentaStandalone bad input', () => {
   test('rejects moving Kayenta off port 8090 through additionalConfig', () => {
     expect(() => setup({ additionalConfig: { server: { port: 9000 } } })).toThrow(
       'test/kayenta: additionalConfig.server.port: 9000 would move Kayenta off port 8090, where the probes and the Service point; leave server.port unset');
+  });
+
+  test.each([
+    [{ 'server.port': 9000 }, 'additionalConfig.server.port: 9000 would move Kayenta off port 8090'],
+    [{ 'server.servlet.context-path': '/kayenta' }, 'additionalConfig.server.servlet.context-path: "/kayenta" would move every endpoint, /health included'],
+    [{ server: { servlet: { contextPath: '/kayenta' } } }, 'additionalConfig.server.servlet.context-path: "/kayenta" would move every endpoint'],
+    [{ 'management.server.port': 8091 }, 'additionalConfig.management.server.port: 8091 would move /health to another port'],
+    [{ management: { endpoints: { web: { 'base-path': '/actuator' } } } }, 'additionalConfig.management.endpoints.web.base-path: "/actuator" would move /health'],
+    [{ 'management.endpoints.web.exposure.include': 'info,metrics' }, 'additionalConfig.management.endpoints.web.exposure.include: "info,metrics" leaves out health'],
+    [{ 'redis.connection': 'redis://other:6379' }, 'additionalConfig.redis: the Redis connection is set by the redis prop'],
+  ])('reads dotted and relaxed keys as Spring does: %j is refused', (additionalConfig, message) => {
+    expect(() => setup({ additionalConfig })).toThrow(`test/kayenta: ${message}`);
+  });
+
+  test('dotted keys merge over the generated settings as nested objects, later keys winning', () => {
+    const { chart } = setup({ additionalConfig: { 'management.endpoints.web.exposure.include': 'health,info,prometheus', 'logging.level.[com.netflix.kayenta]': 'DEBUG' } });
+    const config = kayentaYml(synthChart(chart));
+    expect(config.management.endpoints.web.exposure.include).toBe('health,info,prometheus');
+    expect(config.management.endpoint.health['show-details']).toBe('never');
+    expect(config.logging.level['[com.netflix.kayenta]']).toBe('DEBUG');
+    expect(config).not.toHaveProperty(['management.endpoints.web.exposure.include']);
+  });
+
+  test('a dotted key that turns the only object store off fails at synth', () => {
+    const { chart } = setup({ additionalConfig: { 'kayenta.blobs.enabled': false } });
+    expect(() => runValidations(chart)).toThrow(
+      'test/kayenta: additionalConfig.kayenta.blobs.enabled: azure account "canary-storage" is an OBJECT_STORE but kayenta.blobs is disabled; Kayenta needs both kayenta.azure.enabled and kayenta.blobs.enabled');
+  });
+
+  test('custom resources need a memory limit: the heap is sized from it', () => {
+    expect(() => setup({ resources: { cpu: { request: kplus.Cpu.millis(500) } } })).toThrow(
+      "test/kayenta: resources.memory.limit: is not set, and the JVM sizes its heap from it (-XX:MaxRAMPercentage=75): without a limit the heap could grow to 75% of the node's memory; give a memory limit");
   });
 });
