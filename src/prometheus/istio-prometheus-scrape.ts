@@ -3,12 +3,14 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { markForScraping, ScrapeAnnotationOptions } from './scrape-annotations';
 import {
-  KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule, ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
+  checkDuration, KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule,
+  ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
 } from './scrape-job';
 import { PrometheusStorage } from './storage';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion, Version } from './versions';
 import { DestinationRuleSpecTrafficPolicyTlsMode, toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
 import { addConfigHash } from '../common/config-hash';
+import { checkImageRepository } from '../common/image';
 import { hardenContainer } from '../common/pod';
 import { versionedObject } from '../istio/ingress';
 import { DEFAULT_ISTIO_VERSION, IstioRelease } from '../istio/version';
@@ -53,10 +55,11 @@ export interface IstioPrometheusScrapeProps {
    */
   readonly prometheusVersion?: string;
   /**
-   * The Istio version of the mesh ("1.30" or "1.30.3"), 1.7 or newer (the cert-only sidecar needs
-   * OUTPUT_CERTS). From 1.10 the sidecar is requested with the `sidecar.istio.io/inject` pod label;
-   * 1.7-1.9 use the annotation of the same name, which only takes effect in a namespace labelled
-   * `istio-injection=enabled`. The DestinationRule is networking.istio.io/v1 from 1.22, v1beta1 before.
+   * The Istio version of the mesh ("1.30" or "1.30.3"). MUTUAL_TLS mode needs 1.10 or newer: earlier
+   * agents may write the OUTPUT_CERTS files readable only by the proxy's uid 1337. METRICS_MERGING
+   * mode takes 1.7 or newer. From 1.10 the sidecar is requested (or refused) with the
+   * `sidecar.istio.io/inject` pod label; 1.7-1.9 use the annotation of the same name. The
+   * DestinationRule is networking.istio.io/v1 from 1.22, v1beta1 before.
    * @default "1.30" (IstioPrometheusScrape.DEFAULT_ISTIO_VERSION)
    */
   readonly istioVersion?: string;
@@ -66,7 +69,8 @@ export interface IstioPrometheusScrapeProps {
    */
   readonly mode?: IstioScrapeMode;
   /**
-   * The image repository; the tag is always `v<prometheusVersion>`.
+   * The image repository, without a tag or digest (e.g. a mirror such as
+   * "registry.example.com:5000/mirror/prometheus"); the tag is always `v<prometheusVersion>`.
    * @default "prom/prometheus"
    */
   readonly imageRepository?: string;
@@ -92,7 +96,7 @@ export interface IstioPrometheusScrapeProps {
   readonly scrapeInterval?: Duration;
   /**
    * How long a scrape may take (`global.scrape_timeout`); at most the scrape interval.
-   * @default Duration.seconds(10)
+   * @default - 10 seconds, or the scrape interval when that is shorter (as Prometheus does)
    */
   readonly scrapeTimeout?: Duration;
   /**
@@ -108,6 +112,7 @@ export interface IstioPrometheusScrapeProps {
 }
 
 const PORT = 9090;
+const DEFAULT_REPOSITORY = 'prom/prometheus';
 const USER = 65534; // "nobody" in the prom/prometheus image
 const CONFIG_DIR = '/etc/prometheus';
 const CONFIG_FILE = 'prometheus.yml';
@@ -125,6 +130,7 @@ const META = {
   scrape: '__meta_kubernetes_pod_annotation_prometheus_io_scrape',
   path: '__meta_kubernetes_pod_annotation_prometheus_io_path',
   port: '__meta_kubernetes_pod_annotation_prometheus_io_port',
+  scheme: '__meta_kubernetes_pod_annotation_prometheus_io_scheme',
   sidecarStatus: '__meta_kubernetes_pod_annotation_sidecar_istio_io_status',
   istioMtls: '__meta_kubernetes_pod_annotation_istio_mtls',
   podIp: '__meta_kubernetes_pod_ip',
@@ -202,17 +208,29 @@ export class IstioPrometheusScrape extends Construct {
     this.version = parsePrometheusVersion(this, 'prometheusVersion', props.prometheusVersion ?? DEFAULT_PROMETHEUS_VERSION);
     this.prometheusVersion = this.version.text;
     const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
-    istio.requireAtLeast(this, 'istioVersion', 1, 7, 'IstioPrometheusScrape',
-      'its cert-only sidecar gets the workload certificates through OUTPUT_CERTS, added in Istio 1.7', `upgrade Istio, e.g. to "${DEFAULT_ISTIO_VERSION}"`);
-    this.istioVersion = istio.text;
     const mtls = this.mode === IstioScrapeMode.MUTUAL_TLS;
+    if (mtls) {
+      // istio/istio#28929 made the agent write OUTPUT_CERTS files 0600 for the proxy's uid 1337;
+      // #31531 made them readable again on Kubernetes. Before 1.10 Prometheus may not read its key.
+      istio.requireAtLeast(this, 'istioVersion', 1, 10, 'IstioPrometheusScrape in MUTUAL_TLS mode',
+        'before 1.10 the cert-only sidecar may write the certificates readable only by its own uid 1337, so Prometheus could not load them',
+        `upgrade Istio, e.g. to "${DEFAULT_ISTIO_VERSION}", or use IstioScrapeMode.METRICS_MERGING`);
+    } else {
+      istio.requireAtLeast(this, 'istioVersion', 1, 7, 'IstioPrometheusScrape',
+        'the per-pod prometheus.istio.io/merge-metrics annotation it sets is read from Istio 1.7', `upgrade Istio, e.g. to "${DEFAULT_ISTIO_VERSION}"`);
+    }
+    this.istioVersion = istio.text;
     // HTTP/2 only matters when something is scraped over Istio mTLS.
     const http2 = mtls ? http2Fix(this, 'prometheusVersion', this.version) : Http2Fix.NONE;
 
-    const scrapeInterval = props.scrapeInterval ?? Duration.seconds(15);
-    const scrapeTimeout = props.scrapeTimeout ?? Duration.seconds(10);
+    const scrapeInterval = checkDuration(this, 'scrapeInterval', props.scrapeInterval ?? Duration.seconds(15));
+    // As Prometheus does: a timeout left out is 10s, or the interval when that is shorter.
+    const scrapeTimeout = props.scrapeTimeout === undefined
+      ? (scrapeInterval.toMilliseconds() < 10_000 ? scrapeInterval : Duration.seconds(10))
+      : checkDuration(this, 'scrapeTimeout', props.scrapeTimeout);
     if (scrapeTimeout.toMilliseconds() > scrapeInterval.toMilliseconds()) {
-      throw propError(this, 'scrapeTimeout', `${promDuration(scrapeTimeout)} is longer than scrapeInterval ${promDuration(scrapeInterval)}`, 'give a timeout no longer than the interval');
+      throw propError(this, 'scrapeTimeout', `${promDuration(scrapeTimeout)} is longer than scrapeInterval ${promDuration(scrapeInterval)}`,
+        'give a timeout no longer than the interval (Prometheus refuses the configuration otherwise)');
     }
     this.jobContext = { version: this.version, http2, istioCertificates: mtls, scrapeInterval, scrapeTimeout };
 
@@ -222,8 +240,10 @@ export class IstioPrometheusScrape extends Construct {
       metadata: { name, namespace, labels },
       automountToken: true, // Kubernetes service discovery calls the API with this token
     });
-    this.clusterRole = new kplus.ClusterRole(this, 'cluster-role', { metadata: { name, labels } });
-    this.clusterRoleBinding = new kplus.ClusterRoleBinding(this, 'cluster-role-binding', { metadata: { name, labels }, role: this.clusterRole });
+    // Cluster-scoped: the namespace is in the name, so servers in two namespaces don't overwrite each other's.
+    const clusterName = `${namespace}-${name}`;
+    this.clusterRole = new kplus.ClusterRole(this, 'cluster-role', { metadata: { name: clusterName, labels } });
+    this.clusterRoleBinding = new kplus.ClusterRoleBinding(this, 'cluster-role-binding', { metadata: { name: clusterName, labels }, role: this.clusterRole });
     this.clusterRoleBinding.addSubjects(this.serviceAccount);
 
     this.configMap = new kplus.ConfigMap(this, 'config', { metadata: { name, namespace, labels } });
@@ -256,7 +276,7 @@ export class IstioPrometheusScrape extends Construct {
     if (http2 === Http2Fix.ENVIRONMENT) env[ENABLE_HTTP2_ENV] = kplus.EnvValue.fromValue('1');
     this.container = this.deployment.addContainer({
       name: 'prometheus',
-      image: `${props.imageRepository ?? 'prom/prometheus'}:v${this.version.text}`,
+      image: `${checkImageRepository(this, 'imageRepository', props.imageRepository ?? DEFAULT_REPOSITORY, 'the tag is always "v<prometheusVersion>"')}:v${this.version.text}`,
       imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
       args: [
         `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
@@ -396,6 +416,9 @@ export class IstioPrometheusScrape extends Construct {
         targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD),
         metricsPath: '/stats/prometheus',
         relabelings: [
+          // A pod still merging its metrics has the Envoy statistics in what kubernetes-pods scrapes
+          // from :15020; scraping :15090 as well would store every Envoy series twice.
+          { action: RelabelAction.DROP, sourceLabels: [META.scrape, META.port], regex: `true;${ISTIO_MERGED_METRICS_PORT}` },
           { action: RelabelAction.KEEP, sourceLabels: [META.containerPortName], regex: '.*-envoy-prom' },
           ...podLabelRules(),
         ],
@@ -425,6 +448,14 @@ function annotatedPodRules(secure: boolean | undefined): RelabelRule[] {
       // ... or an istio.mtls annotation says otherwise.
       { action: RelabelAction.REPLACE, sourceLabels: [META.istioMtls], regex: '(true|false)', targetLabel: TMP_MTLS, replacement: '$1' },
       { action: secure ? RelabelAction.KEEP : RelabelAction.DROP, sourceLabels: [TMP_MTLS], regex: 'true' },
+    );
+  }
+  if (!secure) {
+    // prometheus.io/scheme: "https" for an application that serves its metrics over TLS itself;
+    // the sidecar's merged-metrics port is plain HTTP whatever the annotation says.
+    rules.push(
+      { action: RelabelAction.REPLACE, sourceLabels: [META.scheme], regex: '(https?)', targetLabel: '__scheme__', replacement: '$1' },
+      { action: RelabelAction.REPLACE, sourceLabels: [META.port], regex: String(ISTIO_MERGED_METRICS_PORT), targetLabel: '__scheme__', replacement: 'http' },
     );
   }
   rules.push(

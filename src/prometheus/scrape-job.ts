@@ -171,7 +171,7 @@ export interface ScrapeJobOptions {
   readonly scrapeInterval?: Duration;
   /**
    * How long a scrape may take; at most the job's scrape interval.
-   * @default - the server's `scrapeTimeout`
+   * @default - the server's `scrapeTimeout`, or this job's interval when that is shorter (Prometheus cuts it)
    */
   readonly scrapeTimeout?: Duration;
   /**
@@ -222,11 +222,16 @@ export class ScrapeJob {
 
     const job: Record<string, unknown> = { job_name: options.name };
     if (options.honorLabels) job.honor_labels = true;
-    const interval = options.scrapeInterval ?? context.scrapeInterval;
-    const timeout = options.scrapeTimeout ?? context.scrapeTimeout;
-    if (timeout.toMilliseconds() > interval.toMilliseconds()) {
-      throw propError(scope, `${prop}.scrapeTimeout`, `${promDuration(timeout)} is longer than the scrape interval ${promDuration(interval)}`,
-        'give a timeout no longer than the interval (Prometheus refuses the configuration otherwise)');
+    if (options.scrapeInterval !== undefined) checkDuration(scope, `${prop}.scrapeInterval`, options.scrapeInterval);
+    // Only a timeout given here is checked: one inherited from the server is cut to the job's
+    // interval by Prometheus itself, so a 5s job under the default 10s timeout is valid.
+    if (options.scrapeTimeout !== undefined) {
+      const timeout = checkDuration(scope, `${prop}.scrapeTimeout`, options.scrapeTimeout);
+      const interval = options.scrapeInterval ?? context.scrapeInterval;
+      if (timeout.toMilliseconds() > interval.toMilliseconds()) {
+        throw propError(scope, `${prop}.scrapeTimeout`, `${promDuration(timeout)} is longer than the scrape interval ${promDuration(interval)}`,
+          'give a timeout no longer than the interval (Prometheus refuses the configuration otherwise)');
+      }
     }
     if (options.scrapeInterval) job.scrape_interval = promDuration(options.scrapeInterval);
     if (options.scrapeTimeout) job.scrape_timeout = promDuration(options.scrapeTimeout);
@@ -343,6 +348,16 @@ export function checkHttpPath(scope: IConstruct, prop: string, path: string): st
     throw propError(scope, prop, `${show(path)} is not an HTTP path`, 'give a path starting with "/", e.g. "/metrics"');
   }
   return path;
+}
+
+/** Checks that a duration is a positive whole number of milliseconds, as Prometheus durations are. @internal */
+export function checkDuration(scope: IConstruct, prop: string, d: Duration): Duration {
+  const ms = d instanceof Duration ? d.toMilliseconds({ integral: false }) : NaN;
+  if (!(ms >= 1 && Number.isInteger(ms))) {
+    throw propError(scope, prop, `received ${d instanceof Duration ? `${ms}ms` : show(d)}`,
+      'give a positive Duration in whole milliseconds, e.g. Duration.seconds(15) (a zero interval would make Prometheus fall back to its default)');
+  }
+  return d;
 }
 
 /** A cdk8s Duration in Prometheus's duration syntax, in the largest exact unit ("15s", "2h", "15d"). @internal */

@@ -1,5 +1,6 @@
 import * as kplus from 'cdk8s-plus-25';
 import { IConstruct } from 'constructs';
+import { checkImageRepository } from '../common/image';
 import { propError, show } from '../validation/errors';
 
 /** The image repository of the agent on Docker Hub. */
@@ -8,7 +9,6 @@ const REPOSITORY = 'signalsciences/sigsci-agent';
 const DEFAULT_VERSION = '4.75.0';
 const VERSION = /^\d+\.\d+\.\d+$/;
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
-const REPOSITORY_NAME = /^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 
 /** Options of every image policy. */
 export interface SigSciImageOptions {
@@ -84,10 +84,7 @@ class PolicyImage extends SigSciImage {
   }
 
   public _bind(scope: IConstruct, prop: string): BoundImage {
-    if (typeof this.repository !== 'string' || !REPOSITORY_NAME.test(this.repository)) {
-      throw propError(scope, `${prop}.repository`, `${show(this.repository)} is not an image repository`,
-        `give a repository such as ${show(REPOSITORY)} or "registry.example.com/security/sigsci-agent"`);
-    }
+    checkImageRepository(scope, `${prop}.repository`, this.repository, 'the tag comes from SigSciImage.pinned(version), latest() or customTag(tag)');
     if (this.kind === 'version' && (typeof this.tag !== 'string' || !VERSION.test(this.tag))) {
       throw propError(scope, prop, `${show(this.tag)} is not an agent version`,
         `pin a released version such as ${show(DEFAULT_VERSION)}; use SigSciImage.latest() for "latest" or SigSciImage.customTag() for a local tag`);

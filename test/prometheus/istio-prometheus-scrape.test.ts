@@ -128,7 +128,10 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
   test('the Envoy statistics job scrapes the sidecars\' envoy-prom ports in plain text', () => {
     const envoy = job(b, 'istio-envoy-stats');
     expect(envoy.metrics_path).toBe('/stats/prometheus');
-    expect(envoy.relabel_configs[0]).toEqual({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: '.*-envoy-prom', action: 'keep' });
+    expect(envoy.relabel_configs[0]).toEqual({
+      source_labels: ['__meta_kubernetes_pod_annotation_prometheus_io_scrape', '__meta_kubernetes_pod_annotation_prometheus_io_port'], regex: 'true;15020', action: 'drop',
+    });
+    expect(envoy.relabel_configs[1]).toEqual({ source_labels: ['__meta_kubernetes_pod_container_port_name'], regex: '.*-envoy-prom', action: 'keep' });
   });
 
   test('in-mesh clients reach the server in plain text through a DestinationRule', () => {
@@ -141,8 +144,11 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
   test('the ClusterRole grants only what pod discovery needs, and the binding names the ServiceAccount with its namespace', () => {
     const role = findOne(b.objects, 'ClusterRole');
     expect(role.metadata.namespace).toBeUndefined();
+    expect(role.metadata.name).toBe('istio-system-prometheus');
     expect(role.rules.map((r: any) => [r.apiGroups, r.resources, r.verbs])).toEqual([[[''], ['pods'], ['get', 'list', 'watch']]]);
     const binding = findOne(b.objects, 'ClusterRoleBinding');
+    expect(binding.metadata.name).toBe('istio-system-prometheus');
+    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'istio-system-prometheus' });
     expect(binding.subjects).toEqual([expect.objectContaining({ kind: 'ServiceAccount', name: 'prometheus', namespace: 'istio-system' })]);
     expect(b.podTemplate.spec.serviceAccountName).toBe('prometheus');
     expect(b.podTemplate.spec.automountServiceAccountToken).toBe(true);
@@ -265,9 +271,19 @@ describe('metrics merging mode', () => {
 
 describe('Istio versions', () => {
   test('Istio 1.7-1.9 get the injection annotation instead of the label', () => {
-    const b = build({ istioVersion: '1.9.5' });
-    expect(b.podTemplate.metadata.annotations['sidecar.istio.io/inject']).toBe('true');
+    const b = build({ istioVersion: '1.9.5', mode: IstioScrapeMode.METRICS_MERGING });
+    expect(b.podTemplate.metadata.annotations['sidecar.istio.io/inject']).toBe('false');
     expect(b.podTemplate.metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
+  });
+
+  test('Istio 1.10 gets the cert-only sidecar with the label', () => {
+    const b = build({ istioVersion: '1.10' });
+    expect(b.podTemplate.metadata.labels['sidecar.istio.io/inject']).toBe('true');
+    expect(b.podTemplate.metadata.annotations['sidecar.istio.io/inject']).toBeUndefined();
+  });
+
+  test('mutual TLS mode fails before Istio 1.10, whose agent may write the certificates readable only by uid 1337', () => {
+    expect(() => build({ istioVersion: '1.9.5' })).toThrow('test/prometheus: istioVersion: IstioPrometheusScrape in MUTUAL_TLS mode needs Istio 1.10 or newer (before 1.10 the cert-only sidecar may write the certificates readable only by its own uid 1337, so Prometheus could not load them), but istioVersion is "1.9.5"; upgrade Istio, e.g. to "1.30", or use IstioScrapeMode.METRICS_MERGING');
   });
 
   test('Istio before 1.22 gets a v1beta1 DestinationRule', () => {
@@ -277,11 +293,11 @@ describe('Istio versions', () => {
   });
 
   test.each([
-    ['1.6.14', 'test/prometheus: istioVersion: IstioPrometheusScrape needs Istio 1.7 or newer (its cert-only sidecar gets the workload certificates through OUTPUT_CERTS, added in Istio 1.7), but istioVersion is "1.6.14"; upgrade Istio, e.g. to "1.30"'],
+    ['1.6.14', 'test/prometheus: istioVersion: IstioPrometheusScrape needs Istio 1.7 or newer (the per-pod prometheus.istio.io/merge-metrics annotation it sets is read from Istio 1.7), but istioVersion is "1.6.14"; upgrade Istio, e.g. to "1.30"'],
     ['2.0', 'test/prometheus: istioVersion: Istio 2.0 is not supported: this library knows the objects of Istio 1.6 to 1.x; give the Istio 1.x release of the mesh, e.g. "1.30"'],
     ['latest', 'test/prometheus: istioVersion: "latest" is not an Istio version; give a release such as "1.30" or "1.30.3"'],
   ])('fails on Istio %s', (version, message) => {
-    expect(() => build({ istioVersion: version })).toThrow(message);
+    expect(() => build({ istioVersion: version, mode: IstioScrapeMode.METRICS_MERGING })).toThrow(message);
   });
 });
 
@@ -350,6 +366,13 @@ describe('addScrapeJob', () => {
       .not.toEqual(build().podTemplate.metadata.annotations['config-hash.meshkit.dev/prometheus']);
   });
 
+  test('a job faster than the server\'s timeout inherits the timeout, which Prometheus cuts to the interval', () => {
+    const b = build({}, (prom) => prom.addScrapeJob({ name: 'fast', targets: ScrapeTargets.fromAddresses(['10.0.0.1:9100']), scrapeInterval: Duration.seconds(5) }));
+    expect(job(b, 'fast')).toEqual({ job_name: 'fast', scrape_interval: '5s', static_configs: [{ targets: ['10.0.0.1:9100'] }] });
+    expect(b.config.global).toEqual({ scrape_interval: '15s', scrape_timeout: '10s' });
+    expect(checkPrometheusConfig(b.configText).output).toMatch(/SUCCESS/);
+  });
+
   test('jobs given as props are added too', () => {
     const b = build({ scrapeJobs: [{ name: 'static', targets: ScrapeTargets.fromAddresses(['10.0.0.1:9100']), metricsPath: '/probe' }] });
     expect(job(b, 'static')).toEqual({ job_name: 'static', metrics_path: '/probe', static_configs: [{ targets: ['10.0.0.1:9100'] }] });
@@ -375,6 +398,12 @@ describe('addScrapeJob', () => {
       'test/prometheus: addScrapeJob.relabelings[0].sourceLabels[0]: "app.kubernetes.io/name" is not a label name; use letters, digits and "_", not starting with a digit'],
     ['a timeout longer than the interval', { name: 'x', targets: pods, scrapeInterval: Duration.seconds(10), scrapeTimeout: Duration.seconds(30) },
       'test/prometheus: addScrapeJob.scrapeTimeout: 30s is longer than the scrape interval 10s; give a timeout no longer than the interval (Prometheus refuses the configuration otherwise)'],
+    ['a timeout longer than the server\'s interval', { name: 'x', targets: pods, scrapeTimeout: Duration.seconds(20) },
+      'test/prometheus: addScrapeJob.scrapeTimeout: 20s is longer than the scrape interval 15s; give a timeout no longer than the interval (Prometheus refuses the configuration otherwise)'],
+    ['a zero interval', { name: 'x', targets: pods, scrapeInterval: Duration.seconds(0) },
+      'test/prometheus: addScrapeJob.scrapeInterval: received 0ms; give a positive Duration in whole milliseconds, e.g. Duration.seconds(15) (a zero interval would make Prometheus fall back to its default)'],
+    ['a fraction of a millisecond', { name: 'x', targets: pods, scrapeTimeout: Duration.millis(0.5) },
+      'test/prometheus: addScrapeJob.scrapeTimeout: received 0.5ms; give a positive Duration in whole milliseconds'],
     ['an address with a scheme', { name: 'x', targets: ScrapeTargets.fromAddresses(['http://host:9100']) },
       'test/prometheus: addScrapeJob.targets[0]: "http://host:9100" is not a scrape address; give "host:port" without a scheme or path (set the path with metricsPath)'],
   ])('fails on %s', (_what, options, message) => {
@@ -457,6 +486,46 @@ describe('storage', () => {
   });
 });
 
+describe('scrape interval and timeout', () => {
+  test('default to 15s and 10s', () => {
+    expect(build().config.global).toEqual({ scrape_interval: '15s', scrape_timeout: '10s' });
+  });
+
+  test('a server interval below 10s takes the interval as its timeout, as Prometheus would', () => {
+    const b = build({ scrapeInterval: Duration.seconds(5) });
+    expect(b.config.global).toEqual({ scrape_interval: '5s', scrape_timeout: '5s' });
+    expect(checkPrometheusConfig(b.configText).output).toMatch(/SUCCESS/);
+  });
+
+  test('an explicit timeout is kept', () => {
+    expect(build({ scrapeInterval: Duration.minutes(1), scrapeTimeout: Duration.seconds(45) }).config.global).toEqual({ scrape_interval: '1m', scrape_timeout: '45s' });
+  });
+
+  test.each<[string, Partial<IstioPrometheusScrapeProps>, string]>([
+    ['a timeout longer than the interval', { scrapeInterval: Duration.seconds(5), scrapeTimeout: Duration.seconds(10) },
+      'test/prometheus: scrapeTimeout: 10s is longer than scrapeInterval 5s; give a timeout no longer than the interval (Prometheus refuses the configuration otherwise)'],
+    ['a zero interval', { scrapeInterval: Duration.seconds(0) },
+      'test/prometheus: scrapeInterval: received 0ms; give a positive Duration in whole milliseconds'],
+  ])('fail on %s', (_what, props, message) => {
+    expect(() => build(props)).toThrow(message);
+  });
+});
+
+describe('image repository', () => {
+  test('takes a mirror, with a registry port', () => {
+    expect(build({ imageRepository: 'registry.local:5000/mirror/prometheus' }).container.image).toBe('registry.local:5000/mirror/prometheus:v3.13.3');
+  });
+
+  test.each([
+    ['prom/prometheus:v3.5.0', '"prom/prometheus:v3.5.0" is not an image repository (it carries a tag or digest); give the repository alone, e.g. "registry.example.com/mirror/prometheus"; the tag is always "v<prometheusVersion>"'],
+    ['prom/prometheus@sha256:0123', '"prom/prometheus@sha256:0123" is not an image repository (it carries a tag or digest)'],
+    ['', '"" is not an image repository; give the repository alone'],
+    ['Prom/Prometheus', '"Prom/Prometheus" is not an image repository; give the repository alone'],
+  ])('fails on %p', (imageRepository, message) => {
+    expect(() => build({ imageRepository })).toThrow(`test/prometheus: imageRepository: ${message}`);
+  });
+});
+
 describe('names and namespaces', () => {
   test('takes the chart\'s namespace when it has one', () => {
     const chart = Testing.chart();
@@ -465,6 +534,19 @@ describe('names and namespaces', () => {
     const objects = synthChart(scoped);
     expect(findOne(objects, 'Deployment').metadata.namespace).toBe('monitoring');
     expect(findOne(objects, 'ClusterRoleBinding').subjects[0].namespace).toBe('monitoring');
+  });
+
+  test('servers in two namespaces get cluster-scoped objects of their own', () => {
+    const chart = Testing.chart();
+    new IstioPrometheusScrape(chart, 'a', { namespace: 'team-a' });
+    new IstioPrometheusScrape(chart, 'b', { namespace: 'team-b' });
+    const objects = synthChart(chart);
+    const names = (kind: string) => objects.filter((o) => o.kind === kind).map((o) => o.metadata.name).sort();
+    expect(names('ClusterRole')).toEqual(['team-a-prometheus', 'team-b-prometheus']);
+    expect(names('ClusterRoleBinding')).toEqual(['team-a-prometheus', 'team-b-prometheus']);
+    const bindingB = objects.find((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === 'team-b-prometheus');
+    expect(bindingB.roleRef.name).toBe('team-b-prometheus');
+    expect(bindingB.subjects).toEqual([expect.objectContaining({ name: 'prometheus', namespace: 'team-b' })]);
   });
 
   test('fails on a name that is not a DNS label', () => {

@@ -283,6 +283,18 @@ describe('SigSciAgent image policies', () => {
   test('takes the image from a mirror', () => {
     expect(imageOf(SigSciImage.pinned('4.75.0', { repository: 'registry.example.com/sec/sigsci-agent' }))[0]).toBe('registry.example.com/sec/sigsci-agent:4.75.0');
   });
+
+  test('takes a mirror on a registry with a port', () => {
+    expect(imageOf(SigSciImage.pinned('4.75.0', { repository: 'registry.local:5000/sigsci-agent' }))[0]).toBe('registry.local:5000/sigsci-agent:4.75.0');
+  });
+
+  test.each([
+    ['signalsciences/sigsci-agent:4.75.0', '"signalsciences/sigsci-agent:4.75.0" is not an image repository (it carries a tag or digest); give the repository alone, e.g. "registry.example.com/mirror/sigsci-agent"; the tag comes from SigSciImage.pinned(version), latest() or customTag(tag)'],
+    ['', '"" is not an image repository; give the repository alone'],
+    ['Registry/SigSci', '"Registry/SigSci" is not an image repository; give the repository alone'],
+  ])('fails on the repository %p', (repository, message) => {
+    expect(() => imageOf(SigSciImage.pinned('4.75.0', { repository }))).toThrow(`: image.repository: ${message}`);
+  });
 });
 
 describe('SigSciAgent options', () => {
