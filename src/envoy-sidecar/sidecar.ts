@@ -236,6 +236,8 @@ export interface EnvoySidecarProps {
 
 const SIDECARS = new WeakMap<kplus.AbstractPod, EnvoySidecar>();
 const ADMIN_CLUSTER = 'envoy-admin';
+/** The readiness endpoint on the stats listener. */
+const READY_PATH = '/ready';
 
 /** A document as last validated: its text (or object), its type and the result. */
 interface ValidatedDocument {
@@ -293,6 +295,9 @@ export class EnvoySidecar extends Construct {
    * or the same object as last time is not validated again.
    */
   private readonly validated = new Map<string, ValidatedDocument>();
+  private readonly statsListener: EnvoyHttpListener;
+  /** cluster_min_healthy_percentages of the /ready health_check filter, once there is one. */
+  private readinessClusters?: Record<string, { value: number }>;
 
   constructor(scope: Construct, id: string, props: EnvoySidecarProps) {
     super(scope, id);
@@ -362,16 +367,16 @@ export class EnvoySidecar extends Construct {
     ports.claim(this, 'statsPort', this.statsPort, this.containerName, 'the Envoy stats listener');
     for (const extra of this.delivery.extraPorts) ports.claim(this, 'delivery', extra.port, extra.container, extra.description);
 
-    this.model(() => {
+    this.statsListener = this.model(() => {
       this.bootstrap.addCluster(new EnvoyCluster({ name: ADMIN_CLUSTER, endpoints: [{ address: '127.0.0.1', port: this.adminPort }] }));
-      this.bootstrap.addListener(new EnvoyHttpListener({
+      return this.bootstrap.addListener(new EnvoyHttpListener({
         name: 'stats',
         port: this.statsPort,
         trafficDirection: EnvoyTrafficDirection.INBOUND,
         useRemoteAddress: false,
         accessLogs: [],
         routes: [
-          { exactPath: '/ready', cluster: ADMIN_CLUSTER, timeout: Duration.seconds(5) },
+          { exactPath: READY_PATH, cluster: ADMIN_CLUSTER, timeout: Duration.seconds(5) },
           { exactPath: '/stats/prometheus', cluster: ADMIN_CLUSTER, timeout: Duration.seconds(10) },
         ],
       }));
@@ -448,6 +453,51 @@ export class EnvoySidecar extends Construct {
   /** Adds a cluster (e.g. the gRPC service of an HTTP filter). */
   public addCluster(cluster: EnvoyCluster): EnvoyCluster {
     return this.model(() => this.bootstrap.addCluster(cluster));
+  }
+
+  /**
+   * Holds the pod's readiness until `cluster` is healthy: `/ready` on `statsPort` (the Envoy
+   * container's readiness probe) answers 503 while fewer than `minHealthyPercent` of the
+   * cluster's members pass their active health checks, and 200 otherwise. For a service in the
+   * pod that Envoy can't do without, e.g. an ext_authz service that fails closed: the pod gets no
+   * traffic until it listens, instead of answering 503 during every start.
+   *
+   * `/ready` is then answered by Envoy's health_check filter (not passed through to the admin
+   * API); Envoy's listeners accept nothing before its clusters have had their first health check,
+   * and `/healthcheck/fail` on the admin API still turns it to 503. ConfigMap delivery only:
+   * under marin3r, marin3r's own probes of the admin API decide readiness.
+   * @param cluster a cluster of this sidecar with `healthCheck` options
+   * @param minHealthyPercent the share of its members that must be healthy, 1-100
+   */
+  public addReadinessDependency(cluster: EnvoyCluster, minHealthyPercent: number = 100): void {
+    const name = cluster instanceof EnvoyCluster ? cluster.name : undefined;
+    const prop = `addReadinessDependency(${show(name)})`;
+    if (!(cluster instanceof EnvoyCluster) || this.bootstrap.findCluster(cluster.name) !== cluster) {
+      throw propError(this, prop, name === undefined ? `received ${show(cluster)}` : `cluster ${show(name)} is not a cluster of this sidecar`,
+        'add it first with addCluster or addUpstream, and pass the cluster returned');
+    }
+    if (!cluster.activeHealthCheck) {
+      throw propError(this, prop, `cluster ${show(name)} has no healthCheck, so Envoy counts all its members as healthy and readiness would never wait for it`,
+        'give the cluster healthCheck options (no path: a TCP connect check)');
+    }
+    if (!(Number.isInteger(minHealthyPercent) && minHealthyPercent >= 1 && minHealthyPercent <= 100)) {
+      throw propError(this, `${prop}.minHealthyPercent`, `received ${show(minHealthyPercent)}`, 'give a whole percentage from 1 to 100');
+    }
+    if (this.container === undefined) {
+      throw propError(this, prop, "the sidecar is delivered by marin3r, whose injected container is probed by marin3r on the admin API's /ready, not on this sidecar's statsPort",
+        "use EnvoyDelivery.configMap() for a readiness that waits for the cluster, or leave readiness to marin3r's probes");
+    }
+    if (this.readinessClusters === undefined) {
+      this.readinessClusters = {};
+      const filter = EnvoyHttpFilter.of('envoy.filters.http.health_check', {
+        '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
+        'pass_through_mode': false,
+        'headers': [{ name: ':path', string_match: { exact: READY_PATH } }],
+        'cluster_min_healthy_percentages': this.readinessClusters,
+      });
+      this.model(() => this.statsListener.addHttpFilter(filter));
+    }
+    this.readinessClusters[cluster.name] = { value: minHealthyPercent };
   }
 
   /** Adds an HTTP filter to the inbound listener, before the router (filters run in the order added). */

@@ -101,10 +101,13 @@ export interface EnvoyOutlierDetectionOptions {
   readonly maxEjectionPercent?: number;
 }
 
-/** Active HTTP health checking of every member. */
+/** Active health checking of every member: an HTTP request, or a TCP connect when no path is given. */
 export interface EnvoyHealthCheckOptions {
-  /** Path requested on each member, e.g. "/healthz". Any 2xx is healthy. */
-  readonly path: string;
+  /**
+   * Path requested on each member (`http_health_check`), e.g. "/healthz"; any 2xx is healthy.
+   * @default - no request: a TCP connect check (`tcp_health_check` without payload), healthy when the member accepts the connection
+   */
+  readonly path?: string;
   /**
    * Time between checks.
    * @default Duration.seconds(10)
@@ -120,6 +123,13 @@ export interface EnvoyHealthCheckOptions {
    * @default 3
    */
   readonly unhealthyThreshold?: number;
+  /**
+   * Time between checks while the cluster has no traffic (`no_traffic_interval`). Envoy's own
+   * default is long because checks of an idle cluster are seldom urgent; shorten it when something
+   * waits for the first healthy result, e.g. a readiness dependency at start-up.
+   * @default - Envoy's default, 60 seconds
+   */
+  readonly noTrafficInterval?: Duration;
   /**
    * Successful checks before a member is marked healthy again.
    * @default 2
@@ -241,6 +251,11 @@ export class EnvoyCluster {
     this.checkValues();
   }
 
+  /** True when the cluster's members are health-checked actively (`healthCheck`). */
+  public get activeHealthCheck(): boolean {
+    return this.options.healthCheck !== undefined;
+  }
+
   /** True when the cluster resolves DNS names (so `auto_host_rewrite` can use them). */
   public get usesDns(): boolean {
     return this.discovery !== EnvoyClusterDiscovery.STATIC;
@@ -284,13 +299,16 @@ export class EnvoyCluster {
     }
     if (o.healthCheck) {
       const hc = o.healthCheck;
-      cluster.health_checks = [{
+      const check: any = {
         timeout: formatDuration(hc.timeout ?? TWO_SECONDS),
         interval: formatDuration(hc.interval ?? TEN_SECONDS),
         unhealthy_threshold: hc.unhealthyThreshold ?? 3,
         healthy_threshold: hc.healthyThreshold ?? 2,
-        http_health_check: { path: hc.path },
-      }];
+      };
+      if (hc.noTrafficInterval !== undefined) check.no_traffic_interval = formatDuration(hc.noTrafficInterval);
+      if (hc.path === undefined) check.tcp_health_check = {};
+      else check.http_health_check = { path: hc.path };
+      cluster.health_checks = [check];
     }
     if ((o.protocol ?? EnvoyUpstreamProtocol.HTTP1) === EnvoyUpstreamProtocol.HTTP2) {
       cluster.typed_extension_protocol_options = {
@@ -351,7 +369,7 @@ export class EnvoyCluster {
     }
     if (o.healthCheck) {
       const hc = o.healthCheck;
-      if (typeof hc.path !== 'string' || !hc.path.startsWith('/')) {
+      if (hc.path !== undefined && (typeof hc.path !== 'string' || !hc.path.startsWith('/'))) {
         throw new EnvoyModelError(`${this.at()}.healthCheck.path`, `${quote(hc.path)} is not an absolute path`, 'give a path such as "/healthz"');
       }
       const timeout = hc.timeout ?? TWO_SECONDS;
@@ -362,6 +380,7 @@ export class EnvoyCluster {
       if (!isAtLeast(unhealthy, 1)) checkAtLeast(`${this.at()}.healthCheck.unhealthyThreshold`, unhealthy, 1);
       const healthy = hc.healthyThreshold ?? 2;
       if (!isAtLeast(healthy, 1)) checkAtLeast(`${this.at()}.healthCheck.healthyThreshold`, healthy, 1);
+      if (hc.noTrafficInterval !== undefined && !isPositive(hc.noTrafficInterval)) envoyDuration(`${this.at()}.healthCheck.noTrafficInterval`, hc.noTrafficInterval);
     }
   }
 

@@ -142,7 +142,7 @@ export interface SigSciAgentProps extends SigSciAgentBaseProps, SigSciEnvoyWirin
    * The agent's readiness probe. With `envoy` the gRPC listener binds 127.0.0.1, which the kubelet
    * can't reach (it probes the pod's address), so a `grpc`, `tcpSocket` or `httpGet` probe on the
    * gRPC port is rejected; an exec probe is accepted if your image has a command for it.
-   * @default - a TCP probe on the listener in reverse-proxy mode; none with `envoy` (Envoy's failure mode decides what happens to requests while the agent isn't listening yet) and none in module mode (the agent listens only on a UNIX socket)
+   * @default - a TCP probe on the listener in reverse-proxy mode; none with `envoy` (Envoy's readiness waits for the agent instead, see `holdReadiness`) and none in module mode (the agent listens only on a UNIX socket)
    */
   readonly readiness?: kplus.Probe;
 }
@@ -205,7 +205,7 @@ export class SigSciAgent extends Construct {
       throw propError(this, 'expectResponseData', 'is true but no Envoy sends response data', 'pass envoy: the EnvoySidecar whose gRPC access log feeds the agent, or leave expectResponseData out');
     }
     if (!envoy) {
-      for (const prop of ['grpcTimeout', 'failureMode', 'inspectRequestBody', 'maxRequestBodySize', 'grpcPort'] as const) {
+      for (const prop of ['grpcTimeout', 'failureMode', 'inspectRequestBody', 'maxRequestBodySize', 'holdReadiness', 'grpcPort'] as const) {
         if (props[prop] !== undefined) throw propError(this, prop, `is set but there is no Envoy to apply it to (received ${show(props[prop])})`, `pass envoy, or drop ${prop}`);
       }
     }
@@ -256,7 +256,8 @@ export class SigSciAgent extends Construct {
     AGENTS.set(workload, this);
 
     if (envoy) {
-      wireEnvoy(this, envoy, { address: LOOPBACK, port: this.grpcPort!, discovery: EnvoyClusterDiscovery.STATIC }, props, expectResponseData);
+      const endpoint = { address: LOOPBACK, port: this.grpcPort!, discovery: EnvoyClusterDiscovery.STATIC, inPod: true };
+      wireEnvoy(this, envoy, endpoint, props, expectResponseData);
     }
   }
 
@@ -276,7 +277,7 @@ export class SigSciAgent extends Construct {
     const port = probedPort(readiness, this.container);
     if (port === this.grpcPort) {
       throw propError(this, 'readiness', `the probe connects to port ${show(port)}, but the gRPC listener binds ${LOOPBACK}:${this.grpcPort}, which the kubelet can't reach`,
-        "drop readiness (Envoy's failure mode covers an agent that isn't listening yet), or give an exec probe (kplus.Probe.fromCommand) that your agent image can run");
+        "drop readiness (with holdReadiness, Envoy's readiness waits for the agent), or give an exec probe (kplus.Probe.fromCommand) that your agent image can run");
     }
   }
 

@@ -52,6 +52,16 @@ export interface SigSciEnvoyWiringOptions {
    * @default Size.kibibytes(8)
    */
   readonly maxRequestBodySize?: Size;
+  /**
+   * Keep the pod out of its Services until the agent accepts connections: Envoy checks the
+   * agent's gRPC port every 2 s (a TCP connect) and its `/ready` answers 503 until the agent
+   * listens (see `EnvoySidecar.addReadinessDependency`). Without it, a pod that fails closed is
+   * ready as soon as Envoy is, and answers 503 to every request until the agent has started, at
+   * every rollout. With a library-run Envoy (ConfigMap delivery) only; under marin3r, marin3r's
+   * probes decide readiness.
+   * @default - true with SigSciFailureMode.FAIL_CLOSED when the agent runs in the pod and Envoy is delivered in a ConfigMap; false otherwise
+   */
+  readonly holdReadiness?: boolean;
 }
 
 /** Where the agent listens, as the Envoy side sees it. @internal */
@@ -59,7 +69,22 @@ export interface AgentEndpoint {
   readonly address: string;
   readonly port: number;
   readonly discovery: EnvoyClusterDiscovery;
+  /** The agent runs in Envoy's pod (SigSciAgent), not behind a Service. */
+  readonly inPod: boolean;
 }
+
+/**
+ * How Envoy checks the agent when readiness waits for it: a TCP connect every 2 s from the start
+ * (an idle cluster would otherwise be checked once a minute), ready after one success, not ready
+ * after two failures.
+ */
+const AGENT_HEALTH_CHECK = {
+  interval: Duration.seconds(2),
+  noTrafficInterval: Duration.seconds(2),
+  timeout: Duration.seconds(1),
+  healthyThreshold: 1,
+  unhealthyThreshold: 2,
+};
 
 /** The request headers the agent needs in each access-log entry, then the ones it may record. */
 const LOGGED_REQUEST_HEADERS = ['x-sigsci-request-id', 'x-sigsci-waf-response', 'accept', 'content-type', 'content-length'];
@@ -81,15 +106,22 @@ export function wireEnvoy(
     throw propError(scope, 'envoy', `the Envoy sidecar ${envoy.node.path} has no inbound listener to inspect`,
       'give the EnvoySidecar inbound options: the agent inspects requests on their way to the app');
   }
-  const filter = extAuthzFilter(scope, options);
-  envoy.addCluster(new EnvoyCluster({
+  const failureMode = options.failureMode ?? SigSciFailureMode.FAIL_CLOSED;
+  if (!Object.values(SigSciFailureMode).includes(failureMode)) {
+    throw propError(scope, 'failureMode', `received ${show(failureMode)}`, 'use SigSciFailureMode.FAIL_OPEN or SigSciFailureMode.FAIL_CLOSED');
+  }
+  const filter = extAuthzFilter(scope, options, failureMode);
+  const hold = holdReadiness(scope, envoy, endpoint, options.holdReadiness, failureMode);
+  const cluster = envoy.addCluster(new EnvoyCluster({
     name: SIGSCI_CLUSTER,
     endpoints: [{ address: endpoint.address, port: endpoint.port }],
     discovery: endpoint.discovery,
     protocol: EnvoyUpstreamProtocol.HTTP2,
     connectTimeout: Duration.millis(250),
+    healthCheck: hold ? AGENT_HEALTH_CHECK : undefined,
   }));
   envoy.addHttpFilter(filter);
+  if (hold) envoy.addReadinessDependency(cluster);
   if (accessLog) {
     envoy.addAccessLog(EnvoyAccessLog.httpGrpc({
       cluster: SIGSCI_CLUSTER,
@@ -100,15 +132,25 @@ export function wireEnvoy(
   }
 }
 
-function extAuthzFilter(scope: IConstruct, options: SigSciEnvoyWiringOptions): EnvoyHttpFilter {
+function holdReadiness(
+  scope: IConstruct, envoy: EnvoySidecar, endpoint: AgentEndpoint, given: boolean | undefined, failureMode: SigSciFailureMode,
+): boolean {
+  if (given !== undefined && typeof given !== 'boolean') {
+    throw propError(scope, 'holdReadiness', `received ${show(given)}`, 'give true or false');
+  }
+  const libraryEnvoy = envoy.container !== undefined;
+  if (given && !libraryEnvoy) {
+    throw propError(scope, 'holdReadiness', `is true, but Envoy sidecar ${envoy.node.path} is delivered by marin3r, whose own probes of the admin API decide the pod's readiness`,
+      'drop holdReadiness, or deliver the Envoy configuration with EnvoyDelivery.configMap()');
+  }
+  return given ?? (failureMode === SigSciFailureMode.FAIL_CLOSED && endpoint.inPod && libraryEnvoy);
+}
+
+function extAuthzFilter(scope: IConstruct, options: SigSciEnvoyWiringOptions, failureMode: SigSciFailureMode): EnvoyHttpFilter {
   const timeout = options.grpcTimeout ?? Duration.seconds(1);
   const ms = timeout.toMilliseconds();
   if (!Number.isFinite(ms) || ms < 1) {
     throw propError(scope, 'grpcTimeout', `${ms} ms is not a positive duration`, 'use a duration of at least 1 ms, e.g. Duration.seconds(1)');
-  }
-  const failureMode = options.failureMode ?? SigSciFailureMode.FAIL_CLOSED;
-  if (!Object.values(SigSciFailureMode).includes(failureMode)) {
-    throw propError(scope, 'failureMode', `received ${show(failureMode)}`, 'use SigSciFailureMode.FAIL_OPEN or SigSciFailureMode.FAIL_CLOSED');
   }
   const config: any = {
     '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',

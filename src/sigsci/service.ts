@@ -155,7 +155,7 @@ export class SigSciAgentService extends Construct {
     if (this.connected.has(envoy)) {
       throw propError(this, 'addEnvoy', `Envoy sidecar ${envoy.node.path} is already connected`, 'connect each Envoy sidecar once');
     }
-    const endpoint = { address: this.host, port: this.grpcPort, discovery: EnvoyClusterDiscovery.STRICT_DNS };
+    const endpoint = { address: this.host, port: this.grpcPort, discovery: EnvoyClusterDiscovery.STRICT_DNS, inPod: false };
     wireEnvoy(this, envoy, endpoint, options, this.expectResponseData);
     this.networkPolicy.addIngressRule(envoy.workload, [kplus.NetworkPolicyPort.tcp(this.grpcPort)]);
     this.connected.add(envoy);

@@ -281,6 +281,60 @@ describe('EnvoySidecar sizing, scraping and image policy', () => {
   });
 });
 
+describe('EnvoySidecar.addReadinessDependency', () => {
+  const checked = () => new EnvoyCluster({ name: 'authz', endpoints: [{ address: '127.0.0.1', port: 9191 }], healthCheck: { interval: Duration.seconds(2) } });
+  const statsHcm = (objects: any[]) => hcm(listener(bootstrapOf(objects), 'stats'));
+
+  test('answers /ready on the stats port from the health of the clusters, one filter for all of them', () => {
+    const s = setup();
+    const envoy = sidecar(s);
+    envoy.addReadinessDependency(envoy.addCluster(checked()));
+    const other = envoy.addCluster(new EnvoyCluster({ name: 'cache', endpoints: [{ address: '127.0.0.1', port: 6379 }], healthCheck: {} }));
+    envoy.addReadinessDependency(other, 50);
+    const objects = synthChart(s.chart);
+    const filters = statsHcm(objects).http_filters;
+    expect(filters.map((f: any) => f.name)).toEqual(['envoy.filters.http.health_check', 'envoy.filters.http.router']);
+    expect(filters[0].typed_config).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
+      'pass_through_mode': false,
+      'headers': [{ name: ':path', string_match: { exact: '/ready' } }],
+      'cluster_min_healthy_percentages': { authz: { value: 100 }, cache: { value: 50 } },
+    });
+    // /stats/prometheus still goes through to the admin API
+    expect(statsHcm(objects).route_config.virtual_hosts[0].routes.map((r: any) => r.match.path)).toEqual(['/ready', '/stats/prometheus']);
+    expect(EnvoyConfigValidator.validate(bootstrapOf(objects), EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
+    expect(() => runValidations(s.chart)).not.toThrow();
+  });
+
+  test('without dependencies /ready goes to the admin API, with no health_check filter', () => {
+    const s = setup();
+    sidecar(s);
+    expect(statsHcm(synthChart(s.chart)).http_filters.map((f: any) => f.name)).toEqual(['envoy.filters.http.router']);
+  });
+
+  test.each<[string, (envoy: EnvoySidecar) => void, string]>([
+    ['a cluster the sidecar does not have', (envoy) => envoy.addReadinessDependency(checked()),
+      'test/envoy: addReadinessDependency("authz"): cluster "authz" is not a cluster of this sidecar; add it first with addCluster or addUpstream, and pass the cluster returned'],
+    ['a cluster without health checks', (envoy) => envoy.addReadinessDependency(envoy.addCluster(new EnvoyCluster({ name: 'plain', endpoints: [{ address: '127.0.0.1', port: 9191 }] }))),
+      'test/envoy: addReadinessDependency("plain"): cluster "plain" has no healthCheck, so Envoy counts all its members as healthy and readiness would never wait for it; give the cluster healthCheck options (no path: a TCP connect check)'],
+    ['a percentage of 0', (envoy) => envoy.addReadinessDependency(envoy.addCluster(checked()), 0),
+      'test/envoy: addReadinessDependency("authz").minHealthyPercent: received 0; give a whole percentage from 1 to 100'],
+    ['a percentage above 100', (envoy) => envoy.addReadinessDependency(envoy.addCluster(checked()), 101),
+      'test/envoy: addReadinessDependency("authz").minHealthyPercent: received 101; give a whole percentage from 1 to 100'],
+  ])('fails on %s', (_what, call, message) => {
+    const s = setup();
+    const envoy = sidecar(s);
+    expect(() => call(envoy)).toThrow(message);
+  });
+
+  test('fails under marin3r, whose probes call the admin API', () => {
+    const s = setup(ENVOY_USER);
+    const envoy = sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    expect(() => envoy.addReadinessDependency(envoy.addCluster(checked()))).toThrow(
+      "test/envoy: addReadinessDependency(\"authz\"): the sidecar is delivered by marin3r, whose injected container is probed by marin3r on the admin API's /ready, not on this sidecar's statsPort; use EnvoyDelivery.configMap() for a readiness that waits for the cluster, or leave readiness to marin3r's probes");
+  });
+});
+
 describe('EnvoySidecar with marin3r delivery', () => {
   function marin3r(): Setup & { envoy: EnvoySidecar } {
     const s = setup(ENVOY_USER);

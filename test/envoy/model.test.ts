@@ -54,6 +54,13 @@ describe('EnvoyCluster', () => {
     expect(json.health_checks).toEqual([{ timeout: '2s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2, http_health_check: { path: '/healthz' } }]);
   });
 
+  test('a health check without a path is a TCP connect check, and no_traffic_interval is written when given', () => {
+    const cluster = new EnvoyCluster({ name: 'x', endpoints: [ep('10.0.0.1')], healthCheck: { noTrafficInterval: Duration.seconds(3) } });
+    expect(cluster.activeHealthCheck).toBe(true);
+    expect(cluster.toJson().health_checks).toEqual([{ timeout: '2s', interval: '10s', no_traffic_interval: '3s', unhealthy_threshold: 3, healthy_threshold: 2, tcp_health_check: {} }]);
+    expect(new EnvoyCluster({ name: 'y', endpoints: [ep('10.0.0.1')] }).activeHealthCheck).toBe(false);
+  });
+
   test('upstream TLS verifies the server name against the system trust store by default', () => {
     const json = new EnvoyCluster({ name: 'api', endpoints: [ep('api.example.com', 443)], tls: {} }).toJson();
     expect(json.transport_socket.typed_config).toEqual({
@@ -115,6 +122,14 @@ describe('EnvoyCluster', () => {
       expect(() => Duration.millis(-5)).toThrow();
       expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { interval: Duration.seconds(0) } }))
         .toThrow('cluster "x".outlierDetection.interval: 0 ms is not a positive duration');
+    });
+    test('a zero no-traffic health-check interval', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], healthCheck: { noTrafficInterval: Duration.seconds(0) } }))
+        .toThrow('cluster "x".healthCheck.noTrafficInterval: 0 ms is not a positive duration');
+    });
+    test('a relative health-check path', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], healthCheck: { path: 'healthz' } }))
+        .toThrow('cluster "x".healthCheck.path: "healthz" is not an absolute path; give a path such as "/healthz"');
     });
     test('an ejection percentage above 100', () => {
       expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { maxEjectionPercent: 101 } }))

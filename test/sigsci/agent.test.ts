@@ -217,6 +217,64 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
   });
 });
 
+describe('SigSciAgent holds the pod\'s readiness until the agent listens', () => {
+  function wiredWith(props: Partial<SigSciAgentProps> = {}) {
+    const s = setup();
+    const envoy = envoySidecar(s);
+    agent(s, { envoy, ...props });
+    return bootstrapOf(synthChart(s.chart));
+  }
+  const statsFilters = (b: any) => b.static_resources.listeners.find((l: any) => l.name === 'stats').filter_chains[0].filters[0].typed_config.http_filters;
+
+  test('failing closed (the default), Envoy checks the agent\'s port every 2 s from the start', () => {
+    expect(clusterOf(wiredWith(), 'sigsci-agent-grpc').health_checks).toEqual([{
+      timeout: '1s', interval: '2s', no_traffic_interval: '2s', unhealthy_threshold: 2, healthy_threshold: 1, tcp_health_check: {},
+    }]);
+  });
+
+  test('and /ready on the stats port answers 200 only while the agent cluster is healthy', () => {
+    const b = wiredWith();
+    expect(statsFilters(b)).toEqual([
+      {
+        name: 'envoy.filters.http.health_check',
+        typed_config: {
+          '@type': 'type.googleapis.com/envoy.extensions.filters.http.health_check.v3.HealthCheck',
+          'pass_through_mode': false,
+          'headers': [{ name: ':path', string_match: { exact: '/ready' } }],
+          'cluster_min_healthy_percentages': { 'sigsci-agent-grpc': { value: 100 } },
+        },
+      },
+      { name: 'envoy.filters.http.router', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' } },
+    ]);
+    expect(EnvoyConfigValidator.validate(b, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
+  });
+
+  test('the Envoy container\'s readiness probe is that /ready', () => {
+    const s = setup();
+    agent(s, { envoy: envoySidecar(s) });
+    const envoy = template(synthChart(s.chart)).spec.containers.find((c: any) => c.name === 'envoy');
+    expect(envoy.readinessProbe.httpGet).toEqual({ path: '/ready', port: 9902, scheme: 'HTTP' });
+  });
+
+  test('failing open, or with holdReadiness: false, readiness is Envoy\'s alone and the agent is not health-checked', () => {
+    for (const props of [{ failureMode: SigSciFailureMode.FAIL_OPEN }, { holdReadiness: false }]) {
+      const b = wiredWith(props);
+      expect(clusterOf(b, 'sigsci-agent-grpc').health_checks).toBeUndefined();
+      expect(statsFilters(b).map((f: any) => f.name)).toEqual(['envoy.filters.http.router']);
+    }
+  });
+
+  test('holdReadiness: true holds it when failing open too', () => {
+    const b = wiredWith({ failureMode: SigSciFailureMode.FAIL_OPEN, holdReadiness: true });
+    expect(statsFilters(b)[0].typed_config.cluster_min_healthy_percentages).toEqual({ 'sigsci-agent-grpc': { value: 100 } });
+  });
+
+  test('fails on holdReadiness without an Envoy', () => {
+    const s = setup();
+    expect(() => agent(s, { holdReadiness: true })).toThrow('test/waf: holdReadiness: is set but there is no Envoy to apply it to (received true); pass envoy, or drop holdReadiness');
+  });
+});
+
 describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
   function marin3r() {
     // marin3r's injected Envoy needs a pod-level user
@@ -253,6 +311,18 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
       const errors = EnvoyConfigValidator.validate(r.value, types[r.type]).errors;
       expect({ name: r.value.name, errors }).toEqual({ name: r.value.name, errors: [] });
     }
+  });
+
+  test('leaves readiness to marin3r\'s probes: no health check of the agent', () => {
+    const { objects } = marin3r();
+    expect(resource(objects, 'cluster', 'sigsci-agent-grpc').health_checks).toBeUndefined();
+  });
+
+  test('fails on holdReadiness: true, which marin3r\'s probes would ignore', () => {
+    const s = setup({ user: 101, group: 101 });
+    const envoy = envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }) });
+    expect(() => agent(s, { envoy, holdReadiness: true })).toThrow(
+      "test/waf: holdReadiness: is true, but Envoy sidecar test/envoy is delivered by marin3r, whose own probes of the admin API decide the pod's readiness; drop holdReadiness, or deliver the Envoy configuration with EnvoyDelivery.configMap()");
   });
 
   test('still drains with the marin3r shutdown manager\'s drain time', () => {
@@ -472,7 +542,7 @@ describe('SigSciAgent rejects', () => {
   test('a kubelet probe of the loopback gRPC listener', () => {
     const s = setup();
     expect(() => agent(s, { envoy: envoySidecar(s), readiness: kplus.Probe.fromTcpSocket({ port: 9999 }) }))
-      .toThrow("test/waf: readiness: the probe connects to port 9999, but the gRPC listener binds 127.0.0.1:9999, which the kubelet can't reach; drop readiness (Envoy's failure mode covers an agent that isn't listening yet), or give an exec probe (kplus.Probe.fromCommand) that your agent image can run");
+      .toThrow("test/waf: readiness: the probe connects to port 9999, but the gRPC listener binds 127.0.0.1:9999, which the kubelet can't reach; drop readiness (with holdReadiness, Envoy's readiness waits for the agent), or give an exec probe (kplus.Probe.fromCommand) that your agent image can run");
   });
 
   test('a TCP probe with host 127.0.0.1, which the kubelet resolves on the node, not in the pod', () => {

@@ -86,6 +86,18 @@ describe('SigSciAgentService', () => {
     expectSchemaValid(objects);
   });
 
+  test('does not hold the pods\' readiness on the shared agents unless asked', () => {
+    const s = setup();
+    s.agents.addEnvoy(s.envoy);
+    expect(bootstrapOf(synthChart(s.chart)).static_resources.clusters.find((c: any) => c.name === 'sigsci-agent-grpc').health_checks).toBeUndefined();
+    const asked = setup();
+    asked.agents.addEnvoy(asked.envoy, { holdReadiness: true });
+    const b = bootstrapOf(synthChart(asked.chart));
+    expect(b.static_resources.clusters.find((c: any) => c.name === 'sigsci-agent-grpc').health_checks[0].tcp_health_check).toEqual({});
+    const stats = b.static_resources.listeners.find((l: any) => l.name === 'stats').filter_chains[0].filters[0].typed_config;
+    expect(stats.http_filters[0].typed_config.cluster_min_healthy_percentages).toEqual({ 'sigsci-agent-grpc': { value: 100 } });
+  });
+
   test('points each Envoy at the Service with a STRICT_DNS cluster, the filter and the access log', () => {
     const s = setup();
     s.agents.addEnvoy(s.envoy, { failureMode: SigSciFailureMode.FAIL_CLOSED, grpcTimeout: Duration.seconds(2) });
