@@ -458,7 +458,9 @@ export class EnvoySidecar extends Construct {
   /**
    * Holds the pod's readiness until `cluster` is healthy: `/ready` on `statsPort` (the Envoy
    * container's readiness probe) answers 503 while fewer than `minHealthyPercent` of the
-   * cluster's members pass their active health checks, and 200 otherwise. For a service in the
+   * cluster's members pass their active health checks, and 200 otherwise. The kubelet marks the
+   * pod unready after its own probe failures on top of Envoy's (3 at 10 s by default). Clusters
+   * with `outlierDetection` are refused: ejected members count as unhealthy there. For a service in the
    * pod that Envoy can't do without, e.g. an ext_authz service that fails closed: the pod gets no
    * traffic until it listens, instead of answering 503 during every start.
    *
@@ -479,6 +481,10 @@ export class EnvoySidecar extends Construct {
     if (!cluster.activeHealthCheck) {
       throw propError(this, prop, `cluster ${show(name)} has no healthCheck, so Envoy counts all its members as healthy and readiness would never wait for it`,
         'give the cluster healthCheck options (no path: a TCP connect check)');
+    }
+    if (cluster.usesOutlierDetection) {
+      throw propError(this, prop, `cluster ${show(name)} has outlierDetection, and the health_check filter counts ejected members as unhealthy, so a burst of upstream errors would take every replica out of its Services at once`,
+        'depend on a cluster without outlierDetection (add a second cluster to the same endpoints for the health check if the traffic needs ejection)');
     }
     if (!(Number.isInteger(minHealthyPercent) && minHealthyPercent >= 1 && minHealthyPercent <= 100)) {
       throw propError(this, `${prop}.minHealthyPercent`, `received ${show(minHealthyPercent)}`, 'give a whole percentage from 1 to 100');

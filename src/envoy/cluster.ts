@@ -124,9 +124,9 @@ export interface EnvoyHealthCheckOptions {
    */
   readonly unhealthyThreshold?: number;
   /**
-   * Time between checks while the cluster has no traffic (`no_traffic_interval`). Envoy's own
-   * default is long because checks of an idle cluster are seldom urgent; shorten it when something
-   * waits for the first healthy result, e.g. a readiness dependency at start-up.
+   * Time between checks until the cluster has carried traffic (`no_traffic_interval`). Envoy's
+   * own default is long because checks of an idle cluster are seldom urgent; shorten it when
+   * something waits for the first healthy result, e.g. a readiness dependency at start-up.
    * @default - Envoy's default, 60 seconds
    */
   readonly noTrafficInterval?: Duration;
@@ -256,6 +256,11 @@ export class EnvoyCluster {
     return this.options.healthCheck !== undefined;
   }
 
+  /** True when the cluster ejects members that fail requests (`outlierDetection`). */
+  public get usesOutlierDetection(): boolean {
+    return this.options.outlierDetection !== undefined;
+  }
+
   /** True when the cluster resolves DNS names (so `auto_host_rewrite` can use them). */
   public get usesDns(): boolean {
     return this.discovery !== EnvoyClusterDiscovery.STATIC;
@@ -306,8 +311,13 @@ export class EnvoyCluster {
         healthy_threshold: hc.healthyThreshold ?? 2,
       };
       if (hc.noTrafficInterval !== undefined) check.no_traffic_interval = formatDuration(hc.noTrafficInterval);
-      if (hc.path === undefined) check.tcp_health_check = {};
-      else check.http_health_check = { path: hc.path };
+      if (hc.path === undefined) {
+        check.tcp_health_check = {};
+      } else {
+        check.http_health_check = { path: hc.path };
+        // Envoy checks over HTTP/1.1 unless told otherwise, which an HTTP/2-only upstream (gRPC) refuses.
+        if (o.protocol === EnvoyUpstreamProtocol.HTTP2) check.http_health_check.codec_client_type = 'HTTP2';
+      }
       cluster.health_checks = [check];
     }
     if ((o.protocol ?? EnvoyUpstreamProtocol.HTTP1) === EnvoyUpstreamProtocol.HTTP2) {

@@ -317,6 +317,10 @@ describe('EnvoySidecar.addReadinessDependency', () => {
       'test/envoy: addReadinessDependency("authz"): cluster "authz" is not a cluster of this sidecar; add it first with addCluster or addUpstream, and pass the cluster returned'],
     ['a cluster without health checks', (envoy) => envoy.addReadinessDependency(envoy.addCluster(new EnvoyCluster({ name: 'plain', endpoints: [{ address: '127.0.0.1', port: 9191 }] }))),
       'test/envoy: addReadinessDependency("plain"): cluster "plain" has no healthCheck, so Envoy counts all its members as healthy and readiness would never wait for it; give the cluster healthCheck options (no path: a TCP connect check)'],
+    ['a cluster with outlier detection', (envoy) => envoy.addReadinessDependency(envoy.addCluster(new EnvoyCluster({
+      name: 'ejecting', endpoints: [{ address: '127.0.0.1', port: 9191 }], healthCheck: {}, outlierDetection: {},
+    }))),
+    'test/envoy: addReadinessDependency("ejecting"): cluster "ejecting" has outlierDetection, and the health_check filter counts ejected members as unhealthy, so a burst of upstream errors would take every replica out of its Services at once; depend on a cluster without outlierDetection (add a second cluster to the same endpoints for the health check if the traffic needs ejection)'],
     ['a percentage of 0', (envoy) => envoy.addReadinessDependency(envoy.addCluster(checked()), 0),
       'test/envoy: addReadinessDependency("authz").minHealthyPercent: received 0; give a whole percentage from 1 to 100'],
     ['a percentage above 100', (envoy) => envoy.addReadinessDependency(envoy.addCluster(checked()), 101),

@@ -1,5 +1,6 @@
 import { Duration } from 'cdk8s';
 import {
+  EnvoyConfigValidator,
   EnvoyAccessLog, EnvoyBootstrap, EnvoyCluster, EnvoyClusterDiscovery, EnvoyDownstreamTls, EnvoyHttpFilter, EnvoyHttpListener,
   EnvoyTlsVersion, EnvoyTrafficDirection, EnvoyUpstreamProtocol,
 } from '../../src';
@@ -54,10 +55,17 @@ describe('EnvoyCluster', () => {
     expect(json.health_checks).toEqual([{ timeout: '2s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2, http_health_check: { path: '/healthz' } }]);
   });
 
+  test('an HTTP health check of an HTTP/2 cluster speaks HTTP/2, as its upstream may accept nothing else', () => {
+    const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], protocol: EnvoyUpstreamProtocol.HTTP2, healthCheck: { path: '/healthz' } }).toJson();
+    expect(json.health_checks[0].http_health_check).toEqual({ path: '/healthz', codec_client_type: 'HTTP2' });
+    expect(EnvoyConfigValidator.validate(json, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
+  });
+
   test('a health check without a path is a TCP connect check, and no_traffic_interval is written when given', () => {
     const cluster = new EnvoyCluster({ name: 'x', endpoints: [ep('10.0.0.1')], healthCheck: { noTrafficInterval: Duration.seconds(3) } });
     expect(cluster.activeHealthCheck).toBe(true);
     expect(cluster.toJson().health_checks).toEqual([{ timeout: '2s', interval: '10s', no_traffic_interval: '3s', unhealthy_threshold: 3, healthy_threshold: 2, tcp_health_check: {} }]);
+    expect(EnvoyConfigValidator.validate(cluster.toJson(), EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
     expect(new EnvoyCluster({ name: 'y', endpoints: [ep('10.0.0.1')] }).activeHealthCheck).toBe(false);
   });
 

@@ -53,7 +53,8 @@ export function podTargets(pod: PodShape): Array<Record<string, string>> {
 }
 
 function expand(template: string, match: RegExpExecArray): string {
-  return template.replace(/\$\{(\w+)\}|\$(\w+)/g, (_, braced, bare) => {
+  return template.replace(/\$\$|\$\{(\w+)\}|\$(\w+)/g, (whole, braced, bare) => {
+    if (whole === '$$') return '$';
     const ref = braced ?? bare;
     return /^\d+$/.test(ref) ? (match[Number(ref)] ?? '') : (match.groups?.[ref] ?? '');
   });
@@ -64,7 +65,8 @@ export function relabel(target: Record<string, string>, rules: any[]): Record<st
   const labels = { ...target };
   for (const rule of rules) {
     const action = rule.action ?? 'replace';
-    const regex = new RegExp(`^(?:${rule.regex ?? '(.*)'})$`);
+    // Prometheus compiles ^(?s:regex)$: "." matches newlines too
+    const regex = new RegExp(`^(?:${rule.regex ?? '(.*)'})$`, 's');
     const value = (rule.source_labels ?? []).map((l: string) => labels[l] ?? '').join(rule.separator ?? ';');
     switch (action) {
       case 'keep':
@@ -85,7 +87,11 @@ export function relabel(target: Record<string, string>, rules: any[]): Record<st
       case 'labelmap':
         for (const [k, v] of Object.entries({ ...labels })) {
           const match = regex.exec(k);
-          if (match) labels[expand(rule.replacement ?? '$1', match)] = v;
+          if (!match) continue;
+          const name = expand(rule.replacement ?? '$1', match);
+          // an empty value is no label, as after any relabelling step
+          if (v === '') delete labels[name];
+          else labels[name] = v;
         }
         break;
       default:
