@@ -124,6 +124,8 @@ export abstract class EnvoyDelivery {
 const CONFIG_DIR = '/etc/envoy';
 /** The admin address marin3r's shutdown manager calls (its --envoy-admin-address default). */
 const MARIN3R_SHUTDOWN_ADMIN_PORT = 9901;
+/** The name of the admin port in the container marin3r injects. */
+const MARIN3R_ADMIN_PORT_NAME = 'admin';
 /** Seconds marin3r's shutdown manager waits before checking the drain, and between checks. */
 const MARIN3R_CHECK_DRAIN_DELAY = 15;
 const MARIN3R_DRAIN_POLL = 5;
@@ -264,6 +266,12 @@ class Marin3rDelivery extends EnvoyDelivery {
         `raise the workload's terminationGracePeriod to ${needed}s or more, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
       }
     }
+    // marin3r's injected container always declares its admin port under this name
+    const reserved = ctx.exposedPorts.find((p) => p.name === MARIN3R_ADMIN_PORT_NAME);
+    if (reserved) {
+      throw propError(ctx.scope, 'inbound.portName', `"${MARIN3R_ADMIN_PORT_NAME}" (port ${reserved.port}) is the name marin3r gives the admin port of the container it injects, so the pod would have two ports of that name`,
+        'choose another name, e.g. "envoy-https"');
+    }
     const secrets = new Set<string>();
     const r = ctx.resources;
 
@@ -310,9 +318,9 @@ class Marin3rDelivery extends EnvoyDelivery {
       nodeId,
       extraPorts: shutdownManager ? [{ port: 8090, container: 'envoy-shtdn-mgr', description: "marin3r's shutdown manager" }] : [],
       envoyConfig,
-      tlsFromSecret(secret: kplus.ISecret): EnvoyDownstreamTls {
+      tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
         secrets.add(requireSecret(ctx.scope, secret));
-        return EnvoyDownstreamTls.fromAds(secret.name);
+        return EnvoyDownstreamTls.fromAds(secret.name, options);
       },
       documents(): EnvoyDocument[] {
         const b = ctx.bootstrap();

@@ -2,7 +2,7 @@ import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
   EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHttpFilter, EnvoySidecar, EnvoySidecarProps, EnvoyTls,
-  EnvoyUpstreamProtocol, Marin3rDiscoveryService, PrometheusScrapeAnnotations,
+  EnvoyTlsVersion, EnvoyUpstreamProtocol, Marin3rDiscoveryService, PrometheusScrapeAnnotations,
 } from '../../src';
 import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
 
@@ -389,6 +389,27 @@ describe('EnvoySidecar with marin3r delivery', () => {
     const inbound = resources.find((r: any) => r.type === 'listener' && r.value.name === 'inbound').value;
     expect(inbound.filter_chains[0].transport_socket.typed_config.common_tls_context.tls_certificate_sds_secret_configs)
       .toEqual([{ name: 'kuard-certificate', sds_config: { ads: {}, resource_api_version: 'V3' } }]);
+  });
+
+  test('keeps the TLS options given with the Secret', () => {
+    const s = setup(ENVOY_USER);
+    sidecar(s, {
+      delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }),
+      inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret, { minimumProtocolVersion: EnvoyTlsVersion.TLS_V1_3, alpnProtocols: ['http/1.1'] }) },
+    });
+    new Marin3rDiscoveryService(s.chart, 'ds', { namespace: 'demo' });
+    const resources = findOne(synthChart(s.chart), 'EnvoyConfig', 'kuard').spec.resources;
+    const context = resources.find((r: any) => r.type === 'listener' && r.value.name === 'inbound').value.filter_chains[0].transport_socket.typed_config.common_tls_context;
+    expect(context.tls_params).toEqual({ tls_minimum_protocol_version: 'TLSv1_3' });
+    expect(context.alpn_protocols).toEqual(['http/1.1']);
+  });
+
+  test('fails on an inbound port named "admin", which marin3r\'s injected container already has', () => {
+    const s = setup(ENVOY_USER);
+    expect(() => sidecar(s, {
+      delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }),
+      inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), portName: 'admin' },
+    })).toThrow('test/envoy: inbound.portName: "admin" (port 8443) is the name marin3r gives the admin port of the container it injects, so the pod would have two ports of that name; choose another name, e.g. "envoy-https"');
   });
 
   test('claims the shutdown manager port of the pod', () => {
