@@ -213,8 +213,8 @@ export interface SpeedscaleCaptureProps {
 /**
  * Records a workload's traffic with the Speedscale sidecar.
  *
- * Sets the `sidecar.speedscale.com/*` annotations on the pod template, which the Speedscale
- * operator reads to inject its `speedscale-goproxy` container. With a forward or dual proxy, the
+ * Sets the `sidecar.speedscale.com/*` annotations on the workload, where the Speedscale operator
+ * reads them to inject its `speedscale-goproxy` container (and a copy on the pod template). With a forward or dual proxy, the
  * app containers get `HTTP_PROXY`/`HTTPS_PROXY` (and lower-case twins) pointing at the outbound
  * proxy and `NO_PROXY` for loopback, the cluster's names and the Kubernetes API. Inside an Istio
  * mesh it follows Speedscale's Istio guide: a dual proxy (TCP in, HTTP out) instead of two
@@ -229,7 +229,7 @@ export class SpeedscaleCapture extends Construct {
   /** The hosts of Speedscale's Istio guide, the default of `istio.egressHosts`. */
   public static readonly EGRESS_HOSTS: string[] = DEFAULT_EGRESS_HOSTS as string[];
 
-  /** The workload whose pod template carries the annotations. */
+  /** The workload that carries the annotations (on itself and on its pod template). */
   public readonly workload: kplus.AbstractPod;
   /** The proxy type set on the workload. */
   public readonly proxyType: SpeedscaleProxyType;
@@ -250,7 +250,7 @@ export class SpeedscaleCapture extends Construct {
     super(scope, id);
     const workload = props.workload;
     this.workload = workload;
-    const existing = workload.podMetadata.toJson().annotations ?? {};
+    const existing = { ...workload.metadata.toJson().annotations, ...workload.podMetadata.toJson().annotations };
     const taken = Object.keys(existing).find((k) => k.startsWith(ANNOTATION_PREFIX));
     if (taken) {
       throw propError(this, 'workload', `workload ${show(workload.node.id)} already has the Speedscale annotation ${taken}`,
@@ -282,7 +282,13 @@ export class SpeedscaleCapture extends Construct {
     if (traits.outPort) annotations['tls-out'] = String(props.tlsOut ?? false);
     else this.refuseUnused('tlsOut', props.tlsOut, 'it unwraps outbound TLS');
     if (istio?.cni) annotations['istio-cni'] = 'true';
-    for (const [key, value] of Object.entries(annotations)) workload.podMetadata.addAnnotation(ANNOTATION_PREFIX + key, value);
+    // The operator reads them from the workload (Speedscale: "add the sidecar to your deployment,
+    // job, stateful set or daemon set"); the pod template gets a copy, so that the pods say how
+    // they were set up (the topology reads them there).
+    for (const [key, value] of Object.entries(annotations)) {
+      workload.metadata.addAnnotation(ANNOTATION_PREFIX + key, value);
+      workload.podMetadata.addAnnotation(ANNOTATION_PREFIX + key, value);
+    }
 
     const outbound = this.configureOutbound(props);
     this.proxyUrl = outbound.proxyUrl;

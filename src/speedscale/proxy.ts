@@ -46,7 +46,7 @@ export enum SpeedscaleProxyProtocol {
   TCP_SOCKS = 'tcp:socks',
 }
 
-/** The annotation prefix that the Speedscale operator reads from pod templates. @internal */
+/** The annotation prefix that the Speedscale operator reads from workloads. @internal */
 export const ANNOTATION_PREFIX = 'sidecar.speedscale.com/';
 
 /** What each proxy type runs, accepts and defaults to. @internal */

@@ -233,8 +233,11 @@ class Builder {
     const out: Array<{ name: string; role: string; note: string }> = [];
     const ns = this.manifests.find((m) => m.kind === 'Namespace' && m.metadata?.name === namespace);
     const nsLabels = stringMap(ns?.metadata?.labels);
-    const podInject = labels['sidecar.istio.io/inject'] ?? annotations['sidecar.istio.io/inject'];
-    const istio = podInject === 'true' || (podInject !== 'false' && (nsLabels['istio-injection'] === 'enabled' || !!nsLabels['istio.io/rev']));
+    // Istio's webhook selects pods by the label, or by the namespace; the annotation can only opt a
+    // pod of an injection-enabled namespace out (it is not a selector).
+    const podLabel = labels['sidecar.istio.io/inject'];
+    const optedOut = podLabel === 'false' || (podLabel === undefined && annotations['sidecar.istio.io/inject'] === 'false');
+    const istio = !optedOut && (podLabel === 'true' || nsLabels['istio-injection'] === 'enabled' || !!nsLabels['istio.io/rev']);
     if (istio) {
       const certOnly = /OUTPUT_CERTS/.test(annotations['proxy.istio.io/config'] ?? '') && annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] === '';
       out.push(certOnly

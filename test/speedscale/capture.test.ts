@@ -33,9 +33,12 @@ function synth(s: Setup): { deployment: any; objects: any[] } {
   return { deployment: findOne(objects, 'Deployment', 'my-app'), objects };
 }
 
+/** The sidecar.speedscale.com/ annotations of the Deployment, after checking the pod template has the same. */
 function speedscaleAnnotations(deployment: any): Record<string, string> {
-  const all: Record<string, string> = deployment.spec.template.metadata.annotations ?? {};
-  return Object.fromEntries(Object.entries(all).filter(([k]) => k.startsWith(A)));
+  const ours = (all: Record<string, string> | undefined) => Object.fromEntries(Object.entries(all ?? {}).filter(([k]) => k.startsWith(A)));
+  const onWorkload = ours(deployment.metadata.annotations);
+  expect(ours(deployment.spec.template.metadata.annotations)).toEqual(onWorkload);
+  return onWorkload;
 }
 
 function env(deployment: any, container: string): Record<string, string> | undefined {
@@ -44,7 +47,7 @@ function env(deployment: any, container: string): Record<string, string> | undef
 }
 
 describe('SpeedscaleCapture annotations', () => {
-  test('inside Istio it sets the seed\'s non-transparent dual proxy on the pod template, not on the Deployment', () => {
+  test('inside Istio it sets the seed\'s non-transparent dual proxy on the Deployment, where the operator reads it, and on its pod template', () => {
     const s = setup();
     capture(s, { appPort: 8080, istio: {} });
     const { deployment } = synth(s);
@@ -59,7 +62,6 @@ describe('SpeedscaleCapture annotations', () => {
       [`${A}proxy-out-port`]: '4140',
       [`${A}tls-out`]: 'false',
     });
-    expect(deployment.metadata.annotations).toBeUndefined();
   });
 
   test('outside a mesh the default is a transparent proxy: no protocol, no app port, no proxy variables', () => {

@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
-import { Testing } from 'cdk8s';
+import { Chart, Testing } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
 import { KuardMarin3rChart } from '../../examples/envoy-tls-offload';
 import { IstioPrometheusChart } from '../../examples/istio-prometheus';
 import { OAuth2ProxyChart } from '../../examples/oauth2-proxy';
@@ -47,6 +48,34 @@ function mermaidProblems(text: string): string[] {
   for (const id of declared) if (/^(end|graph|subgraph|flowchart)$/.test(id)) problems.push(`reserved id ${id}`);
   return problems;
 }
+
+describe('Topology infers Istio injection as the webhook selects pods', () => {
+  /** The roles of the containers of one Deployment in a namespace with `nsLabels`, whose pod template has `labels` and `annotations`. */
+  function roles(nsLabels: Record<string, string>, labels: Record<string, string>, annotations: Record<string, string>): string[] {
+    const t = topologyOf((app) => {
+      const chart = new Chart(app, 'c');
+      new kplus.Namespace(chart, 'ns', { metadata: { name: 'shop', labels: nsLabels } });
+      new kplus.Deployment(chart, 'web', {
+        metadata: { name: 'web', namespace: 'shop' },
+        podMetadata: { labels, annotations },
+        containers: [{ name: 'web', image: 'web:1.0.0', ports: [{ number: 8080 }], securityContext: { user: 1000 } }],
+      });
+    });
+    return t.nodes.filter((n) => n.kind === TopologyNodeKind.CONTAINER).map((n) => n.role ?? '').sort();
+  }
+  const INJECT = 'sidecar.istio.io/inject';
+
+  test.each<[string, Record<string, string>, Record<string, string>, Record<string, string>, boolean]>([
+    ['the pod label in a plain namespace', {}, { [INJECT]: 'true' }, {}, true],
+    ['the annotation alone in a plain namespace (not a selector)', {}, {}, { [INJECT]: 'true' }, false],
+    ['an injection-enabled namespace', { 'istio-injection': 'enabled' }, {}, {}, true],
+    ['a revision label on the namespace', { 'istio.io/rev': 'stable' }, {}, {}, true],
+    ['the annotation opting out in an enabled namespace', { 'istio-injection': 'enabled' }, {}, { [INJECT]: 'false' }, false],
+    ['the label opting out in an enabled namespace', { 'istio-injection': 'enabled' }, { [INJECT]: 'false' }, {}, false],
+  ])('%s', (_what, nsLabels, labels, annotations, injected) => {
+    expect(roles(nsLabels, labels, annotations).includes('istio-proxy')).toBe(injected);
+  });
+});
 
 describe('Topology', () => {
   describe('of the oauth2-proxy example', () => {
