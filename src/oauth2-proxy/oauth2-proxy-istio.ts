@@ -313,6 +313,9 @@ export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
 }
 
 const PORT = 4180;
+/** oauth2-proxy's health endpoints, moved under its own prefix (see the config). */
+const PING_PATH = '/oauth2/ping';
+const READY_PATH = '/oauth2/ready';
 /** uid/gid of `nonroot` in the distroless image oauth2-proxy is built on. */
 const OAUTH2_PROXY_UID = 65532;
 const CONFIG_DIR = '/etc/oauth2-proxy';
@@ -470,8 +473,8 @@ export class OAuth2ProxyIstio extends Construct {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
           memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
         },
-        liveness: kplus.Probe.fromHttpGet('/ping', { port: PORT }),
-        readiness: kplus.Probe.fromHttpGet('/ready', { port: PORT }),
+        liveness: kplus.Probe.fromHttpGet(PING_PATH, { port: PORT }),
+        readiness: kplus.Probe.fromHttpGet(READY_PATH, { port: PORT }),
         volumeMounts: [{ path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'config-volume', this.configMap), readOnly: true }],
       }],
     });
@@ -501,6 +504,11 @@ export class OAuth2ProxyIstio extends Construct {
       ...cookieConfig(this, props.cookie, this.cookieName, this.cookieDomain),
       ...loggingConfig(props.logging),
       http_address: `0.0.0.0:${PORT}`,
+      // The ext_authz check carries the app's own path, and oauth2-proxy answers its health paths
+      // with 200 before any authentication: at /ping and /ready the app would be open to anyone.
+      // Under /oauth2/ they are never an app path (the policy skips /oauth2/*, which routes here).
+      ping_path: PING_PATH,
+      ready_path: READY_PATH,
       // auth-only: an authenticated check gets 200, the only status Envoy's ext_authz treats as allowed
       upstreams: ['static://200'],
       reverse_proxy: true,

@@ -19,7 +19,7 @@ export enum EntraAccessTokenVersion {
 
 /** Options of `OAuth2Provider.entraId`: the Entra ID tenant and app registration oauth2-proxy signs in with. */
 export interface EntraIdProviderOptions {
-  /** The directory (tenant) ID, e.g. the GUID on the app registration's overview page. */
+  /** The directory (tenant) ID: the GUID on the app registration's overview page (not a domain). */
   readonly tenantId: string;
 
   /** The application (client) ID of the app registration. */
@@ -54,8 +54,9 @@ export interface EntraIdProviderOptions {
   readonly allowedGroups?: string[];
 
   /**
-   * OAuth scopes requested at login.
-   * @default - oauth2-proxy's OIDC default, "openid email profile"
+   * OAuth scopes requested at login. Always written to the configuration: left to oauth2-proxy,
+   * `allowedGroups` would add a "groups" scope, which Entra doesn't support.
+   * @default "openid email profile"
    */
   readonly scope?: string;
 }
@@ -184,10 +185,14 @@ export abstract class OAuth2Provider {
 
 const ENTRA_LOGIN_HOST = 'login.microsoftonline.com';
 const ENTRA_V1_ISSUER_HOST = 'sts.windows.net';
+/** Where the v1 discovery document's jwks_uri points. */
+const ENTRA_V1_KEYS_HOST = 'login.windows.net';
 /** Microsoft Graph: oauth2-proxy reads group overages and profile data from it. */
 const MICROSOFT_GRAPH_HOST = 'graph.microsoft.com';
 /** Multi-tenant aliases: their tokens come from many issuers, which a single-tenant setup can't verify. */
 const ENTRA_TENANT_ALIASES = ['common', 'organizations', 'consumers'];
+const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
+const ENTRA_DEFAULT_SCOPE = 'openid email profile';
 
 class EntraIdProvider extends OAuth2Provider {
   constructor(private readonly options: EntraIdProviderOptions) {
@@ -197,9 +202,14 @@ class EntraIdProvider extends OAuth2Provider {
   public _bind(scope: IConstruct, prop: string): BoundProvider {
     const o = this.options;
     const tenant = requireText(scope, `${prop}.tenantId`, o.tenantId, 'give the directory (tenant) ID from the app registration\'s overview page');
-    if (ENTRA_TENANT_ALIASES.includes(tenant.toLowerCase()) || !/^[A-Za-z0-9][A-Za-z0-9.-]*$/.test(tenant)) {
+    if (ENTRA_TENANT_ALIASES.includes(tenant.toLowerCase())) {
       throw propError(scope, `${prop}.tenantId`, `${show(tenant)} is not a single tenant (multi-tenant aliases issue tokens from many issuers)`,
-        'give the directory (tenant) ID GUID or the tenant\'s domain, e.g. "contoso.onmicrosoft.com"');
+        'give the directory (tenant) ID, a GUID such as "72f988bf-86f1-41af-91ab-2d7cd011db47"');
+    }
+    if (!GUID.test(tenant)) {
+      throw propError(scope, `${prop}.tenantId`, `${show(tenant)} is not a directory (tenant) ID: Entra's discovery documents name the issuer by the GUID, `
+        + 'so with a domain oauth2-proxy\'s issuer check fails at start and the mesh\'s RequestAuthentication never matches the tokens',
+      'give the directory (tenant) ID GUID from the app registration\'s overview page');
     }
     const clientId = requireText(scope, `${prop}.clientId`, o.clientId, 'give the application (client) ID of the app registration');
     const principals = o.servicePrincipalIds ?? [];
@@ -215,7 +225,8 @@ class EntraIdProvider extends OAuth2Provider {
       client_id: clientId,
       oidc_issuer_url: issuerV2,
     };
-    if (o.scope) config.scope = o.scope;
+    // Explicit: with allowed_groups and no scope, oauth2-proxy would add a "groups" scope, which Entra doesn't know.
+    config.scope = o.scope ?? ENTRA_DEFAULT_SCOPE;
     if (o.allowedGroups?.length) config.allowed_groups = [...o.allowedGroups];
     const jwtIssuers: JwtIssuer[] = [{ issuer: issuerV2, jwksUri: `https://${ENTRA_LOGIN_HOST}/${tenant}/discovery/v2.0/keys`, audiences: [clientId] }];
     const egressHosts = [ENTRA_LOGIN_HOST, MICROSOFT_GRAPH_HOST];
@@ -225,7 +236,8 @@ class EntraIdProvider extends OAuth2Provider {
         // v1 access tokens: a second verifier (discovered from the v1 issuer) with the App ID URI as audience
         config.extra_jwt_issuers = [`${issuerV1}=${appIdUri}`];
         jwtIssuers.push({ issuer: issuerV1, jwksUri: `https://${ENTRA_LOGIN_HOST}/${tenant}/discovery/keys`, audiences: [appIdUri] });
-        egressHosts.push(ENTRA_V1_ISSUER_HOST);
+        // the v1 discovery document (sts.windows.net) points its jwks_uri at login.windows.net
+        egressHosts.push(ENTRA_V1_ISSUER_HOST, ENTRA_V1_KEYS_HOST);
       }
     }
     return { config, authenticatedEmails: [...principals], egressHosts, jwtIssuers };

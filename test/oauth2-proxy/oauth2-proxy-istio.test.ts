@@ -131,14 +131,14 @@ describe('OAuth2ProxyIstio', () => {
       expect(c.resources).toEqual({ requests: { cpu: '50m', memory: '64Mi' }, limits: { cpu: '500m', memory: '128Mi' } });
     });
 
-    test('reads its config file and probes /ping for liveness and /ready for readiness on 4180', () => {
+    test('reads its config file and probes /oauth2/ping for liveness and /oauth2/ready for readiness on 4180', () => {
       const { objects } = synth();
       const pod = findOne(objects, 'Deployment', 'oauth2-proxy').spec.template.spec;
       const [c] = pod.containers;
       expect(c.args).toEqual(['--config=/etc/oauth2-proxy/oauth2-proxy.cfg']);
       expect(c.ports).toEqual([{ containerPort: 4180, name: 'http' }]);
-      expect(c.livenessProbe.httpGet).toMatchObject({ path: '/ping', port: 4180 });
-      expect(c.readinessProbe.httpGet).toMatchObject({ path: '/ready', port: 4180 });
+      expect(c.livenessProbe.httpGet).toMatchObject({ path: '/oauth2/ping', port: 4180 });
+      expect(c.readinessProbe.httpGet).toMatchObject({ path: '/oauth2/ready', port: 4180 });
       expect(c.volumeMounts).toEqual([{ mountPath: '/etc/oauth2-proxy', name: pod.volumes[0].name, readOnly: true }]);
       expect(pod.volumes[0].configMap).toEqual({ name: 'oauth2-proxy' });
     });
@@ -181,11 +181,14 @@ describe('OAuth2ProxyIstio', () => {
         'oidc_issuer_url = "https://login.microsoftonline.com/72f988bf-0000-4000-8000-00000000a11d/v2.0"',
         'pass_access_token = true',
         'pass_authorization_header = true',
+        'ping_path = "/oauth2/ping"',
         'provider = "entra-id"',
+        'ready_path = "/oauth2/ready"',
         'redirect_url = "https://myapp.cluster.example.com/oauth2/callback"',
         'redis_connection_url = "redis://oauth2-proxy-redis.myapp.svc:6379"',
         'request_logging = true',
         'reverse_proxy = true',
+        'scope = "openid email profile"',
         'session_store_type = "redis"',
         'set_authorization_header = true',
         'set_xauthrequest = true',
@@ -348,7 +351,8 @@ describe('OAuth2ProxyIstio', () => {
       expect(findOne(objects, 'RequestAuthentication').spec.jwtRules[1]).toEqual({
         issuer: `https://sts.windows.net/${TENANT}/`, jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/keys`, audiences: [`api://${CLIENT}`],
       });
-      expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['graph.microsoft.com', 'login.microsoftonline.com', 'sts.windows.net']);
+      // oauth2-proxy discovers the v1 issuer, whose keys are on login.windows.net
+      expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['graph.microsoft.com', 'login.microsoftonline.com', 'login.windows.net', 'sts.windows.net']);
     });
 
     test('need no second issuer when the app registration issues v2 access tokens', () => {
@@ -571,7 +575,18 @@ describe('OAuth2ProxyIstio', () => {
 
     test('fails when the Entra ID tenant is a multi-tenant alias', () => {
       const { build } = setup({ provider: OAuth2Provider.entraId({ tenantId: 'common', clientId: CLIENT }) });
-      expect(build).toThrow('test/auth: provider.tenantId: "common" is not a single tenant (multi-tenant aliases issue tokens from many issuers); give the directory (tenant) ID GUID or the tenant\'s domain, e.g. "contoso.onmicrosoft.com"');
+      expect(build).toThrow('test/auth: provider.tenantId: "common" is not a single tenant (multi-tenant aliases issue tokens from many issuers); give the directory (tenant) ID, a GUID such as "72f988bf-86f1-41af-91ab-2d7cd011db47"');
+    });
+
+    test('fails when the Entra ID tenant is a domain, which the issuer of its tokens never names', () => {
+      const { build } = setup({ provider: OAuth2Provider.entraId({ tenantId: 'contoso.onmicrosoft.com', clientId: CLIENT }) });
+      expect(build).toThrow('test/auth: provider.tenantId: "contoso.onmicrosoft.com" is not a directory (tenant) ID: Entra\'s discovery documents name the issuer by the GUID, so with a domain oauth2-proxy\'s issuer check fails at start and the mesh\'s RequestAuthentication never matches the tokens; give the directory (tenant) ID GUID from the app registration\'s overview page');
+    });
+
+    test('an Entra ID provider with allowed groups still asks for "openid email profile" only (Entra has no "groups" scope)', () => {
+      const { objects } = synth({ provider: OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, allowedGroups: ['0b9e1c2d-0000-4000-8000-000000000001'] }) });
+      expect(configFile(objects)).toContain('scope = "openid email profile"\n');
+      expect(configFile(objects)).toContain('allowed_groups = ["0b9e1c2d-0000-4000-8000-000000000001"]\n');
     });
 
     test('fails when the OIDC provider has no issuer', () => {
