@@ -93,8 +93,8 @@ export interface OAuth2ProxyCookieOptions {
   readonly sameSite?: CookieSameSite;
   /**
    * Refresh the session's tokens with the provider after this long (0 disables refreshing).
-   * Must be shorter than `expire`.
-   * @default Duration.hours(1) — as in seed 001
+   * Must be shorter than `expire` and than the provider's `tokenLifetime`.
+   * @default - a minute less than the provider's tokenLifetime (Entra ID 59 min, Keycloak 4 min); an hour, as in seed 001, for an OIDC provider without tokenLifetime
    */
   readonly refresh?: Duration;
   /**
@@ -220,7 +220,7 @@ export interface OAuth2ProxyOptions {
 
   /**
    * Cookie settings.
-   * @default - secure, HttpOnly, SameSite=Lax, refreshed hourly, expiring after 168h
+   * @default - secure, HttpOnly, SameSite=Lax, refreshed a minute before the provider's tokens expire, expiring after 168h
    */
   readonly cookie?: OAuth2ProxyCookieOptions;
 
@@ -501,7 +501,7 @@ export class OAuth2ProxyIstio extends Construct {
     const config: Record<string, TomlValue> = {
       ...provider.config,
       ...session.config,
-      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieDomain),
+      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieDomain, provider.tokenLifetime),
       ...loggingConfig(props.logging),
       http_address: `0.0.0.0:${PORT}`,
       // The ext_authz check carries the app's own path, and oauth2-proxy answers its health paths
@@ -726,10 +726,13 @@ function sharedParentDomain(scope: IConstruct, appHost: string, authHost: string
   return common.reverse().join('.');
 }
 
-function cookieConfig(scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string): Record<string, TomlValue> {
+function cookieConfig(
+  scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string, tokenLifetime: Duration | undefined,
+): Record<string, TomlValue> {
   const secure = options.secure ?? true;
   const sameSite = options.sameSite ?? CookieSameSite.LAX;
-  const refresh = options.refresh ?? Duration.hours(1);
+  // oauth2-proxy's own advice: refresh a minute before the tokens expire
+  const refresh = options.refresh ?? (tokenLifetime ? Duration.seconds(tokenLifetime.toSeconds() - 60) : Duration.hours(1));
   const expire = options.expire ?? Duration.hours(168);
   if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
     throw propError(scope, 'cookie.name', `${show(name)} is not a cookie name`, 'use letters, digits and "_", e.g. "_oauth2_proxy"');
@@ -740,6 +743,11 @@ function cookieConfig(scope: IConstruct, options: OAuth2ProxyCookieOptions = {},
   if (refresh.toMilliseconds() > 0 && refresh.toMilliseconds() >= expire.toMilliseconds()) {
     throw propError(scope, 'cookie.refresh', `${goDuration(refresh)} is not shorter than cookie.expire (${goDuration(expire)})`,
       'refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
+  }
+  if (tokenLifetime && refresh.toMilliseconds() >= tokenLifetime.toMilliseconds()) {
+    throw propError(scope, 'cookie.refresh', `${goDuration(refresh)} is not shorter than the provider's token lifetime (${goDuration(tokenLifetime)}): `
+      + 'oauth2-proxy treats a session whose token has expired as logged out, so users would be sent back to the login (and API calls get 401) until the refresh',
+    'refresh before the tokens expire (oauth2-proxy advises a minute before), or give the provider the tokenLifetime your identity provider really uses');
   }
   return {
     cookie_name: name,

@@ -1,3 +1,4 @@
+import { Duration } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { TomlValue } from './toml';
 import { propError, show } from '../validation/errors';
@@ -55,10 +56,19 @@ export interface EntraIdProviderOptions {
 
   /**
    * OAuth scopes requested at login. Always written to the configuration: left to oauth2-proxy,
-   * `allowedGroups` would add a "groups" scope, which Entra doesn't support.
-   * @default "openid email profile"
+   * `allowedGroups` would add a "groups" scope, which Entra doesn't support. `offline_access` is
+   * what makes Entra issue the refresh token that sessions are refreshed with.
+   * @default "openid email profile offline_access"
    */
   readonly scope?: string;
+
+  /**
+   * How long the ID tokens of the provider live. oauth2-proxy treats a session whose token has
+   * expired as logged out until it refreshes it, so the session is refreshed before this
+   * (`cookie.refresh` defaults to a minute less, and a longer one is refused).
+   * @default Duration.hours(1), the lifetime of Entra ID tokens
+   */
+  readonly tokenLifetime?: Duration;
 }
 
 /** Options of `OAuth2Provider.oidc`: any OpenID Connect issuer and its client. */
@@ -105,6 +115,14 @@ export interface OidcProviderOptions {
    * @default "openid email profile"
    */
   readonly scope?: string;
+
+  /**
+   * How long the ID tokens of the provider live. oauth2-proxy treats a session whose token has
+   * expired as logged out until it refreshes it, so the session is refreshed before this
+   * (`cookie.refresh` defaults to a minute less, and a longer one is refused).
+   * @default - unknown: sessions are refreshed hourly unless `cookie.refresh` says otherwise
+   */
+  readonly tokenLifetime?: Duration;
 }
 
 /** Options of `OAuth2Provider.keycloak`: a Keycloak realm and its client. */
@@ -132,6 +150,14 @@ export interface KeycloakProviderOptions {
    * @default false
    */
   readonly acceptBearerTokens?: boolean;
+
+  /**
+   * How long the ID tokens of the provider live. oauth2-proxy treats a session whose token has
+   * expired as logged out until it refreshes it, so the session is refreshed before this
+   * (`cookie.refresh` defaults to a minute less, and a longer one is refused).
+   * @default Duration.minutes(5), Keycloak's default Access Token Lifespan (ID tokens follow it)
+   */
+  readonly tokenLifetime?: Duration;
 }
 
 /** An issuer whose JWTs the RequestAuthentication accepts. @internal */
@@ -151,6 +177,8 @@ export interface BoundProvider {
   readonly egressHosts: string[];
   /** JWT issuers of the tokens that reach the app. */
   readonly jwtIssuers: JwtIssuer[];
+  /** How long the provider's ID tokens live, when known. */
+  readonly tokenLifetime?: Duration;
 }
 
 /**
@@ -192,7 +220,7 @@ const MICROSOFT_GRAPH_HOST = 'graph.microsoft.com';
 /** Multi-tenant aliases: their tokens come from many issuers, which a single-tenant setup can't verify. */
 const ENTRA_TENANT_ALIASES = ['common', 'organizations', 'consumers'];
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
-const ENTRA_DEFAULT_SCOPE = 'openid email profile';
+const ENTRA_DEFAULT_SCOPE = 'openid email profile offline_access';
 
 class EntraIdProvider extends OAuth2Provider {
   constructor(private readonly options: EntraIdProviderOptions) {
@@ -240,7 +268,8 @@ class EntraIdProvider extends OAuth2Provider {
         egressHosts.push(ENTRA_V1_ISSUER_HOST, ENTRA_V1_KEYS_HOST);
       }
     }
-    return { config, authenticatedEmails: [...principals], egressHosts, jwtIssuers };
+    const tokenLifetime = checkLifetime(scope, `${prop}.tokenLifetime`, o.tokenLifetime ?? Duration.hours(1));
+    return { config, authenticatedEmails: [...principals], egressHosts, jwtIssuers, tokenLifetime };
   }
 }
 
@@ -265,6 +294,7 @@ class OidcProvider extends OAuth2Provider {
       authenticatedEmails: [],
       egressHosts: uniqueSorted([issuer.hostname, ...(jwks ? [jwks.hostname] : []), ...(o.egressHosts ?? [])]),
       jwtIssuers: [{ issuer: o.issuerUrl.trim(), jwksUri: jwks?.href, audiences: o.audiences ?? [clientId] }],
+      tokenLifetime: o.tokenLifetime === undefined ? undefined : checkLifetime(scope, `${prop}.tokenLifetime`, o.tokenLifetime),
     };
   }
 }
@@ -296,6 +326,7 @@ class KeycloakProvider extends OAuth2Provider {
       authenticatedEmails: [],
       egressHosts: [realm.hostname],
       jwtIssuers: [{ issuer, jwksUri: `${issuer}/protocol/openid-connect/certs`, audiences: [clientId] }],
+      tokenLifetime: checkLifetime(scope, `${prop}.tokenLifetime`, o.tokenLifetime ?? Duration.minutes(5)),
     };
   }
 }
@@ -323,4 +354,14 @@ function requireHttpsUrl(scope: IConstruct, prop: string, value: string | undefi
 
 function uniqueSorted(xs: string[]): string[] {
   return [...new Set(xs)].sort();
+}
+
+/** A token lifetime: at least a minute, in whole seconds. */
+function checkLifetime(scope: IConstruct, prop: string, lifetime: Duration): Duration {
+  const seconds = lifetime instanceof Duration ? lifetime.toSeconds({ integral: false }) : NaN;
+  if (!(seconds >= 60 && Number.isInteger(seconds))) {
+    throw propError(scope, prop, `received ${lifetime instanceof Duration ? `${seconds}s` : show(lifetime)}`,
+      'give the lifetime the provider gives its tokens, at least Duration.minutes(1)');
+  }
+  return lifetime;
 }

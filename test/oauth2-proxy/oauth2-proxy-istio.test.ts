@@ -173,7 +173,7 @@ describe('OAuth2ProxyIstio', () => {
         'cookie_expire = "168h"',
         'cookie_httponly = true',
         'cookie_name = "_oauth2_proxy"',
-        'cookie_refresh = "1h"',
+        'cookie_refresh = "59m"',
         'cookie_samesite = "lax"',
         'cookie_secure = true',
         'email_domains = ["example.com"]',
@@ -188,7 +188,7 @@ describe('OAuth2ProxyIstio', () => {
         'redis_connection_url = "redis://oauth2-proxy-redis.myapp.svc:6379"',
         'request_logging = true',
         'reverse_proxy = true',
-        'scope = "openid email profile"',
+        'scope = "openid email profile offline_access"',
         'session_store_type = "redis"',
         'set_authorization_header = true',
         'set_xauthrequest = true',
@@ -389,6 +389,17 @@ describe('OAuth2ProxyIstio', () => {
       }]);
       expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['keycloak.example.org']);
     });
+
+    test('sessions are refreshed a minute before the provider\'s tokens expire: Keycloak\'s 5 minutes by default, or the lifetime given', () => {
+      const refreshOf = (provider: OAuth2Provider) => /cookie_refresh = "([^"]+)"/.exec(configFile(synth({ provider }).objects))![1];
+      const realmUrl = 'https://keycloak.example.org/realms/corp';
+      expect(refreshOf(OAuth2Provider.keycloak({ realmUrl, clientId: 'myapp' }))).toBe('4m');
+      expect(refreshOf(OAuth2Provider.keycloak({ realmUrl, clientId: 'myapp', tokenLifetime: Duration.minutes(15) }))).toBe('14m');
+      expect(refreshOf(OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT }))).toBe('59m');
+      // an OIDC provider whose token lifetime isn't known keeps the seed's hour
+      expect(refreshOf(OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp' }))).toBe('1h');
+      expect(refreshOf(OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp', tokenLifetime: Duration.minutes(10) }))).toBe('9m');
+    });
   });
 
   describe('mode AUTHORIZATION_POLICY (the default)', () => {
@@ -583,9 +594,9 @@ describe('OAuth2ProxyIstio', () => {
       expect(build).toThrow('test/auth: provider.tenantId: "contoso.onmicrosoft.com" is not a directory (tenant) ID: Entra\'s discovery documents name the issuer by the GUID, so with a domain oauth2-proxy\'s issuer check fails at start and the mesh\'s RequestAuthentication never matches the tokens; give the directory (tenant) ID GUID from the app registration\'s overview page');
     });
 
-    test('an Entra ID provider with allowed groups still asks for "openid email profile" only (Entra has no "groups" scope)', () => {
+    test('an Entra ID provider with allowed groups asks for its own scopes only (Entra has no "groups" scope), offline_access among them', () => {
       const { objects } = synth({ provider: OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, allowedGroups: ['0b9e1c2d-0000-4000-8000-000000000001'] }) });
-      expect(configFile(objects)).toContain('scope = "openid email profile"\n');
+      expect(configFile(objects)).toContain('scope = "openid email profile offline_access"\n');
       expect(configFile(objects)).toContain('allowed_groups = ["0b9e1c2d-0000-4000-8000-000000000001"]\n');
     });
 
@@ -649,6 +660,16 @@ describe('OAuth2ProxyIstio', () => {
     test('fails when sessions would be refreshed after the cookie expired', () => {
       const { build } = setup({ cookie: { refresh: Duration.hours(2), expire: Duration.hours(1) } });
       expect(build).toThrow('test/auth: cookie.refresh: 2h is not shorter than cookie.expire (1h); refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
+    });
+
+    test('fails when sessions would be refreshed only after the provider\'s tokens expired', () => {
+      const { build } = setup({ cookie: { refresh: Duration.hours(1) } });
+      expect(build).toThrow('test/auth: cookie.refresh: 1h is not shorter than the provider\'s token lifetime (1h): oauth2-proxy treats a session whose token has expired as logged out, so users would be sent back to the login (and API calls get 401) until the refresh; refresh before the tokens expire (oauth2-proxy advises a minute before), or give the provider the tokenLifetime your identity provider really uses');
+    });
+
+    test('fails on a token lifetime under a minute', () => {
+      const { build } = setup({ provider: OAuth2Provider.keycloak({ realmUrl: 'https://keycloak.example.com/realms/myrealm', clientId: 'myapp', tokenLifetime: Duration.seconds(30) }) });
+      expect(build).toThrow('test/auth: provider.tokenLifetime: received 30s; give the lifetime the provider gives its tokens, at least Duration.minutes(1)');
     });
 
     test('fails on SameSite=None without secure cookies', () => {
