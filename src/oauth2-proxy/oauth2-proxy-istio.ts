@@ -241,7 +241,7 @@ export interface OAuth2ProxyOptions {
   readonly requestAuthentication?: boolean;
 
   /**
-   * Create a ServiceEntry for the provider's hosts (port 443), visible in the namespace only.
+   * Create a ServiceEntry for the provider's hosts (port 443, and any other port its URLs name), visible in the namespace only.
    * Needed when the mesh's outbound traffic policy is REGISTRY_ONLY; harmless otherwise.
    * @default true
    */
@@ -589,7 +589,8 @@ export class OAuth2ProxyIstio extends Construct {
         hosts,
         exportTo: ['.'],
         location: ServiceEntrySpecLocation.MESH_UNDERSCORE_EXTERNAL,
-        ports: [{ name: 'tls', number: 443, protocol: 'TLS' }],
+        // 443, and any other port the provider's URLs name (a ServiceEntry's ports apply to all its hosts)
+        ports: [443, ...(provider.egressPorts ?? [])].map((n) => ({ name: n === 443 ? 'tls' : `tls-${n}`, number: n, protocol: 'TLS' })),
         resolution: hosts.some((h) => h.startsWith('*')) ? ServiceEntrySpecResolution.NONE : ServiceEntrySpecResolution.DNS,
       }));
   }

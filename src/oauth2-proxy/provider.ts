@@ -179,6 +179,8 @@ export interface BoundProvider {
   readonly jwtIssuers: JwtIssuer[];
   /** How long the provider's ID tokens live, when known. */
   readonly tokenLifetime?: Duration;
+  /** HTTPS ports besides 443 that the provider's URLs name (e.g. a Keycloak on :8443). */
+  readonly egressPorts?: number[];
 }
 
 /**
@@ -293,6 +295,7 @@ class OidcProvider extends OAuth2Provider {
       config,
       authenticatedEmails: [],
       egressHosts: uniqueSorted([issuer.hostname, ...(jwks ? [jwks.hostname] : []), ...(o.egressHosts ?? [])]),
+      egressPorts: otherPorts([issuer, ...(jwks ? [jwks] : [])]),
       jwtIssuers: [{ issuer: o.issuerUrl.trim(), jwksUri: jwks?.href, audiences: o.audiences ?? [clientId] }],
       tokenLifetime: o.tokenLifetime === undefined ? undefined : checkLifetime(scope, `${prop}.tokenLifetime`, o.tokenLifetime),
     };
@@ -325,6 +328,7 @@ class KeycloakProvider extends OAuth2Provider {
       config,
       authenticatedEmails: [],
       egressHosts: [realm.hostname],
+      egressPorts: otherPorts([realm]),
       jwtIssuers: [{ issuer, jwksUri: `${issuer}/protocol/openid-connect/certs`, audiences: [clientId] }],
       tokenLifetime: checkLifetime(scope, `${prop}.tokenLifetime`, o.tokenLifetime ?? Duration.minutes(5)),
     };
@@ -350,6 +354,11 @@ function requireHttpsUrl(scope: IConstruct, prop: string, value: string | undefi
     throw propError(scope, prop, `${show(text)} is not an https URL`, 'identity providers must be reached over https; give the https URL');
   }
   return url;
+}
+
+/** The ports other than 443 that https URLs name. */
+function otherPorts(urls: URL[]): number[] {
+  return [...new Set(urls.filter((u) => u.port !== '' && u.port !== '443').map((u) => Number(u.port)))].sort((a, b) => a - b);
 }
 
 function uniqueSorted(xs: string[]): string[] {

@@ -390,6 +390,14 @@ describe('OAuth2ProxyIstio', () => {
       expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['keycloak.example.org']);
     });
 
+    test('a Keycloak on another port than 443 gets that port in the ServiceEntry too', () => {
+      const { objects } = synth({ provider: OAuth2Provider.keycloak({ realmUrl: 'https://keycloak.example.org:8443/realms/corp', clientId: 'myapp' }) });
+      const se = findOne(objects, 'ServiceEntry').spec;
+      expect(se.hosts).toEqual(['keycloak.example.org']);
+      expect(se.ports).toEqual([{ name: 'tls', number: 443, protocol: 'TLS' }, { name: 'tls-8443', number: 8443, protocol: 'TLS' }]);
+      expect(configFile(objects)).toContain('oidc_issuer_url = "https://keycloak.example.org:8443/realms/corp"\n');
+    });
+
     test('sessions are refreshed a minute before the provider\'s tokens expire: Keycloak\'s 5 minutes by default, or the lifetime given', () => {
       const refreshOf = (provider: OAuth2Provider) => /cookie_refresh = "([^"]+)"/.exec(configFile(synth({ provider }).objects))![1];
       const realmUrl = 'https://keycloak.example.org/realms/corp';
