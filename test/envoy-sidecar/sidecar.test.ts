@@ -495,6 +495,7 @@ describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at syn
     envoy.addHttpFilter(EnvoyHttpFilter.of('envoy.filters.http.ext_authz', {
       '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
       'grpc_service': { envoy_grpc: { cluster_name: 'authz' } },
+      'transport_api_version': 'V3',
       'failure_mode_alow': true,
     }));
     expect(() => runValidations(s.chart)).toThrow(/test\/envoy: EnvoyConfig "kuard" listener "inbound": Envoy would reject this envoy\.config\.listener\.v3\.Listener \(1 error/);

@@ -430,7 +430,50 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
   });
 });
 
+describe('transport_api_version, which Envoy requires to be V3 although the enum defaults to AUTO', () => {
+  const HTTP_FILTER = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter';
+  const extAuthz = (config: Record<string, unknown>) => ({
+    name: 'envoy.filters.http.ext_authz', typed_config: { '@type': `${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`, ...config },
+  });
+  const PROBLEM = 'Envoy refuses any transport_api_version but V3 here, AUTO (the default) included ("V2 (and AUTO) xDS transport protocol versions are deprecated"); set transport_api_version: V3';
+
+  test('a gRPC ext_authz without it fails', () => {
+    expect(errors(extAuthz({ grpc_service: { envoy_grpc: { cluster_name: 'authz' } } }), HTTP_FILTER))
+      .toEqual([{ path: 'typed_config.transport_api_version', message: `missing; ${PROBLEM}` }]);
+  });
+
+  test('an HTTP ext_authz needs none (Envoy checks the gRPC client only)', () => {
+    expectValid(extAuthz({ http_service: { server_uri: { uri: 'http://authz:8080', cluster: 'authz', timeout: '1s' } } }), HTTP_FILTER);
+  });
+
+  test('an xDS config source with AUTO fails', () => {
+    expect(errors({ api_type: 'GRPC', transport_api_version: 'AUTO', grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }] }, 'envoy.config.core.v3.ApiConfigSource'))
+      .toEqual([{ path: 'transport_api_version', message: `"AUTO" is refused; ${PROBLEM}` }]);
+  });
+
+  test('V3, by name or number, passes', () => {
+    expectValid({ api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }] }, 'envoy.config.core.v3.ApiConfigSource');
+    expectValid({ api_type: 'GRPC', transport_api_version: 2, grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }] }, 'envoy.config.core.v3.ApiConfigSource');
+  });
+});
+
 describe('warnings', () => {
+  test('an enum name in another case is a warning naming the canonical spelling (Envoy\'s file loader accepts it, JSON control planes don\'t)', () => {
+    const cluster = configs.kuardCluster();
+    cluster.lb_policy = 'round_robin';
+    const result = V.validate(cluster, V.CLUSTER);
+    expect(result.errors).toEqual([]);
+    expect(result.warnings).toEqual([{
+      path: 'lb_policy',
+      message: '"round_robin" is ROUND_ROBIN in another case: Envoy\'s file loader accepts it, JSON-reading control planes such as marin3r don\'t; write "ROUND_ROBIN"',
+    }]);
+  });
+
+  test('a disallowed enum value names the runtime key Envoy reads (the value\'s full name, scoped beside its enum)', () => {
+    const result = V.validate({ api_type: 'DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE', transport_api_version: 'V3' }, 'envoy.config.core.v3.ApiConfigSource');
+    expect(result.errors.map((e) => e.message).join('\n')).toContain('"envoy.deprecated_features:envoy.config.core.v3.ApiConfigSource.DEPRECATED_AND_UNAVAILABLE_DO_NOT_USE"');
+  });
+
   test('a deprecated field is a warning, not an error', () => {
     const cluster = configs.kuardCluster();
     cluster.http2_protocol_options = {};

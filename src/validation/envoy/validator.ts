@@ -35,7 +35,8 @@ const TIMESTAMP_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\
 const BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
 const IDENTIFIER_RE = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 // protoc-gen-validate's well-known regexes (RFC 7230 header names and values; "strict: false" variants)
-const HEADER_NAME_STRICT_RE = /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/;
+// PGV's own pattern, character for character: its "+-." is a range, so "," is accepted too
+const HEADER_NAME_STRICT_RE = /^:?[0-9a-zA-Z!#$%&'*+-.^_|~`]+$/;
 const HEADER_VALUE_STRICT_RE = /^[^\u0000-\u0008\u000A-\u001F\u007F]*$/;
 const HEADER_LAX_RE = /^[^\u0000\u000A\u000D]*$/;
 
@@ -181,6 +182,19 @@ class Walker {
     }
     if (!this.partial) this.absentFields(obj, info, oneofKeys);
     if (info.typedStruct) this.typedStruct(obj);
+    if (TRANSPORT_CHECKED.has(info.name)) this.transportVersion(obj, info);
+  }
+
+  /** Envoy's checkTransportVersion: a gRPC xDS or service client must say V3 (AUTO, the default, is refused). */
+  private transportVersion(obj: Record<string, unknown>, info: MessageInfo): void {
+    // ext_authz checks it for its gRPC client only
+    if (info.name.endsWith('.ext_authz.v3.ExtAuthz') && (obj.http_service != null || obj.httpService != null)) return;
+    const value = obj.transport_api_version ?? obj.transportApiVersion;
+    if (value === 'V3' || value === API_V3) return;
+    if (value == null && this.partial) return;
+    this.segments.push('transport_api_version');
+    this.error(`${value == null ? 'missing' : `${JSON.stringify(value)} is refused`}; ${TRANSPORT_VERSION_PROBLEM}`);
+    this.segments.pop();
   }
 
   /** Reports the fields and oneofs the object leaves out although the rules require them. */
@@ -519,10 +533,18 @@ class Walker {
     if (typeof value === 'string') {
       number = info.byName.get(value);
       if (number === undefined) {
-        this.error(`${JSON.stringify(value)} is not a value of ${info.name}; use one of ${[...info.byName.keys()].join(', ')}`);
-        return;
+        const canonical = [...info.byName.keys()].find((n) => n.toUpperCase() === value.toUpperCase());
+        if (canonical === undefined) {
+          this.error(`${JSON.stringify(value)} is not a value of ${info.name}; use one of ${[...info.byName.keys()].join(', ')}`);
+          return;
+        }
+        // Envoy's JSON/YAML file loader ignores the case of enum names; xDS servers parsing JSON (marin3r) don't
+        this.warn(`${JSON.stringify(value)} is ${canonical} in another case: Envoy's file loader accepts it, JSON-reading control planes such as marin3r don't; write "${canonical}"`);
+        number = info.byName.get(canonical)!;
+        name = canonical;
+      } else {
+        name = value;
       }
-      name = value;
     } else if (typeof value === 'number' && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647) {
       number = value;
       for (const [n, v] of info.byName) {
@@ -550,7 +572,8 @@ class Walker {
       ? `${field!.fullName} is not set, and its default ${name} (${info.name}) is deprecated; set another value explicitly`
       : `${name} (${info.name}) is deprecated; use another value`;
     if (info.disallowed.has(name)) {
-      this.error(`${what} (Envoy rejects it unless the runtime key "envoy.deprecated_features:${info.name}.${name}" is true)`);
+      // the runtime key names the value's full name, which proto scopes beside the enum, not inside it
+      this.error(`${what} (Envoy rejects it unless the runtime key "envoy.deprecated_features:${info.name.slice(0, info.name.lastIndexOf('.'))}.${name}" is true)`);
     } else {
       this.warn(what);
     }
@@ -584,6 +607,25 @@ class Walker {
 }
 
 // ---- rules ------------------------------------------------------------------------------------
+
+/** `envoy.config.core.v3.ApiVersion.V3` */
+const API_V3 = 2;
+const TRANSPORT_VERSION_PROBLEM = 'Envoy refuses any transport_api_version but V3 here, AUTO (the default) included '
+  + '("V2 (and AUTO) xDS transport protocol versions are deprecated"); set transport_api_version: V3';
+
+/**
+ * Messages whose `transport_api_version` Envoy's checkTransportVersion requires to be V3, although
+ * the enum's default is AUTO: xDS config sources and the gRPC clients of ext_authz, rate limiting
+ * and gRPC access logs.
+ */
+const TRANSPORT_CHECKED = new Set([
+  'envoy.config.core.v3.ApiConfigSource',
+  'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+  'envoy.extensions.filters.network.ext_authz.v3.ExtAuthz',
+  'envoy.extensions.access_loggers.grpc.v3.CommonGrpcAccessLogConfig',
+  'envoy.config.ratelimit.v3.RateLimitServiceConfig',
+  'envoy.config.metrics.v3.MetricsServiceConfig',
+]);
 
 /** Fields a message must look at when absent (computed once per message type). */
 function absentChecks(schema: EnvoySchema, info: MessageInfo): FieldInfo[] {
