@@ -405,6 +405,19 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     ]);
   });
 
+  test.each(['QQ=', 'QUJD=', 'QUJDR'])('base64 %p, whose padding or length no decoder accepts', (text) => {
+    expect(errors({ name: 'k', session_ticket_keys: { keys: [{ inline_bytes: text }] } }, V.SECRET)).toEqual([{
+      path: 'session_ticket_keys.keys[0].inline_bytes',
+      message: `expected base64-encoded bytes, got string ${JSON.stringify(text)}`,
+    }]);
+  });
+
+  test('base64 padded or unpadded passes', () => {
+    for (const text of ['QQ==', 'QQ', 'QUJD', 'QUI=', 'QUI']) {
+      expect(errors({ name: 'k', session_ticket_keys: { keys: [{ inline_bytes: text }] } }, V.SECRET).filter((e) => /base64/.test(e.message))).toEqual([]);
+    }
+  });
+
   test('bad base64 in a bytes field', () => {
     expect(errors({ name: 'k', session_ticket_keys: { keys: [{ inline_bytes: 'not base64!' }] } }, V.SECRET)).toEqual([{
       path: 'session_ticket_keys.keys[0].inline_bytes',

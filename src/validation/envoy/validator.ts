@@ -509,7 +509,7 @@ class Walker {
         return;
       }
       case K_BYTES:
-        if (typeof value !== 'string' || !BASE64_RE.test(value) || value.replace(/=+$/, '').length % 4 === 1) {
+        if (typeof value !== 'string' || !BASE64_RE.test(value) || !base64Length(value)) {
           this.error(`expected base64-encoded bytes, got ${describe(value)}`);
         } else if (rules) {
           const problem = bytesProblem(Buffer.from(value, 'base64').length, rules);
@@ -652,6 +652,11 @@ function absentChecks(schema: EnvoySchema, info: MessageInfo): FieldInfo[] {
     }
   }
   return out;
+}
+
+/** Whether base64 text has a length a decoder accepts: padded to a multiple of 4, or unpadded and not one character over. */
+function base64Length(text: string): boolean {
+  return text.endsWith('=') ? text.length % 4 === 0 : text.length % 4 !== 1;
 }
 
 function defaultValue(kind: number): string | number | boolean {
