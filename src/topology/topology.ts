@@ -177,7 +177,7 @@ class Builder {
     }
   }
 
-  /** The container of a workload that declares a port (by number or name). */
+  /** The container of a workload that declares a port (by number or name), or an injected container known to serve it. */
   private containerServing(w: Workload, port: unknown): { id: string; port: string } | undefined {
     for (const c of arr(obj(w.pod.spec)?.containers).map(obj)) {
       for (const p of arr(c?.ports).map(obj)) {
@@ -187,7 +187,10 @@ class Builder {
         }
       }
     }
-    return undefined;
+    // a port of a container an admission webhook adds (known from its annotations, by number)
+    const injected = typeof port === 'number' ? w.ports.get(port) : undefined;
+    const id = injected === undefined ? undefined : w.containers.get(injected);
+    return id ? { id, port: String(port) } : undefined;
   }
 
   // -----------------------------------------------------------------------------------------------
@@ -223,14 +226,15 @@ class Builder {
       w.containers.set(injected.name, this.node(`container:${refKey(ref)}:${injected.name}`, {
         kind: TopologyNodeKind.CONTAINER, label: `${injected.name}\n(${injected.note})`, failed: false, parent: id, role: injected.role,
       }, `${ref.name}_${injected.name}`));
+      for (const port of injected.ports ?? []) if (!w.ports.has(port)) w.ports.set(port, injected.name);
     }
   }
 
   /** Sidecars admission webhooks add: Istio's proxy (or a cert-only one), marin3r's Envoy, Speedscale's proxy. */
-  private injectedContainers(pod: Json, namespace: string): Array<{ name: string; role: string; note: string }> {
+  private injectedContainers(pod: Json, namespace: string): Array<{ name: string; role: string; note: string; ports?: number[] }> {
     const labels = stringMap(obj(pod.metadata)?.labels);
     const annotations = stringMap(obj(pod.metadata)?.annotations);
-    const out: Array<{ name: string; role: string; note: string }> = [];
+    const out: Array<{ name: string; role: string; note: string; ports?: number[] }> = [];
     const ns = this.manifests.find((m) => m.kind === 'Namespace' && m.metadata?.name === namespace);
     const nsLabels = stringMap(ns?.metadata?.labels);
     // Istio's webhook selects pods by the label, or by the namespace; the annotation can only opt a
@@ -244,7 +248,11 @@ class Builder {
         ? { name: 'istio-proxy', role: 'cert-sidecar', note: 'injected by Istio: writes mTLS certificates, no traffic' }
         : { name: 'istio-proxy', role: 'istio-proxy', note: 'injected by Istio' });
     }
-    if (labels['marin3r.3scale.net/status'] === 'enabled') out.push({ name: 'envoy-sidecar', role: 'envoy', note: 'injected by marin3r' });
+    if (labels['marin3r.3scale.net/status'] === 'enabled') {
+      // marin3r.3scale.net/ports: "name:port[:protocol],..." - the ports the injected Envoy declares
+      const ports = (annotations['marin3r.3scale.net/ports'] ?? '').split(',').map((p) => Number(p.split(':')[1])).filter((n) => Number.isInteger(n) && n > 0);
+      out.push({ name: 'envoy-sidecar', role: 'envoy', note: 'injected by marin3r', ports });
+    }
     if (annotations['sidecar.speedscale.com/inject'] === 'true') out.push({ name: 'speedscale-goproxy', role: 'speedscale', note: 'injected by Speedscale' });
     return out;
   }

@@ -144,6 +144,8 @@ describe('Topology', () => {
     const envoy = t.nodes.find((n) => n.label.startsWith('envoy-sidecar\n'));
     expect(envoy?.label).toBe('envoy-sidecar\n(injected by marin3r)');
     expect(t.edges.filter((e) => e.source === envoy!.id).length).toBeGreaterThan(0);
+    // the Service targets the Envoy marin3r injects (its ports come from the marin3r.3scale.net/ports annotation)
+    expect(edges(t)).toContain('Service kuard-marin3r/kuard -> envoy-sidecar | (injected by marin3r) [:8443]');
   });
 
   test('marks Prometheus\'s Istio sidecar as a certificate sidecar', () => {
