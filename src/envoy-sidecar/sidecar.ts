@@ -458,11 +458,11 @@ export class EnvoySidecar extends Construct {
   /**
    * Holds the pod's readiness until `cluster` is healthy: `/ready` on `statsPort` (the Envoy
    * container's readiness probe) answers 503 while fewer than `minHealthyPercent` of the
-   * cluster's members pass their active health checks, and 200 otherwise. The kubelet marks the
-   * pod unready after its own probe failures on top of Envoy's (3 at 10 s by default). Clusters
-   * with `outlierDetection` are refused: ejected members count as unhealthy there. For a service in the
+   * cluster's members pass their active health checks, and 200 otherwise. For a service in the
    * pod that Envoy can't do without, e.g. an ext_authz service that fails closed: the pod gets no
-   * traffic until it listens, instead of answering 503 during every start.
+   * traffic until it listens, instead of answering 503 during every start. The kubelet marks the
+   * pod unready after its own probe failures on top of Envoy's (3 at 10 s by default). Clusters
+   * with `outlierDetection` are refused: ejected members count as unhealthy there.
    *
    * `/ready` is then answered by Envoy's health_check filter (not passed through to the admin
    * API); Envoy's listeners accept nothing before its clusters have had their first health check,

@@ -94,7 +94,7 @@ export interface OAuth2ProxyCookieOptions {
   /**
    * Refresh the session's tokens with the provider after this long (0 disables refreshing).
    * Must be shorter than `expire` and than the provider's `tokenLifetime`.
-   * @default - a minute less than the provider's tokenLifetime (Entra ID 59 min, Keycloak 4 min); an hour, as in seed 001, for an OIDC provider without tokenLifetime
+   * @default - a minute less than the provider's tokenLifetime (Entra ID 59 min, Keycloak 4 min; half the lifetime for tokens under two minutes); an hour, as in seed 001, for an OIDC provider without tokenLifetime
    */
   readonly refresh?: Duration;
   /**
@@ -732,8 +732,7 @@ function cookieConfig(
 ): Record<string, TomlValue> {
   const secure = options.secure ?? true;
   const sameSite = options.sameSite ?? CookieSameSite.LAX;
-  // oauth2-proxy's own advice: refresh a minute before the tokens expire
-  const refresh = options.refresh ?? (tokenLifetime ? Duration.seconds(tokenLifetime.toSeconds() - 60) : Duration.hours(1));
+  const refresh = options.refresh ?? (tokenLifetime ? refreshBefore(tokenLifetime) : Duration.hours(1));
   const expire = options.expire ?? Duration.hours(168);
   if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
     throw propError(scope, 'cookie.name', `${show(name)} is not a cookie name`, 'use letters, digits and "_", e.g. "_oauth2_proxy"');
@@ -759,6 +758,15 @@ function cookieConfig(
     cookie_refresh: goDuration(refresh),
     cookie_expire: goDuration(expire),
   };
+}
+
+/**
+ * oauth2-proxy's own advice: refresh a minute before the tokens expire. For tokens of under two
+ * minutes, halfway through instead: a minute before would be 0, which turns refreshing off.
+ */
+function refreshBefore(tokenLifetime: Duration): Duration {
+  const seconds = tokenLifetime.toSeconds();
+  return Duration.seconds(Math.max(seconds - 60, Math.floor(seconds / 2)));
 }
 
 function loggingConfig(options: OAuth2ProxyLoggingOptions = {}): Record<string, TomlValue> {

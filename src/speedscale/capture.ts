@@ -214,9 +214,10 @@ export interface SpeedscaleCaptureProps {
  * Records a workload's traffic with the Speedscale sidecar.
  *
  * Sets the `sidecar.speedscale.com/*` annotations on the workload, where the Speedscale operator
- * reads them to inject its `speedscale-goproxy` container (and a copy on the pod template). With a forward or dual proxy, the
- * app containers get `HTTP_PROXY`/`HTTPS_PROXY` (and lower-case twins) pointing at the outbound
- * proxy and `NO_PROXY` for loopback, the cluster's names and the Kubernetes API. Inside an Istio
+ * reads them to inject its `speedscale-goproxy` container, and a copy on the pod template. With a
+ * forward or dual proxy, the app containers get `HTTP_PROXY`/`HTTPS_PROXY` (and lower-case
+ * twins) pointing at the outbound proxy and `NO_PROXY` for loopback, the cluster's names and the
+ * Kubernetes API. Inside an Istio
  * mesh it follows Speedscale's Istio guide: a dual proxy (TCP in, HTTP out) instead of two
  * transparent proxies, and optionally the ServiceEntry for Speedscale's cloud endpoints and a
  * Sidecar egress entry for the speedscale namespace.

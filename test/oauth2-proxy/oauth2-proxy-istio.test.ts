@@ -407,6 +407,9 @@ describe('OAuth2ProxyIstio', () => {
       // an OIDC provider whose token lifetime isn't known keeps the seed's hour
       expect(refreshOf(OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp' }))).toBe('1h');
       expect(refreshOf(OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp', tokenLifetime: Duration.minutes(10) }))).toBe('9m');
+      // a minute before a one-minute token would be 0, which turns refreshing off: halfway instead
+      expect(refreshOf(OAuth2Provider.keycloak({ realmUrl, clientId: 'myapp', tokenLifetime: Duration.minutes(1) }))).toBe('30s');
+      expect(refreshOf(OAuth2Provider.keycloak({ realmUrl, clientId: 'myapp', tokenLifetime: Duration.seconds(90) }))).toBe('45s');
     });
   });
 

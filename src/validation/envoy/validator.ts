@@ -615,8 +615,8 @@ const TRANSPORT_VERSION_PROBLEM = 'Envoy refuses any transport_api_version but V
 
 /**
  * Messages whose `transport_api_version` Envoy's checkTransportVersion requires to be V3, although
- * the enum's default is AUTO: xDS config sources and the gRPC clients of ext_authz, rate limiting
- * and gRPC access logs.
+ * the enum's default is AUTO: xDS config sources and the gRPC clients of ext_authz, rate limiting,
+ * gRPC access logs and the metrics service.
  */
 const TRANSPORT_CHECKED = new Set([
   'envoy.config.core.v3.ApiConfigSource',
