@@ -442,11 +442,11 @@ function annotatedPodRules(secure: boolean | undefined): RelabelRule[] {
     rules.push(
       // A pod is scraped over mTLS when the injector marked it (sidecar.istio.io/status) ...
       { action: RelabelAction.REPLACE, sourceLabels: [META.sidecarStatus], regex: '.+', targetLabel: TMP_MTLS, replacement: 'true' },
-      // ... unless its annotations point at the sidecar's merged-metrics port, which serves plain text
-      // (a pod that didn't opt out of metrics merging) ...
-      { action: RelabelAction.REPLACE, sourceLabels: [META.port], regex: String(ISTIO_MERGED_METRICS_PORT), targetLabel: TMP_MTLS, replacement: 'false' },
-      // ... or an istio.mtls annotation says otherwise.
+      // ... unless an istio.mtls annotation says otherwise ...
       { action: RelabelAction.REPLACE, sourceLabels: [META.istioMtls], regex: '(true|false)', targetLabel: TMP_MTLS, replacement: '$1' },
+      // ... or its annotations point at the sidecar's merged-metrics port (a pod that didn't opt out
+      // of metrics merging), which pilot-agent serves in plain text whatever istio.mtls says.
+      { action: RelabelAction.REPLACE, sourceLabels: [META.port], regex: String(ISTIO_MERGED_METRICS_PORT), targetLabel: TMP_MTLS, replacement: 'false' },
       { action: secure ? RelabelAction.KEEP : RelabelAction.DROP, sourceLabels: [TMP_MTLS], regex: 'true' },
     );
   }

@@ -38,6 +38,10 @@ const PODS: Record<string, PodShape> = {
   'merged-https-app': {
     ip: '10.0.0.7', annotations: { ...SIDECAR, ...annotated(15020, '/stats/prometheus'), 'prometheus.io/scheme': 'https' }, ports: [{ port: 8443, name: 'https' }, ENVOY_PORT],
   },
+  // A merging sidecar whose pod also says istio.mtls: "true": :15020 is plain HTTP all the same.
+  'merged-mtls-true': {
+    ip: '10.0.0.11', annotations: { ...SIDECAR, 'istio.mtls': 'true', ...annotated(15020, '/stats/prometheus') }, ports: [APP_PORT, ENVOY_PORT],
+  },
   'unannotated': { ip: '10.0.0.8', ports: [APP_PORT] },
   'pending': { ip: '10.0.0.9', phase: 'Pending', annotations: annotated(8080, '/metrics'), ports: [APP_PORT] },
   'unannotated-sidecar': { ip: '10.0.0.10', annotations: SIDECAR, ports: [APP_PORT, ENVOY_PORT] },
@@ -71,6 +75,7 @@ describe('which job scrapes which pod', () => {
       'kubernetes-pods ipv6 http://[fd00::5]:8080/metrics',
       'kubernetes-pods merged http://10.0.0.2:15020/stats/prometheus',
       'kubernetes-pods merged-https-app http://10.0.0.7:15020/stats/prometheus',
+      'kubernetes-pods merged-mtls-true http://10.0.0.11:15020/stats/prometheus',
       'kubernetes-pods mtls-false http://10.0.0.4:8080/metrics',
       'kubernetes-pods plain http://10.0.0.1:8080/metrics',
       'kubernetes-pods-istio-secure opted-out https://10.0.0.3:8080/metrics',
@@ -83,6 +88,7 @@ describe('which job scrapes which pod', () => {
       'kubernetes-pods ipv6 http://[fd00::5]:8080/metrics',
       'kubernetes-pods merged http://10.0.0.2:15020/stats/prometheus',
       'kubernetes-pods merged-https-app http://10.0.0.7:15020/stats/prometheus',
+      'kubernetes-pods merged-mtls-true http://10.0.0.11:15020/stats/prometheus',
       'kubernetes-pods mtls-false http://10.0.0.4:8080/metrics',
       'kubernetes-pods opted-out http://10.0.0.3:8080/metrics',
       'kubernetes-pods plain http://10.0.0.1:8080/metrics',
