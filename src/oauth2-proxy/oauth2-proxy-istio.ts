@@ -38,7 +38,7 @@ export enum ExtAuthzMode {
    * `/oauth2/*` (routed to oauth2-proxy on the app host). The mesh config lives outside the chart:
    * apply the provider as `meshConfigYaml` (also in the `<provider>-mesh-config` ConfigMap) says.
    * Istio applies one CUSTOM provider per workload, so one ingress gateway serves one instance in
-   * this mode. Before Istio 1.20, a policy whose provider is missing from the mesh config makes the
+   * this mode, unless istiod allows several (Istio 1.30+, `multipleCustomProviders`). Before Istio 1.20, a policy whose provider is missing from the mesh config makes the
    * whole ingress gateway deny every request (every host), so on those releases the construct needs
    * `meshConfigApplied: true`, stating that the provider is in the mesh config already.
    */
@@ -186,6 +186,18 @@ export interface OAuth2ProxyOptions {
    * @default false — AUTHORIZATION_POLICY mode on Istio before 1.20 fails at synth
    */
   readonly meshConfigApplied?: boolean;
+
+  /**
+   * Says that istiod runs with `PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS=true` (Istio 1.30 or
+   * newer), so that one ingress gateway may send the hosts of several apps to several CUSTOM
+   * providers (each provider's ext_authz filter then checks only the requests its own policies
+   * match). Without it Istio applies one CUSTOM provider per workload, and the construct fails at
+   * synth when another CUSTOM AuthorizationPolicy in the app sends the same gateway to another
+   * provider. The flag is istiod's: set it there first, and on every `OAuth2ProxyIstio` sharing the
+   * gateway. It has no effect on ambient waypoints (istio/istio#59730).
+   * @default false — a second CUSTOM provider on the same ingress gateway fails at synth
+   */
+  readonly multipleCustomProviders?: boolean;
 
   /**
    * Name of the mesh-config extension provider (AUTHORIZATION_POLICY mode); unique in the mesh.
@@ -400,6 +412,7 @@ export class OAuth2ProxyIstio extends Construct {
 
   private readonly ingress: ResolvedIngressGateway;
   private readonly assumeExternal: boolean;
+  private readonly multipleCustomProviders: boolean;
 
   constructor(scope: Construct, id: string, props: OAuth2ProxyIstioProps) {
     super(scope, id);
@@ -413,6 +426,16 @@ export class OAuth2ProxyIstio extends Construct {
           'add the extension provider (meshConfigYaml) to the mesh config first, then set meshConfigApplied: true; or use ExtAuthzMode.ENVOY_FILTER, or Istio 1.20 or newer');
       }
     }
+    if (props.multipleCustomProviders === true) {
+      if (mode !== ExtAuthzMode.AUTHORIZATION_POLICY) {
+        throw propError(this, 'multipleCustomProviders', `true with mode ${mode}, which adds no CUSTOM provider`,
+          'remove multipleCustomProviders, or use ExtAuthzMode.AUTHORIZATION_POLICY');
+      }
+      istio.requireAtLeast(this, 'multipleCustomProviders', 1, 30, 'multipleCustomProviders',
+        "istiod's PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS; earlier releases apply one CUSTOM provider per workload",
+        'upgrade Istio, or give this app another ingress gateway or ExtAuthzMode.ENVOY_FILTER');
+    }
+    this.multipleCustomProviders = props.multipleCustomProviders === true;
     this.ingress = resolveIngressGateway(this, 'ingressGateway', props.ingressGateway);
     this.assumeExternal = props.assumeExternalObjects ?? false;
     const appHost = checkHostName(this, 'appHost', props.appHost);
@@ -637,18 +660,21 @@ export class OAuth2ProxyIstio extends Construct {
   }
 
   /**
-   * Istio applies a single CUSTOM provider per workload: another CUSTOM AuthorizationPolicy with a
-   * different provider on the same ingress gateway silently disables both.
+   * Istio applies a single CUSTOM provider per workload (unless istiod allows several): another
+   * CUSTOM AuthorizationPolicy with a different provider on the same ingress gateway silently
+   * disables both.
    */
   private conflictingCustomProviders(manifests: any[]): string[] {
     const mine = this.authorizationPolicy ? ApiObject.of(this.authorizationPolicy).toJson() : undefined;
-    if (!mine) return [];
+    if (!mine || this.multipleCustomProviders) return [];
     const labels = JSON.stringify(mine.spec.selector?.matchLabels ?? {});
     return manifests
       .filter((m) => m.kind === 'AuthorizationPolicy' && m.metadata?.name !== mine.metadata.name && m.spec?.action === 'CUSTOM' && m.metadata?.namespace === mine.metadata.namespace
         && JSON.stringify(m.spec?.selector?.matchLabels ?? {}) === labels && m.spec?.provider?.name !== mine.spec.provider.name)
       .map((m) => `${this.node.path}: mode: AuthorizationPolicy ${m.metadata.namespace}/${m.metadata.name} already sends the same ingress gateway to provider "${m.spec.provider?.name}", and Istio applies one CUSTOM provider per workload`
-        + '; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider');
+        + ' unless istiod runs with PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS=true (Istio 1.30+)'
+        + '; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider,'
+        + ' or set that variable on istiod and multipleCustomProviders: true on each OAuth2ProxyIstio');
   }
 
   /**

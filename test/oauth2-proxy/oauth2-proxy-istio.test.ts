@@ -693,7 +693,17 @@ describe('OAuth2ProxyIstio', () => {
       s.build();
       const other = new kplus.Service(s.chart, 'other', { metadata: { name: 'other', namespace: 'other' }, selector: s.app, ports: [{ port: 80, targetPort: 80 }] });
       new OAuth2ProxyIstio(s.chart, 'auth2', { ...s.props, app: other, appHost: 'other.cluster.example.com', authHost: 'oauth-other.cluster.example.com' });
-      expect(() => runValidations(s.chart)).toThrow('test/auth: mode: AuthorizationPolicy istio-system/ext-authz-other-other already sends the same ingress gateway to provider "oauth2-proxy-other", and Istio applies one CUSTOM provider per workload; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider');
+      expect(() => runValidations(s.chart)).toThrow('test/auth: mode: AuthorizationPolicy istio-system/ext-authz-other-other already sends the same ingress gateway to provider "oauth2-proxy-other", and Istio applies one CUSTOM provider per workload unless istiod runs with PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS=true (Istio 1.30+); use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider, or set that variable on istiod and multipleCustomProviders: true on each OAuth2ProxyIstio');
+    });
+
+    test('fails on multipleCustomProviders before Istio 1.30', () => {
+      const { build } = setup({ multipleCustomProviders: true, istioVersion: '1.29.1' });
+      expect(build).toThrow('test/auth: multipleCustomProviders: multipleCustomProviders needs Istio 1.30 or newer (istiod\'s PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS; earlier releases apply one CUSTOM provider per workload), but istioVersion is "1.29.1"; upgrade Istio, or give this app another ingress gateway or ExtAuthzMode.ENVOY_FILTER');
+    });
+
+    test('fails on multipleCustomProviders in ENVOY_FILTER mode, which has no CUSTOM provider', () => {
+      const { build } = setup({ multipleCustomProviders: true, mode: ExtAuthzMode.ENVOY_FILTER });
+      expect(build).toThrow('test/auth: multipleCustomProviders: true with mode ENVOY_FILTER, which adds no CUSTOM provider; remove multipleCustomProviders, or use ExtAuthzMode.AUTHORIZATION_POLICY');
     });
 
     /** A second OAuth2ProxyIstio of the app, in another chart, for the app `other` (ENVOY_FILTER mode: no second CUSTOM provider). */
@@ -708,6 +718,23 @@ describe('OAuth2ProxyIstio', () => {
         ...s.props, app: other, mode: ExtAuthzMode.ENVOY_FILTER, appHost: 'other.cluster.example.com', authHost: 'oauth-other.cluster.example.com', ...overrides,
       });
     }
+
+    test('two CUSTOM providers may share the ingress gateway when istiod allows several (multipleCustomProviders)', () => {
+      const s = setup({ multipleCustomProviders: true, cookie: { name: '_oauth2_proxy_myapp' } });
+      s.build();
+      const other = second(s, { mode: ExtAuthzMode.AUTHORIZATION_POLICY, multipleCustomProviders: true, cookie: { name: '_oauth2_proxy_other' } });
+      expect(() => runValidations(s.chart.node.root)).not.toThrow();
+      const policies = [s.chart, Chart.of(other)].flatMap((c) => synthChart(c)).filter((m: any) => m.kind === 'AuthorizationPolicy' && m.spec.action === 'CUSTOM');
+      expect(policies.map((p: any) => p.spec.provider.name).sort()).toEqual(['oauth2-proxy-myapp', 'oauth2-proxy-other']);
+      expect(new Set(policies.map((p: any) => `${p.metadata.namespace} ${JSON.stringify(p.spec.selector)}`)).size).toBe(1);
+    });
+
+    test('without multipleCustomProviders on both, the second CUSTOM provider on the gateway still fails', () => {
+      const s = setup({ multipleCustomProviders: true, cookie: { name: '_oauth2_proxy_myapp' } });
+      s.build();
+      second(s, { mode: ExtAuthzMode.AUTHORIZATION_POLICY, multipleCustomProviders: false, cookie: { name: '_oauth2_proxy_other' } });
+      expect(() => runValidations(s.chart.node.root)).toThrow('second/auth: mode: AuthorizationPolicy istio-system/ext-authz-myapp-myapp already sends the same ingress gateway to provider "oauth2-proxy-myapp"');
+    });
 
     test('fails at synth when another oauth2-proxy of the app sets a cookie of the same name on the same domain', () => {
       const s = setup();
