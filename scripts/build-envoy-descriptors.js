@@ -309,7 +309,24 @@ function encodeMessage(t) {
   const msgOpts = optionsOf(t);
   if (msgOpts['(validate.disabled)'] === true || msgOpts['(validate.ignored)'] === true) entry.n = 1;
   if (msgOpts['(xds.annotations.v3.message_status)']?.work_in_progress === true) entry.w = 1;
+  const wipFile = workInProgressFile(t.filename);
+  if (wipFile) entry.wf = wipFile;
   return entry;
+}
+
+const WIP_FILE_OPTION = /^\s*option\s+\((?:xds\.annotations\.v3|udpa\.annotations)\.file_status\)\.work_in_progress\s*=\s*true\s*;/m;
+const wipFiles = new Map();
+/**
+ * The import path of a proto file marked work-in-progress as a whole (file_status, either the xds
+ * or the udpa annotation: Envoy warns about every message of such a file), or undefined.
+ */
+function workInProgressFile(filename) {
+  if (!filename) return undefined;
+  if (!wipFiles.has(filename)) {
+    const rel = INCLUDE_DIRS.map((dir) => path.relative(dir, filename)).find((r) => !r.startsWith('..'));
+    wipFiles.set(filename, WIP_FILE_OPTION.test(fs.readFileSync(filename, 'utf8')) ? rel.split(path.sep).join('/') : undefined);
+  }
+  return wipFiles.get(filename);
 }
 
 /** Drops trailing defaults: flags 0, oneof -1 (only when nothing follows them). */

@@ -505,6 +505,30 @@ describe('warnings', () => {
     expect(V.validate(cluster, V.CLUSTER).warnings).toEqual([]);
   });
 
+  test('a message of a proto file marked work-in-progress is a warning, once per file (as Envoy warns on loading it)', () => {
+    const filter = {
+      name: 'envoy.filters.http.file_system_buffer',
+      typed_config: {
+        '@type': `${TYPE}envoy.extensions.filters.http.file_system_buffer.v3.FileSystemBufferFilterConfig`,
+        'manager_config': { id: 'buffers', thread_pool: { thread_count: 1 } },
+        'request': { behavior: { fully_buffer: {} } },
+        'response': { behavior: { bypass: {} } },
+      },
+    };
+    const result = V.validate(filter, V.HTTP_FILTER);
+    expect(result.valid).toBe(true);
+    expect(result.warnings).toEqual([
+      {
+        path: 'typed_config',
+        message: 'envoy.extensions.filters.http.file_system_buffer.v3.FileSystemBufferFilterConfig is declared in envoy/extensions/filters/http/file_system_buffer/v3/file_system_buffer.proto, a proto file marked work-in-progress: not yet stable, and it may change in breaking ways',
+      },
+      {
+        path: 'typed_config.manager_config',
+        message: 'envoy.extensions.common.async_files.v3.AsyncFileManagerConfig is declared in envoy/extensions/common/async_files/v3/async_file_manager.proto, a proto file marked work-in-progress: not yet stable, and it may change in breaking ways',
+      },
+    ]);
+  });
+
   test('a type whose proto file could not be compiled is a warning', () => {
     const log = { name: 'envoy.access_loggers.open_telemetry', typed_config: { '@type': `${TYPE}envoy.extensions.access_loggers.open_telemetry.v3.OpenTelemetryAccessLogConfig` } };
     const result = V.validate(log, 'envoy.config.accesslog.v3.AccessLog');

@@ -212,6 +212,8 @@ export interface MessageInfo {
   readonly byKey: Map<string, FieldInfo>;
   readonly oneofs: OneofInfo[];
   readonly workInProgress: boolean;
+  /** the proto file declaring the message, when that whole file is marked work-in-progress */
+  readonly workInProgressFile: string | undefined;
   /** xds.type.v3.TypedStruct or udpa.type.v1.TypedStruct, whose `value` is validated as its `type_url` */
   readonly typedStruct: boolean;
   /**
@@ -236,6 +238,8 @@ interface RawMessage {
   readonly o?: Array<[string, number?]>;
   readonly n?: number;
   readonly w?: number;
+  /** the proto file, when the whole file is marked work-in-progress */
+  readonly wf?: string;
 }
 type RawField = [string, string | [string, string], number?, number?, RawRules?];
 interface RawEnum {
@@ -481,6 +485,6 @@ export class EnvoySchema {
       byKey.set(field.json, field);
       if (oneof >= 0) oneofs[oneof].fields.push(field);
     }
-    return { name, fields, byKey, oneofs, workInProgress: raw.w === 1, typedStruct: TYPED_STRUCTS.has(name) };
+    return { name, fields, byKey, oneofs, workInProgress: raw.w === 1, workInProgressFile: raw.wf, typedStruct: TYPED_STRUCTS.has(name) };
   }
 }

@@ -70,6 +70,7 @@ class Walker {
   public readonly errors: Finding[] = [];
   public readonly warnings: Finding[] = [];
   private readonly segments: Segment[] = [];
+  private readonly wipFilesSeen = new Set<string>();
 
   constructor(private readonly schema: EnvoySchema, private readonly partial: boolean) {}
 
@@ -144,6 +145,11 @@ class Walker {
     }
     if (info.workInProgress) {
       this.warn(`${info.name} is marked work-in-progress: not yet stable, and it may change in breaking ways`);
+    }
+    if (info.workInProgressFile !== undefined && !this.wipFilesSeen.has(info.workInProgressFile)) {
+      // once per file and document: Envoy logs it for every message of the file it meets
+      this.wipFilesSeen.add(info.workInProgressFile);
+      this.warn(`${info.name} is declared in ${info.workInProgressFile}, a proto file marked work-in-progress: not yet stable, and it may change in breaking ways`);
     }
     const obj = value as Record<string, unknown>;
     let oneofKeys: Array<string | undefined> | undefined;
