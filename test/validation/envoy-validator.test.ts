@@ -364,6 +364,20 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     }]);
   });
 
+  test('a repeated item where items must be unique, also when one is written as a number and one as a string', () => {
+    const stats = (buckets: unknown[]) => ({ histogram_bucket_settings: [{ match: { prefix: 'cluster.' }, buckets }] });
+    expect(errors(stats([0.5, 1, 5]), 'envoy.config.metrics.v3.StatsConfig')).toEqual([]);
+    expect(errors(stats([0.5, 1, '1.0']), 'envoy.config.metrics.v3.StatsConfig')).toEqual([{
+      path: 'histogram_bucket_settings[0].buckets',
+      message: '1 appears more than once; items must be unique',
+    }]);
+    const policy = { response_headers_to_copy: ['x-a', 'x-b', 'x-a'] };
+    expect(errors(policy, 'envoy.config.route.v3.InternalRedirectPolicy')).toEqual([{
+      path: 'response_headers_to_copy',
+      message: '"x-a" appears more than once; items must be unique',
+    }]);
+  });
+
   test('a value above a percentage limit (outlier detection, lte 100)', () => {
     const cluster = configs.remoteCluster();
     cluster.outlier_detection.max_ejection_percent = 150;

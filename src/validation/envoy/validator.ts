@@ -268,8 +268,11 @@ class Walker {
       if (size) this.error(`has ${count(value.length, ITEMS.one, ITEMS.many)}; ${size}`);
       if (rules.unique) {
         const seen = new Set<string>();
+        // a number may be written as a JSON number or a string ("1.5"): compare the values
+        const numeric = field.kind === K_DOUBLE || field.kind === K_FLOAT;
         for (const item of value) {
-          const key = JSON.stringify(item);
+          const n = numeric ? parseFloating(item) : undefined;
+          const key = n === undefined ? JSON.stringify(item) : String(n);
           if (seen.has(key)) {
             this.error(`${key} appears more than once; items must be unique`);
             break;
