@@ -90,17 +90,24 @@ export interface CanaryPrometheusQueryOptions {
   readonly groupByFields?: string[];
 
   /**
-   * The resource type Kayenta's scope labels apply to.
-   * @default - Kayenta's default
+   * The resource type whose scope filter Kayenta adds to the query: `gce_instance` or
+   * `aws_ec2_instance`, the only two Kayenta's Prometheus metrics service knows (it refuses any
+   * other). Kubernetes workloads select their series with `customFilterTemplate` instead. A query
+   * needs one of the two.
+   * @default - none: give customFilterTemplate
    */
   readonly resourceType?: string;
 
   /**
-   * The name of a template in the config's `templates` that filters the series.
-   * @default - none
+   * The name of a template in the config's `templates` that filters the series, e.g. one holding
+   * `namespace="${location}",pod=~"${scope}-.*"`; Kayenta expands the scope's variables in it.
+   * @default - none: give resourceType
    */
   readonly customFilterTemplate?: string;
 }
+
+/** The resource types Kayenta's Prometheus metrics service builds a scope filter for. */
+const PROMETHEUS_RESOURCE_TYPES = ['gce_instance', 'aws_ec2_instance'];
 
 /** The query that fetches one metric, for one kind of metrics store. */
 export abstract class CanaryMetricQuery {
@@ -110,6 +117,19 @@ export abstract class CanaryMetricQuery {
   public static prometheus(options: CanaryPrometheusQueryOptions): CanaryMetricQuery {
     if (typeof options.metricName !== 'string' || options.metricName.trim() === '') {
       throw new Error(`CanaryMetricQuery.prometheus: metricName: received ${show(options.metricName)}; give a Prometheus metric name such as "http_requests_total"`);
+    }
+    // Kayenta's PrometheusMetricsService.addScopeFilter: a custom filter, or one of two resource types
+    const hasFilter = typeof options.customFilterTemplate === 'string' && options.customFilterTemplate.trim() !== '';
+    if (!hasFilter) {
+      if (options.resourceType === undefined || options.resourceType === '') {
+        throw new Error(`CanaryMetricQuery.prometheus: customFilterTemplate: none for metric ${show(options.metricName)} (and no resourceType), `
+          + 'so Kayenta would filter the series by the resourceType of each analysis request, which works only for gce_instance and aws_ec2_instance; '
+          + 'name a template of the config that selects the canary\'s series (e.g. pod=~"${scope}-.*"), use CanaryMetricQuery.promql(), or set resourceType explicitly');
+      }
+      if (!PROMETHEUS_RESOURCE_TYPES.includes(options.resourceType)) {
+        throw new Error(`CanaryMetricQuery.prometheus: resourceType: received ${show(options.resourceType)}, which Kayenta's Prometheus metrics service refuses `
+          + `(it knows ${PROMETHEUS_RESOURCE_TYPES.map((t) => show(t)).join(' and ')}); give customFilterTemplate instead, or use CanaryMetricQuery.promql()`);
+      }
     }
     return new JsonQuery({
       type: 'prometheus',
@@ -286,7 +306,12 @@ export interface CanaryConfigProps {
   /** Weight of each metric group in the final score; the weights must sum to 100. */
   readonly groupWeights: { [group: string]: number };
 
-  /** Score thresholds (0-100); `marginal` must not exceed `pass`. */
+  /**
+   * Score thresholds (0-100); `marginal` must not exceed `pass`. Kayenta uses them only when the
+   * execution request brings none (`POST /canary` without `thresholds`): thresholds in the request
+   * win, and a `/standalone_canary_analysis` request must carry its own (as the seed's pipeline
+   * does, with pass 95 over the config's 75), so the gate is set where the analysis is started.
+   */
   readonly scoreThresholds: CanaryScoreThresholds;
 
   /**

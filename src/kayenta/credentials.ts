@@ -15,8 +15,21 @@ const CREDENTIAL_KEY = /(pass(word|wd)?|secret|token|api[-_]?key|app(lication)?[
 /** Property names that hold the path of a file (`usernamePasswordFile`, `jsonPath`), not a credential. */
 const PATH_KEY = /(file|path)$/i;
 
-/** A whole-string `${...}` placeholder, which Spring fills at start-up. */
-const PLACEHOLDER = /^\$\{[^}]+\}$/;
+/**
+ * A whole-string `${...}` placeholder, which Spring fills at start-up, without a default value:
+ * in `${name:default}` the default is the literal itself, in kayenta.yml or the pod spec.
+ */
+const PLACEHOLDER = /^\$\{[^}:]+\}$/;
+/** A `${name:default}` placeholder. */
+const PLACEHOLDER_WITH_DEFAULT = /^\$\{[^}:]+:[^}]*\}$/;
+
+/** What is wrong with a credential-named value, or undefined when it is a placeholder without default. */
+function literalCredential(value: string): string | undefined {
+  if (PLACEHOLDER.test(value)) return undefined;
+  return PLACEHOLDER_WITH_DEFAULT.test(value)
+    ? 'is a ${name:default} placeholder, whose default is a credential written as a literal'
+    : 'looks like a credential written as a literal';
+}
 
 /** A URL carrying a password in its user-info part (`scheme://user:password@host`). */
 const URL_WITH_PASSWORD = /^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*:[^/@\s]*@/i;
@@ -84,9 +97,10 @@ export function rejectLiteralCredentials(scope: IConstruct, prop: string, value:
   if (value && typeof value === 'object') {
     for (const [key, v] of Object.entries(value)) {
       const path = `${prop}.${key}`;
-      if (typeof v === 'string' && v !== '' && CREDENTIAL_KEY.test(key) && !PATH_KEY.test(key) && !PLACEHOLDER.test(v)) {
-        throw propError(scope, path, 'looks like a credential written as a literal',
-          'pass it through the construct\'s Secret-typed props (kplus.SecretValue), or write a ${...} placeholder and supply the variable from a Secret');
+      const problem = typeof v === 'string' && v !== '' && CREDENTIAL_KEY.test(key) && !PATH_KEY.test(key) ? literalCredential(v) : undefined;
+      if (problem) {
+        throw propError(scope, path, problem,
+          'pass it through the construct\'s Secret-typed props (kplus.SecretValue), or write a ${...} placeholder without a default and supply the variable from a Secret');
       }
       rejectLiteralCredentials(scope, path, v);
     }
@@ -100,8 +114,9 @@ export function rejectLiteralCredentials(scope: IConstruct, prop: string, value:
 export function rejectJvmCredentials(scope: IConstruct, prop: string, options: readonly string[]): void {
   options.forEach((option, i) => {
     const property = /^-D([^=]+)=(.*)$/.exec(option);
-    if (property && CREDENTIAL_KEY.test(property[1]) && !PLACEHOLDER.test(property[2])) {
-      throw propError(scope, `${prop}[${i}]`, `-D${property[1]}=... looks like a credential written as a literal`,
+    const problem = property && CREDENTIAL_KEY.test(property[1]) ? literalCredential(property[2]) : undefined;
+    if (property && problem) {
+      throw propError(scope, `${prop}[${i}]`, `-D${property[1]}=... ${problem}`,
         'pass credentials as Secret references (kplus.SecretValue) through the store props instead');
     }
     rejectUrlCredentials(scope, `${prop}[${i}]`, option.replace(/^-D[^=]+=/, ''));

@@ -241,6 +241,7 @@ export class KayentaStandalone extends Construct {
     const servicePort = checkPort(this, 'servicePort', props.servicePort ?? 80);
     const jvmOptions = props.jvmOptions ?? [];
     rejectJvmCredentials(this, 'jvmOptions', jvmOptions);
+    this.checkJvmOptions(jvmOptions);
     this.additionalConfig = this.checkAdditionalConfig(props.additionalConfig);
     const resources = checkResources(this, props.resources);
     const serviceType = props.serviceType ?? kplus.ServiceType.CLUSTER_IP;
@@ -421,6 +422,20 @@ export class KayentaStandalone extends Construct {
     }
     rejectLiteralCredentials(this, 'additionalConfig', extra);
     const expanded = expandDottedKeys(extra) as { [key: string]: any };
+    this.checkFixedSettings(expanded, (path) => `additionalConfig.${path.join('.')}`, (value) => show(value));
+    if (relaxedGet(expanded, ['redis']) !== undefined) {
+      throw propError(this, 'additionalConfig.redis', 'the Redis connection is set by the redis prop', 'use redis: KayentaRedis.fromUrl(...) instead');
+    }
+    return expanded;
+  }
+
+  /**
+   * The settings the probes, the Service and the credentials' safety depend on, wherever they are
+   * set: in `additionalConfig`, or as `-D` system properties (which override kayenta.yml).
+   * @param prop the prop to name for a setting at `path`
+   * @param shown how to show the value received
+   */
+  private checkFixedSettings(settings: { [key: string]: any }, prop: (path: string[]) => string, shown: (value: unknown, path: string[]) => string): void {
     // what the probes and the Service depend on: Kayenta answers /health on port 8090 at the root
     const fixed: Array<[string[], string]> = [
       [['server', 'port'], `would move Kayenta off port ${KAYENTA_PORT}, where the probes and the Service point`],
@@ -433,23 +448,38 @@ export class KayentaStandalone extends Construct {
       [['management', 'endpoints', 'web', 'exposure', 'exclude'], 'could hide /health, which the probes call'],
     ];
     for (const [path, consequence] of fixed) {
-      const value = relaxedGet(expanded, path);
+      const value = relaxedGet(settings, path);
       if (value !== undefined) {
-        throw propError(this, `additionalConfig.${path.join('.')}`, `${show(value)} ${consequence}`, `leave ${path.join('.')} unset`);
+        throw propError(this, prop(path), `${shown(value, path)} ${consequence}`, `leave ${path.join('.')} unset`);
       }
     }
-    const include = relaxedGet(expanded, ['management', 'endpoints', 'web', 'exposure', 'include']);
+    const includePath = ['management', 'endpoints', 'web', 'exposure', 'include'];
+    const include = relaxedGet(settings, includePath);
     if (include !== undefined) {
       const endpoints = (Array.isArray(include) ? include : String(include).split(',')).map((e) => String(e).trim());
       if (!endpoints.includes('health') && !endpoints.includes('*')) {
-        throw propError(this, 'additionalConfig.management.endpoints.web.exposure.include', `${show(include)} leaves out health, which the probes call`,
+        throw propError(this, prop(includePath), `${shown(include, includePath)} leaves out health, which the probes call`,
           'add health to the list (the default exposes health and info only; other actuator endpoints such as env can expose credentials)');
       }
+      const revealing = endpoints.filter((e) => REVEALING_ENDPOINTS.includes(e));
+      if (revealing.length > 0) {
+        throw propError(this, prop(includePath), `${shown(include, includePath)} exposes ${revealing.map((e) => show(e)).join(', ')} on the port the Service publishes`,
+          'list the endpoints you need (e.g. "health,info,prometheus"): env, configprops and heapdump show the credentials Spring resolved, and Kayenta\'s port has no authentication of its own');
+      }
     }
-    if (relaxedGet(expanded, ['redis']) !== undefined) {
-      throw propError(this, 'additionalConfig.redis', 'the Redis connection is set by the redis prop', 'use redis: KayentaRedis.fromUrl(...) instead');
-    }
-    return expanded;
+  }
+
+  /** `-Dname=value` options: the same fixed settings as additionalConfig, and no Redis connection. */
+  private checkJvmOptions(options: readonly string[]): void {
+    options.forEach((option, i) => {
+      const property = /^-D([^=]+)=(.*)$/.exec(option);
+      if (!property) return;
+      const settings = expandDottedKeys({ [property[1]]: property[2] }) as { [key: string]: any };
+      this.checkFixedSettings(settings, () => `jvmOptions[${i}]`, () => `-D${property[1]}=${property[2]}`);
+      if (relaxedGet(settings, ['redis']) !== undefined) {
+        throw propError(this, `jvmOptions[${i}]`, `-D${property[1]}=... sets the Redis connection, which the redis prop sets`, 'use redis: KayentaRedis.fromUrl(...) instead');
+      }
+    });
   }
 
   /** Checks the merged kayenta.yml at synth time: store types present, flags consistent, names unique. */
@@ -458,6 +488,18 @@ export class KayentaStandalone extends Construct {
     const errors: string[] = [];
     const types = new Set<string>();
     const names = new Map<string, { section: string; typed: boolean }>();
+    for (const account of this.accounts) {
+      const section = kayenta[account.provider];
+      const origin = account.supportedTypes.includes(KayentaStoreType.METRICS_STORE) ? 'metricsStores/addMetricsStore()' : 'storage/addStorage()';
+      if (!section?.enabled) {
+        errors.push(`${this.node.path}: additionalConfig.kayenta.${account.provider}.enabled: ${show(section?.enabled)} turns off the ${account.provider} account ${show(account.name)} that ${origin} configured; `
+          + `leave kayenta.${account.provider}.enabled out of additionalConfig`);
+      } else if (!Array.isArray(section.accounts) || !section.accounts.includes(account.entry)) {
+        errors.push(`${this.node.path}: additionalConfig.kayenta.${account.provider}.accounts: replaces the ${account.provider} account ${show(account.name)} that ${origin} configured `
+          + '(kayenta.yml lists are replaced, not merged); add the account with addMetricsStore()/addStorage() instead, '
+          + `or leave kayenta.${account.provider}.accounts out of additionalConfig`);
+      }
+    }
     for (const section of ACCOUNT_SECTIONS) {
       const s = kayenta[section];
       if (!s?.enabled) continue;
@@ -527,6 +569,9 @@ function expandDottedKeys(value: unknown): unknown {
   }
   return out;
 }
+
+/** Actuator endpoints that show resolved properties or memory, credentials included ("*" exposes them all). */
+const REVEALING_ENDPOINTS = ['*', 'env', 'configprops', 'heapdump'];
 
 /** Spring's relaxed binding: `context-path`, `contextPath` and `context_path` name one property. */
 function relaxedKey(key: string): string {

@@ -71,9 +71,13 @@ class ExistingRedis extends KayentaRedis {
   public _bind(scope: Construct) {
     const url = this.url;
     rejectUrlCredentials(scope, 'redis', url);
-    if (typeof url !== 'string' || !/^redis:\/\/[^/\s:@]+(:\d{1,5})?\/?(\d+)?$/.test(url)) {
+    const parts = typeof url === 'string' ? /^redis:\/\/[^/\s:@]+(?::(\d{1,5}))?\/?(\d+)?$/.exec(url) : null;
+    if (!parts) {
       throw propError(scope, 'redis', `${show(url)} is not a redis:// URL`,
         'give redis://<host>:<port> (Kayenta speaks plain Redis protocol to a single, non-clustered instance, without credentials)');
+    }
+    if (parts[1] !== undefined && (Number(parts[1]) < 1 || Number(parts[1]) > 65535)) {
+      throw propError(scope, 'redis', `${show(url)} names port ${parts[1]}`, 'give a port from 1 to 65535 (Redis listens on 6379 by default)');
     }
     return { url };
   }

@@ -252,7 +252,8 @@ export interface KayentaStorageCommonOptions {
 
   /**
    * What Kayenta keeps in this account: results (`OBJECT_STORE`), saved canary configs
-   * (`CONFIGURATION_STORE`) or both.
+   * (`CONFIGURATION_STORE`) or both. Kayenta's S3, GCS and Azure storage services serve only
+   * accounts that include `OBJECT_STORE`, so `[CONFIGURATION_STORE]` alone is for memory storage.
    * @default [OBJECT_STORE, CONFIGURATION_STORE]
    */
   readonly storeTypes?: KayentaStoreType[];
@@ -387,14 +388,23 @@ export abstract class KayentaStorage {
 
 }
 
-/** The account name and the store types of a storage account, checked. */
-function storageCommon(ctx: KayentaStoreContext, options: KayentaStorageCommonOptions, defaultName: string) {
+/**
+ * The account name and the store types of a storage account, checked.
+ * @param service the cloud storage service (S3, GCS, Azure Blob Storage), or undefined for memory
+ */
+function storageCommon(ctx: KayentaStoreContext, options: KayentaStorageCommonOptions, defaultName: string, service?: string) {
   const name = checkAccountName(ctx, options.accountName ?? defaultName);
   const supportedTypes = [...(options.storeTypes ?? [KayentaStoreType.OBJECT_STORE, KayentaStoreType.CONFIGURATION_STORE])];
   const duplicates = new Set(supportedTypes).size !== supportedTypes.length;
   if (supportedTypes.length === 0 || supportedTypes.includes(KayentaStoreType.METRICS_STORE) || duplicates) {
     throw propError(ctx.scope, `${ctx.prop}.storeTypes`, `${show(supportedTypes)} is not a set of storage roles`,
       'use OBJECT_STORE, CONFIGURATION_STORE or both, each once (metrics come from a KayentaMetricsStore)');
+  }
+  // Kayenta's cloud storage services take only the accounts that are object stores, for configs too
+  if (service !== undefined && !supportedTypes.includes(KayentaStoreType.OBJECT_STORE)) {
+    throw propError(ctx.scope, `${ctx.prop}.storeTypes`,
+      `${show(supportedTypes)} for account ${show(name)}, but Kayenta's ${service} storage service serves only accounts that include OBJECT_STORE, so this account would hold no canary configs`,
+      'include OBJECT_STORE (the default, [OBJECT_STORE, CONFIGURATION_STORE]), or keep configs in KayentaStorage.memory({ storeTypes: [CONFIGURATION_STORE] })');
   }
   return { name, supportedTypes };
 }
@@ -405,7 +415,7 @@ class AzureStorage extends KayentaStorage {
   }
 
   public _bind(ctx: KayentaStoreContext): KayentaAccount {
-    const { name, supportedTypes } = storageCommon(ctx, this.options, 'azure');
+    const { name, supportedTypes } = storageCommon(ctx, this.options, 'azure', 'Azure Blob Storage');
     const o = this.options;
     if (typeof o.storageAccountName !== 'string' || !/^[a-z0-9]{3,24}$/.test(o.storageAccountName)) {
       throw propError(ctx.scope, `${ctx.prop}.storageAccountName`, `${show(o.storageAccountName)} is not an Azure storage account name`,
@@ -439,7 +449,7 @@ class S3Storage extends KayentaStorage {
   }
 
   public _bind(ctx: KayentaStoreContext): KayentaAccount {
-    const { name, supportedTypes } = storageCommon(ctx, this.options, 's3');
+    const { name, supportedTypes } = storageCommon(ctx, this.options, 's3', 'S3');
     const o = this.options;
     if ((o.accessKeyId === undefined) !== (o.secretAccessKey === undefined)) {
       throw propError(ctx.scope, `${ctx.prop}.${o.accessKeyId ? 'secretAccessKey' : 'accessKeyId'}`, 'only one half of the key pair was given',
@@ -474,7 +484,7 @@ class GcsStorage extends KayentaStorage {
   }
 
   public _bind(ctx: KayentaStoreContext): KayentaAccount {
-    const { name, supportedTypes } = storageCommon(ctx, this.options, 'gcs');
+    const { name, supportedTypes } = storageCommon(ctx, this.options, 'gcs', 'GCS');
     const o = this.options;
     return {
       provider: 'google',

@@ -51,9 +51,27 @@ describe('CanaryConfig', () => {
     expect(CanaryMetricQuery.promql('PromQL:up')._toJson()).toEqual({ type: 'prometheus', serviceType: 'prometheus', customInlineTemplate: 'PromQL:up' });
   });
 
-  test('renders a Prometheus metric query with label bindings and grouping', () => {
-    const query = CanaryMetricQuery.prometheus({ metricName: 'http_requests_total', labelBindings: ['code=~"5.."'], groupByFields: ['pod'] });
-    expect(query._toJson()).toEqual({ type: 'prometheus', serviceType: 'prometheus', metricName: 'http_requests_total', labelBindings: ['code=~"5.."'], groupByFields: ['pod'] });
+  test('renders a Prometheus metric query with a custom filter, label bindings and grouping', () => {
+    const query = CanaryMetricQuery.prometheus({ metricName: 'http_requests_total', customFilterTemplate: 'pods', labelBindings: ['code=~"5.."'], groupByFields: ['pod'] });
+    expect(query._toJson()).toEqual({
+      type: 'prometheus', serviceType: 'prometheus', metricName: 'http_requests_total', customFilterTemplate: 'pods', labelBindings: ['code=~"5.."'], groupByFields: ['pod'],
+    });
+  });
+
+  test('renders a Prometheus metric query for one of the two resource types Kayenta filters itself', () => {
+    expect(CanaryMetricQuery.prometheus({ metricName: 'cpu', resourceType: 'aws_ec2_instance' })._toJson())
+      .toEqual({ type: 'prometheus', serviceType: 'prometheus', metricName: 'cpu', resourceType: 'aws_ec2_instance' });
+  });
+
+  test('refuses a Prometheus metric query that Kayenta could not scope (no filter template, no resource type)', () => {
+    expect(() => CanaryMetricQuery.prometheus({ metricName: 'http_requests_total' })).toThrow(
+      'CanaryMetricQuery.prometheus: customFilterTemplate: none for metric "http_requests_total" (and no resourceType), so Kayenta would filter the series by the resourceType of each analysis request, '
+      + 'which works only for gce_instance and aws_ec2_instance; name a template of the config that selects the canary\'s series (e.g. pod=~"${scope}-.*"), use CanaryMetricQuery.promql(), or set resourceType explicitly');
+  });
+
+  test('refuses a resource type Kayenta\'s Prometheus metrics service has no filter for', () => {
+    expect(() => CanaryMetricQuery.prometheus({ metricName: 'up', resourceType: 'k8s_pod' })).toThrow(
+      'CanaryMetricQuery.prometheus: resourceType: received "k8s_pod", which Kayenta\'s Prometheus metrics service refuses (it knows "gce_instance" and "aws_ec2_instance"); give customFilterTemplate instead, or use CanaryMetricQuery.promql()');
   });
 
   test('maps every enum to Kayenta\'s lower-case strings', () => {

@@ -176,7 +176,10 @@ describe('KayentaStandalone', () => {
   });
 
   test('a file path in additionalConfig is not mistaken for a literal credential', () => {
-    const { chart } = setup({ additionalConfig: { kayenta: { prometheus: { accounts: [{ name: 'extra', endpoint: { baseUrl: 'http://prometheus:9090' }, usernamePasswordFile: '/var/run/creds/prometheus', supportedTypes: ['METRICS_STORE'] }] } } } });
+    const { chart } = setup({
+      metricsStores: [],
+      additionalConfig: { kayenta: { prometheus: { enabled: true, accounts: [{ name: 'extra', endpoint: { baseUrl: 'http://prometheus:9090' }, usernamePasswordFile: '/var/run/creds/prometheus', supportedTypes: ['METRICS_STORE'] }] } } },
+    });
     expect(kayentaYml(synthChart(chart)).kayenta.prometheus.accounts[0].usernamePasswordFile).toBe('/var/run/creds/prometheus');
   });
 
@@ -392,6 +395,15 @@ describe('KayentaStandalone bad input', () => {
       'test/kayenta: storage: no OBJECT_STORE account is configured; pass storage (e.g. KayentaStorage.azure({...}) or KayentaStorage.s3({...})) or call addStorage()');
   });
 
+  test.each([
+    ['s3', 'S3', () => KayentaStorage.s3({ accountName: 'configs', bucket: 'configs', storeTypes: [KayentaStoreType.CONFIGURATION_STORE] })],
+    ['gcs', 'GCS', () => KayentaStorage.gcs({ accountName: 'configs', project: 'my-project', bucket: 'configs', storeTypes: [KayentaStoreType.CONFIGURATION_STORE] })],
+  ])('refuses a %s account that is only a configuration store (Kayenta\'s %s storage service would never use it)', (_kind, service, storage) => {
+    expect(() => setup({ storage: [KayentaStorage.memory({ storeTypes: [KayentaStoreType.OBJECT_STORE] }), storage()] })).toThrow(
+      `test/kayenta: storage[1].storeTypes: ["CONFIGURATION_STORE"] for account "configs", but Kayenta's ${service} storage service serves only accounts that include OBJECT_STORE, so this account would hold no canary configs; `
+      + 'include OBJECT_STORE (the default, [OBJECT_STORE, CONFIGURATION_STORE]), or keep configs in KayentaStorage.memory({ storeTypes: [CONFIGURATION_STORE] })');
+  });
+
   test('fails at synth without a configuration store', () => {
     const { chart } = setup({ storage: [KayentaStorage.memory({ storeTypes: [KayentaStoreType.OBJECT_STORE] })] });
     expect(() => runValidations(chart)).toThrow(
@@ -408,6 +420,12 @@ describe('KayentaStandalone bad input', () => {
       'test/kayenta: redis: "http://redis.shared.svc:6379" is not a redis:// URL; give redis://<host>:<port> (Kayenta speaks plain Redis protocol to a single, non-clustered instance, without credentials)');
   });
 
+  test('rejects a Redis URL whose port is out of range', () => {
+    expect(() => setup({ redis: KayentaRedis.fromUrl('redis://redis.shared.svc:99999') })).toThrow(
+      'test/kayenta: redis: "redis://redis.shared.svc:99999" names port 99999; give a port from 1 to 65535 (Redis listens on 6379 by default)');
+    expect(() => setup({ redis: KayentaRedis.fromUrl('redis://redis.shared.svc:6380/2') })).not.toThrow();
+  });
+
   test('rejects a Redis URL with a password', () => {
     expect(() => setup({ redis: KayentaRedis.fromUrl('redis://:hunter2@redis.shared.svc:6379') })).toThrow(
       'test/kayenta: redis: "redis://***@redis.shared.svc:6379" carries a password in the URL; remove the user-info part; pass credentials as Secret references (kplus.SecretValue) instead');
@@ -421,7 +439,18 @@ describe('KayentaStandalone bad input', () => {
 
   test('rejects a literal credential in additionalConfig', () => {
     expect(() => setup({ additionalConfig: { kayenta: { signalfx: { enabled: true, accounts: [{ name: 'sfx', accessToken: 'abc123' }] } } } })).toThrow(
-      'test/kayenta: additionalConfig.kayenta.signalfx.accounts[0].accessToken: looks like a credential written as a literal; pass it through the construct\'s Secret-typed props (kplus.SecretValue), or write a ${...} placeholder and supply the variable from a Secret');
+      'test/kayenta: additionalConfig.kayenta.signalfx.accounts[0].accessToken: looks like a credential written as a literal; pass it through the construct\'s Secret-typed props (kplus.SecretValue), or write a ${...} placeholder without a default and supply the variable from a Secret');
+  });
+
+  test('rejects a placeholder whose default value is the credential, in additionalConfig and in a JVM option', () => {
+    expect(() => setup({ additionalConfig: { kayenta: { signalfx: { enabled: true, accounts: [{ name: 'sfx', accessToken: '${sfx.token:abc123}' }] } } } })).toThrow(
+      'test/kayenta: additionalConfig.kayenta.signalfx.accounts[0].accessToken: is a ${name:default} placeholder, whose default is a credential written as a literal; pass it through');
+    expect(() => setup({ jvmOptions: ['-Dkayenta.prometheus.accounts[0].password=${p:hunter2}'] })).toThrow(
+      'test/kayenta: jvmOptions[0]: -Dkayenta.prometheus.accounts[0].password=... is a ${name:default} placeholder, whose default is a credential written as a literal; pass credentials as Secret references');
+  });
+
+  test('accepts a credential-named placeholder without a default (the variable comes from a Secret)', () => {
+    expect(() => setup({ additionalConfig: { kayenta: { signalfx: { enabled: true, accounts: [{ name: 'sfx', accessToken: '${secrets.signalfx.token}' }] } } } })).not.toThrow();
   });
 
   test('rejects a metrics URL with a password in it', () => {
@@ -488,8 +517,37 @@ describe('KayentaStandalone bad input', () => {
     [{ management: { endpoints: { web: { 'base-path': '/actuator' } } } }, 'additionalConfig.management.endpoints.web.base-path: "/actuator" would move /health'],
     [{ 'management.endpoints.web.exposure.include': 'info,metrics' }, 'additionalConfig.management.endpoints.web.exposure.include: "info,metrics" leaves out health'],
     [{ 'redis.connection': 'redis://other:6379' }, 'additionalConfig.redis: the Redis connection is set by the redis prop'],
+    [{ 'management.endpoints.web.exposure.include': '*' }, 'additionalConfig.management.endpoints.web.exposure.include: "*" exposes "*" on the port the Service publishes; '
+      + 'list the endpoints you need (e.g. "health,info,prometheus"): env, configprops and heapdump show the credentials Spring resolved'],
+    [{ management: { endpoints: { web: { exposure: { include: ['health', 'env'] } } } } }, 'additionalConfig.management.endpoints.web.exposure.include: ["health","env"] exposes "env"'],
   ])('reads dotted and relaxed keys as Spring does: %j is refused', (additionalConfig, message) => {
     expect(() => setup({ additionalConfig })).toThrow(`test/kayenta: ${message}`);
+  });
+
+  test.each([
+    ['-Dserver.port=9000', 'jvmOptions[1]: -Dserver.port=9000 would move Kayenta off port 8090, where the probes and the Service point; leave server.port unset'],
+    ['-Dmanagement.endpoints.web.exposure.include=*', 'jvmOptions[1]: -Dmanagement.endpoints.web.exposure.include=* exposes "*" on the port the Service publishes'],
+    ['-Dserver.servlet.contextPath=/kayenta', 'jvmOptions[1]: -Dserver.servlet.contextPath=/kayenta would move every endpoint, /health included'],
+    ['-Dredis.connection=redis://other:6379', 'jvmOptions[1]: -Dredis.connection=... sets the Redis connection, which the redis prop sets; use redis: KayentaRedis.fromUrl(...) instead'],
+  ])('a -D system property (which overrides kayenta.yml) is checked like additionalConfig: %s', (option, message) => {
+    expect(() => setup({ jvmOptions: ['-XX:+UseG1GC', option] })).toThrow(`test/kayenta: ${message}`);
+  });
+
+  test('other -D system properties and JVM flags pass', () => {
+    expect(() => setup({ jvmOptions: ['-XX:+UseG1GC', '-Dlogging.level.com.netflix.kayenta=DEBUG', '-Dmanagement.endpoints.web.exposure.include=health,info,prometheus'] })).not.toThrow();
+  });
+
+  test('fails at synth when additionalConfig turns off the section of a typed account', () => {
+    const { chart } = setup({ additionalConfig: { 'kayenta.prometheus.enabled': false } });
+    expect(() => runValidations(chart)).toThrow(
+      'test/kayenta: additionalConfig.kayenta.prometheus.enabled: false turns off the prometheus account "canary-prometheus" that metricsStores/addMetricsStore() configured; leave kayenta.prometheus.enabled out of additionalConfig');
+  });
+
+  test('fails at synth when additionalConfig replaces the accounts a store prop configured (lists replace, they do not merge)', () => {
+    const { chart } = setup({ additionalConfig: { kayenta: { prometheus: { accounts: [{ name: 'other', endpoint: { baseUrl: 'http://other:9090' }, supportedTypes: ['METRICS_STORE'] }] } } } });
+    expect(() => runValidations(chart)).toThrow(
+      'test/kayenta: additionalConfig.kayenta.prometheus.accounts: replaces the prometheus account "canary-prometheus" that metricsStores/addMetricsStore() configured (kayenta.yml lists are replaced, not merged); '
+      + 'add the account with addMetricsStore()/addStorage() instead, or leave kayenta.prometheus.accounts out of additionalConfig');
   });
 
   test('dotted keys merge over the generated settings as nested objects, later keys winning', () => {
