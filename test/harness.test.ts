@@ -80,6 +80,24 @@ describe('the schema harness', () => {
     expect(formatFindings(validateManifests([ns]))).toEqual(['Namespace a/a /metadata/namespace: Namespace is cluster-scoped and must not carry a namespace [harness]']);
   });
 
+  test('reports pod template names the API server refuses: volume, container and port names, mounts of missing volumes', () => {
+    const d = deployment();
+    const spec = d.spec.template.spec;
+    spec.volumes = [{ name: 'tls-web.example.com', emptyDir: {} }, { name: 'data', emptyDir: {} }, { name: 'data', emptyDir: {} }];
+    spec.containers[0].ports = [{ containerPort: 8080, name: 'http-envoy-metrics' }, { containerPort: 8081, name: '8081' }];
+    spec.containers[0].volumeMounts = [{ name: 'missing', mountPath: '/x' }];
+    spec.containers.push({ name: 'App_2', image: 'nginxinc/nginx-unprivileged:1.29.3' });
+    const lines = formatFindings(validateManifests([d]));
+    expect(lines).toEqual([
+      'Deployment app /spec/template/spec/containers/0/ports/0/name: "http-envoy-metrics" is longer than 15 characters [harness]',
+      'Deployment app /spec/template/spec/containers/0/ports/1/name: "8081" is not an IANA service name (lower-case letters, digits and single dashes, with a letter) [harness]',
+      'Deployment app /spec/template/spec/containers/0/volumeMounts/0/name: "missing" is not a volume of the pod [harness]',
+      'Deployment app /spec/template/spec/containers/1/name: "App_2" is not an RFC 1123 label [harness]',
+      'Deployment app /spec/template/spec/volumes/0/name: "tls-web.example.com" is not an RFC 1123 label [harness]',
+      'Deployment app /spec/template/spec/volumes/2/name: "data" is used twice [harness]',
+    ]);
+  });
+
   describe('the order of a chart\'s objects', () => {
     /** A chart whose Deployment is created (and so written) before the Namespace it lives in. */
     function namespaceLast(): any[] {

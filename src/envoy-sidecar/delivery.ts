@@ -11,7 +11,7 @@ import { TlsSink } from './tls';
 import { sdsFileContent } from '../envoy/tls';
 import { EnvoyConfigValidator } from '../validation/envoy';
 import { propError, show } from '../validation/errors';
-import { checkDnsLabel } from '../validation/names';
+import { checkDnsLabel, volumeName } from '../validation/names';
 
 /** A generated Envoy document to validate against Envoy's protos. @internal */
 export interface EnvoyDocument {
@@ -204,7 +204,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
         const secretName = requireSecret(ctx.scope, secret);
         if (!sdsFiles.has(secretName)) {
           const dir = `${TLS_DIR}/${secretName}`;
-          const volume = kplus.Volume.fromSecret(ctx.scope, `tls-${secretName}`, secret, { name: `tls-${secretName}`.slice(0, 63) });
+          const volume = kplus.Volume.fromSecret(ctx.scope, `tls-${secretName}`, secret, { name: volumeName('tls', secretName) });
           container.mount(dir, volume, { readOnly: true });
           const sds = sdsFileContent(secretName, `${dir}/tls.crt`, `${dir}/tls.key`);
           sdsFiles.set(secretName, sds);

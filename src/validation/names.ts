@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 import { IConstruct } from 'constructs';
 import { propError, show } from './errors';
 
@@ -15,6 +16,20 @@ const IANA_SVC_NAME = /^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/;
 export function suggestDnsLabel(value: string): string {
   const s = value.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, DNS1123_LABEL_MAX).replace(/-+$/, '');
   return s === '' ? 'name' : s;
+}
+
+/**
+ * A pod volume name (an RFC 1123 label) made from a prefix and an object name, which may hold
+ * dots or be long (Secret names are DNS subdomains). When the name had to be changed, a short
+ * hash of the original keeps two names that differ only in what was replaced apart.
+ * @internal
+ */
+export function volumeName(prefix: string, name: string): string {
+  const wanted = `${prefix}-${name}`;
+  if (wanted.length <= DNS1123_LABEL_MAX && DNS1123_LABEL.test(wanted)) return wanted;
+  const hash = createHash('sha256').update(name).digest('hex').slice(0, 8);
+  const clean = wanted.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/-+/g, '-').slice(0, DNS1123_LABEL_MAX - hash.length - 1).replace(/-+$/, '');
+  return `${clean}-${hash}`;
 }
 
 /**

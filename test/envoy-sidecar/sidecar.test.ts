@@ -130,6 +130,20 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(envoyContainer(objects).volumeMounts).toContainEqual({ mountPath: '/etc/envoy/tls/kuard-certificate', name: 'tls-kuard-certificate', readOnly: true });
   });
 
+  test.each([
+    ['a dotted name', 'web.example.com-tls', 'tls-web-example-com-tls-'],
+    ['a name too long for a volume', `${'a'.repeat(70)}-tls`, `tls-${'a'.repeat(50)}-`],
+  ])('mounts a Secret with %s under a volume name the API server accepts (an RFC 1123 label)', (_what, secretName, prefix) => {
+    const s = setup();
+    sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(kplus.Secret.fromSecretName(s.chart, 'dotted', secretName)) } });
+    const objects = synthChart(s.chart);
+    const volume = findOne(objects, 'Deployment', 'kuard').spec.template.spec.volumes.find((v: any) => v.secret?.secretName === secretName);
+    expect(volume.name).toMatch(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/);
+    expect(volume.name.length).toBeLessThanOrEqual(63);
+    expect(volume.name.startsWith(prefix)).toBe(true);
+    expect(envoyContainer(objects).volumeMounts).toContainEqual({ mountPath: `/etc/envoy/tls/${secretName}`, name: volume.name, readOnly: true });
+  });
+
   test('forwards inbound requests to the app port on 127.0.0.1 with the route timeout', () => {
     const s = setup();
     sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), timeout: Duration.seconds(30) } });

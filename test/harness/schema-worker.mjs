@@ -301,6 +301,62 @@ function checkNamespaceOrder(input, charts, findingsOf) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// 5. Pod template names the API server checks beyond the OpenAPI schema
+// ---------------------------------------------------------------------------------------------
+
+const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+/** IANA_SVC_NAME: at most 15 characters, lower-case letters, digits and '-', a letter, no '--'. */
+function portNameProblem(name) {
+  if (name.length > 15) return 'is longer than 15 characters';
+  if (!/^[a-z0-9]([a-z0-9-]*[a-z0-9])?$/.test(name) || name.includes('--') || !/[a-z]/.test(name)) {
+    return 'is not an IANA service name (lower-case letters, digits and single dashes, with a letter)';
+  }
+  return undefined;
+}
+
+function podSpecOf(obj) {
+  if (obj.kind === 'Pod') return ['/spec', obj.spec];
+  if (obj.kind === 'CronJob') return ['/spec/jobTemplate/spec/template/spec', obj.spec?.jobTemplate?.spec?.template?.spec];
+  if (['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job'].includes(obj.kind)) return ['/spec/template/spec', obj.spec?.template?.spec];
+  return [undefined, undefined];
+}
+
+/**
+ * Volume and container names are RFC 1123 labels, port names IANA service names, both unique;
+ * every volumeMount names a volume of the pod (the API server refuses the object otherwise).
+ */
+function checkPodNames(obj, findings) {
+  const [at, spec] = podSpecOf(obj);
+  if (!spec || typeof spec !== 'object') return;
+  const problem = (path, message) => findings.push({ source: 'harness', path: `${at}${path}`, message });
+  const volumes = new Set();
+  (spec.volumes ?? []).forEach((v, i) => {
+    if (typeof v?.name !== 'string' || v.name.length > 63 || !DNS1123_LABEL.test(v.name)) problem(`/volumes/${i}/name`, `${JSON.stringify(v?.name)} is not an RFC 1123 label`);
+    if (volumes.has(v?.name)) problem(`/volumes/${i}/name`, `${JSON.stringify(v.name)} is used twice`);
+    volumes.add(v?.name);
+  });
+  const containerNames = new Set();
+  for (const field of ['initContainers', 'containers']) {
+    (spec[field] ?? []).forEach((c, i) => {
+      if (typeof c?.name !== 'string' || c.name.length > 63 || !DNS1123_LABEL.test(c.name)) problem(`/${field}/${i}/name`, `${JSON.stringify(c?.name)} is not an RFC 1123 label`);
+      if (containerNames.has(c?.name)) problem(`/${field}/${i}/name`, `${JSON.stringify(c.name)} is used twice`);
+      containerNames.add(c?.name);
+      const portNames = new Set();
+      (c?.ports ?? []).forEach((p, j) => {
+        if (p?.name === undefined) return;
+        const why = typeof p.name === 'string' ? portNameProblem(p.name) : 'is not a string';
+        if (why) problem(`/${field}/${i}/ports/${j}/name`, `${JSON.stringify(p.name)} ${why}`);
+        if (portNames.has(p.name)) problem(`/${field}/${i}/ports/${j}/name`, `${JSON.stringify(p.name)} is used twice`);
+        portNames.add(p.name);
+      });
+      (c?.volumeMounts ?? []).forEach((m, j) => {
+        if (!volumes.has(m?.name)) problem(`/${field}/${i}/volumeMounts/${j}/name`, `${JSON.stringify(m?.name)} is not a volume of the pod`);
+      });
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /**
  * The input is either an array of manifests (one chart) or `{ manifests, charts }`, where
@@ -331,6 +387,7 @@ async function main() {
       continue;
     }
     checkScope(obj, findings);
+    checkPodNames(obj, findings);
     findings.push(...(orderFindings.get(index) ?? []));
     const byModel = await checkWithModel(obj, findings);
     if (byModel) counts.models++;
