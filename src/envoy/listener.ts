@@ -25,8 +25,10 @@ export interface EnvoyRetryOptions {
    */
   readonly numRetries?: number;
   /**
-   * Conditions that trigger a retry (Envoy's `retry_on` names).
-   * @default ["5xx", "reset", "connect-failure", "refused-stream"]
+   * Conditions that trigger a retry (Envoy's `retry_on` names, HTTP and gRPC). Envoy retries
+   * whatever the method, so the default keeps to failures before the upstream saw the request;
+   * add "5xx", "gateway-error" or "reset" only for upstreams that may see a request twice.
+   * @default ["connect-failure", "refused-stream", "reset-before-request"]
    */
   readonly retryOn?: string[];
   /**
@@ -84,7 +86,9 @@ export interface EnvoyHttpListenerOptions {
    */
   readonly tls?: EnvoyDownstreamTls;
   /**
-   * Direction of the traffic.
+   * Direction of the traffic. Every listener but an OUTBOUND one normalizes paths, merges
+   * slashes and drops headers with underscores in their names (client hardening); an OUTBOUND
+   * listener passes the app's requests on as they are.
    * @default EnvoyTrafficDirection.UNSPECIFIED
    */
   readonly trafficDirection?: EnvoyTrafficDirection;
@@ -178,11 +182,7 @@ export class EnvoyHttpListener {
       'stat_prefix': this.name,
       'codec_type': 'AUTO',
       'use_remote_address': this.options.useRemoteAddress ?? true,
-      'normalize_path': true,
-      'merge_slashes': true,
-      // headers such as X_Auth_User are dropped: servers that fold "_" into "-" would otherwise
-      // let clients spoof the headers that filters in front of them set
-      'common_http_protocol_options': { headers_with_underscores_action: 'DROP_HEADER' },
+      ...(this.options.trafficDirection === EnvoyTrafficDirection.OUTBOUND ? {} : clientHardening()),
       'route_config': {
         name: this.name,
         virtual_hosts: [{
@@ -240,10 +240,16 @@ export class EnvoyHttpListener {
     if (r.retries) {
       const retryOn = r.retries.retryOn ?? DEFAULT_RETRY_ON;
       if (retryOn.length === 0) throw new EnvoyModelError(`${this.routeAt(i)}.retries.retryOn`, 'is empty', 'name at least one retry condition, e.g. "5xx"');
+      if (r.retries.retryOn !== undefined) checkRetryOn(`${this.routeAt(i)}.retries.retryOn`, retryOn);
       const numRetries = r.retries.numRetries ?? 2;
       if (!isAtLeast(numRetries, 1)) checkAtLeast(`${this.routeAt(i)}.retries.numRetries`, numRetries, 1);
       const perTry = r.retries.perTryTimeout;
       if (perTry && !isPositive(perTry)) envoyDuration(`${this.routeAt(i)}.retries.perTryTimeout`, perTry);
+      if (perTry && perTry.toMilliseconds() >= timeout.toMilliseconds()) {
+        throw new EnvoyModelError(`${this.routeAt(i)}.retries.perTryTimeout`,
+          `${formatDuration(perTry)} is not shorter than the route timeout (${formatDuration(timeout)}), so an attempt that times out leaves no time to retry`,
+          'give each attempt a fraction of the route timeout (e.g. a third for two retries), or a longer route timeout');
+      }
     }
   }
 
@@ -254,4 +260,39 @@ export class EnvoyHttpListener {
 }
 
 const FIFTEEN_SECONDS = Duration.seconds(15);
-const DEFAULT_RETRY_ON = ['5xx', 'reset', 'connect-failure', 'refused-stream'];
+/** Envoy's retry_on words, HTTP and gRPC (Envoy ignores any other word, and a route of only such words never retries). */
+const RETRY_ON = new Set([
+  '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx', 'refused-stream',
+  'http3-post-connect-failure', 'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
+]);
+/** Conditions that also need a list the model doesn't write (retriable_status_codes, retriable_headers). */
+const RETRY_ON_NEEDING_LISTS = new Set(['retriable-status-codes', 'retriable-headers']);
+
+function checkRetryOn(prop: string, retryOn: readonly string[]): void {
+  for (const word of retryOn) {
+    if (RETRY_ON_NEEDING_LISTS.has(word)) {
+      throw new EnvoyModelError(prop, `${quote(word)} needs ${word === 'retriable-headers' ? 'retriable_headers' : 'retriable_status_codes'}, which this route doesn't set, so it would never trigger`,
+        'use "5xx", "gateway-error" or "retriable-4xx", or set the list through raw overrides');
+    }
+    if (!RETRY_ON.has(word)) {
+      const lower = typeof word === 'string' ? word.toLowerCase().replace(/_/g, '-') : word;
+      throw new EnvoyModelError(prop, `${quote(word)} is not a retry condition Envoy knows (it ignores unknown words, and would not retry on it)`,
+        RETRY_ON.has(lower) ? `write ${quote(lower)}` : `use Envoy's names: ${[...RETRY_ON].map((w) => quote(w)).join(', ')}`);
+    }
+  }
+}
+/**
+ * For requests from clients (every listener but an outbound one, which passes the app's own
+ * requests on as the app wrote them): paths normalized for the route match and the filters, and
+ * headers such as X_Auth_User dropped (servers that fold "_" into "-" would otherwise let clients
+ * spoof the headers that filters in front of them set).
+ */
+function clientHardening(): object {
+  return {
+    normalize_path: true,
+    merge_slashes: true,
+    common_http_protocol_options: { headers_with_underscores_action: 'DROP_HEADER' },
+  };
+}
+/** Failures before the upstream saw the request: safe to retry whatever the method. */
+const DEFAULT_RETRY_ON = ['connect-failure', 'refused-stream', 'reset-before-request'];

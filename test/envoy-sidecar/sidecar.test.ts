@@ -181,7 +181,7 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(out.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 6500 });
     expect(out.traffic_direction).toBe('OUTBOUND');
     expect(hcm(out).route_config.virtual_hosts[0].routes[0].route).toEqual({
-      cluster: 'mathoid', timeout: '5s', auto_host_rewrite: true, retry_policy: { retry_on: '5xx,reset,connect-failure,refused-stream', num_retries: 2 },
+      cluster: 'mathoid', timeout: '5s', auto_host_rewrite: true, retry_policy: { retry_on: 'connect-failure,refused-stream,reset-before-request', num_retries: 2 },
     });
     const c = cluster(b, 'mathoid');
     expect(c.type).toBe('STRICT_DNS');
@@ -597,6 +597,11 @@ describe('EnvoySidecar rejects', () => {
       .toThrow('test/envoy: outbound["mathoid"].address: received ""');
     expect(() => sidecar(setup(), { outbound: [{ name: 'mathoid', address: 'mathoid.svc:10044', port: 80, listenPort: 6500 }] }))
       .toThrow('test/envoy: outbound["mathoid"].address: "mathoid.svc:10044" is neither an IP address nor a DNS name');
+  });
+
+  test('an upstream retry condition Envoy would ignore, named by the upstream\'s prop', () => {
+    expect(() => sidecar(setup(), { outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 6500, retries: { retryOn: ['5XX'] } }] }))
+      .toThrow('test/envoy: outbound["mathoid"].retries.retryOn: "5XX" is not a retry condition Envoy knows (it ignores unknown words, and would not retry on it); write "5xx"');
   });
 
   test('duplicate upstream names', () => {

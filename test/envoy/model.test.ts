@@ -168,6 +168,16 @@ describe('EnvoyHttpListener', () => {
   test('hardens request handling: normalized paths, merged slashes, underscore headers dropped', () => {
     const hcm = listener().toJson().filter_chains[0].filters[0].typed_config;
     expect(hcm).toMatchObject({ normalize_path: true, merge_slashes: true, common_http_protocol_options: { headers_with_underscores_action: 'DROP_HEADER' } });
+    const inbound = new EnvoyHttpListener({ name: 'in', port: 8443, trafficDirection: EnvoyTrafficDirection.INBOUND, routes: [{ cluster: 'local-app' }] });
+    expect(inbound.toJson().filter_chains[0].filters[0].typed_config).toMatchObject({ normalize_path: true, merge_slashes: true });
+  });
+
+  test('an outbound listener passes the app\'s own requests on unchanged: no path normalization, underscore headers kept', () => {
+    const outbound = new EnvoyHttpListener({ name: 'out', port: 6001, address: '127.0.0.1', trafficDirection: EnvoyTrafficDirection.OUTBOUND, routes: [{ cluster: 'users' }] });
+    const hcm = outbound.toJson().filter_chains[0].filters[0].typed_config;
+    expect(hcm).not.toHaveProperty('normalize_path');
+    expect(hcm).not.toHaveProperty('merge_slashes');
+    expect(hcm).not.toHaveProperty('common_http_protocol_options');
   });
 
   test('logs to stdout as JSON by default', () => {
@@ -194,7 +204,7 @@ describe('EnvoyHttpListener', () => {
         cluster: 'mathoid',
         timeout: '5s',
         auto_host_rewrite: true,
-        retry_policy: { retry_on: '5xx,reset,connect-failure,refused-stream', num_retries: 3, per_try_timeout: '1.5s' },
+        retry_policy: { retry_on: 'connect-failure,refused-stream,reset-before-request', num_retries: 3, per_try_timeout: '1.5s' },
       },
     }]);
   });
@@ -226,6 +236,22 @@ describe('EnvoyHttpListener', () => {
     expect(() => l.addRoute({ cluster: 'a', prefix: 'api' })).toThrow('listener "inbound".routes[1].prefix: "api" does not start with "/"; give an absolute path');
     expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: [] } })).toThrow('listener "inbound".routes[1].retries.retryOn: is empty');
     expect(() => l.addRoute({ cluster: 'a', timeout: Duration.seconds(0) })).toThrow('listener "inbound".routes[1].timeout: 0 ms is not a positive duration');
+  });
+
+  test('rejects a retry condition Envoy doesn\'t know (it would ignore it and never retry) and a per-try timeout as long as the route\'s', () => {
+    const l = listener();
+    expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: ['5XX'] } })).toThrow(
+      'listener "inbound".routes[1].retries.retryOn: "5XX" is not a retry condition Envoy knows (it ignores unknown words, and would not retry on it); write "5xx"');
+    expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: ['connect-failure', 'gateway_error'] } })).toThrow('"gateway_error" is not a retry condition Envoy knows (it ignores unknown words, and would not retry on it); write "gateway-error"');
+    expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: ['on-error'] } })).toThrow('use Envoy\'s names: "5xx", "gateway-error", ');
+    expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: ['retriable-status-codes'] } })).toThrow(
+      '"retriable-status-codes" needs retriable_status_codes, which this route doesn\'t set, so it would never trigger');
+    expect(() => l.addRoute({ cluster: 'a', timeout: Duration.seconds(5), retries: { perTryTimeout: Duration.seconds(5) } })).toThrow(
+      'listener "inbound".routes[1].retries.perTryTimeout: 5s is not shorter than the route timeout (5s), so an attempt that times out leaves no time to retry; give each attempt a fraction of the route timeout (e.g. a third for two retries), or a longer route timeout');
+    expect(() => l.addRoute({ cluster: 'a', retries: { perTryTimeout: Duration.seconds(20) } })).toThrow('20s is not shorter than the route timeout (15s)');
+    l.addRoute({ cluster: 'a', timeout: Duration.seconds(6), retries: { retryOn: ['connect-failure', 'refused-stream', 'reset-before-request', 'unavailable'], perTryTimeout: Duration.seconds(2) } });
+    expect(l.toJson().filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[1].route.retry_policy)
+      .toEqual({ retry_on: 'connect-failure,refused-stream,reset-before-request,unavailable', num_retries: 2, per_try_timeout: '2s' });
   });
 
   test('rejects a typed_config without @type', () => {
