@@ -332,7 +332,6 @@ export class EnvoySidecar extends Construct {
       { name: 'envoy-stats', port: this.statsPort },
     ];
 
-    this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: name, adminPort: this.adminPort }));
     const resources = props.resources ?? {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
@@ -359,6 +358,9 @@ export class EnvoySidecar extends Construct {
     this.configMap = this.delivery.configMap;
     this.envoyConfig = this.delivery.envoyConfig;
     this.nodeId = this.delivery.nodeId;
+    // the node id the delivery settled on (EnvoyDelivery.configMap({ nodeId }) or the workload's
+    // name); the node's cluster is the workload
+    this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: this.nodeId, nodeCluster: name, adminPort: this.adminPort }));
     SIDECARS.set(workload, this);
 
     // every port Envoy (or a helper container) binds, checked against the rest of the pod

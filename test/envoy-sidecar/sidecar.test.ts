@@ -144,6 +144,13 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(envoyContainer(objects).volumeMounts).toContainEqual({ mountPath: `/etc/envoy/tls/${secretName}`, name: volume.name, readOnly: true });
   });
 
+  test('reports the node id given to EnvoyDelivery.configMap() in the bootstrap, with the workload as the node\'s cluster', () => {
+    const s = setup();
+    const envoy = sidecar(s, { delivery: EnvoyDelivery.configMap({ nodeId: 'custom-node' }) });
+    expect(envoy.nodeId).toBe('custom-node');
+    expect(bootstrapOf(synthChart(s.chart)).node).toEqual({ id: 'custom-node', cluster: 'kuard' });
+  });
+
   test('forwards inbound requests to the app port on 127.0.0.1 with the route timeout', () => {
     const s = setup();
     sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), timeout: Duration.seconds(30) } });
