@@ -147,7 +147,8 @@ export interface EnvoyServiceOptions {
   readonly port?: number;
   /**
    * Also expose the app's own port, bypassing Envoy, as port `app-http` (seed 003: "expose both
-   * the service and the envoy endpoint" while a team gets used to Envoy).
+   * the service and the envoy endpoint" while a team gets used to Envoy). Fails at synth when the
+   * inbound listener has HTTP filters (a WAF, ext_authz), which requests to that port would skip.
    * @default false
    */
   readonly includeAppPort?: boolean;
@@ -295,6 +296,8 @@ export class EnvoySidecar extends Construct {
    * or the same object as last time is not validated again.
    */
   private readonly validated = new Map<string, ValidatedDocument>();
+  /** The Services that also publish the app's own port (exposeViaService({ includeAppPort: true })). */
+  private readonly appPortServices: string[] = [];
   private readonly statsListener: EnvoyHttpListener;
   /** cluster_min_healthy_percentages of the /ready health_check filter, once there is one. */
   private readinessClusters?: Record<string, { value: number }>;
@@ -538,9 +541,13 @@ export class EnvoySidecar extends Construct {
       port: checkPort(this, 'exposeViaService.port', options.port ?? (inbound.tls ? 443 : 80)),
       targetPort: inbound.port,
     }];
-    if (options.includeAppPort) ports.push({ name: 'app-http', port: inbound.targetPort, targetPort: inbound.targetPort });
+    const serviceName = options.name ?? apiObject.name;
+    if (options.includeAppPort) {
+      ports.push({ name: 'app-http', port: inbound.targetPort, targetPort: inbound.targetPort });
+      this.appPortServices.push(serviceName);
+    }
     return new kplus.Service(this, 'service', {
-      metadata: { name: options.name ?? apiObject.name, namespace: apiObject.metadata.namespace },
+      metadata: { name: serviceName, namespace: apiObject.metadata.namespace },
       type: options.serviceType ?? kplus.ServiceType.CLUSTER_IP,
       selector: this.workload,
       ports,
@@ -567,6 +574,12 @@ export class EnvoySidecar extends Construct {
   private validateConfig(): string[] {
     const errors = this.bootstrap.danglingRoutes()
       .map((r) => `${this.node.path}: routes: route ${r} names a cluster that does not exist; add the cluster (addCluster/addUpstream) or fix the route`);
+    // the app's own port reaches the app without the inbound listener's filters (a WAF, ext_authz)
+    const filters = this.inboundListener ? this.inboundListener.httpFilterNames.filter((f) => f !== 'envoy.filters.http.router') : [];
+    if (this.appPortServices.length > 0 && filters.length > 0) {
+      errors.push(`${this.node.path}: exposeViaService.includeAppPort: Service ${show(this.appPortServices[0])} also publishes the app's port ${this.inbound!.targetPort}, `
+        + `which reaches the app without the inbound listener's HTTP filters (${filters.join(', ')}); drop includeAppPort so that every request passes Envoy`);
+    }
     for (const doc of this.delivery.documents()) {
       const result = this.validateDocument(doc);
       if (!result.valid) {

@@ -457,6 +457,19 @@ describe('SigSciAgent rejects', () => {
     expect(() => runValidations(s.chart)).toThrow('test/waf: grpcPort: 9999 is already used by container "late"');
   });
 
+  test('a Service that also publishes the app\'s port, around the WAF, at synth whatever the order of the calls', () => {
+    const s = setup();
+    const envoy = envoySidecar(s);
+    envoy.exposeViaService({ name: 'hello', includeAppPort: true });
+    agent(s, { envoy });
+    expect(() => runValidations(s.chart)).toThrow(
+      'test/envoy: exposeViaService.includeAppPort: Service "hello" also publishes the app\'s port 8080, which reaches the app without the inbound listener\'s HTTP filters (envoy.filters.http.ext_authz); '
+      + 'drop includeAppPort so that every request passes Envoy');
+    const ok = setup();
+    envoySidecar(ok).exposeViaService({ name: 'hello', includeAppPort: true });
+    expect(() => runValidations(ok.chart)).not.toThrow();
+  });
+
   test('expecting response data without an Envoy to send it', () => {
     expect(() => agent(setup(), { expectResponseData: true }))
       .toThrow('test/waf: expectResponseData: is true but no Envoy sends response data; pass envoy: the EnvoySidecar whose gRPC access log feeds the agent, or leave expectResponseData out');
