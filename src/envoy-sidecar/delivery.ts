@@ -61,6 +61,11 @@ export interface BoundDelivery extends TlsSink {
   readonly envoyConfig?: ApiObject;
   /** The Envoy documents this delivery produces. */
   documents(): EnvoyDocument[];
+  /**
+   * Has a container that Envoy forwards to stop only after Envoy drained, when the delivery
+   * controls Envoy's stop (marin3r's shutdown manager); returns whether it does.
+   */
+  coordinateStop(container: string): boolean;
 }
 
 /** Options of ConfigMap delivery. */
@@ -200,6 +205,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
       extraPorts: [],
       container,
       configMap,
+      coordinateStop: () => false,
       tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
         const secretName = requireSecret(ctx.scope, secret);
         if (!sdsFiles.has(secretName)) {
@@ -273,6 +279,7 @@ class Marin3rDelivery extends EnvoyDelivery {
         'choose another name, e.g. "envoy-https"');
     }
     const secrets = new Set<string>();
+    const stopHooks: string[] = [];
     const r = ctx.resources;
 
     ctx.workload.podMetadata.addLabel('marin3r.3scale.net/status', 'enabled');
@@ -318,6 +325,14 @@ class Marin3rDelivery extends EnvoyDelivery {
       nodeId,
       extraPorts: shutdownManager ? [{ port: 8090, container: 'envoy-shtdn-mgr', description: "marin3r's shutdown manager" }] : [],
       envoyConfig,
+      coordinateStop(container: string): boolean {
+        if (!shutdownManager) return false;
+        // marin3r's shutdown manager holds the stop of the containers named here (upstreams of
+        // the Envoy sidecar) until Envoy has drained
+        if (!stopHooks.includes(container)) stopHooks.push(container);
+        ctx.workload.podMetadata.addAnnotation('marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks', stopHooks.join(','));
+        return true;
+      },
       tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
         secrets.add(requireSecret(ctx.scope, secret));
         return EnvoyDownstreamTls.fromAds(secret.name, options);

@@ -554,6 +554,16 @@ export class EnvoySidecar extends Construct {
     });
   }
 
+  /**
+   * Has `container` (an upstream of this Envoy in the same pod, e.g. a WAF agent) stop only after
+   * Envoy drained, when the delivery controls Envoy's stop (marin3r's shutdown manager).
+   * @returns whether the delivery coordinates the stop; otherwise the caller keeps its own preStop
+   * @internal
+   */
+  public _coordinateStop(container: string): boolean {
+    return this.delivery.coordinateStop(container);
+  }
+
   /** The Envoy documents this sidecar synthesizes (bootstrap or xDS resources), for validation. @internal */
   public _documents(): EnvoyDocument[] {
     return this.delivery.documents();

@@ -258,6 +258,8 @@ export class SigSciAgent extends Construct {
     if (envoy) {
       const endpoint = { address: LOOPBACK, port: this.grpcPort!, discovery: EnvoyClusterDiscovery.STATIC, inPod: true };
       wireEnvoy(this, envoy, endpoint, props, expectResponseData);
+      // under marin3r's shutdown manager, Envoy's stop is the manager's: it holds the agent's too
+      envoy._coordinateStop(AGENT_CONTAINER);
     }
   }
 

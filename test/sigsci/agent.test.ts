@@ -328,6 +328,16 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
   test('still drains with the marin3r shutdown manager\'s drain time', () => {
     expect(agentContainer(marin3r().objects).lifecycle.preStop.exec.command).toEqual(['sleep', '20']);
   });
+
+  test('has marin3r\'s shutdown manager hold the agent\'s stop until Envoy drained (the agent is an upstream of Envoy)', () => {
+    expect(template(marin3r().objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('sigsci-agent');
+    const s = setup({ user: 101, group: 101 });
+    agent(s, { envoy: envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }) }) });
+    expect(template(synthChart(s.chart)).metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
+    const c = setup();
+    agent(c, { envoy: envoySidecar(c) });
+    expect(template(synthChart(c.chart)).metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
+  });
 });
 
 describe('SigSciAgent image policies', () => {
