@@ -180,6 +180,11 @@ class ConfigMapDelivery extends EnvoyDelivery {
       'printf \'POST /drain_listeners?inboundonly&graceful&skip_exit HTTP/1.1\\r\\nHost: 127.0.0.1\\r\\nContent-Length: 0\\r\\nConnection: close\\r\\n\\r\\n\' >&3',
       'cat <&3 >/dev/null',
     ].join(' && ');
+    // the drain hook below runs bash, which the distroless Envoy images don't have
+    if (/distroless/i.test(ctx.image)) {
+      throw propError(ctx.scope, 'image', `${show(ctx.image)} is a distroless image, without the /bin/bash the preStop drain hook runs (the hook would fail and Envoy would stop without draining)`,
+        'use the standard envoyproxy/envoy image of the same version, e.g. "envoyproxy/envoy:v1.39.6"');
+    }
     const container = ctx.workload.addContainer({
       name: 'envoy',
       image: ctx.image,

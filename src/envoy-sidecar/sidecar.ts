@@ -178,7 +178,8 @@ export interface EnvoySidecarProps {
    */
   readonly delivery?: EnvoyDelivery;
   /**
-   * The Envoy image, pinned to a version.
+   * The Envoy image, pinned to a version. With ConfigMap delivery it needs /bin/bash for the
+   * preStop drain hook, so the distroless images are refused.
    * @default "envoyproxy/envoy:v1.39.6"
    */
   readonly image?: string;

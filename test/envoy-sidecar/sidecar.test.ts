@@ -606,6 +606,12 @@ describe('EnvoySidecar rejects', () => {
       .toThrow('test/envoy: outbound["mathoid"].address: "mathoid.svc:10044" is neither an IP address nor a DNS name');
   });
 
+  test('a distroless Envoy image, which lacks the bash of the preStop drain hook', () => {
+    expect(() => sidecar(setup(), { image: 'envoyproxy/envoy:distroless-v1.39.6' })).toThrow(
+      'test/envoy: image: "envoyproxy/envoy:distroless-v1.39.6" is a distroless image, without the /bin/bash the preStop drain hook runs (the hook would fail and Envoy would stop without draining); '
+      + 'use the standard envoyproxy/envoy image of the same version, e.g. "envoyproxy/envoy:v1.39.6"');
+  });
+
   test('an upstream retry condition Envoy would ignore, named by the upstream\'s prop', () => {
     expect(() => sidecar(setup(), { outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 6500, retries: { retryOn: ['5XX'] } }] }))
       .toThrow('test/envoy: outbound["mathoid"].retries.retryOn: "5XX" is not a retry condition Envoy knows (it ignores unknown words, and would not retry on it); write "5xx"');
