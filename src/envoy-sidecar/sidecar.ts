@@ -53,6 +53,19 @@ export interface EnvoyInboundOptions {
    * @default "envoy-https" with TLS, "envoy-http" without
    */
   readonly portName?: string;
+  /**
+   * Connection upgrades passed through to the app, e.g. `["websocket"]`. An upgraded connection
+   * is still bound by `timeout`, so give long-lived streams a long one.
+   * @default - none: Envoy answers WebSocket and other upgrade requests with 403
+   */
+  readonly upgradeTypes?: string[];
+  /**
+   * Raw fields deep-merged into the inbound listener's HttpConnectionManager typed_config
+   * (snake_case, e.g. `{ stream_idle_timeout: '300s' }`); the result is validated against
+   * Envoy's protos at synth.
+   * @default - none
+   */
+  readonly connectionManagerOverrides?: { [key: string]: any };
 }
 
 /**
@@ -401,8 +414,12 @@ export class EnvoySidecar extends Construct {
           trafficDirection: EnvoyTrafficDirection.INBOUND,
           accessLogs: props.accessLog === false ? [] : [EnvoyAccessLog.stdout()],
           routes: [{ cluster: app.name, timeout: inbound.timeout }],
+          upgradeTypes: inbound.upgradeTypes,
+          connectionManagerOverrides: inbound.connectionManagerOverrides,
         }));
-      }, (modelProp) => ({ 'listener "inbound".routes[0].timeout': 'inbound.timeout', 'listener "inbound".port': 'inbound.port' } as Record<string, string>)[modelProp]);
+      }, (modelProp) => (modelProp.startsWith('listener "inbound".upgradeTypes')
+        ? `inbound${modelProp.slice('listener "inbound"'.length)}`
+        : ({ 'listener "inbound".routes[0].timeout': 'inbound.timeout', 'listener "inbound".port': 'inbound.port' } as Record<string, string>)[modelProp]));
     }
     for (const upstream of props.outbound ?? []) this.addUpstream(upstream);
 

@@ -114,6 +114,11 @@ export interface EnvoyHttpListenerOptions {
    */
   readonly useRemoteAddress?: boolean;
   /**
+   * Connection upgrades the listener passes through (`upgrade_configs`), e.g. `["websocket"]`.
+   * @default - none: Envoy answers upgrade requests with 403
+   */
+  readonly upgradeTypes?: string[];
+  /**
    * Raw fields deep-merged into the generated HttpConnectionManager typed_config (snake_case).
    * The result is still validated against Envoy's protos.
    * @default - none
@@ -136,6 +141,11 @@ export class EnvoyHttpListener {
     this.port = options.port;
     this.address = options.address ?? '0.0.0.0';
     this.accessLogs = [...(options.accessLogs ?? [EnvoyAccessLog.stdout()])];
+    (options.upgradeTypes ?? []).forEach((t, i) => {
+      if (typeof t !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(t)) {
+        throw new EnvoyModelError(`listener ${quote(this.name)}.upgradeTypes[${i}]`, `${quote(t)} is not an Upgrade header token`, 'give the protocol name the client sends in Upgrade, e.g. "websocket"');
+      }
+    });
     for (const r of options.routes ?? []) this.addRoute(r);
   }
 
@@ -194,6 +204,7 @@ export class EnvoyHttpListener {
       'http_filters': [...this.filters, EnvoyHttpFilter.router()].map((f) => f.toJson()),
     };
     if (this.accessLogs.length > 0) hcm.access_log = this.accessLogs.map((l) => l.toJson());
+    if (this.options.upgradeTypes?.length) hcm.upgrade_configs = this.options.upgradeTypes.map((t) => ({ upgrade_type: t }));
     const chain: any = {
       filters: [{
         name: 'envoy.filters.network.http_connection_manager',

@@ -151,6 +151,33 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(bootstrapOf(synthChart(s.chart)).node).toEqual({ id: 'custom-node', cluster: 'kuard' });
   });
 
+  test('passes WebSocket upgrades and raw connection manager settings through to the inbound listener', () => {
+    const s = setup();
+    sidecar(s, {
+      inbound: {
+        port: 8443,
+        targetPort: 8080,
+        tls: EnvoyTls.fromSecret(s.secret),
+        timeout: Duration.hours(1),
+        upgradeTypes: ['websocket'],
+        connectionManagerOverrides: { stream_idle_timeout: '600s' },
+      },
+    });
+    const inbound = hcm(listener(bootstrapOf(synthChart(s.chart)), 'inbound'));
+    expect(inbound.upgrade_configs).toEqual([{ upgrade_type: 'websocket' }]);
+    expect(inbound.stream_idle_timeout).toBe('600s');
+    expect(inbound.route_config.virtual_hosts[0].routes[0].route.timeout).toBe('3600s');
+  });
+
+  test('fails on an upgrade type that is not an HTTP token, and (at synth) on overrides Envoy would refuse', () => {
+    const s = setup();
+    expect(() => sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), upgradeTypes: ['web socket'] } })).toThrow(
+      'test/envoy: inbound.upgradeTypes[0]: "web socket" is not an Upgrade header token; give the protocol name the client sends in Upgrade, e.g. "websocket"');
+    const t = setup();
+    sidecar(t, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(t.secret), connectionManagerOverrides: { stream_idle_timeoutt: '600s' } } });
+    expect(() => runValidations(t.chart)).toThrow('stream_idle_timeoutt');
+  });
+
   test('forwards inbound requests to the app port on 127.0.0.1 with the route timeout', () => {
     const s = setup();
     sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), timeout: Duration.seconds(30) } });
