@@ -54,8 +54,9 @@ export interface EnvoyInboundOptions {
    */
   readonly portName?: string;
   /**
-   * Connection upgrades passed through to the app, e.g. `["websocket"]`. An upgraded connection
-   * is still bound by `timeout`, so give long-lived streams a long one.
+   * Connection upgrades passed through to the app, e.g. `["websocket"]`. `timeout` covers the
+   * upgrade request until the app answers 101; the open connection then ends after Envoy's
+   * `stream_idle_timeout` (5 minutes by default) without traffic (see connectionManagerOverrides).
    * @default - none: Envoy answers WebSocket and other upgrade requests with 403
    */
   readonly upgradeTypes?: string[];
