@@ -435,7 +435,9 @@ export class KayentaStandalone extends Construct {
    * @param prop the prop to name for a setting at `path`
    * @param shown how to show the value received
    */
-  private checkFixedSettings(settings: { [key: string]: any }, prop: (path: string[]) => string, shown: (value: unknown, path: string[]) => string): void {
+  private checkFixedSettings(
+    settings: { [key: string]: any }, prop: (path: string[]) => string, shown: (value: unknown, path: string[]) => string,
+  ): void {
     // what the probes and the Service depend on: Kayenta answers /health on port 8090 at the root
     const fixed: Array<[string[], string]> = [
       [['server', 'port'], `would move Kayenta off port ${KAYENTA_PORT}, where the probes and the Service point`],
