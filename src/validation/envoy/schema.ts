@@ -79,6 +79,20 @@ const WELL_KNOWN: Record<string, { kind: number; wrapper?: boolean }> = {
 
 const TYPED_STRUCTS = new Set(['xds.type.v3.TypedStruct', 'udpa.type.v1.TypedStruct']);
 
+/**
+ * Messages whose `transport_api_version` Envoy's checkTransportVersion requires to be V3, although
+ * the enum's default is AUTO: xDS config sources and the gRPC clients of ext_authz, rate limiting,
+ * gRPC access logs and the metrics service.
+ */
+const TRANSPORT_CHECKED = new Set([
+  'envoy.config.core.v3.ApiConfigSource',
+  'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
+  'envoy.extensions.filters.network.ext_authz.v3.ExtAuthz',
+  'envoy.extensions.access_loggers.grpc.v3.CommonGrpcAccessLogConfig',
+  'envoy.config.ratelimit.v3.RateLimitServiceConfig',
+  'envoy.config.metrics.v3.MetricsServiceConfig',
+]);
+
 /** The name of each kind as a proto type, for messages. */
 export const KIND_NAMES = [
   'string', 'bool', 'int32', 'uint32', 'int64', 'uint64', 'double', 'float', 'bytes', 'enum', 'message',
@@ -214,6 +228,8 @@ export interface MessageInfo {
   readonly workInProgress: boolean;
   /** the proto file declaring the message, when that whole file is marked work-in-progress */
   readonly workInProgressFile: string | undefined;
+  /** Envoy requires `transport_api_version: V3` in it (TRANSPORT_CHECKED) */
+  readonly transportChecked: boolean;
   /** xds.type.v3.TypedStruct or udpa.type.v1.TypedStruct, whose `value` is validated as its `type_url` */
   readonly typedStruct: boolean;
   /**
@@ -485,6 +501,6 @@ export class EnvoySchema {
       byKey.set(field.json, field);
       if (oneof >= 0) oneofs[oneof].fields.push(field);
     }
-    return { name, fields, byKey, oneofs, workInProgress: raw.w === 1, workInProgressFile: raw.wf, typedStruct: TYPED_STRUCTS.has(name) };
+    return { name, fields, byKey, oneofs, workInProgress: raw.w === 1, workInProgressFile: raw.wf, typedStruct: TYPED_STRUCTS.has(name), transportChecked: TRANSPORT_CHECKED.has(name) };
   }
 }

@@ -188,7 +188,7 @@ class Walker {
     }
     if (!this.partial) this.absentFields(obj, info, oneofKeys);
     if (info.typedStruct) this.typedStruct(obj);
-    if (TRANSPORT_CHECKED.has(info.name)) this.transportVersion(obj, info);
+    if (info.transportChecked) this.transportVersion(obj, info);
   }
 
   /** Envoy's checkTransportVersion: a gRPC xDS or service client must say V3 (AUTO, the default, is refused). */
@@ -622,19 +622,6 @@ const API_V3 = 2;
 const TRANSPORT_VERSION_PROBLEM = 'Envoy refuses any transport_api_version but V3 here, AUTO (the default) included '
   + '("V2 (and AUTO) xDS transport protocol versions are deprecated"); set transport_api_version: V3';
 
-/**
- * Messages whose `transport_api_version` Envoy's checkTransportVersion requires to be V3, although
- * the enum's default is AUTO: xDS config sources and the gRPC clients of ext_authz, rate limiting,
- * gRPC access logs and the metrics service.
- */
-const TRANSPORT_CHECKED = new Set([
-  'envoy.config.core.v3.ApiConfigSource',
-  'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz',
-  'envoy.extensions.filters.network.ext_authz.v3.ExtAuthz',
-  'envoy.extensions.access_loggers.grpc.v3.CommonGrpcAccessLogConfig',
-  'envoy.config.ratelimit.v3.RateLimitServiceConfig',
-  'envoy.config.metrics.v3.MetricsServiceConfig',
-]);
 
 /** Fields a message must look at when absent (computed once per message type). */
 function absentChecks(schema: EnvoySchema, info: MessageInfo): FieldInfo[] {
