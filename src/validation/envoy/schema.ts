@@ -501,6 +501,15 @@ export class EnvoySchema {
       byKey.set(field.json, field);
       if (oneof >= 0) oneofs[oneof].fields.push(field);
     }
-    return { name, fields, byKey, oneofs, workInProgress: raw.w === 1, workInProgressFile: raw.wf, typedStruct: TYPED_STRUCTS.has(name), transportChecked: TRANSPORT_CHECKED.has(name) };
+    return {
+      name,
+      fields,
+      byKey,
+      oneofs,
+      workInProgress: raw.w === 1,
+      workInProgressFile: raw.wf,
+      typedStruct: TYPED_STRUCTS.has(name),
+      transportChecked: TRANSPORT_CHECKED.has(name),
+    };
   }
 }
