@@ -9,7 +9,7 @@ import { ANNOTATION_PREFIX, PROXY_TYPES, SpeedscaleProxyProtocol, SpeedscaleProx
 import { isLibraryContainer } from '../common/pod';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
-import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
+import { checkDnsLabel, checkHostName } from '../validation/names';
 import { PodPorts, checkPort, containerName } from '../validation/ports';
 
 /** The container the Speedscale operator injects; it binds the proxy ports. */
@@ -338,7 +338,7 @@ export class SpeedscaleCapture extends Construct {
       this.refuseUnused('appHost', props.appHost, 'it only applies to reverse and dual proxies');
       return {};
     }
-    const host = checkDnsSubdomain(this, 'appHost', props.appHost ?? 'localhost');
+    const host = checkHostName(this, 'appHost', props.appHost ?? 'localhost');
     if (props.appPort === undefined) {
       throw propError(this, 'appPort', `missing for a ${this.proxyType} proxy, which forwards inbound traffic to the app's port`,
         'give the port the app container listens on (Speedscale would otherwise assume 80)');
@@ -386,7 +386,7 @@ export class SpeedscaleCapture extends Construct {
     // 127.0.0.1 rather than localhost: no resolver involved, and no ::1 first in dual-stack pods
     const proxyUrl = `${scheme}://127.0.0.1:${props.outboundProxyPort ?? 4140}`;
     const noProxy = noProxyEntries({
-      clusterDomain: checkDnsSubdomain(this, 'clusterDomain', props.clusterDomain ?? 'cluster.local'),
+      clusterDomain: checkHostName(this, 'clusterDomain', props.clusterDomain ?? 'cluster.local'),
       captureClusterTraffic: props.captureClusterTraffic ?? false,
       extra: (props.noProxy ?? []).map((e, i) => checkNoProxyEntry(this, `noProxy[${i}]`, e)),
     });

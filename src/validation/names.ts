@@ -49,18 +49,25 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string): s
 }
 
 /**
- * Checks an RFC 1123 subdomain (object names such as ConfigMaps and Secrets, DNS host names).
+ * Checks an RFC 1123 subdomain as Kubernetes checks object names (ConfigMaps, Secrets, CRDs):
+ * dot-separated labels, at most 253 characters in all (Kubernetes sets no limit per label).
  * @returns the value, for chaining
  * @internal
  */
 export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string): string {
+  return checkSubdomain(scope, prop, value, false);
+}
+
+function checkSubdomain(scope: IConstruct, prop: string, value: string, hostLabels: boolean): string {
+  const what = 'DNS-1123 subdomain';
   if (typeof value !== 'string' || value.length === 0) {
-    throw propError(scope, prop, `received ${show(value)}`, 'give a non-empty DNS-1123 subdomain such as "my-app.example.com"');
+    throw propError(scope, prop, `received ${show(value)}`, `give a non-empty ${what} such as "my-app.example.com"`);
   }
   const labels = value.split('.');
-  if (value.length > DNS1123_SUBDOMAIN_MAX || labels.some((l) => l.length > DNS1123_LABEL_MAX || !DNS1123_LABEL.test(l))) {
-    throw propError(scope, prop, `${show(value)} is not a valid DNS-1123 subdomain (dot-separated labels of lower-case letters, digits and "-", at most 253 characters)`,
-      `use e.g. ${show(labels.map(suggestDnsLabel).join('.'))}`);
+  if (value.length > DNS1123_SUBDOMAIN_MAX || labels.some((l) => (hostLabels && l.length > DNS1123_LABEL_MAX) || !DNS1123_LABEL.test(l))) {
+    throw propError(scope, prop, `${show(value)} is not a valid ${what} (dot-separated labels of lower-case letters, digits and "-", `
+      + `${hostLabels ? 'each at most 63 characters, ' : ''}at most 253 characters in all)`,
+    `use e.g. ${show(labels.map(suggestDnsLabel).join('.'))}`);
   }
   return value;
 }
@@ -75,7 +82,7 @@ export function checkHostName(scope: IConstruct, prop: string, value: string, op
   if (wildcard && !options.allowWildcard) {
     throw propError(scope, prop, `${show(value)} is a wildcard`, 'give the full host name, e.g. "myapp.example.com"');
   }
-  checkDnsSubdomain(scope, prop, wildcard ? value.slice(2) : value);
+  checkSubdomain(scope, prop, wildcard ? value.slice(2) : value, true);
   return value;
 }
 

@@ -30,6 +30,9 @@ describe('DNS-1123 names', () => {
   test('accepts subdomains and rejects bad labels inside them', () => {
     expect(checkDnsSubdomain(scope(), 'host', 'oauth.cluster.example.com')).toBe('oauth.cluster.example.com');
     expect(() => checkDnsSubdomain(scope(), 'host', 'oauth..example.com')).toThrow(/"oauth\.\.example\.com" is not a valid DNS-1123 subdomain/);
+    // Kubernetes limits object names to 253 characters, not each label to 63; host names keep the label limit
+    expect(checkDnsSubdomain(scope(), 'name', `${'a'.repeat(70)}.tls`)).toBe(`${'a'.repeat(70)}.tls`);
+    expect(() => checkHostName(scope(), 'host', `${'a'.repeat(70)}.example.com`)).toThrow(/each at most 63 characters/);
     expect(() => checkDnsSubdomain(scope(), 'host', `${'a'.repeat(63)}.${'b'.repeat(63)}.${'c'.repeat(63)}.${'d'.repeat(63)}`)).toThrow(/at most 253 characters/);
   });
 
