@@ -21,18 +21,18 @@ describe('the wiring checks', () => {
   test('report the references that resolved as links', () => {
     const links = WiringChecks.analyze(seedManifests()).links.map((l) => `${l.source.kind} ${l.source.name} ${l.relation} ${l.target.kind} ${l.target.namespace}/${l.target.name}`);
     expect(links).toEqual(expect.arrayContaining([
-      'Gateway myapp selects Pod istio-system/{istio=ingressgateway}',
+      'Gateway myapp selects Pod istio-system/{app=istio-ingressgateway, istio=ingressgateway}',
       'Gateway myapp credential Certificate istio-system/tls-myapp-production',
       'VirtualService myapp binds Gateway myapp/myapp',
       'VirtualService myapp routes Service myapp/myapp',
       'Service myapp selects Deployment myapp/myapp',
-      'AuthorizationPolicy myapp-oauth2-proxy protects Pod istio-system/{istio=ingressgateway}',
+      'AuthorizationPolicy myapp-oauth2-proxy protects Pod istio-system/{app=istio-ingressgateway, istio=ingressgateway}',
     ]));
   });
 
   test('are reachable from every jsii language as WiringChecks.check and WiringChecks.analyze', () => {
     const m = seedManifests();
-    pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'egressgateway' };
+    pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'ingres' };
     expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.GATEWAY_SELECTOR]);
     expect(WiringChecks.analyze(m).checkedCount).toBe(10);
   });
@@ -42,8 +42,17 @@ describe('the wiring checks', () => {
       const m = seedManifests();
       pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'ingress' };
       expect(lines(m)).toEqual([
-        'gateway-selector: Gateway myapp/myapp selects pods labelled {istio=ingress}, but no ingress gateway has these labels (ingress gateway pods istio-system/{istio=ingressgateway}); set spec.selector to {istio=ingressgateway}, the labels of the ingress gateway pods istio-system/{istio=ingressgateway}',
+        'gateway-selector: Gateway myapp/myapp selects pods labelled {istio=ingress}, but no ingress gateway has these labels (ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}; '
+        + 'egress gateway pods istio-system/{app=istio-egressgateway, istio=egressgateway}); set spec.selector to {app=istio-ingressgateway, istio=ingressgateway}, the labels of the ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}',
       ]);
+    });
+
+    test('knows the labels of Istio\'s default gateways: istio and app, ingress and egress', () => {
+      const m = seedManifests();
+      pick(m, 'Gateway', 'myapp').spec.selector = { app: 'istio-ingressgateway', istio: 'ingressgateway' };
+      expect(lines(m)).toEqual([]);
+      pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'egressgateway' };
+      expect(lines(m).filter((l) => l.startsWith('gateway-selector'))).toEqual([]);
     });
 
     test('uses the ingress gateways given in the context', () => {
@@ -84,6 +93,19 @@ describe('the wiring checks', () => {
       vs.spec.http[0].route[0].destination.host = 'myapp.myapp.svc.cluster.local';
       expect(lines(m)).toEqual([
         'virtualservice-gateway: VirtualService other/myapp binds to Gateway other/myapp, which doesn\'t exist; Gateway myapp/myapp has that name in another namespace (a gateway name without "namespace/" means the VirtualService\'s own namespace); write the gateway as "myapp/myapp"',
+      ]);
+    });
+
+    test('resolves the gateway reference forms istiod accepts: ./name, name.ns and name.ns.svc.cluster.local', () => {
+      for (const ref of ['./myapp', 'myapp.myapp', 'myapp.myapp.svc.cluster.local']) {
+        const m = seedManifests();
+        pick(m, 'VirtualService', 'myapp').spec.gateways = [ref];
+        expect({ ref, findings: lines(m) }).toEqual({ ref, findings: [] });
+      }
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.gateways = ['myapp.other'];
+      expect(lines(m)).toEqual([
+        'virtualservice-gateway: VirtualService myapp/myapp binds to Gateway other/myapp, which doesn\'t exist; Gateway myapp/myapp has that name in another namespace; write the gateway as "myapp/myapp"',
       ]);
     });
 
@@ -148,7 +170,7 @@ describe('the wiring checks', () => {
       const m = seedManifests();
       pick(m, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules[0].to[0].operation.hosts = ['myap.cluster.example.com'];
       expect(lines(m)).toEqual([
-        'host-mismatch: AuthorizationPolicy istio-system/myapp-oauth2-proxy applies to host "myap.cluster.example.com" on the ingress gateway pods istio-system/{istio=ingressgateway}, but the Gateways of that ingress (Gateway myapp/myapp, Gateway myapp/oauth2-proxy) serve only "myapp.cluster.example.com", "oauth.cluster.example.com"; use the host the Gateway serves in the policy\'s hosts, or serve "myap.cluster.example.com" from a Gateway',
+        'host-mismatch: AuthorizationPolicy istio-system/myapp-oauth2-proxy applies to host "myap.cluster.example.com" on the ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}, but the Gateways of that ingress (Gateway myapp/myapp, Gateway myapp/oauth2-proxy) serve only "myapp.cluster.example.com", "oauth.cluster.example.com"; use the host the Gateway serves in the policy\'s hosts, or serve "myap.cluster.example.com" from a Gateway',
       ]);
     });
   });
@@ -200,8 +222,28 @@ describe('the wiring checks', () => {
       pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].port.name = 'https';
       pick(m, 'Gateway', 'myapp').spec.servers[0].port.name = 'https';
       expect(lines(m)).toEqual([
-        'gateway-port-name: Gateway myapp/oauth2-proxy names its server port "https", which Gateway myapp/myapp already uses on the same ingress gateway; port names must be unique across the ingress; rename the port, e.g. after its host ("https-oauth-cluster-example-com")',
+        'gateway-port-name: Gateway myapp/oauth2-proxy names its HTTPS port 443 "https", which Gateway myapp/myapp already uses for the same port on the same ingress gateway; '
+        + 'istiod keeps one of the two servers and ignores the other; rename the port, e.g. after its host ("https-oauth-cluster-example-com")',
       ]);
+    });
+
+    test('fires on two servers of one Gateway with one port name, whatever their protocol', () => {
+      const m = seedManifests();
+      const gw = pick(m, 'Gateway', 'myapp');
+      gw.spec.servers.push({ port: { number: 80, name: gw.spec.servers[0].port.name, protocol: 'HTTP' }, hosts: ['myapp.cluster.example.com'] });
+      expect(lines(m)).toEqual([
+        `gateway-port-name: Gateway myapp/myapp names its server port "${gw.spec.servers[0].port.name}", which server 0 of the same Gateway already uses; istiod refuses duplicate port names in one Gateway; `
+        + 'rename the port, e.g. after its host ("http-myapp-cluster-example-com")',
+      ]);
+    });
+
+    test('lets plain HTTP servers of different Gateways, and HTTPS servers on different ports, share a name', () => {
+      const m = seedManifests();
+      for (const name of ['myapp', 'oauth2-proxy']) {
+        pick(m, 'Gateway', name).spec.servers.push({ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: [pick(m, 'Gateway', name).spec.servers[0].hosts[0]] });
+      }
+      pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].port = { number: 8443, name: pick(m, 'Gateway', 'myapp').spec.servers[0].port.name, protocol: 'HTTPS' };
+      expect(lines(m).filter((l) => l.startsWith('gateway-port-name'))).toEqual([]);
     });
 
     test('allows the same port name on different ingress gateways', () => {

@@ -26,7 +26,8 @@ export interface ManifestValidationOptions {
   readonly severities?: { [ruleOrGroup: string]: string };
   /**
    * Ingress gateway pods outside the manifests (wiring checks).
-   * @default - one ingress: namespace istio-system, labels istio=ingressgateway
+   * @default - Istio's default gateways in istio-system: the ingress (app=istio-ingressgateway,
+   * istio=ingressgateway) and the egress gateway (app=istio-egressgateway, istio=egressgateway)
    */
   readonly ingressGateways?: IngressGatewayPods[];
   /**

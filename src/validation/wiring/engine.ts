@@ -6,7 +6,15 @@
 import { certificateCovers, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
 import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule } from './model';
 
-const DEFAULT_INGRESS: IngressGatewayPods = { namespace: 'istio-system', labels: { istio: 'ingressgateway' } };
+/**
+ * The gateways of a default Istio installation (istioctl's profiles and the istio/gateway chart
+ * label their pods with both `app` and `istio`); the egress gateway is known too, so a Gateway
+ * for it is not mistaken for a wrong ingress selector.
+ */
+const DEFAULT_GATEWAYS: IngressGatewayPods[] = [
+  { namespace: 'istio-system', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
+  { namespace: 'istio-system', labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
+];
 
 /** Where the pod template sits in each workload kind. */
 const POD_TEMPLATES: Record<string, string[]> = {
@@ -81,14 +89,14 @@ class Run {
     this.assumeExternal = context.assumeExternalObjects === true;
     this.defaultNamespace = nonEmpty(context.defaultNamespace) ?? 'default';
     this.clusterDomain = normalizeHost(nonEmpty(context.clusterDomain) ?? 'cluster.local');
-    const ingresses = Array.isArray(context.ingressGateways) ? context.ingressGateways : [DEFAULT_INGRESS];
+    const ingresses = Array.isArray(context.ingressGateways) ? context.ingressGateways : DEFAULT_GATEWAYS;
     this.ingresses = ingresses.filter((i) => obj(i) && nonEmpty(i.namespace)).map((i) => {
       const labels = stringMap(i.labels);
       return {
         key: `ingress:${i.namespace}:${stableLabels(labels)}`,
         namespace: i.namespace,
         labels,
-        description: `ingress gateway pods ${i.namespace}/{${showLabels(labels)}}`,
+        description: `${labels.istio === 'egressgateway' ? 'egress' : 'ingress'} gateway pods ${i.namespace}/{${showLabels(labels)}}`,
         ref: { kind: 'Pod', namespace: i.namespace, name: `{${showLabels(labels)}}` },
       };
     });
@@ -264,6 +272,12 @@ class Run {
     });
   }
 
+  /**
+   * Port names istiod needs unique: within one Gateway every server's (its validation refuses
+   * duplicates), and across the Gateways of one ingress the names of servers that expose the same
+   * HTTPS or TLS port (otherwise the later server is silently ignored). HTTP servers of different
+   * Gateways may share a name: they are merged into one route table per port.
+   */
   private checkGatewayPortNames(): void {
     const seen = new Map<string, { gateway: Entry; index: number }>();
     for (const g of this.gateways) {
@@ -271,21 +285,34 @@ class Run {
       const selector = stringMap(spec.selector);
       const targets = this.targetsOf(selector);
       const keys = targets.length > 0 ? targets.map((t) => t.key) : [`selector:${stableLabels(selector)}`];
+      const inGateway = new Map<string, number>();
       arr(spec.servers).forEach((server, i) => {
-        const name = str(obj(obj(server)?.port)?.name);
+        const port = obj(obj(server)?.port);
+        const name = str(port?.name);
         if (!name) return;
+        const protocol = (str(port?.protocol) ?? '').toUpperCase();
+        const twin = inGateway.get(name);
+        if (twin !== undefined) {
+          this.add(WiringRule.GATEWAY_PORT_NAME, g, `/spec/servers/${i}/port/name`,
+            `${describe(g.ref)} names its server port "${name}", which server ${twin} of the same Gateway already uses; istiod refuses duplicate port names in one Gateway`,
+            `rename the port, e.g. after its host ("${portNamePrefix(protocol)}-${firstHost(server).replace(/\./g, '-') || 'host'}")`);
+          return;
+        }
+        inGateway.set(name, i);
+        if (protocol !== 'HTTPS' && protocol !== 'TLS') return;
+        const number = String(port?.number ?? '');
         for (const key of keys) {
-          const k = `${key}#${name}`;
+          const k = `${key}#${number}#${name}`;
           const first = seen.get(k);
           if (!first) {
             seen.set(k, { gateway: g, index: i });
             continue;
           }
-          if (first.gateway === g && first.index === i) continue;
-          const where = first.gateway === g ? `server ${first.index} of the same Gateway` : describe(first.gateway.ref);
+          if (first.gateway === g) continue;
           this.add(WiringRule.GATEWAY_PORT_NAME, g, `/spec/servers/${i}/port/name`,
-            `${describe(g.ref)} names its server port "${name}", which ${where} already uses on the same ingress gateway; port names must be unique across the ingress`,
-            `rename the port, e.g. after its host ("https-${firstHost(server).replace(/\./g, '-') || 'host'}")`, first.gateway.ref);
+            `${describe(g.ref)} names its ${protocol} port ${number} "${name}", which ${describe(first.gateway.ref)} already uses for the same port on the same ingress gateway; `
+            + 'istiod keeps one of the two servers and ignores the other',
+            `rename the port, e.g. after its host ("${portNamePrefix(protocol)}-${firstHost(server).replace(/\./g, '-') || 'host'}")`, first.gateway.ref);
           break;
         }
       });
@@ -295,9 +322,22 @@ class Run {
   // ---------------------------------------------------------------------------------------------
   // VirtualServices: gateways, hosts, destinations
 
+  /**
+   * A VirtualService's gateway reference as istiod resolves it: `ns/name`, `./name` (the
+   * VirtualService's namespace), a short name (the same), or the legacy `name.ns` and
+   * `name.ns.svc.<domain>` forms.
+   */
   private resolveGatewayRef(vs: Entry, ref: string): { namespace: string; name: string } {
     const slash = ref.indexOf('/');
-    return slash < 0 ? { namespace: vs.namespace, name: ref } : { namespace: ref.slice(0, slash), name: ref.slice(slash + 1) };
+    if (slash >= 0) {
+      const ns = ref.slice(0, slash);
+      return { namespace: ns === '.' ? vs.namespace : ns, name: ref.slice(slash + 1) };
+    }
+    const dot = ref.indexOf('.');
+    if (dot < 0) return { namespace: vs.namespace, name: ref };
+    const rest = ref.slice(dot + 1);
+    const next = rest.indexOf('.');
+    return { namespace: next < 0 ? rest : rest.slice(0, next), name: ref.slice(0, dot) };
   }
 
   private checkVirtualService(vs: Entry): void {
@@ -324,9 +364,10 @@ class Run {
       }
       if (checkedRefs.has(`${namespace}/${name}`) || this.assumeExternal) continue;
       checkedRefs.add(`${namespace}/${name}`);
-      const sameName = this.gateways.find((g) => g.name === name);
+      const sameName = this.gateways.find((g) => g.name === name && g.namespace !== namespace);
+      const implicit = !ref.includes('/') && !ref.includes('.') ? ' (a gateway name without "namespace/" means the VirtualService\'s own namespace)' : '';
       this.add(WiringRule.VIRTUALSERVICE_GATEWAY, vs, path,
-        `${describe(vs.ref)} binds to Gateway ${namespace}/${name}, which doesn't exist${sameName ? `; ${describe(sameName.ref)} has that name in another namespace` : ''}${ref.includes('/') ? '' : ' (a gateway name without "namespace/" means the VirtualService\'s own namespace)'}`,
+        `${describe(vs.ref)} binds to Gateway ${namespace}/${name}, which doesn't exist${sameName ? `; ${describe(sameName.ref)} has that name in another namespace` : ''}${implicit}`,
         sameName ? `write the gateway as "${sameName.namespace}/${sameName.name}"` : `create Gateway ${namespace}/${name} or fix the name in spec.gateways`,
         sameName?.ref);
     }
@@ -614,6 +655,11 @@ function certificateNames(certificate: Entry): string[] {
 
 function gatewayHosts(g: Entry): Array<{ namespace: string; host: string }> {
   return arr(obj(g.json.spec)?.servers).flatMap((s) => arr(obj(s)?.hosts).map(str).filter(isString).map(splitGatewayHost));
+}
+
+/** The protocol prefix of a port name Istio reads (`https-…`, `tls-…`, `http-…`). */
+function portNamePrefix(protocol: string): string {
+  return protocol === '' ? 'https' : protocol.toLowerCase();
 }
 
 function firstHost(server: unknown): string {

@@ -56,7 +56,8 @@ export interface WiringContext {
   /**
    * Ingress gateway pods outside the manifests. Gateways must select one of these or a workload
    * of the manifests.
-   * @default - one ingress: namespace istio-system, labels istio=ingressgateway
+   * @default - Istio's default gateways in istio-system: the ingress (app=istio-ingressgateway,
+   * istio=ingressgateway) and the egress gateway (app=istio-egressgateway, istio=egressgateway)
    */
   readonly ingressGateways?: IngressGatewayPods[];
 
