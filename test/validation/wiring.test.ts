@@ -216,6 +216,23 @@ describe('the wiring checks', () => {
     });
   });
 
+  describe('host-mismatch with the mesh and short names', () => {
+    test('a VirtualService bound to a Gateway and the mesh may name in-mesh hosts the Gateway doesn\'t serve', () => {
+      const m = seedManifests();
+      const vs = pick(m, 'VirtualService', 'myapp');
+      vs.spec.gateways = [...vs.spec.gateways, 'mesh'];
+      vs.spec.hosts = [...vs.spec.hosts, 'myapp', 'myapp.myapp.svc.cluster.local'];
+      expect(lines(m)).toEqual([]);
+    });
+
+    test('a short host matches a Gateway that serves its expansion in the VirtualService\'s namespace', () => {
+      const m = seedManifests();
+      pick(m, 'Gateway', 'myapp').spec.servers[0].hosts = ['myapp/myapp.myapp.svc.cluster.local'];
+      pick(m, 'VirtualService', 'myapp').spec.hosts = ['myapp'];
+      expect(lines(m).filter((l) => l.startsWith('host-mismatch: VirtualService'))).toEqual([]);
+    });
+  });
+
   describe('gateway-port-name', () => {
     test('fires when two Gateways of one ingress share a server port name', () => {
       const m = seedManifests();
@@ -306,8 +323,23 @@ describe('the wiring checks', () => {
       delete pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.port;
       pick(m, 'Service', 'myapp').spec.ports.push({ name: 'metrics', port: 9090, targetPort: 80 });
       expect(lines(m)).toEqual([
-        'destination-port: VirtualService myapp/myapp routes to Service myapp/myapp without a port, but the Service has several (8000, 9090); set destination.port.number to one of the Service ports',
+        'destination-port: VirtualService myapp/myapp routes to Service myapp/myapp without a port, but the Service has several (8000, 9090) and none is the port of the Gateway (443), '
+        + 'which istiod would use; set destination.port.number to one of the Service ports',
       ]);
+    });
+
+    test('leaves a port-less destination alone where istiod finds the port: in the mesh, or on a Gateway port the Service has', () => {
+      const mesh = seedManifests();
+      const vs = pick(mesh, 'VirtualService', 'myapp');
+      delete vs.spec.http[0].route[0].destination.port;
+      vs.spec.gateways = ['mesh'];
+      vs.spec.hosts = ['myapp'];
+      pick(mesh, 'Service', 'myapp').spec.ports.push({ name: 'metrics', port: 9090, targetPort: 80 });
+      expect(lines(mesh).filter((l) => l.startsWith('destination-port'))).toEqual([]);
+      const gw = seedManifests();
+      delete pick(gw, 'VirtualService', 'myapp').spec.http[0].route[0].destination.port;
+      pick(gw, 'Service', 'myapp').spec.ports.push({ name: 'https', port: 443, targetPort: 80 });
+      expect(lines(gw).filter((l) => l.startsWith('destination-port'))).toEqual([]);
     });
   });
 
@@ -318,6 +350,14 @@ describe('the wiring checks', () => {
       expect(lines(m)).toEqual([
         'service-selector: Service myapp/myapp selects pods labelled {app.kubernetes.io/name=my-app}, but the pods of Deployment myapp/myapp are labelled {app.kubernetes.io/name=myapp}; make the Service selector a subset of the pod template labels of Deployment myapp',
       ]);
+    });
+
+    test('sees the pods of other kinds with a pod template (an Argo Rollout)', () => {
+      const m = seedManifests();
+      const deployment = pick(m, 'Deployment', 'myapp');
+      m.splice(m.indexOf(deployment), 1, { ...deployment, apiVersion: 'argoproj.io/v1alpha1', kind: 'Rollout', spec: { ...deployment.spec, strategy: { canary: {} } } });
+      expect(lines(m)).toEqual([]);
+      expect(WiringChecks.analyze(m).links.map((l) => `${l.source.kind} ${l.relation} ${l.target.kind}`)).toContain('Service selects Rollout');
     });
 
     test('does not select pods of another namespace', () => {

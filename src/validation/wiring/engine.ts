@@ -142,6 +142,13 @@ class Run {
         return;
       }
     }
+    // other kinds with a pod template (Argo Rollouts, OpenKruise CloneSets, ...) run pods too
+    const spec = obj(json.spec);
+    if (obj(spec?.template) && Array.isArray(obj(obj(spec?.template)?.spec)?.containers)) {
+      this.workloads.push(workload(entry, ['spec', 'template']));
+      this.checked++;
+      return;
+    }
     this.ignore(kind);
   }
 
@@ -372,10 +379,15 @@ class Run {
         sameName?.ref);
     }
 
+    const alsoMesh = refs.length === 0 || refs.some((r) => r.ref === 'mesh');
     if (bound.length > 0) {
       hosts.forEach((host, i) => {
-        const served = bound.some((g) => this.gatewayServes(g, host, vs.namespace));
+        // istiod expands a short host in the VirtualService's namespace before matching it
+        const expanded = host.includes('.') || host.includes('*') ? host : `${host}.${vs.namespace}.svc.${this.clusterDomain}`;
+        const served = bound.some((g) => this.gatewayServes(g, host, vs.namespace) || this.gatewayServes(g, expanded, vs.namespace));
         if (served) return;
+        // a VirtualService bound to the mesh too may name in-mesh hosts the Gateways don't serve
+        if (alsoMesh && (!host.includes('.') || normalizeHost(expanded).endsWith(`.svc.${this.clusterDomain}`))) return;
         const offered = unique(bound.flatMap((g) => gatewayHosts(g).map((h) => h.host)));
         this.add(WiringRule.HOST_MISMATCH, vs, `/spec/hosts/${i}`,
           `${describe(vs.ref)} routes host "${host}", but ${bound.map((g) => describe(g.ref)).join(' and ')} ${bound.length > 1 ? 'serve' : 'serves'} only ${offered.map((h) => `"${h}"`).join(', ') || 'no hosts'}${bound.some((g) => gatewayHosts(g).some((h) => istioHostsIntersect(h.host, host))) ? ` to other namespaces than "${vs.namespace}"` : ''}`,
@@ -383,10 +395,12 @@ class Run {
       });
     }
 
+    // the ports the bound Gateways listen on: a destination without a port gets the listener's
+    const gatewayPorts = bound.flatMap((g) => arr(obj(g.json.spec)?.servers).map((srv) => num(obj(obj(srv)?.port)?.number)).filter(isNumber));
     for (const section of ['http', 'tls', 'tcp']) {
       arr(spec[section]).forEach((route, i) => arr(obj(route)?.route).forEach((r, j) => {
         const destination = obj(obj(r)?.destination);
-        if (destination) this.checkDestination(vs, destination, `/spec/${section}/${i}/route/${j}/destination`);
+        if (destination) this.checkDestination(vs, destination, `/spec/${section}/${i}/route/${j}/destination`, alsoMesh ? undefined : gatewayPorts);
       }));
     }
   }
@@ -398,7 +412,11 @@ class Run {
     });
   }
 
-  private checkDestination(vs: Entry, destination: Json, path: string): void {
+  /**
+   * @param gatewayPorts for a route served only by Gateways, the ports their servers listen on
+   * (undefined for a route that also serves the mesh)
+   */
+  private checkDestination(vs: Entry, destination: Json, path: string, gatewayPorts: number[] | undefined): void {
     const host = str(destination.host);
     if (!host || host.includes('*')) return;
     const h = normalizeHost(host);
@@ -446,9 +464,12 @@ class Run {
     const ports = arr(obj(service.json.spec)?.ports).map((p) => num(obj(p)?.port)).filter(isNumber);
     const port = num(obj(destination.port)?.number);
     if (port === undefined) {
-      if (ports.length > 1) {
+      // istiod uses the Service's only port, or else the port the request came in on: in the mesh
+      // that is a Service port; on a Gateway, the server's port, which the Service may not have
+      if (ports.length > 1 && gatewayPorts !== undefined && !gatewayPorts.some((p) => ports.includes(p))) {
         this.add(WiringRule.DESTINATION_PORT, vs, `${path}/port`,
-          `${describe(vs.ref)} routes to ${describe(service.ref)} without a port, but the Service has several (${ports.join(', ')})`,
+          `${describe(vs.ref)} routes to ${describe(service.ref)} without a port, but the Service has several (${ports.join(', ')}) and none is the port of the Gateway `
+          + `(${unique(gatewayPorts).join(', ')}), which istiod would use`,
           'set destination.port.number to one of the Service ports', service.ref);
       }
       return;
