@@ -834,7 +834,7 @@ describe('OAuth2ProxyIstio', () => {
         metadata: { name: 'legacy', namespace: 'legacy' },
         spec: { selector: { istio: 'ingressgateway' }, servers: [{ hosts: ['legacy.example.com'], port: { name: 'https-myapp-cluster-example-com', number: 443, protocol: 'HTTPS' }, tls: { mode: 'SIMPLE', credentialName: 'tls-myapp-production' } }] },
       });
-      expect(() => runValidations(s.chart)).toThrow('test/auth: wiring (gateway-port-name): Gateway legacy/legacy names its server port "https-myapp-cluster-example-com", which Gateway myapp/myapp already uses on the same ingress gateway');
+      expect(() => runValidations(s.chart)).toThrow('test/auth: wiring (gateway-port-name): Gateway legacy/legacy names its HTTPS port 443 "https-myapp-cluster-example-com", which Gateway myapp/myapp already uses for the same port on the same ingress gateway');
     });
 
     test('destination-service: a destination that is not a Service', () => {
