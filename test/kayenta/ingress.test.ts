@@ -348,7 +348,7 @@ describe('KayentaStandalone ingress', () => {
       const service = new kplus.Service(chart, 'other', { metadata: { name: 'other', namespace: 'other' }, selector: pods, ports: [{ port: 8080 }] });
       const route = new IngressRoute(chart, 'other-route', { host: 'other.example.com', service, certificate });
       route.gateway.addJsonPatch(JsonPatch.replace('/spec/servers/0/port/name', 'https-kayenta-cluster-example-com'));
-      expect(() => runValidations(chart)).toThrow('test/kayenta: wiring (gateway-port-name): Gateway other/other names its server port "https-kayenta-cluster-example-com", which Gateway kayenta/kayenta already uses on the same ingress gateway');
+      expect(() => runValidations(chart)).toThrow('test/kayenta: wiring (gateway-port-name): Gateway other/other names its HTTPS port 443 "https-kayenta-cluster-example-com", which Gateway kayenta/kayenta already uses for the same port on the same ingress gateway');
     });
 
     test('run over oauth2-proxy\'s objects too: an AuthorizationPolicy host no Gateway serves', () => {
