@@ -94,7 +94,9 @@ export interface SpeedscaleIstioOptions {
    * `sidecarEgress`), in Istio's `namespace/dnsName` form. Captures in one namespace share the
    * Sidecar; their hosts are merged.
    *
-   * @default ["./*", "istio-system/*"] — the namespace itself and the Istio control plane
+   * @default ["./*", "istio-system/*", "default/kubernetes.default.svc.<clusterDomain>"] — the
+   * namespace itself, the Istio control plane and the Kubernetes API server (which REGISTRY_ONLY
+   * would otherwise black-hole for every pod of the namespace)
    */
   readonly sidecarEgressHosts?: string[];
 }
@@ -178,7 +180,8 @@ export interface SpeedscaleCaptureProps {
   readonly proxyContainers?: string[];
 
   /**
-   * The cluster's DNS domain, whose names bypass the forward proxy.
+   * The cluster's DNS domain, whose names bypass the forward proxy (and which names the API server
+   * in the default `istio.sidecarEgressHosts`).
    *
    * @default "cluster.local"
    */
@@ -209,6 +212,9 @@ export interface SpeedscaleCaptureProps {
    */
   readonly istio?: SpeedscaleIstioOptions;
 }
+
+/** The ports Istio's sidecar binds in the pod: admin, outbound/inbound capture, agent, DNS, stats. */
+const ISTIO_PROXY_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
 
 /**
  * Records a workload's traffic with the Speedscale sidecar.
@@ -297,6 +303,7 @@ export class SpeedscaleCapture extends Construct {
     this.proxyContainers = outbound.containers;
 
     const release = istio ? IstioRelease.parse(this, 'istio.istioVersion', istio.istioVersion) : undefined;
+    const clusterDomain = checkHostName(this, 'clusterDomain', props.clusterDomain ?? 'cluster.local');
     const speedscaleNamespace = checkDnsLabel(this, 'istio.speedscaleNamespace', istio?.speedscaleNamespace ?? 'speedscale');
     if (istio?.registryOnly) {
       const seNamespace = checkDnsLabel(this, 'istio.serviceEntryNamespace', istio.serviceEntryNamespace ?? speedscaleNamespace);
@@ -306,7 +313,12 @@ export class SpeedscaleCapture extends Construct {
       this.refuseWithout('istio.serviceEntryNamespace', istio?.serviceEntryNamespace, 'istio.registryOnly');
     }
     if (istio?.sidecarEgress) {
-      const hosts = (istio.sidecarEgressHosts ?? DEFAULT_SIDECAR_EGRESS_HOSTS).map((h, i) => checkSidecarEgressHost(this, `istio.sidecarEgressHosts[${i}]`, h));
+      if (istio.sidecarEgressHosts !== undefined && istio.sidecarEgressHosts.length === 0) {
+        throw propError(this, 'istio.sidecarEgressHosts', 'received an empty list, so the namespace\'s Sidecar would let its workloads reach only the Speedscale namespace',
+          `list what they call, at least "./*" and "istio-system/*" (the default adds the Kubernetes API, "default/kubernetes.default.svc.${clusterDomain}")`);
+      }
+      const hosts = (istio.sidecarEgressHosts ?? [...DEFAULT_SIDECAR_EGRESS_HOSTS, `default/kubernetes.default.svc.${clusterDomain}`])
+        .map((h, i) => checkSidecarEgressHost(this, `istio.sidecarEgressHosts[${i}]`, h));
       const sidecar = NamespaceEgressSidecar.of(this, namespace!, release!);
       sidecar.addHosts([...hosts, `${speedscaleNamespace}/*`]);
       this.sidecar = sidecar.apiObject;
@@ -355,6 +367,15 @@ export class SpeedscaleCapture extends Construct {
     const result: Record<string, string> = {};
     const inPort = props.inboundProxyPort ?? 4143;
     const outPort = props.outboundProxyPort ?? 4140;
+    if (props.istio) {
+      // the ports Istio's injected proxy binds in the same network namespace
+      for (const [prop, port] of [['inboundProxyPort', props.inboundProxyPort], ['outboundProxyPort', props.outboundProxyPort]] as const) {
+        if (port !== undefined && ISTIO_PROXY_PORTS.includes(port)) {
+          throw propError(this, prop, `${port} is a port Istio's sidecar binds in the pod (${ISTIO_PROXY_PORTS.join(', ')})`,
+            'leave the default, or choose a port outside 15000-15090');
+        }
+      }
+    }
     if (traits.inPort) {
       ports.claim(this, 'inboundProxyPort', inPort, SIDECAR_CONTAINER, 'the Speedscale sidecar\'s inbound proxy (proxy-in-port)');
       result['proxy-in-port'] = String(inPort);
@@ -379,7 +400,9 @@ export class SpeedscaleCapture extends Construct {
       this.refuseUnused('proxyContainers', props.proxyContainers, 'only forward and dual proxies take outbound traffic from the app');
       this.refuseUnused('noProxy', props.noProxy, 'only forward and dual proxies take outbound traffic from the app');
       this.refuseUnused('captureClusterTraffic', props.captureClusterTraffic, 'only forward and dual proxies take outbound traffic from the app');
-      this.refuseUnused('clusterDomain', props.clusterDomain, 'only forward and dual proxies take outbound traffic from the app');
+      if (!props.istio?.sidecarEgress) {
+        this.refuseUnused('clusterDomain', props.clusterDomain, 'only forward and dual proxies take outbound traffic from the app, and only istio.sidecarEgress names the API server with it');
+      }
       return { noProxy: [], containers: [] };
     }
     const scheme = forwardsSocks(this.proxyProtocol!) ? 'socks5' : 'http';

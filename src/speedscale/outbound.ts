@@ -20,6 +20,13 @@ export const PROXY_ENV_NAMES = ['HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_p
  */
 const KUBERNETES_API_HOST = '$(KUBERNETES_SERVICE_HOST)';
 
+/**
+ * The link-local metadata and credential endpoints of the clouds (the instance metadata of AWS,
+ * GCP and Azure, ECS task credentials, EKS Pod Identity) and GKE's metadata host name: plain HTTP
+ * that hands out credentials, which must never be recorded by a proxy and uploaded.
+ */
+const METADATA_ENDPOINTS = ['169.254.169.254', '169.254.170.2', '169.254.170.23', 'metadata.google.internal'];
+
 /** The NO_PROXY entries: what must never go through the forward proxy. @internal */
 export function noProxyEntries(options: { clusterDomain: string; captureClusterTraffic: boolean; extra: readonly string[] }): string[] {
   const loopback = ['localhost', '127.0.0.1', '::1'];
@@ -28,7 +35,7 @@ export function noProxyEntries(options: { clusterDomain: string; captureClusterT
   const cluster = options.captureClusterTraffic
     ? ['kubernetes.default.svc', `kubernetes.default.svc.${options.clusterDomain}`]
     : ['.svc', `.${options.clusterDomain}`];
-  const entries = [...loopback, ...cluster, KUBERNETES_API_HOST, ...options.extra];
+  const entries = [...loopback, ...cluster, KUBERNETES_API_HOST, ...METADATA_ENDPOINTS, ...options.extra];
   return entries.filter((e, i) => entries.indexOf(e) === i);
 }
 
@@ -37,6 +44,10 @@ export function checkNoProxyEntry(scope: IConstruct, prop: string, entry: string
   if (typeof entry !== 'string' || entry.length === 0 || /[\s,]/.test(entry)) {
     throw propError(scope, prop, `${show(entry)} is not a single NO_PROXY entry`,
       'give one host name, ".domain" suffix, IP address or CIDR per entry, without commas or spaces');
+  }
+  if (entry === '*' || entry === '.') {
+    throw propError(scope, prop, `${show(entry)} makes every client skip the proxy for every host, so the capture would record no outbound traffic`,
+      'list the hosts, ".domain" suffixes or CIDRs that must bypass the proxy');
   }
   return entry;
 }

@@ -135,8 +135,37 @@ describe('SpeedscaleCapture annotations', () => {
   });
 });
 
+describe('SpeedscaleCapture review fixes', () => {
+  test('refuses a NO_PROXY of "*", which would switch recording off', () => {
+    const s = setup();
+    expect(() => capture(s, { appPort: 8080, noProxy: ['*'], istio: {} })).toThrow(
+      'test/capture: noProxy[0]: "*" makes every client skip the proxy for every host, so the capture would record no outbound traffic; list the hosts, ".domain" suffixes or CIDRs that must bypass the proxy');
+  });
+
+  test('refuses an empty sidecarEgressHosts, which would cut the namespace off from everything but Speedscale', () => {
+    const s = setup();
+    expect(() => capture(s, { appPort: 8080, istio: { sidecarEgress: true, sidecarEgressHosts: [] } })).toThrow(
+      'test/capture: istio.sidecarEgressHosts: received an empty list, so the namespace\'s Sidecar would let its workloads reach only the Speedscale namespace; '
+      + 'list what they call, at least "./*" and "istio-system/*" (the default adds the Kubernetes API, "default/kubernetes.default.svc.cluster.local")');
+  });
+
+  test('names the API server in the default Sidecar egress hosts with the cluster domain given', () => {
+    const s = setup();
+    capture(s, { appPort: 8080, clusterDomain: 'k8s.example.com', istio: { sidecarEgress: true } });
+    expect(findOne(synth(s).objects, 'Sidecar').spec.egress[0].hosts).toContain('default/kubernetes.default.svc.k8s.example.com');
+  });
+
+  test.each([15001, 15006, 15090])('refuses proxy port %d, which Istio\'s sidecar binds in the pod', (port) => {
+    const s = setup();
+    expect(() => capture(s, { appPort: 8080, outboundProxyPort: port, istio: {} })).toThrow(
+      `test/capture: outboundProxyPort: ${port} is a port Istio's sidecar binds in the pod (15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090); leave the default, or choose a port outside 15000-15090`);
+  });
+});
+
 describe('SpeedscaleCapture proxy variables', () => {
-  const noProxy = 'localhost,127.0.0.1,::1,.svc,.cluster.local,$(KUBERNETES_SERVICE_HOST)';
+  // the cloud metadata and credential endpoints never go through a recording proxy
+  const metadata = '169.254.169.254,169.254.170.2,169.254.170.23,metadata.google.internal';
+  const noProxy = `localhost,127.0.0.1,::1,.svc,.cluster.local,$(KUBERNETES_SERVICE_HOST),${metadata}`;
 
   test('app containers get HTTP_PROXY and HTTPS_PROXY on the outbound port and NO_PROXY, in both cases', () => {
     const s = setup();
@@ -164,15 +193,15 @@ describe('SpeedscaleCapture proxy variables', () => {
     const s = setup();
     const c = capture(s, { appPort: 8080, clusterDomain: 'k8s.example.com', noProxy: ['orders', 'orders.shop', '10.0.0.0/8'], istio: {} });
     expect(env(synth(s).deployment, 'app')!.NO_PROXY)
-      .toBe('localhost,127.0.0.1,::1,.svc,.k8s.example.com,$(KUBERNETES_SERVICE_HOST),orders,orders.shop,10.0.0.0/8');
-    expect(c.noProxy).toHaveLength(9);
+      .toBe(`localhost,127.0.0.1,::1,.svc,.k8s.example.com,$(KUBERNETES_SERVICE_HOST),${metadata},orders,orders.shop,10.0.0.0/8`);
+    expect(c.noProxy).toHaveLength(13);
   });
 
   test('captureClusterTraffic sends cluster names through the proxy, except the Kubernetes API', () => {
     const s = setup();
     capture(s, { appPort: 8080, captureClusterTraffic: true, istio: {} });
     expect(env(synth(s).deployment, 'app')!.no_proxy)
-      .toBe('localhost,127.0.0.1,::1,kubernetes.default.svc,kubernetes.default.svc.cluster.local,$(KUBERNETES_SERVICE_HOST)');
+      .toBe(`localhost,127.0.0.1,::1,kubernetes.default.svc,kubernetes.default.svc.cluster.local,$(KUBERNETES_SERVICE_HOST),${metadata}`);
   });
 
   test('every app container gets the variables by default, but not the sidecars the library added', () => {
@@ -250,7 +279,7 @@ describe('SpeedscaleCapture Istio resources', () => {
     const sidecar = findOne(synth(s).objects, 'Sidecar');
     expect(sidecar.apiVersion).toBe('networking.istio.io/v1');
     expect(sidecar.metadata).toEqual({ name: 'default', namespace: 'prod-us1' });
-    expect(sidecar.spec).toEqual({ egress: [{ hosts: ['./*', 'istio-system/*', 'speedscale/*'] }] });
+    expect(sidecar.spec).toEqual({ egress: [{ hosts: ['./*', 'istio-system/*', 'default/kubernetes.default.svc.cluster.local', 'speedscale/*'] }] });
     expect(c.sidecar).toBeDefined();
   });
 
@@ -269,7 +298,7 @@ describe('SpeedscaleCapture Istio resources', () => {
     });
     const { objects } = synth(s);
     expect(objects.filter((o) => o.kind === 'ServiceEntry')).toHaveLength(1);
-    expect(findOne(objects, 'Sidecar').spec.egress[0].hosts).toEqual(['./*', 'istio-system/*', 'speedscale/*', 'billing/*']);
+    expect(findOne(objects, 'Sidecar').spec.egress[0].hosts).toEqual(['./*', 'istio-system/*', 'default/kubernetes.default.svc.cluster.local', 'speedscale/*', 'billing/*']);
     expect(a.sidecar).toBe(b.sidecar);
     expect(a.serviceEntry).toBe(b.serviceEntry);
   });
@@ -280,7 +309,7 @@ describe('SpeedscaleCapture Istio resources', () => {
     const { objects } = synth(s);
     expect(findOne(objects, 'ServiceEntry').apiVersion).toBe('networking.istio.io/v1beta1');
     expect(findOne(objects, 'Sidecar').apiVersion).toBe('networking.istio.io/v1beta1');
-    expect(findOne(objects, 'Sidecar').spec).toEqual({ egress: [{ hosts: ['./*', 'istio-system/*', 'speedscale/*'] }] });
+    expect(findOne(objects, 'Sidecar').spec).toEqual({ egress: [{ hosts: ['./*', 'istio-system/*', 'default/kubernetes.default.svc.cluster.local', 'speedscale/*'] }] });
   });
 
   test('emits networking.istio.io/v1 from Istio 1.22', () => {
