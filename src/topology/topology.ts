@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { TopologyEdge, TopologyNode, TopologyNodeKind } from './model';
 import { ManifestRun } from '../validation/manifests/checks';
 import { findEnvoyConfigs } from '../validation/manifests/envoy-configs';
+import { DEFAULT_GATEWAYS } from '../validation/wiring/engine';
 import { WiringObjectRef } from '../validation/wiring/model';
 
 /** Nodes and edges. @internal */
@@ -415,7 +416,7 @@ class Builder {
   private podsSelected(namespace: string, labels: Record<string, string>): string[] {
     const entries = Object.entries(labels);
     const out: string[] = [];
-    const ingresses = this.run.options.ingressGateways ?? [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }];
+    const ingresses = this.run.options.ingressGateways ?? DEFAULT_GATEWAYS;
     for (const i of ingresses) {
       if (entries.length > 0 && entries.every(([k, v]) => i.labels?.[k] === v) && (namespace === i.namespace || namespace === 'istio-system')) {
         const name = `{${Object.keys(i.labels).sort().map((k) => `${k}=${i.labels[k]}`).join(', ')}}`;

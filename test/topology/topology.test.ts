@@ -83,7 +83,7 @@ describe('Topology', () => {
 
     test('follows the traffic from the ingress gateway to the app\'s container', () => {
       expect(edges(t)).toEqual(expect.arrayContaining([
-        'ingress gateway | istio-system/{istio=ingressgateway} -> Gateway myapp/myapp',
+        'ingress gateway | istio-system/{app=istio-ingressgateway, istio=ingressgateway} -> Gateway myapp/myapp',
         'Gateway myapp/myapp -> VirtualService myapp/myapp',
         'VirtualService myapp/myapp -> Service myapp/myapp [routes]',
         'Service myapp/myapp -> myapp | myapp:sometag [:80]',
@@ -93,7 +93,7 @@ describe('Topology', () => {
 
     test('shows the ext_authz check going to oauth2-proxy, and oauth2-proxy calling Redis and the IdP', () => {
       expect(edges(t)).toEqual(expect.arrayContaining([
-        'ingress gateway | istio-system/{istio=ingressgateway} -> AuthorizationPolicy istio-system/ext-authz-myapp-myapp [checks]',
+        'ingress gateway | istio-system/{app=istio-ingressgateway, istio=ingressgateway} -> AuthorizationPolicy istio-system/ext-authz-myapp-myapp [checks]',
         'AuthorizationPolicy istio-system/ext-authz-myapp-myapp -> Service myapp/oauth2-proxy [ext_authz]',
         'Deployment myapp/oauth2-proxy -> Service myapp/oauth2-proxy-redis [calls :6379]',
         'Deployment myapp/oauth2-proxy -> ServiceEntry myapp/oauth2-proxy-idp [egress]',

@@ -10,8 +10,9 @@ import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObj
  * The gateways of a default Istio installation (istioctl's profiles and the istio/gateway chart
  * label their pods with both `app` and `istio`); the egress gateway is known too, so a Gateway
  * for it is not mistaken for a wrong ingress selector.
+ * @internal
  */
-const DEFAULT_GATEWAYS: IngressGatewayPods[] = [
+export const DEFAULT_GATEWAYS: readonly IngressGatewayPods[] = [
   { namespace: 'istio-system', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
   { namespace: 'istio-system', labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
 ];
