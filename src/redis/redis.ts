@@ -1,8 +1,9 @@
-import { Chart, Size } from 'cdk8s';
+import { Chart, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { pullPolicyFor } from '../common/image';
 import { hardenContainer } from '../common/pod';
+import { propError } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
 
 /** The Redis image the library pins by default. */
@@ -123,8 +124,10 @@ export interface RedisProps {
   readonly image?: string;
 
   /**
-   * Requests and limits of the Redis container.
-   * @default - 50m CPU / 64Mi memory requested, 500m / 256Mi limits
+   * Requests and limits of the Redis container. A memory limit is required: Redis gets
+   * `--maxmemory` at three quarters of it, so that it refuses writes at the bound instead of
+   * being killed (the default policy, noeviction, evicts nothing).
+   * @default - 50m CPU / 64Mi memory requested, 500m / 256Mi limits (maxmemory 192 MiB)
    */
   readonly resources?: kplus.ContainerResources;
 }
@@ -163,7 +166,19 @@ export class Redis extends Construct {
     this.url = `redis://${this.host}:${REDIS_PORT}`;
 
     const storage = (props.persistence ?? RedisPersistence.none())._bind(this);
-    const args = [...storage.args];
+    const resources = props.resources ?? {
+      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+      memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
+    };
+    const limit = resources.memory?.limit;
+    const memoryLimit = limit === undefined ? undefined : Math.round(limit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
+    if (memoryLimit === undefined) {
+      throw propError(this, 'resources.memory.limit', 'missing: Redis sets no memory bound of its own (maxmemory 0), so it would grow until the kernel kills it and everything it holds is lost',
+        'give a memory limit, e.g. Size.mebibytes(256); maxmemory is set to three quarters of it');
+    }
+    // three quarters of the limit: room for the fork of a background save or AOF rewrite, and for
+    // the allocator's overhead; at the bound Redis refuses writes instead of being killed
+    const args = [...storage.args, '--maxmemory', String(Math.floor(memoryLimit * 0.75))];
     if (props.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
 
     const image = props.image ?? DEFAULT_IMAGE;
@@ -184,10 +199,7 @@ export class Redis extends Construct {
         ports: [{ number: REDIS_PORT, name: 'redis' }],
         envVariables: props.password ? { REDIS_PASSWORD: kplus.EnvValue.fromSecretValue(props.password) } : undefined,
         securityContext: { user: REDIS_UID, group: REDIS_GID, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
-        resources: props.resources ?? {
-          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
-          memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
-        },
+        resources,
         readiness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT }),
         liveness: kplus.Probe.fromTcpSocket({ port: REDIS_PORT }),
         volumeMounts: [{ path: '/data', volume: storage.volume }],

@@ -227,7 +227,7 @@ describe('OAuth2ProxyIstio', () => {
     test('is a Redis without persistence that only oauth2-proxy may reach, with its password from the Secret', () => {
       const { objects } = synth();
       const redis = findOne(objects, 'Deployment', 'oauth2-proxy-redis').spec.template.spec.containers[0];
-      expect(redis.args).toEqual(['--save', '', '--appendonly', 'no', '--requirepass', '$(REDIS_PASSWORD)']);
+      expect(redis.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024), '--requirepass', '$(REDIS_PASSWORD)']);
       expect(redis.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'redis-password' } } }]);
       const policy = findOne(objects, 'NetworkPolicy', 'oauth2-proxy-redis');
       expect(policy.spec.ingress).toEqual([{

@@ -28,7 +28,8 @@ describe('Redis', () => {
     const [c] = deployment.spec.template.spec.containers;
     expect(c.image).toBe('redis:8.10.2-alpine');
     expect(c.imagePullPolicy).toBe('IfNotPresent');
-    expect(c.args).toEqual(['--save', '', '--appendonly', 'no']);
+    // maxmemory: three quarters of the 256 MiB limit, so Redis refuses writes instead of being killed
+    expect(c.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024)]);
     expect(c.securityContext).toMatchObject({
       runAsUser: 999,
       // the Alpine image's redis group is 1000: Alpine has a gid 999 of its own
@@ -61,7 +62,7 @@ describe('Redis', () => {
     const { chart } = setup({ password: { secret: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'redis-auth'), key: 'password' } });
     const [c] = findOne(synthChart(chart), 'Deployment', 'redis').spec.template.spec.containers;
     expect(c.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } }]);
-    expect(c.args).toEqual(['--save', '', '--appendonly', 'no', '--requirepass', '$(REDIS_PASSWORD)']);
+    expect(c.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024), '--requirepass', '$(REDIS_PASSWORD)']);
   });
 
   test('admits only the named clients, on the Redis port', () => {
@@ -82,7 +83,7 @@ describe('Redis', () => {
     new Redis(chart, 'redis', { allowFrom: [client], persistence: RedisPersistence.appendOnlyFile(claim) });
     const objects = synthChart(chart);
     const deployment = findOne(objects, 'Deployment', 'redis');
-    expect(deployment.spec.template.spec.containers[0].args).toEqual(['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data']);
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--maxmemory', String(192 * 1024 * 1024)]);
     expect(deployment.spec.template.spec.volumes).toContainEqual({ name: expect.any(String), persistentVolumeClaim: { claimName: 'redis-data', readOnly: false } });
     expectSchemaValid(objects);
   });
@@ -102,6 +103,15 @@ describe('Redis', () => {
     const chart = new Chart(Testing.app(), 'test');
     new Redis(chart, 'sessions');
     expect(() => runValidations(chart)).toThrow('test/sessions: allowFrom: no workload may connect to Redis "redis" (its NetworkPolicy admits nobody); pass allowFrom or call allowFrom(workload) for each client');
+  });
+
+  test('sets maxmemory from a custom memory limit, and refuses resources without one', () => {
+    const { redis, chart } = setup({ resources: { memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } } });
+    expect(redis.deployment.containers[0].args).toContain(String(768 * 1024 * 1024));
+    expect(findOne(synthChart(chart), 'Deployment', 'redis').spec.template.spec.containers[0].resources.limits.memory).toBe('1024Mi');
+    expect(() => setup({ resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) } } })).toThrow(
+      'test/redis: resources.memory.limit: missing: Redis sets no memory bound of its own (maxmemory 0), so it would grow until the kernel kills it and everything it holds is lost; '
+      + 'give a memory limit, e.g. Size.mebibytes(256); maxmemory is set to three quarters of it');
   });
 
   test('rejects a name that is not a DNS-1123 label', () => {
