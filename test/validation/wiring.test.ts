@@ -55,6 +55,28 @@ describe('the wiring checks', () => {
       expect(lines(m).filter((l) => l.startsWith('gateway-selector'))).toEqual([]);
     });
 
+    test('fires when a Gateway selects the app\'s pods instead of a gateway\'s (seed 001\'s troubleshooting list)', () => {
+      const m = seedManifests();
+      pick(m, 'Gateway', 'myapp').spec.selector = { ...pick(m, 'Deployment', 'myapp').spec.template.metadata.labels };
+      expect(lines(m).filter((l) => l.startsWith('gateway-selector'))).toEqual([
+        'gateway-selector: Gateway myapp/myapp selects pods labelled {app.kubernetes.io/name=myapp}, which are the pods of Deployment myapp/myapp, not an Istio gateway; '
+        + 'a Gateway configures the gateway proxies its selector picks, and routes to the app through a VirtualService; '
+        + 'set spec.selector to {app=istio-ingressgateway, istio=ingressgateway}, the labels of the ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}',
+      ]);
+    });
+
+    test('recognises a gateway deployed with istioctl\'s proxy image', () => {
+      const m = seedManifests();
+      m.push({
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'gw', namespace: 'edge' },
+        spec: { template: { metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3', args: ['router'] }] } } },
+      });
+      pick(m, 'Gateway', 'myapp').spec.selector = { app: 'edge-gw' };
+      expect(WiringChecks.check(m).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
+    });
+
     test('uses the ingress gateways given in the context', () => {
       const m = seedManifests();
       const context = { ingressGateways: [{ namespace: 'istio-ingress', labels: { app: 'gateway' } }] };
@@ -67,7 +89,8 @@ describe('the wiring checks', () => {
         apiVersion: 'apps/v1',
         kind: 'Deployment',
         metadata: { name: 'gw', namespace: 'edge' },
-        spec: { template: { metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [] } } },
+        // the istio/gateway chart: image auto, filled in by the gateway injection template
+        spec: { template: { metadata: { labels: { app: 'edge-gw' }, annotations: { 'inject.istio.io/templates': 'gateway' } }, spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] } } },
       });
       pick(m, 'Gateway', 'myapp').spec.selector = { app: 'edge-gw' };
       const findings = WiringChecks.check(m);

@@ -41,6 +41,11 @@ interface Entry {
 
 interface Workload extends Entry {
   readonly podLabels: Record<string, string>;
+  /**
+   * The pods are an Istio gateway: Istio's proxy image (istioctl's gateways), or the gateway
+   * injection template (`image: auto` with `inject.istio.io/templates: gateway`, the istio/gateway chart).
+   */
+  readonly gateway: boolean;
   /** Declared container ports: names and numbers. */
   readonly portNames: Set<string>;
   readonly portNumbers: Set<number>;
@@ -190,11 +195,11 @@ class Run {
   // ---------------------------------------------------------------------------------------------
   // Gateways: selector, credentialName, certificate hosts
 
-  /** The ingress pods (context) and workloads (manifests) a selector selects. */
+  /** The ingress pods (context) and gateway workloads (manifests) a selector selects. */
   private targetsOf(selector: Record<string, string>): IngressTarget[] {
     if (Object.keys(selector).length === 0) return [];
     const fromContext = this.ingresses.filter((i) => selects(selector, i.labels));
-    const internal = this.workloads.filter((w) => selects(selector, w.podLabels)).map((w) => ({
+    const internal = this.workloads.filter((w) => w.gateway && selects(selector, w.podLabels)).map((w) => ({
       key: `workload:${w.namespace}/${w.ref.kind}/${w.name}`,
       namespace: w.namespace,
       labels: w.podLabels,
@@ -208,7 +213,15 @@ class Run {
     const spec = obj(g.json.spec) ?? {};
     const selector = stringMap(spec.selector);
     const targets = this.targetsOf(selector);
-    if (Object.keys(selector).length > 0 && targets.length === 0 && !this.assumeExternal) {
+    const appPods = targets.length === 0 ? this.workloads.filter((w) => !w.gateway && selects(selector, w.podLabels)) : [];
+    if (appPods.length > 0) {
+      // the classic slip: the app's labels in the Gateway selector (it must select the gateway's pods)
+      this.add(WiringRule.GATEWAY_SELECTOR, g, '/spec/selector',
+        `${describe(g.ref)} selects pods labelled {${showLabels(selector)}}, which are the pods of ${appPods.map((w) => describe(w.ref)).join(', ')}, not an Istio gateway; `
+        + 'a Gateway configures the gateway proxies its selector picks, and routes to the app through a VirtualService',
+        this.ingresses[0] ? `set spec.selector to {${showLabels(this.ingresses[0].labels)}}, the labels of the ${this.ingresses[0].description}` : 'set spec.selector to the labels of the ingress gateway pods',
+        appPods[0].ref);
+    } else if (Object.keys(selector).length > 0 && targets.length === 0 && !this.assumeExternal) {
       const known = this.ingresses.map((i) => i.description);
       const target = this.ingresses[0];
       this.add(WiringRule.GATEWAY_SELECTOR, g, '/spec/selector',
@@ -652,7 +665,11 @@ function workload(entry: Entry, templatePath: string[]): Workload {
     portNames.add(p.name);
     portNumbers.add(p.port);
   }
-  return { ...entry, podLabels, portNames, portNumbers };
+  const annotations = stringMap(obj(template?.metadata)?.annotations);
+  const images = arr(obj(template?.spec)?.containers).map((c) => str(obj(c)?.image) ?? '');
+  const gateway = /(^|,)\s*gateway\s*(,|$)/.test(annotations['inject.istio.io/templates'] ?? '')
+    || images.some((i) => /(^|\/)proxyv2(:|@|$)/.test(i));
+  return { ...entry, podLabels, portNames, portNumbers, gateway };
 }
 
 /**
