@@ -133,9 +133,12 @@ export class IstioRelease {
     return this.atLeast(1, 10);
   }
 
-  /** `holdApplicationUntilProxyStarts` (pod `proxy.istio.io/config`) exists from Istio 1.7. */
+  /**
+   * `holdApplicationUntilProxyStarts` in a pod's `proxy.istio.io/config` is read from Istio 1.8;
+   * 1.7 had it only mesh-wide (`values.global.proxy.holdApplicationUntilProxyStarts`).
+   */
   public get holdApplicationUntilProxyStarts(): boolean {
-    return this.atLeast(1, 7);
+    return this.atLeast(1, 8);
   }
 
   /**

@@ -86,6 +86,13 @@ export function checkHostName(scope: IConstruct, prop: string, value: string, op
   return value;
 }
 
+/** A valid port name close to `value`: a letter is required, so "8080" becomes "port-8080". */
+function suggestPortName(value: string): string {
+  const clean = suggestDnsLabel(value).replace(/-{2,}/g, '-');
+  const lettered = /[a-z]/.test(clean) ? clean : `port-${clean}`;
+  return lettered.slice(0, 15).replace(/-+$/, '') || 'http';
+}
+
 /**
  * Checks a container or Service port name (IANA_SVC_NAME: at most 15 lower-case letters, digits
  * and "-", at least one letter, no "--").
@@ -94,7 +101,7 @@ export function checkHostName(scope: IConstruct, prop: string, value: string, op
 export function checkPortName(scope: IConstruct, prop: string, value: string): string {
   if (typeof value !== 'string' || value.length === 0 || value.length > 15 || !IANA_SVC_NAME.test(value) || value.includes('--') || !/[a-z]/.test(value)) {
     throw propError(scope, prop, `${show(value)} is not a valid port name (at most 15 lower-case letters, digits and "-", with at least one letter and no "--")`,
-      `use e.g. ${show(suggestDnsLabel(String(value)).replace(/-{2,}/g, '-').slice(0, 15).replace(/-+$/, '') || 'http')}`);
+      `use e.g. ${show(suggestPortName(String(value)))}`);
   }
   return value;
 }

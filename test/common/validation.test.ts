@@ -50,6 +50,11 @@ describe('DNS-1123 names', () => {
     expect(() => checkPortName(scope(), 'portName', v)).toThrow(/is not a valid port name \(at most 15 lower-case letters/);
   });
 
+  test.each([['8080', 'port-8080'], ['HTTP', 'http'], ['a--b', 'a-b']])('suggests a valid port name for %s: %s', (v, suggestion) => {
+    expect(() => checkPortName(scope(), 'portName', v)).toThrow(`; use e.g. "${suggestion}"`);
+    expect(checkPortName(scope(), 'portName', suggestion)).toBe(suggestion);
+  });
+
   test('label values and keys', () => {
     expect(checkLabelValue(scope(), 'v', '')).toBe('');
     expect(checkLabelValue(scope(), 'v', 'Enabled_1.0')).toBe('Enabled_1.0');

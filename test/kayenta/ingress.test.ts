@@ -185,9 +185,14 @@ describe('KayentaStandalone ingress', () => {
       expect(findOne(objects, 'Deployment', 'kayenta').spec.template.metadata.annotations['proxy.istio.io/config']).toBe('{"holdApplicationUntilProxyStarts":true}');
     });
 
-    test('does not hold Kayenta on Istio 1.6, which has no holdApplicationUntilProxyStarts', () => {
-      const { objects } = synth({ istioVersion: '1.6.14' });
-      expect(findOne(objects, 'Deployment', 'kayenta').spec.template.metadata.annotations['proxy.istio.io/config']).toBeUndefined();
+    test.each(['1.6.14', '1.7.8'])('does not hold Kayenta per pod on Istio %s (1.7 has holdApplicationUntilProxyStarts only mesh-wide)', (istioVersion) => {
+      const { objects } = synth({ istioVersion });
+      expect(findOne(objects, 'Deployment', 'kayenta').spec.template.metadata.annotations?.['proxy.istio.io/config']).toBeUndefined();
+    });
+
+    test('holds Kayenta per pod from Istio 1.8', () => {
+      const { objects } = synth({ istioVersion: '1.8.0' });
+      expect(findOne(objects, 'Deployment', 'kayenta').spec.template.metadata.annotations['proxy.istio.io/config']).toBe('{"holdApplicationUntilProxyStarts":true}');
     });
 
     test('exposes the route, the certificate and the public URL', () => {
