@@ -469,6 +469,8 @@ describe('the wiring checks', () => {
         { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c' }, spec: { dnsNames: 'x', secretName: 4 } },
         { kind: 'List', items: [{ kind: 'List', items: 'nope' }] }];
       expect(() => WiringChecks.analyze(junk)).not.toThrow();
+      // and reads all of it: no check had to give up on an object
+      expect(WiringChecks.analyze(junk).abandonedChecks).toBe(0);
       expect(() => WiringChecks.analyze(junk, { ingressGateways: [null as any, { namespace: 5 } as any], clusterDomain: 7 as any })).not.toThrow();
       expect(() => WiringChecks.analyze('not an array' as any, 'nor a context' as any)).not.toThrow();
       expect(WiringChecks.analyze(junk).ignoredCount).toBeGreaterThan(0);

@@ -75,6 +75,7 @@ class Run {
   private readonly findings: WiringFinding[] = [];
   private readonly links: WiringLink[] = [];
   private readonly ignoredKinds: Record<string, number> = {};
+  private abandoned = 0;
   private checked = 0;
 
   private readonly gateways: Entry[] = [];
@@ -116,7 +117,14 @@ class Run {
     for (const ap of this.authorizationPolicies) this.guard(() => this.checkAuthorizationPolicy(ap));
     for (const svc of this.services) this.guard(() => this.checkService(svc));
     const ignored = Object.values(this.ignoredKinds).reduce((a, b) => a + b, 0);
-    return { findings: this.findings, links: this.links, checkedCount: this.checked, ignoredCount: ignored, ignoredKinds: this.ignoredKinds };
+    return {
+      findings: this.findings,
+      links: this.links,
+      checkedCount: this.checked,
+      ignoredCount: ignored,
+      ignoredKinds: this.ignoredKinds,
+      abandonedChecks: this.abandoned,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -180,7 +188,9 @@ class Run {
     try {
       check();
     } catch {
-      // odd input the accessors did not anticipate: the other checks still run
+      // odd input the accessors did not anticipate: the other checks still run, and the report
+      // counts the one that stopped
+      this.abandoned++;
     }
   }
 
@@ -520,7 +530,7 @@ class Run {
       if (gateways.some((g) => gatewayHosts(g).some((gh) => istioHostsIntersect(gh.host, host)))) return;
       const offered = unique(gateways.flatMap((g) => gatewayHosts(g).map((x) => x.host)));
       this.add(WiringRule.HOST_MISMATCH, ap, `/spec/rules/${i}/to/${j}/operation/hosts/${k}`,
-        `${describe(ap.ref)} applies to host "${host}" on the ${ingresses[0].description}, but ${gateways.length > 0 ? `the Gateways of that ingress (${gateways.map((g) => describe(g.ref)).join(', ')}) serve only ${offered.map((x) => `"${x}"`).join(', ')}` : 'no Gateway selects that ingress'}`,
+        `${describe(ap.ref)} applies to host "${host}" on the ${ingresses[0].description}, but ${gateways.length > 0 ? `the Gateways of that ingress (${gateways.map((g) => describe(g.ref)).join(', ')}) serve only ${offered.map((x) => `"${x}"`).join(', ') || 'no hosts'}` : 'no Gateway selects that ingress'}`,
         `use the host the Gateway serves in the policy's hosts, or serve "${host}" from a Gateway`, gateways[0]?.ref);
     })));
   }

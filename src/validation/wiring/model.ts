@@ -129,4 +129,9 @@ export interface WiringReport {
   readonly ignoredCount: number;
   /** The ignored entries by kind (`<not an object>` for entries that aren't objects). */
   readonly ignoredKinds: { [kind: string]: number };
+  /**
+   * How many checks of one object stopped on input they could not read (the other checks still
+   * ran); 0 unless a manifest is malformed in a way the checks did not anticipate.
+   */
+  readonly abandonedChecks: number;
 }
