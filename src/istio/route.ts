@@ -81,6 +81,13 @@ export interface IngressRouteProps {
    * @default "1.30"
    */
   readonly istioVersion?: string;
+
+  /**
+   * The cluster's DNS domain, which ends the Service FQDNs the VirtualService routes to (Istio
+   * expands only single-label hosts, so the destinations are written in full).
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
 }
 
 /**
@@ -102,6 +109,8 @@ export class IngressRoute extends Construct {
   public readonly name: string;
   /** The Gateway server's port name (`https-<host with dashes>`). */
   public readonly portName: string;
+  /** The cluster DNS domain of the destination FQDNs. */
+  public readonly clusterDomain: string;
 
   constructor(scope: Construct, id: string, props: IngressRouteProps) {
     super(scope, id);
@@ -113,6 +122,7 @@ export class IngressRoute extends Construct {
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? serviceNamespace(this, 'service', props.service));
     this.name = checkDnsSubdomain(this, 'name', props.name ?? props.service.name);
     this.portName = serverPortName('https', this.host);
+    const clusterDomain = this.clusterDomain = checkHostName(this, 'clusterDomain', props.clusterDomain ?? CLUSTER_DOMAIN);
     const metadata = { name: this.name, namespace: this.namespace };
 
     this.gateway = versionedObject(this, 'gateway', istio.networkingApiVersion, 'Gateway', metadata, toJson_GatewaySpec({
@@ -136,10 +146,10 @@ export class IngressRoute extends Construct {
       http.push({
         name: `${checkDnsLabel(this, `pathRoutes[${i}].service`, r.service.name)}-${i}`,
         match: [{ uri: { prefix: r.pathPrefix } }],
-        route: [{ destination: serviceDestination(this, `pathRoutes[${i}]`, r.service, r.port) }],
+        route: [{ destination: serviceDestination(this, `pathRoutes[${i}]`, r.service, r.port, clusterDomain) }],
       });
     });
-    http.push({ name: 'default', route: [{ destination: serviceDestination(this, 'service', props.service, props.port) }] });
+    http.push({ name: 'default', route: [{ destination: serviceDestination(this, 'service', props.service, props.port, clusterDomain) }] });
 
     this.virtualService = versionedObject(this, 'virtual-service', istio.networkingApiVersion, 'VirtualService', metadata, toJson_VirtualServiceSpec({
       hosts: [this.host],
@@ -174,9 +184,9 @@ export function serviceNamespace(scope: IConstruct, prop: string, service: kplus
   return ns;
 }
 
-/** `<name>.<namespace>.svc.cluster.local`. @internal */
-export function serviceFqdn(scope: IConstruct, prop: string, service: kplus.Service): string {
-  return `${service.name}.${serviceNamespace(scope, prop, service)}.svc.${CLUSTER_DOMAIN}`;
+/** `<name>.<namespace>.svc.<clusterDomain>`. @internal */
+export function serviceFqdn(scope: IConstruct, prop: string, service: kplus.Service, clusterDomain: string = CLUSTER_DOMAIN): string {
+  return `${service.name}.${serviceNamespace(scope, prop, service)}.svc.${clusterDomain}`;
 }
 
 /**
@@ -199,6 +209,6 @@ export function servicePort(scope: IConstruct, prop: string, service: kplus.Serv
   return ports[0];
 }
 
-function serviceDestination(scope: IConstruct, prop: string, service: kplus.Service, port?: number) {
-  return { host: serviceFqdn(scope, prop, service), port: { number: servicePort(scope, prop, service, port) } };
+function serviceDestination(scope: IConstruct, prop: string, service: kplus.Service, port: number | undefined, clusterDomain: string) {
+  return { host: serviceFqdn(scope, prop, service, clusterDomain), port: { number: servicePort(scope, prop, service, port) } };
 }

@@ -52,6 +52,12 @@ export interface KayentaIngressOptions {
   readonly istioVersion?: string;
 
   /**
+   * The cluster's DNS domain, which ends the Service FQDNs the routes go to.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+
+  /**
    * The Istio revision whose sidecars the Kayenta namespace gets (label `istio.io/rev`). Only for the
    * namespace the construct creates.
    * @default - the default revision (label `istio-injection: enabled`)
@@ -118,7 +124,7 @@ export function exposeKayenta(scope: Construct, plan: KayentaIngressPlan, servic
   requireSameIngressNamespace(scope, 'ingress.certificate', certificate, ingress);
   certificate._requireCovers(scope, 'ingress.host', plan.host);
   if (authHost) certificate._requireCovers(scope, 'ingress.oauth2Proxy.authHost', authHost);
-  const shared = { ingressGateway: o.ingressGateway, istioVersion: o.istioVersion, namespace };
+  const shared = { ingressGateway: o.ingressGateway, istioVersion: o.istioVersion, namespace, clusterDomain: o.clusterDomain };
 
   if (o.oauth2Proxy) {
     const oauth2Proxy = new OAuth2ProxyIstio(scope, 'oauth2-proxy', {
@@ -135,7 +141,7 @@ export function exposeKayenta(scope: Construct, plan: KayentaIngressPlan, servic
   }
   const route = new IngressRoute(scope, 'ingress', { ...shared, host: plan.host, service, port, certificate });
   scope.node.addValidation({
-    validate: () => wiringErrors(scope, wiringScope(scope, [], certificate), { ingressGateways: [ingress] }),
+    validate: () => wiringErrors(scope, wiringScope(scope, [], certificate), { ingressGateways: [ingress], clusterDomain: route.clusterDomain }),
   });
   return { certificate, route };
 }

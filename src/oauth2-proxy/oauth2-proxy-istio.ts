@@ -200,6 +200,13 @@ export interface OAuth2ProxyOptions {
   readonly multipleCustomProviders?: boolean;
 
   /**
+   * The cluster's DNS domain, which ends the Service FQDNs of the routes and of the extension
+   * provider.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
+
+  /**
    * Name of the mesh-config extension provider (AUTHORIZATION_POLICY mode); unique in the mesh.
    * @default "<name>-<namespace>"
    */
@@ -557,6 +564,7 @@ export class OAuth2ProxyIstio extends Construct {
       ingressGateway: props.ingressGateway,
       istioVersion: props.istioVersion,
       namespace: this.namespace,
+      clusterDomain: props.clusterDomain,
     };
     this.appRoute = new IngressRoute(this, 'app-route', {
       ...routeProps,
@@ -571,7 +579,7 @@ export class OAuth2ProxyIstio extends Construct {
     if (props.requestAuthentication ?? true) this.requestAuthentication = this.createRequestAuthentication(istio, props.app, provider);
 
     const authService: AuthService = {
-      fqdn: serviceFqdn(this, 'service', this.service),
+      fqdn: serviceFqdn(this, 'service', this.service, this.appRoute.clusterDomain),
       port: PORT,
       timeout: protoDuration(props.checkTimeout ?? Duration.seconds(5)),
     };
@@ -722,7 +730,7 @@ export class OAuth2ProxyIstio extends Construct {
     errors.push(...this.sharedCookies());
     errors.push(...this.conflictingCustomProviders(scope.manifests));
     errors.push(...this.invalidEnvoyPatch());
-    errors.push(...wiringErrors(this, scope, { ingressGateways: [this.ingress], assumeExternalObjects: this.assumeExternal }));
+    errors.push(...wiringErrors(this, scope, { ingressGateways: [this.ingress], assumeExternalObjects: this.assumeExternal, clusterDomain: this.appRoute.clusterDomain }));
     return errors;
   }
 }

@@ -54,6 +54,16 @@ describe('IngressCertificate', () => {
 });
 
 describe('IngressRoute', () => {
+  test('writes the destination FQDNs with the cluster domain given', () => {
+    const { chart, service, certificate } = setup();
+    new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, clusterDomain: 'k8s.example.com' });
+    const vs = findOne(synthChart(chart), 'VirtualService');
+    expect(vs.spec.http.map((h: any) => h.route[0].destination.host)).toEqual(['kayenta.canary.svc.k8s.example.com']);
+    const bad = setup();
+    expect(() => new IngressRoute(bad.chart, 'route', { host: 'kayenta.cluster.example.com', service: bad.service, certificate: bad.certificate, clusterDomain: 'https://k8s' }))
+      .toThrow('test/route: clusterDomain: "https://k8s" is not a valid DNS-1123 subdomain');
+  });
+
   test('exposes a Service through a Gateway and a VirtualService with a host-derived port name', () => {
     const { chart, service, certificate } = setup();
     const route = new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate });

@@ -445,6 +445,13 @@ describe('OAuth2ProxyIstio', () => {
       });
     });
 
+    test('writes the Service FQDNs of the provider and the routes with the cluster domain given, and the wiring checks resolve them', () => {
+      const { auth, objects } = synth({ clusterDomain: 'k8s.example.com' });
+      expect(auth.extensionProvider.envoyExtAuthzHttp.service).toBe('oauth2-proxy.myapp.svc.k8s.example.com');
+      const hosts = objects.filter((o: any) => o.kind === 'VirtualService').flatMap((vs: any) => vs.spec.http.map((h: any) => h.route[0].destination.host));
+      expect(new Set(hosts)).toEqual(new Set(['oauth2-proxy.myapp.svc.k8s.example.com', 'myapp.myapp.svc.k8s.example.com']));
+    });
+
     test('emits the mesh-config fragment as YAML and as a clearly named ConfigMap in the ingress namespace', () => {
       const { auth, objects } = synth();
       expect(auth.meshConfigYaml).toMatch(/^meshConfig:\n {2}extensionProviders:\n {4}- name: oauth2-proxy-myapp\n/);
