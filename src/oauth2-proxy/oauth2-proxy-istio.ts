@@ -730,7 +730,11 @@ export class OAuth2ProxyIstio extends Construct {
     errors.push(...this.sharedCookies());
     errors.push(...this.conflictingCustomProviders(scope.manifests));
     errors.push(...this.invalidEnvoyPatch());
-    errors.push(...wiringErrors(this, scope, { ingressGateways: [this.ingress], assumeExternalObjects: this.assumeExternal, clusterDomain: this.appRoute.clusterDomain }));
+    errors.push(...wiringErrors(this, scope, {
+      ingressGateways: [this.ingress],
+      assumeExternalObjects: this.assumeExternal,
+      clusterDomain: this.appRoute.clusterDomain,
+    }));
     return errors;
   }
 }
