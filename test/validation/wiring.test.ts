@@ -399,6 +399,32 @@ describe('the wiring checks', () => {
       ]);
     });
 
+    test('counts the port of the sidecar Istio injects (a Service for Envoy\'s metrics), by pod label or namespace label', () => {
+      const metrics = (m: any[]) => {
+        m.push({
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'myapp-envoy', namespace: 'myapp' },
+          spec: { selector: pick(m, 'Deployment', 'myapp').spec.template.metadata.labels, ports: [{ name: 'http-envoy-prom', port: 15090, targetPort: 'http-envoy-prom' }] },
+        });
+        return m;
+      };
+      const withoutInjection = () => {
+        const m = seedManifests();
+        delete m.find((o: any) => o.kind === 'Namespace' && o.metadata.name === 'myapp').metadata.labels['istio-injection'];
+        return m;
+      };
+      // the seed's namespace is labelled for injection
+      expect(lines(metrics(seedManifests())).filter((l) => l.startsWith('service-target-port'))).toEqual([]);
+      expect(lines(metrics(withoutInjection())).filter((l) => l.startsWith('service-target-port'))).toHaveLength(1);
+      const byLabel = metrics(withoutInjection());
+      pick(byLabel, 'Deployment', 'myapp').spec.template.metadata.labels['sidecar.istio.io/inject'] = 'true';
+      expect(lines(byLabel).filter((l) => l.startsWith('service-target-port'))).toEqual([]);
+      const optedOut = metrics(seedManifests());
+      pick(optedOut, 'Deployment', 'myapp').spec.template.metadata.labels['sidecar.istio.io/inject'] = 'false';
+      expect(lines(optedOut).filter((l) => l.startsWith('service-target-port'))).toHaveLength(1);
+    });
+
     test('fires when a numeric targetPort is not declared by the pods', () => {
       const m = seedManifests();
       pick(m, 'Service', 'oauth2-proxy').spec.ports[0].targetPort = 8080;

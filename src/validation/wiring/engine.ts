@@ -17,6 +17,9 @@ export const DEFAULT_GATEWAYS: readonly IngressGatewayPods[] = [
   { namespace: 'istio-system', labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
 ];
 
+/** The port the istio-proxy container Istio injects declares (its Envoy's Prometheus endpoint). */
+const ISTIO_PROXY_PORT = { name: 'http-envoy-prom', port: 15090 };
+
 /** Where the pod template sits in each workload kind. */
 const POD_TEMPLATES: Record<string, string[]> = {
   Deployment: ['spec', 'template'],
@@ -41,6 +44,7 @@ interface Entry {
 
 interface Workload extends Entry {
   readonly podLabels: Record<string, string>;
+  readonly podAnnotations: Record<string, string>;
   /**
    * The pods are an Istio gateway: Istio's proxy image (istioctl's gateways), or the gateway
    * injection template (`image: auto` with `inject.istio.io/templates: gateway`, the istio/gateway chart).
@@ -49,6 +53,8 @@ interface Workload extends Entry {
   /** Declared container ports: names and numbers. */
   readonly portNames: Set<string>;
   readonly portNumbers: Set<number>;
+  /** Ports of a sidecar Istio injects (known once the namespaces are read). */
+  readonly sidecarPorts: Array<{ name: string; port: number }>;
 }
 
 /** A place where a Gateway's pods may run: ingress pods from the context, or a workload of the manifests. */
@@ -76,6 +82,7 @@ class Run {
   private readonly links: WiringLink[] = [];
   private readonly ignoredKinds: Record<string, number> = {};
   private abandoned = 0;
+  private readonly namespaceLabels = new Map<string, Record<string, string>>();
   private checked = 0;
 
   private readonly gateways: Entry[] = [];
@@ -111,6 +118,10 @@ class Run {
   }
 
   public report(): WiringReport {
+    for (const w of this.workloads) {
+      // the port the sidecar Istio injects declares: a Service may send scrapes to it
+      if (this.istioInjected(w)) w.sidecarPorts.push(ISTIO_PROXY_PORT);
+    }
     for (const g of this.gateways) this.guard(() => this.checkGateway(g));
     this.guard(() => this.checkGatewayPortNames());
     for (const vs of this.virtualServices) this.guard(() => this.checkVirtualService(vs));
@@ -142,6 +153,8 @@ class Run {
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
     const namespace = str(obj(json.metadata)?.namespace) ?? this.defaultNamespace;
     const entry: Entry = { json, name, namespace, ref: { apiVersion, kind, namespace, name } };
+    // read for Istio's injection labels only (and otherwise counted as ignored)
+    if (group === '' && kind === 'Namespace') this.namespaceLabels.set(name, stringMap(obj(json.metadata)?.labels));
     const list = this.listFor(group, kind);
     if (list) {
       list.push(entry);
@@ -177,6 +190,19 @@ class Run {
     if (group === '' && kind === 'Service') return this.services;
     if (group === '' && kind === 'Secret') return this.secrets;
     return undefined;
+  }
+
+  /**
+   * Whether Istio's webhook injects a sidecar into the workload's pods: the pod label
+   * `sidecar.istio.io/inject: "true"`, or a namespace of the manifests labelled for injection
+   * (`istio-injection: enabled` or `istio.io/rev`) that the pod doesn't opt out of.
+   */
+  private istioInjected(w: Workload): boolean {
+    const label = w.podLabels['sidecar.istio.io/inject'];
+    if (label !== undefined) return label === 'true';
+    if (w.podAnnotations['sidecar.istio.io/inject'] === 'false') return false;
+    const ns = this.namespaceLabels.get(w.namespace);
+    return ns !== undefined && (ns['istio-injection'] === 'enabled' || (ns['istio.io/rev'] ?? '') !== '');
   }
 
   private ignore(kind: string): void {
@@ -559,7 +585,7 @@ class Run {
       if (!port) return;
       const target = port.targetPort ?? port.port;
       if (typeof target === 'string' && !/^\d+$/.test(target)) {
-        if (selected.some((w) => w.portNames.has(target))) return;
+        if (selected.some((w) => w.portNames.has(target) || w.sidecarPorts.some((p) => p.name === target))) return;
         const w = selected[0];
         this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
           `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to the container port named "${target}", but ${describe(w.ref)} declares ${w.portNames.size > 0 ? `only the named ports ${[...w.portNames].map((n) => `"${n}"`).join(', ')}` : 'no named ports'}`,
@@ -569,7 +595,7 @@ class Run {
       const n = typeof target === 'string' ? Number(target) : num(target);
       if (n === undefined) return;
       const declaring = selected.filter((w) => w.portNumbers.size > 0);
-      if (declaring.length === 0 || declaring.some((w) => w.portNumbers.has(n))) return;
+      if (declaring.length === 0 || declaring.some((w) => w.portNumbers.has(n) || w.sidecarPorts.some((p) => p.port === n))) return;
       const w = declaring[0];
       this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
         `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to container port ${n}, but ${describe(w.ref)} declares only ${[...w.portNumbers].join(', ')}`,
@@ -679,7 +705,7 @@ function workload(entry: Entry, templatePath: string[]): Workload {
   const images = arr(obj(template?.spec)?.containers).map((c) => str(obj(c)?.image) ?? '');
   const gateway = /(^|,)\s*gateway\s*(,|$)/.test(annotations['inject.istio.io/templates'] ?? '')
     || images.some((i) => /(^|\/)proxyv2(:|@|$)/.test(i));
-  return { ...entry, podLabels, portNames, portNumbers, gateway };
+  return { ...entry, podLabels, podAnnotations: annotations, portNames, portNumbers, sidecarPorts: [], gateway };
 }
 
 /**
