@@ -585,7 +585,7 @@ class Run {
       if (!port) return;
       const target = port.targetPort ?? port.port;
       if (typeof target === 'string' && !/^\d+$/.test(target)) {
-        if (selected.some((w) => w.portNames.has(target) || w.sidecarPorts.some((p) => p.name === target))) return;
+        if (selected.some((w) => w.portNames.has(target) || w.sidecarPorts.some((sp) => sp.name === target))) return;
         const w = selected[0];
         this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
           `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to the container port named "${target}", but ${describe(w.ref)} declares ${w.portNames.size > 0 ? `only the named ports ${[...w.portNames].map((n) => `"${n}"`).join(', ')}` : 'no named ports'}`,
@@ -595,7 +595,7 @@ class Run {
       const n = typeof target === 'string' ? Number(target) : num(target);
       if (n === undefined) return;
       const declaring = selected.filter((w) => w.portNumbers.size > 0);
-      if (declaring.length === 0 || declaring.some((w) => w.portNumbers.has(n) || w.sidecarPorts.some((p) => p.port === n))) return;
+      if (declaring.length === 0 || declaring.some((w) => w.portNumbers.has(n) || w.sidecarPorts.some((sp) => sp.port === n))) return;
       const w = declaring[0];
       this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
         `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to container port ${n}, but ${describe(w.ref)} declares only ${[...w.portNumbers].join(', ')}`,
