@@ -6,6 +6,7 @@ import {
 } from './istio';
 import { checkNoProxyEntry, noProxyEntries, selectProxyContainers, setProxyEnv } from './outbound';
 import { ANNOTATION_PREFIX, PROXY_TYPES, SpeedscaleProxyProtocol, SpeedscaleProxyType, forwardsSocks } from './proxy';
+import { ISTIO_SIDECAR_PORTS } from '../common/injection';
 import { isLibraryContainer } from '../common/pod';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
@@ -213,9 +214,6 @@ export interface SpeedscaleCaptureProps {
   readonly istio?: SpeedscaleIstioOptions;
 }
 
-/** The ports Istio's sidecar binds in the pod: admin, outbound/inbound capture, agent, DNS, stats. */
-const ISTIO_PROXY_PORTS = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
-
 /**
  * Records a workload's traffic with the Speedscale sidecar.
  *
@@ -370,8 +368,8 @@ export class SpeedscaleCapture extends Construct {
     if (props.istio) {
       // the ports Istio's injected proxy binds in the same network namespace
       for (const [prop, port] of [['inboundProxyPort', props.inboundProxyPort], ['outboundProxyPort', props.outboundProxyPort]] as const) {
-        if (port !== undefined && ISTIO_PROXY_PORTS.includes(port)) {
-          throw propError(this, prop, `${port} is a port Istio's sidecar binds in the pod (${ISTIO_PROXY_PORTS.join(', ')})`,
+        if (port !== undefined && ISTIO_SIDECAR_PORTS.includes(port)) {
+          throw propError(this, prop, `${port} is a port Istio's sidecar binds in the pod (${ISTIO_SIDECAR_PORTS.join(', ')})`,
             'leave the default, or choose a port outside 15000-15090');
         }
       }

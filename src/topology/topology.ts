@@ -8,6 +8,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { TopologyEdge, TopologyNode, TopologyNodeKind } from './model';
+import { istioInjects, marin3rPorts } from '../common/injection';
 import { ManifestRun } from '../validation/manifests/checks';
 import { findEnvoyConfigs } from '../validation/manifests/envoy-configs';
 import { DEFAULT_GATEWAYS } from '../validation/wiring/engine';
@@ -237,22 +238,14 @@ class Builder {
     const annotations = stringMap(obj(pod.metadata)?.annotations);
     const out: Array<{ name: string; role: string; note: string; ports?: number[] }> = [];
     const ns = this.manifests.find((m) => m.kind === 'Namespace' && m.metadata?.name === namespace);
-    const nsLabels = stringMap(ns?.metadata?.labels);
-    // Istio's webhook selects pods by the label, or by the namespace; the annotation can only opt a
-    // pod of an injection-enabled namespace out (it is not a selector).
-    const podLabel = labels['sidecar.istio.io/inject'];
-    const optedOut = podLabel === 'false' || (podLabel === undefined && annotations['sidecar.istio.io/inject'] === 'false');
-    const istio = !optedOut && (podLabel === 'true' || nsLabels['istio-injection'] === 'enabled' || !!nsLabels['istio.io/rev']);
-    if (istio) {
+    if (istioInjects(labels, annotations, stringMap(ns?.metadata?.labels))) {
       const certOnly = /OUTPUT_CERTS/.test(annotations['proxy.istio.io/config'] ?? '') && annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] === '';
       out.push(certOnly
         ? { name: 'istio-proxy', role: 'cert-sidecar', note: 'injected by Istio: writes mTLS certificates, no traffic' }
         : { name: 'istio-proxy', role: 'istio-proxy', note: 'injected by Istio' });
     }
     if (labels['marin3r.3scale.net/status'] === 'enabled') {
-      // marin3r.3scale.net/ports: "name:port[:protocol],..." - the ports the injected Envoy declares
-      const ports = (annotations['marin3r.3scale.net/ports'] ?? '').split(',').map((p) => Number(p.split(':')[1])).filter((n) => Number.isInteger(n) && n > 0);
-      out.push({ name: 'envoy-sidecar', role: 'envoy', note: 'injected by marin3r', ports });
+      out.push({ name: 'envoy-sidecar', role: 'envoy', note: 'injected by marin3r', ports: marin3rPorts(labels, annotations).map((p) => p.port) });
     }
     if (annotations['sidecar.speedscale.com/inject'] === 'true') out.push({ name: 'speedscale-goproxy', role: 'speedscale', note: 'injected by Speedscale' });
     return out;

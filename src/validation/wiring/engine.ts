@@ -5,6 +5,7 @@
  */
 import { certificateCovers, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
 import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule } from './model';
+import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts } from '../../common/injection';
 
 /**
  * The gateways of a default Istio installation (istioctl's profiles and the istio/gateway chart
@@ -16,9 +17,6 @@ export const DEFAULT_GATEWAYS: readonly IngressGatewayPods[] = [
   { namespace: 'istio-system', labels: { app: 'istio-ingressgateway', istio: 'ingressgateway' } },
   { namespace: 'istio-system', labels: { app: 'istio-egressgateway', istio: 'egressgateway' } },
 ];
-
-/** The port the istio-proxy container Istio injects declares (its Envoy's Prometheus endpoint). */
-const ISTIO_PROXY_PORT = { name: 'http-envoy-prom', port: 15090 };
 
 /** Where the pod template sits in each workload kind. */
 const POD_TEMPLATES: Record<string, string[]> = {
@@ -120,7 +118,7 @@ class Run {
   public report(): WiringReport {
     for (const w of this.workloads) {
       // the port the sidecar Istio injects declares: a Service may send scrapes to it
-      if (this.istioInjected(w)) w.sidecarPorts.push(ISTIO_PROXY_PORT);
+      if (istioInjects(w.podLabels, w.podAnnotations, this.namespaceLabels.get(w.namespace))) w.sidecarPorts.push(ISTIO_ENVOY_PROM_PORT);
     }
     for (const g of this.gateways) this.guard(() => this.checkGateway(g));
     this.guard(() => this.checkGatewayPortNames());
@@ -190,19 +188,6 @@ class Run {
     if (group === '' && kind === 'Service') return this.services;
     if (group === '' && kind === 'Secret') return this.secrets;
     return undefined;
-  }
-
-  /**
-   * Whether Istio's webhook injects a sidecar into the workload's pods: the pod label
-   * `sidecar.istio.io/inject: "true"`, or a namespace of the manifests labelled for injection
-   * (`istio-injection: enabled` or `istio.io/rev`) that the pod doesn't opt out of.
-   */
-  private istioInjected(w: Workload): boolean {
-    const label = w.podLabels['sidecar.istio.io/inject'];
-    if (label !== undefined) return label === 'true';
-    if (w.podAnnotations['sidecar.istio.io/inject'] === 'false') return false;
-    const ns = this.namespaceLabels.get(w.namespace);
-    return ns !== undefined && (ns['istio-injection'] === 'enabled' || (ns['istio.io/rev'] ?? '') !== '');
   }
 
   private ignore(kind: string): void {
@@ -687,6 +672,7 @@ function workload(entry: Entry, templatePath: string[]): Workload {
   let template: Json | undefined = entry.json;
   for (const key of templatePath) template = obj(template?.[key]);
   const podLabels = stringMap(obj(template?.metadata)?.labels);
+  const annotations = stringMap(obj(template?.metadata)?.annotations);
   const portNames = new Set<string>();
   const portNumbers = new Set<number>();
   for (const c of [...arr(obj(template?.spec)?.containers), ...arr(obj(template?.spec)?.initContainers)]) {
@@ -697,27 +683,14 @@ function workload(entry: Entry, templatePath: string[]): Workload {
       if (n !== undefined) portNumbers.add(n);
     }
   }
-  for (const p of injectedPorts(podLabels, stringMap(obj(template?.metadata)?.annotations))) {
+  for (const p of marin3rPorts(podLabels, annotations)) {
     portNames.add(p.name);
     portNumbers.add(p.port);
   }
-  const annotations = stringMap(obj(template?.metadata)?.annotations);
   const images = arr(obj(template?.spec)?.containers).map((c) => str(obj(c)?.image) ?? '');
   const gateway = /(^|,)\s*gateway\s*(,|$)/.test(annotations['inject.istio.io/templates'] ?? '')
     || images.some((i) => /(^|\/)proxyv2(:|@|$)/.test(i));
   return { ...entry, podLabels, podAnnotations: annotations, portNames, portNumbers, sidecarPorts: [], gateway };
-}
-
-/**
- * Ports of sidecars that an admission webhook adds to the pods, so the manifests don't declare
- * them: marin3r's Envoy (pod label `marin3r.3scale.net/status: enabled`, ports in the annotation
- * `marin3r.3scale.net/ports` as `name:port[:protocol],...`).
- */
-function injectedPorts(labels: Record<string, string>, annotations: Record<string, string>): Array<{ name: string; port: number }> {
-  if (labels['marin3r.3scale.net/status'] !== 'enabled') return [];
-  return (annotations['marin3r.3scale.net/ports'] ?? '').split(',').map((p) => p.trim().split(':'))
-    .filter((parts) => parts.length >= 2 && /^\d+$/.test(parts[1]))
-    .map((parts) => ({ name: parts[0], port: Number(parts[1]) }));
 }
 
 /** The names a Certificate is for: its dnsNames and commonName. */

@@ -1,0 +1,39 @@
+/**
+ * What the mesh admission webhooks add to a pod, read from the pod's labels and annotations: the
+ * one place the wiring checks, the topology and the constructs learn it from.
+ */
+
+/** The ports Istio's sidecar binds in the pod: admin, outbound/inbound capture, agent, DNS, stats. @internal */
+export const ISTIO_SIDECAR_PORTS: readonly number[] = [15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090];
+
+/** The port the istio-proxy container declares (its Envoy's Prometheus endpoint). @internal */
+export const ISTIO_ENVOY_PROM_PORT = { name: 'http-envoy-prom', port: 15090 };
+
+/**
+ * Whether Istio's webhook injects a sidecar: it selects pods by the label
+ * `sidecar.istio.io/inject: "true"`, or by their namespace (`istio-injection: enabled` or
+ * `istio.io/rev`); the label or, without it, the annotation `"false"` opts a pod out (the
+ * annotation is not a selector).
+ * @param namespaceLabels the labels of the pod's namespace, when known
+ * @internal
+ */
+export function istioInjects(
+  podLabels: Record<string, string>, podAnnotations: Record<string, string>, namespaceLabels: Record<string, string> | undefined,
+): boolean {
+  const label = podLabels['sidecar.istio.io/inject'];
+  const optedOut = label === 'false' || (label === undefined && podAnnotations['sidecar.istio.io/inject'] === 'false');
+  if (optedOut) return false;
+  return label === 'true' || namespaceLabels?.['istio-injection'] === 'enabled' || !!namespaceLabels?.['istio.io/rev'];
+}
+
+/**
+ * The ports of the Envoy marin3r injects, from `marin3r.3scale.net/ports`
+ * (`name:port[:protocol],...`), when the pod is labelled for injection.
+ * @internal
+ */
+export function marin3rPorts(podLabels: Record<string, string>, podAnnotations: Record<string, string>): Array<{ name: string; port: number }> {
+  if (podLabels['marin3r.3scale.net/status'] !== 'enabled') return [];
+  return (podAnnotations['marin3r.3scale.net/ports'] ?? '').split(',').map((p) => p.trim().split(':'))
+    .filter((parts) => parts.length >= 2 && /^\d+$/.test(parts[1]))
+    .map((parts) => ({ name: parts[0], port: Number(parts[1]) }));
+}
