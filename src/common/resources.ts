@@ -20,3 +20,8 @@ export function memoryQuantity(size: Size): string {
   const kib = size.toKibibytes({ rounding: SizeRoundingBehavior.NONE });
   return kib % 1024 === 0 ? `${kib / 1024}Mi` : `${Math.ceil(kib)}Ki`;
 }
+
+/** A size in bytes, rounded to a whole byte. @internal */
+export function sizeBytes(size: Size): number {
+  return Math.round(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
+}

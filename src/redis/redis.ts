@@ -1,8 +1,9 @@
-import { Chart, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { pullPolicyFor } from '../common/image';
 import { hardenContainer } from '../common/pod';
+import { sizeBytes } from '../common/resources';
 import { propError } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
 
@@ -170,15 +171,14 @@ export class Redis extends Construct {
       cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
     };
-    const limit = resources.memory?.limit;
-    const memoryLimit = limit === undefined ? undefined : Math.round(limit.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
+    const memoryLimit = resources.memory?.limit;
     if (memoryLimit === undefined) {
       throw propError(this, 'resources.memory.limit', 'missing: Redis sets no memory bound of its own (maxmemory 0), so it would grow until the kernel kills it and everything it holds is lost',
         'give a memory limit, e.g. Size.mebibytes(256); maxmemory is set to three quarters of it');
     }
     // three quarters of the limit: room for the fork of a background save or AOF rewrite, and for
     // the allocator's overhead; at the bound Redis refuses writes instead of being killed
-    const args = [...storage.args, '--maxmemory', String(Math.floor(memoryLimit * 0.75))];
+    const args = [...storage.args, '--maxmemory', String(Math.floor(sizeBytes(memoryLimit) * 0.75))];
     if (props.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
 
     const image = props.image ?? DEFAULT_IMAGE;

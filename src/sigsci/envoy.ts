@@ -1,5 +1,6 @@
-import { Duration, Size, SizeRoundingBehavior } from 'cdk8s';
+import { Duration, Size } from 'cdk8s';
 import { IConstruct } from 'constructs';
+import { sizeBytes } from '../common/resources';
 import { EnvoyAccessLog, EnvoyCluster, EnvoyClusterDiscovery, EnvoyHttpFilter, EnvoyUpstreamProtocol } from '../envoy';
 import { EnvoySidecar } from '../envoy-sidecar';
 import { propError, show } from '../validation/errors';
@@ -167,7 +168,7 @@ function extAuthzFilter(scope: IConstruct, options: SigSciEnvoyWiringOptions, fa
     throw propError(scope, 'maxRequestBodySize', 'is set but inspectRequestBody is false', 'drop maxRequestBodySize, or let the agent inspect bodies');
   }
   if (options.inspectRequestBody ?? true) {
-    const bytes = Math.round((options.maxRequestBodySize ?? Size.kibibytes(8)).toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
+    const bytes = sizeBytes(options.maxRequestBodySize ?? Size.kibibytes(8));
     if (!Number.isFinite(bytes) || bytes < 1 || bytes > MAX_BODY_BYTES) {
       throw propError(scope, 'maxRequestBodySize', `${bytes} bytes is outside 1 byte..1 MiB`,
         "use a size up to Size.mebibytes(1), Envoy's per-connection buffer limit, e.g. Size.kibibytes(8)");
