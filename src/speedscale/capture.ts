@@ -214,6 +214,9 @@ export interface SpeedscaleCaptureProps {
   readonly istio?: SpeedscaleIstioOptions;
 }
 
+/** The cluster DNS domain unless `clusterDomain` says otherwise. */
+const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
+
 /**
  * Records a workload's traffic with the Speedscale sidecar.
  *
@@ -301,7 +304,8 @@ export class SpeedscaleCapture extends Construct {
     this.proxyContainers = outbound.containers;
 
     const release = istio ? IstioRelease.parse(this, 'istio.istioVersion', istio.istioVersion) : undefined;
-    const clusterDomain = checkHostName(this, 'clusterDomain', props.clusterDomain ?? 'cluster.local');
+    // checked once: by configureOutbound for a forward proxy, here otherwise
+    const clusterDomain = outbound.clusterDomain ?? checkHostName(this, 'clusterDomain', props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
     const speedscaleNamespace = checkDnsLabel(this, 'istio.speedscaleNamespace', istio?.speedscaleNamespace ?? 'speedscale');
     if (istio?.registryOnly) {
       const seNamespace = checkDnsLabel(this, 'istio.serviceEntryNamespace', istio.serviceEntryNamespace ?? speedscaleNamespace);
@@ -393,7 +397,7 @@ export class SpeedscaleCapture extends Construct {
   }
 
   /** HTTP_PROXY, HTTPS_PROXY and NO_PROXY on the app containers, for a forward proxy. */
-  private configureOutbound(props: SpeedscaleCaptureProps): { proxyUrl?: string; noProxy: string[]; containers: string[] } {
+  private configureOutbound(props: SpeedscaleCaptureProps): { proxyUrl?: string; noProxy: string[]; containers: string[]; clusterDomain?: string } {
     if (!PROXY_TYPES[this.proxyType].forward) {
       this.refuseUnused('proxyContainers', props.proxyContainers, 'only forward and dual proxies take outbound traffic from the app');
       this.refuseUnused('noProxy', props.noProxy, 'only forward and dual proxies take outbound traffic from the app');
@@ -406,8 +410,9 @@ export class SpeedscaleCapture extends Construct {
     const scheme = forwardsSocks(this.proxyProtocol!) ? 'socks5' : 'http';
     // 127.0.0.1 rather than localhost: no resolver involved, and no ::1 first in dual-stack pods
     const proxyUrl = `${scheme}://127.0.0.1:${props.outboundProxyPort ?? 4140}`;
+    const clusterDomain = checkHostName(this, 'clusterDomain', props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
     const noProxy = noProxyEntries({
-      clusterDomain: checkHostName(this, 'clusterDomain', props.clusterDomain ?? 'cluster.local'),
+      clusterDomain,
       captureClusterTraffic: props.captureClusterTraffic ?? false,
       extra: (props.noProxy ?? []).map((e, i) => checkNoProxyEntry(this, `noProxy[${i}]`, e)),
     });
@@ -423,7 +428,7 @@ export class SpeedscaleCapture extends Construct {
             'create the SpeedscaleCapture after adding the container, or name the containers to proxy in proxyContainers').message),
       });
     }
-    return { proxyUrl, noProxy, containers: containers.map(containerName) };
+    return { proxyUrl, noProxy, containers: containers.map(containerName), clusterDomain };
   }
 
   /** Fails when a prop is set that the proxy type doesn't use. */
