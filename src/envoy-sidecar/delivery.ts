@@ -183,7 +183,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
     // the drain hook below runs bash, which the distroless Envoy images don't have
     if (/distroless/i.test(ctx.image)) {
       throw propError(ctx.scope, 'image', `${show(ctx.image)} is a distroless image, without the /bin/bash the preStop drain hook runs (the hook would fail and Envoy would stop without draining)`,
-        'use the standard envoyproxy/envoy image of the same version, e.g. "envoyproxy/envoy:v1.39.6"');
+        `use the standard envoyproxy/envoy image of the same version, e.g. ${show(ctx.image.replace(/distroless-/i, ''))}`);
     }
     const container = ctx.workload.addContainer({
       name: 'envoy',

@@ -603,9 +603,11 @@ export class EnvoySidecar extends Construct {
   private validateConfig(): string[] {
     const errors = this.bootstrap.danglingRoutes()
       .map((r) => `${this.node.path}: routes: route ${r} names a cluster that does not exist; add the cluster (addCluster/addUpstream) or fix the route`);
-    // the app's own port reaches the app without the inbound listener's filters (a WAF, ext_authz)
-    const filters = this.inboundListener ? this.inboundListener.httpFilterNames.filter((f) => f !== 'envoy.filters.http.router') : [];
-    if (this.appPortServices.length > 0 && filters.length > 0) {
+    // the app's own port reaches the app without the inbound listener's filters (a WAF, ext_authz);
+    // looked at only when a Service publishes that port (this runs on every validation pass)
+    const filters = this.appPortServices.length > 0 && this.inboundListener
+      ? this.inboundListener.httpFilterNames.filter((f) => f !== 'envoy.filters.http.router') : [];
+    if (filters.length > 0) {
       errors.push(`${this.node.path}: exposeViaService.includeAppPort: Service ${show(this.appPortServices[0])} also publishes the app's port ${this.inbound!.targetPort}, `
         + `which reaches the app without the inbound listener's HTTP filters (${filters.join(', ')}); drop includeAppPort so that every request passes Envoy`);
     }
