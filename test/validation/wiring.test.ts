@@ -38,6 +38,14 @@ describe('the wiring checks', () => {
   });
 
   describe('gateway-selector', () => {
+    /** The seed's manifests plus a Deployment gw in namespace edge with `template`, selected by Gateway myapp. */
+    function withEdgeGateway(template: any): any[] {
+      const m = seedManifests();
+      m.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'gw', namespace: 'edge' }, spec: { template } });
+      pick(m, 'Gateway', 'myapp').spec.selector = { app: 'edge-gw' };
+      return m;
+    }
+
     test('fires when a Gateway selects labels no ingress gateway has', () => {
       const m = seedManifests();
       pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'ingress' };
@@ -66,14 +74,7 @@ describe('the wiring checks', () => {
     });
 
     test('recognises a gateway deployed with istioctl\'s proxy image', () => {
-      const m = seedManifests();
-      m.push({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'gw', namespace: 'edge' },
-        spec: { template: { metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3', args: ['router'] }] } } },
-      });
-      pick(m, 'Gateway', 'myapp').spec.selector = { app: 'edge-gw' };
+      const m = withEdgeGateway({ metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3', args: ['router'] }] } });
       expect(WiringChecks.check(m).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
     });
 
@@ -84,15 +85,10 @@ describe('the wiring checks', () => {
     });
 
     test('accepts a gateway workload that is part of the manifests', () => {
-      const m = seedManifests();
-      m.push({
-        apiVersion: 'apps/v1',
-        kind: 'Deployment',
-        metadata: { name: 'gw', namespace: 'edge' },
-        // the istio/gateway chart: image auto, filled in by the gateway injection template
-        spec: { template: { metadata: { labels: { app: 'edge-gw' }, annotations: { 'inject.istio.io/templates': 'gateway' } }, spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] } } },
+      // the istio/gateway chart: image auto, filled in by the gateway injection template
+      const m = withEdgeGateway({
+        metadata: { labels: { app: 'edge-gw' }, annotations: { 'inject.istio.io/templates': 'gateway' } }, spec: { containers: [{ name: 'istio-proxy', image: 'auto' }] },
       });
-      pick(m, 'Gateway', 'myapp').spec.selector = { app: 'edge-gw' };
       const findings = WiringChecks.check(m);
       expect(findings.filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
       // the certificate now has to be in the namespace of that gateway workload
