@@ -59,13 +59,12 @@ export function checkDnsSubdomain(scope: IConstruct, prop: string, value: string
 }
 
 function checkSubdomain(scope: IConstruct, prop: string, value: string, hostLabels: boolean): string {
-  const what = 'DNS-1123 subdomain';
   if (typeof value !== 'string' || value.length === 0) {
-    throw propError(scope, prop, `received ${show(value)}`, `give a non-empty ${what} such as "my-app.example.com"`);
+    throw propError(scope, prop, `received ${show(value)}`, 'give a non-empty DNS-1123 subdomain such as "my-app.example.com"');
   }
   const labels = value.split('.');
   if (value.length > DNS1123_SUBDOMAIN_MAX || labels.some((l) => (hostLabels && l.length > DNS1123_LABEL_MAX) || !DNS1123_LABEL.test(l))) {
-    throw propError(scope, prop, `${show(value)} is not a valid ${what} (dot-separated labels of lower-case letters, digits and "-", `
+    throw propError(scope, prop, `${show(value)} is not a valid DNS-1123 subdomain (dot-separated labels of lower-case letters, digits and "-", `
       + `${hostLabels ? 'each at most 63 characters, ' : ''}at most 253 characters in all)`,
     `use e.g. ${show(labels.map(suggestDnsLabel).join('.'))}`);
   }
