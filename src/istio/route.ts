@@ -2,15 +2,10 @@ import { ApiObject, Chart } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
 import { IngressCertificate } from './certificate';
-import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, serverPortName, versionedObject } from './ingress';
+import { IngressHttpsGateway, requireSameIngressNamespace } from './gateway';
+import { IngressGatewayOptions, resolveIngressGateway, versionedObject } from './ingress';
 import { IstioRelease } from './version';
-import {
-  GatewaySpecServersTlsMinProtocolVersion,
-  GatewaySpecServersTlsMode,
-  toJson_GatewaySpec,
-  toJson_VirtualServiceSpec,
-  VirtualServiceSpecHttp,
-} from '../../imports/istio-networking.istio.io';
+import { toJson_VirtualServiceSpec, VirtualServiceSpecHttp } from '../../imports/istio-networking.istio.io';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
 import { checkPort } from '../validation/ports';
@@ -48,8 +43,19 @@ export interface IngressRouteProps {
   /**
    * The certificate the gateway serves for the host. It must cover the host and live in the
    * ingress gateway's namespace; the Gateway's `credentialName` is its Secret.
+   * @default - none: required unless `sharedGateway` is given, which has the certificate
    */
-  readonly certificate: IngressCertificate;
+  readonly certificate?: IngressCertificate;
+
+  /**
+   * A Gateway whose one server serves this host with other hosts of the same certificate. The
+   * route then adds only its VirtualService, bound to that Gateway; the Gateway decides the
+   * ingress gateway and the Istio release. Use it for hosts that share a certificate (a wildcard,
+   * or one certificate of several names): on Gateways of their own, browsers that reuse one
+   * HTTP/2 connection for all of them get 404s (IST0138).
+   * @default - the route creates a Gateway of its own for the host, with `certificate`
+   */
+  readonly sharedGateway?: IngressHttpsGateway;
 
   /**
    * Namespace of the Gateway and the VirtualService.
@@ -70,15 +76,15 @@ export interface IngressRouteProps {
   readonly pathRoutes?: IngressPathRoute[];
 
   /**
-   * The ingress gateway that serves the host.
-   * @default - istio-system, pods labelled istio=ingressgateway
+   * The ingress gateway that serves the host (not with `sharedGateway`, which has its own).
+   * @default - istio-system, pods labelled istio=ingressgateway; with `sharedGateway`, its ingress gateway
    */
   readonly ingressGateway?: IngressGatewayOptions;
 
   /**
    * The Istio release the objects are for; it decides their apiVersion (networking.istio.io/v1
-   * from 1.22, v1beta1 before).
-   * @default "1.30"
+   * from 1.22, v1beta1 before). Not with `sharedGateway`, whose release applies.
+   * @default "1.30"; with `sharedGateway`, its release
    */
   readonly istioVersion?: string;
 
@@ -94,49 +100,34 @@ export interface IngressRouteProps {
  * One host exposed through the Istio ingress gateway over HTTPS: a Gateway with one server for the
  * host (TLS 1.2 or newer, the certificate's Secret as `credentialName`, a port name derived from
  * the host so it is unique across the ingress) and a VirtualService bound to that Gateway that
- * routes to a Service by its FQDN and port.
+ * routes to a Service by its FQDN and port. With `sharedGateway`, only the VirtualService, bound to
+ * a Gateway that serves the host with others of the same certificate.
  */
 export class IngressRoute extends Construct {
-  /** The Gateway. */
+  /** The Gateway (the shared one with `sharedGateway`). */
   public readonly gateway: ApiObject;
   /** The VirtualService. */
   public readonly virtualService: ApiObject;
   /** The host. */
   public readonly host: string;
-  /** Namespace of the Gateway and VirtualService. */
+  /** Namespace of the VirtualService (and of the Gateway, unless it is shared). */
   public readonly namespace: string;
-  /** Name of the Gateway and VirtualService. */
+  /** Name of the VirtualService (and of the Gateway, unless it is shared). */
   public readonly name: string;
-  /** The Gateway server's port name (`https-<host with dashes>`). */
+  /** The Gateway server's port name (`https-<first host with dashes>`). */
   public readonly portName: string;
   /** The cluster DNS domain of the destination FQDNs. */
   public readonly clusterDomain: string;
 
   constructor(scope: Construct, id: string, props: IngressRouteProps) {
     super(scope, id);
-    const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
-    const ingress = resolveIngressGateway(this, 'ingressGateway', props.ingressGateway);
     this.host = checkHostName(this, 'host', props.host);
-    requireSameIngressNamespace(this, 'certificate', props.certificate, ingress);
-    props.certificate._requireCovers(this, 'host', this.host);
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? serviceNamespace(this, 'service', props.service));
     this.name = checkDnsSubdomain(this, 'name', props.name ?? props.service.name);
-    this.portName = serverPortName('https', this.host);
     const clusterDomain = this.clusterDomain = checkHostName(this, 'clusterDomain', props.clusterDomain ?? CLUSTER_DOMAIN);
-    const metadata = { name: this.name, namespace: this.namespace };
-
-    this.gateway = versionedObject(this, 'gateway', istio.networkingApiVersion, 'Gateway', metadata, toJson_GatewaySpec({
-      selector: ingress.labels,
-      servers: [{
-        hosts: [this.host],
-        port: { name: this.portName, number: 443, protocol: 'HTTPS' },
-        tls: {
-          mode: GatewaySpecServersTlsMode.SIMPLE,
-          credentialName: props.certificate.secretName,
-          minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2,
-        },
-      }],
-    }));
+    const gateway = props.sharedGateway ? this.useSharedGateway(props.sharedGateway, props) : this.ownGateway(props);
+    this.gateway = gateway.gateway;
+    this.portName = gateway.portName;
 
     const http: VirtualServiceSpecHttp[] = [];
     (props.pathRoutes ?? []).forEach((r, i) => {
@@ -151,22 +142,46 @@ export class IngressRoute extends Construct {
     });
     http.push({ name: 'default', route: [{ destination: serviceDestination(this, 'service', props.service, props.port, clusterDomain) }] });
 
-    this.virtualService = versionedObject(this, 'virtual-service', istio.networkingApiVersion, 'VirtualService', metadata, toJson_VirtualServiceSpec({
-      hosts: [this.host],
-      gateways: [`${this.namespace}/${this.name}`],
-      http,
-    }));
+    this.virtualService = versionedObject(this, 'virtual-service', gateway._istio.networkingApiVersion, 'VirtualService', { name: this.name, namespace: this.namespace },
+      toJson_VirtualServiceSpec({
+        hosts: [this.host],
+        gateways: [gateway.reference],
+        http,
+      }));
   }
-}
 
-/**
- * Fails when a certificate was made for another ingress namespace than the gateway that serves it.
- * @internal
- */
-export function requireSameIngressNamespace(scope: IConstruct, prop: string, certificate: IngressCertificate, ingress: ResolvedIngressGateway): void {
-  if (certificate.namespace !== ingress.namespace) {
-    throw propError(scope, prop, `Certificate ${certificate.namespace}/${certificate.name} writes Secret "${certificate.secretName}" to namespace "${certificate.namespace}", but the ingress gateway runs in "${ingress.namespace}" and reads credentialName Secrets only from there`,
-      `create the certificate with ingressGateway.namespace "${ingress.namespace}"`);
+  /** A Gateway of the route's own, for its host alone. */
+  private ownGateway(props: IngressRouteProps): IngressHttpsGateway {
+    const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
+    const ingress = resolveIngressGateway(this, 'ingressGateway', props.ingressGateway);
+    if (!props.certificate) {
+      throw propError(this, 'certificate', 'received undefined', 'give the certificate that covers the host, or a sharedGateway that serves it');
+    }
+    requireSameIngressNamespace(this, 'certificate', props.certificate, ingress);
+    props.certificate._requireCovers(this, 'host', this.host);
+    return new IngressHttpsGateway(this, 'https-gateway', {
+      hosts: [this.host],
+      certificate: props.certificate,
+      namespace: this.namespace,
+      name: this.name,
+      ingressGateway: ingress,
+      istioVersion: istio.text,
+    });
+  }
+
+  /** A Gateway that serves the host with others; what it decides can't be given to the route too. */
+  private useSharedGateway(shared: IngressHttpsGateway, props: IngressRouteProps): IngressHttpsGateway {
+    if (!(shared instanceof IngressHttpsGateway)) {
+      throw propError(this, 'sharedGateway', `received ${show(shared)}`, 'pass an IngressHttpsGateway');
+    }
+    for (const prop of ['certificate', 'ingressGateway', 'istioVersion'] as const) {
+      if (props[prop] !== undefined) {
+        throw propError(this, prop, `given together with sharedGateway ${shared.reference}, which decides it`,
+          `leave ${prop} out, or set it on the IngressHttpsGateway ${shared.node.path}`);
+      }
+    }
+    shared._bindRoute(this, 'host', this.host);
+    return shared;
   }
 }
 

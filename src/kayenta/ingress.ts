@@ -1,8 +1,9 @@
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { IngressCertificate, IngressTls } from '../istio/certificate';
+import { requireSameIngressNamespace } from '../istio/gateway';
 import { IngressGatewayOptions, resolveIngressGateway } from '../istio/ingress';
-import { IngressRoute, requireSameIngressNamespace } from '../istio/route';
+import { IngressRoute } from '../istio/route';
 import { IstioRelease } from '../istio/version';
 import { wiringErrors, wiringScope } from '../istio/wiring';
 import { OAuth2ProxyIstio, OAuth2ProxyOptions } from '../oauth2-proxy/oauth2-proxy-istio';

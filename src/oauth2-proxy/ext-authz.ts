@@ -68,6 +68,21 @@ const SEED_RESPONSE_HEADERS = [
 
 /** The type URL of the ext_authz filter config. @internal */
 export const EXT_AUTHZ_TYPE = 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
+/** The name of the ext_authz HTTP filter, which per-route configs are keyed by. */
+const EXT_AUTHZ_FILTER = 'envoy.filters.http.ext_authz';
+
+/**
+ * The part of a virtual host (or route) that turns the ext_authz filter off for it, in protobuf
+ * JSON: an `ExtAuthzPerRoute` with `disabled` under the filter's name.
+ * @internal
+ */
+export function extAuthzDisabled(): Record<string, any> {
+  return {
+    typed_per_filter_config: {
+      [EXT_AUTHZ_FILTER]: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', 'disabled': true },
+    },
+  };
+}
 
 /**
  * The ext_authz HTTP filter (an `HttpFilter` of the HTTP connection manager) calling oauth2-proxy,
@@ -99,5 +114,5 @@ export function extAuthzHttpFilter(istio: IstioRelease, service: AuthService): R
   };
   if (istio.extAuthzTopLevelAllowedHeaders) config.allowed_headers = requestHeaders;
   else httpService.authorization_request = { allowed_headers: requestHeaders };
-  return EnvoyHttpFilter.of('envoy.filters.http.ext_authz', config).toJson();
+  return EnvoyHttpFilter.of(EXT_AUTHZ_FILTER, config).toJson();
 }

@@ -1,7 +1,7 @@
 import { ApiObject, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
-import { AuthService, extAuthzHttpFilter, meshExtensionProvider } from './ext-authz';
+import { AuthService, extAuthzDisabled, extAuthzHttpFilter, meshExtensionProvider } from './ext-authz';
 import { BoundProvider, OAuth2Provider } from './provider';
 import { SessionStore } from './session-store';
 import { goDuration, protoDuration, TomlValue, toToml } from './toml';
@@ -20,8 +20,9 @@ import { pullPolicyFor } from '../common/image';
 import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
 import { IngressCertificate, IngressTls } from '../istio/certificate';
+import { INGRESS_HTTPS_PORT, IngressHttpsGateway, requireSameIngressNamespace } from '../istio/gateway';
 import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, versionedObject } from '../istio/ingress';
-import { IngressRoute, requireSameIngressNamespace, serviceFqdn, serviceNamespace } from '../istio/route';
+import { IngressRoute, serviceFqdn, serviceNamespace } from '../istio/route';
 import { IstioRelease } from '../istio/version';
 import { wiringErrors, wiringScope } from '../istio/wiring';
 import { Redis } from '../redis';
@@ -340,6 +341,8 @@ const OAUTH2_PROXY_UID = 65532;
 const CONFIG_DIR = '/etc/oauth2-proxy';
 const CONFIG_FILE = 'oauth2-proxy.cfg';
 const EMAILS_FILE = 'authenticated-emails.txt';
+/** The Envoy type of an EnvoyFilter VIRTUAL_HOST patch. */
+const VIRTUAL_HOST = 'envoy.config.route.v3.VirtualHost';
 
 /**
  * oauth2-proxy in front of one app behind the Istio ingress gateway (seed 001): everything the
@@ -350,8 +353,9 @@ const EMAILS_FILE = 'authenticated-emails.txt';
  *   listening on 0.0.0.0:4180, `/ping` liveness, `/ready` readiness) and its Service;
  * - a Redis session store reachable only from oauth2-proxy (or cookie sessions);
  * - a cert-manager Certificate in the ingress gateway's namespace;
- * - a Gateway + VirtualService for the app host (with `/oauth2/` routed to oauth2-proxy) and
- *   for the auth host, each with a unique, host-derived server port name;
+ * - one Gateway whose one server serves both hosts with the certificate (so that browsers that
+ *   reuse an HTTP/2 connection for both hosts reach the right routes), and a VirtualService per
+ *   host: the app host's with `/oauth2/` routed to oauth2-proxy, the auth host's to oauth2-proxy;
  * - a ServiceEntry for the provider's hosts and a RequestAuthentication for the app;
  * - the ext_authz wiring: an extension provider for the mesh config plus an AuthorizationPolicy
  *   (CUSTOM) on the ingress, or seed 001's EnvoyFilter.
@@ -379,9 +383,11 @@ export class OAuth2ProxyIstio extends Construct {
   public readonly redis?: Redis;
   /** The certificate the ingress serves for both hosts. */
   public readonly certificate: IngressCertificate;
-  /** Gateway + VirtualService of the app host. */
+  /** The Gateway serving both hosts from one server (named after the app Service). */
+  public readonly gateway: IngressHttpsGateway;
+  /** VirtualService of the app host, bound to `gateway`. */
   public readonly appRoute: IngressRoute;
-  /** Gateway + VirtualService of the auth host. */
+  /** VirtualService of the auth host, bound to `gateway`. */
   public readonly authRoute: IngressRoute;
   /** The ServiceEntry for the provider's hosts. */
   public readonly serviceEntry?: ApiObject;
@@ -558,14 +564,17 @@ export class OAuth2ProxyIstio extends Construct {
     this.configMap.addData(CONFIG_FILE, toToml(config));
     ConfigHash.addConfigMap(this.deployment, this.configMap);
 
-    // routes: the app host (with /oauth2/ to oauth2-proxy) and the auth host
-    const routeProps = {
+    // one Gateway server for both hosts (they share the certificate), and a route per host: the
+    // app host (with /oauth2/ to oauth2-proxy) and the auth host
+    this.gateway = new IngressHttpsGateway(this, 'gateway', {
+      hosts: [appHost, authHost],
       certificate: this.certificate,
+      namespace: this.namespace,
+      name: props.app.name,
       ingressGateway: props.ingressGateway,
       istioVersion: props.istioVersion,
-      namespace: this.namespace,
-      clusterDomain: props.clusterDomain,
-    };
+    });
+    const routeProps = { sharedGateway: this.gateway, namespace: this.namespace, clusterDomain: props.clusterDomain };
     this.appRoute = new IngressRoute(this, 'app-route', {
       ...routeProps,
       host: appHost,
@@ -607,7 +616,7 @@ export class OAuth2ProxyIstio extends Construct {
         }));
     } else {
       this.extAuthzFilter = extAuthzHttpFilter(istio, authService);
-      this.envoyFilter = this.createEnvoyFilter(istio, policyName, appHost, this.extAuthzFilter);
+      this.envoyFilter = this.createEnvoyFilter(istio, policyName, appHost, authHost, this.extAuthzFilter);
     }
 
     this.node.addValidation({ validate: () => this.validate(props) });
@@ -642,7 +651,12 @@ export class OAuth2ProxyIstio extends Construct {
     return versionedObject(this, 'request-authentication', istio.securityApiVersion, 'RequestAuthentication', { name: app.name, namespace: this.namespace }, spec);
   }
 
-  private createEnvoyFilter(istio: IstioRelease, name: string, appHost: string, value: Record<string, any>): ApiObject {
+  /**
+   * Seed 001's EnvoyFilter: ext_authz in the filter chain of the Gateway server (matched by the app
+   * host's SNI), which serves the auth host too, so a second patch turns the filter off on the
+   * auth host's virtual host (oauth2-proxy's own pages need no check).
+   */
+  private createEnvoyFilter(istio: IstioRelease, name: string, appHost: string, authHost: string, value: Record<string, any>): ApiObject {
     return new ApiObject(this, 'envoy-filter', {
       apiVersion: 'networking.istio.io/v1alpha3',
       kind: 'EnvoyFilter',
@@ -655,13 +669,21 @@ export class OAuth2ProxyIstio extends Construct {
             context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
             listener: {
               filterChain: {
-                // the app host's filter chain only (its Gateway server)
+                // the filter chain of the Gateway server of both hosts
                 sni: appHost,
                 filter: { name: istio.httpConnectionManagerName, subFilter: { name: istio.routerFilterName } },
               },
             },
           },
           patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE, value },
+        }, {
+          applyTo: EnvoyFilterSpecConfigPatchesApplyTo.VIRTUAL_UNDERSCORE_HOST,
+          match: {
+            context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
+            // istiod names a gateway's virtual hosts <host>:<server port>
+            routeConfiguration: { vhost: { name: `${authHost}:${INGRESS_HTTPS_PORT}` } },
+          },
+          patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.MERGE, value: extAuthzDisabled() },
         }],
       }),
     });
@@ -711,13 +733,16 @@ export class OAuth2ProxyIstio extends Construct {
    */
   private invalidEnvoyPatch(): string[] {
     if (!this.envoyFilter) return [];
-    const value = ApiObject.of(this.envoyFilter).toJson().spec?.configPatches?.[0]?.patch?.value;
-    try {
-      assertValidEnvoyConfig(this, 'envoyFilter', value, EnvoyConfigValidator.HTTP_FILTER);
-      return [];
-    } catch (e) {
-      return [(e as Error).message];
-    }
+    const patches = ApiObject.of(this.envoyFilter).toJson().spec?.configPatches;
+    const checks: Array<[string, string, boolean]> = [[EnvoyConfigValidator.HTTP_FILTER, 'envoyFilter', false], [VIRTUAL_HOST, 'envoyFilter.configPatches[1]', true]];
+    return checks.flatMap(([typeName, prop, partial], i) => {
+      try {
+        assertValidEnvoyConfig(this, prop, patches?.[i]?.patch?.value, typeName, { partial });
+        return [];
+      } catch (e) {
+        return [(e as Error).message];
+      }
+    });
   }
 
   /** Synth-time checks: the app Service's selector, then the wiring checks over the objects involved. */

@@ -1,6 +1,6 @@
 import { Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
-import { IngressCertificate, IngressRoute, IssuerRef } from '../../src';
+import { IngressCertificate, IngressHttpsGateway, IngressRoute, IssuerRef } from '../../src';
 import { expectSchemaValid, findOne, synthChart } from '../harness';
 
 function setup() {
@@ -139,5 +139,89 @@ describe('IngressRoute', () => {
     const { chart, service, certificate } = setup();
     expect(() => new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, istioVersion: '1.5' }))
       .toThrow('test/route: istioVersion: Istio 1.5 is older than 1.6, the oldest release this library emits objects for; upgrade Istio or pin an older version of this library');
+  });
+});
+
+describe('IngressHttpsGateway', () => {
+  function shared() {
+    const s = setup();
+    const other = new kplus.Service(s.chart, 'other', { metadata: { name: 'referee', namespace: 'canary' }, selector: s.app, ports: [{ port: 8080 }] });
+    const gateway = new IngressHttpsGateway(s.chart, 'gateway', {
+      hosts: ['kayenta.cluster.example.com', 'referee.cluster.example.com'], certificate: s.certificate, namespace: 'canary', name: 'canary',
+    });
+    return { ...s, other, gateway };
+  }
+
+  test('serves every host from one HTTPS server, and each route adds only a VirtualService bound to it', () => {
+    const { chart, service, other, gateway } = shared();
+    const a = new IngressRoute(chart, 'a', { host: 'kayenta.cluster.example.com', service, sharedGateway: gateway });
+    const b = new IngressRoute(chart, 'b', { host: 'referee.cluster.example.com', service: other, sharedGateway: gateway });
+    const objects = synthChart(chart);
+    expect(objects.filter((o) => o.kind === 'Gateway')).toHaveLength(1);
+    expect(findOne(objects, 'Gateway')).toEqual({
+      apiVersion: 'networking.istio.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'canary', namespace: 'canary' },
+      spec: {
+        selector: { istio: 'ingressgateway' },
+        servers: [{
+          hosts: ['kayenta.cluster.example.com', 'referee.cluster.example.com'],
+          port: { name: 'https-kayenta-cluster-example-com', number: 443, protocol: 'HTTPS' },
+          tls: { mode: 'SIMPLE', credentialName: 'tls-wildcard-cluster-example-com', minProtocolVersion: 'TLSV1_2' },
+        }],
+      },
+    });
+    expect(findOne(objects, 'VirtualService', 'kayenta').spec).toMatchObject({ hosts: ['kayenta.cluster.example.com'], gateways: ['canary/canary'] });
+    expect(findOne(objects, 'VirtualService', 'referee').spec).toMatchObject({ hosts: ['referee.cluster.example.com'], gateways: ['canary/canary'] });
+    expect([a.gateway, b.gateway]).toEqual([gateway.gateway, gateway.gateway]);
+    expect([a.portName, b.portName]).toEqual([gateway.portName, gateway.portName]);
+    expectSchemaValid(objects);
+  });
+
+  test('gives the routes bound to it the apiVersion of its Istio release', () => {
+    const { chart, service, certificate } = setup();
+    const gateway = new IngressHttpsGateway(chart, 'gateway', { hosts: ['kayenta.cluster.example.com'], certificate, namespace: 'canary', name: 'canary', istioVersion: '1.21' });
+    new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, sharedGateway: gateway });
+    const objects = synthChart(chart);
+    expect(objects.filter((o) => ['Gateway', 'VirtualService'].includes(o.kind)).map((o) => o.apiVersion)).toEqual(['networking.istio.io/v1beta1', 'networking.istio.io/v1beta1']);
+  });
+
+  test('fails without hosts, with a host twice, or with a host its certificate does not cover', () => {
+    const { chart, certificate } = setup();
+    const make = (hosts: string[]) => () => new IngressHttpsGateway(chart, `gateway-${hosts.join('-')}`, { hosts, certificate, namespace: 'canary', name: 'canary' });
+    expect(make([])).toThrow('hosts: received no hosts; give the host names the certificate covers, e.g. ["myapp.example.com", "oauth.example.com"]');
+    expect(make(['a.cluster.example.com', 'a.cluster.example.com'])).toThrow('hosts[1]: "a.cluster.example.com" is hosts[0] again; give each host once');
+    expect(make(['a.cluster.example.com', 'a.example.com'])).toThrow('hosts[1]: "a.example.com" is not covered by Certificate istio-system/tls-wildcard-cluster-example-com');
+    expect(make(['*.cluster.example.com'])).toThrow('hosts[0]: "*.cluster.example.com" is a wildcard');
+  });
+
+  test('fails when its certificate was made for another ingress namespace', () => {
+    const { chart, certificate } = setup();
+    expect(() => new IngressHttpsGateway(chart, 'gateway', { hosts: ['a.cluster.example.com'], certificate, namespace: 'canary', name: 'canary', ingressGateway: { namespace: 'istio-ingress' } }))
+      .toThrow('test/gateway: certificate: Certificate istio-system/tls-wildcard-cluster-example-com writes Secret "tls-wildcard-cluster-example-com" to namespace "istio-system", but the ingress gateway runs in "istio-ingress"');
+  });
+
+  test('refuses a route for a host it does not serve, and a second route for a host', () => {
+    const { chart, service, gateway } = shared();
+    expect(() => new IngressRoute(chart, 'a', { host: 'other.cluster.example.com', service, sharedGateway: gateway }))
+      .toThrow('test/a: host: "other.cluster.example.com" is not a host of Gateway canary/canary (hosts: kayenta.cluster.example.com, referee.cluster.example.com); add the host to the hosts of test/gateway, or route one of its hosts');
+    new IngressRoute(chart, 'b', { host: 'kayenta.cluster.example.com', service, sharedGateway: gateway });
+    expect(() => new IngressRoute(chart, 'c', { host: 'kayenta.cluster.example.com', service, name: 'again', sharedGateway: gateway }))
+      .toThrow('test/c: host: "kayenta.cluster.example.com" already has a route on Gateway canary/canary (test/b); istiod would merge the two VirtualServices\' routes in no defined order');
+  });
+
+  test('refuses a route that also gives what the shared Gateway decides', () => {
+    const { chart, service, certificate, gateway } = shared();
+    const host = 'kayenta.cluster.example.com';
+    expect(() => new IngressRoute(chart, 'a', { host, service, sharedGateway: gateway, certificate }))
+      .toThrow('test/a: certificate: given together with sharedGateway canary/canary, which decides it; leave certificate out, or set it on the IngressHttpsGateway test/gateway');
+    expect(() => new IngressRoute(chart, 'b', { host, service, sharedGateway: gateway, istioVersion: '1.29' })).toThrow('test/b: istioVersion: given together with sharedGateway');
+    expect(() => new IngressRoute(chart, 'c', { host, service, sharedGateway: gateway, ingressGateway: { namespace: 'istio-system' } })).toThrow('test/c: ingressGateway: given together with sharedGateway');
+  });
+
+  test('a route needs a certificate or a shared Gateway', () => {
+    const { chart, service } = setup();
+    expect(() => new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service }))
+      .toThrow('test/route: certificate: received undefined; give the certificate that covers the host, or a sharedGateway that serves it');
   });
 });

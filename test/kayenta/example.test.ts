@@ -67,7 +67,7 @@ describe('the secured Kayenta example (seed 001, part 2, "Secure it!")', () => {
   const objects = synthChart(chart);
 
   test('serves kayenta.cluster.example.com on the second ingress gateway instead of a LoadBalancer', () => {
-    expect(findOne(objects, 'Gateway', 'kayenta').spec.servers[0].hosts).toEqual(['kayenta.cluster.example.com']);
+    expect(findOne(objects, 'Gateway', 'kayenta').spec.servers[0].hosts).toEqual(['kayenta.cluster.example.com', 'kayenta-oauth.cluster.example.com']);
     expect(findOne(objects, 'Gateway', 'kayenta').spec.selector).toEqual({ istio: 'ingress-ci' });
     expect(findOne(objects, 'Certificate').metadata).toEqual({ name: 'tls-kayenta-production', namespace: 'istio-ingress' });
     expect(findOne(objects, 'Service', 'kayenta').spec.type).toBe('ClusterIP');

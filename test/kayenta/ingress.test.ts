@@ -218,7 +218,6 @@ describe('KayentaStandalone ingress', () => {
         'Deployment kayenta/oauth2-proxy',
         'Deployment kayenta/oauth2-proxy-redis',
         'Gateway kayenta/kayenta',
-        'Gateway kayenta/oauth2-proxy',
         'Namespace /kayenta',
         'NetworkPolicy kayenta/kayenta-redis',
         'NetworkPolicy kayenta/oauth2-proxy-redis',
@@ -262,11 +261,12 @@ describe('KayentaStandalone ingress', () => {
       expect(kayenta.oauth2Proxy?.redirectUrl).toBe('https://kayenta.cluster.example.com/oauth2/callback');
     });
 
-    test('serves oauth2-proxy\'s host through its own Gateway with the same certificate', () => {
+    test('serves oauth2-proxy\'s host from the Kayenta host\'s Gateway server, with the same certificate', () => {
       const { objects } = synthBehindOAuth2Proxy();
-      expect(findOne(objects, 'Gateway', 'oauth2-proxy').spec.servers).toEqual([{
-        hosts: [AUTH_HOST],
-        port: { name: 'https-kayenta-oauth-cluster-example-com', number: 443, protocol: 'HTTPS' },
+      expect(findOne(objects, 'VirtualService', 'oauth2-proxy').spec.gateways).toEqual(['kayenta/kayenta']);
+      expect(findOne(objects, 'Gateway', 'kayenta').spec.servers).toEqual([{
+        hosts: [HOST, AUTH_HOST],
+        port: { name: 'https-kayenta-cluster-example-com', number: 443, protocol: 'HTTPS' },
         tls: { mode: 'SIMPLE', credentialName: 'tls-wildcard-cluster-example-com', minProtocolVersion: 'TLSV1_2' },
       }]);
     });
@@ -306,7 +306,7 @@ describe('KayentaStandalone ingress', () => {
       const { objects } = synthBehindOAuth2Proxy({}, { ingressGateway: { namespace: 'istio-ingress', labels: { istio: 'ingress-ci' } } });
       expect(findOne(objects, 'AuthorizationPolicy').metadata.namespace).toBe('istio-ingress');
       expect(findOne(objects, 'AuthorizationPolicy').spec.selector).toEqual({ matchLabels: { istio: 'ingress-ci' } });
-      expect(findOne(objects, 'Gateway', 'oauth2-proxy').spec.selector).toEqual({ istio: 'ingress-ci' });
+      expect(findOne(objects, 'Gateway', 'kayenta').spec.selector).toEqual({ istio: 'ingress-ci' });
       expect(findOne(objects, 'Certificate').metadata.namespace).toBe('istio-ingress');
     });
   });

@@ -71,7 +71,6 @@ describe('OAuth2ProxyIstio', () => {
         'Deployment myapp/oauth2-proxy',
         'Deployment myapp/oauth2-proxy-redis',
         'Gateway myapp/myapp',
-        'Gateway myapp/oauth2-proxy',
         'Namespace /myapp',
         'NetworkPolicy myapp/oauth2-proxy-redis',
         'RequestAuthentication myapp/myapp',
@@ -261,9 +260,7 @@ describe('OAuth2ProxyIstio', () => {
         metadata: { name: 'tls-myapp-production', namespace: 'istio-system' },
         spec: { dnsNames: ['*.cluster.example.com'], issuerRef: { group: 'cert-manager.io', kind: 'ClusterIssuer', name: 'letsencrypt-production' }, secretName: 'tls-myapp-production' },
       });
-      for (const name of ['myapp', 'oauth2-proxy']) {
-        expect(findOne(objects, 'Gateway', name).spec.servers[0].tls.credentialName).toBe('tls-myapp-production');
-      }
+      expect(findOne(objects, 'Gateway', 'myapp').spec.servers[0].tls.credentialName).toBe('tls-myapp-production');
     });
 
     test('can use a certificate of exactly the two hosts', () => {
@@ -272,13 +269,20 @@ describe('OAuth2ProxyIstio', () => {
       expect(findOne(objects, 'Gateway', 'myapp').spec.servers[0].tls.credentialName).toBe('tls-myapp-cluster-example-com');
     });
 
-    test('has a Gateway per host selecting the ingress gateway, with unique host-derived port names', () => {
-      const { objects } = synth();
-      const servers = ['myapp', 'oauth2-proxy'].map((n) => findOne(objects, 'Gateway', n)).map((g) => ({ selector: g.spec.selector, ...g.spec.servers[0] }));
-      expect(servers.map((s) => [s.selector, s.hosts, s.port])).toEqual([
-        [{ istio: 'ingressgateway' }, ['myapp.cluster.example.com'], { name: 'https-myapp-cluster-example-com', number: 443, protocol: 'HTTPS' }],
-        [{ istio: 'ingressgateway' }, ['oauth.cluster.example.com'], { name: 'https-oauth-cluster-example-com', number: 443, protocol: 'HTTPS' }],
-      ]);
+    test('serves both hosts from one server of one Gateway, so that a browser reusing one HTTP/2 connection for both reaches both routes (IST0138)', () => {
+      const { objects, auth } = synth();
+      expect(objects.filter((o) => o.kind === 'Gateway')).toHaveLength(1);
+      expect(findOne(objects, 'Gateway', 'myapp').spec).toEqual({
+        selector: { istio: 'ingressgateway' },
+        servers: [{
+          hosts: ['myapp.cluster.example.com', 'oauth.cluster.example.com'],
+          port: { name: 'https-myapp-cluster-example-com', number: 443, protocol: 'HTTPS' },
+          tls: { mode: 'SIMPLE', credentialName: 'tls-myapp-production', minProtocolVersion: 'TLSV1_2' },
+        }],
+      });
+      expect(auth.appRoute.gateway).toBe(auth.gateway.gateway);
+      expect(auth.authRoute.gateway).toBe(auth.gateway.gateway);
+      expect([auth.appRoute.portName, auth.authRoute.portName]).toEqual(['https-myapp-cluster-example-com', 'https-myapp-cluster-example-com']);
     });
 
     test('routes the app host to the app, and its /oauth2/ paths and the auth host to oauth2-proxy', () => {
@@ -292,7 +296,7 @@ describe('OAuth2ProxyIstio', () => {
         ],
       });
       expect(findOne(objects, 'VirtualService', 'oauth2-proxy').spec).toEqual({
-        gateways: ['myapp/oauth2-proxy'],
+        gateways: ['myapp/myapp'],
         hosts: ['oauth.cluster.example.com'],
         http: [{ name: 'default', route: [{ destination: { host: 'oauth2-proxy.myapp.svc.cluster.local', port: { number: 4180 } } }] }],
       });
@@ -528,8 +532,38 @@ describe('OAuth2ProxyIstio', () => {
       const { auth, objects } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
       const clientHeaders = auth.extAuthzFilter.typed_config.http_service.authorization_response.allowed_client_headers.patterns;
       expect(clientHeaders).toEqual(expect.arrayContaining([{ exact: 'location' }, { exact: 'set-cookie' }]));
-      // no exemption: the filter chain of the app host is matched as a whole
-      expect(findOne(objects, 'EnvoyFilter').spec.configPatches).toHaveLength(1);
+      // no exemption on the app host: its virtual host is not patched
+      const vhosts = findOne(objects, 'EnvoyFilter').spec.configPatches.map((p: any) => p.match.routeConfiguration?.vhost?.name);
+      expect(vhosts).toEqual([undefined, 'oauth.cluster.example.com:443']);
+    });
+
+    test('turns the filter off on the auth host, which shares the filter chain of the Gateway server', () => {
+      const { objects } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
+      const filter = findOne(objects, 'EnvoyFilter');
+      expect(filter.spec.configPatches[0].match.listener.filterChain.sni).toBe('myapp.cluster.example.com');
+      expect(findOne(objects, 'Gateway', 'myapp').spec.servers[0].hosts).toContain('oauth.cluster.example.com');
+      expect(filter.spec.configPatches[1]).toEqual({
+        applyTo: 'VIRTUAL_HOST',
+        match: { context: 'GATEWAY', routeConfiguration: { vhost: { name: 'oauth.cluster.example.com:443' } } },
+        patch: {
+          operation: 'MERGE',
+          value: {
+            typed_per_filter_config: {
+              'envoy.filters.http.ext_authz': { '@type': 'type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthzPerRoute', 'disabled': true },
+            },
+          },
+        },
+      });
+      // the name the per-route config is keyed by is the inserted filter's
+      expect(Object.keys(filter.spec.configPatches[1].patch.value.typed_per_filter_config)).toEqual([filter.spec.configPatches[0].patch.value.name]);
+    });
+
+    test('checks the auth host\'s patch against Envoy\'s protos as a fragment of a VirtualHost', () => {
+      const s = setup({ mode: ExtAuthzMode.ENVOY_FILTER });
+      const auth = s.build();
+      auth.envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/1/patch/value/typed_per_filter_config/envoy.filters.http.ext_authz/disabled', false));
+      expect(() => runValidations(s.chart)).toThrow('test/auth: envoyFilter.configPatches[1]:');
+      expect(() => runValidations(s.chart)).toThrow('disabled');
     });
 
     test('uses the filter names and fields of older releases', () => {
@@ -828,8 +862,8 @@ describe('OAuth2ProxyIstio', () => {
     });
 
     test('credential-name: a credentialName that is not the Certificate\'s secretName', () => {
-      expect(broken((a) => a.authRoute.gateway.addJsonPatch(JsonPatch.replace('/spec/servers/0/tls/credentialName', 'tls-oauth'))))
-        .toThrow('test/auth: wiring (credential-name): Gateway myapp/oauth2-proxy serves credentialName "tls-oauth", but Certificate istio-system/tls-myapp-production, which covers its hosts in the ingress namespace "istio-system", writes Secret "tls-myapp-production"');
+      expect(broken((a) => a.gateway.gateway.addJsonPatch(JsonPatch.replace('/spec/servers/0/tls/credentialName', 'tls-oauth'))))
+        .toThrow('test/auth: wiring (credential-name): Gateway myapp/myapp serves credentialName "tls-oauth", but Certificate istio-system/tls-myapp-production, which covers its hosts in the ingress namespace "istio-system", writes Secret "tls-myapp-production"');
     });
 
     test('gateway-port-name: a port name another Gateway of the ingress already uses', () => {
