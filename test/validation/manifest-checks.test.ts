@@ -241,6 +241,30 @@ describe('ManifestValidation', () => {
     });
   });
 
+  test('report two Gateways of one ingress with one certificate as a warning by default, as istioctl analyze does (IST0138)', () => {
+    const gateway = (name: string) => `apiVersion: networking.istio.io/v1
+kind: Gateway
+metadata:
+  name: ${name}
+  namespace: apps
+spec:
+  selector:
+    istio: ingressgateway
+  servers:
+  - hosts: [${name}.example.com]
+    port: { name: https-${name}, number: 443, protocol: HTTPS }
+    tls: { mode: SIMPLE, credentialName: wildcard-example-com }
+`;
+    const secret = 'apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: wildcard-example-com\n  namespace: istio-system\n';
+    const files = { 'gateways.yaml': `${gateway('a')}---\n${gateway('b')}---\n${secret}` };
+    const report = checkYaml(files);
+    expect(report.findings.map((f) => `${f.severity} ${f.rule} ${f.line}: ${f.message.split(';')[0]}`)).toEqual([
+      'warning gateway-shared-certificate 25: Gateway apps/b serves credentialName "wildcard-example-com", which Gateway apps/a also serves on the same ingress gateway',
+    ]);
+    expect(report.passed).toBe(true);
+    expect(checkYaml(files, { severities: { 'gateway-shared-certificate': 'error' } }).passed).toBe(false);
+  });
+
   test('formats a report with places and fixes', () => {
     const text = ManifestValidation.format(checkYaml({ 'envoy.yaml': BOOTSTRAP_CONFIGMAP }));
     expect(text.split('\n')).toEqual([

@@ -1,6 +1,8 @@
 /**
  * The objects of seed 001's oauth2-proxy scenario as plain JSON, wired correctly: the app and
- * oauth2-proxy behind the Istio ingress with a wildcard certificate. Tests break one reference at
+ * oauth2-proxy behind the Istio ingress, each host on a Gateway of its own as in the seed, the
+ * app's with the seed's wildcard certificate and oauth2-proxy's with a certificate of its own (the
+ * same certificate on both would be `gateway-shared-certificate`). Tests break one reference at
  * a time.
  */
 export function seedManifests(): any[] {
@@ -19,7 +21,7 @@ export function seedManifests(): any[] {
     metadata: { name, namespace: 'myapp' },
     spec: { selector, ports: [{ name: 'http', port, targetPort }] },
   });
-  const gateway = (name: string, host: string) => ({
+  const gateway = (name: string, host: string, credentialName: string) => ({
     apiVersion: 'networking.istio.io/v1',
     kind: 'Gateway',
     metadata: { name, namespace: 'myapp' },
@@ -28,7 +30,7 @@ export function seedManifests(): any[] {
       servers: [{
         hosts: [host],
         port: { name: `https-${host.replace(/\./g, '-')}`, number: 443, protocol: 'HTTPS' },
-        tls: { mode: 'SIMPLE', credentialName: 'tls-myapp-production' },
+        tls: { mode: 'SIMPLE', credentialName },
       }],
     },
   });
@@ -38,21 +40,23 @@ export function seedManifests(): any[] {
     metadata: { name, namespace: 'myapp' },
     spec: { gateways: [name], hosts: [host], http: [{ route: [{ destination: { host: destination, port: { number: port } } }] }] },
   });
+  const certificate = (name: string, dnsName: string) => ({
+    apiVersion: 'cert-manager.io/v1',
+    kind: 'Certificate',
+    metadata: { name, namespace: 'istio-system' },
+    spec: { dnsNames: [dnsName], issuerRef: { kind: 'ClusterIssuer', name: 'letsencrypt-production' }, secretName: name },
+  });
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'myapp', labels: { 'istio-injection': 'enabled' } } },
-    {
-      apiVersion: 'cert-manager.io/v1',
-      kind: 'Certificate',
-      metadata: { name: 'tls-myapp-production', namespace: 'istio-system' },
-      spec: { dnsNames: ['*.cluster.example.com'], issuerRef: { kind: 'ClusterIssuer', name: 'letsencrypt-production' }, secretName: 'tls-myapp-production' },
-    },
+    certificate('tls-myapp-production', '*.cluster.example.com'),
     workload('myapp', { 'app.kubernetes.io/name': 'myapp' }, { name: 'http', containerPort: 80 }),
     service('myapp', { 'app.kubernetes.io/name': 'myapp' }, 8000, 'http'),
-    gateway('myapp', 'myapp.cluster.example.com'),
+    gateway('myapp', 'myapp.cluster.example.com', 'tls-myapp-production'),
     virtualService('myapp', 'myapp.cluster.example.com', 'myapp', 8000),
     workload('oauth2-proxy', { 'app.kubernetes.io/name': 'oauth2-proxy' }, { name: 'http', containerPort: 4180 }),
     service('oauth2-proxy', { 'app.kubernetes.io/name': 'oauth2-proxy' }, 4180, 4180),
-    gateway('oauth2-proxy', 'oauth.cluster.example.com'),
+    certificate('tls-oauth-production', 'oauth.cluster.example.com'),
+    gateway('oauth2-proxy', 'oauth.cluster.example.com', 'tls-oauth-production'),
     virtualService('oauth2-proxy', 'oauth.cluster.example.com', 'oauth2-proxy.myapp.svc.cluster.local', 4180),
     {
       apiVersion: 'security.istio.io/v1',

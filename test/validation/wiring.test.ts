@@ -13,7 +13,7 @@ describe('the wiring checks', () => {
 
   test('count the objects they read and the kinds they ignore', () => {
     const report = WiringChecks.analyze([...seedManifests(), 'junk', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'c' } }]);
-    expect(report.checkedCount).toBe(10);
+    expect(report.checkedCount).toBe(11);
     expect(report.ignoredCount).toBe(3);
     expect(report.ignoredKinds).toEqual({ 'Namespace': 1, 'ConfigMap': 1, '<not an object>': 1 });
   });
@@ -34,7 +34,7 @@ describe('the wiring checks', () => {
     const m = seedManifests();
     pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'ingres' };
     expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.GATEWAY_SELECTOR]);
-    expect(WiringChecks.analyze(m).checkedCount).toBe(10);
+    expect(WiringChecks.analyze(m).checkedCount).toBe(11);
   });
 
   describe('gateway-selector', () => {
@@ -216,7 +216,7 @@ describe('the wiring checks', () => {
       const m = seedManifests();
       pick(m, 'Certificate', 'tls-myapp-production').metadata.namespace = 'myapp';
       const findings = WiringChecks.check(m);
-      expect(findings.map((f) => f.rule)).toEqual([WiringRule.CREDENTIAL_NAME, WiringRule.CREDENTIAL_NAME]);
+      expect(findings.map((f) => f.rule)).toEqual([WiringRule.CREDENTIAL_NAME]);
       expect(`${findings[0].message}; ${findings[0].fix}`).toBe(
         'Gateway myapp/myapp serves credentialName "tls-myapp-production" from the ingress gateway in namespace "istio-system", but Certificate myapp/tls-myapp-production puts that Secret in namespace "myapp"; the gateway reads Secrets only from its own namespace; create Certificate tls-myapp-production in namespace "istio-system"');
       expect(findings[0].related).toEqual({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'myapp', name: 'tls-myapp-production' });
@@ -224,7 +224,9 @@ describe('the wiring checks', () => {
 
     test('accepts a TLS Secret in the ingress namespace instead of a Certificate', () => {
       const m = seedManifests().filter((o) => o.kind !== 'Certificate');
-      m.push({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name: 'tls-myapp-production', namespace: 'istio-system' } });
+      for (const name of ['tls-myapp-production', 'tls-oauth-production']) {
+        m.push({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/tls', metadata: { name, namespace: 'istio-system' } });
+      }
       expect(lines(m)).toEqual([]);
     });
 
@@ -287,6 +289,54 @@ describe('the wiring checks', () => {
       const gw = pick(m, 'Gateway', 'oauth2-proxy');
       gw.spec.selector = { istio: 'internal-gateway' };
       gw.spec.servers[0].port.name = pick(m, 'Gateway', 'myapp').spec.servers[0].port.name;
+      const context = { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }, { namespace: 'istio-system', labels: { istio: 'internal-gateway' } }] };
+      expect(WiringChecks.check(m, context)).toEqual([]);
+    });
+  });
+
+  describe('gateway-shared-certificate', () => {
+    /** The seed as written: both Gateways serve the wildcard certificate. */
+    function seedAsWritten(): any[] {
+      const m = seedManifests().filter((o) => o.metadata.name !== 'tls-oauth-production');
+      pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].tls.credentialName = 'tls-myapp-production';
+      return m;
+    }
+
+    test('fires when two Gateways of one ingress serve the same credentialName (IST0138), once per pair', () => {
+      const m = seedAsWritten();
+      const findings = WiringChecks.check(m);
+      expect(findings.map((f) => `${f.rule}: ${f.message}; ${f.fix}`)).toEqual([
+        'gateway-shared-certificate: Gateway myapp/oauth2-proxy serves credentialName "tls-myapp-production", which Gateway myapp/myapp also serves on the same ingress gateway; '
+        + 'browsers reuse one HTTP/2 connection for every host a certificate covers, so a request for one Gateway\'s host can arrive on the other\'s filter chain and get a 404 (istioctl analyze: IST0138); '
+        + 'serve the hosts of both from one server of one Gateway (IngressHttpsGateway, with IngressRoute\'s sharedGateway), or give each Gateway a certificate of its own',
+      ]);
+      expect(findings[0].path).toBe('/spec/servers/0/tls/credentialName');
+      expect(findings[0].related).toEqual({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', namespace: 'myapp', name: 'myapp' });
+    });
+
+    test('is quiet when the hosts share one server of one Gateway', () => {
+      const m = seedAsWritten().filter((o) => !(o.kind === 'Gateway' && o.metadata.name === 'oauth2-proxy'));
+      pick(m, 'Gateway', 'myapp').spec.servers[0].hosts.push('oauth.cluster.example.com');
+      pick(m, 'VirtualService', 'oauth2-proxy').spec.gateways = ['myapp'];
+      expect(lines(m)).toEqual([]);
+    });
+
+    test('compares certificate files when there is no credentialName, and ignores servers without TLS', () => {
+      const m = seedManifests();
+      for (const name of ['myapp', 'oauth2-proxy']) {
+        pick(m, 'Gateway', name).spec.servers[0].tls = { mode: 'SIMPLE', serverCertificate: '/etc/certs/tls.crt', privateKey: '/etc/certs/tls.key' };
+        pick(m, 'Gateway', name).spec.servers.push({ port: { number: 80, name: `http-${name}`, protocol: 'HTTP' }, hosts: [pick(m, 'Gateway', name).spec.servers[0].hosts[0]] });
+      }
+      expect(WiringChecks.check(m).map((f) => [f.rule, f.subject.name, f.path])).toEqual([
+        [WiringRule.GATEWAY_SHARED_CERTIFICATE, 'oauth2-proxy', '/spec/servers/0/tls/serverCertificate'],
+      ]);
+      pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].tls.privateKey = '/etc/certs/other.key';
+      expect(WiringChecks.check(m)).toEqual([]);
+    });
+
+    test('is quiet for Gateways of different ingress gateways', () => {
+      const m = seedAsWritten();
+      pick(m, 'Gateway', 'oauth2-proxy').spec.selector = { istio: 'internal-gateway' };
       const context = { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }, { namespace: 'istio-system', labels: { istio: 'internal-gateway' } }] };
       expect(WiringChecks.check(m, context)).toEqual([]);
     });
@@ -472,7 +522,7 @@ describe('the wiring checks', () => {
 
   describe('odd input', () => {
     test('expands List objects', () => {
-      expect(WiringChecks.analyze([{ apiVersion: 'v1', kind: 'List', items: seedManifests() }]).checkedCount).toBe(10);
+      expect(WiringChecks.analyze([{ apiVersion: 'v1', kind: 'List', items: seedManifests() }]).checkedCount).toBe(11);
     });
 
     test('ignores kinds of other API groups, such as the Kubernetes Gateway API', () => {

@@ -27,6 +27,11 @@ export enum ManifestRule {
   CREDENTIAL_NAME = 'credential-name',
   /** `gateway-port-name`: two Gateway servers of one ingress share a port name. */
   GATEWAY_PORT_NAME = 'gateway-port-name',
+  /**
+   * `gateway-shared-certificate`: two Gateways of one ingress serve the same certificate, so
+   * browsers that reuse an HTTP/2 connection across their hosts can get 404s (Istio's IST0138).
+   */
+  GATEWAY_SHARED_CERTIFICATE = 'gateway-shared-certificate',
   /** `destination-service`: a VirtualService routes to a host no Service or ServiceEntry defines. */
   DESTINATION_SERVICE = 'destination-service',
   /** `destination-port`: a VirtualService routes to a port its destination Service doesn't have. */
@@ -66,6 +71,8 @@ export const RULE_GROUPS: Readonly<Record<string, readonly string[]>> = {
 
 const DEFAULT_SEVERITY: Readonly<Record<string, ManifestRuleSeverity>> = {
   [ManifestRule.ENVOY_WARNING]: ManifestRuleSeverity.WARNING,
+  // a warning in istioctl analyze too: clients that don't coalesce connections are not affected
+  [ManifestRule.GATEWAY_SHARED_CERTIFICATE]: ManifestRuleSeverity.WARNING,
 };
 
 const SEVERITIES: readonly string[] = Object.values(ManifestRuleSeverity);

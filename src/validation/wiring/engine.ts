@@ -122,6 +122,7 @@ class Run {
     }
     for (const g of this.gateways) this.guard(() => this.checkGateway(g));
     this.guard(() => this.checkGatewayPortNames());
+    this.guard(() => this.checkSharedCertificates());
     for (const vs of this.virtualServices) this.guard(() => this.checkVirtualService(vs));
     for (const ap of this.authorizationPolicies) this.guard(() => this.checkAuthorizationPolicy(ap));
     for (const svc of this.services) this.guard(() => this.checkService(svc));
@@ -355,6 +356,48 @@ class Run {
             `${describe(g.ref)} names its ${protocol} port ${number} "${name}", which ${describe(first.gateway.ref)} already uses for the same port on the same ingress gateway; `
             + 'istiod keeps one of the two servers and ignores the other',
             `rename the port, e.g. after its host ("${portNamePrefix(protocol)}-${firstHost(server).replace(/\./g, '-') || 'host'}")`, first.gateway.ref);
+          break;
+        }
+      });
+    }
+  }
+
+  /**
+   * A certificate served by servers of two Gateways of one ingress gateway (the same
+   * `credentialName`, or the same certificate and key files), as istioctl analyze's IST0138 finds.
+   * Each Gateway server has its own filter chain and route table; a browser that reuses an HTTP/2
+   * connection for another host of the certificate sends it down the first host's chain, which has
+   * no route for it. One finding per pair of Gateways.
+   */
+  private checkSharedCertificates(): void {
+    const seen = new Map<string, Entry>();
+    const reported = new Set<string>();
+    for (const g of this.gateways) {
+      const spec = obj(g.json.spec) ?? {};
+      const selector = stringMap(spec.selector);
+      const targets = this.targetsOf(selector);
+      const keys = targets.length > 0 ? targets.map((t) => t.key) : [`selector:${stableLabels(selector)}`];
+      arr(spec.servers).forEach((server, i) => {
+        const tls = obj(obj(server)?.tls);
+        const credential = str(tls?.credentialName);
+        const files = str(tls?.serverCertificate) && str(tls?.privateKey) ? `${str(tls?.serverCertificate)}|${str(tls?.privateKey)}` : undefined;
+        const certificate = credential ? `credential:${credential}` : files ? `files:${files}` : undefined;
+        if (!certificate) return;
+        for (const key of keys) {
+          const first = seen.get(`${key}#${certificate}`);
+          if (!first) {
+            seen.set(`${key}#${certificate}`, g);
+            continue;
+          }
+          const pair = `${first.namespace}/${first.name}#${g.namespace}/${g.name}`;
+          if (first === g || reported.has(pair)) continue;
+          reported.add(pair);
+          const what = credential ? `credentialName "${credential}"` : `the certificate ${str(tls?.serverCertificate)}`;
+          this.add(WiringRule.GATEWAY_SHARED_CERTIFICATE, g, `/spec/servers/${i}/tls/${credential ? 'credentialName' : 'serverCertificate'}`,
+            `${describe(g.ref)} serves ${what}, which ${describe(first.ref)} also serves on the same ingress gateway; browsers reuse one HTTP/2 connection for every host `
+            + "a certificate covers, so a request for one Gateway's host can arrive on the other's filter chain and get a 404 (istioctl analyze: IST0138)",
+            "serve the hosts of both from one server of one Gateway (IngressHttpsGateway, with IngressRoute's sharedGateway), or give each Gateway a certificate of its own",
+            first.ref);
           break;
         }
       });

@@ -15,6 +15,11 @@ export enum WiringRule {
   CREDENTIAL_NAME = 'credential-name',
   /** `gateway-port-name`: two Gateway servers of one ingress share a port name. */
   GATEWAY_PORT_NAME = 'gateway-port-name',
+  /**
+   * `gateway-shared-certificate`: two Gateways of one ingress serve the same certificate, so
+   * browsers that reuse an HTTP/2 connection across their hosts can get 404s (Istio's IST0138).
+   */
+  GATEWAY_SHARED_CERTIFICATE = 'gateway-shared-certificate',
   /** `destination-service`: a VirtualService routes to a host no Service or ServiceEntry defines. */
   DESTINATION_SERVICE = 'destination-service',
   /** `destination-port`: a VirtualService routes to a port its destination Service doesn't have. */
