@@ -87,6 +87,9 @@ export class IngressHttpsGateway extends Construct {
       if (twin !== undefined) throw propError(this, `hosts[${i}]`, `${show(h)} is hosts[${twin}] again`, 'give each host once');
       seen.set(h, i);
     });
+    if (!(props.certificate instanceof IngressCertificate)) {
+      throw propError(this, 'certificate', `received ${show(props.certificate)}`, 'give the IngressCertificate that covers the hosts');
+    }
     requireSameIngressNamespace(this, 'certificate', props.certificate, this._ingress);
     props.hosts.forEach((h, i) => props.certificate._requireCovers(this, `hosts[${i}]`, h));
     this.certificate = props.certificate;
@@ -125,7 +128,7 @@ export class IngressHttpsGateway extends Construct {
     }
     const other = this.routes.get(host);
     if (other !== undefined) {
-      throw propError(route, prop, `${show(host)} already has a route on Gateway ${this.reference} (${other}); istiod would merge the two VirtualServices' routes in no defined order`,
+      throw propError(route, prop, `${show(host)} already has a route on Gateway ${this.reference} (${other}); istiod would merge the two VirtualServices' routes in the order the objects were created in the cluster, which the manifests don't decide`,
         'route each host of the Gateway once, with every path of the host in that route (pathRoutes)');
     }
     this.routes.set(host, route.node.path);

@@ -104,7 +104,10 @@ export interface IngressRouteProps {
  * a Gateway that serves the host with others of the same certificate.
  */
 export class IngressRoute extends Construct {
-  /** The Gateway (the shared one with `sharedGateway`). */
+  /**
+   * The Gateway. With `sharedGateway` it is the shared one: a JSON patch on it changes the server
+   * of every host it serves.
+   */
   public readonly gateway: ApiObject;
   /** The VirtualService. */
   public readonly virtualService: ApiObject;
@@ -176,7 +179,7 @@ export class IngressRoute extends Construct {
     }
     for (const prop of ['certificate', 'ingressGateway', 'istioVersion'] as const) {
       if (props[prop] !== undefined) {
-        throw propError(this, prop, `given together with sharedGateway ${shared.reference}, which decides it`,
+        throw propError(this, prop, `received ${show(props[prop])} together with sharedGateway ${shared.reference}, which decides it`,
           `leave ${prop} out, or set it on the IngressHttpsGateway ${shared.node.path}`);
       }
     }

@@ -207,16 +207,29 @@ describe('IngressHttpsGateway', () => {
       .toThrow('test/a: host: "other.cluster.example.com" is not a host of Gateway canary/canary (hosts: kayenta.cluster.example.com, referee.cluster.example.com); add the host to the hosts of test/gateway, or route one of its hosts');
     new IngressRoute(chart, 'b', { host: 'kayenta.cluster.example.com', service, sharedGateway: gateway });
     expect(() => new IngressRoute(chart, 'c', { host: 'kayenta.cluster.example.com', service, name: 'again', sharedGateway: gateway }))
-      .toThrow('test/c: host: "kayenta.cluster.example.com" already has a route on Gateway canary/canary (test/b); istiod would merge the two VirtualServices\' routes in no defined order');
+      .toThrow('test/c: host: "kayenta.cluster.example.com" already has a route on Gateway canary/canary (test/b); istiod would merge the two VirtualServices\' routes in the order the objects were created in the cluster, which the manifests don\'t decide');
   });
 
   test('refuses a route that also gives what the shared Gateway decides', () => {
     const { chart, service, certificate, gateway } = shared();
     const host = 'kayenta.cluster.example.com';
     expect(() => new IngressRoute(chart, 'a', { host, service, sharedGateway: gateway, certificate }))
-      .toThrow('test/a: certificate: given together with sharedGateway canary/canary, which decides it; leave certificate out, or set it on the IngressHttpsGateway test/gateway');
-    expect(() => new IngressRoute(chart, 'b', { host, service, sharedGateway: gateway, istioVersion: '1.29' })).toThrow('test/b: istioVersion: given together with sharedGateway');
-    expect(() => new IngressRoute(chart, 'c', { host, service, sharedGateway: gateway, ingressGateway: { namespace: 'istio-system' } })).toThrow('test/c: ingressGateway: given together with sharedGateway');
+      .toThrow('test/a: certificate: received test/cert together with sharedGateway canary/canary, which decides it; leave certificate out, or set it on the IngressHttpsGateway test/gateway');
+    expect(() => new IngressRoute(chart, 'b', { host, service, sharedGateway: gateway, istioVersion: '1.29' })).toThrow('test/b: istioVersion: received "1.29" together with sharedGateway');
+    expect(() => new IngressRoute(chart, 'c', { host, service, sharedGateway: gateway, ingressGateway: { namespace: 'istio-system' } })).toThrow('test/c: ingressGateway: received {"namespace":"istio-system"} together with sharedGateway');
+  });
+
+  test('fails on input of the wrong type: hosts that are not a list, a missing certificate, a sharedGateway that is not one, bad names', () => {
+    const { chart, service, certificate } = setup();
+    const props = { hosts: ['a.cluster.example.com'], certificate, namespace: 'canary', name: 'canary' };
+    expect(() => new IngressHttpsGateway(chart, 'g1', { ...props, hosts: 'a.cluster.example.com' as any }))
+      .toThrow('test/g1: hosts: received "a.cluster.example.com"; give the host names the certificate covers');
+    expect(() => new IngressHttpsGateway(chart, 'g2', { ...props, certificate: undefined as any }))
+      .toThrow('test/g2: certificate: received undefined; give the IngressCertificate that covers the hosts');
+    expect(() => new IngressHttpsGateway(chart, 'g3', { ...props, namespace: 'Canary' })).toThrow('test/g3: namespace: "Canary" is not a valid');
+    expect(() => new IngressHttpsGateway(chart, 'g4', { ...props, name: 'canary_gw' })).toThrow('test/g4: name: "canary_gw" is not a valid');
+    expect(() => new IngressRoute(chart, 'route', { host: 'a.cluster.example.com', service, sharedGateway: { reference: 'canary/canary' } as any }))
+      .toThrow('test/route: sharedGateway: received {"reference":"canary/canary"}; pass an IngressHttpsGateway');
   });
 
   test('a route needs a certificate or a shared Gateway', () => {

@@ -564,6 +564,9 @@ describe('OAuth2ProxyIstio', () => {
       auth.envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/1/patch/value/typed_per_filter_config/envoy.filters.http.ext_authz/disabled', false));
       expect(() => runValidations(s.chart)).toThrow('test/auth: envoyFilter.configPatches[1]:');
       expect(() => runValidations(s.chart)).toThrow('disabled');
+      const t = setup({ mode: ExtAuthzMode.ENVOY_FILTER });
+      t.build().envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/1/patch/value/per_filter_config', {}));
+      expect(() => runValidations(t.chart)).toThrow(/test\/auth: envoyFilter\.configPatches\[1\]: [\s\S]*unknown field "per_filter_config"/);
     });
 
     test('uses the filter names and fields of older releases', () => {

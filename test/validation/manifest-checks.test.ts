@@ -259,7 +259,7 @@ spec:
     const files = { 'gateways.yaml': `${gateway('a')}---\n${gateway('b')}---\n${secret}` };
     const report = checkYaml(files);
     expect(report.findings.map((f) => `${f.severity} ${f.rule} ${f.line}: ${f.message.split(';')[0]}`)).toEqual([
-      'warning gateway-shared-certificate 25: Gateway apps/b serves credentialName "wildcard-example-com", which Gateway apps/a also serves on the same ingress gateway',
+      'warning gateway-shared-certificate 25: Gateway apps/b serves credentialName "wildcard-example-com" on port 443, which Gateway apps/a also serves there on the same ingress gateway',
     ]);
     expect(report.passed).toBe(true);
     expect(checkYaml(files, { severities: { 'gateway-shared-certificate': 'error' } }).passed).toBe(false);

@@ -306,8 +306,8 @@ describe('the wiring checks', () => {
       const m = seedAsWritten();
       const findings = WiringChecks.check(m);
       expect(findings.map((f) => `${f.rule}: ${f.message}; ${f.fix}`)).toEqual([
-        'gateway-shared-certificate: Gateway myapp/oauth2-proxy serves credentialName "tls-myapp-production", which Gateway myapp/myapp also serves on the same ingress gateway; '
-        + 'browsers reuse one HTTP/2 connection for every host a certificate covers, so a request for one Gateway\'s host can arrive on the other\'s filter chain and get a 404 (istioctl analyze: IST0138); '
+        'gateway-shared-certificate: Gateway myapp/oauth2-proxy serves credentialName "tls-myapp-production" on port 443, which Gateway myapp/myapp also serves there on the same ingress gateway; '
+        + 'browsers reuse one HTTP/2 connection for every host a certificate covers, so a request for one server\'s host can arrive on the other\'s filter chain and get a 404 (istioctl analyze: IST0138); '
         + 'serve the hosts of both from one server of one Gateway (IngressHttpsGateway, with IngressRoute\'s sharedGateway), or give each Gateway a certificate of its own',
       ]);
       expect(findings[0].path).toBe('/spec/servers/0/tls/credentialName');
@@ -332,6 +332,38 @@ describe('the wiring checks', () => {
       ]);
       pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].tls.privateKey = '/etc/certs/other.key';
       expect(WiringChecks.check(m)).toEqual([]);
+    });
+
+    test('counts two servers of one Gateway too, which are two filter chains as well', () => {
+      const m = seedAsWritten().filter((o) => !(o.kind === 'Gateway' && o.metadata.name === 'oauth2-proxy'));
+      const gw = pick(m, 'Gateway', 'myapp');
+      gw.spec.servers.push({ ...gw.spec.servers[0], hosts: ['oauth.cluster.example.com'], port: { name: 'https-oauth-cluster-example-com', number: 443, protocol: 'HTTPS' } });
+      pick(m, 'VirtualService', 'oauth2-proxy').spec.gateways = ['myapp'];
+      const findings = WiringChecks.check(m);
+      expect(findings.map((f) => [f.rule, f.path, f.related])).toEqual([[WiringRule.GATEWAY_SHARED_CERTIFICATE, '/spec/servers/1/tls/credentialName', undefined]]);
+      expect(`${findings[0].message}; ${findings[0].fix}`).toContain('which server 0 of the same Gateway also serves there on the same ingress gateway;');
+      expect(`${findings[0].message}; ${findings[0].fix}`).toContain('(istioctl analyze: IST0138, which looks across Gateways only); list the hosts of both servers in one server');
+    });
+
+    test('is quiet for servers on different ports, which clients never share a connection across', () => {
+      const m = seedAsWritten();
+      pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].port.number = 8443;
+      expect(WiringChecks.check(m)).toEqual([]);
+    });
+
+    test('counts a Gateway with an empty selector as on every ingress gateway, as Istio does', () => {
+      const m = seedAsWritten();
+      pick(m, 'Gateway', 'oauth2-proxy').spec.selector = {};
+      expect(WiringChecks.check(m).map((f) => f.rule)).toContain(WiringRule.GATEWAY_SHARED_CERTIFICATE);
+    });
+
+    test('compares the selectors of gateway pods it does not know: one within the other is the same ingress', () => {
+      const m = seedAsWritten();
+      pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'edge' };
+      pick(m, 'Gateway', 'oauth2-proxy').spec.selector = { istio: 'edge', zone: 'a' };
+      expect(WiringChecks.check(m, { assumeExternalObjects: true }).map((f) => f.rule)).toEqual([WiringRule.GATEWAY_SHARED_CERTIFICATE]);
+      pick(m, 'Gateway', 'oauth2-proxy').spec.selector = { istio: 'internal' };
+      expect(WiringChecks.check(m, { assumeExternalObjects: true })).toEqual([]);
     });
 
     test('is quiet for Gateways of different ingress gateways', () => {

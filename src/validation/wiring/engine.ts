@@ -363,45 +363,63 @@ class Run {
   }
 
   /**
-   * A certificate served by servers of two Gateways of one ingress gateway (the same
-   * `credentialName`, or the same certificate and key files), as istioctl analyze's IST0138 finds.
-   * Each Gateway server has its own filter chain and route table; a browser that reuses an HTTP/2
-   * connection for another host of the certificate sends it down the first host's chain, which has
-   * no route for it. One finding per pair of Gateways.
+   * One certificate (the same `credentialName`, or the same certificate and key files) on two
+   * servers of one ingress gateway and one port, as istioctl analyze's IST0138 finds across
+   * Gateways. Each server has its own filter chain and route table; a browser that reuses an
+   * HTTP/2 connection (to the same address and port) for another host of the certificate sends it
+   * down the first host's chain, which has no route for it. Beyond IST0138, two servers of one
+   * Gateway count too: they are two filter chains just the same. Gateways share an ingress when
+   * their selectors pick the same gateway pods, when one selector is empty (it picks every
+   * gateway), or, for pods the checks don't know, when one selector is part of the other. One
+   * finding per pair of Gateways (or of servers, within one Gateway).
    */
   private checkSharedCertificates(): void {
-    const seen = new Map<string, Entry>();
-    const reported = new Set<string>();
+    interface TlsServer {
+      g: Entry; index: number; certificate: string; port: string; keys: string[]; selector: Record<string, string>; field: string; what: string;
+    }
+    const servers: TlsServer[] = [];
     for (const g of this.gateways) {
       const spec = obj(g.json.spec) ?? {};
       const selector = stringMap(spec.selector);
-      const targets = this.targetsOf(selector);
-      const keys = targets.length > 0 ? targets.map((t) => t.key) : [`selector:${stableLabels(selector)}`];
-      arr(spec.servers).forEach((server, i) => {
+      const keys = this.targetsOf(selector).map((t) => t.key);
+      arr(spec.servers).forEach((server, index) => {
         const tls = obj(obj(server)?.tls);
         const credential = str(tls?.credentialName);
-        const files = str(tls?.serverCertificate) && str(tls?.privateKey) ? `${str(tls?.serverCertificate)}|${str(tls?.privateKey)}` : undefined;
-        const certificate = credential ? `credential:${credential}` : files ? `files:${files}` : undefined;
-        if (!certificate) return;
-        for (const key of keys) {
-          const first = seen.get(`${key}#${certificate}`);
-          if (!first) {
-            seen.set(`${key}#${certificate}`, g);
-            continue;
-          }
-          const pair = `${first.namespace}/${first.name}#${g.namespace}/${g.name}`;
-          if (first === g || reported.has(pair)) continue;
-          reported.add(pair);
-          const what = credential ? `credentialName "${credential}"` : `the certificate ${str(tls?.serverCertificate)}`;
-          this.add(WiringRule.GATEWAY_SHARED_CERTIFICATE, g, `/spec/servers/${i}/tls/${credential ? 'credentialName' : 'serverCertificate'}`,
-            `${describe(g.ref)} serves ${what}, which ${describe(first.ref)} also serves on the same ingress gateway; browsers reuse one HTTP/2 connection for every host `
-            + "a certificate covers, so a request for one Gateway's host can arrive on the other's filter chain and get a 404 (istioctl analyze: IST0138)",
-            "serve the hosts of both from one server of one Gateway (IngressHttpsGateway, with IngressRoute's sharedGateway), or give each Gateway a certificate of its own",
-            first.ref);
-          break;
-        }
+        const [cert, key] = [str(tls?.serverCertificate), str(tls?.privateKey)];
+        if (!credential && !(cert && key)) return;
+        servers.push({
+          g,
+          index,
+          keys,
+          selector,
+          certificate: credential ? `credential:${credential}` : `files:${cert}|${key}`,
+          port: String(obj(obj(server)?.port)?.number ?? ''),
+          field: credential ? 'credentialName' : 'serverCertificate',
+          what: credential ? `credentialName "${credential}"` : `the certificate ${cert}`,
+        });
       });
     }
+    const sameIngress = (a: TlsServer, b: TlsServer): boolean => {
+      if (a.g === b.g) return true;
+      if (Object.keys(a.selector).length === 0 || Object.keys(b.selector).length === 0) return true;
+      if (a.keys.length > 0 || b.keys.length > 0) return a.keys.some((k) => b.keys.includes(k));
+      return selectsAll(a.selector, b.selector) || selectsAll(b.selector, a.selector);
+    };
+    const reported = new Set<string>();
+    servers.forEach((b, n) => {
+      const a = servers.slice(0, n).find((x) => x.certificate === b.certificate && x.port === b.port && sameIngress(x, b));
+      const pair = a && (a.g === b.g ? `${a.g.namespace}/${a.g.name}#${a.index}#${b.index}` : `${a.g.namespace}/${a.g.name}#${b.g.namespace}/${b.g.name}`);
+      if (!a || !pair || reported.has(pair)) return;
+      reported.add(pair);
+      const other = a.g === b.g ? `server ${a.index} of the same Gateway` : `${describe(a.g.ref)}`;
+      this.add(WiringRule.GATEWAY_SHARED_CERTIFICATE, b.g, `/spec/servers/${b.index}/tls/${b.field}`,
+        `${describe(b.g.ref)} serves ${b.what} on port ${b.port}, which ${other} also serves there on the same ingress gateway; browsers reuse one HTTP/2 connection for every host `
+        + `a certificate covers, so a request for one server's host can arrive on the other's filter chain and get a 404 (istioctl analyze: IST0138${a.g === b.g ? ', which looks across Gateways only' : ''})`,
+        a.g === b.g
+          ? 'list the hosts of both servers in one server'
+          : "serve the hosts of both from one server of one Gateway (IngressHttpsGateway, with IngressRoute's sharedGateway), or give each Gateway a certificate of its own",
+        a.g === b.g ? undefined : a.g.ref);
+    });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -674,6 +692,11 @@ function stringMap(x: unknown): Record<string, string> {
 function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
   const entries = Object.entries(selector);
   return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
+}
+
+/** Whether every label of `part` is in `whole` (an empty `part` is in everything). */
+function selectsAll(part: Record<string, string>, whole: Record<string, string>): boolean {
+  return Object.entries(part).every(([k, v]) => whole[k] === v);
 }
 
 function overlap(selector: Record<string, string>, labels: Record<string, string>): number {
