@@ -39,25 +39,29 @@ export class OAuth2ProxyChart extends Chart {
     super(scope, id, props);
     const namespace = props.appNamespace ?? 'myapp';
 
-    // The app, as in the seed: a Deployment serving port 80 and a Service on port 8000.
+    // The app: the seed's myapp Deployment and its Service on port 8000. The seed's image is a
+    // placeholder (docker.io/path/to/myapp); kuard (seed 002's demo app) stands in for it, so the
+    // example runs as applied, and its request page shows the X-Auth-Request-* headers and the ID
+    // token the gateway passes on after oauth2-proxy's check.
     const app = new kplus.Deployment(this, 'myapp', {
       metadata: { name: 'myapp', namespace },
       containers: [{
         name: 'myapp',
-        image: 'docker.io/path/to/myapp:sometag',
+        image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue',
         imagePullPolicy: kplus.ImagePullPolicy.IF_NOT_PRESENT,
-        ports: [{ number: 80, name: 'http' }],
+        ports: [{ number: 8080, name: 'http' }],
         securityContext: { user: 65534, group: 65534 },
         resources: {
-          cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
-          memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) },
+          cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(200) },
+          memory: { request: Size.mebibytes(32), limit: Size.mebibytes(64) },
         },
+        readiness: kplus.Probe.fromHttpGet('/ready', { port: 8080 }),
       }],
     });
     const service = new kplus.Service(this, 'myapp-service', {
       metadata: { name: 'myapp', namespace },
       selector: app,
-      ports: [{ name: 'http', port: 8000, targetPort: 80 }],
+      ports: [{ name: 'http', port: 8000, targetPort: 8080 }],
     });
 
     const secrets = kplus.Secret.fromSecretName(this, 'secrets', 'oauth2-proxy');

@@ -86,7 +86,7 @@ describe('Topology', () => {
         'ingress gateway | istio-system/{app=istio-ingressgateway, istio=ingressgateway} -> Gateway myapp/myapp',
         'Gateway myapp/myapp -> VirtualService myapp/myapp',
         'VirtualService myapp/myapp -> Service myapp/myapp [routes]',
-        'Service myapp/myapp -> myapp | myapp:sometag [:80]',
+        'Service myapp/myapp -> myapp | kuard-amd64:v0.10.0-blue [:8080]',
         'Gateway myapp/myapp -> Certificate istio-system/tls-myapp-production [TLS]',
       ]));
     });
