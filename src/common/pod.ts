@@ -28,6 +28,27 @@ export function podSpecPath(scope: IConstruct, prop: string, pod: kplus.Abstract
   return path;
 }
 
+/**
+ * The terminationGracePeriodSeconds marin3r's webhook gives a pod whose Envoy sidecar has the
+ * shutdown manager, whatever the template says (its GracefulShutdownTimeoutSeconds).
+ * @internal
+ */
+export const MARIN3R_SHUTDOWN_GRACE_SECONDS = 300;
+
+/**
+ * The grace period the pods of a workload get, in seconds: the template's (30 s by default), or
+ * marin3r's when its webhook injects Envoy with the shutdown manager (the pod label
+ * `marin3r.3scale.net/status: enabled` and `marin3r.3scale.net/shutdown-manager.enabled: "true"`).
+ * @internal
+ */
+export function terminationGraceSeconds(pod: kplus.AbstractPod): number {
+  const meta = pod.podMetadata;
+  if (meta.getLabel('marin3r.3scale.net/status') === 'enabled' && meta.toJson().annotations?.['marin3r.3scale.net/shutdown-manager.enabled'] === 'true') {
+    return MARIN3R_SHUTDOWN_GRACE_SECONDS;
+  }
+  return pod.terminationGracePeriod ? pod.terminationGracePeriod.toMilliseconds() / 1000 : 30;
+}
+
 /** Every container that a construct of this library added to a pod (each one is hardened). */
 const LIBRARY_CONTAINERS = new WeakSet<kplus.Container>();
 

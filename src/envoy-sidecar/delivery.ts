@@ -1,10 +1,10 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
 import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
-import { hardenContainer } from '../common/pod';
+import { hardenContainer, MARIN3R_SHUTDOWN_GRACE_SECONDS } from '../common/pod';
 import { memoryQuantity } from '../common/resources';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
 import { TlsSink } from './tls';
@@ -40,8 +40,6 @@ export interface DeliveryContext {
   readonly adminPort: number;
   readonly statsPort: number;
   readonly drainSeconds: number;
-  /** The pod's terminationGracePeriod, in seconds. */
-  readonly terminationGraceSeconds: number;
   readonly logLevel: string;
   /** Ports Envoy serves to the pod network, with their names. */
   readonly exposedPorts: Array<{ name: string; port: number }>;
@@ -87,8 +85,9 @@ export interface Marin3rDeliveryOptions {
   /**
    * Let marin3r's shutdown manager drain Envoy's listeners before the pod stops. It calls the
    * admin API on localhost:9901 (so `adminPort` must stay 9901) and waits 15 s before checking
-   * the drain, then every 5 s, so the pod's terminationGracePeriod must cover
-   * max(drainTime, 15 s) + 10 s.
+   * the drain, then every 5 s. marin3r's webhook then sets the pod's
+   * terminationGracePeriodSeconds to 300, whatever the template says, so a pod may take up to
+   * five minutes to stop; `drainTime` must leave 25 s of that.
    * @default true
    */
   readonly shutdownManager?: boolean;
@@ -115,8 +114,12 @@ export abstract class EnvoyDelivery {
    * the workload must set a pod-level user (e.g. `securityContext: { user: 101, group: 101 }`;
    * synth fails without one), and its root filesystem is writable with the runtime's default
    * capabilities. The admin API listens on the pod IP, because marin3r's own liveness and
-   * readiness probes call `/ready` on it; restrict the admin port with a NetworkPolicy where other
-   * pods must not reach it (the kubelet's probes from the node are not subject to NetworkPolicy).
+   * readiness probes call `/ready` on it, and so does the shutdown manager's HTTP server (port
+   * 8090, whose `/drain` fails Envoy's health checks): any pod that reaches them can stop Envoy
+   * (`/quitquitquit`) or take the pod out of its Services. Restrict both ports with a
+   * NetworkPolicy where other pods must not reach them (the kubelet's probes from the node are not
+   * subject to NetworkPolicy). With the shutdown manager, marin3r's webhook also sets the pod's
+   * terminationGracePeriodSeconds to 300, whatever the template says.
    */
   public static marin3r(options: Marin3rDeliveryOptions): EnvoyDelivery {
     return new Marin3rDelivery(options);
@@ -124,6 +127,12 @@ export abstract class EnvoyDelivery {
 
   /** @internal */
   public abstract _bind(ctx: DeliveryContext): BoundDelivery;
+
+  /**
+   * The grace period the pods will have, given the template's.
+   * @internal
+   */
+  public abstract _terminationGraceSeconds(templateSeconds: number): number;
 }
 
 const CONFIG_DIR = '/etc/envoy';
@@ -140,6 +149,10 @@ const TLS_DIR = '/etc/envoy/tls';
 class ConfigMapDelivery extends EnvoyDelivery {
   constructor(private readonly options: ConfigMapDeliveryOptions) {
     super();
+  }
+
+  public _terminationGraceSeconds(templateSeconds: number): number {
+    return templateSeconds;
   }
 
   public _bind(ctx: DeliveryContext): BoundDelivery {
@@ -212,7 +225,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
       configMap,
       coordinateStop: () => false,
       tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
-        const secretName = requireSecret(ctx.scope, secret);
+        const secretName = requireSecret(ctx.scope, secret, ctx.workload);
         if (!sdsFiles.has(secretName)) {
           const dir = `${TLS_DIR}/${secretName}`;
           const volume = kplus.Volume.fromSecret(ctx.scope, `tls-${secretName}`, secret, { name: volumeName('tls', secretName) });
@@ -246,6 +259,11 @@ class Marin3rDelivery extends EnvoyDelivery {
     super();
   }
 
+  public _terminationGraceSeconds(templateSeconds: number): number {
+    // the webhook overrides the template's value when it injects the shutdown manager
+    return (this.options.shutdownManager ?? true) ? MARIN3R_SHUTDOWN_GRACE_SECONDS : templateSeconds;
+  }
+
   public _bind(ctx: DeliveryContext): BoundDelivery {
     if (this.options.nodeId === undefined || this.options.nodeId === '') {
       throw propError(ctx.scope, 'delivery.nodeId', `received ${show(this.options.nodeId)}`, 'give EnvoyDelivery.marin3r() the node id shared by the pods and the EnvoyConfig');
@@ -271,10 +289,10 @@ class Marin3rDelivery extends EnvoyDelivery {
           `leave adminPort at ${MARIN3R_SHUTDOWN_ADMIN_PORT}, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
       }
       const needed = Math.max(ctx.drainSeconds, MARIN3R_CHECK_DRAIN_DELAY) + MARIN3R_DRAIN_POLL + 5;
-      if (ctx.terminationGraceSeconds < needed) {
+      if (MARIN3R_SHUTDOWN_GRACE_SECONDS < needed) {
         throw propError(ctx.scope, 'drainTime', `marin3r's shutdown manager waits ${MARIN3R_CHECK_DRAIN_DELAY}s before it checks the drain and then polls every `
-          + `${MARIN3R_DRAIN_POLL}s, so a drain of ${ctx.drainSeconds}s needs a terminationGracePeriod of at least ${needed}s, and the pod has ${ctx.terminationGraceSeconds}s`,
-        `raise the workload's terminationGracePeriod to ${needed}s or more, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
+          + `${MARIN3R_DRAIN_POLL}s, so a drain of ${ctx.drainSeconds}s needs a terminationGracePeriod of at least ${needed}s, and marin3r's webhook gives the pod ${MARIN3R_SHUTDOWN_GRACE_SECONDS}s`,
+        `use a drainTime of at most ${MARIN3R_SHUTDOWN_GRACE_SECONDS - MARIN3R_DRAIN_POLL - 5}s, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
       }
     }
     // marin3r's injected container always declares its admin port under this name
@@ -339,7 +357,7 @@ class Marin3rDelivery extends EnvoyDelivery {
         return true;
       },
       tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
-        secrets.add(requireSecret(ctx.scope, secret));
+        secrets.add(requireSecret(ctx.scope, secret, ctx.workload));
         return EnvoyDownstreamTls.fromAds(secret.name, options);
       },
       documents(): EnvoyDocument[] {
@@ -354,12 +372,26 @@ class Marin3rDelivery extends EnvoyDelivery {
   }
 }
 
-function requireSecret(scope: Construct, secret: kplus.ISecret | undefined): string {
+function requireSecret(scope: Construct, secret: kplus.ISecret | undefined, workload: kplus.AbstractPod): string {
   if (!secret || typeof secret.name !== 'string' || secret.name === '') {
     throw propError(scope, 'inbound.tls', `no certificate Secret was given (received ${show(secret?.name)})`,
       'pass EnvoyTls.fromSecret(secret) with a kubernetes.io/tls Secret (e.g. the one a cert-manager Certificate writes)');
   }
+  // a pod mounts, and marin3r reads, Secrets of the pod's own namespace only
+  const secretNamespace = namespaceOf(secret);
+  const podNamespace = namespaceOf(workload);
+  if (secretNamespace !== undefined && podNamespace !== undefined && secretNamespace !== podNamespace) {
+    throw propError(scope, 'inbound.tls', `Secret ${show(secret.name)} is in namespace ${show(secretNamespace)}, but the pods of workload ${show(workload.node.id)} run in ${show(podNamespace)}, and Secrets are read from the pod's own namespace`,
+      `create the certificate Secret in namespace ${show(podNamespace)}`);
+  }
   return secret.name;
+}
+
+/** The namespace of a cdk8s-plus resource: its own, or its chart's; undefined for imported ones. */
+function namespaceOf(resource: kplus.ISecret | kplus.AbstractPod): string | undefined {
+  const metadata = (resource as { metadata?: { namespace?: string } }).metadata;
+  if (!metadata) return undefined;
+  return metadata.namespace ?? Chart.of(resource).namespace;
 }
 
 /**

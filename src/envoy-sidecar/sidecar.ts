@@ -210,13 +210,15 @@ export interface EnvoySidecarProps {
    */
   readonly concurrency?: number;
   /**
-   * Port of the admin API, bound to 127.0.0.1 only.
+   * Port of the admin API, bound to 127.0.0.1 only (ConfigMap delivery; under marin3r it listens
+   * on the pod IP, see `EnvoyDelivery.marin3r`).
    * @default 9901
    */
   readonly adminPort?: number;
   /**
    * Port of a listener that serves only `/ready` (the readiness probe) and `/stats/prometheus`
-   * from the admin API to the pod network; nothing else of the admin API is reachable.
+   * from the admin API to the pod network; with ConfigMap delivery nothing else of the admin API
+   * is reachable from outside the pod.
    * @default 9902
    */
   readonly statsPort?: number;
@@ -333,7 +335,9 @@ export class EnvoySidecar extends Construct {
     // whole seconds for Envoy's --drain-time-s; cdk8s refuses toSeconds() on fractions
     const drainSeconds = Math.ceil(drainTime.toMilliseconds() / 1000);
     this.drainTime = Duration.seconds(drainSeconds);
-    const grace = workload.terminationGracePeriod ? workload.terminationGracePeriod.toMilliseconds() / 1000 : 30;
+    const delivery = props.delivery ?? EnvoyDelivery.configMap();
+    // the grace period the pods get: the template's, unless the delivery's injector replaces it
+    const grace = delivery._terminationGraceSeconds(workload.terminationGracePeriod ? workload.terminationGracePeriod.toMilliseconds() / 1000 : 30);
     if (drainSeconds < 1 || drainSeconds + 5 > grace) {
       throw propError(this, 'drainTime', `${drainSeconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 5s to spare`,
         `use a drainTime from 1s to ${grace - 5}s, or raise the workload's terminationGracePeriod`);
@@ -355,7 +359,7 @@ export class EnvoySidecar extends Construct {
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
     };
     this.concurrency = props.concurrency === undefined ? defaultConcurrency(resources) : checkConcurrency(this, props.concurrency);
-    this.delivery = (props.delivery ?? EnvoyDelivery.configMap())._bind({
+    this.delivery = delivery._bind({
       scope: this,
       workload,
       name,
@@ -366,7 +370,6 @@ export class EnvoySidecar extends Construct {
       adminPort: this.adminPort,
       statsPort: this.statsPort,
       drainSeconds,
-      terminationGraceSeconds: grace,
       logLevel: props.logLevel ?? EnvoyLogLevel.INFO,
       exposedPorts,
       bootstrap: () => this.bootstrap.toJson(),

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { SigSciAgentBaseProps } from './agent';
 import { SigSciImage } from './image';
 import { optionEnvName, optionsEnv } from './options';
-import { hardenContainer } from '../common/pod';
+import { hardenContainer, terminationGraceSeconds } from '../common/pod';
 import { cpuCores } from '../common/resources';
 import { propError, show } from '../validation/errors';
 
@@ -128,7 +128,7 @@ export function probedPort(probe: kplus.Probe, container: kplus.Container): numb
 /** The earliest time the agent may stop: the delay must fit in the pod's grace period. @internal */
 export function checkPreStopDelay(scope: Construct, pod: kplus.AbstractPod, delay: Duration, minimum?: { seconds: number; why: string }): Duration {
   const seconds = delay.toSeconds({ integral: false });
-  const grace = pod.terminationGracePeriod?.toSeconds() ?? 30;
+  const grace = terminationGraceSeconds(pod);
   if (!Number.isFinite(seconds) || seconds < 1 || Math.ceil(seconds) + 2 > grace) {
     throw propError(scope, 'preStopDelay', `${seconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 2s to spare for the agent to exit`,
       `use a preStopDelay from 1s to ${grace - 2}s, or raise the workload's terminationGracePeriod`);

@@ -581,9 +581,45 @@ describe('EnvoySidecar rejects', () => {
       terminationGracePeriod: Duration.seconds(20),
       containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
     });
-    expect(() => new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(5), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
-      "test/envoy: drainTime: marin3r's shutdown manager waits 15s before it checks the drain and then polls every 5s, so a drain of 5s needs a "
-      + "terminationGracePeriod of at least 25s, and the pod has 20s; raise the workload's terminationGracePeriod to 25s or more");
+    // marin3r's webhook gives the pod 300s when it injects the shutdown manager, whatever the template says
+    expect(() => new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(291), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
+      "test/envoy: drainTime: marin3r's shutdown manager waits 15s before it checks the drain and then polls every 5s, so a drain of 291s needs a "
+      + "terminationGracePeriod of at least 301s, and marin3r's webhook gives the pod 300s; use a drainTime of at most 290s, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })");
+    expect(() => new EnvoySidecar(chart, 'envoy2', { workload: app, drainTime: Duration.seconds(296), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) }))
+      .toThrow("test/envoy2: drainTime: 296s does not fit in the pod's terminationGracePeriod of 300s with 5s to spare");
+  });
+
+  test("marin3r's shutdown manager: the drain is checked against the 300s grace period marin3r's webhook sets, not the template's", () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const app = new kplus.Deployment(chart, 'kuard', {
+      securityContext: ENVOY_USER,
+      terminationGracePeriod: Duration.seconds(20),
+      containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
+    });
+    new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(60), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    const pod = findOne(synthChart(chart), 'Deployment').spec.template;
+    expect(pod.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('60');
+    // without the shutdown manager the template's 20s count
+    const other = new kplus.Deployment(chart, 'other', {
+      securityContext: ENVOY_USER,
+      terminationGracePeriod: Duration.seconds(20),
+      containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
+    });
+    expect(() => new EnvoySidecar(chart, 'envoy-other', { workload: other, drainTime: Duration.seconds(60), delivery: EnvoyDelivery.marin3r({ nodeId: 'other', shutdownManager: false }) }))
+      .toThrow("test/envoy-other: drainTime: 60s does not fit in the pod's terminationGracePeriod of 20s with 5s to spare");
+  });
+
+  test('a certificate Secret of another namespace than the pods, which neither a Secret volume nor marin3r can read', () => {
+    for (const delivery of [EnvoyDelivery.configMap(), EnvoyDelivery.marin3r({ nodeId: 'kuard' })]) {
+      const s = setup(ENVOY_USER);
+      const secret = new kplus.Secret(s.chart, 'elsewhere', { metadata: { name: 'kuard-certificate', namespace: 'certs' }, type: 'kubernetes.io/tls' });
+      expect(() => sidecar(s, { delivery, inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(secret) } })).toThrow(
+        'test/envoy: inbound.tls: Secret "kuard-certificate" is in namespace "certs", but the pods of workload "kuard" run in "demo", and Secrets are read from the pod\'s own namespace; '
+        + 'create the certificate Secret in namespace "demo"');
+      const t = setup(ENVOY_USER);
+      const same = new kplus.Secret(t.chart, 'here', { metadata: { name: 'kuard-certificate', namespace: 'demo' }, type: 'kubernetes.io/tls' });
+      expect(() => sidecar(t, { delivery, inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(same) } })).not.toThrow();
+    }
   });
 
   test('marin3r delivery: the pod-user error says what happens without runAsNonRoot too', () => {

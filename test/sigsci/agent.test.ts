@@ -329,6 +329,16 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
     expect(agentContainer(marin3r().objects).lifecycle.preStop.exec.command).toEqual(['sleep', '20']);
   });
 
+  test('fits its stop in the 300s grace period marin3r\'s webhook gives pods with the shutdown manager, not in the template\'s 30s', () => {
+    const s = setup({ user: 101, group: 101 });
+    const envoy = envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }), drainTime: Duration.seconds(60) });
+    agent(s, { envoy });
+    expect(agentContainer(synthChart(s.chart)).lifecycle.preStop.exec.command).toEqual(['sleep', '65']);
+    const t = setup({ user: 101, group: 101 });
+    const plain = envoySidecar(t, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }), drainTime: Duration.seconds(20) });
+    expect(() => agent(t, { envoy: plain, preStopDelay: Duration.seconds(60) })).toThrow("test/waf: preStopDelay: 60s does not fit in the pod's terminationGracePeriod of 30s");
+  });
+
   test('has marin3r\'s shutdown manager hold the agent\'s stop until Envoy drained (the agent is an upstream of Envoy)', () => {
     expect(template(marin3r().objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('sigsci-agent');
     const s = setup({ user: 101, group: 101 });
