@@ -1,4 +1,7 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { IConstruct } from 'constructs';
+import { propError } from '../validation/errors';
 
 /**
  * A Kubernetes CPU quantity as cdk8s-plus writes it ("500m", "1", "1.5") in cores; undefined
@@ -24,4 +27,26 @@ export function memoryQuantity(size: Size): string {
 /** A size in bytes, rounded to a whole byte. @internal */
 export function sizeBytes(size: Size): number {
   return Math.round(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);
+}
+
+/**
+ * Container resources given by a user, refused unless they have CPU and memory requests and
+ * limits: every container this library adds has all four, so that the scheduler places it for
+ * what it uses and no container can take the node's CPU or memory.
+ * @param prop the prop the resources came from, e.g. `resources`
+ * @internal
+ */
+export function requireResources<T extends kplus.ContainerResources | undefined>(scope: IConstruct, prop: string, resources: T): T {
+  if (resources === undefined) return resources;
+  const missing = [
+    resources.cpu?.request ? undefined : 'cpu.request',
+    resources.cpu?.limit ? undefined : 'cpu.limit',
+    resources.memory?.request ? undefined : 'memory.request',
+    resources.memory?.limit ? undefined : 'memory.limit',
+  ].filter((m): m is string => m !== undefined);
+  if (missing.length > 0) {
+    throw propError(scope, prop, `has no ${missing.join(', ')}`,
+      'give CPU and memory requests and limits, e.g. { cpu: { request: Cpu.millis(100), limit: Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } }');
+  }
+  return resources;
 }

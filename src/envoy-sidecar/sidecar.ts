@@ -8,7 +8,7 @@ import {
 } from '../envoy';
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
-import { cpuCores } from '../common/resources';
+import { cpuCores, requireResources } from '../common/resources';
 import { EnvoyModelError, quote } from '../envoy/model-error';
 import { markForScraping } from '../prometheus/scrape-annotations';
 import { EnvoyConfigValidator, EnvoyValidationResult } from '../validation/envoy';
@@ -198,7 +198,7 @@ export interface EnvoySidecarProps {
    */
   readonly image?: string;
   /**
-   * Requests and limits of the Envoy container.
+   * Requests and limits of the Envoy container, CPU and memory (all four are required).
    * @default - 100m CPU / 64Mi memory requested, 1 CPU / 256Mi limits
    */
   readonly resources?: kplus.ContainerResources;
@@ -206,7 +206,7 @@ export interface EnvoySidecarProps {
    * Envoy's worker threads (`--concurrency`). Left alone, Envoy starts one per hardware thread
    * of the node, whatever the container's CPU limit: dozens of workers, each with its own
    * connection pools, throttled into a fraction of a core.
-   * @default - the CPU limit rounded up to whole cores (the request without a limit), from 2 to 256
+   * @default - the CPU limit rounded up to whole cores, from 2 to 256
    */
   readonly concurrency?: number;
   /**
@@ -354,7 +354,7 @@ export class EnvoySidecar extends Construct {
       { name: 'envoy-stats', port: this.statsPort },
     ];
 
-    const resources = props.resources ?? {
+    const resources = requireResources(this, 'resources', props.resources) ?? {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) },
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
     };

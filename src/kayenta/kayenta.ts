@@ -10,6 +10,7 @@ import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
 import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
+import { requireResources } from '../common/resources';
 import { IngressCertificate } from '../istio/certificate';
 import { IngressRoute } from '../istio/route';
 import { OAuth2ProxyIstio } from '../oauth2-proxy/oauth2-proxy-istio';
@@ -118,8 +119,8 @@ export interface KayentaStandaloneProps {
   readonly jvmOptions?: string[];
 
   /**
-   * Requests and limits of the Kayenta container. The heap is sized from the memory limit
-   * (`-XX:MaxRAMPercentage=75`), so custom resources must have one.
+   * Requests and limits of the Kayenta container, CPU and memory (all four are required). The
+   * heap is sized from the memory limit (`-XX:MaxRAMPercentage=75`).
    * @default - 500m CPU / 2Gi memory requested, 2 CPU / 2Gi limits
    */
   readonly resources?: kplus.ContainerResources;
@@ -601,5 +602,5 @@ function checkResources(scope: Construct, resources: kplus.ContainerResources | 
     throw propError(scope, 'resources.memory.limit', 'is not set, and the JVM sizes its heap from it (-XX:MaxRAMPercentage=75): without a limit the heap could grow to 75% of the node\'s memory',
       'give a memory limit, e.g. memory: { request: Size.gibibytes(2), limit: Size.gibibytes(2) }');
   }
-  return resources;
+  return requireResources(scope, 'resources', resources);
 }

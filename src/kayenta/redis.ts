@@ -13,7 +13,7 @@ export interface KayentaRedisOptions {
   readonly image?: string;
 
   /**
-   * Requests and limits of the Redis container.
+   * Requests and limits of the Redis container, CPU and memory (all four are required).
    * @default - the `Redis` construct's defaults
    */
   readonly resources?: kplus.ContainerResources;

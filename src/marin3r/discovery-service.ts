@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import {
   DiscoveryService, DiscoveryServiceSpecResourcesLimits, DiscoveryServiceSpecResourcesRequests,
 } from '../../imports/discoveryservices-operator.marin3r.3scale.net';
-import { memoryQuantity } from '../common/resources';
+import { memoryQuantity, requireResources } from '../common/resources';
 import { propError } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
 
@@ -18,7 +18,7 @@ export interface Marin3rDiscoveryServiceProps {
    */
   readonly name?: string;
   /**
-   * Requests and limits of the discovery service pod.
+   * Requests and limits of the discovery service pod, CPU and memory (all four are required).
    * @default - 100m CPU / 128Mi memory requested, 500m / 512Mi limits (marin3r itself sets none)
    */
   readonly resources?: kplus.ContainerResources;
@@ -53,7 +53,7 @@ export class Marin3rDiscoveryService extends Construct {
     if (!props.namespace) throw propError(this, 'namespace', `received ${JSON.stringify(props.namespace)}`, 'name the namespace the discovery service serves');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace);
     const name = checkDnsSubdomain(this, 'name', props.name ?? 'discoveryservice');
-    const r = props.resources ?? {
+    const r = requireResources(this, 'resources', props.resources) ?? {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
       memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },
     };

@@ -19,6 +19,7 @@ import { ConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
 import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
+import { requireResources } from '../common/resources';
 import { IngressCertificate, IngressTls } from '../istio/certificate';
 import { INGRESS_HTTPS_PORT, IngressHttpsGateway, requireSameIngressNamespace } from '../istio/gateway';
 import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, versionedObject } from '../istio/ingress';
@@ -233,7 +234,7 @@ export interface OAuth2ProxyOptions {
   readonly replicas?: number;
 
   /**
-   * Requests and limits of the oauth2-proxy container.
+   * Requests and limits of the oauth2-proxy container, CPU and memory (all four are required).
    * @default - 50m CPU / 64Mi memory requested, 500m / 128Mi limits
    */
   readonly resources?: kplus.ContainerResources;
@@ -505,7 +506,7 @@ export class OAuth2ProxyIstio extends Construct {
           readOnlyRootFilesystem: true,
           allowPrivilegeEscalation: false,
         },
-        resources: props.resources ?? {
+        resources: requireResources(this, 'resources', props.resources) ?? {
           cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
           memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) },
         },

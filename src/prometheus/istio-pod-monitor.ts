@@ -1,7 +1,7 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { checkHttpPath, promDuration, PROM_CERTS_DIR } from './scrape-job';
+import { checkDuration, checkHttpPath, promDuration, PROM_CERTS_DIR } from './scrape-job';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion } from './versions';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
 import { propError, show } from '../validation/errors';
@@ -25,7 +25,9 @@ export interface IstioPodMonitorProps {
    */
   readonly name?: string;
   /**
-   * The namespace of the PodMonitor (a PodMonitor selects pods of its own namespace).
+   * The namespace of the PodMonitor, e.g. where the Prometheus resource looks for monitors. When
+   * it is not the workload's namespace, the PodMonitor names the workload's namespace in
+   * `namespaceSelector` (without one, a PodMonitor selects pods of its own namespace only).
    * @default - the workload's namespace
    */
   readonly namespace?: string;
@@ -104,11 +106,14 @@ export class IstioPodMonitor extends Construct {
       path,
       scheme: PodMonitorSpecPodMetricsEndpointsScheme.HTTPS,
       ...(fix === Http2Fix.SCRAPE_CONFIG ? { enableHttp2: true } : {}),
-      ...(props.interval ? { interval: promDuration(props.interval) } : {}),
+      ...(props.interval ? { interval: promDuration(checkDuration(this, 'interval', props.interval)) } : {}),
     };
+    // a PodMonitor without namespaceSelector selects pods of its own namespace only
+    const podNamespace = workloadObject.metadata.namespace ?? Chart.of(props.workload).namespace;
     this.podMonitor = new PodMonitor(this, 'pod-monitor', {
       metadata: { name, namespace },
       spec: {
+        ...(podNamespace !== undefined && podNamespace !== namespace ? { namespaceSelector: { matchNames: [podNamespace] } } : {}),
         selector: { matchLabels: { ...props.workload.matchLabels } },
         scrapeClass,
         podMetricsEndpoints: [endpoint],

@@ -12,6 +12,7 @@ import { DestinationRuleSpecTrafficPolicyTlsMode, toJson_DestinationRuleSpec } f
 import { addConfigHash } from '../common/config-hash';
 import { checkImageRepository } from '../common/image';
 import { hardenContainer } from '../common/pod';
+import { requireResources } from '../common/resources';
 import { versionedObject } from '../istio/ingress';
 import { DEFAULT_ISTIO_VERSION, IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
@@ -100,7 +101,7 @@ export interface IstioPrometheusScrapeProps {
    */
   readonly scrapeTimeout?: Duration;
   /**
-   * CPU and memory of the Prometheus container.
+   * CPU and memory requests and limits of the Prometheus container (all four are required).
    * @default - requests 250m CPU and 512Mi memory, limits 1 CPU and 2Gi memory
    */
   readonly resources?: kplus.ContainerResources;
@@ -288,7 +289,7 @@ export class IstioPrometheusScrape extends Construct {
       ports: [{ number: PORT, name: 'http' }],
       envVariables: env,
       securityContext: { user: USER, group: USER, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
-      resources: props.resources ?? {
+      resources: requireResources(this, 'resources', props.resources) ?? {
         cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
         memory: { request: Size.mebibytes(512), limit: Size.gibibytes(2) },
       },
@@ -315,7 +316,10 @@ export class IstioPrometheusScrape extends Construct {
       setInject('true');
       pod.addAnnotation('traffic.sidecar.istio.io/includeInboundPorts', '');
       pod.addAnnotation('traffic.sidecar.istio.io/includeOutboundIPRanges', '');
-      pod.addAnnotation('proxy.istio.io/config', JSON.stringify({ proxyMetadata: { OUTPUT_CERTS: ISTIO_OUTPUT_CERTS } }));
+      // Prometheus reads the certificate files when it builds a scrape pool and doesn't retry a
+      // pool that failed for missing files (istio/istio#10544): it starts once the proxy is ready,
+      // by which time the agent has written them (mTLS mode needs Istio 1.10+, which reads this)
+      pod.addAnnotation('proxy.istio.io/config', JSON.stringify({ holdApplicationUntilProxyStarts: true, proxyMetadata: { OUTPUT_CERTS: ISTIO_OUTPUT_CERTS } }));
       pod.addAnnotation('sidecar.istio.io/userVolumeMount', JSON.stringify([{ name: ISTIO_CERTS_VOLUME, mountPath: ISTIO_OUTPUT_CERTS }]));
       const certs = kplus.Volume.fromEmptyDir(this, 'istio-certs', ISTIO_CERTS_VOLUME, { medium: kplus.EmptyDirMedium.MEMORY });
       this.container.mount(PROM_CERTS_DIR, certs, { readOnly: true });

@@ -1,7 +1,7 @@
-import { Size } from 'cdk8s';
+import { Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { propError } from '../validation/errors';
+import { propError, show } from '../validation/errors';
 import { checkDnsSubdomain } from '../validation/names';
 
 /** Options for `PrometheusStorage.emptyDir`. */
@@ -77,7 +77,8 @@ class ClaimStorage extends PrometheusStorage {
   public _bind(scope: Construct, names: { name: string; namespace: string }): BoundStorage {
     const size = this.options.size;
     if (!(size instanceof Size) || !(size.toMebibytes() >= 64)) {
-      throw propError(scope, 'storage.size', 'the claim is smaller than 64Mi', 'give the claim a size of at least Size.mebibytes(64), typically tens of GiB');
+      const received = size instanceof Size ? `${size.toMebibytes({ rounding: SizeRoundingBehavior.NONE })}Mi` : show(size);
+      throw propError(scope, 'storage.size', `${received} is smaller than 64Mi`, 'give the claim a size of at least Size.mebibytes(64), typically tens of GiB');
     }
     if (this.options.storageClassName !== undefined) checkDnsSubdomain(scope, 'storage.storageClassName', this.options.storageClassName);
     const claim = new kplus.PersistentVolumeClaim(scope, 'storage-claim', {

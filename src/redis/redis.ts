@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { pullPolicyFor } from '../common/image';
 import { hardenContainer } from '../common/pod';
-import { sizeBytes } from '../common/resources';
+import { requireResources, sizeBytes } from '../common/resources';
 import { propError } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
 
@@ -125,7 +125,7 @@ export interface RedisProps {
   readonly image?: string;
 
   /**
-   * Requests and limits of the Redis container. A memory limit is required: Redis gets
+   * Requests and limits of the Redis container, CPU and memory (all four are required). Redis gets
    * `--maxmemory` at three quarters of it, so that it refuses writes at the bound instead of
    * being killed (the default policy, noeviction, evicts nothing).
    * @default - 50m CPU / 64Mi memory requested, 500m / 256Mi limits (maxmemory 192 MiB)
@@ -176,6 +176,7 @@ export class Redis extends Construct {
       throw propError(this, 'resources.memory.limit', 'missing: Redis sets no memory bound of its own (maxmemory 0), so it would grow until the kernel kills it and everything it holds is lost',
         'give a memory limit, e.g. Size.mebibytes(256); maxmemory is set to three quarters of it');
     }
+    requireResources(this, 'resources', resources);
     // three quarters of the limit: room for the fork of a background save or AOF rewrite, and for
     // the allocator's overhead; at the bound Redis refuses writes instead of being killed
     const args = [...storage.args, '--maxmemory', String(Math.floor(sizeBytes(memoryLimit) * 0.75))];

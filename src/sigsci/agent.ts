@@ -83,7 +83,7 @@ export interface SigSciAgentBaseProps {
    */
   readonly extraOptions?: { [option: string]: string };
   /**
-   * Requests and limits of the agent container. Fastly suggests one CPU and at least 500 MB of
+   * Requests and limits of the agent container, CPU and memory (all four are required). Fastly suggests one CPU and at least 500 MB of
    * memory per agent to start with, then sizing from load tests.
    * @default - 250m CPU / 256Mi memory requested, 1 CPU / 512Mi limits
    */

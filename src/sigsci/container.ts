@@ -5,7 +5,7 @@ import type { SigSciAgentBaseProps } from './agent';
 import { SigSciImage } from './image';
 import { optionEnvName, optionsEnv } from './options';
 import { hardenContainer, terminationGraceSeconds } from '../common/pod';
-import { cpuCores } from '../common/resources';
+import { cpuCores, requireResources } from '../common/resources';
 import { propError, show } from '../validation/errors';
 
 /** Name of the agent's container in every pod the library adds it to. */
@@ -59,7 +59,7 @@ export function addAgentContainer(
   if (!Number.isInteger(user) || user < 1) {
     throw propError(scope, 'user', `${show(user)} is not a non-root uid`, 'use an integer uid of at least 1');
   }
-  const resources = settings.resources ?? DEFAULT_RESOURCES;
+  const resources = requireResources(scope, 'resources', settings.resources) ?? DEFAULT_RESOURCES;
   const cpuLimit = resources.cpu?.limit ? cpuCores(resources.cpu.limit.amount) : undefined;
 
   const env: Record<string, string> = {

@@ -271,7 +271,7 @@ describe('EnvoySidecar sizing, scraping and image policy', () => {
   const args = (objects: any[]) => envoyContainer(objects).args as string[];
   const concurrencyOf = (objects: any[]) => args(objects)[args(objects).indexOf('--concurrency') + 1];
 
-  test('--concurrency follows the CPU limit in whole cores (at least 2), or the request without a limit', () => {
+  test('--concurrency follows the CPU limit in whole cores (at least 2)', () => {
     const cpu = (request: kplus.Cpu, limit?: kplus.Cpu) => {
       const s = setup();
       sidecar(s, { resources: { cpu: { request, limit }, memory: { request: Size.mebibytes(64), limit: Size.mebibytes(128) } } });
@@ -280,11 +280,15 @@ describe('EnvoySidecar sizing, scraping and image policy', () => {
     expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.millis(3500))).toBe('4');
     expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.units(8))).toBe('8');
     expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.millis(500))).toBe('2');
-    expect(cpu(kplus.Cpu.units(3))).toBe('3');
     expect(cpu(kplus.Cpu.millis(100), kplus.Cpu.units(400))).toBe('256');
     const s = setup();
     sidecar(s, { concurrency: 1 });
     expect(concurrencyOf(synthChart(s.chart))).toBe('1');
+  });
+
+  test('resources without CPU and memory requests and limits', () => {
+    expect(() => sidecar(setup(), { resources: { cpu: { request: kplus.Cpu.units(3) }, memory: { limit: Size.mebibytes(128) } } })).toThrow(
+      'test/envoy: resources: has no cpu.limit, memory.request; give CPU and memory requests and limits, e.g. { cpu: { request: Cpu.millis(100), limit: Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } }');
   });
 
   test('marks the pod for Prometheus on the stats listener, unless scrape is false', () => {

@@ -1,4 +1,4 @@
-import { Testing } from 'cdk8s';
+import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { IstioPodMonitor, IstioPodMonitorProps } from '../../src';
 import { expectSchemaValid, findOne, synthChart } from '../harness';
@@ -33,6 +33,18 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
       name: 'istio-mtls',
       tlsConfig: { caFile: '/etc/prom-certs/root-cert.pem', certFile: '/etc/prom-certs/cert-chain.pem', keyFile: '/etc/prom-certs/key.pem', insecureSkipVerify: true },
     });
+  });
+
+  test('in another namespace than the workload, selects the workload\'s namespace (it would select nothing without namespaceSelector)', () => {
+    const other = build({ namespace: 'monitoring' });
+    expect(other.monitor.metadata.namespace).toBe('monitoring');
+    expect(other.monitor.spec.namespaceSelector).toEqual({ matchNames: ['bookinfo'] });
+    expect(b.monitor.spec.namespaceSelector).toBeUndefined();
+    expectSchemaValid(other.objects);
+  });
+
+  test('fails on a zero interval, which Prometheus would replace with its default', () => {
+    expect(() => build({ interval: Duration.seconds(0) })).toThrow('test/monitor: interval: received 0ms; give a positive Duration in whole milliseconds');
   });
 
   test('an unnamed port is selected by number', () => {

@@ -69,7 +69,8 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
     const a = b.podTemplate.metadata.annotations;
     expect(a['traffic.sidecar.istio.io/includeInboundPorts']).toBe('');
     expect(a['traffic.sidecar.istio.io/includeOutboundIPRanges']).toBe('');
-    expect(YAML.parse(a['proxy.istio.io/config'])).toEqual({ proxyMetadata: { OUTPUT_CERTS: '/etc/istio-output-certs' } });
+    // Prometheus starts once the proxy is ready, so the certificate files exist when it builds the secure job
+    expect(YAML.parse(a['proxy.istio.io/config'])).toEqual({ holdApplicationUntilProxyStarts: true, proxyMetadata: { OUTPUT_CERTS: '/etc/istio-output-certs' } });
     expect(JSON.parse(a['sidecar.istio.io/userVolumeMount'])).toEqual([{ name: 'istio-certs', mountPath: '/etc/istio-output-certs' }]);
   });
 
@@ -483,6 +484,17 @@ describe('storage', () => {
   test('fails when the retention size does not fit the storage', () => {
     expect(() => build({ storage: PrometheusStorage.emptyDir({ sizeLimit: Size.gibibytes(4) }), retentionSize: Size.gibibytes(4) }))
       .toThrow('test/prometheus: retentionSize: 4096Mi does not fit the 4096Mi storage; give a retention size below the storage size (the WAL and compaction need room beyond it)');
+  });
+
+  test('fails on a claim below 64Mi, naming the size given', () => {
+    expect(() => build({ storage: PrometheusStorage.persistentVolumeClaim({ size: Size.mebibytes(32) }) }))
+      .toThrow('test/prometheus: storage.size: 32Mi is smaller than 64Mi; give the claim a size of at least Size.mebibytes(64), typically tens of GiB');
+  });
+});
+
+describe('resources', () => {
+  test('custom resources need CPU and memory requests and limits', () => {
+    expect(() => build({ resources: {} })).toThrow('test/prometheus: resources: has no cpu.request, cpu.limit, memory.request, memory.limit; give CPU and memory requests and limits');
   });
 });
 

@@ -106,12 +106,15 @@ describe('Redis', () => {
   });
 
   test('sets maxmemory from a custom memory limit, and refuses resources without one', () => {
-    const { redis, chart } = setup({ resources: { memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } } });
+    const cpu = { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) };
+    const { redis, chart } = setup({ resources: { cpu, memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } } });
     expect(redis.deployment.containers[0].args).toContain(String(768 * 1024 * 1024));
     expect(findOne(synthChart(chart), 'Deployment', 'redis').spec.template.spec.containers[0].resources.limits.memory).toBe('1024Mi');
     expect(() => setup({ resources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) } } })).toThrow(
       'test/redis: resources.memory.limit: missing: Redis sets no memory bound of its own (maxmemory 0), so it would grow until the kernel kills it and everything it holds is lost; '
       + 'give a memory limit, e.g. Size.mebibytes(256); maxmemory is set to three quarters of it');
+    expect(() => setup({ resources: { memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } } })).toThrow(
+      'test/redis: resources: has no cpu.request, cpu.limit; give CPU and memory requests and limits');
   });
 
   test('rejects a name that is not a DNS-1123 label', () => {
