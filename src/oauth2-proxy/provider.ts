@@ -50,9 +50,21 @@ export interface EntraIdProviderOptions {
 
   /**
    * Entra group object IDs whose members may log in (`allowed_groups`; needs the groups claim).
+   * oauth2-proxy checks the groups of bearer tokens too: with `servicePrincipalIds`, their tokens
+   * must carry the groups claim (the app registration's `groupMembershipClaims`, and the service
+   * principals members of an allowed group), or every call of theirs is refused with 403.
    * @default - any account of the tenant that passes the email checks
    */
   readonly allowedGroups?: string[];
+
+  /**
+   * The claim of the ID token oauth2-proxy reads the user's email from (`oidc_email_claim`).
+   * Accounts without an `email` claim (Entra guests and accounts without a mailbox, for instance)
+   * fail at the callback; `"preferred_username"` (Entra's UPN) serves them. The email checks
+   * (`emailDomains`, `authenticatedEmails`) apply to the claim's value.
+   * @default "email"
+   */
+  readonly emailClaim?: string;
 
   /**
    * OAuth scopes requested at login. Always written to the configuration: left to oauth2-proxy,
@@ -111,10 +123,20 @@ export interface OidcProviderOptions {
   readonly allowedGroups?: string[];
 
   /**
-   * OAuth scopes requested at login.
+   * OAuth scopes requested at login. Always written to the configuration: left to oauth2-proxy,
+   * `allowedGroups` would add a "groups" scope, which providers without one refuse.
    * @default "openid email profile"
    */
   readonly scope?: string;
+
+  /**
+   * The claim of the ID token oauth2-proxy reads the user's email from (`oidc_email_claim`).
+   * Accounts without an `email` claim (Entra guests and accounts without a mailbox, for instance)
+   * fail at the callback; `"preferred_username"` (Entra's UPN) serves them. The email checks
+   * (`emailDomains`, `authenticatedEmails`) apply to the claim's value.
+   * @default "email"
+   */
+  readonly emailClaim?: string;
 
   /**
    * How long the ID tokens of the provider live. oauth2-proxy treats a session whose token has
@@ -140,7 +162,11 @@ export interface KeycloakProviderOptions {
   readonly allowedRoles?: string[];
 
   /**
-   * Groups whose members may log in (`allowed_groups`, needs a groups mapper).
+   * Groups whose members may log in (`allowed_groups`). Keycloak puts them in the tokens through
+   * a Group Membership mapper on the client (its dedicated scope); with the mapper's "Full group
+   * path" on (its default) give the paths, e.g. "/admins". The construct requests
+   * `openid email profile` only: the `groups` scope oauth2-proxy would otherwise add exists in a
+   * realm only if you created it.
    * @default - no group restriction
    */
   readonly allowedGroups?: string[];
@@ -223,6 +249,8 @@ const MICROSOFT_GRAPH_HOST = 'graph.microsoft.com';
 const ENTRA_TENANT_ALIASES = ['common', 'organizations', 'consumers'];
 const GUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const ENTRA_DEFAULT_SCOPE = 'openid email profile offline_access';
+/** oauth2-proxy's OIDC scope without its "groups" addition. */
+const OIDC_DEFAULT_SCOPE = 'openid email profile';
 
 class EntraIdProvider extends OAuth2Provider {
   constructor(private readonly options: EntraIdProviderOptions) {
@@ -258,6 +286,7 @@ class EntraIdProvider extends OAuth2Provider {
     // Explicit: with allowed_groups and no scope, oauth2-proxy would add a "groups" scope, which Entra doesn't know.
     config.scope = o.scope ?? ENTRA_DEFAULT_SCOPE;
     if (o.allowedGroups?.length) config.allowed_groups = [...o.allowedGroups];
+    if (o.emailClaim !== undefined) config.oidc_email_claim = requireText(scope, `${prop}.emailClaim`, o.emailClaim, 'give a claim name, e.g. "preferred_username"');
     const jwtIssuers: JwtIssuer[] = [{ issuer: issuerV2, jwksUri: `https://${ENTRA_LOGIN_HOST}/${tenant}/discovery/v2.0/keys`, audiences: [clientId] }];
     const egressHosts = [ENTRA_LOGIN_HOST, MICROSOFT_GRAPH_HOST];
     if (clientCredentials) {
@@ -288,8 +317,10 @@ class OidcProvider extends OAuth2Provider {
     (o.egressHosts ?? []).forEach((h, i) => checkHostName(scope, `${prop}.egressHosts[${i}]`, h, { allowWildcard: true }));
     // the issuer must equal the tokens' `iss` claim character for character: keep it as given
     const config: Record<string, TomlValue> = { provider: 'oidc', client_id: clientId, oidc_issuer_url: o.issuerUrl.trim() };
-    if (o.scope) config.scope = o.scope;
+    // explicit: left to oauth2-proxy, allowed_groups would add a "groups" scope
+    config.scope = o.scope ?? OIDC_DEFAULT_SCOPE;
     if (o.allowedGroups?.length) config.allowed_groups = [...o.allowedGroups];
+    if (o.emailClaim !== undefined) config.oidc_email_claim = requireText(scope, `${prop}.emailClaim`, o.emailClaim, 'give a claim name, e.g. "preferred_username"');
     if (o.acceptBearerTokens) config.skip_jwt_bearer_tokens = true;
     return {
       config,
@@ -319,6 +350,9 @@ class KeycloakProvider extends OAuth2Provider {
       provider: 'keycloak-oidc',
       client_id: clientId,
       oidc_issuer_url: issuer,
+      // explicit: left to oauth2-proxy, allowed_groups would add a "groups" scope, which Keycloak
+      // refuses (invalid_scope) unless a client scope of that name exists
+      scope: OIDC_DEFAULT_SCOPE,
       code_challenge_method: 'S256',
     };
     if (o.allowedRoles?.length) config.allowed_roles = [...o.allowedRoles];

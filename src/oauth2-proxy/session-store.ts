@@ -1,6 +1,6 @@
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { Redis, RedisPersistence } from '../redis';
+import { Redis, RedisEvictionPolicy, RedisPersistence } from '../redis';
 import { TomlValue } from './toml';
 import { propError, show } from '../validation/errors';
 
@@ -95,6 +95,11 @@ class RedisStore extends SessionStore {
       if (!/^rediss?:\/\/[^\s/]+/.test(o.url)) {
         throw propError(scope, `${prop}.url`, `${show(o.url)} is not a redis:// or rediss:// URL`, 'give a URL such as "redis://redis.sessions.svc:6379"');
       }
+      if (/^rediss?:\/\/[^/]*@/.test(o.url)) {
+        // the URL goes into the ConfigMap: credentials in it would be stored in the clear
+        throw propError(scope, `${prop}.url`, 'the URL carries credentials (user:password@), which would be written to the oauth2-proxy ConfigMap',
+          'give the URL without them and the password as password ({ secret, key }), which reaches oauth2-proxy through secretKeyRef');
+      }
       return { config: { session_store_type: 'redis', redis_connection_url: o.url }, env };
     }
     if (o.url) {
@@ -111,6 +116,9 @@ class RedisStore extends SessionStore {
       persistence: o.persistence,
       image: o.image,
       allowFrom: [client],
+      // every session key expires (cookie_expire): at the memory bound the oldest sessions are
+      // logged out instead of every login failing on refused writes
+      evictionPolicy: RedisEvictionPolicy.VOLATILE_LRU,
     });
     return { config: { session_store_type: 'redis', redis_connection_url: redis.url }, env, redis };
   }

@@ -1,1 +1,1 @@
-export { Redis, type RedisProps, RedisPersistence } from './redis';
+export { Redis, RedisEvictionPolicy, type RedisProps, RedisPersistence } from './redis';

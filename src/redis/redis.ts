@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { pullPolicyFor } from '../common/image';
 import { hardenContainer } from '../common/pod';
 import { requireResources, sizeBytes } from '../common/resources';
-import { propError } from '../validation/errors';
+import { propError, show } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
 
 /** The Redis image the library pins by default. */
@@ -83,6 +83,21 @@ class AofPersistence extends RedisPersistence {
 }
 
 /** Props of `Redis`: its name, namespace, password, persistence, clients, image and resources. */
+/** What Redis does when it reaches `maxmemory` (`--maxmemory-policy`). */
+export enum RedisEvictionPolicy {
+  /** `noeviction`: refuse writes; nothing held is ever dropped. For data that must not be lost. */
+  NOEVICTION = 'noeviction',
+  /**
+   * `volatile-lru`: drop the least recently used keys that have an expiry, e.g. sessions that
+   * would expire anyway; keys without one are kept (and writes refused once only they are left).
+   */
+  VOLATILE_LRU = 'volatile-lru',
+  /** `volatile-ttl`: drop the keys with an expiry that expire soonest. */
+  VOLATILE_TTL = 'volatile-ttl',
+  /** `allkeys-lru`: drop the least recently used keys, with or without an expiry (a cache). */
+  ALLKEYS_LRU = 'allkeys-lru',
+}
+
 export interface RedisProps {
   /**
    * Name of the Deployment and the Service.
@@ -126,11 +141,17 @@ export interface RedisProps {
 
   /**
    * Requests and limits of the Redis container, CPU and memory (all four are required). Redis gets
-   * `--maxmemory` at three quarters of it, so that it refuses writes at the bound instead of
-   * being killed (the default policy, noeviction, evicts nothing).
+   * `--maxmemory` at three quarters of it, so that at the bound it refuses writes (or evicts,
+   * see `evictionPolicy`) instead of being killed.
    * @default - 50m CPU / 64Mi memory requested, 500m / 256Mi limits (maxmemory 192 MiB)
    */
   readonly resources?: kplus.ContainerResources;
+
+  /**
+   * What Redis does at `maxmemory`.
+   * @default RedisEvictionPolicy.NOEVICTION
+   */
+  readonly evictionPolicy?: RedisEvictionPolicy;
 }
 
 /**
@@ -179,7 +200,11 @@ export class Redis extends Construct {
     requireResources(this, 'resources', resources);
     // three quarters of the limit: room for the fork of a background save or AOF rewrite, and for
     // the allocator's overhead; at the bound Redis refuses writes instead of being killed
-    const args = [...storage.args, '--maxmemory', String(Math.floor(sizeBytes(memoryLimit) * 0.75))];
+    const evictionPolicy = props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION;
+    if (!Object.values(RedisEvictionPolicy).includes(evictionPolicy)) {
+      throw propError(this, 'evictionPolicy', `received ${show(evictionPolicy)}`, `use a RedisEvictionPolicy (${Object.values(RedisEvictionPolicy).join(', ')})`);
+    }
+    const args = [...storage.args, '--maxmemory', String(Math.floor(sizeBytes(memoryLimit) * 0.75)), '--maxmemory-policy', evictionPolicy];
     if (props.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
 
     const image = props.image ?? DEFAULT_IMAGE;

@@ -183,6 +183,7 @@ describe('OAuth2ProxyIstio', () => {
         'ping_path = "/oauth2/ping"',
         'provider = "entra-id"',
         'ready_path = "/oauth2/ready"',
+        'real_client_ip_header = "X-Forwarded-For"',
         'redirect_url = "https://myapp.cluster.example.com/oauth2/callback"',
         'redis_connection_url = "redis://oauth2-proxy-redis.myapp.svc:6379"',
         'request_logging = true',
@@ -226,7 +227,7 @@ describe('OAuth2ProxyIstio', () => {
     test('is a Redis without persistence that only oauth2-proxy may reach, with its password from the Secret', () => {
       const { objects } = synth();
       const redis = findOne(objects, 'Deployment', 'oauth2-proxy-redis').spec.template.spec.containers[0];
-      expect(redis.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024), '--requirepass', '$(REDIS_PASSWORD)']);
+      expect(redis.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024), '--maxmemory-policy', 'volatile-lru', '--requirepass', '$(REDIS_PASSWORD)']);
       expect(redis.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'oauth2-proxy', key: 'redis-password' } } }]);
       const policy = findOne(objects, 'NetworkPolicy', 'oauth2-proxy-redis');
       expect(policy.spec.ingress).toEqual([{
@@ -392,6 +393,26 @@ describe('OAuth2ProxyIstio', () => {
         issuer: 'https://keycloak.example.org/realms/corp', jwksUri: 'https://keycloak.example.org/realms/corp/protocol/openid-connect/certs', audiences: ['myapp'],
       }]);
       expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['keycloak.example.org']);
+    });
+
+    test('with allowedGroups, OIDC and Keycloak request openid email profile, not the "groups" scope oauth2-proxy would add', () => {
+      const oidc = configFile(synth({ provider: OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp', allowedGroups: ['admins'] }) }).objects);
+      expect(oidc).toContain('scope = "openid email profile"\n');
+      expect(oidc).toContain('allowed_groups = ["admins"]\n');
+      const keycloak = configFile(synth({ provider: OAuth2Provider.keycloak({ realmUrl: 'https://keycloak.example.org/realms/corp', clientId: 'myapp', allowedGroups: ['/admins'] }) }).objects);
+      expect(keycloak).toContain('scope = "openid email profile"\n');
+      expect(configFile(synth({ provider: OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp', scope: 'openid email' }) }).objects))
+        .toContain('scope = "openid email"\n');
+    });
+
+    test('reads the email from another claim when asked (accounts without an email claim)', () => {
+      const entra = configFile(synth({ provider: OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, emailClaim: 'preferred_username' }) }).objects);
+      expect(entra).toContain('oidc_email_claim = "preferred_username"\n');
+      const oidc = configFile(synth({ provider: OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp', emailClaim: 'upn' }) }).objects);
+      expect(oidc).toContain('oidc_email_claim = "upn"\n');
+      expect(configFile(synth().objects)).not.toContain('oidc_email_claim');
+      expect(setup({ provider: OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, emailClaim: ' ' }) }).build)
+        .toThrow('test/auth: provider.emailClaim: received " "; give a claim name, e.g. "preferred_username"');
     });
 
     test('a Keycloak on another port than 443 gets that port in the ServiceEntry too', () => {
@@ -680,6 +701,12 @@ describe('OAuth2ProxyIstio', () => {
     test('fails when the wildcard is not one', () => {
       const { build } = setup({ certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('x'), wildcard: 'cluster.example.com' }) });
       expect(build).toThrow('test/auth: certificate.wildcard: "cluster.example.com" is not a wildcard; give a name starting with "*.", e.g. "*.cluster.example.com", or leave wildcard out for a certificate of the hosts');
+    });
+
+    test('fails on a Redis URL with credentials in it, which would land in the ConfigMap', () => {
+      const { build } = setup({ sessionStore: SessionStore.redis({ deploy: false, url: 'redis://:hunter2@sessions.shared.svc:6379' }) });
+      expect(build).toThrow('test/auth: sessionStore.url: the URL carries credentials (user:password@), which would be written to the oauth2-proxy ConfigMap; '
+        + 'give the URL without them and the password as password ({ secret, key }), which reaches oauth2-proxy through secretKeyRef');
     });
 
     test('fails when a Redis session store is requested with Redis disabled', () => {

@@ -1,6 +1,6 @@
 import { Chart, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
-import { Redis, RedisPersistence } from '../../src';
+import { Redis, RedisEvictionPolicy, RedisPersistence } from '../../src';
 import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
 
 function setup(props: ConstructorParameters<typeof Redis>[2] = {}) {
@@ -29,7 +29,7 @@ describe('Redis', () => {
     expect(c.image).toBe('redis:8.10.2-alpine');
     expect(c.imagePullPolicy).toBe('IfNotPresent');
     // maxmemory: three quarters of the 256 MiB limit, so Redis refuses writes instead of being killed
-    expect(c.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024)]);
+    expect(c.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024), '--maxmemory-policy', 'noeviction']);
     expect(c.securityContext).toMatchObject({
       runAsUser: 999,
       // the Alpine image's redis group is 1000: Alpine has a gid 999 of its own
@@ -62,7 +62,7 @@ describe('Redis', () => {
     const { chart } = setup({ password: { secret: kplus.Secret.fromSecretName(new Chart(Testing.app(), 'x'), 's', 'redis-auth'), key: 'password' } });
     const [c] = findOne(synthChart(chart), 'Deployment', 'redis').spec.template.spec.containers;
     expect(c.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'redis-auth', key: 'password' } } }]);
-    expect(c.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024), '--requirepass', '$(REDIS_PASSWORD)']);
+    expect(c.args).toEqual(['--save', '', '--appendonly', 'no', '--maxmemory', String(192 * 1024 * 1024), '--maxmemory-policy', 'noeviction', '--requirepass', '$(REDIS_PASSWORD)']);
   });
 
   test('admits only the named clients, on the Redis port', () => {
@@ -83,7 +83,7 @@ describe('Redis', () => {
     new Redis(chart, 'redis', { allowFrom: [client], persistence: RedisPersistence.appendOnlyFile(claim) });
     const objects = synthChart(chart);
     const deployment = findOne(objects, 'Deployment', 'redis');
-    expect(deployment.spec.template.spec.containers[0].args).toEqual(['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--maxmemory', String(192 * 1024 * 1024)]);
+    expect(deployment.spec.template.spec.containers[0].args).toEqual(['--appendonly', 'yes', '--appendfsync', 'everysec', '--dir', '/data', '--maxmemory', String(192 * 1024 * 1024), '--maxmemory-policy', 'noeviction']);
     expect(deployment.spec.template.spec.volumes).toContainEqual({ name: expect.any(String), persistentVolumeClaim: { claimName: 'redis-data', readOnly: false } });
     expectSchemaValid(objects);
   });
@@ -115,6 +115,12 @@ describe('Redis', () => {
       + 'give a memory limit, e.g. Size.mebibytes(256); maxmemory is set to three quarters of it');
     expect(() => setup({ resources: { memory: { request: Size.mebibytes(512), limit: Size.gibibytes(1) } } })).toThrow(
       'test/redis: resources: has no cpu.request, cpu.limit; give CPU and memory requests and limits');
+  });
+
+  test('evicts keys with an expiry at maxmemory when asked, and refuses an unknown policy', () => {
+    expect(setup({ evictionPolicy: RedisEvictionPolicy.VOLATILE_LRU }).redis.deployment.containers[0].args).toEqual(expect.arrayContaining(['--maxmemory-policy', 'volatile-lru']));
+    expect(() => setup({ evictionPolicy: 'lru' as RedisEvictionPolicy })).toThrow(
+      'test/redis: evictionPolicy: received "lru"; use a RedisEvictionPolicy (noeviction, volatile-lru, volatile-ttl, allkeys-lru)');
   });
 
   test('rejects a name that is not a DNS-1123 label', () => {
