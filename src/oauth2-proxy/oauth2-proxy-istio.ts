@@ -549,8 +549,6 @@ export class OAuth2ProxyIstio extends Construct {
       // auth-only: an authenticated check gets 200, the only status Envoy's ext_authz treats as allowed
       upstreams: ['static://200'],
       reverse_proxy: true,
-      // the gateway appends the client's address to X-Forwarded-For; X-Real-IP (the default) it doesn't set
-      real_client_ip_header: 'X-Forwarded-For',
       redirect_url: this.redirectUrl,
       whitelist_domains: [`.${this.cookieDomain}`],
       set_xauthrequest: true,

@@ -183,7 +183,6 @@ describe('OAuth2ProxyIstio', () => {
         'ping_path = "/oauth2/ping"',
         'provider = "entra-id"',
         'ready_path = "/oauth2/ready"',
-        'real_client_ip_header = "X-Forwarded-For"',
         'redirect_url = "https://myapp.cluster.example.com/oauth2/callback"',
         'redis_connection_url = "redis://oauth2-proxy-redis.myapp.svc:6379"',
         'request_logging = true',
