@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { checkDuration, checkHttpPath, promDuration, PROM_CERTS_DIR } from './scrape-job';
+import { certOnlySidecarAnnotations, checkDuration, checkHttpPath, ISTIO_CERTS_VOLUME, promDuration, PROM_CERTS_DIR } from './scrape-job';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion } from './versions';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
 import { propError, show } from '../validation/errors';
@@ -56,8 +56,8 @@ export interface IstioPodMonitorProps {
  * A PodMonitor's `tlsConfig` can only reference Secrets and ConfigMaps (operator v0.93 has no
  * `caFile`/`certFile`/`keyFile` there), so the certificate files are named in a scrape class of the
  * Prometheus resource, which the PodMonitor selects by name. The Prometheus resource also needs the
- * cert-only sidecar: the pod annotations and `istio-certs` volume that `IstioPrometheusScrape`
- * writes, through its `podMetadata`, `volumes` and `volumeMounts`.
+ * cert-only sidecar that `IstioPrometheusScrape` gives its own pod: `prometheusSpec()` returns
+ * both, to merge into the Prometheus resource's `spec`.
  */
 export class IstioPodMonitor extends Construct {
   /**
@@ -74,6 +74,32 @@ export class IstioPodMonitor extends Construct {
         keyFile: `${PROM_CERTS_DIR}/key.pem`,
         insecureSkipVerify: true,
       },
+    };
+  }
+
+  /**
+   * The fields of a Prometheus resource's `spec` (monitoring.coreos.com/v1) that let it scrape
+   * over Istio mTLS: `podMetadata` with the injection label and the cert-only sidecar's
+   * annotations (it intercepts no traffic, writes its certificates to an in-memory volume, and
+   * Prometheus starts once it is ready), that volume in `volumes`, its mount at /etc/prom-certs in
+   * `volumeMounts`, and the scrape class in `scrapeClasses`. Merge them into the spec (append to
+   * lists the spec already has). For Istio 1.10 or newer (the injection label; earlier releases
+   * wrote the certificate files for the proxy's uid only).
+   *
+   * With the sidecar, in-mesh clients of Prometheus (Grafana) would send it mTLS, which the
+   * non-intercepting sidecar never terminates: give the Prometheus pods a DestinationRule with
+   * `trafficPolicy.tls.mode: DISABLE` (as `IstioPrometheusScrape` does for its own).
+   * @param scrapeClassName the class name the PodMonitors select
+   */
+  public static prometheusSpec(scrapeClassName: string = 'istio-mtls'): any {
+    return {
+      podMetadata: {
+        labels: { 'sidecar.istio.io/inject': 'true' },
+        annotations: certOnlySidecarAnnotations(),
+      },
+      volumes: [{ name: ISTIO_CERTS_VOLUME, emptyDir: { medium: 'Memory' } }],
+      volumeMounts: [{ name: ISTIO_CERTS_VOLUME, mountPath: PROM_CERTS_DIR, readOnly: true }],
+      scrapeClasses: [IstioPodMonitor.scrapeClass(scrapeClassName)],
     };
   }
 

@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { markForScraping, ScrapeAnnotationOptions } from './scrape-annotations';
 import {
-  checkDuration, KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule,
+  certOnlySidecarAnnotations, checkDuration, ISTIO_CERTS_VOLUME, KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule,
   ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
 } from './scrape-job';
 import { PrometheusStorage } from './storage';
@@ -118,8 +118,6 @@ const USER = 65534; // "nobody" in the prom/prometheus image
 const CONFIG_DIR = '/etc/prometheus';
 const CONFIG_FILE = 'prometheus.yml';
 const TSDB_DIR = '/prometheus';
-const ISTIO_OUTPUT_CERTS = '/etc/istio-output-certs';
-const ISTIO_CERTS_VOLUME = 'istio-certs';
 
 const ISTIO_INJECT = 'sidecar.istio.io/inject';
 /** The istio-agent port that serves merged metrics in plain text. */
@@ -314,13 +312,8 @@ export class IstioPrometheusScrape extends Construct {
     const setInject = (value: string) => (istio.injectionByPodLabel ? pod.addLabel(ISTIO_INJECT, value) : pod.addAnnotation(ISTIO_INJECT, value));
     if (mtls) {
       setInject('true');
-      pod.addAnnotation('traffic.sidecar.istio.io/includeInboundPorts', '');
-      pod.addAnnotation('traffic.sidecar.istio.io/includeOutboundIPRanges', '');
-      // Prometheus reads the certificate files when it builds a scrape pool and doesn't retry a
-      // pool that failed for missing files (istio/istio#10544): it starts once the proxy is ready,
-      // by which time the agent has written them (mTLS mode needs Istio 1.10+, which reads this)
-      pod.addAnnotation('proxy.istio.io/config', JSON.stringify({ holdApplicationUntilProxyStarts: true, proxyMetadata: { OUTPUT_CERTS: ISTIO_OUTPUT_CERTS } }));
-      pod.addAnnotation('sidecar.istio.io/userVolumeMount', JSON.stringify([{ name: ISTIO_CERTS_VOLUME, mountPath: ISTIO_OUTPUT_CERTS }]));
+      // mTLS mode needs Istio 1.10+, which reads every one of these
+      for (const [key, value] of Object.entries(certOnlySidecarAnnotations())) pod.addAnnotation(key, value);
       const certs = kplus.Volume.fromEmptyDir(this, 'istio-certs', ISTIO_CERTS_VOLUME, { medium: kplus.EmptyDirMedium.MEMORY });
       this.container.mount(PROM_CERTS_DIR, certs, { readOnly: true });
       this.destinationRule = this.plaintextDestinationRule(name, namespace, labels, istio);

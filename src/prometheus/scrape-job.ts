@@ -194,6 +194,27 @@ export interface ScrapeJobOptions {
 /** Where the cert-only sidecar's files are mounted in the Prometheus container. @internal */
 export const PROM_CERTS_DIR = '/etc/prom-certs';
 
+/** Where the cert-only sidecar's agent writes the certificates (OUTPUT_CERTS), in its own container. @internal */
+export const ISTIO_OUTPUT_CERTS = '/etc/istio-output-certs';
+/** The in-memory volume the agent writes the certificates to and Prometheus reads them from. @internal */
+export const ISTIO_CERTS_VOLUME = 'istio-certs';
+
+/**
+ * The pod annotations of a Prometheus that scrapes over Istio mTLS with a cert-only sidecar: it
+ * intercepts no traffic, writes its certificates to the shared volume, and Prometheus starts once
+ * it is ready. Prometheus reads the certificate files when it builds a scrape pool and doesn't
+ * retry a pool that failed for missing files (istio/istio#10544), so it must start after them.
+ * @internal
+ */
+export function certOnlySidecarAnnotations(): Record<string, string> {
+  return {
+    'traffic.sidecar.istio.io/includeInboundPorts': '',
+    'traffic.sidecar.istio.io/includeOutboundIPRanges': '',
+    'proxy.istio.io/config': JSON.stringify({ holdApplicationUntilProxyStarts: true, proxyMetadata: { OUTPUT_CERTS: ISTIO_OUTPUT_CERTS } }),
+    'sidecar.istio.io/userVolumeMount': JSON.stringify([{ name: ISTIO_CERTS_VOLUME, mountPath: ISTIO_OUTPUT_CERTS }]),
+  };
+}
+
 /** A scrape job of an `IstioPrometheusScrape`, as `addScrapeJob` created it. */
 export class ScrapeJob {
   /** Checks `options` against the server's version and mode, and builds the job. @internal */

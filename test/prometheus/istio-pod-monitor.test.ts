@@ -1,7 +1,7 @@
 import { Duration, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
-import { IstioPodMonitor, IstioPodMonitorProps } from '../../src';
-import { expectSchemaValid, findOne, synthChart } from '../harness';
+import { IstioPodMonitor, IstioPodMonitorProps, IstioPrometheusScrape } from '../../src';
+import { expectSchemaValid, findOne, synthChart, validateManifests } from '../harness';
 
 function build(props: Partial<IstioPodMonitorProps> = {}, named = true) {
   const chart = Testing.chart();
@@ -45,6 +45,31 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
 
   test('fails on a zero interval, which Prometheus would replace with its default', () => {
     expect(() => build({ interval: Duration.seconds(0) })).toThrow('test/monitor: interval: received 0ms; give a positive Duration in whole milliseconds');
+  });
+
+  test('gives the Prometheus resource the cert-only sidecar, its volume and mount, and the scrape class; the result passes the Prometheus schema', () => {
+    const spec = IstioPodMonitor.prometheusSpec();
+    expect(spec.podMetadata.labels).toEqual({ 'sidecar.istio.io/inject': 'true' });
+    expect(spec.podMetadata.annotations).toEqual({
+      'traffic.sidecar.istio.io/includeInboundPorts': '',
+      'traffic.sidecar.istio.io/includeOutboundIPRanges': '',
+      'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true,"proxyMetadata":{"OUTPUT_CERTS":"/etc/istio-output-certs"}}',
+      'sidecar.istio.io/userVolumeMount': '[{"name":"istio-certs","mountPath":"/etc/istio-output-certs"}]',
+    });
+    expect(spec.volumes).toEqual([{ name: 'istio-certs', emptyDir: { medium: 'Memory' } }]);
+    expect(spec.volumeMounts).toEqual([{ name: 'istio-certs', mountPath: '/etc/prom-certs', readOnly: true }]);
+    expect(spec.scrapeClasses).toEqual([IstioPodMonitor.scrapeClass()]);
+    expect(IstioPodMonitor.prometheusSpec('mesh').scrapeClasses[0].name).toBe('mesh');
+    // the same annotations as IstioPrometheusScrape's own pod
+    const chart = Testing.chart();
+    new IstioPrometheusScrape(chart, 'prometheus', { namespace: 'monitoring' });
+    const own = findOne(synthChart(chart), 'Deployment', 'prometheus').spec.template.metadata.annotations;
+    expect(own).toEqual(expect.objectContaining(spec.podMetadata.annotations));
+    // ../shared/crds has no Prometheus CRD: the @kubernetes-models/prometheus-operator schema checks the spec
+    const prometheus = (extra: any) => ({ apiVersion: 'monitoring.coreos.com/v1', kind: 'Prometheus', metadata: { name: 'k8s', namespace: 'monitoring' }, spec: { ...spec, podMonitorSelector: {}, ...extra } });
+    const findings = (m: any) => validateManifests([m]).objects[0].findings.filter((f: any) => f.source !== 'crd').map((f: any) => `${f.path}: ${f.message}`);
+    expect(findings(prometheus({}))).toEqual([]);
+    expect(findings(prometheus({ volumeMounts: [{ name: 'istio-certs' }] }))).not.toEqual([]);
   });
 
   test('an unnamed port is selected by number', () => {
