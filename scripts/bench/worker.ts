@@ -56,6 +56,8 @@ const t0 = process.hrtime.bigint();
 const { chart, yaml } = buildAndSynth();
 const t1 = process.hrtime.bigint();
 const cpu = process.cpuUsage(cpu0);
+// KiB: the process's peak resident set up to the end of the first round, set-up included
+const maxRssKiB = process.resourceUsage().maxRSS;
 // later rounds: the same work once the code is compiled and warm (not part of `ms`)
 const roundsMs = [Number(t1 - t0) / 1e6];
 for (let r = 1; r < rounds; r++) {
@@ -72,8 +74,7 @@ if (mode === 'time') {
     n,
     ms: Number(t1 - t0) / 1e6,
     cpuMs: (cpu.user + cpu.system) / 1000,
-    // KiB: the process's peak resident set, set-up included
-    maxRssKiB: process.resourceUsage().maxRSS,
+    maxRssKiB,
     rssBeforeKiB: Math.round(rssBefore / 1024),
     yamlBytes: yaml.length,
     yamlSha256: createHash('sha256').update(yaml).digest('hex'),

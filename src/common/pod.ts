@@ -35,18 +35,40 @@ export function podSpecPath(scope: IConstruct, prop: string, pod: kplus.Abstract
  */
 export const MARIN3R_SHUTDOWN_GRACE_SECONDS = 300;
 
+/** Workloads whose pods marin3r's webhook gives its shutdown manager (and so 300 s to stop). */
+const MARIN3R_SHUTDOWN_PODS = new WeakSet<kplus.AbstractPod>();
+
 /**
- * The grace period the pods of a workload get, in seconds: the template's (30 s by default), or
- * marin3r's when its webhook injects Envoy with the shutdown manager (the pod label
- * `marin3r.3scale.net/status: enabled` and `marin3r.3scale.net/shutdown-manager.enabled: "true"`).
+ * Records that marin3r's webhook will inject the shutdown manager into the pods of `pod`.
  * @internal
  */
-export function terminationGraceSeconds(pod: kplus.AbstractPod): number {
-  const meta = pod.podMetadata;
-  if (meta.getLabel('marin3r.3scale.net/status') === 'enabled' && meta.toJson().annotations?.['marin3r.3scale.net/shutdown-manager.enabled'] === 'true') {
-    return MARIN3R_SHUTDOWN_GRACE_SECONDS;
+export function markMarin3rShutdownManager(pod: kplus.AbstractPod): void {
+  MARIN3R_SHUTDOWN_PODS.add(pod);
+}
+
+/** The grace period of a workload's pods and where it comes from. @internal */
+export interface TerminationGrace {
+  readonly seconds: number;
+  /** How to get more of it, for error messages. */
+  readonly howToRaise: string;
+}
+
+/**
+ * The grace period the pods of a workload get: the template's (30 s by default), or marin3r's
+ * when its webhook injects Envoy with the shutdown manager.
+ * @internal
+ */
+export function terminationGrace(pod: kplus.AbstractPod): TerminationGrace {
+  if (MARIN3R_SHUTDOWN_PODS.has(pod)) {
+    return {
+      seconds: MARIN3R_SHUTDOWN_GRACE_SECONDS,
+      howToRaise: `marin3r's webhook sets it to ${MARIN3R_SHUTDOWN_GRACE_SECONDS}s for its shutdown manager, whatever the template says`,
+    };
   }
-  return pod.terminationGracePeriod ? pod.terminationGracePeriod.toMilliseconds() / 1000 : 30;
+  return {
+    seconds: pod.terminationGracePeriod ? pod.terminationGracePeriod.toMilliseconds() / 1000 : 30,
+    howToRaise: "raise the workload's terminationGracePeriod",
+  };
 }
 
 /** Every container that a construct of this library added to a pod (each one is hardened). */

@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
 import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
-import { hardenContainer, MARIN3R_SHUTDOWN_GRACE_SECONDS } from '../common/pod';
+import { hardenContainer, MARIN3R_SHUTDOWN_GRACE_SECONDS, markMarin3rShutdownManager } from '../common/pod';
 import { memoryQuantity } from '../common/resources';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
 import { TlsSink } from './tls';
@@ -87,7 +87,8 @@ export interface Marin3rDeliveryOptions {
    * admin API on localhost:9901 (so `adminPort` must stay 9901) and waits 15 s before checking
    * the drain, then every 5 s. marin3r's webhook then sets the pod's
    * terminationGracePeriodSeconds to 300, whatever the template says, so a pod may take up to
-   * five minutes to stop; `drainTime` must leave 25 s of that.
+   * five minutes to stop; `drainTime` can be at most 290 s (the 15 s wait or the drain, a 5 s
+   * poll and 5 s to spare).
    * @default true
    */
   readonly shutdownManager?: boolean;
@@ -306,6 +307,7 @@ class Marin3rDelivery extends EnvoyDelivery {
     const r = ctx.resources;
 
     ctx.workload.podMetadata.addLabel('marin3r.3scale.net/status', 'enabled');
+    if (shutdownManager) markMarin3rShutdownManager(ctx.workload);
     const annotations: Record<string, string> = {
       'marin3r.3scale.net/node-id': nodeId,
       'marin3r.3scale.net/envoy-api-version': 'v3',

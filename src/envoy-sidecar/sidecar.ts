@@ -337,8 +337,10 @@ export class EnvoySidecar extends Construct {
     this.drainTime = Duration.seconds(drainSeconds);
     const delivery = props.delivery ?? EnvoyDelivery.configMap();
     // the grace period the pods get: the template's, unless the delivery's injector replaces it
-    const grace = delivery._terminationGraceSeconds(workload.terminationGracePeriod ? workload.terminationGracePeriod.toMilliseconds() / 1000 : 30);
-    if (drainSeconds < 1 || drainSeconds + 5 > grace) {
+    // (marin3r's shutdown manager, whose own check bounds the drain more tightly)
+    const templateGrace = workload.terminationGracePeriod ? workload.terminationGracePeriod.toMilliseconds() / 1000 : 30;
+    const grace = delivery._terminationGraceSeconds(templateGrace);
+    if (drainSeconds < 1 || (grace === templateGrace && drainSeconds + 5 > grace)) {
       throw propError(this, 'drainTime', `${drainSeconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 5s to spare`,
         `use a drainTime from 1s to ${grace - 5}s, or raise the workload's terminationGracePeriod`);
     }

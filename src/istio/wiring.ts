@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { IngressCertificate } from './certificate';
 import { analyzeWiring } from '../validation/wiring/engine';
-import { WiringContext, WiringObjectRef, WiringRule } from '../validation/wiring/model';
+import { WiringContext, WiringObjectRef, WiringSeverity } from '../validation/wiring/model';
 
 /** Kinds whose pods a Service may select. */
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
@@ -47,8 +47,8 @@ export function wiringScope(construct: IConstruct, related: ApiObject[], certifi
  */
 export function wiringErrors(construct: IConstruct, scope: WiringScope, context: WiringContext): string[] {
   return analyzeWiring(scope.manifests, context).findings
-    // a warning, as in istioctl analyze: the manifest checks report it; synth does not fail on it
-    .filter((f) => f.rule !== WiringRule.GATEWAY_SHARED_CERTIFICATE)
+    // warnings (as in istioctl analyze) are for the manifest checks to report; synth fails on errors
+    .filter((f) => f.severity === WiringSeverity.ERROR)
     .filter((f) => scope.owned.has(refKey(f.subject)) || (f.related !== undefined && scope.owned.has(refKey(f.related))))
     .map((f) => `${construct.node.path}: wiring (${f.rule}): ${f.message}; ${f.fix}`);
 }

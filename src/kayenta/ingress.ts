@@ -37,6 +37,8 @@ export interface KayentaIngressOptions {
    * The certificate the ingress gateway serves for the host (and for `oauth2Proxy.authHost`):
    * `IngressTls.certManager(...)` for a new cert-manager Certificate in the gateway's namespace, or
    * `IngressTls.fromCertificate(...)` for one shared with other hosts. It must cover every host.
+   * A certificate shared with hosts of other Gateways on the same ingress gateway lets browsers
+   * that reuse one HTTP/2 connection get 404s (IST0138; the manifest checks warn about it).
    */
   readonly certificate: IngressTls;
 

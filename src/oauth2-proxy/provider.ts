@@ -284,7 +284,7 @@ class EntraIdProvider extends OAuth2Provider {
       oidc_issuer_url: issuerV2,
     };
     // Explicit: with allowed_groups and no scope, oauth2-proxy would add a "groups" scope, which Entra doesn't know.
-    config.scope = o.scope ?? ENTRA_DEFAULT_SCOPE;
+    config.scope = o.scope === undefined ? ENTRA_DEFAULT_SCOPE : requireText(scope, `${prop}.scope`, o.scope, `give the scopes separated by spaces, e.g. ${show(ENTRA_DEFAULT_SCOPE)}`);
     if (o.allowedGroups?.length) config.allowed_groups = [...o.allowedGroups];
     if (o.emailClaim !== undefined) config.oidc_email_claim = requireText(scope, `${prop}.emailClaim`, o.emailClaim, 'give a claim name, e.g. "preferred_username"');
     const jwtIssuers: JwtIssuer[] = [{ issuer: issuerV2, jwksUri: `https://${ENTRA_LOGIN_HOST}/${tenant}/discovery/v2.0/keys`, audiences: [clientId] }];
@@ -318,7 +318,7 @@ class OidcProvider extends OAuth2Provider {
     // the issuer must equal the tokens' `iss` claim character for character: keep it as given
     const config: Record<string, TomlValue> = { provider: 'oidc', client_id: clientId, oidc_issuer_url: o.issuerUrl.trim() };
     // explicit: left to oauth2-proxy, allowed_groups would add a "groups" scope
-    config.scope = o.scope ?? OIDC_DEFAULT_SCOPE;
+    config.scope = o.scope === undefined ? OIDC_DEFAULT_SCOPE : requireText(scope, `${prop}.scope`, o.scope, `give the scopes separated by spaces, e.g. ${show(OIDC_DEFAULT_SCOPE)}`);
     if (o.allowedGroups?.length) config.allowed_groups = [...o.allowedGroups];
     if (o.emailClaim !== undefined) config.oidc_email_claim = requireText(scope, `${prop}.emailClaim`, o.emailClaim, 'give a claim name, e.g. "preferred_username"');
     if (o.acceptBearerTokens) config.skip_jwt_bearer_tokens = true;

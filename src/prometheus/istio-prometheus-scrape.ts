@@ -6,7 +6,7 @@ import {
   certOnlySidecarAnnotations, checkDuration, ISTIO_CERTS_VOLUME, KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule,
   ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
 } from './scrape-job';
-import { PrometheusStorage } from './storage';
+import { EXACT, PrometheusStorage } from './storage';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion, Version } from './versions';
 import { DestinationRuleSpecTrafficPolicyTlsMode, toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
 import { addConfigHash } from '../common/config-hash';
@@ -251,9 +251,9 @@ export class IstioPrometheusScrape extends Construct {
 
     const storage = (props.storage ?? PrometheusStorage.emptyDir())._bind(this, { name, namespace });
     this.persistentVolumeClaim = storage.claim;
-    const retentionSize = props.retentionSize ?? Size.mebibytes(Math.floor(storage.size.toMebibytes() * 0.8));
-    if (!(retentionSize.toMebibytes() > 0) || retentionSize.toMebibytes() >= storage.size.toMebibytes()) {
-      throw propError(this, 'retentionSize', `${retentionSize.toMebibytes()}Mi does not fit the ${storage.size.toMebibytes()}Mi storage`,
+    const retentionSize = props.retentionSize ?? Size.mebibytes(Math.floor(storage.size.toMebibytes(EXACT) * 0.8));
+    if (!(retentionSize.toMebibytes(EXACT) > 0) || retentionSize.toMebibytes(EXACT) >= storage.size.toMebibytes(EXACT)) {
+      throw propError(this, 'retentionSize', `${retentionSize.toMebibytes(EXACT)}Mi does not fit the ${storage.size.toMebibytes(EXACT)}Mi storage`,
         'give a retention size below the storage size (the WAL and compaction need room beyond it)');
     }
     const retention = props.retention ?? Duration.days(15);
@@ -281,7 +281,7 @@ export class IstioPrometheusScrape extends Construct {
         `--config.file=${CONFIG_DIR}/${CONFIG_FILE}`,
         `--storage.tsdb.path=${TSDB_DIR}`,
         `--storage.tsdb.retention.time=${promDuration(retention)}`,
-        `--storage.tsdb.retention.size=${Math.floor(retentionSize.toMebibytes())}MB`, // Prometheus's MB are MiB
+        `--storage.tsdb.retention.size=${Math.floor(retentionSize.toMebibytes(EXACT))}MB`, // Prometheus's MB are MiB
         `--web.listen-address=:${PORT}`,
       ],
       ports: [{ number: PORT, name: 'http' }],

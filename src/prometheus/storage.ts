@@ -4,6 +4,9 @@ import { Construct } from 'constructs';
 import { propError, show } from '../validation/errors';
 import { checkDnsSubdomain } from '../validation/names';
 
+/** Size conversions without rounding: sizes need not be whole MiB. @internal */
+export const EXACT = { rounding: SizeRoundingBehavior.NONE };
+
 /** Options for `PrometheusStorage.emptyDir`. */
 export interface EmptyDirStorageOptions {
   /**
@@ -16,7 +19,7 @@ export interface EmptyDirStorageOptions {
 
 /** Options for `PrometheusStorage.persistentVolumeClaim`. */
 export interface PersistentVolumeClaimStorageOptions {
-  /** The size of the claim. */
+  /** The size of the claim, in whole GiB (cdk8s-plus-25 writes claim sizes in Gi). */
   readonly size: Size;
   /**
    * The StorageClass of the claim.
@@ -63,8 +66,12 @@ class EmptyDirStorage extends PrometheusStorage {
   constructor(private readonly sizeLimit: Size) { super(); }
 
   public _bind(scope: Construct): BoundStorage {
-    if (!(this.sizeLimit.toMebibytes() >= 64)) {
-      throw propError(scope, 'storage.sizeLimit', `${this.sizeLimit.toMebibytes()}Mi is too small for a TSDB`, 'give at least Size.mebibytes(64), typically several GiB');
+    const mib = this.sizeLimit instanceof Size ? this.sizeLimit.toMebibytes(EXACT) : NaN;
+    if (!(mib >= 64)) {
+      throw propError(scope, 'storage.sizeLimit', `${this.sizeLimit instanceof Size ? `${mib}Mi` : show(this.sizeLimit)} is too small for a TSDB`, 'give at least Size.mebibytes(64), typically several GiB');
+    }
+    if (!Number.isInteger(mib)) {
+      throw propError(scope, 'storage.sizeLimit', `${mib}Mi is not a whole number of MiB, which cdk8s-plus-25 writes emptyDir limits in`, 'give the limit in whole MiB or GiB, e.g. Size.gibibytes(10)');
     }
     const volume = kplus.Volume.fromEmptyDir(scope, 'storage-volume', 'storage', { sizeLimit: this.sizeLimit });
     return { volume, size: this.sizeLimit, recreate: false };
@@ -76,9 +83,11 @@ class ClaimStorage extends PrometheusStorage {
 
   public _bind(scope: Construct, names: { name: string; namespace: string }): BoundStorage {
     const size = this.options.size;
-    if (!(size instanceof Size) || !(size.toMebibytes() >= 64)) {
-      const received = size instanceof Size ? `${size.toMebibytes({ rounding: SizeRoundingBehavior.NONE })}Mi` : show(size);
-      throw propError(scope, 'storage.size', `${received} is smaller than 64Mi`, 'give the claim a size of at least Size.mebibytes(64), typically tens of GiB');
+    const gib = size instanceof Size ? size.toGibibytes(EXACT) : NaN;
+    if (!(Number.isInteger(gib) && gib >= 1)) {
+      const received = size instanceof Size ? `${size.toMebibytes(EXACT)}Mi` : show(size);
+      throw propError(scope, 'storage.size', `${received} is not a whole number of GiB, which cdk8s-plus-25 writes claim sizes in`,
+        'give the claim a size in whole GiB, at least Size.gibibytes(1), typically tens of GiB');
     }
     if (this.options.storageClassName !== undefined) checkDnsSubdomain(scope, 'storage.storageClassName', this.options.storageClassName);
     const claim = new kplus.PersistentVolumeClaim(scope, 'storage-claim', {

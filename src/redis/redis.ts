@@ -82,7 +82,6 @@ class AofPersistence extends RedisPersistence {
   }
 }
 
-/** Props of `Redis`: its name, namespace, password, persistence, clients, image and resources. */
 /** What Redis does when it reaches `maxmemory` (`--maxmemory-policy`). */
 export enum RedisEvictionPolicy {
   /** `noeviction`: refuse writes; nothing held is ever dropped. For data that must not be lost. */
@@ -98,6 +97,7 @@ export enum RedisEvictionPolicy {
   ALLKEYS_LRU = 'allkeys-lru',
 }
 
+/** Props of `Redis`: its name, namespace, password, persistence, clients, image, resources and eviction. */
 export interface RedisProps {
   /**
    * Name of the Deployment and the Service.

@@ -6,7 +6,7 @@ import { SigSciCredentials } from './credentials';
 import { SigSciEnvoyWiringOptions, wireEnvoy } from './envoy';
 import { SigSciImage } from './image';
 import { SigSciAgentOptions } from './options';
-import { terminationGraceSeconds } from '../common/pod';
+import { terminationGrace } from '../common/pod';
 import { EnvoyClusterDiscovery } from '../envoy';
 import { EnvoySidecar } from '../envoy-sidecar';
 import { propError, show } from '../validation/errors';
@@ -240,7 +240,7 @@ export class SigSciAgent extends Construct {
       readiness ??= kplus.Probe.fromTcpSocket({ port });
     }
 
-    const grace = terminationGraceSeconds(workload);
+    const grace = terminationGrace(workload).seconds;
     const defaultStop = envoy ? Math.min(envoy.drainTime.toSeconds() + 5, grace - 2) : Math.min(15, grace - 2);
     const preStopDelay = checkPreStopDelay(this, workload, props.preStopDelay ?? Duration.seconds(defaultStop), minimumStop);
     const agent = addAgentContainer(this, workload, props, {

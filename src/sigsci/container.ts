@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import type { SigSciAgentBaseProps } from './agent';
 import { SigSciImage } from './image';
 import { optionEnvName, optionsEnv } from './options';
-import { hardenContainer, terminationGraceSeconds } from '../common/pod';
+import { hardenContainer, terminationGrace } from '../common/pod';
 import { cpuCores, requireResources } from '../common/resources';
 import { propError, show } from '../validation/errors';
 
@@ -128,10 +128,10 @@ export function probedPort(probe: kplus.Probe, container: kplus.Container): numb
 /** The earliest time the agent may stop: the delay must fit in the pod's grace period. @internal */
 export function checkPreStopDelay(scope: Construct, pod: kplus.AbstractPod, delay: Duration, minimum?: { seconds: number; why: string }): Duration {
   const seconds = delay.toSeconds({ integral: false });
-  const grace = terminationGraceSeconds(pod);
+  const { seconds: grace, howToRaise } = terminationGrace(pod);
   if (!Number.isFinite(seconds) || seconds < 1 || Math.ceil(seconds) + 2 > grace) {
     throw propError(scope, 'preStopDelay', `${seconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 2s to spare for the agent to exit`,
-      `use a preStopDelay from 1s to ${grace - 2}s, or raise the workload's terminationGracePeriod`);
+      `use a preStopDelay from 1s to ${grace - 2}s (${howToRaise})`);
   }
   if (minimum && Math.ceil(seconds) < minimum.seconds) {
     throw propError(scope, 'preStopDelay', `${seconds}s is shorter than ${minimum.why} (${minimum.seconds}s)`,

@@ -404,6 +404,13 @@ describe('OAuth2ProxyIstio', () => {
         .toContain('scope = "openid email"\n');
     });
 
+    test('refuses an empty scope, which would let oauth2-proxy choose (and add "groups")', () => {
+      expect(setup({ provider: OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp', allowedGroups: ['admins'], scope: '' }) }).build)
+        .toThrow('test/auth: provider.scope: received ""; give the scopes separated by spaces, e.g. "openid email profile"');
+      expect(setup({ provider: OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, scope: ' ' }) }).build)
+        .toThrow('test/auth: provider.scope: received " "; give the scopes separated by spaces, e.g. "openid email profile offline_access"');
+    });
+
     test('reads the email from another claim when asked (accounts without an email claim)', () => {
       const entra = configFile(synth({ provider: OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, emailClaim: 'preferred_username' }) }).objects);
       expect(entra).toContain('oidc_email_claim = "preferred_username"\n');

@@ -486,9 +486,17 @@ describe('storage', () => {
       .toThrow('test/prometheus: retentionSize: 4096Mi does not fit the 4096Mi storage; give a retention size below the storage size (the WAL and compaction need room beyond it)');
   });
 
-  test('fails on a claim below 64Mi, naming the size given', () => {
+  test('fails on a claim that is not whole GiB (cdk8s-plus-25 could not write it), naming the size given', () => {
+    const fix = 'give the claim a size in whole GiB, at least Size.gibibytes(1), typically tens of GiB';
     expect(() => build({ storage: PrometheusStorage.persistentVolumeClaim({ size: Size.mebibytes(32) }) }))
-      .toThrow('test/prometheus: storage.size: 32Mi is smaller than 64Mi; give the claim a size of at least Size.mebibytes(64), typically tens of GiB');
+      .toThrow(`test/prometheus: storage.size: 32Mi is not a whole number of GiB, which cdk8s-plus-25 writes claim sizes in; ${fix}`);
+    expect(() => build({ storage: PrometheusStorage.persistentVolumeClaim({ size: Size.kibibytes(70000) }) }))
+      .toThrow(`test/prometheus: storage.size: 68.359375Mi is not a whole number of GiB, which cdk8s-plus-25 writes claim sizes in; ${fix}`);
+  });
+
+  test('fails on an emptyDir limit that is not whole MiB (cdk8s-plus-25 could not write it)', () => {
+    expect(() => build({ storage: PrometheusStorage.emptyDir({ sizeLimit: Size.kibibytes(100_000) }) }))
+      .toThrow('test/prometheus: storage.sizeLimit: 97.65625Mi is not a whole number of MiB, which cdk8s-plus-25 writes emptyDir limits in; give the limit in whole MiB or GiB, e.g. Size.gibibytes(10)');
   });
 });
 

@@ -1,4 +1,4 @@
-import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { Chart, Duration, Lazy, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
   EnvoyConfigValidator, EnvoyDelivery, EnvoySidecar, EnvoySidecarProps, Marin3rDiscoveryService, SigSciAgent, SigSciAgentProps,
@@ -329,6 +329,16 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
     expect(agentContainer(marin3r().objects).lifecycle.preStop.exec.command).toEqual(['sleep', '20']);
   });
 
+  test('reads no annotation of the pod to find its grace period (a Lazy one is resolved at synth only)', () => {
+    const s = setup({ user: 101, group: 101 });
+    let synth = false;
+    s.app.podMetadata.addAnnotation('example.com/late', Lazy.any({ produce: () => { if (!synth) throw new Error('resolved before synth'); return 'x'; } }));
+    const envoy = envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }) });
+    expect(() => agent(s, { envoy })).not.toThrow();
+    synth = true;
+    expect(template(synthChart(s.chart)).metadata.annotations['example.com/late']).toBe('x');
+  });
+
   test('fits its stop in the 300s grace period marin3r\'s webhook gives pods with the shutdown manager, not in the template\'s 30s', () => {
     const s = setup({ user: 101, group: 101 });
     const envoy = envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }), drainTime: Duration.seconds(60) });
@@ -336,7 +346,13 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
     expect(agentContainer(synthChart(s.chart)).lifecycle.preStop.exec.command).toEqual(['sleep', '65']);
     const t = setup({ user: 101, group: 101 });
     const plain = envoySidecar(t, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }), drainTime: Duration.seconds(20) });
-    expect(() => agent(t, { envoy: plain, preStopDelay: Duration.seconds(60) })).toThrow("test/waf: preStopDelay: 60s does not fit in the pod's terminationGracePeriod of 30s");
+    expect(() => agent(t, { envoy: plain, preStopDelay: Duration.seconds(60) })).toThrow(
+      "test/waf: preStopDelay: 60s does not fit in the pod's terminationGracePeriod of 30s with 2s to spare for the agent to exit; use a preStopDelay from 1s to 28s (raise the workload's terminationGracePeriod)");
+    const u = setup({ user: 101, group: 101 });
+    const managed = envoySidecar(u, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }) });
+    expect(() => agent(u, { envoy: managed, preStopDelay: Duration.seconds(299) })).toThrow(
+      "test/waf: preStopDelay: 299s does not fit in the pod's terminationGracePeriod of 300s with 2s to spare for the agent to exit; "
+      + "use a preStopDelay from 1s to 298s (marin3r's webhook sets it to 300s for its shutdown manager, whatever the template says)");
   });
 
   test('has marin3r\'s shutdown manager hold the agent\'s stop until Envoy drained (the agent is an upstream of Envoy)', () => {

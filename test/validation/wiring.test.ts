@@ -1,5 +1,5 @@
 import { pick, seedManifests } from './wiring-fixtures';
-import { WiringChecks, WiringRule } from '../../src';
+import { WiringChecks, WiringRule, WiringSeverity } from '../../src';
 
 /** The findings of one rule, as `rule: message; fix` lines. */
 function lines(manifests: any[], context = {}): string[] {
@@ -311,6 +311,11 @@ describe('the wiring checks', () => {
         + 'serve the hosts of both from one server of one Gateway (IngressHttpsGateway, with IngressRoute\'s sharedGateway), or give each Gateway a certificate of its own',
       ]);
       expect(findings[0].path).toBe('/spec/servers/0/tls/credentialName');
+      // a warning, as in istioctl analyze; the other rules' findings are errors
+      expect(findings[0].severity).toBe(WiringSeverity.WARNING);
+      const broken = seedManifests();
+      pick(broken, 'Gateway', 'myapp').spec.selector = { istio: 'ingres' };
+      expect(WiringChecks.check(broken).map((f) => f.severity)).toEqual([WiringSeverity.ERROR]);
       expect(findings[0].related).toEqual({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', namespace: 'myapp', name: 'myapp' });
     });
 

@@ -4,7 +4,7 @@
  * seed 001 made executable. It never throws: entries it can't read are counted and skipped.
  */
 import { certificateCovers, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
-import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule } from './model';
+import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, wiringSeverity } from './model';
 import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts } from '../../common/injection';
 
 /**
@@ -207,7 +207,7 @@ class Run {
   }
 
   private add(rule: WiringRule, entry: Entry, path: string, message: string, fix: string, related?: WiringObjectRef): void {
-    this.findings.push({ rule, message, fix, subject: entry.ref, related, path, manifest: entry.json });
+    this.findings.push({ rule, severity: wiringSeverity(rule), message, fix, subject: entry.ref, related, path, manifest: entry.json });
   }
 
   private link(from: WiringObjectRef, to: WiringObjectRef, relation: string): void {

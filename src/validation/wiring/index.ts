@@ -9,4 +9,5 @@ export {
   type WiringObjectRef,
   type WiringReport,
   WiringRule,
+  WiringSeverity,
 } from './model';

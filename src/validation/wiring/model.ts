@@ -30,6 +30,22 @@ export enum WiringRule {
   SERVICE_TARGET_PORT = 'service-target-port',
 }
 
+/** How much a finding matters. */
+export enum WiringSeverity {
+  /** `error`: the manifests don't work as meant (a reference that resolves to nothing, a route to no port). */
+  ERROR = 'error',
+  /**
+   * `warning`: they work, with a known risk; istioctl analyze reports the same as a warning
+   * (`gateway-shared-certificate`).
+   */
+  WARNING = 'warning',
+}
+
+/** The severity of each rule's findings. @internal */
+export function wiringSeverity(rule: WiringRule): WiringSeverity {
+  return rule === WiringRule.GATEWAY_SHARED_CERTIFICATE ? WiringSeverity.WARNING : WiringSeverity.ERROR;
+}
+
 /** Identifies one object of the manifests. */
 export interface WiringObjectRef {
   /** The object's kind, e.g. "Gateway". */
@@ -91,6 +107,8 @@ export interface WiringContext {
 export interface WiringFinding {
   /** The rule that found it. */
   readonly rule: WiringRule;
+  /** Whether the manifests don't work as meant (`error`) or carry a known risk (`warning`). */
+  readonly severity: WiringSeverity;
   /** What disagrees, naming both sides as `Kind namespace/name`. */
   readonly message: string;
   /** What to change. */
