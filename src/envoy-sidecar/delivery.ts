@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
@@ -128,12 +128,6 @@ export abstract class EnvoyDelivery {
 
   /** @internal */
   public abstract _bind(ctx: DeliveryContext): BoundDelivery;
-
-  /**
-   * The grace period the pods will have, given the template's.
-   * @internal
-   */
-  public abstract _terminationGraceSeconds(templateSeconds: number): number;
 }
 
 const CONFIG_DIR = '/etc/envoy';
@@ -150,10 +144,6 @@ const TLS_DIR = '/etc/envoy/tls';
 class ConfigMapDelivery extends EnvoyDelivery {
   constructor(private readonly options: ConfigMapDeliveryOptions) {
     super();
-  }
-
-  public _terminationGraceSeconds(templateSeconds: number): number {
-    return templateSeconds;
   }
 
   public _bind(ctx: DeliveryContext): BoundDelivery {
@@ -258,11 +248,6 @@ class ConfigMapDelivery extends EnvoyDelivery {
 class Marin3rDelivery extends EnvoyDelivery {
   constructor(private readonly options: Marin3rDeliveryOptions) {
     super();
-  }
-
-  public _terminationGraceSeconds(templateSeconds: number): number {
-    // the webhook overrides the template's value when it injects the shutdown manager
-    return (this.options.shutdownManager ?? true) ? MARIN3R_SHUTDOWN_GRACE_SECONDS : templateSeconds;
   }
 
   public _bind(ctx: DeliveryContext): BoundDelivery {
@@ -389,11 +374,9 @@ function requireSecret(scope: Construct, secret: kplus.ISecret | undefined, work
   return secret.name;
 }
 
-/** The namespace of a cdk8s-plus resource: its own, or its chart's; undefined for imported ones. */
+/** The namespace of a cdk8s-plus resource (its chart's when it sets none); undefined for imported ones. */
 function namespaceOf(resource: kplus.ISecret | kplus.AbstractPod): string | undefined {
-  const metadata = (resource as { metadata?: { namespace?: string } }).metadata;
-  if (!metadata) return undefined;
-  return metadata.namespace ?? Chart.of(resource).namespace;
+  return (resource as { metadata?: { namespace?: string } }).metadata?.namespace;
 }
 
 /**

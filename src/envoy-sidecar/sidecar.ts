@@ -8,6 +8,7 @@ import {
 } from '../envoy';
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
+import { terminationGrace } from '../common/pod';
 import { cpuCores, requireResources } from '../common/resources';
 import { EnvoyModelError, quote } from '../envoy/model-error';
 import { markForScraping } from '../prometheus/scrape-annotations';
@@ -335,15 +336,6 @@ export class EnvoySidecar extends Construct {
     // whole seconds for Envoy's --drain-time-s; cdk8s refuses toSeconds() on fractions
     const drainSeconds = Math.ceil(drainTime.toMilliseconds() / 1000);
     this.drainTime = Duration.seconds(drainSeconds);
-    const delivery = props.delivery ?? EnvoyDelivery.configMap();
-    // the grace period the pods get: the template's, unless the delivery's injector replaces it
-    // (marin3r's shutdown manager, whose own check bounds the drain more tightly)
-    const templateGrace = workload.terminationGracePeriod ? workload.terminationGracePeriod.toMilliseconds() / 1000 : 30;
-    const grace = delivery._terminationGraceSeconds(templateGrace);
-    if (drainSeconds < 1 || (grace === templateGrace && drainSeconds + 5 > grace)) {
-      throw propError(this, 'drainTime', `${drainSeconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 5s to spare`,
-        `use a drainTime from 1s to ${grace - 5}s, or raise the workload's terminationGracePeriod`);
-    }
 
     // the app must serve the target port: checked before Envoy's own container joins the pod
     if (props.inbound) PodPorts.of(workload).requireServed(this, 'inbound.targetPort', props.inbound.targetPort);
@@ -361,7 +353,7 @@ export class EnvoySidecar extends Construct {
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
     };
     this.concurrency = props.concurrency === undefined ? defaultConcurrency(resources) : checkConcurrency(this, props.concurrency);
-    this.delivery = delivery._bind({
+    this.delivery = (props.delivery ?? EnvoyDelivery.configMap())._bind({
       scope: this,
       workload,
       name,
@@ -376,6 +368,13 @@ export class EnvoySidecar extends Construct {
       exposedPorts,
       bootstrap: () => this.bootstrap.toJson(),
     });
+    // the grace period the pods get: the template's, or the one marin3r's webhook sets (once the
+    // delivery is bound; marin3r's own check has bounded the drain more tightly by then)
+    const { seconds: grace, howToRaise } = terminationGrace(workload);
+    if (drainSeconds < 1 || drainSeconds + 5 > grace) {
+      throw propError(this, 'drainTime', `${drainSeconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 5s to spare`,
+        `use a drainTime from 1s to ${grace - 5}s, or ${howToRaise}`);
+    }
     this.containerName = this.delivery.containerName;
     this.container = this.delivery.container;
     this.configMap = this.delivery.configMap;

@@ -1,4 +1,4 @@
-import { ApiObject, Chart, Duration } from 'cdk8s';
+import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { certOnlySidecarAnnotations, checkDuration, checkHttpPath, ISTIO_CERTS_VOLUME, promDuration, PROM_CERTS_DIR } from './scrape-job';
@@ -119,7 +119,9 @@ export class IstioPodMonitor extends Construct {
     const declared = container.ports.find((p) => p.number === props.port);
     const path = checkHttpPath(this, 'path', props.path ?? '/metrics');
     const name = checkDnsSubdomain(this, 'name', props.name ?? workloadObject.name);
-    const namespace = props.namespace ?? workloadObject.metadata.namespace;
+    // the pods' namespace (their chart's when the workload sets none)
+    const podNamespace = workloadObject.metadata.namespace;
+    const namespace = props.namespace ?? podNamespace;
     if (namespace === undefined) {
       throw propError(this, 'namespace', `workload ${show(props.workload.node.path)} has no namespace`, 'give the namespace of the workload\'s pods');
     }
@@ -135,7 +137,6 @@ export class IstioPodMonitor extends Construct {
       ...(props.interval ? { interval: promDuration(checkDuration(this, 'interval', props.interval)) } : {}),
     };
     // a PodMonitor without namespaceSelector selects pods of its own namespace only
-    const podNamespace = workloadObject.metadata.namespace ?? Chart.of(props.workload).namespace;
     this.podMonitor = new PodMonitor(this, 'pod-monitor', {
       metadata: { name, namespace },
       spec: {

@@ -198,12 +198,12 @@ export class Redis extends Construct {
         'give a memory limit, e.g. Size.mebibytes(256); maxmemory is set to three quarters of it');
     }
     requireResources(this, 'resources', resources);
-    // three quarters of the limit: room for the fork of a background save or AOF rewrite, and for
-    // the allocator's overhead; at the bound Redis refuses writes instead of being killed
     const evictionPolicy = props.evictionPolicy ?? RedisEvictionPolicy.NOEVICTION;
     if (!Object.values(RedisEvictionPolicy).includes(evictionPolicy)) {
       throw propError(this, 'evictionPolicy', `received ${show(evictionPolicy)}`, `use a RedisEvictionPolicy (${Object.values(RedisEvictionPolicy).join(', ')})`);
     }
+    // three quarters of the limit: room for the fork of a background save or AOF rewrite, and for
+    // the allocator's overhead; at the bound Redis refuses writes (or evicts) instead of being killed
     const args = [...storage.args, '--maxmemory', String(Math.floor(sizeBytes(memoryLimit) * 0.75)), '--maxmemory-policy', evictionPolicy];
     if (props.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
 
