@@ -38,15 +38,21 @@ export function sizeBytes(size: Size): number {
  */
 export function requireResources<T extends kplus.ContainerResources | undefined>(scope: IConstruct, prop: string, resources: T): T {
   if (resources === undefined) return resources;
-  const missing = [
+  const missing = missingResources(resources);
+  if (missing.length > 0) throw propError(scope, prop, `has no ${missing.join(', ')}`, RESOURCES_FIX);
+  return resources;
+}
+
+/** Which of the four requests and limits `resources` lacks, e.g. ["cpu.limit"]. @internal */
+export function missingResources(resources: kplus.ContainerResources): string[] {
+  return [
     resources.cpu?.request ? undefined : 'cpu.request',
     resources.cpu?.limit ? undefined : 'cpu.limit',
     resources.memory?.request ? undefined : 'memory.request',
     resources.memory?.limit ? undefined : 'memory.limit',
   ].filter((m): m is string => m !== undefined);
-  if (missing.length > 0) {
-    throw propError(scope, prop, `has no ${missing.join(', ')}`,
-      'give CPU and memory requests and limits, e.g. { cpu: { request: Cpu.millis(100), limit: Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } }');
-  }
-  return resources;
 }
+
+/** The fix of an error about incomplete resources. @internal */
+export const RESOURCES_FIX = 'give CPU and memory requests and limits, '
+  + 'e.g. { cpu: { request: Cpu.millis(100), limit: Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } }';

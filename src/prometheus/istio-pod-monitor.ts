@@ -4,6 +4,7 @@ import { Construct } from 'constructs';
 import { certOnlySidecarAnnotations, checkDuration, checkHttpPath, ISTIO_CERTS_VOLUME, promDuration, PROM_CERTS_DIR } from './scrape-job';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion } from './versions';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
+import { missingResources, RESOURCES_FIX } from '../common/resources';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
 import { PodPorts } from '../validation/ports';
@@ -90,12 +91,22 @@ export class IstioPodMonitor extends Construct {
    * non-intercepting sidecar never terminates: give the Prometheus pods a DestinationRule with
    * `trafficPolicy.tls.mode: DISABLE` (as `IstioPrometheusScrape` does for its own).
    * @param scrapeClassName the class name the PodMonitors select
+   * @param istioProxyResources CPU and memory requests and limits of the cert-only istio-proxy
+   * container (all four), written as the injector's `sidecar.istio.io/proxyCPU`, `proxyCPULimit`,
+   * `proxyMemory` and `proxyMemoryLimit` annotations. Default: requests 100m CPU and 128Mi memory,
+   * limits 2 CPU and 1Gi memory (Istio's chart defaults, written out).
    */
-  public static prometheusSpec(scrapeClassName: string = 'istio-mtls'): any {
+  public static prometheusSpec(scrapeClassName: string = 'istio-mtls', istioProxyResources?: kplus.ContainerResources): any {
+    if (istioProxyResources !== undefined) {
+      const missing = missingResources(istioProxyResources);
+      if (missing.length > 0) {
+        throw new Error(`IstioPodMonitor.prometheusSpec: istioProxyResources: has no ${missing.join(', ')}; ${RESOURCES_FIX}`);
+      }
+    }
     return {
       podMetadata: {
         labels: { 'sidecar.istio.io/inject': 'true' },
-        annotations: certOnlySidecarAnnotations(),
+        annotations: certOnlySidecarAnnotations(istioProxyResources),
       },
       volumes: [{ name: ISTIO_CERTS_VOLUME, emptyDir: { medium: 'Memory' } }],
       volumeMounts: [{ name: ISTIO_CERTS_VOLUME, mountPath: PROM_CERTS_DIR, readOnly: true }],

@@ -106,6 +106,14 @@ export interface IstioPrometheusScrapeProps {
    */
   readonly resources?: kplus.ContainerResources;
   /**
+   * CPU and memory requests and limits of the cert-only istio-proxy container (MUTUAL_TLS mode;
+   * all four are required), written as the injector's `sidecar.istio.io/proxyCPU`,
+   * `proxyCPULimit`, `proxyMemory` and `proxyMemoryLimit` pod annotations. The proxy intercepts no
+   * traffic but still receives the mesh's configuration, so its memory grows with the mesh.
+   * @default - requests 100m CPU and 128Mi memory, limits 2 CPU and 1Gi memory (Istio's chart defaults, written out so that the container has limits in every mesh)
+   */
+  readonly istioProxyResources?: kplus.ContainerResources;
+  /**
    * Scrape jobs added after the built-in ones (`addScrapeJob` is called for each).
    * @default - none
    */
@@ -313,11 +321,16 @@ export class IstioPrometheusScrape extends Construct {
     if (mtls) {
       setInject('true');
       // mTLS mode needs Istio 1.10+, which reads every one of these
-      for (const [key, value] of Object.entries(certOnlySidecarAnnotations())) pod.addAnnotation(key, value);
+      const proxyResources = requireResources(this, 'istioProxyResources', props.istioProxyResources);
+      for (const [key, value] of Object.entries(certOnlySidecarAnnotations(proxyResources))) pod.addAnnotation(key, value);
       const certs = kplus.Volume.fromEmptyDir(this, 'istio-certs', ISTIO_CERTS_VOLUME, { medium: kplus.EmptyDirMedium.MEMORY });
       this.container.mount(PROM_CERTS_DIR, certs, { readOnly: true });
       this.destinationRule = this.plaintextDestinationRule(name, namespace, labels, istio);
     } else {
+      if (props.istioProxyResources) {
+        throw propError(this, 'istioProxyResources', 'given in METRICS_MERGING mode, where Prometheus runs without an Istio sidecar',
+          'drop istioProxyResources, or use IstioScrapeMode.MUTUAL_TLS');
+      }
       setInject('false'); // no sidecar, even in an injection-enabled namespace
     }
 

@@ -1,4 +1,4 @@
-import { Duration, Testing } from 'cdk8s';
+import { Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { IstioPodMonitor, IstioPodMonitorProps, IstioPrometheusScrape } from '../../src';
 import { expectSchemaValid, findOne, synthChart, validateManifests } from '../harness';
@@ -55,11 +55,23 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
       'traffic.sidecar.istio.io/includeOutboundIPRanges': '',
       'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true,"proxyMetadata":{"OUTPUT_CERTS":"/etc/istio-output-certs"}}',
       'sidecar.istio.io/userVolumeMount': '[{"name":"istio-certs","mountPath":"/etc/istio-output-certs"}]',
+      'sidecar.istio.io/proxyCPU': '100m',
+      'sidecar.istio.io/proxyCPULimit': '2',
+      'sidecar.istio.io/proxyMemory': '128Mi',
+      'sidecar.istio.io/proxyMemoryLimit': '1024Mi',
     });
     expect(spec.volumes).toEqual([{ name: 'istio-certs', emptyDir: { medium: 'Memory' } }]);
     expect(spec.volumeMounts).toEqual([{ name: 'istio-certs', mountPath: '/etc/prom-certs', readOnly: true }]);
     expect(spec.scrapeClasses).toEqual([IstioPodMonitor.scrapeClass()]);
     expect(IstioPodMonitor.prometheusSpec('mesh').scrapeClasses[0].name).toBe('mesh');
+    const sized = IstioPodMonitor.prometheusSpec('mesh', {
+      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) },
+      memory: { request: Size.mebibytes(100), limit: Size.mebibytes(300) },
+    }).podMetadata.annotations;
+    expect([sized['sidecar.istio.io/proxyCPU'], sized['sidecar.istio.io/proxyCPULimit'], sized['sidecar.istio.io/proxyMemory'], sized['sidecar.istio.io/proxyMemoryLimit']])
+      .toEqual(['50m', '1', '100Mi', '300Mi']);
+    expect(() => IstioPodMonitor.prometheusSpec('mesh', { cpu: { request: kplus.Cpu.millis(50) } }))
+      .toThrow('IstioPodMonitor.prometheusSpec: istioProxyResources: has no cpu.limit, memory.request, memory.limit; give CPU and memory requests and limits');
     // the same annotations as IstioPrometheusScrape's own pod
     const chart = Testing.chart();
     new IstioPrometheusScrape(chart, 'prometheus', { namespace: 'monitoring' });

@@ -74,6 +74,25 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
     expect(JSON.parse(a['sidecar.istio.io/userVolumeMount'])).toEqual([{ name: 'istio-certs', mountPath: '/etc/istio-output-certs' }]);
   });
 
+  test('the injected istio-proxy gets requests and limits through the injector\'s annotations (Istio\'s chart defaults unless given)', () => {
+    const a = b.podTemplate.metadata.annotations;
+    expect([a['sidecar.istio.io/proxyCPU'], a['sidecar.istio.io/proxyCPULimit'], a['sidecar.istio.io/proxyMemory'], a['sidecar.istio.io/proxyMemoryLimit']])
+      .toEqual(['100m', '2', '128Mi', '1024Mi']);
+    const custom = build({
+      istioProxyResources: {
+        cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+        memory: { request: Size.mebibytes(96), limit: Size.gibibytes(2) },
+      },
+    }).podTemplate.metadata.annotations;
+    expect([custom['sidecar.istio.io/proxyCPU'], custom['sidecar.istio.io/proxyCPULimit'], custom['sidecar.istio.io/proxyMemory'], custom['sidecar.istio.io/proxyMemoryLimit']])
+      .toEqual(['50m', '500m', '96Mi', '2048Mi']);
+  });
+
+  test('istio-proxy resources need all four requests and limits', () => {
+    expect(() => build({ istioProxyResources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) } } }))
+      .toThrow('test/prometheus: istioProxyResources: has no memory.request, memory.limit; give CPU and memory requests and limits');
+  });
+
   test('the certificates volume is in memory and mounted read-only into Prometheus at /etc/prom-certs', () => {
     expect(b.podTemplate.spec.volumes).toContainEqual({ name: 'istio-certs', emptyDir: { medium: 'Memory' } });
     expect(b.container.volumeMounts).toContainEqual({ name: 'istio-certs', mountPath: '/etc/prom-certs', readOnly: true });
@@ -257,6 +276,13 @@ describe('metrics merging mode', () => {
     expect(pods.relabel_configs.some((r: any) => r.target_label === '__tmp_istio_mtls')).toBe(false);
     expectSchemaValid(b.objects);
     expect(checkPrometheusConfig(b.configText).ok).toBe(true);
+  });
+
+  test('refuses istio-proxy resources, as there is no sidecar', () => {
+    expect(() => build({
+      mode: IstioScrapeMode.METRICS_MERGING,
+      istioProxyResources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) } },
+    })).toThrow('test/prometheus: istioProxyResources: given in METRICS_MERGING mode, where Prometheus runs without an Istio sidecar; drop istioProxyResources, or use IstioScrapeMode.MUTUAL_TLS');
   });
 
   test('allows Prometheus 2.21-2.28, which scrape plain HTTP fine', () => {
