@@ -137,8 +137,11 @@ export interface EnvoyUpstreamOptions {
    */
   readonly loadBalancing?: EnvoyLoadBalancing;
   /**
-   * Set the Host header to the remote DNS name instead of the local address the app used.
-   * @default true for DNS-discovered upstreams
+   * Set the Host header to the remote name instead of the local address the app used: the DNS
+   * name of a DNS-discovered upstream (`auto_host_rewrite`), or `tls.sni` for an upstream given
+   * by IP address (`host_rewrite_literal`). True for an IP upstream without `tls.sni` is an error:
+   * there is no name to write.
+   * @default true for DNS-discovered upstreams, false for upstreams given by IP address
    */
   readonly rewriteHost?: boolean;
 }
@@ -445,6 +448,11 @@ export class EnvoySidecar extends Construct {
    */
   public addUpstream(upstream: EnvoyUpstreamOptions): EnvoyCluster {
     const prop = `outbound[${show(upstream.name)}]`;
+    // the cluster takes the name, the listener "outbound-<name>": both at most 128 characters
+    if (typeof upstream.name !== 'string' || !UPSTREAM_NAME.test(upstream.name)) {
+      throw propError(this, `${prop}.name`, `${show(upstream.name)} is not a valid upstream name`,
+        'use 1 to 119 letters, digits, ".", "_", "-" or "|", starting with a letter or digit (Envoy\'s listener is named "outbound-<name>", at most 128 characters)');
+    }
     checkEnvoyPort(this, `${prop}.listenPort`, upstream.listenPort);
     PodPorts.of(this.workload).claim(this, `${prop}.listenPort`, upstream.listenPort, this.containerName, `the Envoy listener of upstream ${show(upstream.name)}`);
     return this.model(() => {
@@ -471,7 +479,7 @@ export class EnvoySidecar extends Construct {
           cluster: cluster.name,
           timeout: upstream.timeout,
           retries: upstream.retries,
-          autoHostRewrite: (upstream.rewriteHost ?? true) && cluster.usesDns,
+          ...hostRewrite(upstream, cluster.usesDns),
         }],
       }));
       return cluster;
@@ -648,6 +656,19 @@ export class EnvoySidecar extends Construct {
       throw new Error(`${this.node.path}: ${prop === undefined ? e.message : prop + e.message.slice(e.prop.length)}`);
     }
   }
+}
+
+const UPSTREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._|-]{0,118}$/;
+
+/** How the route of an upstream sets the Host header (see EnvoyUpstreamOptions.rewriteHost). */
+function hostRewrite(upstream: EnvoyUpstreamOptions, usesDns: boolean): { autoHostRewrite?: boolean; hostRewrite?: string } {
+  if (usesDns) return { autoHostRewrite: upstream.rewriteHost ?? true };
+  if (upstream.rewriteHost !== true) return {};
+  if (upstream.tls?.sni === undefined) {
+    throw new EnvoyModelError(`cluster ${quote(upstream.name)}.rewriteHost`, `is true for the IP address ${show(upstream.address)}, which has no name to write into the Host header`,
+      'give tls.sni (the name is then written), use the upstream\'s DNS name as its address, or drop rewriteHost');
+  }
+  return { hostRewrite: upstream.tls.sni };
 }
 
 /** Checks a port Envoy binds (as uid 101). */

@@ -50,9 +50,11 @@ export interface EnvoyEndpoint {
 }
 
 /**
- * Circuit-breaker thresholds (the DEFAULT priority). When a threshold is reached, Envoy fails
- * the request immediately (503, `x-envoy-overloaded`) instead of queueing more work on an
- * upstream that can't keep up.
+ * Circuit-breaker thresholds (the DEFAULT priority, per Envoy instance). Past `maxPendingRequests`
+ * or `maxRequests`, Envoy fails further requests at once (503, `x-envoy-overloaded`) instead of
+ * queueing more work on an upstream that can't keep up. At `maxConnections`, requests wait as
+ * pending for a connection (and fail only once the pending queue overflows); at `maxRetries`,
+ * further retries are skipped, not the requests.
  */
 export interface EnvoyCircuitBreakerOptions {
   /**
@@ -71,7 +73,8 @@ export interface EnvoyCircuitBreakerOptions {
    */
   readonly maxRequests?: number;
   /**
-   * Maximum retries in flight to the cluster.
+   * Maximum retries in flight to the cluster (at least 1; to turn retries off, give the routes no
+   * retry policy).
    * @default 3 (Envoy's default)
    */
   readonly maxRetries?: number;
@@ -104,10 +107,16 @@ export interface EnvoyOutlierDetectionOptions {
 /** Active health checking of every member: an HTTP request, or a TCP connect when no path is given. */
 export interface EnvoyHealthCheckOptions {
   /**
-   * Path requested on each member (`http_health_check`), e.g. "/healthz"; any 2xx is healthy.
+   * Path requested on each member (`http_health_check`), e.g. "/healthz"; any 2xx is healthy
+   * (`expected_statuses` 200-299), anything else makes the member unhealthy at once.
    * @default - no request: a TCP connect check (`tcp_health_check` without payload), healthy when the member accepts the connection
    */
   readonly path?: string;
+  /**
+   * Host header of the HTTP check.
+   * @default - the TLS SNI, else the first member's DNS name; for IP members without SNI, the cluster name (Envoy's default)
+   */
+  readonly host?: string;
   /**
    * Time between checks.
    * @default Duration.seconds(10)
@@ -119,7 +128,8 @@ export interface EnvoyHealthCheckOptions {
    */
   readonly timeout?: Duration;
   /**
-   * Failed checks before a member is marked unhealthy.
+   * Failed checks (timeouts, refused connections) before a member is marked unhealthy. An HTTP
+   * check answered with a status outside 200-299 marks it unhealthy at once, whatever this says.
    * @default 3
    */
   readonly unhealthyThreshold?: number;
@@ -314,7 +324,9 @@ export class EnvoyCluster {
       if (hc.path === undefined) {
         check.tcp_health_check = {};
       } else {
-        check.http_health_check = { path: hc.path };
+        check.http_health_check = { path: hc.path, expected_statuses: [{ start: 200, end: 300 }] };
+        const host = hc.host ?? o.tls?.sni ?? (isIpAddress(o.endpoints[0].address) ? undefined : o.endpoints[0].address);
+        if (host !== undefined) check.http_health_check.host = host;
         // Envoy checks over HTTP/1.1 unless told otherwise, which an HTTP/2-only upstream (gRPC) refuses.
         if (o.protocol === EnvoyUpstreamProtocol.HTTP2) check.http_health_check.codec_client_type = 'HTTP2';
       }
@@ -381,6 +393,12 @@ export class EnvoyCluster {
       const hc = o.healthCheck;
       if (hc.path !== undefined && (typeof hc.path !== 'string' || !hc.path.startsWith('/'))) {
         throw new EnvoyModelError(`${this.at()}.healthCheck.path`, `${quote(hc.path)} is not an absolute path`, 'give a path such as "/healthz"');
+      }
+      if (hc.host !== undefined && hc.path === undefined) {
+        throw new EnvoyModelError(`${this.at()}.healthCheck.host`, `${quote(hc.host)} is given for a TCP check, which sends no Host header`, 'give healthCheck.path for an HTTP check, or drop host');
+      }
+      if (hc.host !== undefined && !isAddress(hc.host)) {
+        throw new EnvoyModelError(`${this.at()}.healthCheck.host`, `${quote(hc.host)} is not a host name`, 'give the DNS name the member serves, e.g. "payments.example.com"');
       }
       const timeout = hc.timeout ?? TWO_SECONDS;
       if (!isPositive(timeout)) envoyDuration(`${this.at()}.healthCheck.timeout`, timeout);

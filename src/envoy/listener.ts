@@ -4,7 +4,7 @@ import { EnvoyHttpFilter } from './http-filter';
 import { EnvoyModelError, quote } from './model-error';
 import { EnvoyDownstreamTls } from './tls';
 import {
-  checkAtLeast, checkModelPort, checkResourceName, deepMerge, envoyDuration, formatDuration, isAtLeast, isPort, isPositive,
+  checkAtLeast, checkModelPort, checkResourceName, deepMerge, envoyDuration, formatDuration, isAddress, isAtLeast, isPort, isPositive,
   isResourceName,
 } from './values';
 
@@ -67,6 +67,12 @@ export interface EnvoyRouteOptions {
    * @default false
    */
   readonly autoHostRewrite?: boolean;
+  /**
+   * Set the Host header to this name (`host_rewrite_literal`), e.g. the TLS name of an upstream
+   * reached by IP address.
+   * @default - the Host header is left as the client sent it
+   */
+  readonly hostRewrite?: string;
 }
 
 /** Options of an HTTP listener (a listener with one http_connection_manager). */
@@ -156,6 +162,12 @@ export class EnvoyHttpListener {
     if (route.prefix !== undefined && route.exactPath !== undefined) {
       throw new EnvoyModelError(at(), 'has both prefix and exactPath', 'give one of them');
     }
+    if (route.autoHostRewrite && route.hostRewrite !== undefined) {
+      throw new EnvoyModelError(`${at()}.hostRewrite`, 'is given with autoHostRewrite', 'give one of them');
+    }
+    if (route.hostRewrite !== undefined && !isAddress(route.hostRewrite)) {
+      throw new EnvoyModelError(`${at()}.hostRewrite`, `${quote(route.hostRewrite)} is not a host name`, 'give a DNS name, e.g. "api.example.com"');
+    }
     const path = route.exactPath ?? route.prefix ?? '/';
     if (!path.startsWith('/')) throw new EnvoyModelError(`${at()}.prefix`, `${quote(path)} does not start with "/"`, 'give an absolute path');
     this.checkRoute(route, this.routes.length); // fail now on bad values
@@ -230,6 +242,7 @@ export class EnvoyHttpListener {
       timeout: formatDuration(r.timeout ?? FIFTEEN_SECONDS),
     };
     if (r.autoHostRewrite) action.auto_host_rewrite = true;
+    if (r.hostRewrite !== undefined) action.host_rewrite_literal = r.hostRewrite;
     if (r.retries) {
       action.retry_policy = {
         retry_on: (r.retries.retryOn ?? DEFAULT_RETRY_ON).join(','),

@@ -555,7 +555,44 @@ describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at syn
   });
 });
 
+describe('EnvoySidecar upstream Host header', () => {
+  const route = (up: any) => {
+    const s = setup();
+    sidecar(s, { outbound: [{ name: 'api', port: 443, listenPort: 6500, ...up }] });
+    return hcm(listener(bootstrapOf(synthChart(s.chart)), 'outbound-api')).route_config.virtual_hosts[0].routes[0].route;
+  };
+
+  test('an upstream given by IP address keeps the Host header unless rewriteHost asks for its TLS name', () => {
+    expect(route({ address: '203.0.113.10' }).auto_host_rewrite).toBeUndefined();
+    expect(route({ address: '203.0.113.10' }).host_rewrite_literal).toBeUndefined();
+    const r = route({ address: '203.0.113.10', tls: { sni: 'api.example.com' }, rewriteHost: true });
+    expect(r.host_rewrite_literal).toBe('api.example.com');
+    expect(r.auto_host_rewrite).toBeUndefined();
+  });
+
+  test('a DNS upstream rewrites to its name by default, and not with rewriteHost: false', () => {
+    expect(route({ address: 'api.example.com' }).auto_host_rewrite).toBe(true);
+    expect(route({ address: 'api.example.com', rewriteHost: false }).auto_host_rewrite).toBeUndefined();
+  });
+
+  test('rewriteHost: true for an IP address without a TLS name is refused, not dropped', () => {
+    expect(() => route({ address: '203.0.113.10', rewriteHost: true })).toThrow(
+      'test/envoy: outbound["api"].rewriteHost: is true for the IP address "203.0.113.10", which has no name to write into the Host header; '
+      + "give tls.sni (the name is then written), use the upstream's DNS name as its address, or drop rewriteHost");
+  });
+});
+
 describe('EnvoySidecar rejects', () => {
+  test('an upstream name that is not a valid Envoy name, or too long for its listener "outbound-<name>"', () => {
+    const fix = 'use 1 to 119 letters, digits, ".", "_", "-" or "|", starting with a letter or digit (Envoy\'s listener is named "outbound-<name>", at most 128 characters)';
+    expect(() => sidecar(setup(), { outbound: [{ name: 'bad name', address: 'm.svc', port: 80, listenPort: 6500 }] }))
+      .toThrow(`test/envoy: outbound["bad name"].name: "bad name" is not a valid upstream name; ${fix}`);
+    const long = 'a'.repeat(120);
+    expect(() => sidecar(setup(), { outbound: [{ name: long, address: 'm.svc', port: 80, listenPort: 6500 }] }))
+      .toThrow(`test/envoy: outbound["${long}"].name: "${long}" is not a valid upstream name`);
+    expect(() => sidecar(setup(), { outbound: [{ name: 'a'.repeat(119), address: 'm.svc', port: 80, listenPort: 6500 }] })).not.toThrow();
+  });
+
   test('ports below 1024, which Envoy (uid 101, no NET_BIND_SERVICE) cannot bind', () => {
     const fix = 'use a port from 1024 up (e.g. 8443 or 8080; a Service can still offer 443 or 80, see exposeViaService)';
     expect(() => sidecar(setup(), { inbound: { port: 443, targetPort: 8080 } }))

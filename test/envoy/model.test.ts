@@ -52,12 +52,27 @@ describe('EnvoyCluster', () => {
 
   test('active health checks', () => {
     const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], healthCheck: { path: '/healthz' } }).toJson();
-    expect(json.health_checks).toEqual([{ timeout: '2s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2, http_health_check: { path: '/healthz' } }]);
+    // any 2xx is healthy (Envoy's own default is 200 only), and the Host header is the member's DNS name (not the cluster name)
+    expect(json.health_checks).toEqual([{
+      timeout: '2s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2,
+      http_health_check: { path: '/healthz', expected_statuses: [{ start: 200, end: 300 }], host: 'x.svc' },
+    }]);
+    expect(EnvoyConfigValidator.validate(json, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
+  });
+
+  test('the Host header of an HTTP health check: given, else the TLS SNI, else none for IP members (Envoy then sends the cluster name)', () => {
+    const check = (opts: any) => new EnvoyCluster({ name: 'x', endpoints: [ep('10.0.0.1')], ...opts }).toJson().health_checks[0].http_health_check;
+    expect(check({ healthCheck: { path: '/healthz' } }).host).toBeUndefined();
+    expect(check({ tls: { sni: 'api.example.com' }, healthCheck: { path: '/healthz' } }).host).toBe('api.example.com');
+    expect(check({ tls: { sni: 'api.example.com' }, healthCheck: { path: '/healthz', host: 'health.example.com' } }).host).toBe('health.example.com');
+    expect(() => check({ healthCheck: { host: 'a.example.com' } }))
+      .toThrow('cluster "x".healthCheck.host: "a.example.com" is given for a TCP check, which sends no Host header; give healthCheck.path for an HTTP check, or drop host');
+    expect(() => check({ healthCheck: { path: '/', host: 'a b' } })).toThrow('cluster "x".healthCheck.host: "a b" is not a host name; give the DNS name the member serves');
   });
 
   test('an HTTP health check of an HTTP/2 cluster speaks HTTP/2, as its upstream may accept nothing else', () => {
     const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], protocol: EnvoyUpstreamProtocol.HTTP2, healthCheck: { path: '/healthz' } }).toJson();
-    expect(json.health_checks[0].http_health_check).toEqual({ path: '/healthz', codec_client_type: 'HTTP2' });
+    expect(json.health_checks[0].http_health_check).toEqual({ path: '/healthz', expected_statuses: [{ start: 200, end: 300 }], host: 'x.svc', codec_client_type: 'HTTP2' });
     expect(EnvoyConfigValidator.validate(json, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
   });
 
