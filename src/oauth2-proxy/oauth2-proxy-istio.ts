@@ -351,7 +351,7 @@ const VIRTUAL_HOST = 'envoy.config.route.v3.VirtualHost';
  *
  * - the app namespace with sidecar injection (or an existing one);
  * - oauth2-proxy (config file built from props in a ConfigMap, secrets only via secretKeyRef,
- *   listening on 0.0.0.0:4180, `/ping` liveness, `/ready` readiness) and its Service;
+ *   listening on 0.0.0.0:4180, `/oauth2/ping` liveness, `/oauth2/ready` readiness) and its Service;
  * - a Redis session store reachable only from oauth2-proxy (or cookie sessions);
  * - a cert-manager Certificate in the ingress gateway's namespace;
  * - one Gateway whose one server serves both hosts with the certificate (so that browsers that
@@ -778,12 +778,16 @@ function requireSecretValue(scope: IConstruct, prop: string, value: kplus.Secret
   checkDnsSubdomain(scope, `${prop}.secret`, value.secret.name);
 }
 
-/** The longest parent domain (two labels at least) that both hosts are below. */
+/**
+ * The longest domain (two labels at least) that both hosts are in: their parent domain, or the
+ * shorter host itself when the other is below it (app.example.com and oauth.app.example.com share
+ * app.example.com, not example.com).
+ */
 function sharedParentDomain(scope: IConstruct, appHost: string, authHost: string): string {
   const a = appHost.toLowerCase().split('.').reverse();
   const b = authHost.toLowerCase().split('.').reverse();
   const common: string[] = [];
-  for (let i = 0; i < Math.min(a.length, b.length) - 1 && a[i] === b[i]; i++) common.push(a[i]);
+  for (let i = 0; i < Math.min(a.length, b.length) && a[i] === b[i]; i++) common.push(a[i]);
   if (common.length < 2) {
     throw propError(scope, 'authHost', `${show(authHost)} shares no parent domain with appHost ${show(appHost)}`,
       'put both hosts under one subdomain (e.g. myapp.cluster.example.com and oauth.cluster.example.com) so the session cookie reaches both');

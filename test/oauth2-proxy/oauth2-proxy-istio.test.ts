@@ -656,6 +656,16 @@ describe('OAuth2ProxyIstio', () => {
       expect(build).toThrow('test/auth: authHost: "myapp.cluster.example.com" is the same as appHost; oauth2-proxy needs a host of its own next to the app\'s, e.g. "oauth.cluster.example.com"');
     });
 
+    test('an auth host below the app host shares the app host as its cookie domain, not the app host\'s parent', () => {
+      const certificate = IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production') });
+      const below = synth({ appHost: 'cluster.example.com', authHost: 'oauth.cluster.example.com', certificate });
+      expect(below.auth.cookieDomain).toBe('cluster.example.com');
+      expect(configFile(below.objects)).toContain('cookie_domains = [".cluster.example.com"]');
+      expect(configFile(below.objects)).toContain('whitelist_domains = [".cluster.example.com"]');
+      // a two-label app host is its own parent domain
+      expect(synth({ appHost: 'example.com', authHost: 'oauth.example.com', certificate }).auth.cookieDomain).toBe('example.com');
+    });
+
     test('fails when the hosts share no parent domain for the cookie', () => {
       const { build } = setup({ authHost: 'oauth.example.org' });
       expect(build).toThrow('test/auth: authHost: "oauth.example.org" shares no parent domain with appHost "myapp.cluster.example.com"; put both hosts under one subdomain');
