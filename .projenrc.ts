@@ -43,6 +43,8 @@ const project = new cdk8s.ConstructLibraryCdk8s({
     // Envoy's v3 protos and the parser that reads them at build time (scripts/build-envoy-descriptors.js)
     '@grpc/grpc-js-xds@^1.14.1',
     'protobufjs@^7.6.6',
+    // a Lua VM in JavaScript: the tests run the Lua filters the library writes into EnvoyFilters
+    'fengari@^0.1.5',
   ],
 
   // layout: the public API is src/index.ts; imports/ sits beside src/ and is compiled too

@@ -96,6 +96,14 @@ export class IstioRelease {
   }
 
   /**
+   * Whether the Lua HTTP filter takes its script as `default_source_code` instead of the deprecated
+   * `inline_code`: from Istio 1.14 (Envoy 1.22), long after Envoy added the field.
+   */
+  public get luaDefaultSourceCode(): boolean {
+    return this.atLeast(1, 14);
+  }
+
+  /**
    * Whether the ext_authz filter takes the request-header allow-list at its top level
    * (`ExtAuthz.allowed_headers`) instead of the deprecated `http_service.authorization_request.allowed_headers`.
    * The library moves to the new field from Istio 1.20 (Envoy 1.28), long after Envoy added it.

@@ -116,3 +116,47 @@ export function extAuthzHttpFilter(istio: IstioRelease, service: AuthService): R
   else httpService.authorization_request = { allowed_headers: requestHeaders };
   return EnvoyHttpFilter.of(EXT_AUTHZ_FILTER, config).toJson();
 }
+
+/**
+ * Headers an app behind oauth2-proxy may take for the user's identity: the `set_xauthrequest`
+ * headers of a check, and the X-Forwarded-* ones of oauth2-proxy's proxy mode. ext_authz only adds
+ * or replaces the headers a check returns, and oauth2-proxy leaves out a header whose claim is
+ * empty (e.g. groups), so without this list a client's own value would reach the app.
+ * @internal
+ */
+export const IDENTITY_HEADERS = [
+  'x-auth-request-user',
+  'x-auth-request-email',
+  'x-auth-request-groups',
+  'x-auth-request-preferred-username',
+  'x-auth-request-access-token',
+  'x-forwarded-user',
+  'x-forwarded-email',
+  'x-forwarded-groups',
+  'x-forwarded-preferred-username',
+  'x-forwarded-access-token',
+];
+
+/**
+ * An HTTP filter (Lua, which every Istio proxy build has) that removes the identity headers a
+ * client sent, so that the app gets them from oauth2-proxy's check or not at all. Inserted first
+ * in the app host's filter chain, before the ext_authz filter.
+ * @internal
+ */
+export function identityHeaderFilter(istio: IstioRelease): Record<string, any> {
+  const script = [
+    '-- identity headers reach the app only from oauth2-proxy\'s check: drop those the client sent',
+    `local identity = { ${IDENTITY_HEADERS.map((h) => `"${h}"`).join(', ')} }`,
+    'function envoy_on_request(request_handle)',
+    '  local headers = request_handle:headers()',
+    '  for _, name in ipairs(identity) do',
+    '    headers:remove(name)',
+    '  end',
+    'end',
+    '',
+  ].join('\n');
+  return EnvoyHttpFilter.of('envoy.filters.http.lua', {
+    '@type': 'type.googleapis.com/envoy.extensions.filters.http.lua.v3.Lua',
+    ...(istio.luaDefaultSourceCode ? { default_source_code: { inline_string: script } } : { inline_code: script }),
+  }).toJson();
+}

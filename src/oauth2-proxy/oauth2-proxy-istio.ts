@@ -1,11 +1,12 @@
 import { ApiObject, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
-import { AuthService, extAuthzDisabled, extAuthzHttpFilter, meshExtensionProvider } from './ext-authz';
+import { AuthService, extAuthzDisabled, extAuthzHttpFilter, identityHeaderFilter, meshExtensionProvider } from './ext-authz';
 import { BoundProvider, OAuth2Provider } from './provider';
 import { SessionStore } from './session-store';
 import { goDuration, protoDuration, TomlValue, toToml } from './toml';
 import {
+  EnvoyFilterSpecConfigPatches,
   EnvoyFilterSpecConfigPatchesApplyTo,
   EnvoyFilterSpecConfigPatchesMatchContext,
   EnvoyFilterSpecConfigPatchesPatchOperation,
@@ -396,8 +397,20 @@ export class OAuth2ProxyIstio extends Construct {
   public readonly requestAuthentication?: ApiObject;
   /** The AuthorizationPolicy (CUSTOM) on the ingress gateway (AUTHORIZATION_POLICY mode). */
   public readonly authorizationPolicy?: ApiObject;
-  /** The EnvoyFilter inserting ext_authz (ENVOY_FILTER mode). */
+  /**
+   * The EnvoyFilter inserting ext_authz (ENVOY_FILTER mode); it also removes the identity headers
+   * a client sent (see `identityHeaderFilter`).
+   */
   public readonly envoyFilter?: ApiObject;
+  /**
+   * The EnvoyFilter that removes the identity headers a client sent (`X-Auth-Request-User`,
+   * `-Email`, `-Groups`, `-Preferred-Username`, `-Access-Token` and the `X-Forwarded-*` ones of
+   * oauth2-proxy's proxy mode) first in the app host's filter chain, before the check
+   * (AUTHORIZATION_POLICY mode; in ENVOY_FILTER mode the same patch is part of `envoyFilter`).
+   * ext_authz only adds or replaces the headers a check returns, and oauth2-proxy leaves out a
+   * header whose claim is empty, so the app would otherwise get the client's own values.
+   */
+  public readonly identityHeaderFilter?: ApiObject;
   /**
    * The HTTP filter the EnvoyFilter inserts (ENVOY_FILTER mode), as Envoy JSON: an
    * `envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter` whose typed_config is
@@ -615,6 +628,15 @@ export class OAuth2ProxyIstio extends Construct {
           // the host with and without a port, as browsers and clients send it
           rules: [{ to: [{ operation: { hosts: [appHost, `${appHost}:*`], notPaths: ['/oauth2/*'] } }] }],
         }));
+      this.identityHeaderFilter = new ApiObject(this, 'identity-header-filter', {
+        apiVersion: 'networking.istio.io/v1alpha3',
+        kind: 'EnvoyFilter',
+        metadata: { name: `${policyName}-identity-headers`, namespace: this.ingress.namespace },
+        spec: toJson_EnvoyFilterSpec({
+          workloadSelector: { labels: this.ingress.labels },
+          configPatches: [identityHeaderPatch(istio, appHost)],
+        }),
+      });
     } else {
       this.extAuthzFilter = extAuthzHttpFilter(istio, authService);
       this.envoyFilter = this.createEnvoyFilter(istio, policyName, appHost, authHost, this.extAuthzFilter);
@@ -685,7 +707,7 @@ export class OAuth2ProxyIstio extends Construct {
             routeConfiguration: { vhost: { name: `${authHost}:${INGRESS_HTTPS_PORT}` } },
           },
           patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.MERGE, value: extAuthzDisabled() },
-        }],
+        }, identityHeaderPatch(istio, appHost)],
       }),
     });
   }
@@ -733,12 +755,16 @@ export class OAuth2ProxyIstio extends Construct {
    * field and the gateway would reject the listener at runtime.
    */
   private invalidEnvoyPatch(): string[] {
-    if (!this.envoyFilter) return [];
-    const patches = ApiObject.of(this.envoyFilter).toJson().spec?.configPatches;
-    const checks: Array<[string, string, boolean]> = [[EnvoyConfigValidator.HTTP_FILTER, 'envoyFilter', false], [VIRTUAL_HOST, 'envoyFilter.configPatches[1]', true]];
-    return checks.flatMap(([typeName, prop, partial], i) => {
+    const checks: Array<[ApiObject | undefined, number, string, string, boolean]> = [
+      [this.envoyFilter, 0, EnvoyConfigValidator.HTTP_FILTER, 'envoyFilter', false],
+      [this.envoyFilter, 1, VIRTUAL_HOST, 'envoyFilter.configPatches[1]', true],
+      [this.envoyFilter, 2, EnvoyConfigValidator.HTTP_FILTER, 'envoyFilter.configPatches[2]', false],
+      [this.identityHeaderFilter, 0, EnvoyConfigValidator.HTTP_FILTER, 'identityHeaderFilter', false],
+    ];
+    return checks.flatMap(([filter, i, typeName, prop, partial]) => {
+      if (!filter) return [];
       try {
-        assertValidEnvoyConfig(this, prop, patches?.[i]?.patch?.value, typeName, { partial });
+        assertValidEnvoyConfig(this, prop, ApiObject.of(filter).toJson().spec?.configPatches?.[i]?.patch?.value, typeName, { partial });
         return [];
       } catch (e) {
         return [(e as Error).message];
@@ -768,6 +794,22 @@ export class OAuth2ProxyIstio extends Construct {
 /** The selector labels of a Service, as synthesized. */
 function serviceSelector(service: kplus.Service): Record<string, string> {
   return ApiObject.of(service).toJson().spec?.selector ?? {};
+}
+
+/**
+ * The EnvoyFilter patch that puts the identity-header filter first in the app host's filter chain
+ * of the ingress gateway, before ext_authz (istiod's for AuthorizationPolicy CUSTOM, or the
+ * EnvoyFilter's own).
+ */
+function identityHeaderPatch(istio: IstioRelease, appHost: string): EnvoyFilterSpecConfigPatches {
+  return {
+    applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
+    match: {
+      context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
+      listener: { filterChain: { sni: appHost, filter: { name: istio.httpConnectionManagerName } } },
+    },
+    patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST, value: identityHeaderFilter(istio) },
+  };
 }
 
 function requireSecretValue(scope: IConstruct, prop: string, value: kplus.SecretValue | undefined, what: string): void {

@@ -54,7 +54,10 @@ describe('EnvoyCluster', () => {
     const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], healthCheck: { path: '/healthz' } }).toJson();
     // any 2xx is healthy (Envoy's own default is 200 only), and the Host header is the member's DNS name (not the cluster name)
     expect(json.health_checks).toEqual([{
-      timeout: '2s', interval: '10s', unhealthy_threshold: 3, healthy_threshold: 2,
+      timeout: '2s',
+      interval: '10s',
+      unhealthy_threshold: 3,
+      healthy_threshold: 2,
       http_health_check: { path: '/healthz', expected_statuses: [{ start: 200, end: 300 }], host: 'x.svc' },
     }]);
     expect(EnvoyConfigValidator.validate(json, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);

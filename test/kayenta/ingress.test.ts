@@ -217,6 +217,7 @@ describe('KayentaStandalone ingress', () => {
         'Deployment kayenta/kayenta-redis',
         'Deployment kayenta/oauth2-proxy',
         'Deployment kayenta/oauth2-proxy-redis',
+        'EnvoyFilter istio-system/ext-authz-kayenta-kayenta-identity-headers',
         'Gateway kayenta/kayenta',
         'Namespace /kayenta',
         'NetworkPolicy kayenta/kayenta-redis',
@@ -248,7 +249,8 @@ describe('KayentaStandalone ingress', () => {
         },
       });
       expect(kayenta.oauth2Proxy?.extensionProvider.envoyExtAuthzHttp.service).toBe('oauth2-proxy.kayenta.svc.cluster.local');
-      expect(objects.filter((o) => o.kind === 'EnvoyFilter')).toEqual([]);
+      // only the filter that removes client-sent identity headers, no ext_authz EnvoyFilter
+      expect(objects.filter((o) => o.kind === 'EnvoyFilter').map((o) => o.metadata.name)).toEqual(['ext-authz-kayenta-kayenta-identity-headers']);
     });
 
     test('routes /oauth2/ on the Kayenta host to oauth2-proxy and everything else to Kayenta', () => {

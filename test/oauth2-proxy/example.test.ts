@@ -12,7 +12,7 @@ describe('the oauth2-proxy example (seed 001, part 3)', () => {
       .toEqual([['myapp', [['myapp.cluster.example.com', 'oauth.cluster.example.com']]]]);
     expect(findOne(objects, 'Certificate')).toMatchObject({ metadata: { name: 'tls-myapp-production', namespace: 'istio-system' }, spec: { dnsNames: ['*.cluster.example.com'] } });
     expect(findOne(objects, 'AuthorizationPolicy').spec.provider).toEqual({ name: 'oauth2-proxy-myapp' });
-    expect(objects.filter((o) => o.kind === 'EnvoyFilter')).toEqual([]);
+    expect(objects.filter((o) => o.kind === 'EnvoyFilter').map((o) => o.metadata.name)).toEqual(['ext-authz-myapp-myapp-identity-headers']);
     expect(chart.auth.redirectUrl).toBe('https://myapp.cluster.example.com/oauth2/callback');
     expectSchemaValid(objects);
   });

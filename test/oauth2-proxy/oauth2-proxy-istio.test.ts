@@ -1,5 +1,6 @@
 import { ApiObject, Chart, Duration, JsonPatch, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
+import { headersAfterLuaRequest } from './lua';
 import {
   CookieSameSite,
   EntraAccessTokenVersion,
@@ -70,6 +71,7 @@ describe('OAuth2ProxyIstio', () => {
         'Deployment myapp/myapp',
         'Deployment myapp/oauth2-proxy',
         'Deployment myapp/oauth2-proxy-redis',
+        'EnvoyFilter istio-system/ext-authz-myapp-myapp-identity-headers',
         'Gateway myapp/myapp',
         'Namespace /myapp',
         'NetworkPolicy myapp/oauth2-proxy-redis',
@@ -560,8 +562,8 @@ describe('OAuth2ProxyIstio', () => {
       const clientHeaders = auth.extAuthzFilter.typed_config.http_service.authorization_response.allowed_client_headers.patterns;
       expect(clientHeaders).toEqual(expect.arrayContaining([{ exact: 'location' }, { exact: 'set-cookie' }]));
       // no exemption on the app host: its virtual host is not patched
-      const vhosts = findOne(objects, 'EnvoyFilter').spec.configPatches.map((p: any) => p.match.routeConfiguration?.vhost?.name);
-      expect(vhosts).toEqual([undefined, 'oauth.cluster.example.com:443']);
+      const vhosts = findOne(objects, 'EnvoyFilter').spec.configPatches.map((p: any) => p.match.routeConfiguration?.vhost?.name ?? null);
+      expect(vhosts).toStrictEqual([null, 'oauth.cluster.example.com:443', null]);
     });
 
     test('turns the filter off on the auth host, which shares the filter chain of the Gateway server', () => {
@@ -952,5 +954,58 @@ describe('OAuth2ProxyIstio', () => {
       expect(broken(() => undefined, {}, { targetPort: 8080 }))
         .toThrow('test/auth: wiring (service-target-port): Service myapp/myapp sends port 8000 to container port 8080, but Deployment myapp/myapp declares only 80; set targetPort to the port the container listens on (80) or declare port 8080');
     });
+  });
+});
+
+describe('OAuth2ProxyIstio identity headers', () => {
+  /** What the client may send, and what must survive: the session cookie, bearer tokens, the forwarding headers and the post-login redirect. */
+  const SENT = [
+    'cookie', 'authorization', 'x-forwarded-for', 'x-forwarded-proto', 'x-auth-request-redirect',
+    'x-auth-request-user', 'x-auth-request-email', 'x-auth-request-groups', 'x-auth-request-preferred-username', 'x-auth-request-access-token',
+    'x-forwarded-user', 'x-forwarded-email', 'x-forwarded-groups', 'x-forwarded-preferred-username', 'x-forwarded-access-token',
+  ];
+  const KEPT = ['cookie', 'authorization', 'x-forwarded-for', 'x-forwarded-proto', 'x-auth-request-redirect'];
+  const script = (patch: any) => patch.patch.value.typed_config.default_source_code.inline_string;
+
+  test('AUTHORIZATION_POLICY mode: an EnvoyFilter removes the identity headers a client sent, first in the app host\'s filter chain', () => {
+    const { objects, auth } = synth();
+    const filter = findOne(objects, 'EnvoyFilter', 'ext-authz-myapp-myapp-identity-headers');
+    expect(ApiObject.of(auth.identityHeaderFilter!).name).toBe('ext-authz-myapp-myapp-identity-headers');
+    expect(filter.metadata.namespace).toBe('istio-system');
+    expect(filter.spec.workloadSelector).toEqual({ labels: { istio: 'ingressgateway' } });
+    const [patch] = filter.spec.configPatches;
+    expect(patch.applyTo).toBe('HTTP_FILTER');
+    // first in the chain: before istiod's ext_authz (and its RBAC shadow filter)
+    expect(patch.patch.operation).toBe('INSERT_FIRST');
+    expect(patch.match).toEqual({ context: 'GATEWAY', listener: { filterChain: { sni: 'myapp.cluster.example.com', filter: { name: 'envoy.filters.network.http_connection_manager' } } } });
+    expect(headersAfterLuaRequest(script(patch), SENT)).toEqual(KEPT);
+    // every header a check passes on to the app, but the ID token, is one the client can't send itself
+    const upstream: string[] = auth.extensionProvider.envoyExtAuthzHttp.headersToUpstreamOnAllow;
+    expect(headersAfterLuaRequest(script(patch), upstream)).toEqual(['authorization']);
+    expect(EnvoyConfigValidator.validate(patch.patch.value, EnvoyConfigValidator.HTTP_FILTER)).toEqual({ valid: true, errors: [], warnings: [] });
+  });
+
+  test('ENVOY_FILTER mode: the same patch is the EnvoyFilter\'s third, so the seed\'s x-auth-request and x-forwarded allow-lists carry only oauth2-proxy\'s values', () => {
+    const { objects, auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
+    expect(auth.identityHeaderFilter).toBeUndefined();
+    expect(objects.filter((o) => o.kind === 'EnvoyFilter').map((o) => o.metadata.name)).toEqual(['ext-authz-myapp-myapp']);
+    const patch = findOne(objects, 'EnvoyFilter').spec.configPatches[2];
+    expect(patch.patch.operation).toBe('INSERT_FIRST');
+    expect(patch.match.listener.filterChain.sni).toBe('myapp.cluster.example.com');
+    expect(headersAfterLuaRequest(script(patch), SENT)).toEqual(KEPT);
+  });
+
+  test('Istio before 1.14 gets the script as inline_code, the field its Envoy knows', () => {
+    const { objects } = synth({ istioVersion: '1.13', meshConfigApplied: true });
+    const value = findOne(objects, 'EnvoyFilter').spec.configPatches[0].patch.value;
+    expect(value.typed_config.default_source_code).toBeUndefined();
+    expect(headersAfterLuaRequest(value.typed_config.inline_code, SENT)).toEqual(KEPT);
+  });
+
+  test('a broken patch of the filter is caught against Envoy\'s protos', () => {
+    const { chart, build } = setup();
+    build().identityHeaderFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/0/patch/value/typed_config/inline_cod', 'x'));
+    expect(() => runValidations(chart)).toThrow('test/auth: identityHeaderFilter: Envoy would reject this envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter (1 error, '
+      + 'checked against Envoy\'s v3 API):\n  typed_config.inline_cod: unknown field "inline_cod" in envoy.extensions.filters.http.lua.v3.Lua; did you mean "inline_code"?; fix the field above');
   });
 });
