@@ -281,7 +281,10 @@ describe('metrics merging mode', () => {
   test('refuses istio-proxy resources, as there is no sidecar', () => {
     expect(() => build({
       mode: IstioScrapeMode.METRICS_MERGING,
-      istioProxyResources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) }, memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) } },
+      istioProxyResources: {
+        cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+        memory: { request: Size.mebibytes(96), limit: Size.mebibytes(256) },
+      },
     })).toThrow('test/prometheus: istioProxyResources: given in METRICS_MERGING mode, where Prometheus runs without an Istio sidecar; drop istioProxyResources, or use IstioScrapeMode.MUTUAL_TLS');
   });
 
