@@ -127,7 +127,13 @@ export function exposeKayenta(scope: Construct, plan: KayentaIngressPlan, servic
   requireSameIngressNamespace(scope, 'ingress.certificate', certificate, ingress);
   certificate._requireCovers(scope, 'ingress.host', plan.host);
   if (authHost) certificate._requireCovers(scope, 'ingress.oauth2Proxy.authHost', authHost);
-  const shared = { ingressGateway: o.ingressGateway, istioVersion: o.istioVersion, namespace, clusterDomain: o.clusterDomain };
+  // the cluster domain may be given on the ingress or on its oauth2Proxy options: one value for both
+  const proxyDomain = o.oauth2Proxy?.clusterDomain;
+  if (proxyDomain !== undefined && o.clusterDomain !== undefined && proxyDomain !== o.clusterDomain) {
+    throw propError(scope, 'ingress.oauth2Proxy.clusterDomain', `${show(proxyDomain)} differs from ingress.clusterDomain ${show(o.clusterDomain)}`,
+      'give the cluster domain once, as ingress.clusterDomain (Kayenta and oauth2-proxy are in one cluster)');
+  }
+  const shared = { ingressGateway: o.ingressGateway, istioVersion: o.istioVersion, namespace, clusterDomain: o.clusterDomain ?? proxyDomain };
 
   if (o.oauth2Proxy) {
     const oauth2Proxy = new OAuth2ProxyIstio(scope, 'oauth2-proxy', {

@@ -224,7 +224,7 @@ export class KayentaStandalone extends Construct {
   /** `additionalConfig` with dotted keys written out as nested objects, as Spring reads them. */
   private readonly additionalConfig: { [key: string]: any } | undefined;
   private readonly credentials: KayentaCredentials;
-  private readonly accounts: KayentaAccount[] = [];
+  private readonly accounts: Array<KayentaAccount & { readonly prop: string }> = [];
   private metricsCount = 0;
   private storageCount = 0;
   private _canaryConfigs?: KayentaCanaryConfigs;
@@ -290,7 +290,9 @@ export class KayentaStandalone extends Construct {
         // the JVM and Spring take a while to start; the startup probe holds the others off
         startup: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 30 }),
         readiness: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
-        liveness: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
+        // liveness asks only whether the server answers: /health also reports the health indicators
+        // of Kayenta's backends (Redis, Prometheus), and restarting Kayenta fixes neither
+        liveness: kplus.Probe.fromTcpSocket({ port: KAYENTA_PORT, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
         volumeMounts: [
           { path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'config-volume', this.configMap, { name: 'config' }), readOnly: true },
           // the JVM and Tomcat need a writable temporary directory
@@ -339,7 +341,8 @@ export class KayentaStandalone extends Construct {
    * @returns the account name
    */
   public addMetricsStore(store: KayentaMetricsStore): string {
-    return this.addAccount(store._bind({ scope: this, prop: `metricsStores[${this.metricsCount++}]`, credentials: this.credentials }));
+    const prop = `metricsStores[${this.metricsCount++}]`;
+    return this.addAccount(prop, store._bind({ scope: this, prop, credentials: this.credentials }));
   }
 
   /**
@@ -347,7 +350,8 @@ export class KayentaStandalone extends Construct {
    * @returns the account name
    */
   public addStorage(store: KayentaStorage): string {
-    return this.addAccount(store._bind({ scope: this, prop: `storage[${this.storageCount++}]`, credentials: this.credentials }));
+    const prop = `storage[${this.storageCount++}]`;
+    return this.addAccount(prop, store._bind({ scope: this, prop, credentials: this.credentials }));
   }
 
   /**
@@ -371,13 +375,13 @@ export class KayentaStandalone extends Construct {
     return Yaml.stringify(this.config());
   }
 
-  private addAccount(account: KayentaAccount): string {
+  private addAccount(prop: string, account: KayentaAccount): string {
     const taken = this.accounts.find((a) => a.name === account.name);
     if (taken) {
-      throw propError(this, 'accounts', `account name ${show(account.name)} is used twice (kayenta.${taken.provider} and kayenta.${account.provider})`,
+      throw propError(this, `${prop}.accountName`, `account name ${show(account.name)} is taken by ${taken.prop} (kayenta.${taken.provider} and kayenta.${account.provider})`,
         'give every account a unique name (metrics and storage accounts share one namespace in Kayenta)');
     }
-    this.accounts.push(account);
+    this.accounts.push({ ...account, prop });
     return account.name;
   }
 

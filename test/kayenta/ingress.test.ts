@@ -304,6 +304,14 @@ describe('KayentaStandalone ingress', () => {
       expectSchemaValid(objects);
     });
 
+    test('takes the cluster domain from the oauth2Proxy options too, and refuses two different ones', () => {
+      const { objects, kayenta } = synthBehindOAuth2Proxy({ clusterDomain: 'corp.internal' });
+      expect(kayenta.oauth2Proxy?.extensionProvider.envoyExtAuthzHttp.service).toBe('oauth2-proxy.kayenta.svc.corp.internal');
+      expect(JSON.stringify(objects)).not.toContain('svc.cluster.local');
+      expect(() => synthBehindOAuth2Proxy({ clusterDomain: 'corp.internal' }, { clusterDomain: 'cluster.local' })).toThrow(
+        'ingress.oauth2Proxy.clusterDomain: "corp.internal" differs from ingress.clusterDomain "cluster.local"; give the cluster domain once, as ingress.clusterDomain (Kayenta and oauth2-proxy are in one cluster)');
+    });
+
     test('follows the ingress gateway given', () => {
       const { objects } = synthBehindOAuth2Proxy({}, { ingressGateway: { namespace: 'istio-ingress', labels: { istio: 'ingress-ci' } } });
       expect(findOne(objects, 'AuthorizationPolicy').metadata.namespace).toBe('istio-ingress');

@@ -315,11 +315,14 @@ describe('KayentaStandalone', () => {
     expect(c.imagePullPolicy).toBe('Always');
   });
 
-  test('checks /health on port 8090 for startup, readiness and liveness', () => {
+  test('checks /health on port 8090 for startup and readiness, and only that the port answers for liveness', () => {
     const c = kayentaContainer(synthChart(setup().chart));
-    for (const probe of [c.startupProbe, c.readinessProbe, c.livenessProbe]) {
+    for (const probe of [c.startupProbe, c.readinessProbe]) {
       expect(probe.httpGet).toEqual({ path: '/health', port: 8090, scheme: 'HTTP' });
     }
+    // /health turns DOWN with a backend (Redis, or Prometheus with its health indicator on): a restart would fix neither
+    expect(c.livenessProbe.httpGet).toBeUndefined();
+    expect(c.livenessProbe.tcpSocket).toEqual({ port: 8090 });
     expect(c.ports).toEqual([{ containerPort: 8090, name: 'http' }]);
   });
 
@@ -412,7 +415,7 @@ describe('KayentaStandalone bad input', () => {
 
   test('rejects two accounts with one name', () => {
     expect(() => setup({ storage: [KayentaStorage.memory({ accountName: 'canary-prometheus' })] })).toThrow(
-      'test/kayenta: accounts: account name "canary-prometheus" is used twice (kayenta.prometheus and kayenta.memory); give every account a unique name (metrics and storage accounts share one namespace in Kayenta)');
+      'test/kayenta: storage[0].accountName: account name "canary-prometheus" is taken by metricsStores[0] (kayenta.prometheus and kayenta.memory); give every account a unique name (metrics and storage accounts share one namespace in Kayenta)');
   });
 
   test('rejects a Redis URL that is not redis://', () => {
