@@ -10,7 +10,7 @@ import { EnvoySidecar } from '../envoy-sidecar';
 import { versionedObject } from '../istio/ingress';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
-import { checkDnsLabel } from '../validation/names';
+import { checkDnsLabel, checkHostName } from '../validation/names';
 import { checkPort } from '../validation/ports';
 
 /** Options of the Istio DestinationRule that keeps each client pod on one agent inside a mesh. */
@@ -69,6 +69,11 @@ export interface SigSciAgentServiceProps extends SigSciAgentBaseProps {
    * @default - no DestinationRule (right for workloads outside a mesh)
    */
   readonly istioAffinity?: SigSciIstioAffinityOptions;
+  /**
+   * The cluster's DNS domain, which ends the Service host the connected Envoys resolve.
+   * @default "cluster.local"
+   */
+  readonly clusterDomain?: string;
 }
 
 /**
@@ -92,6 +97,7 @@ export class SigSciAgentService extends Construct {
   public readonly host: string;
   /** The gRPC port of the agents and the Service. */
   public readonly grpcPort: number;
+  private readonly namespace?: string;
   /** With `istioAffinity`: the DestinationRule that hashes clients onto agents by source IP. */
   public readonly destinationRule?: ApiObject;
   private readonly expectResponseData: boolean;
@@ -108,7 +114,9 @@ export class SigSciAgentService extends Construct {
     }
     this.grpcPort = checkPort(this, 'grpcPort', props.grpcPort ?? 9999);
     this.expectResponseData = props.expectResponseData ?? true;
-    this.host = namespace ? `${name}.${namespace}.svc.cluster.local` : name;
+    const clusterDomain = checkHostName(this, 'clusterDomain', props.clusterDomain ?? 'cluster.local');
+    this.host = namespace ? `${name}.${namespace}.svc.${clusterDomain}` : name;
+    this.namespace = namespace;
 
     this.deployment = new kplus.Deployment(this, 'deployment', { metadata, replicas });
     const env: Record<string, string> = { SIGSCI_ENVOY_GRPC_ADDRESS: `0.0.0.0:${this.grpcPort}` };
@@ -154,6 +162,12 @@ export class SigSciAgentService extends Construct {
   public addEnvoy(envoy: EnvoySidecar, options: SigSciEnvoyWiringOptions = {}): void {
     if (this.connected.has(envoy)) {
       throw propError(this, 'addEnvoy', `Envoy sidecar ${envoy.node.path} is already connected`, 'connect each Envoy sidecar once');
+    }
+    // a bare Service name resolves in the client's own namespace only
+    const envoyNamespace = ApiObject.of(envoy.workload).metadata.namespace;
+    if (this.namespace === undefined && envoyNamespace !== undefined) {
+      throw propError(this, 'namespace', `is not known, so the agents' host is the bare name ${show(this.host)}, which Envoy sidecar ${envoy.node.path} in namespace ${show(envoyNamespace)} would resolve in its own namespace`,
+        'give the agent service a namespace (or put it in a chart with one)');
     }
     const endpoint = { address: this.host, port: this.grpcPort, discovery: EnvoyClusterDiscovery.STRICT_DNS, inPod: false };
     wireEnvoy(this, envoy, endpoint, options, this.expectResponseData);

@@ -46,6 +46,16 @@ describe('SigSciAgentService', () => {
     expect(s.agents.host).toBe('sigsci-agent.shop.svc.cluster.local');
   });
 
+  test('the Service host ends with the cluster domain given, in the Envoy cluster and the DestinationRule', () => {
+    const s = setup({ clusterDomain: 'corp.internal', istioAffinity: {} });
+    s.agents.addEnvoy(s.envoy);
+    const objects = synthChart(s.chart);
+    expect(s.agents.host).toBe('sigsci-agent.shop.svc.corp.internal');
+    const cluster = bootstrapOf(objects).static_resources.clusters.find((c: any) => c.name === 'sigsci-agent-grpc');
+    expect(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address.address).toBe('sigsci-agent.shop.svc.corp.internal');
+    expect(findOne(objects, 'DestinationRule').spec.host).toBe('sigsci-agent.shop.svc.corp.internal');
+  });
+
   test('keeps each client pod on one agent, so a request\'s check and its response data meet', () => {
     const s = setup();
     s.agents.addEnvoy(s.envoy);
@@ -159,6 +169,20 @@ describe('SigSciAgentService rejects', () => {
     const s = setup();
     expect(() => runValidations(s.chart))
       .toThrow('test/waf: envoys: no Envoy sidecar sends requests to agent service "sigsci-agent"; pass envoys or call addEnvoy(envoy) for each');
+  });
+
+  test('a cluster domain that is not a DNS name', () => {
+    expect(() => setup({ clusterDomain: 'corp internal' })).toThrow('test/waf: clusterDomain: "corp internal"');
+  });
+
+  test('an agent service of unknown namespace for an Envoy in a known one (the bare Service name would resolve in the Envoy\'s namespace)', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    const app = new kplus.Deployment(chart, 'web', { metadata: { name: 'web', namespace: 'shop' }, containers: [{ name: 'web', image: 'web:1.0.0', ports: [{ number: 8080 }] }] });
+    const envoy = new EnvoySidecar(chart, 'envoy', { workload: app, inbound: { port: 8000, targetPort: 8080 } });
+    const agents = new SigSciAgentService(chart, 'waf', { credentials: SigSciCredentials.fromSecret(kplus.Secret.fromSecretName(chart, 'keys', 'sigsci')) });
+    expect(() => agents.addEnvoy(envoy)).toThrow(
+      'test/waf: namespace: is not known, so the agents\' host is the bare name "sigsci-agent", which Envoy sidecar test/envoy in namespace "shop" would resolve in its own namespace; '
+      + 'give the agent service a namespace (or put it in a chart with one)');
   });
 
   test('connecting the same Envoy twice', () => {
