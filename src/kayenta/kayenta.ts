@@ -292,7 +292,9 @@ export class KayentaStandalone extends Construct {
         readiness: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
         // liveness asks only whether the server answers: /health also reports the health indicators
         // of Kayenta's backends (Redis, Prometheus), and restarting Kayenta fixes neither
-        liveness: kplus.Probe.fromTcpSocket({ port: KAYENTA_PORT, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
+        liveness: kplus.Probe.fromTcpSocket({
+          port: KAYENTA_PORT, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(5), failureThreshold: 3,
+        }),
         volumeMounts: [
           { path: CONFIG_DIR, volume: kplus.Volume.fromConfigMap(this, 'config-volume', this.configMap, { name: 'config' }), readOnly: true },
           // the JVM and Tomcat need a writable temporary directory
