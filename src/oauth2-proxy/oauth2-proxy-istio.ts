@@ -343,6 +343,9 @@ const OAUTH2_PROXY_UID = 65532;
 const CONFIG_DIR = '/etc/oauth2-proxy';
 const CONFIG_FILE = 'oauth2-proxy.cfg';
 const EMAILS_FILE = 'authenticated-emails.txt';
+/** The mesh's root namespace, where a policy without a selector applies to every workload (Istio's default). */
+const MESH_ROOT_NAMESPACE = 'istio-system';
+
 /** The Envoy type of an EnvoyFilter VIRTUAL_HOST patch. */
 const VIRTUAL_HOST = 'envoy.config.route.v3.VirtualHost';
 
@@ -720,10 +723,21 @@ export class OAuth2ProxyIstio extends Construct {
   private conflictingCustomProviders(manifests: any[]): string[] {
     const mine = this.authorizationPolicy ? ApiObject.of(this.authorizationPolicy).toJson() : undefined;
     if (!mine || this.multipleCustomProviders) return [];
-    const labels = JSON.stringify(mine.spec.selector?.matchLabels ?? {});
+    const labels: Record<string, string> = mine.spec.selector?.matchLabels ?? {};
+    const within = (part: Record<string, unknown>, whole: Record<string, unknown>) => Object.entries(part).every(([k, v]) => whole[k] === v);
+    // A policy applies to the gateway's pods when it is in their namespace, or in the mesh's root
+    // namespace (istio-system unless meshConfig.rootNamespace says otherwise), and has no selector
+    // or one that may select them: inside the gateway's labels, or holding them (the pods may carry
+    // more labels than their selector names).
+    const appliesToGateway = (m: any) => {
+      const namespace = m.metadata?.namespace;
+      if (namespace !== mine.metadata.namespace && namespace !== MESH_ROOT_NAMESPACE) return false;
+      const selector: Record<string, unknown> = m.spec?.selector?.matchLabels ?? {};
+      return within(selector, labels) || within(labels, selector);
+    };
     return manifests
-      .filter((m) => m.kind === 'AuthorizationPolicy' && m.metadata?.name !== mine.metadata.name && m.spec?.action === 'CUSTOM' && m.metadata?.namespace === mine.metadata.namespace
-        && JSON.stringify(m.spec?.selector?.matchLabels ?? {}) === labels && m.spec?.provider?.name !== mine.spec.provider.name)
+      .filter((m) => m.kind === 'AuthorizationPolicy' && m.metadata?.name !== mine.metadata.name && m.spec?.action === 'CUSTOM'
+        && appliesToGateway(m) && m.spec?.provider?.name !== mine.spec.provider.name)
       .map((m) => `${this.node.path}: mode: AuthorizationPolicy ${m.metadata.namespace}/${m.metadata.name} already sends the same ingress gateway to provider "${m.spec.provider?.name}", and Istio applies one CUSTOM provider per workload`
         + ' unless istiod runs with PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS=true (Istio 1.30+)'
         + '; use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider,'

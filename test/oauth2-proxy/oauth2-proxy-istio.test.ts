@@ -785,6 +785,25 @@ describe('OAuth2ProxyIstio', () => {
       expect(() => runValidations(s.chart)).toThrow('test/auth: mode: AuthorizationPolicy istio-system/ext-authz-other-other already sends the same ingress gateway to provider "oauth2-proxy-other", and Istio applies one CUSTOM provider per workload unless istiod runs with PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS=true (Istio 1.30+); use ExtAuthzMode.ENVOY_FILTER or another ingress gateway for this app, or share one provider, or set that variable on istiod and multipleCustomProviders: true on each OAuth2ProxyIstio');
     });
 
+    test('a CUSTOM policy of another provider reaches the gateway without its exact selector: mesh-wide in the root namespace, or with more labels', () => {
+      const policy = (name: string, namespace: string, selector?: Record<string, string>) => ({
+        apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace },
+        spec: { ...(selector ? { selector: { matchLabels: selector } } : {}), action: 'CUSTOM', provider: { name: 'opa' }, rules: [{}] },
+      });
+      const failsWith = (extra: any) => {
+        const s = setup();
+        s.build();
+        new ApiObject(s.chart, 'extra', extra);
+        return () => runValidations(s.chart);
+      };
+      expect(failsWith(policy('opa-mesh', 'istio-system'))).toThrow('test/auth: mode: AuthorizationPolicy istio-system/opa-mesh already sends the same ingress gateway to provider "opa"');
+      expect(failsWith(policy('opa-gw', 'istio-system', { istio: 'ingressgateway', app: 'istio-ingressgateway' })))
+        .toThrow('test/auth: mode: AuthorizationPolicy istio-system/opa-gw already sends the same ingress gateway to provider "opa"');
+      // another workload's policy, or one in an app namespace, leaves the gateway alone
+      expect(failsWith(policy('opa-other', 'istio-system', { istio: 'egressgateway' }))).not.toThrow();
+      expect(failsWith(policy('opa-app', 'myapp'))).not.toThrow();
+    });
+
     test('fails on multipleCustomProviders before Istio 1.30', () => {
       const { build } = setup({ multipleCustomProviders: true, istioVersion: '1.29.1' });
       expect(build).toThrow('test/auth: multipleCustomProviders: multipleCustomProviders needs Istio 1.30 or newer (istiod\'s PILOT_ENABLE_MULTIPLE_CUSTOM_AUTHZ_PROVIDERS; earlier releases apply one CUSTOM provider per workload), but istioVersion is "1.29.1"; upgrade Istio, or give this app another ingress gateway or ExtAuthzMode.ENVOY_FILTER');
