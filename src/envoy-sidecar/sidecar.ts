@@ -167,6 +167,9 @@ export interface EnvoyServiceOptions {
    * Also expose the app's own port, bypassing Envoy, as port `app-http` (seed 003: "expose both
    * the service and the envoy endpoint" while a team gets used to Envoy). Fails at synth when the
    * inbound listener has HTTP filters (a WAF, ext_authz), which requests to that port would skip.
+   * Leaving it off keeps the port out of the Service only: any pod can still reach
+   * `<pod IP>:<targetPort>` unless the app listens on 127.0.0.1 alone or a NetworkPolicy admits
+   * only Envoy's ports.
    * @default false
    */
   readonly includeAppPort?: boolean;
@@ -621,7 +624,8 @@ export class EnvoySidecar extends Construct {
       ? this.inboundListener.httpFilterNames.filter((f) => f !== 'envoy.filters.http.router') : [];
     if (filters.length > 0) {
       errors.push(`${this.node.path}: exposeViaService.includeAppPort: Service ${show(this.appPortServices[0])} also publishes the app's port ${this.inbound!.targetPort}, `
-        + `which reaches the app without the inbound listener's HTTP filters (${filters.join(', ')}); drop includeAppPort so that every request passes Envoy`);
+        + `which reaches the app without the inbound listener's HTTP filters (${filters.join(', ')}); drop includeAppPort so that the Service sends every request through Envoy `
+        + '(and have the app listen on 127.0.0.1, or admit only Envoy\'s ports with a NetworkPolicy, against pods that call the pod IP directly)');
     }
     for (const doc of this.delivery.documents()) {
       const result = this.validateDocument(doc);

@@ -189,8 +189,9 @@ export interface SpeedscaleCaptureProps {
   readonly clusterDomain?: string;
 
   /**
-   * Also record calls to other services of the cluster. NO_PROXY then keeps only loopback and
-   * the Kubernetes API server, and in-cluster calls go through the forward proxy.
+   * Also record calls to other services of the cluster. NO_PROXY then keeps only loopback, the
+   * Kubernetes API server and the cloud metadata endpoints, and in-cluster calls go through the
+   * forward proxy.
    *
    * @default false — names under `.svc` and `.<clusterDomain>` bypass the proxy; only calls that
    * leave the cluster are recorded
@@ -201,7 +202,7 @@ export interface SpeedscaleCaptureProps {
    * More NO_PROXY entries: host names, `.domain` suffixes, IP addresses or CIDRs (e.g. the
    * short names `my-svc` or `my-svc.my-namespace`, which no suffix rule matches).
    *
-   * @default none beyond loopback, the cluster's names and the Kubernetes API server
+   * @default none beyond loopback, the cluster's names, the Kubernetes API server and the cloud metadata endpoints (169.254.169.254, 169.254.170.2, 169.254.170.23, metadata.google.internal)
    */
   readonly noProxy?: string[];
 
@@ -223,8 +224,8 @@ const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
  * Sets the `sidecar.speedscale.com/*` annotations on the workload, where the Speedscale operator
  * reads them to inject its `speedscale-goproxy` container, and a copy on the pod template. With a
  * forward or dual proxy, the app containers get `HTTP_PROXY`/`HTTPS_PROXY` (and lower-case
- * twins) pointing at the outbound proxy and `NO_PROXY` for loopback, the cluster's names and the
- * Kubernetes API. Inside an Istio
+ * twins) pointing at the outbound proxy and `NO_PROXY` for loopback, the cluster's names, the
+ * Kubernetes API and the cloud metadata endpoints. Inside an Istio
  * mesh it follows Speedscale's Istio guide: a dual proxy (TCP in, HTTP out) instead of two
  * transparent proxies, and optionally the ServiceEntry for Speedscale's cloud endpoints and a
  * Sidecar egress entry for the speedscale namespace.

@@ -787,7 +787,9 @@ describe('OAuth2ProxyIstio', () => {
 
     test('a CUSTOM policy of another provider reaches the gateway without its exact selector: mesh-wide in the root namespace, or with more labels', () => {
       const policy = (name: string, namespace: string, selector?: Record<string, string>) => ({
-        apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name, namespace },
+        apiVersion: 'security.istio.io/v1',
+        kind: 'AuthorizationPolicy',
+        metadata: { name, namespace },
         spec: { ...(selector ? { selector: { matchLabels: selector } } : {}), action: 'CUSTOM', provider: { name: 'opa' }, rules: [{}] },
       });
       const failsWith = (extra: any) => {

@@ -500,7 +500,8 @@ describe('SigSciAgent rejects', () => {
     agent(s, { envoy });
     expect(() => runValidations(s.chart)).toThrow(
       'test/envoy: exposeViaService.includeAppPort: Service "hello" also publishes the app\'s port 8080, which reaches the app without the inbound listener\'s HTTP filters (envoy.filters.http.ext_authz); '
-      + 'drop includeAppPort so that every request passes Envoy');
+      + 'drop includeAppPort so that the Service sends every request through Envoy '
+      + '(and have the app listen on 127.0.0.1, or admit only Envoy\'s ports with a NetworkPolicy, against pods that call the pod IP directly)');
     const ok = setup();
     envoySidecar(ok).exposeViaService({ name: 'hello', includeAppPort: true });
     expect(() => runValidations(ok.chart)).not.toThrow();
