@@ -316,18 +316,13 @@ class Run {
   }
 
   /**
-   * Port names istiod needs unique: within one Gateway every server's (its validation refuses
-   * duplicates), and across the Gateways of one ingress the names of servers that expose the same
-   * HTTPS or TLS port (otherwise the later server is silently ignored). HTTP servers of different
-   * Gateways may share a name: they are merged into one route table per port.
+   * Port names istiod needs unique: every server's within one Gateway (its validation refuses
+   * duplicates). Across Gateways names may repeat: istiod names the route table of an HTTPS server
+   * `https.<port>.<port name>.<Gateway>.<namespace>`, so two Gateways' servers never collide on it.
    */
   private checkGatewayPortNames(): void {
-    const seen = new Map<string, { gateway: Entry; index: number }>();
     for (const g of this.gateways) {
       const spec = obj(g.json.spec) ?? {};
-      const selector = stringMap(spec.selector);
-      const targets = this.targetsOf(selector);
-      const keys = targets.length > 0 ? targets.map((t) => t.key) : [`selector:${stableLabels(selector)}`];
       const inGateway = new Map<string, number>();
       arr(spec.servers).forEach((server, i) => {
         const port = obj(obj(server)?.port);
@@ -342,22 +337,6 @@ class Run {
           return;
         }
         inGateway.set(name, i);
-        if (protocol !== 'HTTPS' && protocol !== 'TLS') return;
-        const number = String(port?.number ?? '');
-        for (const key of keys) {
-          const k = `${key}#${number}#${name}`;
-          const first = seen.get(k);
-          if (!first) {
-            seen.set(k, { gateway: g, index: i });
-            continue;
-          }
-          if (first.gateway === g) continue;
-          this.add(WiringRule.GATEWAY_PORT_NAME, g, `/spec/servers/${i}/port/name`,
-            `${describe(g.ref)} names its ${protocol} port ${number} "${name}", which ${describe(first.gateway.ref)} already uses for the same port on the same ingress gateway; `
-            + 'istiod keeps one of the two servers and ignores the other',
-            `rename the port, e.g. after its host ("${portNamePrefix(protocol)}-${firstHost(server).replace(/\./g, '-') || 'host'}")`, first.gateway.ref);
-          break;
-        }
       });
     }
   }

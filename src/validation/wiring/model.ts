@@ -13,7 +13,7 @@ export enum WiringRule {
   HOST_MISMATCH = 'host-mismatch',
   /** `credential-name`: a Gateway's `credentialName` Secret isn't in the ingress gateway's namespace. */
   CREDENTIAL_NAME = 'credential-name',
-  /** `gateway-port-name`: two Gateway servers of one ingress share a port name. */
+  /** `gateway-port-name`: two servers of one Gateway share a port name. */
   GATEWAY_PORT_NAME = 'gateway-port-name',
   /**
    * `gateway-shared-certificate`: two Gateways of one ingress serve the same certificate, so
