@@ -2,7 +2,7 @@ import { ApiObject, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import {
-  EnvoyAccessLog, EnvoyBootstrap, EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, EnvoyHealthCheckOptions, EnvoyHttpFilter,
+  EnvoyAccessLog, EnvoyBootstrap, EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, EnvoyHashPolicy, EnvoyHealthCheckOptions, EnvoyHttpFilter,
   EnvoyHttpListener, EnvoyLoadBalancing, EnvoyOutlierDetectionOptions, EnvoyRetryOptions, EnvoyTrafficDirection, EnvoyUpstreamProtocol,
   EnvoyUpstreamTlsOptions,
 } from '../envoy';
@@ -114,6 +114,14 @@ export interface EnvoyUpstreamOptions {
    * @default - no retries
    */
   readonly retries?: EnvoyRetryOptions;
+  /**
+   * What the consistent-hash load balancer hashes requests on; required with
+   * `loadBalancing` RING_HASH or MAGLEV (without one they pick a random member per request),
+   * refused with the other policies (which would ignore it). The app calls through 127.0.0.1, so
+   * hash on a header or a cookie, not on the source IP.
+   * @default - none
+   */
+  readonly hashPolicies?: EnvoyHashPolicy[];
   /**
    * Circuit-breaker thresholds.
    * @default - Envoy's defaults (1024 connections, pending and requests; 3 retries), written out
@@ -457,6 +465,15 @@ export class EnvoySidecar extends Construct {
         'use 1 to 119 letters, digits, ".", "_", "-" or "|", starting with a letter or digit (Envoy\'s listener is named "outbound-<name>", at most 128 characters)');
     }
     checkEnvoyPort(this, `${prop}.listenPort`, upstream.listenPort);
+    const hashing = upstream.loadBalancing === EnvoyLoadBalancing.RING_HASH || upstream.loadBalancing === EnvoyLoadBalancing.MAGLEV;
+    if (hashing && !upstream.hashPolicies?.length) {
+      throw propError(this, `${prop}.hashPolicies`, `missing with loadBalancing ${upstream.loadBalancing}, which then sends every request to a random member`,
+        'give what to hash on, e.g. hashPolicies: [EnvoyHashPolicy.header("x-user-id")], or use ROUND_ROBIN or LEAST_REQUEST');
+    }
+    if (!hashing && upstream.hashPolicies?.length) {
+      throw propError(this, `${prop}.hashPolicies`, `given with loadBalancing ${upstream.loadBalancing ?? EnvoyLoadBalancing.ROUND_ROBIN}, which ignores them`,
+        'use loadBalancing RING_HASH or MAGLEV, or drop hashPolicies');
+    }
     PodPorts.of(this.workload).claim(this, `${prop}.listenPort`, upstream.listenPort, this.containerName, `the Envoy listener of upstream ${show(upstream.name)}`);
     return this.model(() => {
       const cluster = this.bootstrap.addCluster(new EnvoyCluster({
@@ -483,6 +500,7 @@ export class EnvoySidecar extends Construct {
           timeout: upstream.timeout,
           retries: upstream.retries,
           ...hostRewrite(upstream, cluster.usesDns),
+          hashPolicies: upstream.hashPolicies,
         }],
       }));
       return cluster;

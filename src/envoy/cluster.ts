@@ -20,7 +20,9 @@ export enum EnvoyLoadBalancing {
   ROUND_ROBIN = 'ROUND_ROBIN',
   LEAST_REQUEST = 'LEAST_REQUEST',
   RANDOM = 'RANDOM',
+  /** Consistent hashing on a ring; needs a hash policy on the routes (EnvoyHashPolicy), or every request goes to a random member. */
   RING_HASH = 'RING_HASH',
+  /** Consistent hashing with Maglev's table; needs a hash policy on the routes (EnvoyHashPolicy), like RING_HASH. */
   MAGLEV = 'MAGLEV',
 }
 

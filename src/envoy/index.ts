@@ -5,5 +5,5 @@ export {
   type EnvoyHealthCheckOptions, EnvoyLoadBalancing, type EnvoyOutlierDetectionOptions, EnvoyUpstreamProtocol, type EnvoyUpstreamTlsOptions,
 } from './cluster';
 export { EnvoyHttpFilter } from './http-filter';
-export { EnvoyHttpListener, type EnvoyHttpListenerOptions, type EnvoyRetryOptions, type EnvoyRouteOptions, EnvoyTrafficDirection } from './listener';
+export { EnvoyHashPolicy, EnvoyHttpListener, type EnvoyHttpListenerOptions, type EnvoyRetryOptions, type EnvoyRouteOptions, EnvoyTrafficDirection } from './listener';
 export { EnvoyDownstreamTls, type EnvoyDownstreamTlsOptions, EnvoyTlsVersion } from './tls';

@@ -38,6 +38,50 @@ export interface EnvoyRetryOptions {
   readonly perTryTimeout?: Duration;
 }
 
+/**
+ * What a consistent-hash load balancer (EnvoyLoadBalancing.RING_HASH or MAGLEV) hashes a request
+ * on, so that requests with the same value go to the same member (a route's `hash_policy`).
+ * Without one, those balancers pick a random member for every request.
+ */
+export class EnvoyHashPolicy {
+  /** The value of a request header, e.g. "x-user-id"; requests without the header go to a random member. */
+  public static header(name: string): EnvoyHashPolicy {
+    if (typeof name !== 'string' || !HEADER_NAME.test(name)) {
+      throw new EnvoyModelError('hashPolicy.header', `${quote(name)} is not an HTTP header name`, 'give a header name such as "x-user-id"');
+    }
+    return new EnvoyHashPolicy({ header: { header_name: name.toLowerCase() } });
+  }
+
+  /**
+   * A cookie. With `ttl`, Envoy sets the cookie (for that long) on responses to requests that came
+   * without it, so that a client sticks to one member; without, requests lacking it go to a random member.
+   */
+  public static cookie(name: string, ttl?: Duration): EnvoyHashPolicy {
+    if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
+      throw new EnvoyModelError('hashPolicy.cookie', `${quote(name)} is not a cookie name`, 'give a cookie name of letters, digits and !#$%&\'*+-.^_`|~');
+    }
+    return new EnvoyHashPolicy({ cookie: { name, ...(ttl ? { ttl: envoyDuration('hashPolicy.cookie.ttl', ttl) } : {}) } });
+  }
+
+  /**
+   * The client's IP address (the downstream connection's). Useless on a listener the local app
+   * calls through 127.0.0.1, where every request comes from the same address.
+   */
+  public static sourceIp(): EnvoyHashPolicy {
+    return new EnvoyHashPolicy({ connection_properties: { source_ip: true } });
+  }
+
+  private constructor(private readonly json: Record<string, unknown>) {}
+
+  /** The policy as Envoy v3 JSON (`envoy.config.route.v3.RouteAction.HashPolicy`). */
+  public toJson(): any {
+    return JSON.parse(JSON.stringify(this.json));
+  }
+}
+
+const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
 /** A route of an HTTP listener. */
 export interface EnvoyRouteOptions {
   /** Cluster the matching requests go to. */
@@ -73,6 +117,12 @@ export interface EnvoyRouteOptions {
    * @default - the Host header is left as the client sent it
    */
   readonly hostRewrite?: string;
+  /**
+   * What a consistent-hash load balancer of the cluster (RING_HASH, MAGLEV) hashes requests on;
+   * the first policy that yields a value decides.
+   * @default - none
+   */
+  readonly hashPolicies?: EnvoyHashPolicy[];
 }
 
 /** Options of an HTTP listener (a listener with one http_connection_manager). */
@@ -243,6 +293,7 @@ export class EnvoyHttpListener {
     };
     if (r.autoHostRewrite) action.auto_host_rewrite = true;
     if (r.hostRewrite !== undefined) action.host_rewrite_literal = r.hostRewrite;
+    if (r.hashPolicies?.length) action.hash_policy = r.hashPolicies.map((h) => h.toJson());
     if (r.retries) {
       action.retry_policy = {
         retry_on: (r.retries.retryOn ?? DEFAULT_RETRY_ON).join(','),

@@ -1,7 +1,7 @@
 import { Chart, Duration, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
-  EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHttpFilter, EnvoySidecar, EnvoySidecarProps, EnvoyTls,
+  EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHashPolicy, EnvoyHttpFilter, EnvoyLoadBalancing, EnvoySidecar, EnvoySidecarProps, EnvoyTls,
   EnvoyTlsVersion, EnvoyUpstreamProtocol, Marin3rDiscoveryService, PrometheusScrapeAnnotations,
 } from '../../src';
 import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
@@ -552,6 +552,44 @@ describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at syn
     }));
     expect(() => runValidations(s.chart)).toThrow(/test\/envoy: EnvoyConfig "kuard" listener "inbound": Envoy would reject this envoy\.config\.listener\.v3\.Listener \(1 error/);
     expect(() => runValidations(s.chart)).toThrow(/http_filters\[0\]\.typed_config\.failure_mode_alow: /);
+  });
+});
+
+describe('EnvoySidecar consistent-hash upstreams', () => {
+  const build = (up: any) => {
+    const s = setup();
+    sidecar(s, { outbound: [{ name: 'cache', address: 'cache.default.svc.cluster.local', port: 8080, listenPort: 6500, ...up }] });
+    return bootstrapOf(synthChart(s.chart));
+  };
+
+  test('RING_HASH and MAGLEV get the route\'s hash_policy, in order, valid against Envoy\'s protos', () => {
+    const b = build({
+      loadBalancing: EnvoyLoadBalancing.RING_HASH,
+      hashPolicies: [EnvoyHashPolicy.header('X-User-Id'), EnvoyHashPolicy.cookie('session', Duration.hours(1))],
+    });
+    expect(cluster(b, 'cache').lb_policy).toBe('RING_HASH');
+    const route = hcm(listener(b, 'outbound-cache')).route_config.virtual_hosts[0].routes[0].route;
+    expect(route.hash_policy).toEqual([{ header: { header_name: 'x-user-id' } }, { cookie: { name: 'session', ttl: '3600s' } }]);
+    expect(EnvoyConfigValidator.validate(b).errors).toEqual([]);
+    const maglev = build({ loadBalancing: EnvoyLoadBalancing.MAGLEV, hashPolicies: [EnvoyHashPolicy.sourceIp()] });
+    expect(hcm(listener(maglev, 'outbound-cache')).route_config.virtual_hosts[0].routes[0].route.hash_policy).toEqual([{ connection_properties: { source_ip: true } }]);
+  });
+
+  test('a consistent-hash balancer without a hash policy is refused: it would pick a random member for every request', () => {
+    expect(() => build({ loadBalancing: EnvoyLoadBalancing.MAGLEV })).toThrow(
+      'test/envoy: outbound["cache"].hashPolicies: missing with loadBalancing MAGLEV, which then sends every request to a random member; '
+      + 'give what to hash on, e.g. hashPolicies: [EnvoyHashPolicy.header("x-user-id")], or use ROUND_ROBIN or LEAST_REQUEST');
+  });
+
+  test('hash policies for a balancer that ignores them are refused', () => {
+    expect(() => build({ hashPolicies: [EnvoyHashPolicy.header('x-user-id')] })).toThrow(
+      'test/envoy: outbound["cache"].hashPolicies: given with loadBalancing ROUND_ROBIN, which ignores them; use loadBalancing RING_HASH or MAGLEV, or drop hashPolicies');
+  });
+
+  test('bad header and cookie names fail where they are given', () => {
+    expect(() => EnvoyHashPolicy.header('x user')).toThrow('hashPolicy.header: "x user" is not an HTTP header name; give a header name such as "x-user-id"');
+    expect(() => EnvoyHashPolicy.cookie('a;b')).toThrow('hashPolicy.cookie: "a;b" is not a cookie name');
+    expect(() => EnvoyHashPolicy.cookie('s', Duration.seconds(0))).toThrow('hashPolicy.cookie.ttl: 0 ms is not a positive duration');
   });
 });
 
