@@ -2,8 +2,8 @@ import { ApiObject, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import {
-  EnvoyAccessLog, EnvoyBootstrap, EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, EnvoyHashPolicy, EnvoyHealthCheckOptions, EnvoyHttpFilter,
-  EnvoyHttpListener, EnvoyLoadBalancing, EnvoyOutlierDetectionOptions, EnvoyRetryOptions, EnvoyTrafficDirection, EnvoyUpstreamProtocol,
+  EnvoyAccessLog, EnvoyBootstrap, EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, EnvoyHashPolicy, EnvoyHealthCheckOptions,
+  EnvoyHttpFilter, EnvoyHttpListener, EnvoyLoadBalancing, EnvoyOutlierDetectionOptions, EnvoyRetryOptions, EnvoyTrafficDirection, EnvoyUpstreamProtocol,
   EnvoyUpstreamTlsOptions,
 } from '../envoy';
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
