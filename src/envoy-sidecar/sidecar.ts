@@ -3,8 +3,8 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import {
   EnvoyAccessLog, EnvoyBootstrap, EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, EnvoyHashPolicy, EnvoyHealthCheckOptions,
-  EnvoyHttpFilter, EnvoyHttpListener, EnvoyLoadBalancing, EnvoyOutlierDetectionOptions, EnvoyRetryOptions, EnvoyTrafficDirection, EnvoyUpstreamProtocol,
-  EnvoyUpstreamTlsOptions,
+  EnvoyHttpFilter, EnvoyHttpListener, EnvoyLoadBalancing, EnvoyOutlierDetectionOptions, EnvoyRetryOptions, EnvoyTrafficDirection,
+  EnvoyUpstreamProtocol, EnvoyUpstreamTlsOptions,
 } from '../envoy';
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
