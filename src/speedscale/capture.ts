@@ -53,7 +53,7 @@ export interface SpeedscaleIstioOptions {
   /**
    * The hosts of the ServiceEntry (with `registryOnly`). Each is reached over HTTPS on 443.
    *
-   * @default SpeedscaleCapture.EGRESS_HOSTS, the list of Speedscale's Istio guide
+   * @default SpeedscaleCapture.EGRESS_HOSTS, Speedscale's list of external services (app.speedscale.com, the AWS us-east-1 endpoints, gcr.io, speedscale.github.io)
    */
   readonly egressHosts?: string[];
 
@@ -235,7 +235,7 @@ const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
  * global-agent).
  */
 export class SpeedscaleCapture extends Construct {
-  /** The hosts of Speedscale's Istio guide, the default of `istio.egressHosts`. */
+  /** The hosts of Speedscale's reference of external services (which its Istio guide shows), the default of `istio.egressHosts`. */
   public static readonly EGRESS_HOSTS: string[] = DEFAULT_EGRESS_HOSTS as string[];
 
   /** The workload that carries the annotations (on itself and on its pod template). */

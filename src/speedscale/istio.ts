@@ -7,8 +7,9 @@ import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkHostName } from '../validation/names';
 
 /**
- * The hosts Speedscale's components call outside the cluster, as Speedscale's Istio guide
- * lists them (seed 004). All are HTTPS on port 443.
+ * The hosts Speedscale's components call outside the cluster, as Speedscale's reference of
+ * external services lists them (its Istio guide includes that table; seed 004's example has the
+ * first eight). All are HTTPS on port 443.
  * @internal
  */
 export const DEFAULT_EGRESS_HOSTS: readonly string[] = Object.freeze([
@@ -22,6 +23,7 @@ export const DEFAULT_EGRESS_HOSTS: readonly string[] = Object.freeze([
   'sts.us-east-1.amazonaws.com',
   'monitoring.us-east-1.amazonaws.com',
   'gcr.io',
+  'speedscale.github.io',
 ]);
 
 /** The ServiceEntry's name, as in Speedscale's guide, so applying it replaces a hand-made copy. @internal */

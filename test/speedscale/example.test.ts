@@ -37,6 +37,8 @@ describe('the seed 004 example (my-app captured inside an Istio mesh)', () => {
     const seedHosts = ['app.speedscale.com', 'firehose.us-east-1.amazonaws.com', 'sqs.us-east-1.amazonaws.com', 'sns.us-east-1.amazonaws.com',
       's3.us-east-1.amazonaws.com', '*.s3.us-east-1.amazonaws.com', 'sts.amazonaws.com', 'sts.us-east-1.amazonaws.com'];
     expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(expect.arrayContaining(seedHosts));
+    // and the rest of Speedscale's reference of external services
+    expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(expect.arrayContaining(['gcr.io', 'monitoring.us-east-1.amazonaws.com', 'speedscale.github.io']));
     expect(findOne(objects, 'Sidecar').spec.egress[0].hosts).toContain('speedscale/*');
   });
 
