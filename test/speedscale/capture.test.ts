@@ -258,7 +258,8 @@ describe('SpeedscaleCapture Istio resources', () => {
       resolution: 'NONE',
     });
     expect(se.spec.hosts).toContain('*.s3.us-east-1.amazonaws.com');
-    expect(se.spec.hosts).toHaveLength(10);
+    expect(se.spec.hosts).toHaveLength(11);
+    expect(se.spec.hosts[10]).toBe('speedscale.github.io');
     expect(c.serviceEntry).toBeDefined();
   });
 
@@ -270,7 +271,7 @@ describe('SpeedscaleCapture Istio resources', () => {
     });
     const se = findOne(synth(s).objects, 'ServiceEntry');
     expect(se.metadata.namespace).toBe('istio-egress');
-    expect(se.spec.hosts[10]).toBe('downloads.speedscale.com');
+    expect(se.spec.hosts[11]).toBe('downloads.speedscale.com');
   });
 
   test('sidecarEgress emits the namespace-wide Sidecar with the namespace, istio-system and speedscale as egress hosts', () => {
