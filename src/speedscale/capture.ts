@@ -149,7 +149,9 @@ export interface SpeedscaleCaptureProps {
 
   /**
    * The port the sidecar listens on for inbound traffic (`sidecar.speedscale.com/proxy-in-port`).
-   * No other container of the pod may use it.
+   * No other container of the pod may use it. A reverse or dual proxy records only what reaches
+   * this port: inside Istio the operator's Sidecar resource sends inbound traffic there; outside a
+   * mesh, point the Service's `targetPort` at it (traffic to `appPort` still works, unrecorded).
    *
    * @default 4143, Speedscale's default
    */
