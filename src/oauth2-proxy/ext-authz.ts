@@ -144,12 +144,20 @@ export const IDENTITY_HEADERS = [
  * @internal
  */
 export function identityHeaderFilter(istio: IstioRelease): Record<string, any> {
+  // Envoy passes header names with "_" by default, and servers that fold "_" into "-" (CGI-style
+  // environments) would read x_auth_request_user as the real header: drop both spellings. Envoy's
+  // header map can't change while it is iterated, so the names are collected first.
   const script = [
-    '-- identity headers reach the app only from oauth2-proxy\'s check: drop those the client sent',
-    `local identity = { ${IDENTITY_HEADERS.map((h) => `"${h}"`).join(', ')} }`,
+    '-- identity headers reach the app only from oauth2-proxy\'s check: drop those the client sent, in any spelling',
+    `local identity = { ${IDENTITY_HEADERS.map((h) => `["${h}"] = true`).join(', ')} }`,
     'function envoy_on_request(request_handle)',
     '  local headers = request_handle:headers()',
-    '  for _, name in ipairs(identity) do',
+    '  local drop = {}',
+    '  for name, _ in pairs(headers) do',
+    '    local canonical = string.gsub(string.lower(name), "_", "-")',
+    '    if identity[canonical] then drop[#drop + 1] = name end',
+    '  end',
+    '  for _, name in ipairs(drop) do',
     '    headers:remove(name)',
     '  end',
     'end',

@@ -93,8 +93,8 @@ export class IstioPodMonitor extends Construct {
    * @param scrapeClassName the class name the PodMonitors select
    * @param istioProxyResources CPU and memory requests and limits of the cert-only istio-proxy
    * container (all four), written as the injector's `sidecar.istio.io/proxyCPU`, `proxyCPULimit`,
-   * `proxyMemory` and `proxyMemoryLimit` annotations. Default: requests 100m CPU and 128Mi memory,
-   * limits 2 CPU and 1Gi memory (Istio's chart defaults, written out).
+   * `proxyMemory` and `proxyMemoryLimit` annotations. Default: none, so the container takes the
+   * mesh's `global.proxy.resources`.
    */
   public static prometheusSpec(scrapeClassName: string = 'istio-mtls', istioProxyResources?: kplus.ContainerResources): any {
     if (istioProxyResources !== undefined) {

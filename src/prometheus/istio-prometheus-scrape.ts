@@ -110,7 +110,7 @@ export interface IstioPrometheusScrapeProps {
    * all four are required), written as the injector's `sidecar.istio.io/proxyCPU`,
    * `proxyCPULimit`, `proxyMemory` and `proxyMemoryLimit` pod annotations. The proxy intercepts no
    * traffic but still receives the mesh's configuration, so its memory grows with the mesh.
-   * @default - requests 100m CPU and 128Mi memory, limits 2 CPU and 1Gi memory (Istio's chart defaults, written out so that the container has limits in every mesh)
+   * @default - the mesh's `global.proxy.resources` (Istio's chart defaults: requests 100m CPU and 128Mi memory, limits 2 CPU and 1Gi memory)
    */
   readonly istioProxyResources?: kplus.ContainerResources;
   /**

@@ -1,4 +1,4 @@
-import { Duration, Size } from 'cdk8s';
+import { Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { IConstruct } from 'constructs';
 import { re2Problem } from './re2';
@@ -208,31 +208,22 @@ export const ISTIO_CERTS_VOLUME = 'istio-certs';
  * retry a pool that failed for missing files (istio/istio#10544), so it must start after them.
  * @internal
  */
-export function certOnlySidecarAnnotations(proxyResources: kplus.ContainerResources = DEFAULT_ISTIO_PROXY_RESOURCES): Record<string, string> {
+export function certOnlySidecarAnnotations(proxyResources?: kplus.ContainerResources): Record<string, string> {
   return {
     'traffic.sidecar.istio.io/includeInboundPorts': '',
     'traffic.sidecar.istio.io/includeOutboundIPRanges': '',
     'proxy.istio.io/config': JSON.stringify({ holdApplicationUntilProxyStarts: true, proxyMetadata: { OUTPUT_CERTS: ISTIO_OUTPUT_CERTS } }),
     'sidecar.istio.io/userVolumeMount': JSON.stringify([{ name: ISTIO_CERTS_VOLUME, mountPath: ISTIO_OUTPUT_CERTS }]),
-    // the injector's per-pod resource annotations: the istio-proxy container gets all four
-    // whatever the mesh's global.proxy.resources say
-    'sidecar.istio.io/proxyCPU': proxyResources.cpu!.request!.amount,
-    'sidecar.istio.io/proxyCPULimit': proxyResources.cpu!.limit!.amount,
-    'sidecar.istio.io/proxyMemory': memoryQuantity(proxyResources.memory!.request!),
-    'sidecar.istio.io/proxyMemoryLimit': memoryQuantity(proxyResources.memory!.limit!),
+    // the injector's per-pod resource annotations, when asked for: otherwise the istio-proxy
+    // container takes the mesh's global.proxy.resources, as tuned by the mesh's operators
+    ...(proxyResources ? {
+      'sidecar.istio.io/proxyCPU': proxyResources.cpu!.request!.amount,
+      'sidecar.istio.io/proxyCPULimit': proxyResources.cpu!.limit!.amount,
+      'sidecar.istio.io/proxyMemory': memoryQuantity(proxyResources.memory!.request!),
+      'sidecar.istio.io/proxyMemoryLimit': memoryQuantity(proxyResources.memory!.limit!),
+    } : {}),
   };
 }
-
-/**
- * The cert-only istio-proxy's requests and limits unless given: Istio's chart defaults
- * (global.proxy.resources), written out so that the container has limits in every mesh. It still
- * receives the mesh's configuration over xDS, so its memory grows with the mesh.
- * @internal
- */
-export const DEFAULT_ISTIO_PROXY_RESOURCES: kplus.ContainerResources = {
-  cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(2) },
-  memory: { request: Size.mebibytes(128), limit: Size.gibibytes(1) },
-};
 
 /** A scrape job of an `IstioPrometheusScrape`, as `addScrapeJob` created it. */
 export class ScrapeJob {

@@ -315,14 +315,15 @@ describe('KayentaStandalone', () => {
     expect(c.imagePullPolicy).toBe('Always');
   });
 
-  test('checks /health on port 8090 for startup and readiness, and only that the port answers for liveness', () => {
+  test('checks /health on port 8090 for readiness, and only that the port answers for startup and liveness', () => {
     const c = kayentaContainer(synthChart(setup().chart));
-    for (const probe of [c.startupProbe, c.readinessProbe]) {
-      expect(probe.httpGet).toEqual({ path: '/health', port: 8090, scheme: 'HTTP' });
-    }
+    expect(c.readinessProbe.httpGet).toEqual({ path: '/health', port: 8090, scheme: 'HTTP' });
     // /health turns DOWN with a backend (Redis, or Prometheus with its health indicator on): a restart would fix neither
-    expect(c.livenessProbe.httpGet).toBeUndefined();
-    expect(c.livenessProbe.tcpSocket).toEqual({ port: 8090 });
+    for (const probe of [c.startupProbe, c.livenessProbe]) {
+      expect(probe.httpGet).toBeUndefined();
+      expect(probe.tcpSocket).toEqual({ port: 8090 });
+    }
+    expect(c.startupProbe.failureThreshold).toBe(30);
     expect(c.ports).toEqual([{ containerPort: 8090, name: 'http' }]);
   });
 

@@ -984,6 +984,8 @@ describe('OAuth2ProxyIstio identity headers', () => {
     'cookie', 'authorization', 'x-forwarded-for', 'x-forwarded-proto', 'x-auth-request-redirect',
     'x-auth-request-user', 'x-auth-request-email', 'x-auth-request-groups', 'x-auth-request-preferred-username', 'x-auth-request-access-token',
     'x-forwarded-user', 'x-forwarded-email', 'x-forwarded-groups', 'x-forwarded-preferred-username', 'x-forwarded-access-token',
+    // the underscore spellings, which Envoy passes by default and CGI-style servers read as the dashed ones
+    'x_auth_request_groups', 'x_forwarded_user', 'x-auth_request-email',
   ];
   const KEPT = ['cookie', 'authorization', 'x-forwarded-for', 'x-forwarded-proto', 'x-auth-request-redirect'];
   const script = (patch: any) => patch.patch.value.typed_config.default_source_code.inline_string;

@@ -55,10 +55,6 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
       'traffic.sidecar.istio.io/includeOutboundIPRanges': '',
       'proxy.istio.io/config': '{"holdApplicationUntilProxyStarts":true,"proxyMetadata":{"OUTPUT_CERTS":"/etc/istio-output-certs"}}',
       'sidecar.istio.io/userVolumeMount': '[{"name":"istio-certs","mountPath":"/etc/istio-output-certs"}]',
-      'sidecar.istio.io/proxyCPU': '100m',
-      'sidecar.istio.io/proxyCPULimit': '2',
-      'sidecar.istio.io/proxyMemory': '128Mi',
-      'sidecar.istio.io/proxyMemoryLimit': '1024Mi',
     });
     expect(spec.volumes).toEqual([{ name: 'istio-certs', emptyDir: { medium: 'Memory' } }]);
     expect(spec.volumeMounts).toEqual([{ name: 'istio-certs', mountPath: '/etc/prom-certs', readOnly: true }]);
