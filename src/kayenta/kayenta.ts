@@ -290,7 +290,9 @@ export class KayentaStandalone extends Construct {
         // the JVM and Spring take a while to start; the startup probe holds liveness off until the
         // server listens (not /health, which a backend that is down would hold DOWN: the kubelet
         // kills a container whose startup probe keeps failing)
-        startup: kplus.Probe.fromTcpSocket({ port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 30 }),
+        startup: kplus.Probe.fromTcpSocket({
+          port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 30,
+        }),
         readiness: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
         // liveness asks only whether the server answers: /health also reports the health indicators
         // of Kayenta's backends (Redis, Prometheus), and restarting Kayenta fixes neither
