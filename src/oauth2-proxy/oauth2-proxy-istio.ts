@@ -554,7 +554,7 @@ export class OAuth2ProxyIstio extends Construct {
     const config: Record<string, TomlValue> = {
       ...provider.config,
       ...session.config,
-      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieDomain, provider.tokenLifetime),
+      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieDomain, [appHost, authHost], provider.tokenLifetime),
       ...loggingConfig(props.logging),
       http_address: `0.0.0.0:${PORT}`,
       // The ext_authz check carries the app's own path, and oauth2-proxy answers its health paths
@@ -852,7 +852,7 @@ function sharedParentDomain(scope: IConstruct, appHost: string, authHost: string
 }
 
 function cookieConfig(
-  scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string, tokenLifetime: Duration | undefined,
+  scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string, hosts: string[], tokenLifetime: Duration | undefined,
 ): Record<string, TomlValue> {
   const secure = options.secure ?? true;
   const sameSite = options.sameSite ?? CookieSameSite.LAX;
@@ -875,7 +875,9 @@ function cookieConfig(
   }
   return {
     cookie_name: name,
-    cookie_domains: [`.${domain}`],
+    // oauth2-proxy picks the longest domain the request's host ends with; a host that is the
+    // domain itself (app.example.com with oauth.app.example.com) matches only the bare entry
+    cookie_domains: hosts.some((h) => h.toLowerCase() === domain) ? [`.${domain}`, domain] : [`.${domain}`],
     cookie_secure: secure,
     cookie_httponly: options.httpOnly ?? true,
     cookie_samesite: sameSite,

@@ -662,7 +662,8 @@ describe('OAuth2ProxyIstio', () => {
       const certificate = IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production') });
       const below = synth({ appHost: 'cluster.example.com', authHost: 'oauth.cluster.example.com', certificate });
       expect(below.auth.cookieDomain).toBe('cluster.example.com');
-      expect(configFile(below.objects)).toContain('cookie_domains = [".cluster.example.com"]');
+      // oauth2-proxy takes the longest domain the host ends with: the app host itself needs the bare entry
+      expect(configFile(below.objects)).toContain('cookie_domains = [".cluster.example.com", "cluster.example.com"]');
       expect(configFile(below.objects)).toContain('whitelist_domains = [".cluster.example.com"]');
       // a two-label app host is its own parent domain
       expect(synth({ appHost: 'example.com', authHost: 'oauth.example.com', certificate }).auth.cookieDomain).toBe('example.com');
