@@ -53,14 +53,18 @@ export class EnvoyHashPolicy {
   }
 
   /**
-   * A cookie. With `ttl`, Envoy sets the cookie (for that long) on responses to requests that came
-   * without it, so that a client sticks to one member; without, requests lacking it go to a random member.
+   * A cookie. With `ttl`, Envoy sets the cookie (path "/", for that long; zero makes it a session
+   * cookie) on responses to requests that came without it, so that a client sticks to one member;
+   * without `ttl`, requests lacking it go to a random member. On a listener the local app calls,
+   * this works only if the app's HTTP client keeps cookies.
    */
   public static cookie(name: string, ttl?: Duration): EnvoyHashPolicy {
     if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
       throw new EnvoyModelError('hashPolicy.cookie', `${quote(name)} is not a cookie name`, 'give a cookie name of letters, digits and !#$%&\'*+-.^_`|~');
     }
-    return new EnvoyHashPolicy({ cookie: { name, ...(ttl ? { ttl: envoyDuration('hashPolicy.cookie.ttl', ttl) } : {}) } });
+    if (ttl === undefined) return new EnvoyHashPolicy({ cookie: { name } });
+    // cdk8s refuses negative and non-numeric durations itself
+    return new EnvoyHashPolicy({ cookie: { name, ttl: formatDuration(ttl), path: '/' } });
   }
 
   /**

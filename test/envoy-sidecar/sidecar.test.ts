@@ -569,7 +569,7 @@ describe('EnvoySidecar consistent-hash upstreams', () => {
     });
     expect(cluster(b, 'cache').lb_policy).toBe('RING_HASH');
     const route = hcm(listener(b, 'outbound-cache')).route_config.virtual_hosts[0].routes[0].route;
-    expect(route.hash_policy).toEqual([{ header: { header_name: 'x-user-id' } }, { cookie: { name: 'session', ttl: '3600s' } }]);
+    expect(route.hash_policy).toEqual([{ header: { header_name: 'x-user-id' } }, { cookie: { name: 'session', ttl: '3600s', path: '/' } }]);
     expect(EnvoyConfigValidator.validate(b).errors).toEqual([]);
     const maglev = build({ loadBalancing: EnvoyLoadBalancing.MAGLEV, hashPolicies: [EnvoyHashPolicy.sourceIp()] });
     expect(hcm(listener(maglev, 'outbound-cache')).route_config.virtual_hosts[0].routes[0].route.hash_policy).toEqual([{ connection_properties: { source_ip: true } }]);
@@ -589,7 +589,9 @@ describe('EnvoySidecar consistent-hash upstreams', () => {
   test('bad header and cookie names fail where they are given', () => {
     expect(() => EnvoyHashPolicy.header('x user')).toThrow('hashPolicy.header: "x user" is not an HTTP header name; give a header name such as "x-user-id"');
     expect(() => EnvoyHashPolicy.cookie('a;b')).toThrow('hashPolicy.cookie: "a;b" is not a cookie name');
-    expect(() => EnvoyHashPolicy.cookie('s', Duration.seconds(0))).toThrow('hashPolicy.cookie.ttl: 0 ms is not a positive duration');
+    // zero is Envoy's session cookie (cdk8s refuses negative durations itself)
+    expect(EnvoyHashPolicy.cookie('s', Duration.seconds(0)).toJson()).toEqual({ cookie: { name: 's', ttl: '0s', path: '/' } });
+    expect(EnvoyHashPolicy.cookie('s').toJson()).toEqual({ cookie: { name: 's' } });
   });
 });
 
