@@ -476,7 +476,8 @@ export class EnvoySidecar extends Construct {
     }
     PodPorts.of(this.workload).claim(this, `${prop}.listenPort`, upstream.listenPort, this.containerName, `the Envoy listener of upstream ${show(upstream.name)}`);
     return this.model(() => {
-      const cluster = this.bootstrap.addCluster(new EnvoyCluster({
+      // both are built (and checked) before either joins the bootstrap
+      const cluster = new EnvoyCluster({
         name: upstream.name,
         endpoints: [{ address: upstream.address, port: upstream.port }],
         discovery: upstream.discovery,
@@ -487,8 +488,8 @@ export class EnvoySidecar extends Construct {
         outlierDetection: upstream.outlierDetection,
         healthCheck: upstream.healthCheck,
         loadBalancing: upstream.loadBalancing,
-      }));
-      this.bootstrap.addListener(new EnvoyHttpListener({
+      });
+      const listener = new EnvoyHttpListener({
         name: `outbound-${upstream.name}`,
         address: '127.0.0.1',
         port: upstream.listenPort,
@@ -502,7 +503,9 @@ export class EnvoySidecar extends Construct {
           ...hostRewrite(upstream, cluster.usesDns),
           hashPolicies: upstream.hashPolicies,
         }],
-      }));
+      });
+      this.bootstrap.addCluster(cluster);
+      this.bootstrap.addListener(listener);
       return cluster;
     }, (modelProp) => upstreamProp(upstream.name, modelProp));
   }

@@ -116,7 +116,7 @@ export interface EnvoyHealthCheckOptions {
   readonly path?: string;
   /**
    * Host header of the HTTP check.
-   * @default - the TLS SNI, else the first member's DNS name; for IP members without SNI, the cluster name (Envoy's default)
+   * @default - the TLS SNI, else each member's DNS name; for IP members without SNI, the cluster name (Envoy's default)
    */
   readonly host?: string;
   /**
@@ -263,6 +263,19 @@ export class EnvoyCluster {
     this.checkValues();
   }
 
+  /**
+   * The Host header of the HTTP health checks: the one given, else the TLS SNI, else the members'
+   * DNS name when they share one; undefined otherwise (members of different names then get their
+   * own, and IP members Envoy's default, the cluster name).
+   */
+  private healthCheckHost(): string | undefined {
+    const o = this.options;
+    if (o.healthCheck?.host !== undefined) return o.healthCheck.host;
+    if (o.tls?.sni !== undefined) return o.tls.sni;
+    const names = new Set(o.endpoints.filter((e) => !isIpAddress(e.address)).map((e) => e.address));
+    return names.size === 1 && o.endpoints.every((e) => !isIpAddress(e.address)) ? [...names][0] : undefined;
+  }
+
   /** True when the cluster's members are health-checked actively (`healthCheck`). */
   public get activeHealthCheck(): boolean {
     return this.options.healthCheck !== undefined;
@@ -283,6 +296,7 @@ export class EnvoyCluster {
     this.checkValues();
     const o = this.options;
     const cb = o.circuitBreaker ?? {};
+    const perEndpointHost = o.healthCheck?.path !== undefined && this.healthCheckHost() === undefined;
     const cluster: any = {
       name: this.name,
       type: this.discovery,
@@ -291,7 +305,13 @@ export class EnvoyCluster {
       load_assignment: {
         cluster_name: this.name,
         endpoints: [{
-          lb_endpoints: o.endpoints.map((e) => ({ endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } } })),
+          lb_endpoints: o.endpoints.map((e) => ({
+            endpoint: {
+              address: { socket_address: { address: e.address, port_value: e.port } },
+              // members of different DNS names get their own Host in HTTP health checks
+              ...(perEndpointHost && !isIpAddress(e.address) ? { health_check_config: { hostname: e.address } } : {}),
+            },
+          })),
         }],
       },
       circuit_breakers: {
@@ -327,7 +347,7 @@ export class EnvoyCluster {
         check.tcp_health_check = {};
       } else {
         check.http_health_check = { path: hc.path, expected_statuses: [{ start: 200, end: 300 }] };
-        const host = hc.host ?? o.tls?.sni ?? (isIpAddress(o.endpoints[0].address) ? undefined : o.endpoints[0].address);
+        const host = this.healthCheckHost();
         if (host !== undefined) check.http_health_check.host = host;
         // Envoy checks over HTTP/1.1 unless told otherwise, which an HTTP/2-only upstream (gRPC) refuses.
         if (o.protocol === EnvoyUpstreamProtocol.HTTP2) check.http_health_check.codec_client_type = 'HTTP2';

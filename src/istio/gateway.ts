@@ -62,7 +62,7 @@ export class IngressHttpsGateway extends Construct {
   public readonly namespace: string;
   /** Name of the Gateway. */
   public readonly name: string;
-  /** The server's port name (`https-` and the first host with dashes), unique across the ingress. */
+  /** The server's port name (`https-` and the first host with dashes), which says in istiod's route names and stats what the server serves. */
   public readonly portName: string;
   /** The certificate the server presents. */
   public readonly certificate: IngressCertificate;

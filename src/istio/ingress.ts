@@ -47,8 +47,9 @@ export function resolveIngressGateway(scope: IConstruct, prop: string, options: 
 
 /**
  * The Gateway server port name for a host: `https-` and the host with dots as dashes
- * (`https-myapp-cluster-example-com`). Istio needs server port names to be unique across every
- * Gateway of one ingress; one host per name keeps them unique.
+ * (`https-myapp-cluster-example-com`). Istio needs them unique within one Gateway only, but a name
+ * after the host says in istiod's route names (`https.443.<name>.<Gateway>.<namespace>`) and in
+ * the gateway's statistics which server is meant.
  * @internal
  */
 export function serverPortName(protocol: string, host: string): string {

@@ -615,6 +615,14 @@ describe('EnvoySidecar upstream Host header', () => {
     expect(route({ address: 'api.example.com', rewriteHost: false }).auto_host_rewrite).toBeUndefined();
   });
 
+  test('a refused upstream leaves nothing behind in the bootstrap', () => {
+    const s = setup();
+    const envoy = sidecar(s);
+    expect(() => envoy.addUpstream({ name: 'api', address: '203.0.113.10', port: 443, listenPort: 6500, rewriteHost: true })).toThrow('rewriteHost');
+    const b = bootstrapOf(synthChart(s.chart));
+    expect(b.static_resources.clusters.map((c: any) => c.name)).not.toContain('api');
+  });
+
   test('rewriteHost: true for an IP address without a TLS name is refused, not dropped', () => {
     expect(() => route({ address: '203.0.113.10', rewriteHost: true })).toThrow(
       'test/envoy: outbound["api"].rewriteHost: is true for the IP address "203.0.113.10", which has no name to write into the Host header; '

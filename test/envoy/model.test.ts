@@ -68,6 +68,15 @@ describe('EnvoyCluster', () => {
     expect(check({ healthCheck: { path: '/healthz' } }).host).toBeUndefined();
     expect(check({ tls: { sni: 'api.example.com' }, healthCheck: { path: '/healthz' } }).host).toBe('api.example.com');
     expect(check({ tls: { sni: 'api.example.com' }, healthCheck: { path: '/healthz', host: 'health.example.com' } }).host).toBe('health.example.com');
+    // members of different DNS names: each gets its own name, the check none
+    const two = new EnvoyCluster({ name: 'x', endpoints: [ep('a.example.com'), ep('b.example.com')], healthCheck: { path: '/healthz' } }).toJson();
+    expect(two.health_checks[0].http_health_check.host).toBeUndefined();
+    expect(two.load_assignment.endpoints[0].lb_endpoints.map((l: any) => l.endpoint.health_check_config)).toEqual([{ hostname: 'a.example.com' }, { hostname: 'b.example.com' }]);
+    expect(EnvoyConfigValidator.validate(two, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
+    // one name: on the check, not on each member
+    const one = new EnvoyCluster({ name: 'x', endpoints: [ep('a.example.com'), ep('a.example.com')], healthCheck: { path: '/healthz' } }).toJson();
+    expect(one.health_checks[0].http_health_check.host).toBe('a.example.com');
+    expect(one.load_assignment.endpoints[0].lb_endpoints[0].endpoint.health_check_config).toBeUndefined();
     expect(() => check({ healthCheck: { host: 'a.example.com' } }))
       .toThrow('cluster "x".healthCheck.host: "a.example.com" is given for a TCP check, which sends no Host header; give healthCheck.path for an HTTP check, or drop host');
     expect(() => check({ healthCheck: { path: '/', host: 'a b' } })).toThrow('cluster "x".healthCheck.host: "a b" is not a host name; give the DNS name the member serves');
