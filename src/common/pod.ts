@@ -29,21 +29,19 @@ export function podSpecPath(scope: IConstruct, prop: string, pod: kplus.Abstract
 }
 
 /**
- * The terminationGracePeriodSeconds marin3r's webhook gives a pod whose Envoy sidecar has the
- * shutdown manager, whatever the template says (its GracefulShutdownTimeoutSeconds).
- * @internal
+ * The grace periods marin3r's webhook gives pods whose Envoy sidecar has the shutdown manager: it
+ * sets terminationGracePeriodSeconds to the `shutdown-manager.drain-time` annotation, whatever the
+ * template says, and the delivery writes that annotation.
  */
-export const MARIN3R_SHUTDOWN_GRACE_SECONDS = 300;
-
-/** Workloads whose pods marin3r's webhook gives its shutdown manager (and so 300 s to stop). */
-const MARIN3R_SHUTDOWN_PODS = new WeakSet<kplus.AbstractPod>();
+const MARIN3R_SHUTDOWN_GRACE = new WeakMap<kplus.AbstractPod, number>();
 
 /**
- * Records that marin3r's webhook will inject the shutdown manager into the pods of `pod`.
+ * Records that marin3r's webhook will inject the shutdown manager into the pods of `pod` and give
+ * them `seconds` to stop.
  * @internal
  */
-export function markMarin3rShutdownManager(pod: kplus.AbstractPod): void {
-  MARIN3R_SHUTDOWN_PODS.add(pod);
+export function markMarin3rShutdownManager(pod: kplus.AbstractPod, seconds: number): void {
+  MARIN3R_SHUTDOWN_GRACE.set(pod, seconds);
 }
 
 /** The grace period of a workload's pods and where it comes from. @internal */
@@ -59,16 +57,20 @@ export interface TerminationGrace {
  * @internal
  */
 export function terminationGrace(pod: kplus.AbstractPod): TerminationGrace {
-  if (MARIN3R_SHUTDOWN_PODS.has(pod)) {
+  const marin3r = MARIN3R_SHUTDOWN_GRACE.get(pod);
+  if (marin3r !== undefined) {
     return {
-      seconds: MARIN3R_SHUTDOWN_GRACE_SECONDS,
-      howToRaise: `marin3r's webhook sets it to ${MARIN3R_SHUTDOWN_GRACE_SECONDS}s for its shutdown manager, whatever the template says`,
+      seconds: marin3r,
+      howToRaise: "raise the workload's terminationGracePeriod (marin3r's webhook sets the pod's to the shutdown manager's drain-time, "
+        + "which the EnvoySidecar writes as the larger of the template's and what Envoy's drain needs)",
     };
   }
-  return {
-    seconds: pod.terminationGracePeriod ? pod.terminationGracePeriod.toMilliseconds() / 1000 : 30,
-    howToRaise: "raise the workload's terminationGracePeriod",
-  };
+  return { seconds: templateGraceSeconds(pod), howToRaise: "raise the workload's terminationGracePeriod" };
+}
+
+/** The terminationGracePeriod of a workload's pod template in seconds (Kubernetes' 30 when unset). @internal */
+export function templateGraceSeconds(pod: kplus.AbstractPod): number {
+  return pod.terminationGracePeriod ? pod.terminationGracePeriod.toMilliseconds() / 1000 : 30;
 }
 
 /** Every container that a construct of this library added to a pod (each one is hardened). */

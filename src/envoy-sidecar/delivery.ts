@@ -4,7 +4,7 @@ import { Construct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
 import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
-import { hardenContainer, MARIN3R_SHUTDOWN_GRACE_SECONDS, markMarin3rShutdownManager } from '../common/pod';
+import { hardenContainer, markMarin3rShutdownManager, templateGraceSeconds } from '../common/pod';
 import { memoryQuantity } from '../common/resources';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
 import { TlsSink } from './tls';
@@ -85,10 +85,12 @@ export interface Marin3rDeliveryOptions {
   /**
    * Let marin3r's shutdown manager drain Envoy's listeners before the pod stops. It calls the
    * admin API on localhost:9901 (so `adminPort` must stay 9901) and waits 15 s before checking
-   * the drain, then every 5 s. marin3r's webhook then sets the pod's
-   * terminationGracePeriodSeconds to 300, whatever the template says, so a pod may take up to
-   * five minutes to stop; `drainTime` can be at most 290 s (the 15 s wait or the drain, a 5 s
-   * poll and 5 s to spare).
+   * the drain, then every 5 s. marin3r's webhook sets the pod's terminationGracePeriodSeconds,
+   * and Envoy's `--drain-time-s`, to the `shutdown-manager.drain-time` annotation, whatever the
+   * template says. The library writes it as the larger of the template's grace period (the app
+   * containers keep theirs) and what the drain needs: the 15 s wait or `drainTime`, whichever is
+   * longer, a 5 s poll and 5 s to spare (30 s with the defaults). The drain strategy is
+   * `immediate`, as with ConfigMap delivery, so the longer drain-time doesn't slow the drain.
    * @default true
    */
   readonly shutdownManager?: boolean;
@@ -120,7 +122,7 @@ export abstract class EnvoyDelivery {
    * (`/quitquitquit`) or take the pod out of its Services. Restrict both ports with a
    * NetworkPolicy where other pods must not reach them (the kubelet's probes from the node are not
    * subject to NetworkPolicy). With the shutdown manager, marin3r's webhook also sets the pod's
-   * terminationGracePeriodSeconds to 300, whatever the template says.
+   * terminationGracePeriodSeconds (see `Marin3rDeliveryOptions.shutdownManager`).
    */
   public static marin3r(options: Marin3rDeliveryOptions): EnvoyDelivery {
     return new Marin3rDelivery(options);
@@ -274,13 +276,11 @@ class Marin3rDelivery extends EnvoyDelivery {
         throw propError(ctx.scope, 'adminPort', `${ctx.adminPort} with marin3r's shutdown manager, which always calls the admin API on localhost:${MARIN3R_SHUTDOWN_ADMIN_PORT}`,
           `leave adminPort at ${MARIN3R_SHUTDOWN_ADMIN_PORT}, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
       }
-      const needed = Math.max(ctx.drainSeconds, MARIN3R_CHECK_DRAIN_DELAY) + MARIN3R_DRAIN_POLL + 5;
-      if (MARIN3R_SHUTDOWN_GRACE_SECONDS < needed) {
-        throw propError(ctx.scope, 'drainTime', `marin3r's shutdown manager waits ${MARIN3R_CHECK_DRAIN_DELAY}s before it checks the drain and then polls every `
-          + `${MARIN3R_DRAIN_POLL}s, so a drain of ${ctx.drainSeconds}s needs a terminationGracePeriod of at least ${needed}s, and marin3r's webhook gives the pod ${MARIN3R_SHUTDOWN_GRACE_SECONDS}s`,
-        `use a drainTime of at most ${MARIN3R_SHUTDOWN_GRACE_SECONDS - MARIN3R_DRAIN_POLL - 5}s, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
-      }
     }
+    // marin3r's webhook gives the pod the drain-time annotation as its grace period: enough for the
+    // shutdown manager's wait (or the drain), one poll and 5 s to spare, and never less than the
+    // template's, which the app containers count on
+    const grace = Math.max(templateGraceSeconds(ctx.workload), Math.max(ctx.drainSeconds, MARIN3R_CHECK_DRAIN_DELAY) + MARIN3R_DRAIN_POLL + 5);
     // marin3r's injected container always declares its admin port under this name
     const reserved = ctx.exposedPorts.find((p) => p.name === MARIN3R_ADMIN_PORT_NAME);
     if (reserved) {
@@ -292,7 +292,7 @@ class Marin3rDelivery extends EnvoyDelivery {
     const r = ctx.resources;
 
     ctx.workload.podMetadata.addLabel('marin3r.3scale.net/status', 'enabled');
-    if (shutdownManager) markMarin3rShutdownManager(ctx.workload);
+    if (shutdownManager) markMarin3rShutdownManager(ctx.workload, grace);
     const annotations: Record<string, string> = {
       'marin3r.3scale.net/node-id': nodeId,
       'marin3r.3scale.net/envoy-api-version': 'v3',
@@ -305,7 +305,11 @@ class Marin3rDelivery extends EnvoyDelivery {
       'marin3r.3scale.net/envoy-extra-args': `--log-level ${ctx.logLevel} --concurrency ${ctx.concurrency}`,
       'marin3r.3scale.net/shutdown-manager.enabled': String(shutdownManager),
     };
-    if (shutdownManager) annotations['marin3r.3scale.net/shutdown-manager.drain-time'] = String(ctx.drainSeconds);
+    if (shutdownManager) {
+      annotations['marin3r.3scale.net/shutdown-manager.drain-time'] = String(grace);
+      // every connection is asked to close at once, as with ConfigMap delivery (marin3r's default is gradual)
+      annotations['marin3r.3scale.net/shutdown-manager.drain-strategy'] = 'immediate';
+    }
     if (r.cpu?.request) annotations['marin3r.3scale.net/resources.requests.cpu'] = r.cpu.request.amount;
     if (r.cpu?.limit) annotations['marin3r.3scale.net/resources.limits.cpu'] = r.cpu.limit.amount;
     if (r.memory?.request) annotations['marin3r.3scale.net/resources.requests.memory'] = memoryQuantity(r.memory.request);

@@ -413,7 +413,9 @@ describe('EnvoySidecar with marin3r delivery', () => {
       'marin3r.3scale.net/admin.port': '9901',
       'marin3r.3scale.net/envoy-extra-args': '--log-level info --concurrency 2',
       'marin3r.3scale.net/shutdown-manager.enabled': 'true',
-      'marin3r.3scale.net/shutdown-manager.drain-time': '15',
+      // marin3r's webhook makes this the pod's grace period: the 15s wait, a 5s poll, 5s to spare (and at least the template's 30s)
+      'marin3r.3scale.net/shutdown-manager.drain-time': '30',
+      'marin3r.3scale.net/shutdown-manager.drain-strategy': 'immediate',
       'marin3r.3scale.net/resources.requests.cpu': '100m',
       'marin3r.3scale.net/resources.limits.cpu': '1',
       'marin3r.3scale.net/resources.requests.memory': '64Mi',
@@ -670,17 +672,12 @@ describe('EnvoySidecar rejects', () => {
       terminationGracePeriod: Duration.seconds(20),
       containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
     });
-    // marin3r's webhook gives the pod 300s when it injects the shutdown manager, whatever the template says
-    expect(() => new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(291), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
-      "test/envoy: drainTime: marin3r's shutdown manager waits 15s before it checks the drain and then polls every 5s, so a drain of 291s needs a "
-      + "terminationGracePeriod of at least 301s, and marin3r's webhook gives the pod 300s; use a drainTime of at most 290s, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })");
-    // one error with one bound, not the template's grace period (which marin3r replaces)
-    expect(() => new EnvoySidecar(chart, 'envoy2', { workload: app, drainTime: Duration.seconds(296), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) }))
-      .toThrow("test/envoy2: drainTime: marin3r's shutdown manager waits 15s before it checks the drain and then polls every 5s, so a drain of 296s needs a "
-        + "terminationGracePeriod of at least 306s, and marin3r's webhook gives the pod 300s; use a drainTime of at most 290s");
+    // marin3r's webhook sets the pod's grace period to the drain-time annotation, so a long drain gets what it needs
+    new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(291), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    expect(findOne(synthChart(chart), 'Deployment').spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('301');
   });
 
-  test("marin3r's shutdown manager: the drain is checked against the 300s grace period marin3r's webhook sets, not the template's", () => {
+  test("marin3r's shutdown manager: the drain-time annotation, which marin3r's webhook makes the pod's grace period, never cuts the template's", () => {
     const chart = new Chart(Testing.app(), 'test');
     const app = new kplus.Deployment(chart, 'kuard', {
       securityContext: ENVOY_USER,
@@ -689,7 +686,17 @@ describe('EnvoySidecar rejects', () => {
     });
     new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(60), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
     const pod = findOne(synthChart(chart), 'Deployment').spec.template;
-    expect(pod.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('60');
+    // the drain: 60s, a 5s poll, 5s to spare
+    expect(pod.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('70');
+    // a template that asks for more keeps it: the app containers count on it
+    const long = new kplus.Deployment(chart, 'long', {
+      metadata: { name: 'long' },
+      securityContext: ENVOY_USER,
+      terminationGracePeriod: Duration.seconds(120),
+      containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
+    });
+    new EnvoySidecar(chart, 'envoy-long', { workload: long, delivery: EnvoyDelivery.marin3r({ nodeId: 'long' }) });
+    expect(findOne(synthChart(chart), 'Deployment', 'long').spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('120');
     // without the shutdown manager the template's 20s count
     const other = new kplus.Deployment(chart, 'other', {
       securityContext: ENVOY_USER,

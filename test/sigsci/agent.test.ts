@@ -339,7 +339,7 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
     expect(template(synthChart(s.chart)).metadata.annotations['example.com/late']).toBe('x');
   });
 
-  test('fits its stop in the 300s grace period marin3r\'s webhook gives pods with the shutdown manager, not in the template\'s 30s', () => {
+  test('fits its stop in the grace period marin3r\'s webhook gives pods with the shutdown manager (the drain-time the EnvoySidecar writes)', () => {
     const s = setup({ user: 101, group: 101 });
     const envoy = envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }), drainTime: Duration.seconds(60) });
     agent(s, { envoy });
@@ -350,9 +350,10 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
       "test/waf: preStopDelay: 60s does not fit in the pod's terminationGracePeriod of 30s with 2s to spare for the agent to exit; use a preStopDelay from 1s to 28s (raise the workload's terminationGracePeriod)");
     const u = setup({ user: 101, group: 101 });
     const managed = envoySidecar(u, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }) });
-    expect(() => agent(u, { envoy: managed, preStopDelay: Duration.seconds(299) })).toThrow(
-      "test/waf: preStopDelay: 299s does not fit in the pod's terminationGracePeriod of 300s with 2s to spare for the agent to exit; "
-      + "use a preStopDelay from 1s to 298s (marin3r's webhook sets it to 300s for its shutdown manager, whatever the template says)");
+    expect(() => agent(u, { envoy: managed, preStopDelay: Duration.seconds(29) })).toThrow(
+      "test/waf: preStopDelay: 29s does not fit in the pod's terminationGracePeriod of 30s with 2s to spare for the agent to exit; "
+      + "use a preStopDelay from 1s to 28s (raise the workload's terminationGracePeriod (marin3r's webhook sets the pod's to the shutdown manager's drain-time, "
+      + "which the EnvoySidecar writes as the larger of the template's and what Envoy's drain needs))");
   });
 
   test('has marin3r\'s shutdown manager hold the agent\'s stop until Envoy drained (the agent is an upstream of Envoy)', () => {
