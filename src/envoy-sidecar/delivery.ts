@@ -1,6 +1,6 @@
 import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
 import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
@@ -247,6 +247,9 @@ class ConfigMapDelivery extends EnvoyDelivery {
   }
 }
 
+/** The node ids of marin3r deliveries, per app: "<namespace>/<node id>" -> construct path. */
+const MARIN3R_NODE_IDS = new WeakMap<IConstruct, Map<string, string>>();
+
 class Marin3rDelivery extends EnvoyDelivery {
   constructor(private readonly options: Marin3rDeliveryOptions) {
     super();
@@ -257,6 +260,18 @@ class Marin3rDelivery extends EnvoyDelivery {
       throw propError(ctx.scope, 'delivery.nodeId', `received ${show(this.options.nodeId)}`, 'give EnvoyDelivery.marin3r() the node id shared by the pods and the EnvoyConfig');
     }
     const nodeId = checkDnsLabel(ctx.scope, 'delivery.nodeId', this.options.nodeId);
+    // marin3r keys its xDS snapshots by node id: two EnvoyConfigs of one namespace with the same
+    // id would overwrite each other's configuration
+    const root = ctx.scope.node.root;
+    const nodeIds = MARIN3R_NODE_IDS.get(root) ?? new Map<string, string>();
+    MARIN3R_NODE_IDS.set(root, nodeIds);
+    const key = `${ctx.namespace ?? ''}/${nodeId}`;
+    const taken = nodeIds.get(key);
+    if (taken !== undefined) {
+      throw propError(ctx.scope, 'delivery.nodeId', `${show(nodeId)} is already the node id of ${taken}${ctx.namespace ? ` in namespace ${show(ctx.namespace)}` : ''}`,
+        'give each workload its own node id (marin3r serves one configuration per node id and namespace, so the two would overwrite each other\'s)');
+    }
+    nodeIds.set(key, ctx.scope.node.path);
     // marin3r's webhook adds the Envoy container without a securityContext, and the image starts
     // as root: only a pod-level user keeps it off uid 0 (and lets a runAsNonRoot pod start at all)
     const podUser = ctx.workload.securityContext.user;

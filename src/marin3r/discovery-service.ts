@@ -1,12 +1,15 @@
 import { ApiObject, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
-import { Construct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import {
   DiscoveryService, DiscoveryServiceSpecResourcesLimits, DiscoveryServiceSpecResourcesRequests,
 } from '../../imports/discoveryservices-operator.marin3r.3scale.net';
 import { memoryQuantity, requireResources } from '../common/resources';
 import { propError } from '../validation/errors';
-import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
+import { checkDnsLabel } from '../validation/names';
+
+/** The namespaces that have a DiscoveryService, per app: namespace -> construct path. */
+const DISCOVERY_SERVICES = new WeakMap<IConstruct, Map<string, string>>();
 
 /** Props of `Marin3rDiscoveryService`: the namespace it serves, and its pod's image and size. */
 export interface Marin3rDiscoveryServiceProps {
@@ -52,7 +55,22 @@ export class Marin3rDiscoveryService extends Construct {
     super(scope, id);
     if (!props.namespace) throw propError(this, 'namespace', `received ${JSON.stringify(props.namespace)}`, 'name the namespace the discovery service serves');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace);
-    const name = checkDnsSubdomain(this, 'name', props.name ?? 'discoveryservice');
+    const name = props.name ?? 'discoveryservice';
+    // the operator names its Service marin3r-<name>: a DNS-1035 label of at most 63 characters
+    if (typeof name !== 'string' || !/^[a-z]([-a-z0-9]{0,53}[a-z0-9])?$/.test(name)) {
+      throw propError(this, 'name', `${JSON.stringify(name)} does not fit the Service the operator creates for it, "marin3r-<name>"`,
+        'use a DNS-1035 label of at most 55 characters: lower-case letters, digits and "-", starting with a letter');
+    }
+    // marin3r's webhook refuses the pods of a namespace with several DiscoveryServices
+    const root = this.node.root;
+    const perNamespace = DISCOVERY_SERVICES.get(root) ?? new Map<string, string>();
+    DISCOVERY_SERVICES.set(root, perNamespace);
+    const other = perNamespace.get(this.namespace);
+    if (other !== undefined) {
+      throw propError(this, 'namespace', `${JSON.stringify(this.namespace)} already has the DiscoveryService of ${other}`,
+        "create one Marin3rDiscoveryService per namespace: with several, marin3r's webhook refuses every pod that doesn't name one");
+    }
+    perNamespace.set(this.namespace, this.node.path);
     const r = requireResources(this, 'resources', props.resources) ?? {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
       memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },

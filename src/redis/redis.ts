@@ -158,8 +158,8 @@ export interface RedisProps {
  * A single, non-clustered Redis that only the workloads you name can reach.
  *
  * Runs the official Alpine image as its `redis` user and group (uid 999, gid 1000) with a read-only
- * root filesystem, dropped capabilities and RuntimeDefault seccomp; data goes to /data (an
- * in-memory-only emptyDir unless a persistence is chosen; a claim gets the redis group as the pod's
+ * root filesystem, dropped capabilities and RuntimeDefault seccomp; data goes to /data (a
+ * size-limited emptyDir on the node's disk unless a persistence is chosen; a claim gets the redis group as the pod's
  * fsGroup so Redis can write it). The Service port is named `tcp-redis` so that
  * Istio treats the traffic as opaque TCP.
  */

@@ -493,6 +493,32 @@ describe('EnvoySidecar with marin3r delivery', () => {
   });
 });
 
+describe('marin3r wiring that its operator or webhook would refuse', () => {
+  test('two workloads of one namespace with one node id (marin3r serves one configuration per node id)', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'demo' });
+    const pod = (name: string) => new kplus.Deployment(chart, name, { securityContext: ENVOY_USER, containers: [{ name, image: 'kuard:1', ports: [{ number: 8080 }] }] });
+    new EnvoySidecar(chart, 'a-envoy', { workload: pod('a'), delivery: EnvoyDelivery.marin3r({ nodeId: 'shared' }) });
+    expect(() => new EnvoySidecar(chart, 'b-envoy', { workload: pod('b'), delivery: EnvoyDelivery.marin3r({ nodeId: 'shared' }) })).toThrow(
+      'test/b-envoy: delivery.nodeId: "shared" is already the node id of test/a-envoy in namespace "demo"; give each workload its own node id');
+    // another namespace may use it
+    const other = new Chart(chart.node.root as any, 'other', { namespace: 'other' });
+    const c = new kplus.Deployment(other, 'c', { securityContext: ENVOY_USER, containers: [{ name: 'c', image: 'kuard:1', ports: [{ number: 8080 }] }] });
+    expect(() => new EnvoySidecar(other, 'c-envoy', { workload: c, delivery: EnvoyDelivery.marin3r({ nodeId: 'shared' }) })).not.toThrow();
+  });
+
+  test('a second DiscoveryService in a namespace, and a name the operator\'s Service "marin3r-<name>" can\'t take', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    new Marin3rDiscoveryService(chart, 'ds', { namespace: 'demo' });
+    expect(() => new Marin3rDiscoveryService(chart, 'ds2', { namespace: 'demo', name: 'second' })).toThrow(
+      'test/ds2: namespace: "demo" already has the DiscoveryService of test/ds; create one Marin3rDiscoveryService per namespace');
+    expect(() => new Marin3rDiscoveryService(chart, 'ds3', { namespace: 'other' })).not.toThrow();
+    expect(() => new Marin3rDiscoveryService(chart, 'ds4', { namespace: 'x1', name: 'ds.v1' })).toThrow(
+      'test/ds4: name: "ds.v1" does not fit the Service the operator creates for it, "marin3r-<name>"; use a DNS-1035 label of at most 55 characters');
+    expect(() => new Marin3rDiscoveryService(chart, 'ds5', { namespace: 'x2', name: 'a'.repeat(56) })).toThrow('does not fit the Service');
+    expect(() => new Marin3rDiscoveryService(chart, 'ds6', { namespace: 'x3', name: 'a'.repeat(55) })).not.toThrow();
+  });
+});
+
 describe('EnvoySidecar validates its Envoy config against Envoy\'s protos at synth', () => {
   test('the generated bootstrap, and each marin3r resource, pass', () => {
     const s = setup();
