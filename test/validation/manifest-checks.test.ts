@@ -190,6 +190,25 @@ describe('ManifestValidation', () => {
       expect(report.findings[0].message).toMatch(/broken\.yaml:4:\d+ is not valid YAML: /);
     });
 
+    test('checks the Envoy configs of objects inside a List (kubectl get -o yaml writes one), with the item named and its line in the file', () => {
+      const configMap = BOOTSTRAP_CONFIGMAP.split('\n').map((l) => (l ? `    ${l}` : l)).join('\n').replace(/^ {4}/, '  - ');
+      const report = checkYaml({ 'list.yaml': `apiVersion: v1\nkind: List\nitems:\n${configMap}` });
+      expect(lines(report)).toEqual([expect.stringMatching(/^envoy-configmap 15: ConfigMap edge\/edge-envoy: .*static_resources\.clusters\[0\]\.typ: unknown field "typ"/)]);
+      expect(report.envoyConfigCount).toBe(1);
+      // and in an object of a List passed as data
+      const listed = ManifestValidation.validateManifests([{
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [{
+          apiVersion: 'v1',
+          kind: 'ConfigMap',
+          metadata: { name: 'edge-envoy', namespace: 'edge' },
+          data: { 'envoy.json': JSON.stringify({ static_resources: { clusters: [{ name: 'app', typ: 'STATIC' }] } }) },
+        }],
+      }]);
+      expect(listed.findings.map((f) => f.rule)).toEqual(['envoy-configmap']);
+    });
+
     test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {
       const report = ManifestValidation.validateManifests([
         { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { anything: [1, { deep: null }] } },

@@ -150,7 +150,7 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
   // Envoy configs anywhere in the manifests
   let envoyConfigCount = 0;
   const holdsEnvoy = new Set<LocatedDocument>();
-  documents.forEach((doc, order) => {
+  documents.forEach((whole, order) => withListItems(whole).forEach((doc) => {
     const found = findEnvoyConfigs(doc.manifest);
     if (found.envoyKind && (found.configs.length > 0 || found.unreadable.length > 0)) holdsEnvoy.add(doc);
     for (const u of found.unreadable) {
@@ -174,7 +174,7 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
         add(envoyFinding(doc, ns, c, w, ManifestRule.ENVOY_WARNING, w.message, 'use what replaces it (see the Envoy API reference of the field), or lower the severity of envoy-warning'), order);
       }
     }
-  });
+  }));
 
   // wiring across every object, whoever produced it
   const byManifest = new Map<unknown, LocatedDocument>();
@@ -285,6 +285,20 @@ function describe(ref: WiringObjectRef | undefined): string {
 
 function shortType(typeName: string): string {
   return typeName.slice(typeName.lastIndexOf('.') + 1);
+}
+
+/**
+ * A document, and each item of a List it holds (recursively) as a document of its own: the item's
+ * object, with lines looked up in the whole document.
+ */
+function withListItems(doc: LocatedDocument): LocatedDocument[] {
+  const o = doc.manifest as any;
+  if (!o || typeof o !== 'object' || typeof o.kind !== 'string' || !o.kind.endsWith('List') || !Array.isArray(o.items)) return [doc];
+  return [doc, ...o.items.flatMap((item: any, i: number) => withListItems({
+    ...doc,
+    manifest: item,
+    lineOf: (segments: readonly Segment[], inner?: readonly Segment[]) => doc.lineOf(['items', i, ...segments], inner),
+  }))];
 }
 
 function listItems(m: unknown): unknown[] {
