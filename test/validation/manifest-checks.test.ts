@@ -209,6 +209,29 @@ describe('ManifestValidation', () => {
       expect(listed.findings.map((f) => f.rule)).toEqual(['envoy-configmap']);
     });
 
+    test('an EnvoyConfig that marin3r\'s webhook refuses for its shape, whatever its Envoy protos say', () => {
+      const ec = (spec: any) => ({ apiVersion: 'marin3r.3scale.net/v1alpha1', kind: 'EnvoyConfig', metadata: { name: 'e', namespace: 'demo' }, spec: { nodeID: 'n', ...spec } });
+      const cluster = { name: 'app', connect_timeout: '1s', type: 'STATIC' };
+      const messages = (spec: any) => ManifestValidation.validateManifests([ec(spec)]).findings.map((f) => `${f.rule} ${f.path}: ${f.message}`);
+      expect(messages({ resources: [{ type: 'cluster', value: cluster }, { type: 'secret', generateFromTlsSecret: 'tls' }] })).toEqual([]);
+      expect(messages({ resources: [{ type: 'secret', value: { name: 'tls' } }] })).toEqual([
+        'envoy-marin3r /spec/resources/0/generateFromTlsSecret: EnvoyConfig demo/e: spec.resources[0] (secret) names no Kubernetes Secret, which marin3r requires of a secret',
+        'envoy-marin3r /spec/resources/0/value: EnvoyConfig demo/e: spec.resources[0] (secret) has a value, which marin3r refuses for a secret',
+      ]);
+      expect(messages({ resources: [{ type: 'listener' }] })).toEqual([
+        'envoy-marin3r /spec/resources/0/value: EnvoyConfig demo/e: spec.resources[0] (listener) has no value, which marin3r requires for a listener',
+      ]);
+      expect(messages({ resources: [{ type: 'cluster', value: cluster, generateFromTlsSecret: 'tls' }] })).toEqual([
+        'envoy-marin3r /spec/resources/0/generateFromTlsSecret: EnvoyConfig demo/e: spec.resources[0] (cluster) sets generateFromTlsSecret, which marin3r allows for a secret only',
+      ]);
+      expect(messages({ resources: [{ type: 'cluster', value: cluster }], envoyResources: { clusters: [] } })).toEqual([
+        'envoy-marin3r /spec: EnvoyConfig demo/e: spec has both resources and envoyResources, which marin3r refuses',
+      ]);
+      expect(messages({ resources: [{ type: 'endpoint' }] })[0]).toMatch(/has neither a value nor generateFromEndpointSlices, and marin3r wants one$/);
+      expect(messages({ envoyResources: { secrets: [{ name: 'tls', ref: { name: 'tls', namespace: 'other' } }] } })[0])
+        .toMatch(/refers to a Secret in namespace "other", and marin3r reads Secrets of the EnvoyConfig's namespace only$/);
+    });
+
     test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {
       const report = ManifestValidation.validateManifests([
         { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { anything: [1, { deep: null }] } },

@@ -154,7 +154,13 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
     const found = findEnvoyConfigs(doc.manifest);
     if (found.envoyKind && (found.configs.length > 0 || found.unreadable.length > 0)) holdsEnvoy.add(doc);
     for (const u of found.unreadable) {
-      add({ ...at(doc, ns, u.path, []), rule: u.rule, severity: '', message: `${describe(refOf(doc, ns))}: ${u.description} ${u.message}`, fix: 'write the value as valid JSON or YAML' }, order);
+      add({
+        ...at(doc, ns, u.path, []),
+        rule: u.rule,
+        severity: '',
+        message: `${describe(refOf(doc, ns))}: ${u.description} ${u.message}`,
+        fix: u.fix ?? 'write the value as valid JSON or YAML',
+      }, order);
     }
     for (const c of found.configs) {
       if (!anyEnvoyRule(rules)) break;

@@ -51,6 +51,8 @@ export interface UnreadableEnvoyConfig {
   readonly path: readonly Segment[];
   readonly description: string;
   readonly message: string;
+  /** What to do; by default, write the value as valid JSON or YAML. */
+  readonly fix?: string;
 }
 
 /** What one manifest holds. @internal */
@@ -154,11 +156,12 @@ function fromConfigMap(m: Json): FoundEnvoyConfigs {
 function fromEnvoyConfig(m: Json): FoundEnvoyConfigs {
   const spec = obj(m.spec) ?? {};
   const configs: EmbeddedEnvoyConfig[] = [];
-  const unreadable: UnreadableEnvoyConfig[] = [];
+  const unreadable: UnreadableEnvoyConfig[] = marin3rStructure(m, spec);
   arr(spec.resources).forEach((r, i) => {
     const resource = obj(r);
     const typeName = typeof resource?.type === 'string' ? MARIN3R_TYPES[resource.type] : undefined;
-    if (!resource || !typeName || resource.value === undefined) return; // generateFrom* resources carry no config
+    // generateFrom* resources carry no config, and marin3r refuses a secret's value (reported above)
+    if (!resource || !typeName || resource.value === undefined || resource.type === 'secret') return;
     configs.push({
       rule: ManifestRule.ENVOY_MARIN3R,
       typeName,
@@ -192,6 +195,60 @@ function fromEnvoyConfig(m: Json): FoundEnvoyConfigs {
     });
   }
   return { configs, unreadable, envoyKind: true, skipped: false };
+}
+
+/**
+ * What marin3r's EnvoyConfig webhook refuses before it looks at any Envoy proto: both or neither
+ * of spec.resources and spec.envoyResources, and resources whose type doesn't go with their fields
+ * (a secret comes from a Kubernetes Secret, never a value; an endpoint from a value or from
+ * EndpointSlices; every other type from a value).
+ */
+function marin3rStructure(m: Json, spec: Json): UnreadableEnvoyConfig[] {
+  const problems: UnreadableEnvoyConfig[] = [];
+  const problem = (path: Segment[], description: string, message: string, fix: string) =>
+    problems.push({ rule: ManifestRule.ENVOY_MARIN3R, path, description, message, fix });
+  if ((spec.resources === undefined) === (spec.envoyResources === undefined)) {
+    problem(['spec'], 'spec', spec.resources === undefined ? 'has neither resources nor envoyResources, one of which marin3r requires'
+      : 'has both resources and envoyResources, which marin3r refuses', 'give spec.resources (envoyResources is deprecated)');
+  }
+  arr(spec.resources).forEach((r, i) => {
+    const res = obj(r);
+    if (!res || typeof res.type !== 'string') return;
+    const at = (field: string): Segment[] => ['spec', 'resources', i, field];
+    const description = `spec.resources[${i}] (${res.type})`;
+    const set = (field: string) => res[field] !== undefined && res[field] !== null;
+    if (res.type === 'secret') {
+      if (!set('generateFromTlsSecret') && !set('generateFromOpaqueSecret')) {
+        problem(at('generateFromTlsSecret'), description, 'names no Kubernetes Secret, which marin3r requires of a secret',
+          'give generateFromTlsSecret (a kubernetes.io/tls Secret) or generateFromOpaqueSecret');
+      }
+      if (set('value')) problem(at('value'), description, 'has a value, which marin3r refuses for a secret', 'generate it from a Kubernetes Secret (generateFromTlsSecret or generateFromOpaqueSecret)');
+    } else if (res.type === 'endpoint') {
+      if (set('value') === set('generateFromEndpointSlices')) {
+        problem(at('value'), description, `has ${set('value') ? 'both a value and generateFromEndpointSlices' : 'neither a value nor generateFromEndpointSlices'}, and marin3r wants one`,
+          'give either the ClusterLoadAssignment as value or generateFromEndpointSlices');
+      }
+    } else if (!set('value')) {
+      problem(at('value'), description, `has no value, which marin3r requires for a ${res.type}`, `give the ${res.type} as value`);
+    }
+    if (res.type !== 'secret') {
+      for (const field of ['generateFromTlsSecret', 'blueprint']) {
+        if (set(field)) problem(at(field), description, `sets ${field}, which marin3r allows for a secret only`, `drop ${field}`);
+      }
+    }
+    if (res.type !== 'endpoint' && set('generateFromEndpointSlices')) {
+      problem(at('generateFromEndpointSlices'), description, 'sets generateFromEndpointSlices, which marin3r allows for an endpoint only', 'drop generateFromEndpointSlices');
+    }
+  });
+  const namespace = obj(m.metadata)?.namespace;
+  arr(obj(spec.envoyResources)?.secrets).forEach((r, i) => {
+    const ref = obj(obj(r)?.ref);
+    if (ref && typeof ref.namespace === 'string' && ref.namespace !== '' && namespace !== undefined && ref.namespace !== namespace) {
+      problem(['spec', 'envoyResources', 'secrets', i, 'ref', 'namespace'], `spec.envoyResources.secrets[${i}]`,
+        `refers to a Secret in namespace "${ref.namespace}", and marin3r reads Secrets of the EnvoyConfig's namespace only`, 'put the Secret in the EnvoyConfig\'s namespace');
+    }
+  });
+  return problems;
 }
 
 function fromEnvoyFilter(m: Json): FoundEnvoyConfigs {
