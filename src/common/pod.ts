@@ -62,7 +62,7 @@ export function terminationGrace(pod: kplus.AbstractPod): TerminationGrace {
     return {
       seconds: marin3r,
       howToRaise: "raise the workload's terminationGracePeriod (marin3r's webhook sets the pod's to the shutdown manager's drain-time, "
-        + "which the EnvoySidecar writes as the larger of the template's and what Envoy's drain needs)",
+        + "which the EnvoySidecar writes as the drain's allowance plus the template's grace period)",
     };
   }
   return { seconds: templateGraceSeconds(pod), howToRaise: "raise the workload's terminationGracePeriod" };

@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, Chart, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
@@ -83,14 +83,16 @@ export interface Marin3rDeliveryOptions {
    */
   readonly nodeId: string;
   /**
-   * Let marin3r's shutdown manager drain Envoy's listeners before the pod stops. It calls the
-   * admin API on localhost:9901 (so `adminPort` must stay 9901) and waits 15 s before checking
-   * the drain, then every 5 s. marin3r's webhook sets the pod's terminationGracePeriodSeconds,
-   * and Envoy's `--drain-time-s`, to the `shutdown-manager.drain-time` annotation, whatever the
-   * template says. The library writes it as the larger of the template's grace period (the app
-   * containers keep theirs) and what the drain needs: the 15 s wait or `drainTime`, whichever is
-   * longer, a 5 s poll and 5 s to spare (30 s with the defaults). The drain strategy is
-   * `immediate`, as with ConfigMap delivery, so the longer drain-time doesn't slow the drain.
+   * Let marin3r's shutdown manager drain Envoy before the pod stops. Its preStop hook fails
+   * Envoy's health checks through the admin API on localhost:9901 (so `adminPort` must stay 9901),
+   * waits 15 s, then checks every 5 s until no downstream connection is left, with no deadline
+   * of its own: the pod's grace period bounds the drain. marin3r's webhook sets that grace period
+   * (and Envoy's `--drain-time-s`, which governs listeners an EnvoyConfig update replaces) to the
+   * `shutdown-manager.drain-time` annotation, whatever the template says. The library writes it
+   * as the drain's allowance (the 15 s wait or `drainTime`, whichever is longer, and one 5 s
+   * poll) plus the template's grace period (30 s unless set), because the containers whose stop
+   * the shutdown manager holds (a SigSci agent) get SIGTERM only after the drain and still need
+   * their own time to stop: 50 s with the defaults.
    * @default true
    */
   readonly shutdownManager?: boolean;
@@ -247,7 +249,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
   }
 }
 
-/** The node ids of marin3r deliveries, per app: "<namespace>/<node id>" -> construct path. */
+/** The node ids of marin3r deliveries, per chart: "<namespace>/<node id>" -> construct path. */
 const MARIN3R_NODE_IDS = new WeakMap<IConstruct, Map<string, string>>();
 
 class Marin3rDelivery extends EnvoyDelivery {
@@ -261,10 +263,11 @@ class Marin3rDelivery extends EnvoyDelivery {
     }
     const nodeId = checkDnsLabel(ctx.scope, 'delivery.nodeId', this.options.nodeId);
     // marin3r keys its xDS snapshots by node id: two EnvoyConfigs of one namespace with the same
-    // id would overwrite each other's configuration
-    const root = ctx.scope.node.root;
-    const nodeIds = MARIN3R_NODE_IDS.get(root) ?? new Map<string, string>();
-    MARIN3R_NODE_IDS.set(root, nodeIds);
+    // id would overwrite each other's configuration (checked per chart: an app may hold a chart
+    // per cluster, each with the same namespaces)
+    const chart = Chart.of(ctx.scope);
+    const nodeIds = MARIN3R_NODE_IDS.get(chart) ?? new Map<string, string>();
+    MARIN3R_NODE_IDS.set(chart, nodeIds);
     const key = `${ctx.namespace ?? ''}/${nodeId}`;
     const taken = nodeIds.get(key);
     if (taken !== undefined) {
@@ -292,10 +295,10 @@ class Marin3rDelivery extends EnvoyDelivery {
           `leave adminPort at ${MARIN3R_SHUTDOWN_ADMIN_PORT}, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
       }
     }
-    // marin3r's webhook gives the pod the drain-time annotation as its grace period: enough for the
-    // shutdown manager's wait (or the drain), one poll and 5 s to spare, and never less than the
-    // template's, which the app containers count on
-    const grace = Math.max(templateGraceSeconds(ctx.workload), Math.max(ctx.drainSeconds, MARIN3R_CHECK_DRAIN_DELAY) + MARIN3R_DRAIN_POLL + 5);
+    // marin3r's webhook gives the pod the drain-time annotation as its grace period: the drain's
+    // allowance (the shutdown manager's wait or the drain, and one poll), then the template's grace
+    // period for the containers whose stop the shutdown manager holds until the drain is over
+    const grace = Math.max(ctx.drainSeconds, MARIN3R_CHECK_DRAIN_DELAY) + MARIN3R_DRAIN_POLL + templateGraceSeconds(ctx.workload);
     // marin3r's injected container always declares its admin port under this name
     const reserved = ctx.exposedPorts.find((p) => p.name === MARIN3R_ADMIN_PORT_NAME);
     if (reserved) {
@@ -320,11 +323,7 @@ class Marin3rDelivery extends EnvoyDelivery {
       'marin3r.3scale.net/envoy-extra-args': `--log-level ${ctx.logLevel} --concurrency ${ctx.concurrency}`,
       'marin3r.3scale.net/shutdown-manager.enabled': String(shutdownManager),
     };
-    if (shutdownManager) {
-      annotations['marin3r.3scale.net/shutdown-manager.drain-time'] = String(grace);
-      // every connection is asked to close at once, as with ConfigMap delivery (marin3r's default is gradual)
-      annotations['marin3r.3scale.net/shutdown-manager.drain-strategy'] = 'immediate';
-    }
+    if (shutdownManager) annotations['marin3r.3scale.net/shutdown-manager.drain-time'] = String(grace);
     if (r.cpu?.request) annotations['marin3r.3scale.net/resources.requests.cpu'] = r.cpu.request.amount;
     if (r.cpu?.limit) annotations['marin3r.3scale.net/resources.limits.cpu'] = r.cpu.limit.amount;
     if (r.memory?.request) annotations['marin3r.3scale.net/resources.requests.memory'] = memoryQuantity(r.memory.request);

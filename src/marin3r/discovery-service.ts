@@ -1,4 +1,4 @@
-import { ApiObject, Size } from 'cdk8s';
+import { ApiObject, Chart, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
 import {
@@ -8,7 +8,7 @@ import { memoryQuantity, requireResources } from '../common/resources';
 import { propError } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
 
-/** The namespaces that have a DiscoveryService, per app: namespace -> construct path. */
+/** The namespaces that have a DiscoveryService, per chart: namespace -> construct path. */
 const DISCOVERY_SERVICES = new WeakMap<IConstruct, Map<string, string>>();
 
 /** Props of `Marin3rDiscoveryService`: the namespace it serves, and its pod's image and size. */
@@ -61,10 +61,11 @@ export class Marin3rDiscoveryService extends Construct {
       throw propError(this, 'name', `${JSON.stringify(name)} does not fit the Service the operator creates for it, "marin3r-<name>"`,
         'use a DNS-1035 label of at most 55 characters: lower-case letters, digits and "-", starting with a letter');
     }
-    // marin3r's webhook refuses the pods of a namespace with several DiscoveryServices
-    const root = this.node.root;
-    const perNamespace = DISCOVERY_SERVICES.get(root) ?? new Map<string, string>();
-    DISCOVERY_SERVICES.set(root, perNamespace);
+    // marin3r's webhook refuses the pods of a namespace with several DiscoveryServices (checked per
+    // chart: an app may hold a chart per cluster, each with the same namespaces)
+    const chart = Chart.of(this);
+    const perNamespace = DISCOVERY_SERVICES.get(chart) ?? new Map<string, string>();
+    DISCOVERY_SERVICES.set(chart, perNamespace);
     const other = perNamespace.get(this.namespace);
     if (other !== undefined) {
       throw propError(this, 'namespace', `${JSON.stringify(this.namespace)} already has the DiscoveryService of ${other}`,

@@ -413,9 +413,9 @@ describe('EnvoySidecar with marin3r delivery', () => {
       'marin3r.3scale.net/admin.port': '9901',
       'marin3r.3scale.net/envoy-extra-args': '--log-level info --concurrency 2',
       'marin3r.3scale.net/shutdown-manager.enabled': 'true',
-      // marin3r's webhook makes this the pod's grace period: the 15s wait, a 5s poll, 5s to spare (and at least the template's 30s)
-      'marin3r.3scale.net/shutdown-manager.drain-time': '30',
-      'marin3r.3scale.net/shutdown-manager.drain-strategy': 'immediate',
+      // marin3r's webhook makes this the pod's grace period: the drain's allowance (the 15s wait, a 5s poll),
+      // then the template's 30s for the containers whose stop the shutdown manager holds
+      'marin3r.3scale.net/shutdown-manager.drain-time': '50',
       'marin3r.3scale.net/resources.requests.cpu': '100m',
       'marin3r.3scale.net/resources.limits.cpu': '1',
       'marin3r.3scale.net/resources.requests.memory': '64Mi',
@@ -516,6 +516,16 @@ describe('marin3r wiring that its operator or webhook would refuse', () => {
       'test/ds4: name: "ds.v1" does not fit the Service the operator creates for it, "marin3r-<name>"; use a DNS-1035 label of at most 55 characters');
     expect(() => new Marin3rDiscoveryService(chart, 'ds5', { namespace: 'x2', name: 'a'.repeat(56) })).toThrow('does not fit the Service');
     expect(() => new Marin3rDiscoveryService(chart, 'ds6', { namespace: 'x3', name: 'a'.repeat(55) })).not.toThrow();
+  });
+
+  test('charts of one app are checked apart: an app may hold a chart per cluster, each with the same namespace', () => {
+    const app = Testing.app();
+    for (const cluster of ['us', 'eu']) {
+      const chart = new Chart(app, cluster, { namespace: 'shop' });
+      new Marin3rDiscoveryService(chart, 'ds', { namespace: 'shop' });
+      const pod = new kplus.Deployment(chart, 'web', { securityContext: ENVOY_USER, containers: [{ name: 'web', image: 'web:1', ports: [{ number: 8080 }] }] });
+      expect(() => new EnvoySidecar(chart, 'envoy', { workload: pod, delivery: EnvoyDelivery.marin3r({ nodeId: 'web' }) })).not.toThrow();
+    }
   });
 });
 
@@ -700,7 +710,7 @@ describe('EnvoySidecar rejects', () => {
     });
     // marin3r's webhook sets the pod's grace period to the drain-time annotation, so a long drain gets what it needs
     new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(291), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
-    expect(findOne(synthChart(chart), 'Deployment').spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('301');
+    expect(findOne(synthChart(chart), 'Deployment').spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('316');
   });
 
   test("marin3r's shutdown manager: the drain-time annotation, which marin3r's webhook makes the pod's grace period, never cuts the template's", () => {
@@ -712,9 +722,9 @@ describe('EnvoySidecar rejects', () => {
     });
     new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(60), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
     const pod = findOne(synthChart(chart), 'Deployment').spec.template;
-    // the drain: 60s, a 5s poll, 5s to spare
-    expect(pod.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('70');
-    // a template that asks for more keeps it: the app containers count on it
+    // the drain: 60s and a 5s poll, then the template's 20s
+    expect(pod.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('85');
+    // a template's longer grace period is added whole: the held containers count on it after the drain
     const long = new kplus.Deployment(chart, 'long', {
       metadata: { name: 'long' },
       securityContext: ENVOY_USER,
@@ -722,7 +732,7 @@ describe('EnvoySidecar rejects', () => {
       containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
     });
     new EnvoySidecar(chart, 'envoy-long', { workload: long, delivery: EnvoyDelivery.marin3r({ nodeId: 'long' }) });
-    expect(findOne(synthChart(chart), 'Deployment', 'long').spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('120');
+    expect(findOne(synthChart(chart), 'Deployment', 'long').spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('140');
     // without the shutdown manager the template's 20s count
     const other = new kplus.Deployment(chart, 'other', {
       securityContext: ENVOY_USER,

@@ -350,10 +350,10 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
       "test/waf: preStopDelay: 60s does not fit in the pod's terminationGracePeriod of 30s with 2s to spare for the agent to exit; use a preStopDelay from 1s to 28s (raise the workload's terminationGracePeriod)");
     const u = setup({ user: 101, group: 101 });
     const managed = envoySidecar(u, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }) });
-    expect(() => agent(u, { envoy: managed, preStopDelay: Duration.seconds(29) })).toThrow(
-      "test/waf: preStopDelay: 29s does not fit in the pod's terminationGracePeriod of 30s with 2s to spare for the agent to exit; "
-      + "use a preStopDelay from 1s to 28s (raise the workload's terminationGracePeriod (marin3r's webhook sets the pod's to the shutdown manager's drain-time, "
-      + "which the EnvoySidecar writes as the larger of the template's and what Envoy's drain needs))");
+    expect(() => agent(u, { envoy: managed, preStopDelay: Duration.seconds(49) })).toThrow(
+      "test/waf: preStopDelay: 49s does not fit in the pod's terminationGracePeriod of 50s with 2s to spare for the agent to exit; "
+      + "use a preStopDelay from 1s to 48s (raise the workload's terminationGracePeriod (marin3r's webhook sets the pod's to the shutdown manager's drain-time, "
+      + 'which the EnvoySidecar writes as the drain\'s allowance plus the template\'s grace period))');
   });
 
   test('has marin3r\'s shutdown manager hold the agent\'s stop until Envoy drained (the agent is an upstream of Envoy)', () => {

@@ -207,6 +207,12 @@ describe('ManifestValidation', () => {
         }],
       }]);
       expect(listed.findings.map((f) => f.rule)).toEqual(['envoy-configmap']);
+      // wiring findings of a List item point at the item's line too
+      const service = ['  - apiVersion: v1', '    kind: Service', '    metadata:', '      name: lonely', '      namespace: edge', '    spec:',
+        '      selector:', '        app: nobody', '      ports:', '        - port: 80'].join('\n');
+      const wired = checkYaml({ 'list.yaml': `apiVersion: v1\nkind: List\nitems:\n${service}\n` }, { assumeExternalObjects: false });
+      const selectorFinding = wired.findings.find((f) => f.rule === 'service-selector');
+      expect(selectorFinding?.line).toBe(10);
     });
 
     test('an EnvoyConfig that marin3r\'s webhook refuses for its shape, whatever its Envoy protos say', () => {
@@ -230,6 +236,9 @@ describe('ManifestValidation', () => {
       expect(messages({ resources: [{ type: 'endpoint' }] })[0]).toMatch(/has neither a value nor generateFromEndpointSlices, and marin3r wants one$/);
       expect(messages({ envoyResources: { secrets: [{ name: 'tls', ref: { name: 'tls', namespace: 'other' } }] } })[0])
         .toMatch(/refers to a Secret in namespace "other", and marin3r reads Secrets of the EnvoyConfig's namespace only$/);
+      expect(messages({ envoyResources: { secrets: [{ name: 'tls', ref: { name: '' } }] } })[0]).toMatch(/has a ref without a name, which marin3r refuses$/);
+      // the API server prunes nulls of a structural CRD: resources: null is not set
+      expect(messages({ resources: null, envoyResources: { clusters: [] } })).toEqual([]);
     });
 
     test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {

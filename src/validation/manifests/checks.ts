@@ -183,11 +183,11 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
   }));
 
   // wiring across every object, whoever produced it
-  const byManifest = new Map<unknown, LocatedDocument>();
-  for (const doc of documents) {
-    byManifest.set(doc.manifest, doc);
-    for (const item of listItems(doc.manifest)) byManifest.set(item, doc);
-  }
+  // each object, a List's items too, with the document it is in (lines looked up from the item)
+  const byManifest = new Map<unknown, { doc: LocatedDocument; order: number }>();
+  documents.forEach((whole, order) => {
+    for (const doc of withListItems(whole)) byManifest.set(doc.manifest, { doc, order });
+  });
   const context: WiringContext = {
     ingressGateways: options.ingressGateways,
     assumeExternalObjects: options.assumeExternalObjects,
@@ -195,12 +195,11 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
     clusterDomain: options.clusterDomain,
   };
   const wiring = analyzeWiring(documents.map((d) => d.manifest), context);
-  const order = new Map(documents.map((d, i) => [d, i]));
   for (const f of wiring.findings) {
-    const doc = byManifest.get(f.manifest);
+    const found = byManifest.get(f.manifest);
     const segments = pointerSegments(f.path, f.manifest);
-    const located = doc ? at(doc, ns, segments, []) : { path: f.path, location: readable(segments), object: f.subject };
-    add({ ...located, object: f.subject, rule: f.rule, severity: '', message: f.message, fix: f.fix }, doc ? order.get(doc)! : documents.length);
+    const located = found ? at(found.doc, ns, segments, []) : { path: f.path, location: readable(segments), object: f.subject };
+    add({ ...located, object: f.subject, rule: f.rule, severity: '', message: f.message, fix: f.fix }, found ? found.order : documents.length);
   }
 
   // objects neither check reads
@@ -305,12 +304,6 @@ function withListItems(doc: LocatedDocument): LocatedDocument[] {
     manifest: item,
     lineOf: (segments: readonly Segment[], inner?: readonly Segment[]) => doc.lineOf(['items', i, ...segments], inner),
   }))];
-}
-
-function listItems(m: unknown): unknown[] {
-  const o = m as any;
-  if (!o || typeof o !== 'object' || typeof o.kind !== 'string' || !o.kind.endsWith('List') || !Array.isArray(o.items)) return [];
-  return o.items.flatMap((i: unknown) => [i, ...listItems(i)]);
 }
 
 /**

@@ -207,8 +207,10 @@ function marin3rStructure(m: Json, spec: Json): UnreadableEnvoyConfig[] {
   const problems: UnreadableEnvoyConfig[] = [];
   const problem = (path: Segment[], description: string, message: string, fix: string) =>
     problems.push({ rule: ManifestRule.ENVOY_MARIN3R, path, description, message, fix });
-  if ((spec.resources === undefined) === (spec.envoyResources === undefined)) {
-    problem(['spec'], 'spec', spec.resources === undefined ? 'has neither resources nor envoyResources, one of which marin3r requires'
+  // the API server prunes nulls of a structural CRD, so null counts as unset
+  const given = (v: unknown) => v !== undefined && v !== null;
+  if (given(spec.resources) === given(spec.envoyResources)) {
+    problem(['spec'], 'spec', !given(spec.resources) ? 'has neither resources nor envoyResources, one of which marin3r requires'
       : 'has both resources and envoyResources, which marin3r refuses', 'give spec.resources (envoyResources is deprecated)');
   }
   arr(spec.resources).forEach((r, i) => {
@@ -243,6 +245,10 @@ function marin3rStructure(m: Json, spec: Json): UnreadableEnvoyConfig[] {
   const namespace = obj(m.metadata)?.namespace;
   arr(obj(spec.envoyResources)?.secrets).forEach((r, i) => {
     const ref = obj(obj(r)?.ref);
+    if (ref && (typeof ref.name !== 'string' || ref.name === '')) {
+      problem(['spec', 'envoyResources', 'secrets', i, 'ref', 'name'], `spec.envoyResources.secrets[${i}]`, 'has a ref without a name, which marin3r refuses',
+        'name the Secret in ref.name, or drop ref (the secret\'s name is used)');
+    }
     if (ref && typeof ref.namespace === 'string' && ref.namespace !== '' && namespace !== undefined && ref.namespace !== namespace) {
       problem(['spec', 'envoyResources', 'secrets', i, 'ref', 'namespace'], `spec.envoyResources.secrets[${i}]`,
         `refers to a Secret in namespace "${ref.namespace}", and marin3r reads Secrets of the EnvoyConfig's namespace only`, 'put the Secret in the EnvoyConfig\'s namespace');
