@@ -520,8 +520,8 @@ describe('marin3r wiring that its operator or webhook would refuse', () => {
 
   test('charts of one app are checked apart: an app may hold a chart per cluster, each with the same namespace', () => {
     const app = Testing.app();
-    for (const cluster of ['us', 'eu']) {
-      const chart = new Chart(app, cluster, { namespace: 'shop' });
+    for (const region of ['us', 'eu']) {
+      const chart = new Chart(app, region, { namespace: 'shop' });
       new Marin3rDiscoveryService(chart, 'ds', { namespace: 'shop' });
       const pod = new kplus.Deployment(chart, 'web', { securityContext: ENVOY_USER, containers: [{ name: 'web', image: 'web:1', ports: [{ number: 8080 }] }] });
       expect(() => new EnvoySidecar(chart, 'envoy', { workload: pod, delivery: EnvoyDelivery.marin3r({ nodeId: 'web' }) })).not.toThrow();
