@@ -16,15 +16,16 @@ import { ExtAuthzMode } from '../src';
 /** Adds every example chart to `app`. Tests call this to synthesize and validate all of them. */
 export function buildExamples(app: App): App {
   new HelloChart(app, 'hello');
-  // seed 001 part 3 in both ext_authz modes; the EnvoyFilter variant gets its own namespace and
-  // hosts so that both charts can be applied to one cluster side by side
+  // seed 001 part 3 in both ext_authz modes; the EnvoyFilter variant gets its own namespace and a
+  // domain of its own, so that both charts can be applied to one cluster side by side: under
+  // *.cluster.example.com, the first chart's wildcard certificate would cover its hosts, and a
+  // browser reusing one HTTP/2 connection for both would reach the wrong Gateway server
   new OAuth2ProxyChart(app, 'oauth2-proxy');
   new OAuth2ProxyChart(app, 'oauth2-proxy-envoyfilter', {
     mode: ExtAuthzMode.ENVOY_FILTER,
     appNamespace: 'myapp-envoyfilter',
-    appHost: 'myapp-envoyfilter.cluster.example.com',
-    authHost: 'oauth-envoyfilter.cluster.example.com',
-    // the same cookie domain (.cluster.example.com) as the chart above: a cookie name of its own
+    appHost: 'myapp.envoyfilter.example.com',
+    authHost: 'oauth.envoyfilter.example.com',
     cookieName: '_oauth2_proxy_myapp_envoyfilter',
   });
   new KayentaChart(app, 'kayenta');

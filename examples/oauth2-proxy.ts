@@ -80,7 +80,8 @@ export class OAuth2ProxyChart extends Chart {
       emailDomains: ['example.com'],
       certificate: IngressTls.certManager({
         issuer: IssuerRef.clusterIssuer('letsencrypt-production'),
-        wildcard: '*.cluster.example.com',
+        // the app host's parent domain, e.g. *.cluster.example.com
+        wildcard: `*.${(props.appHost ?? 'myapp.cluster.example.com').split('.').slice(1).join('.')}`,
         name: `tls-${namespace}-production`,
       }),
       sessionStore: SessionStore.redis({ password: { secret: secrets, key: 'redis-password' } }),
