@@ -88,6 +88,16 @@ describe('MeshkitValidation (the cdk8s plugin)', () => {
     expect(fs.readFileSync(path.join(dir, 'topology.dot'), 'utf8')).toMatch(/^digraph topology \{\n/);
   });
 
+  test('writes the topology beside a Helm chart\'s templates/, not into it (Helm would read it as a manifest)', async () => {
+    const chart = tempDir();
+    fs.mkdirSync(path.join(chart, 'templates'));
+    const file = path.join(chart, 'templates', 'a.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata: { name: x }\n');
+    await new MeshkitValidation({ topology: ['mermaid'] }).validate(fakeContext([file]).context);
+    expect(fs.existsSync(path.join(chart, 'topology.mmd'))).toBe(true);
+    expect(fs.existsSync(path.join(chart, 'templates', 'topology.mmd'))).toBe(false);
+  });
+
   describe('properties', () => {
     test('fail for an unknown property, suggesting the nearest', () => {
       expect(() => new MeshkitValidation({ severity: { all: 'error' } } as any)).toThrow(

@@ -107,7 +107,7 @@ export class MeshkitValidation {
 
     const formats = this.props.topology ?? [];
     if (formats.length > 0) {
-      const dir = this.props.topologyDirectory ?? (ctx.stdout || files.length === 0 ? undefined : path.dirname(files[0]));
+      const dir = this.props.topologyDirectory ?? (ctx.stdout || files.length === 0 ? undefined : outputDirectory(files[0]));
       if (dir) {
         const topology = buildTopology(run);
         fs.mkdirSync(dir, { recursive: true });
@@ -159,4 +159,13 @@ function checkProperties(props: MeshkitValidationProps): MeshkitValidationProps 
 
 function isMap(x: unknown): x is Record<string, any> {
   return x !== null && typeof x === 'object' && !Array.isArray(x);
+}
+
+/**
+ * Where the topology goes: beside the manifests, or beside a Helm chart's templates/ (`synth
+ * --format helm`), where Helm would try to render the topology files as manifests.
+ */
+function outputDirectory(manifest: string): string {
+  const dir = path.dirname(manifest);
+  return path.basename(dir) === 'templates' ? path.dirname(dir) : dir;
 }
