@@ -241,6 +241,32 @@ describe('ManifestValidation', () => {
       expect(messages({ resources: null, envoyResources: { clusters: [] } })).toEqual([]);
     });
 
+    test('a Service of an Istio gateway (the istio/gateway chart) may send ports its pods don\'t declare: the Gateways open them', () => {
+      const gateway = (image: string, annotations: Record<string, string>) => [
+        {
+          apiVersion: 'v1',
+          kind: 'Service',
+          metadata: { name: 'istio-ingress', namespace: 'istio-ingress' },
+          spec: { selector: { app: 'istio-ingress' }, ports: [{ name: 'status-port', port: 15021, targetPort: 15021 }, { name: 'https', port: 443, targetPort: 443 }] },
+        },
+        {
+          apiVersion: 'apps/v1',
+          kind: 'Deployment',
+          metadata: { name: 'istio-ingress', namespace: 'istio-ingress' },
+          spec: {
+            selector: { matchLabels: { app: 'istio-ingress' } },
+            template: {
+              metadata: { labels: { app: 'istio-ingress' }, annotations },
+              spec: { containers: [{ name: 'istio-proxy', image, ports: [{ containerPort: 15090, name: 'http-envoy-prom' }] }] },
+            },
+          },
+        },
+      ];
+      expect(ManifestValidation.validateManifests(gateway('auto', { 'inject.istio.io/templates': 'gateway' })).findings).toEqual([]);
+      // an ordinary workload with the same ports is still reported
+      expect(ManifestValidation.validateManifests(gateway('example/app:1', {})).findings.map((f) => f.rule)).toEqual(['service-target-port', 'service-target-port']);
+    });
+
     test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {
       const report = ManifestValidation.validateManifests([
         { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { anything: [1, { deep: null }] } },

@@ -605,13 +605,17 @@ class Run {
         closest ? `make the Service selector a subset of the pod template labels of ${closest.ref.kind} ${closest.name}` : 'add the workload or fix the selector', closest?.ref);
       return;
     }
+    // an Istio gateway's Envoy listens on the ports its Gateway resources open, which its pod
+    // template doesn't declare (the istio/gateway chart declares only 15090)
+    const declaring = selected.filter((w) => !w.gateway);
+    if (declaring.length === 0) return;
     arr(spec.ports).forEach((p, i) => {
       const port = obj(p);
       if (!port) return;
       const target = port.targetPort ?? port.port;
       if (typeof target === 'string' && !/^\d+$/.test(target)) {
-        if (selected.some((w) => w.portNames.has(target) || w.sidecarPorts.some((sp) => sp.name === target))) return;
-        const w = selected[0];
+        if (declaring.some((w) => w.portNames.has(target) || w.sidecarPorts.some((sp) => sp.name === target))) return;
+        const w = declaring[0];
         this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
           `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to the container port named "${target}", but ${describe(w.ref)} declares ${w.portNames.size > 0 ? `only the named ports ${[...w.portNames].map((n) => `"${n}"`).join(', ')}` : 'no named ports'}`,
           `name the container port "${target}" or set targetPort to one the pods declare`, w.ref);
@@ -619,9 +623,9 @@ class Run {
       }
       const n = typeof target === 'string' ? Number(target) : num(target);
       if (n === undefined) return;
-      const declaring = selected.filter((w) => w.portNumbers.size > 0);
-      if (declaring.length === 0 || declaring.some((w) => w.portNumbers.has(n) || w.sidecarPorts.some((sp) => sp.port === n))) return;
-      const w = declaring[0];
+      const numbered = declaring.filter((w) => w.portNumbers.size > 0);
+      if (numbered.length === 0 || numbered.some((w) => w.portNumbers.has(n) || w.sidecarPorts.some((sp) => sp.port === n))) return;
+      const w = numbered[0];
       this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
         `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to container port ${n}, but ${describe(w.ref)} declares only ${[...w.portNumbers].join(', ')}`,
         `set targetPort to the port the container listens on (${[...w.portNumbers][0]}) or declare port ${n}`, w.ref);
