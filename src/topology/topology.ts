@@ -12,6 +12,7 @@ import { istioInjects, marin3rPorts } from '../common/injection';
 import { ManifestRun } from '../validation/manifests/checks';
 import { findEnvoyConfigs } from '../validation/manifests/envoy-configs';
 import { DEFAULT_GATEWAYS } from '../validation/wiring/engine';
+import { exportedTo } from '../validation/wiring/hosts';
 import { WiringObjectRef } from '../validation/wiring/model';
 
 /** Nodes and edges. @internal */
@@ -338,11 +339,17 @@ class Builder {
     }
     const service = this.serviceOf(host, w?.namespace ?? this.defaultNamespace);
     if (service) return this.objectNode(this.refOf(service), TopologyNodeKind.SERVICE);
-    const entry = this.manifests.find((m) => m.kind === 'ServiceEntry' && arr(m.spec?.hosts).some((h) => typeof h === 'string' && hostMatches(h, host)));
+    const entry = this.serviceEntryFor(host, w?.namespace ?? this.defaultNamespace);
     if (entry) return this.objectNode(this.refOf(entry), TopologyNodeKind.SERVICE_ENTRY);
     if (!host.includes('.')) return undefined; // a short name that is no Service here: too ambiguous to draw
     const label = `${host}${port !== undefined ? `:${port}` : ''}`;
     return this.node(`external:${label}`, { kind: TopologyNodeKind.EXTERNAL, label, failed: false }, `ext_${label}`);
+  }
+
+  /** The ServiceEntry for a host that workloads of `namespace` see (its exportTo). */
+  private serviceEntryFor(host: string, namespace: string): Json | undefined {
+    return this.manifests.find((m) => m.kind === 'ServiceEntry' && arr(m.spec?.hosts).some((h) => typeof h === 'string' && hostMatches(h, host))
+      && exportedTo(m.spec?.exportTo, m.metadata?.namespace ?? this.defaultNamespace, namespace));
   }
 
   /** The Service a host name means: `name`, `name.ns`, `name.ns.svc`, `name.ns.svc.<cluster domain>`. */
@@ -448,7 +455,7 @@ class Builder {
     }
     for (const { host, port } of hostsIn(texts.join('\n'))) {
       const service = this.serviceOf(host, w.namespace);
-      const entry = service ? undefined : this.manifests.find((m) => m.kind === 'ServiceEntry' && arr(m.spec?.hosts).some((h) => typeof h === 'string' && hostMatches(h, host)));
+      const entry = service ? undefined : this.serviceEntryFor(host, w.namespace);
       const target = service ?? entry;
       if (!target || own.has(refKey(this.refOf(target)))) continue;
       const id = this.objectNode(this.refOf(target), service ? TopologyNodeKind.SERVICE : TopologyNodeKind.SERVICE_ENTRY);

@@ -410,6 +410,21 @@ describe('the wiring checks', () => {
       pick(m, 'VirtualService', 'oauth2-proxy').spec.http[0].route[0].destination.host = 'oauth2-proxy.myapp.svc.corp.internal';
       expect(WiringChecks.check(m, { clusterDomain: 'corp.internal' })).toEqual([]);
     });
+
+    test('honours a ServiceEntry\'s exportTo: one exported to its own namespace only is not seen from another', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.host = 'api.example.com';
+      const entry = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'api', namespace: 'egress' }, spec: { hosts: ['api.example.com'], exportTo: ['.'] } };
+      m.push(entry);
+      expect(lines(m)).toEqual([
+        'destination-service: VirtualService myapp/myapp routes to "api.example.com", which ServiceEntry egress/api defines, but its exportTo ["."] hides it from namespace "myapp"; '
+        + 'export the ServiceEntry to "myapp" (or "*"), or add one in namespace "myapp"',
+      ]);
+      entry.spec.exportTo = ['myapp'];
+      expect(lines(m)).toEqual([]);
+      entry.spec.exportTo = ['*'];
+      expect(lines(m)).toEqual([]);
+    });
   });
 
   describe('destination-port', () => {

@@ -3,7 +3,7 @@
  * whoever wrote it) that finds the references which don't line up — the troubleshooting list of
  * seed 001 made executable. It never throws: entries it can't read are counted and skipped.
  */
-import { certificateCovers, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
+import { certificateCovers, exportedTo, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
 import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, wiringSeverity } from './model';
 import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts } from '../../common/injection';
 
@@ -514,9 +514,14 @@ class Run {
           `use the Service's FQDN "${partial.name}.${partial.namespace}${fqdnSuffix}"`, partial.ref);
         return;
       }
-      const entry = this.serviceEntries.find((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
+      const matching = this.serviceEntries.filter((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
+      const entry = matching.find((se) => exportedTo(obj(se.json.spec)?.exportTo, se.namespace, vs.namespace));
       if (entry) {
         this.link(vs.ref, entry.ref, 'routes');
+      } else if (matching.length > 0) {
+        this.add(WiringRule.DESTINATION_SERVICE, vs, `${path}/host`,
+          `${describe(vs.ref)} routes to "${host}", which ${describe(matching[0].ref)} defines, but its exportTo ${JSON.stringify(obj(matching[0].json.spec)?.exportTo)} hides it from namespace "${vs.namespace}"`,
+          `export the ServiceEntry to "${vs.namespace}" (or "*"), or add one in namespace "${vs.namespace}"`, matching[0].ref);
       } else if (!this.assumeExternal) {
         this.add(WiringRule.DESTINATION_SERVICE, vs, `${path}/host`,
           `${describe(vs.ref)} routes to "${host}", which no Service or ServiceEntry of the manifests defines`,

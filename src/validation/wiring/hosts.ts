@@ -61,3 +61,14 @@ export function splitGatewayHost(entry: string): { namespace: string; host: stri
 export function stripHostPort(entry: string): string {
   return entry.replace(/:(\d+|\*)$/, '');
 }
+
+/**
+ * Whether a ServiceEntry in `entryNamespace` with `exportTo` is visible to workloads in
+ * `fromNamespace`: no exportTo (the mesh default, "*"), "*", "." for its own namespace, or the
+ * namespace named; "~" hides it everywhere.
+ * @internal
+ */
+export function exportedTo(exportTo: unknown, entryNamespace: string, fromNamespace: string): boolean {
+  if (!Array.isArray(exportTo) || exportTo.length === 0) return true;
+  return exportTo.some((e) => e === '*' || e === fromNamespace || (e === '.' && entryNamespace === fromNamespace));
+}
