@@ -514,7 +514,8 @@ class Run {
           `use the Service's FQDN "${partial.name}.${partial.namespace}${fqdnSuffix}"`, partial.ref);
         return;
       }
-      const matching = this.serviceEntries.filter((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
+      const matching = this.serviceEntries
+        .filter((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
       const entry = matching.find((se) => exportedTo(obj(se.json.spec)?.exportTo, se.namespace, vs.namespace));
       if (entry) {
         this.link(vs.ref, entry.ref, 'routes');
