@@ -267,6 +267,22 @@ describe('ManifestValidation', () => {
       expect(ManifestValidation.validateManifests(gateway('example/app:1', {})).findings.map((f) => f.rule)).toEqual(['service-target-port', 'service-target-port']);
     });
 
+    test('reads Envoy YAML as Envoy does: keys tagged !ignore (anchor holders) are dropped, after their anchors are resolved', () => {
+      const yaml = (ignore: string) => [
+        `${ignore}defaults: &timeout "2s"`,
+        'static_resources:',
+        '  clusters:',
+        '  - name: app',
+        '    connect_timeout: *timeout',
+        '    type: STATIC',
+      ].join('\n');
+      const check = (text: string) => ManifestValidation.validateManifests([{
+        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'edge-envoy', namespace: 'edge' }, data: { 'envoy.yaml': text },
+      }]).findings.map((f) => f.message);
+      expect(check(yaml('!ignore '))).toEqual([]);
+      expect(check(yaml(''))).toEqual([expect.stringMatching(/at defaults: unknown field "defaults" in envoy\.config\.bootstrap\.v3\.Bootstrap/)]);
+    });
+
     test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {
       const report = ManifestValidation.validateManifests([
         { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { anything: [1, { deep: null }] } },

@@ -17,7 +17,7 @@
  *
  * The annotation `envoy.meshkit.dev/validate: "false"` on an object turns its Envoy checks off.
  */
-import { parse as parseYaml } from 'yaml';
+import { isScalar, parseDocument, Scalar, visit } from 'yaml';
 import { Segment } from './documents';
 import { ManifestRule } from './rules';
 import { EnvoyConfigValidator } from '../envoy/envoy-config-validator';
@@ -120,6 +120,32 @@ export function findEnvoyConfigs(manifest: unknown): FoundEnvoyConfigs {
   return found;
 }
 
+const IGNORED = '\u0000ignored:';
+
+/**
+ * YAML as Envoy reads it: keys tagged `!ignore` are dropped (Envoy's YAML loader skips them; they
+ * hold anchors for the rest of the file), after their anchors are resolved. Throws on a syntax
+ * error, as JSON.parse does.
+ * @internal
+ */
+export function parseEnvoyYaml(text: string): unknown {
+  const doc = parseDocument(text);
+  if (doc.errors.length > 0) throw doc.errors[0];
+  let n = 0;
+  visit(doc, {
+    Pair(_, pair) {
+      if (isScalar(pair.key) && pair.key.tag === '!ignore') pair.key = new Scalar(`${IGNORED}${n++}`);
+    },
+  });
+  return n === 0 ? doc.toJS() : dropIgnored(doc.toJS());
+}
+
+function dropIgnored(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(dropIgnored);
+  if (value === null || typeof value !== 'object') return value;
+  return Object.fromEntries(Object.entries(value).filter(([k]) => !k.startsWith(IGNORED)).map(([k, v]) => [k, dropIgnored(v)]));
+}
+
 function fromConfigMap(m: Json): FoundEnvoyConfigs {
   const configs: EmbeddedEnvoyConfig[] = [];
   const unreadable: UnreadableEnvoyConfig[] = [];
@@ -131,7 +157,7 @@ function fromConfigMap(m: Json): FoundEnvoyConfigs {
     if (!format) continue;
     let parsed: unknown;
     try {
-      parsed = format === 'json' ? JSON.parse(value) : parseYaml(value);
+      parsed = format === 'json' ? JSON.parse(value) : parseEnvoyYaml(value);
     } catch (e) {
       if (/envoy/i.test(key)) {
         unreadable.push({ rule: ManifestRule.ENVOY_CONFIGMAP, path, description, message: `is not valid ${format.toUpperCase()}: ${(e as Error).message.split('\n')[0]}` });
@@ -181,7 +207,7 @@ function fromEnvoyConfig(m: Json): FoundEnvoyConfigs {
       const description = `spec.envoyResources.${list}[${i}]`;
       let parsed: unknown;
       try {
-        parsed = serialization === 'json' ? JSON.parse(value) : parseYaml(value);
+        parsed = serialization === 'json' ? JSON.parse(value) : parseEnvoyYaml(value);
       } catch (e) {
         unreadable.push({
           rule: ManifestRule.ENVOY_MARIN3R,
