@@ -48,7 +48,7 @@ export function seedManifests(): any[] {
   });
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'myapp', labels: { 'istio-injection': 'enabled' } } },
-    certificate('tls-myapp-production', '*.cluster.example.com'),
+    certificate('tls-myapp-production', 'myapp.cluster.example.com'),
     workload('myapp', { 'app.kubernetes.io/name': 'myapp' }, { name: 'http', containerPort: 80 }),
     service('myapp', { 'app.kubernetes.io/name': 'myapp' }, 8000, 'http'),
     gateway('myapp', 'myapp.cluster.example.com', 'tls-myapp-production'),

@@ -171,7 +171,7 @@ describe('the wiring checks', () => {
       pick(m, 'VirtualService', 'myapp').spec.hosts = ['myapp.example.com'];
       pick(m, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules[0].to[0].operation.hosts = ['myapp.example.com'];
       expect(lines(m)).toEqual([
-        'host-mismatch: Gateway myapp/myapp serves host "myapp.example.com" with the certificate of Certificate istio-system/tls-myapp-production, which covers only "*.cluster.example.com"; add "myapp.example.com" to the Certificate\'s dnsNames (a "*." wildcard covers one label) or serve another host',
+        'host-mismatch: Gateway myapp/myapp serves host "myapp.example.com" with the certificate of Certificate istio-system/tls-myapp-production, which covers only "myapp.cluster.example.com"; add "myapp.example.com" to the Certificate\'s dnsNames (a "*." wildcard covers one label) or serve another host',
       ]);
     });
 
@@ -295,6 +295,7 @@ describe('the wiring checks', () => {
     /** The seed as written: both Gateways serve the wildcard certificate. */
     function seedAsWritten(): any[] {
       const m = seedManifests().filter((o) => o.metadata.name !== 'tls-oauth-production');
+      pick(m, 'Certificate', 'tls-myapp-production').spec.dnsNames = ['*.cluster.example.com'];
       pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].tls.credentialName = 'tls-myapp-production';
       return m;
     }
@@ -314,6 +315,23 @@ describe('the wiring checks', () => {
       pick(broken, 'Gateway', 'myapp').spec.selector = { istio: 'ingres' };
       expect(WiringChecks.check(broken).map((f) => f.severity)).toEqual([WiringSeverity.ERROR]);
       expect(findings[0].related).toEqual({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', namespace: 'myapp', name: 'myapp' });
+    });
+
+    test('fires when another server\'s certificate covers a host too: a wildcard certificate on one Gateway, a certificate of its own on the other', () => {
+      const m = seedManifests();
+      pick(m, 'Certificate', 'tls-myapp-production').spec.dnsNames = ['*.cluster.example.com'];
+      const findings = WiringChecks.check(m);
+      expect(findings.map((f) => `${f.rule} ${f.subject.name} ${f.path}: ${f.message}; ${f.fix}`)).toEqual([
+        'gateway-shared-certificate oauth2-proxy /spec/servers/0/hosts: Gateway myapp/oauth2-proxy serves "oauth.cluster.example.com" on port 443, and the certificate of Gateway myapp/myapp '
+        + 'on the same port of the same ingress gateway (Certificate istio-system/tls-myapp-production) covers that host too; browsers reuse one HTTP/2 connection for every host a '
+        + 'certificate covers, so a request for "oauth.cluster.example.com" can arrive on the other server\'s filter chain and get a 404; '
+        + 'give each server a certificate that covers only its own hosts (exact names instead of a shared wildcard), or serve the hosts from one server (IngressHttpsGateway)',
+      ]);
+      expect(findings[0].severity).toBe(WiringSeverity.WARNING);
+      expect(findings[0].related).toEqual({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'istio-system', name: 'tls-myapp-production' });
+      // on another port, clients never share the connection
+      pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].port.number = 8443;
+      expect(WiringChecks.check(m)).toEqual([]);
     });
 
     test('is quiet when the hosts share one server of one Gateway', () => {

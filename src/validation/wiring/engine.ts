@@ -354,18 +354,31 @@ class Run {
    */
   private checkSharedCertificates(): void {
     interface TlsServer {
-      g: Entry; index: number; certificate: string; port: string; keys: string[]; selector: Record<string, string>; field: string; what: string;
+      g: Entry;
+      index: number;
+      certificate: string;
+      port: string;
+      keys: string[];
+      selector: Record<string, string>;
+      field: string;
+      what: string;
+      /** The server's hosts, and the names its certificate covers when a Certificate of the manifests issues it. */
+      hosts: string[];
+      covers?: { names: string[]; ref: WiringObjectRef };
     }
     const servers: TlsServer[] = [];
     for (const g of this.gateways) {
       const spec = obj(g.json.spec) ?? {};
       const selector = stringMap(spec.selector);
-      const keys = this.targetsOf(selector).map((t) => t.key);
+      const targets = this.targetsOf(selector);
+      const keys = targets.map((t) => t.key);
+      const namespaces = unique(targets.map((t) => t.namespace));
       arr(spec.servers).forEach((server, index) => {
         const tls = obj(obj(server)?.tls);
         const credential = str(tls?.credentialName);
         const [cert, key] = [str(tls?.serverCertificate), str(tls?.privateKey)];
         if (!credential && !(cert && key)) return;
+        const issuer = credential ? this.certificates.find((c) => namespaces.includes(c.namespace) && str(obj(c.json.spec)?.secretName) === credential) : undefined;
         servers.push({
           g,
           index,
@@ -375,6 +388,8 @@ class Run {
           port: String(obj(obj(server)?.port)?.number ?? ''),
           field: credential ? 'credentialName' : 'serverCertificate',
           what: credential ? `credentialName "${credential}"` : `the certificate ${cert}`,
+          hosts: arr(obj(server)?.hosts).map(str).filter(isString).map((h) => splitGatewayHost(h).host),
+          covers: issuer ? { names: certificateNames(issuer), ref: issuer.ref } : undefined,
         });
       });
     }
@@ -398,6 +413,28 @@ class Run {
           ? 'list the hosts of both servers in one server'
           : "serve the hosts of both from one server of one Gateway (IngressHttpsGateway, with IngressRoute's sharedGateway), or give each Gateway a certificate of its own",
         a.g === b.g ? undefined : a.g.ref);
+    });
+    // different certificates, but one covers a host the other server serves: a browser connected
+    // for the first server's host may send that host's requests down the first server's chain
+    servers.forEach((b, n) => {
+      for (const a of servers.slice(0, n)) {
+        if (a.certificate === b.certificate || a.port !== b.port || !sameIngress(a, b)) continue;
+        const found = ([[a, b], [b, a]] as Array<[TlsServer, TlsServer]>).map(([x, y]) => {
+          const host = x.covers ? y.hosts.find((h) => !x.hosts.includes(h) && x.covers!.names.some((name) => certificateCovers(name, h))) : undefined;
+          return host === undefined ? undefined : { x, y, host };
+        }).find((f) => f !== undefined);
+        if (!found) continue;
+        const pair = `${a.g.namespace}/${a.g.name}#${a.index}#${b.g.namespace}/${b.g.name}#${b.index}#covers`;
+        if (reported.has(pair)) continue;
+        reported.add(pair);
+        const { x, y, host } = found;
+        const where = (s: TlsServer) => (a.g === b.g ? `server ${s.index} of ${describe(s.g.ref)}` : describe(s.g.ref));
+        this.add(WiringRule.GATEWAY_SHARED_CERTIFICATE, y.g, `/spec/servers/${y.index}/hosts`,
+          `${where(y)} serves "${host}" on port ${y.port}, and the certificate of ${where(x)} on the same port of the same ingress gateway (${describe(x.covers!.ref)}) covers that host too; `
+          + `browsers reuse one HTTP/2 connection for every host a certificate covers, so a request for "${host}" can arrive on the other server's filter chain and get a 404`,
+          'give each server a certificate that covers only its own hosts (exact names instead of a shared wildcard), or serve the hosts from one server (IngressHttpsGateway)',
+          x.covers!.ref);
+      }
     });
   }
 
