@@ -378,7 +378,9 @@ class Run {
         const credential = str(tls?.credentialName);
         const [cert, key] = [str(tls?.serverCertificate), str(tls?.privateKey)];
         if (!credential && !(cert && key)) return;
-        const issuer = credential ? this.certificates.find((c) => namespaces.includes(c.namespace) && str(obj(c.json.spec)?.secretName) === credential) : undefined;
+        const issuer = credential
+          ? this.certificates.find((c) => namespaces.includes(c.namespace) && str(obj(c.json.spec)?.secretName) === credential)
+          : undefined;
         servers.push({
           g,
           index,
