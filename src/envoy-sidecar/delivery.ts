@@ -1,10 +1,11 @@
-import { ApiObject, Chart, Lazy } from 'cdk8s';
+import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
 import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
 import { hardenContainer, markMarin3rShutdownManager, templateGraceSeconds } from '../common/pod';
+import { claimInChart } from '../common/registry';
 import { memoryQuantity } from '../common/resources';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
 import { TlsSink } from './tls';
@@ -263,18 +264,12 @@ class Marin3rDelivery extends EnvoyDelivery {
     }
     const nodeId = checkDnsLabel(ctx.scope, 'delivery.nodeId', this.options.nodeId);
     // marin3r keys its xDS snapshots by node id: two EnvoyConfigs of one namespace with the same
-    // id would overwrite each other's configuration (checked per chart: an app may hold a chart
-    // per cluster, each with the same namespaces)
-    const chart = Chart.of(ctx.scope);
-    const nodeIds = MARIN3R_NODE_IDS.get(chart) ?? new Map<string, string>();
-    MARIN3R_NODE_IDS.set(chart, nodeIds);
-    const key = `${ctx.namespace ?? ''}/${nodeId}`;
-    const taken = nodeIds.get(key);
+    // id would overwrite each other's configuration
+    const taken = claimInChart(MARIN3R_NODE_IDS, ctx.scope, `${ctx.namespace ?? ''}/${nodeId}`);
     if (taken !== undefined) {
       throw propError(ctx.scope, 'delivery.nodeId', `${show(nodeId)} is already the node id of ${taken}${ctx.namespace ? ` in namespace ${show(ctx.namespace)}` : ''}`,
         'give each workload its own node id (marin3r serves one configuration per node id and namespace, so the two would overwrite each other\'s)');
     }
-    nodeIds.set(key, ctx.scope.node.path);
     // marin3r's webhook adds the Envoy container without a securityContext, and the image starts
     // as root: only a pod-level user keeps it off uid 0 (and lets a runAsNonRoot pod start at all)
     const podUser = ctx.workload.securityContext.user;

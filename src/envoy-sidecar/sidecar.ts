@@ -11,6 +11,7 @@ import { EnvoyTls } from './tls';
 import { terminationGrace } from '../common/pod';
 import { cpuCores, requireResources } from '../common/resources';
 import { EnvoyModelError, quote } from '../envoy/model-error';
+import { isResourceName } from '../envoy/values';
 import { markForScraping } from '../prometheus/scrape-annotations';
 import { EnvoyConfigValidator, EnvoyValidationResult } from '../validation/envoy';
 import { describeEnvoyErrors } from '../validation/envoy/assert';
@@ -459,8 +460,8 @@ export class EnvoySidecar extends Construct {
    */
   public addUpstream(upstream: EnvoyUpstreamOptions): EnvoyCluster {
     const prop = `outbound[${show(upstream.name)}]`;
-    // the cluster takes the name, the listener "outbound-<name>": both at most 128 characters
-    if (typeof upstream.name !== 'string' || !UPSTREAM_NAME.test(upstream.name)) {
+    // the cluster takes the name, the listener "outbound-<name>": both must be Envoy resource names
+    if (!isResourceName(upstream.name) || !isResourceName(`outbound-${upstream.name}`)) {
       throw propError(this, `${prop}.name`, `${show(upstream.name)} is not a valid upstream name`,
         'use 1 to 119 letters, digits, ".", "_", "-" or "|", starting with a letter or digit (Envoy\'s listener is named "outbound-<name>", at most 128 characters)');
     }
@@ -682,8 +683,6 @@ export class EnvoySidecar extends Construct {
     }
   }
 }
-
-const UPSTREAM_NAME = /^[A-Za-z0-9][A-Za-z0-9._|-]{0,118}$/;
 
 /** How the route of an upstream sets the Host header (see EnvoyUpstreamOptions.rewriteHost). */
 function hostRewrite(upstream: EnvoyUpstreamOptions, usesDns: boolean): { autoHostRewrite?: boolean; hostRewrite?: string } {

@@ -296,7 +296,9 @@ export class EnvoyCluster {
     this.checkValues();
     const o = this.options;
     const cb = o.circuitBreaker ?? {};
-    const perEndpointHost = o.healthCheck?.path !== undefined && this.healthCheckHost() === undefined;
+    // the Host of HTTP health checks: on the check, or on each member when they differ
+    const checkHost = o.healthCheck?.path !== undefined ? this.healthCheckHost() : undefined;
+    const perEndpointHost = o.healthCheck?.path !== undefined && checkHost === undefined;
     const cluster: any = {
       name: this.name,
       type: this.discovery,
@@ -347,8 +349,7 @@ export class EnvoyCluster {
         check.tcp_health_check = {};
       } else {
         check.http_health_check = { path: hc.path, expected_statuses: [{ start: 200, end: 300 }] };
-        const host = this.healthCheckHost();
-        if (host !== undefined) check.http_health_check.host = host;
+        if (checkHost !== undefined) check.http_health_check.host = checkHost;
         // Envoy checks over HTTP/1.1 unless told otherwise, which an HTTP/2-only upstream (gRPC) refuses.
         if (o.protocol === EnvoyUpstreamProtocol.HTTP2) check.http_health_check.codec_client_type = 'HTTP2';
       }

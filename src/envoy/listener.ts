@@ -4,8 +4,8 @@ import { EnvoyHttpFilter } from './http-filter';
 import { EnvoyModelError, quote } from './model-error';
 import { EnvoyDownstreamTls } from './tls';
 import {
-  checkAtLeast, checkModelPort, checkResourceName, deepMerge, envoyDuration, formatDuration, isAddress, isAtLeast, isPort, isPositive,
-  isResourceName,
+  checkAtLeast, checkModelPort, checkResourceName, deepMerge, envoyDuration, formatDuration, isAddress, isAtLeast, isHttpToken, isPort,
+  isPositive, isResourceName,
 } from './values';
 
 /** Which way a listener's traffic flows; Envoy's `/drain_listeners?inboundonly` drains only INBOUND listeners. */
@@ -46,7 +46,7 @@ export interface EnvoyRetryOptions {
 export class EnvoyHashPolicy {
   /** The value of a request header, e.g. "x-user-id"; requests without the header go to a random member. */
   public static header(name: string): EnvoyHashPolicy {
-    if (typeof name !== 'string' || !HEADER_NAME.test(name)) {
+    if (!isHttpToken(name)) {
       throw new EnvoyModelError('hashPolicy.header', `${quote(name)} is not an HTTP header name`, 'give a header name such as "x-user-id"');
     }
     return new EnvoyHashPolicy({ header: { header_name: name.toLowerCase() } });
@@ -59,7 +59,7 @@ export class EnvoyHashPolicy {
    * this works only if the app's HTTP client keeps cookies.
    */
   public static cookie(name: string, ttl?: Duration): EnvoyHashPolicy {
-    if (typeof name !== 'string' || !COOKIE_NAME.test(name)) {
+    if (!isHttpToken(name)) {
       throw new EnvoyModelError('hashPolicy.cookie', `${quote(name)} is not a cookie name`, 'give a cookie name of letters, digits and !#$%&\'*+-.^_`|~');
     }
     if (ttl === undefined) return new EnvoyHashPolicy({ cookie: { name } });
@@ -83,8 +83,6 @@ export class EnvoyHashPolicy {
   }
 }
 
-const HEADER_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
-const COOKIE_NAME = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
 
 /** A route of an HTTP listener. */
 export interface EnvoyRouteOptions {
@@ -202,7 +200,7 @@ export class EnvoyHttpListener {
     this.address = options.address ?? '0.0.0.0';
     this.accessLogs = [...(options.accessLogs ?? [EnvoyAccessLog.stdout()])];
     (options.upgradeTypes ?? []).forEach((t, i) => {
-      if (typeof t !== 'string' || !/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(t)) {
+      if (!isHttpToken(t)) {
         throw new EnvoyModelError(`listener ${quote(this.name)}.upgradeTypes[${i}]`, `${quote(t)} is not an Upgrade header token`, 'give the protocol name the client sends in Upgrade, e.g. "websocket"');
       }
     });

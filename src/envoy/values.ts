@@ -86,6 +86,14 @@ export function checkAddress(prop: string, address: string): string {
   return address;
 }
 
+/** An HTTP token (RFC 9110): a header or cookie name, an Upgrade protocol. */
+const HTTP_TOKEN = /^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/;
+
+/** Whether `value` is an HTTP token: a header name, a cookie name, an Upgrade protocol. @internal */
+export function isHttpToken(value: unknown): value is string {
+  return typeof value === 'string' && HTTP_TOKEN.test(value);
+}
+
 const RESOURCE_NAME = /^[A-Za-z0-9][A-Za-z0-9._|-]{0,127}$/;
 
 /** Whether checkResourceName accepts `name`. @internal */

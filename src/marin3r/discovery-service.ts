@@ -1,9 +1,10 @@
-import { ApiObject, Chart, Size } from 'cdk8s';
+import { ApiObject, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
 import {
   DiscoveryService, DiscoveryServiceSpecResourcesLimits, DiscoveryServiceSpecResourcesRequests,
 } from '../../imports/discoveryservices-operator.marin3r.3scale.net';
+import { claimInChart } from '../common/registry';
 import { memoryQuantity, requireResources } from '../common/resources';
 import { propError } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
@@ -61,17 +62,12 @@ export class Marin3rDiscoveryService extends Construct {
       throw propError(this, 'name', `${JSON.stringify(name)} does not fit the Service the operator creates for it, "marin3r-<name>"`,
         'use a DNS-1035 label of at most 55 characters: lower-case letters, digits and "-", starting with a letter');
     }
-    // marin3r's webhook refuses the pods of a namespace with several DiscoveryServices (checked per
-    // chart: an app may hold a chart per cluster, each with the same namespaces)
-    const chart = Chart.of(this);
-    const perNamespace = DISCOVERY_SERVICES.get(chart) ?? new Map<string, string>();
-    DISCOVERY_SERVICES.set(chart, perNamespace);
-    const other = perNamespace.get(this.namespace);
+    // marin3r's webhook refuses the pods of a namespace with several DiscoveryServices
+    const other = claimInChart(DISCOVERY_SERVICES, this, this.namespace);
     if (other !== undefined) {
       throw propError(this, 'namespace', `${JSON.stringify(this.namespace)} already has the DiscoveryService of ${other}`,
         "create one Marin3rDiscoveryService per namespace: with several, marin3r's webhook refuses every pod that doesn't name one");
     }
-    perNamespace.set(this.namespace, this.node.path);
     const r = requireResources(this, 'resources', props.resources) ?? {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },
       memory: { request: Size.mebibytes(128), limit: Size.mebibytes(512) },

@@ -21,6 +21,7 @@ import { pullPolicyFor } from '../common/image';
 import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
 import { requireResources } from '../common/resources';
+import { isHttpToken } from '../envoy/values';
 import { IngressCertificate, IngressTls } from '../istio/certificate';
 import { INGRESS_HTTPS_PORT, IngressHttpsGateway, requireSameIngressNamespace } from '../istio/gateway';
 import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, versionedObject } from '../istio/ingress';
@@ -631,15 +632,7 @@ export class OAuth2ProxyIstio extends Construct {
           // the host with and without a port, as browsers and clients send it
           rules: [{ to: [{ operation: { hosts: [appHost, `${appHost}:*`], notPaths: ['/oauth2/*'] } }] }],
         }));
-      this.identityHeaderFilter = new ApiObject(this, 'identity-header-filter', {
-        apiVersion: 'networking.istio.io/v1alpha3',
-        kind: 'EnvoyFilter',
-        metadata: { name: `${policyName}-identity-headers`, namespace: this.ingress.namespace },
-        spec: toJson_EnvoyFilterSpec({
-          workloadSelector: { labels: this.ingress.labels },
-          configPatches: [identityHeaderPatch(istio, appHost)],
-        }),
-      });
+      this.identityHeaderFilter = this.gatewayEnvoyFilter('identity-header-filter', `${policyName}-identity-headers`, [identityHeaderPatch(istio, appHost)]);
     } else {
       this.extAuthzFilter = extAuthzHttpFilter(istio, authService);
       this.envoyFilter = this.createEnvoyFilter(istio, policyName, appHost, authHost, this.extAuthzFilter);
@@ -683,35 +676,37 @@ export class OAuth2ProxyIstio extends Construct {
    * auth host's virtual host (oauth2-proxy's own pages need no check).
    */
   private createEnvoyFilter(istio: IstioRelease, name: string, appHost: string, authHost: string, value: Record<string, any>): ApiObject {
-    return new ApiObject(this, 'envoy-filter', {
+    return this.gatewayEnvoyFilter('envoy-filter', name, [{
+      applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
+      match: {
+        context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
+        listener: {
+          filterChain: {
+            // the filter chain of the Gateway server of both hosts
+            sni: appHost,
+            filter: { name: istio.httpConnectionManagerName, subFilter: { name: istio.routerFilterName } },
+          },
+        },
+      },
+      patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE, value },
+    }, {
+      applyTo: EnvoyFilterSpecConfigPatchesApplyTo.VIRTUAL_UNDERSCORE_HOST,
+      match: {
+        context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
+        // istiod names a gateway's virtual hosts <host>:<server port>
+        routeConfiguration: { vhost: { name: `${authHost}:${INGRESS_HTTPS_PORT}` } },
+      },
+      patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.MERGE, value: extAuthzDisabled() },
+    }, identityHeaderPatch(istio, appHost)]);
+  }
+
+  /** An EnvoyFilter (networking.istio.io/v1alpha3) of the ingress gateway's pods, in their namespace. */
+  private gatewayEnvoyFilter(id: string, name: string, configPatches: EnvoyFilterSpecConfigPatches[]): ApiObject {
+    return new ApiObject(this, id, {
       apiVersion: 'networking.istio.io/v1alpha3',
       kind: 'EnvoyFilter',
       metadata: { name, namespace: this.ingress.namespace },
-      spec: toJson_EnvoyFilterSpec({
-        workloadSelector: { labels: this.ingress.labels },
-        configPatches: [{
-          applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
-          match: {
-            context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
-            listener: {
-              filterChain: {
-                // the filter chain of the Gateway server of both hosts
-                sni: appHost,
-                filter: { name: istio.httpConnectionManagerName, subFilter: { name: istio.routerFilterName } },
-              },
-            },
-          },
-          patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE, value },
-        }, {
-          applyTo: EnvoyFilterSpecConfigPatchesApplyTo.VIRTUAL_UNDERSCORE_HOST,
-          match: {
-            context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
-            // istiod names a gateway's virtual hosts <host>:<server port>
-            routeConfiguration: { vhost: { name: `${authHost}:${INGRESS_HTTPS_PORT}` } },
-          },
-          patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.MERGE, value: extAuthzDisabled() },
-        }, identityHeaderPatch(istio, appHost)],
-      }),
+      spec: toJson_EnvoyFilterSpec({ workloadSelector: { labels: this.ingress.labels }, configPatches }),
     });
   }
 
@@ -858,7 +853,7 @@ function cookieConfig(
   const sameSite = options.sameSite ?? CookieSameSite.LAX;
   const refresh = options.refresh ?? (tokenLifetime ? refreshBefore(tokenLifetime) : Duration.hours(1));
   const expire = options.expire ?? Duration.hours(168);
-  if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(name)) {
+  if (!isHttpToken(name)) {
     throw propError(scope, 'cookie.name', `${show(name)} is not a cookie name`, 'use letters, digits and "_", e.g. "_oauth2_proxy"');
   }
   if (sameSite === CookieSameSite.NONE && !secure) {
