@@ -697,49 +697,34 @@ describe('EnvoySidecar rejects', () => {
     expect(() => sidecar(setup({ user: 0 }), { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow('sets user 0');
   });
 
-  test("marin3r's shutdown manager with another admin port, or without the time its drain takes", () => {
+  test("marin3r's shutdown manager with another admin port", () => {
     expect(() => sidecar(setup(ENVOY_USER), { adminPort: 15000, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
       "test/envoy: adminPort: 15000 with marin3r's shutdown manager, which always calls the admin API on localhost:9901; "
       + 'leave adminPort at 9901, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })');
     expect(() => sidecar(setup(ENVOY_USER), { adminPort: 15000, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }) })).not.toThrow();
-    const chart = new Chart(Testing.app(), 'test');
-    const app = new kplus.Deployment(chart, 'kuard', {
-      securityContext: ENVOY_USER,
-      terminationGracePeriod: Duration.seconds(20),
-      containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
-    });
-    // marin3r's webhook sets the pod's grace period to the drain-time annotation, so a long drain gets what it needs
-    new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(291), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
-    expect(findOne(synthChart(chart), 'Deployment').spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('316');
   });
 
   test("marin3r's shutdown manager: the drain-time annotation, which marin3r's webhook makes the pod's grace period, never cuts the template's", () => {
     const chart = new Chart(Testing.app(), 'test');
-    const app = new kplus.Deployment(chart, 'kuard', {
+    /** A workload of marin3r-ready pods (a pod-level user) with the template's grace period. */
+    const pod = (name: string, graceSeconds: number) => new kplus.Deployment(chart, name, {
+      metadata: { name },
       securityContext: ENVOY_USER,
-      terminationGracePeriod: Duration.seconds(20),
+      terminationGracePeriod: Duration.seconds(graceSeconds),
       containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
     });
-    new EnvoySidecar(chart, 'envoy', { workload: app, drainTime: Duration.seconds(60), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
-    const pod = findOne(synthChart(chart), 'Deployment').spec.template;
+    const drainTime = (name: string) => findOne(synthChart(chart), 'Deployment', name).spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time'];
+    new EnvoySidecar(chart, 'envoy', { workload: pod('kuard', 20), drainTime: Duration.seconds(60), delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
     // the drain: 60s and a 5s poll, then the template's 20s
-    expect(pod.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('85');
+    expect(drainTime('kuard')).toBe('85');
+    // a long drain gets what it needs
+    new EnvoySidecar(chart, 'envoy-slow', { workload: pod('slow', 20), drainTime: Duration.seconds(291), delivery: EnvoyDelivery.marin3r({ nodeId: 'slow' }) });
+    expect(drainTime('slow')).toBe('316');
     // a template's longer grace period is added whole: the held containers count on it after the drain
-    const long = new kplus.Deployment(chart, 'long', {
-      metadata: { name: 'long' },
-      securityContext: ENVOY_USER,
-      terminationGracePeriod: Duration.seconds(120),
-      containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
-    });
-    new EnvoySidecar(chart, 'envoy-long', { workload: long, delivery: EnvoyDelivery.marin3r({ nodeId: 'long' }) });
-    expect(findOne(synthChart(chart), 'Deployment', 'long').spec.template.metadata.annotations['marin3r.3scale.net/shutdown-manager.drain-time']).toBe('140');
+    new EnvoySidecar(chart, 'envoy-long', { workload: pod('long', 120), delivery: EnvoyDelivery.marin3r({ nodeId: 'long' }) });
+    expect(drainTime('long')).toBe('140');
     // without the shutdown manager the template's 20s count
-    const other = new kplus.Deployment(chart, 'other', {
-      securityContext: ENVOY_USER,
-      terminationGracePeriod: Duration.seconds(20),
-      containers: [{ name: 'kuard', image: 'kuard:1', ports: [{ number: 8080 }] }],
-    });
-    expect(() => new EnvoySidecar(chart, 'envoy-other', { workload: other, drainTime: Duration.seconds(60), delivery: EnvoyDelivery.marin3r({ nodeId: 'other', shutdownManager: false }) }))
+    expect(() => new EnvoySidecar(chart, 'envoy-other', { workload: pod('other', 20), drainTime: Duration.seconds(60), delivery: EnvoyDelivery.marin3r({ nodeId: 'other', shutdownManager: false }) }))
       .toThrow("test/envoy-other: drainTime: 60s does not fit in the pod's terminationGracePeriod of 20s with 5s to spare");
   });
 
