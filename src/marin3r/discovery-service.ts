@@ -43,8 +43,9 @@ export interface Marin3rDiscoveryServiceProps {
 /**
  * marin3r's per-namespace discovery service (operator.marin3r.3scale.net/v1alpha1
  * DiscoveryService): the xDS server that feeds EnvoyConfigs to the Envoy sidecars of its
- * namespace, plus the injection webhook's certificates. Needed once in every namespace that uses
- * `EnvoyDelivery.marin3r()`.
+ * namespace, and the certificates that secure its connections to them. Needed once in every
+ * namespace that uses `EnvoyDelivery.marin3r()`. (The webhook that injects the sidecars is the
+ * operator's own, installed with marin3r.)
  */
 export class Marin3rDiscoveryService extends Construct {
   /** The DiscoveryService object. */

@@ -11,7 +11,7 @@ import { EnvoyClusterDiscovery } from '../envoy';
 import { EnvoySidecar } from '../envoy-sidecar';
 import { propError, show } from '../validation/errors';
 import { checkPortName } from '../validation/names';
-import { PodPorts, checkPort } from '../validation/ports';
+import { PodPorts, checkPort, checkUnprivilegedPort } from '../validation/ports';
 
 /**
  * The agent as a reverse proxy in front of the app (`SIGSCI_REVPROXY_LISTENER`): clients reach the
@@ -136,6 +136,9 @@ export interface SigSciAgentProps extends SigSciAgentBaseProps, SigSciEnvoyWirin
   /**
    * How long the agent keeps running after the pod is asked to stop, before it gets SIGTERM. With
    * Envoy it must cover Envoy's drain, during which Envoy still asks the agent about requests.
+   * Refused under marin3r's shutdown manager (on by default with `EnvoyDelivery.marin3r()`): its
+   * webhook replaces the agent's preStop hook with a call to the manager that returns once Envoy
+   * has drained, so the agent stops after Envoy without a delay of its own.
    * @default - Envoy's drain time plus 5s with an Envoy sidecar, 15s otherwise; never more than the pod's terminationGracePeriod minus 2s
    */
   readonly preStopDelay?: Duration;
@@ -218,7 +221,7 @@ export class SigSciAgent extends Construct {
     let minimumStop: { seconds: number; why: string } | undefined;
 
     if (envoy) {
-      const port = this.grpcPort = checkPort(this, 'grpcPort', props.grpcPort ?? 9999);
+      const port = this.grpcPort = checkAgentPort(this, 'grpcPort', props.grpcPort ?? 9999, 'e.g. 9999');
       ports.claim(this, 'grpcPort', port, AGENT_CONTAINER, 'the SigSci agent gRPC listener');
       // Loopback only: Envoy in the same pod is the only client, and the listener has no
       // authentication. The port is still declared (as in seed 000) so tools see who binds it.
@@ -228,7 +231,7 @@ export class SigSciAgent extends Construct {
       minimumStop = { seconds: envoy.drainTime.toSeconds(), why: `the drain time of Envoy sidecar ${envoy.node.path}` };
     } else if (props.reverseProxy) {
       const rp = this.reverseProxy = props.reverseProxy;
-      const port = this.listenerPort = checkPort(this, 'reverseProxy.port', rp.port);
+      const port = this.listenerPort = checkAgentPort(this, 'reverseProxy.port', rp.port, 'e.g. 8080; the Service can still offer 80, see exposeViaService');
       PodPorts.of(workload).requireServed(this, 'reverseProxy.appPort', rp.appPort);
       ports.claim(this, 'reverseProxy.port', port, AGENT_CONTAINER, 'the SigSci agent reverse-proxy listener');
       const name = rp.listenerName ?? 'app';
@@ -240,9 +243,20 @@ export class SigSciAgent extends Construct {
       readiness ??= kplus.Probe.fromTcpSocket({ port });
     }
 
-    const grace = terminationGrace(workload).seconds;
-    const defaultStop = envoy ? Math.min(envoy.drainTime.toSeconds() + 5, grace - 2) : Math.min(15, grace - 2);
-    const preStopDelay = checkPreStopDelay(this, workload, props.preStopDelay ?? Duration.seconds(defaultStop), minimumStop);
+    // Under marin3r's shutdown manager, Envoy's stop is the manager's, and it holds the agent's too:
+    // the webhook replaces the agent's preStop hook with a call that returns once Envoy has drained.
+    const stopCoordinated = envoy?._coordinateStop(AGENT_CONTAINER) ?? false;
+    let preStopDelay: Duration | undefined;
+    if (stopCoordinated) {
+      if (props.preStopDelay !== undefined) {
+        throw propError(this, 'preStopDelay', `is ${props.preStopDelay.toSeconds({ integral: false })}s, but marin3r's shutdown manager (Envoy sidecar ${envoy!.node.path}) replaces the agent's preStop hook with its own, which returns once Envoy has drained`,
+          'drop preStopDelay (the agent stops after Envoy\'s drain), or turn the shutdown manager off (EnvoyDelivery.marin3r({ shutdownManager: false }))');
+      }
+    } else {
+      const grace = terminationGrace(workload).seconds;
+      const defaultStop = envoy ? Math.min(envoy.drainTime.toSeconds() + 5, grace - 2) : Math.min(15, grace - 2);
+      preStopDelay = checkPreStopDelay(this, workload, props.preStopDelay ?? Duration.seconds(defaultStop), minimumStop);
+    }
     const agent = addAgentContainer(this, workload, props, {
       env,
       rpcSocket: !props.reverseProxy,
@@ -259,8 +273,6 @@ export class SigSciAgent extends Construct {
     if (envoy) {
       const endpoint = { address: LOOPBACK, port: this.grpcPort!, discovery: EnvoyClusterDiscovery.STATIC, inPod: true };
       wireEnvoy(this, envoy, endpoint, props, expectResponseData);
-      // under marin3r's shutdown manager, Envoy's stop is the manager's: it holds the agent's too
-      envoy._coordinateStop(AGENT_CONTAINER);
     }
   }
 
@@ -298,4 +310,9 @@ export class SigSciAgent extends Construct {
       ports: [{ name: rp.portName ?? 'http', port: checkPort(this, 'exposeViaService.port', options.port ?? 80), targetPort: this.listenerPort }],
     });
   }
+}
+
+/** Checks a port the agent binds: it runs as a non-root user without capabilities. */
+function checkAgentPort(scope: Construct, prop: string, port: number, example: string): number {
+  return checkUnprivilegedPort(scope, prop, port, 'the agent (a non-root user)', `use a port from 1024 up (${example})`);
 }

@@ -23,7 +23,8 @@ export interface AgentContainerMode {
   readonly rpcSocket: boolean;
   readonly ports: kplus.ContainerPort[];
   readonly readiness?: kplus.Probe;
-  readonly preStopDelay: Duration;
+  /** How long the preStop hook sleeps; undefined when something else owns the hook (marin3r's shutdown manager). */
+  readonly preStopDelay?: Duration;
 }
 
 /** The agent container as added to a pod. @internal */
@@ -70,7 +71,6 @@ export function addAgentContainer(
   const socketPath = `${tmpDir}/sigsci.sock`;
   if (mode.rpcSocket) env[optionEnvName('rpc-address')] = socketPath;
 
-  const preStop = Math.ceil(mode.preStopDelay.toSeconds({ integral: false }));
   const tmpVolume = kplus.Volume.fromEmptyDir(scope, 'tmp', 'sigsci-tmp', { sizeLimit: Size.mebibytes(256) });
   const envVariables: Record<string, kplus.EnvValue> = { ...keys };
   for (const name of Object.keys(env).sort()) envVariables[name] = kplus.EnvValue.fromValue(env[name]);
@@ -84,7 +84,7 @@ export function addAgentContainer(
     resources,
     readiness: mode.readiness,
     // keep serving while whatever sends requests to the agent winds down; SIGTERM follows
-    lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', String(preStop)]) },
+    lifecycle: mode.preStopDelay && { preStop: kplus.Handler.fromCommand(['sleep', String(Math.ceil(mode.preStopDelay.toSeconds({ integral: false })))]) },
     volumeMounts: [{ path: tmpDir, volume: tmpVolume }],
   });
   hardenContainer(scope, pod, container);

@@ -11,7 +11,7 @@ import { versionedObject } from '../istio/ingress';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkHostName } from '../validation/names';
-import { checkPort } from '../validation/ports';
+import { checkUnprivilegedPort } from '../validation/ports';
 
 /** Options of the Istio DestinationRule that keeps each client pod on one agent inside a mesh. */
 export interface SigSciIstioAffinityOptions {
@@ -112,7 +112,7 @@ export class SigSciAgentService extends Construct {
     if (!Number.isInteger(replicas) || replicas < 1) {
       throw propError(this, 'replicas', `${show(replicas)} is not a replica count`, 'use an integer of at least 1 (2 or more to survive a node loss)');
     }
-    this.grpcPort = checkPort(this, 'grpcPort', props.grpcPort ?? 9999);
+    this.grpcPort = checkUnprivilegedPort(this, 'grpcPort', props.grpcPort ?? 9999, 'the agent (a non-root user)', 'use a port from 1024 up (e.g. 9999)');
     this.expectResponseData = props.expectResponseData ?? true;
     const clusterDomain = checkHostName(this, 'clusterDomain', props.clusterDomain ?? 'cluster.local');
     this.host = namespace ? `${name}.${namespace}.svc.${clusterDomain}` : name;

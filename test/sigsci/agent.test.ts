@@ -325,8 +325,10 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
       "test/waf: holdReadiness: is true, but Envoy sidecar test/envoy is delivered by marin3r, whose own probes of the admin API decide the pod's readiness; drop holdReadiness, or deliver the Envoy configuration with EnvoyDelivery.configMap()");
   });
 
-  test('still drains with the marin3r shutdown manager\'s drain time', () => {
-    expect(agentContainer(marin3r().objects).lifecycle.preStop.exec.command).toEqual(['sleep', '20']);
+  test('leaves its preStop hook to marin3r\'s shutdown manager, whose webhook replaces it with a call that returns once Envoy has drained', () => {
+    const objects = marin3r().objects;
+    expect(agentContainer(objects)).not.toHaveProperty('lifecycle');
+    expect(template(objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('sigsci-agent');
   });
 
   test('reads no annotation of the pod to find its grace period (a Lazy one is resolved at synth only)', () => {
@@ -339,21 +341,19 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
     expect(template(synthChart(s.chart)).metadata.annotations['example.com/late']).toBe('x');
   });
 
-  test('fits its stop in the grace period marin3r\'s webhook gives pods with the shutdown manager (the drain-time the EnvoySidecar writes)', () => {
+  test('refuses a preStopDelay the shutdown manager would replace; without the manager, sleeps through Envoy\'s drain within the grace period', () => {
     const s = setup({ user: 101, group: 101 });
     const envoy = envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }), drainTime: Duration.seconds(60) });
-    agent(s, { envoy });
-    expect(agentContainer(synthChart(s.chart)).lifecycle.preStop.exec.command).toEqual(['sleep', '65']);
+    expect(() => agent(s, { envoy, preStopDelay: Duration.seconds(65) })).toThrow(
+      "test/waf: preStopDelay: is 65s, but marin3r's shutdown manager (Envoy sidecar test/envoy) replaces the agent's preStop hook with its own, which returns once Envoy has drained; "
+      + "drop preStopDelay (the agent stops after Envoy's drain), or turn the shutdown manager off (EnvoyDelivery.marin3r({ shutdownManager: false }))");
+    const v = setup({ user: 101, group: 101 });
+    agent(v, { envoy: envoySidecar(v, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }), drainTime: Duration.seconds(20) }) });
+    expect(agentContainer(synthChart(v.chart)).lifecycle.preStop.exec.command).toEqual(['sleep', '25']);
     const t = setup({ user: 101, group: 101 });
     const plain = envoySidecar(t, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }), drainTime: Duration.seconds(20) });
     expect(() => agent(t, { envoy: plain, preStopDelay: Duration.seconds(60) })).toThrow(
       "test/waf: preStopDelay: 60s does not fit in the pod's terminationGracePeriod of 30s with 2s to spare for the agent to exit; use a preStopDelay from 1s to 28s (raise the workload's terminationGracePeriod)");
-    const u = setup({ user: 101, group: 101 });
-    const managed = envoySidecar(u, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello' }) });
-    expect(() => agent(u, { envoy: managed, preStopDelay: Duration.seconds(49) })).toThrow(
-      "test/waf: preStopDelay: 49s does not fit in the pod's terminationGracePeriod of 50s with 2s to spare for the agent to exit; "
-      + "use a preStopDelay from 1s to 48s (raise the workload's terminationGracePeriod (marin3r's webhook sets the pod's to the shutdown manager's drain-time, "
-      + 'which the EnvoySidecar writes as the drain\'s allowance plus the template\'s grace period))');
   });
 
   test('has marin3r\'s shutdown manager hold the agent\'s stop until Envoy drained (the agent is an upstream of Envoy)', () => {
@@ -485,6 +485,16 @@ describe('SigSciAgent rejects', () => {
       .toThrow('test/waf: grpcPort: 8080 is already used by container "helloworld"; choose a port that no other container in the pod uses');
     expect(() => new SigSciAgent(s.chart, 'waf2', { workload: s.app, envoy, credentials: SigSciCredentials.fromSecret(s.keys), grpcPort: 9901 }))
       .toThrow('test/waf2: grpcPort: 9901 is already used by the Envoy admin API; choose a port that no other container in the pod uses');
+  });
+
+  test('a privileged gRPC or reverse-proxy port, which the agent (not root, no capabilities) can\'t bind', () => {
+    const s = setup();
+    expect(() => agent(s, { envoy: envoySidecar(s), grpcPort: 999 })).toThrow(
+      "test/waf: grpcPort: 999 is a privileged port, which the agent (a non-root user) can't bind without NET_BIND_SERVICE; use a port from 1024 up (e.g. 9999)");
+    expect(() => agent(setup(), { reverseProxy: { port: 80, appPort: 8080 } })).toThrow(
+      "test/waf: reverseProxy.port: 80 is a privileged port, which the agent (a non-root user) can't bind without NET_BIND_SERVICE; "
+      + 'use a port from 1024 up (e.g. 8080; the Service can still offer 80, see exposeViaService)');
+    expect(() => agent(setup(), { reverseProxy: { port: 70000, appPort: 8080 } })).toThrow('test/waf: reverseProxy.port: 70000 is not a valid port; use an integer from 1 to 65535');
   });
 
   test('a container added later on the gRPC port, at synth', () => {

@@ -171,6 +171,11 @@ describe('SigSciAgentService rejects', () => {
       .toThrow('test/waf: envoys: no Envoy sidecar sends requests to agent service "sigsci-agent"; pass envoys or call addEnvoy(envoy) for each');
   });
 
+  test('a privileged gRPC port, which the agent (not root, no capabilities) can\'t bind', () => {
+    expect(() => setup({ grpcPort: 443 })).toThrow(
+      "test/waf: grpcPort: 443 is a privileged port, which the agent (a non-root user) can't bind without NET_BIND_SERVICE; use a port from 1024 up (e.g. 9999)");
+  });
+
   test('a cluster domain that is not a DNS name', () => {
     expect(() => setup({ clusterDomain: 'corp internal' })).toThrow('test/waf: clusterDomain: "corp internal"');
   });
