@@ -43,7 +43,8 @@ export class EnvoyPhasesChart extends Chart {
       listenPort: 6500,
       connectTimeout: Duration.millis(250),
       timeout: Duration.seconds(5),
-      retries: { numRetries: 2, perTryTimeout: Duration.seconds(2) },
+      // a render is idempotent: attempts that time out or are reset are retried too
+      retries: { numRetries: 2, perTryTimeout: Duration.seconds(2), retryOn: ['connect-failure', 'refused-stream', 'reset'] },
       circuitBreaker: { maxConnections: 100, maxPendingRequests: 50, maxRequests: 200, maxRetries: 3 },
       outlierDetection: { consecutive5xx: 5, interval: Duration.seconds(10), baseEjectionTime: Duration.seconds(30), maxEjectionPercent: 50 },
     });

@@ -432,6 +432,9 @@ export class EnvoySidecar extends Construct {
           port: inbound.port,
           tls,
           trafficDirection: EnvoyTrafficDirection.INBOUND,
+          // callers are other services (or their proxies): keep their request ids, so that one
+          // request has one id in every access log along its way
+          preserveExternalRequestId: true,
           accessLogs: props.accessLog === false ? [] : [EnvoyAccessLog.stdout()],
           routes: [{ cluster: app.name, timeout: inbound.timeout }],
           upgradeTypes: inbound.upgradeTypes,

@@ -90,7 +90,9 @@ export interface EnvoyOutlierDetectionOptions {
    */
   readonly consecutive5xx?: number;
   /**
-   * How often ejection is evaluated.
+   * Interval of the outlier sweep, which returns ejected members whose ejection time is over (and
+   * runs the success-rate checks). A member is ejected as soon as it reaches `consecutive5xx`, not
+   * at the next sweep.
    * @default Duration.seconds(10) (Envoy's default)
    */
   readonly interval?: Duration;

@@ -32,7 +32,8 @@ export interface EnvoyRetryOptions {
    */
   readonly retryOn?: string[];
   /**
-   * Timeout of each attempt.
+   * Timeout of each attempt. Envoy retries an attempt that timed out only when `retryOn` holds
+   * "5xx", "gateway-error" or "reset", so it is refused without one of them.
    * @default - the route timeout
    */
   readonly perTryTimeout?: Duration;
@@ -146,7 +147,9 @@ export interface EnvoyHttpListenerOptions {
   /**
    * Direction of the traffic. Every listener but an OUTBOUND one normalizes paths, merges
    * slashes and drops headers with underscores in their names (client hardening); an OUTBOUND
-   * listener passes the app's requests on as they are.
+   * listener leaves paths and header names as the app wrote them (Envoy still applies its own
+   * header handling: it adds `x-request-id` and `x-forwarded-proto`, removes `x-envoy-*`
+   * request headers from clients it counts as external, and rewrites Host if the route says so).
    * @default EnvoyTrafficDirection.UNSPECIFIED
    */
   readonly trafficDirection?: EnvoyTrafficDirection;
@@ -171,6 +174,15 @@ export interface EnvoyHttpListenerOptions {
    * @default true
    */
   readonly useRemoteAddress?: boolean;
+  /**
+   * Keep the `x-request-id` a client sends (`preserve_external_request_id`). With
+   * `useRemoteAddress`, Envoy counts every client as external (since 1.33 it trusts no address
+   * as internal unless `internal_address_config` says so) and replaces the id of each external
+   * request, so the id a caller or an upstream proxy gave a request would change at this hop.
+   * Requests without the header get a new id either way.
+   * @default false (Envoy's default)
+   */
+  readonly preserveExternalRequestId?: boolean;
   /**
    * Connection upgrades the listener passes through (`upgrade_configs`), e.g. `["websocket"]`.
    * @default - none: Envoy answers upgrade requests with 403
@@ -256,6 +268,7 @@ export class EnvoyHttpListener {
       'stat_prefix': this.name,
       'codec_type': 'AUTO',
       'use_remote_address': this.options.useRemoteAddress ?? true,
+      ...(this.options.preserveExternalRequestId ? { preserve_external_request_id: true } : {}),
       ...(this.options.trafficDirection === EnvoyTrafficDirection.OUTBOUND ? {} : clientHardening()),
       'route_config': {
         name: this.name,
@@ -322,6 +335,12 @@ export class EnvoyHttpListener {
       if (!isAtLeast(numRetries, 1)) checkAtLeast(`${this.routeAt(i)}.retries.numRetries`, numRetries, 1);
       const perTry = r.retries.perTryTimeout;
       if (perTry && !isPositive(perTry)) envoyDuration(`${this.routeAt(i)}.retries.perTryTimeout`, perTry);
+      if (perTry && !retryOn.some((w) => RETRY_ON_TIMEOUT.has(w))) {
+        throw new EnvoyModelError(`${this.routeAt(i)}.retries.perTryTimeout`,
+          `is ${formatDuration(perTry)}, but none of the retry conditions (${retryOn.join(', ')}) covers an attempt that timed out, so the first timeout would end the request `
+          + '(Envoy retries a timed-out attempt only on "5xx", "gateway-error" or "reset")',
+          'add "reset" to retryOn if the upstream may see a request twice, or drop perTryTimeout (the route timeout then bounds the request)');
+      }
       if (perTry && perTry.toMilliseconds() >= timeout.toMilliseconds()) {
         throw new EnvoyModelError(`${this.routeAt(i)}.retries.perTryTimeout`,
           `${formatDuration(perTry)} is not shorter than the route timeout (${formatDuration(timeout)}), so an attempt that times out leaves no time to retry`,
@@ -342,6 +361,8 @@ const RETRY_ON = new Set([
   '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx', 'refused-stream',
   'http3-post-connect-failure', 'cancelled', 'deadline-exceeded', 'internal', 'resource-exhausted', 'unavailable',
 ]);
+/** The conditions under which Envoy retries an attempt that hit its per-try timeout (it resets the stream and retries as for a reset). */
+const RETRY_ON_TIMEOUT = new Set(['5xx', 'gateway-error', 'reset']);
 /** Conditions that also need a list the model doesn't write (retriable_status_codes, retriable_headers). */
 const RETRY_ON_NEEDING_LISTS = new Set(['retriable-status-codes', 'retriable-headers']);
 

@@ -19,6 +19,13 @@ describe('seed 003 phases example', () => {
     expect(mathoid.outlier_detection).toMatchObject({ consecutive_5xx: 5, max_ejection_percent: 50 });
   });
 
+  test("restbase's calls to mathoid retry an attempt that hit its 2s per-try timeout (\"reset\"), within the 5s route timeout", () => {
+    const outbound = bootstrap.static_resources.listeners.find((l: any) => l.name === 'outbound-mathoid');
+    const route = outbound.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route;
+    expect(route.timeout).toBe('5s');
+    expect(route.retry_policy).toEqual({ retry_on: 'connect-failure,refused-stream,reset', num_retries: 2, per_try_timeout: '2s' });
+  });
+
   test('both Envoys are scraped on their stats listener and run two workers', () => {
     for (const name of ['mathoid', 'restbase']) {
       const template = findOne(objects, 'Deployment', name).spec.template;

@@ -187,6 +187,15 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(cluster(b, 'local-app').load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 8080 });
   });
 
+  test('keeps the x-request-id callers send on the inbound listener (every caller counts as external there); the outbound one adds an id only where none is set', () => {
+    const s = setup();
+    sidecar(s, { inbound: { port: 8443, targetPort: 8080 }, outbound: [{ name: 'users', address: 'users.default.svc.cluster.local', port: 80, listenPort: 6001 }] });
+    const b = bootstrapOf(synthChart(s.chart));
+    expect(hcm(listener(b, 'inbound'))).toMatchObject({ use_remote_address: true, preserve_external_request_id: true });
+    expect(hcm(listener(b, 'outbound-users')).use_remote_address).toBe(false);
+    expect(hcm(listener(b, 'outbound-users'))).not.toHaveProperty('preserve_external_request_id');
+  });
+
   test('plaintext inbound when no TLS is given (seed 003 phase 1), with its own port name', () => {
     const s = setup();
     sidecar(s, { inbound: { port: 8081, targetPort: 8080 } });

@@ -207,6 +207,13 @@ describe('EnvoyHttpListener', () => {
     expect(hcm).not.toHaveProperty('common_http_protocol_options');
   });
 
+  test('keeps external request ids only when asked (preserve_external_request_id)', () => {
+    expect(listener().toJson().filter_chains[0].filters[0].typed_config).not.toHaveProperty('preserve_external_request_id');
+    const kept = new EnvoyHttpListener({ name: 'in', port: 8443, preserveExternalRequestId: true, routes: [{ cluster: 'local-app' }] });
+    expect(kept.toJson().filter_chains[0].filters[0].typed_config.preserve_external_request_id).toBe(true);
+    expect(EnvoyConfigValidator.validate(kept.toJson(), EnvoyConfigValidator.LISTENER).errors).toEqual([]);
+  });
+
   test('logs to stdout as JSON by default', () => {
     const [log] = listener().toJson().filter_chains[0].filters[0].typed_config.access_log;
     expect(log.name).toBe('envoy.access_loggers.stdout');
@@ -220,7 +227,7 @@ describe('EnvoyHttpListener', () => {
       port: 6500,
       address: '127.0.0.1',
       trafficDirection: EnvoyTrafficDirection.OUTBOUND,
-      routes: [{ cluster: 'mathoid', timeout: Duration.seconds(5), retries: { numRetries: 3, perTryTimeout: Duration.millis(1500) }, autoHostRewrite: true }],
+      routes: [{ cluster: 'mathoid', timeout: Duration.seconds(5), retries: { numRetries: 3, retryOn: ['connect-failure', 'reset'], perTryTimeout: Duration.millis(1500) }, autoHostRewrite: true }],
     });
     const json = l.toJson();
     expect(json.traffic_direction).toBe('OUTBOUND');
@@ -231,7 +238,7 @@ describe('EnvoyHttpListener', () => {
         cluster: 'mathoid',
         timeout: '5s',
         auto_host_rewrite: true,
-        retry_policy: { retry_on: 'connect-failure,refused-stream,reset-before-request', num_retries: 3, per_try_timeout: '1.5s' },
+        retry_policy: { retry_on: 'connect-failure,reset', num_retries: 3, per_try_timeout: '1.5s' },
       },
     }]);
   });
@@ -273,12 +280,25 @@ describe('EnvoyHttpListener', () => {
     expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: ['on-error'] } })).toThrow('use Envoy\'s names: "5xx", "gateway-error", ');
     expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: ['retriable-status-codes'] } })).toThrow(
       '"retriable-status-codes" needs retriable_status_codes, which this route doesn\'t set, so it would never trigger');
-    expect(() => l.addRoute({ cluster: 'a', timeout: Duration.seconds(5), retries: { perTryTimeout: Duration.seconds(5) } })).toThrow(
+    expect(() => l.addRoute({ cluster: 'a', timeout: Duration.seconds(5), retries: { retryOn: ['5xx'], perTryTimeout: Duration.seconds(5) } })).toThrow(
       'listener "inbound".routes[1].retries.perTryTimeout: 5s is not shorter than the route timeout (5s), so an attempt that times out leaves no time to retry; give each attempt a fraction of the route timeout (e.g. a third for two retries), or a longer route timeout');
-    expect(() => l.addRoute({ cluster: 'a', retries: { perTryTimeout: Duration.seconds(20) } })).toThrow('20s is not shorter than the route timeout (15s)');
-    l.addRoute({ cluster: 'a', timeout: Duration.seconds(6), retries: { retryOn: ['connect-failure', 'refused-stream', 'reset-before-request', 'unavailable'], perTryTimeout: Duration.seconds(2) } });
+    expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: ['reset'], perTryTimeout: Duration.seconds(20) } })).toThrow('20s is not shorter than the route timeout (15s)');
+    l.addRoute({ cluster: 'a', timeout: Duration.seconds(6), retries: { retryOn: ['connect-failure', 'refused-stream', 'gateway-error', 'unavailable'], perTryTimeout: Duration.seconds(2) } });
     expect(l.toJson().filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[1].route.retry_policy)
-      .toEqual({ retry_on: 'connect-failure,refused-stream,reset-before-request,unavailable', num_retries: 2, per_try_timeout: '2s' });
+      .toEqual({ retry_on: 'connect-failure,refused-stream,gateway-error,unavailable', num_retries: 2, per_try_timeout: '2s' });
+  });
+
+  test('rejects a per-try timeout that no retry condition covers (Envoy would end the request at the first timed-out attempt)', () => {
+    const l = listener();
+    const message = 'listener "inbound".routes[1].retries.perTryTimeout: is 2s, but none of the retry conditions (connect-failure, refused-stream, reset-before-request) covers an attempt that timed out, '
+      + 'so the first timeout would end the request (Envoy retries a timed-out attempt only on "5xx", "gateway-error" or "reset"); '
+      + 'add "reset" to retryOn if the upstream may see a request twice, or drop perTryTimeout (the route timeout then bounds the request)';
+    expect(() => l.addRoute({ cluster: 'a', timeout: Duration.seconds(6), retries: { perTryTimeout: Duration.seconds(2) } })).toThrow(message);
+    expect(() => l.addRoute({ cluster: 'a', timeout: Duration.seconds(6), retries: { retryOn: ['unavailable', 'refused-stream'], perTryTimeout: Duration.seconds(2) } }))
+      .toThrow('none of the retry conditions (unavailable, refused-stream) covers an attempt that timed out');
+    for (const word of ['5xx', 'gateway-error', 'reset']) {
+      expect(() => l.addRoute({ cluster: 'a', timeout: Duration.seconds(6), retries: { retryOn: ['connect-failure', word], perTryTimeout: Duration.seconds(2) } })).not.toThrow();
+    }
   });
 
   test('rejects a typed_config without @type', () => {
