@@ -22,8 +22,8 @@ export class IstioPrometheusChart extends Chart {
       // prometheusVersion defaults to the current LTS release, which gets enable_http2: true
     });
 
-    // An application in an injection-enabled namespace: its sidecar only accepts mTLS under STRICT
-    // peer authentication, so the secure job scrapes it with the certificates above.
+    // An application in an injection-enabled namespace, scraped by the secure job with the
+    // certificates above.
     const namespace = 'metrics-demo';
     new kplus.Namespace(this, 'namespace', { metadata: { name: namespace, labels: { 'istio-injection': 'enabled' } } });
     this.app = new kplus.Deployment(this, 'example-app', {
@@ -49,7 +49,9 @@ export class IstioPrometheusChart extends Chart {
     });
 
     // prometheus.io/* annotations on the pod template, and prometheus.istio.io/merge-metrics: "false"
-    // so the sidecar leaves them pointing at the application instead of its merged :15020 endpoint.
+    // so the sidecar leaves them pointing at the application instead of its merged :15020 endpoint;
+    // a PeerAuthentication makes port 8080 STRICT, since the mesh's default PERMISSIVE sidecar
+    // doesn't terminate TLS that lacks Istio's ALPN (as Prometheus's does) on an HTTP port.
     this.prometheus.addScrapeTarget(this.app, { port: 8080, path: '/metrics' });
   }
 }

@@ -1,7 +1,7 @@
 // The public API of the prometheus folder (IstioPrometheusScrape, issue 5): named one by one, so
 // that nothing internal leaks through `export *` in src/index.ts.
 export { IstioPrometheusScrape, IstioScrapeMode } from './istio-prometheus-scrape';
-export type { IstioPrometheusScrapeProps } from './istio-prometheus-scrape';
+export type { IstioPrometheusScrapeProps, IstioScrapeTargetOptions } from './istio-prometheus-scrape';
 export { PrometheusScrapeAnnotations } from './scrape-annotations';
 export type { ScrapeAnnotationOptions } from './scrape-annotations';
 export { KubernetesSdRole, RelabelAction, ScrapeJob, ScrapeTargets } from './scrape-job';

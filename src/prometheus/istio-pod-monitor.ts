@@ -2,9 +2,11 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { certOnlySidecarAnnotations, checkDuration, checkHttpPath, ISTIO_CERTS_VOLUME, promDuration, PROM_CERTS_DIR } from './scrape-job';
+import { strictPortPolicy } from './strict-port';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion } from './versions';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
 import { missingResources, RESOURCES_FIX } from '../common/resources';
+import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
 import { PodPorts } from '../validation/ports';
@@ -48,6 +50,22 @@ export interface IstioPodMonitorProps {
    * @default - the Prometheus resource's scrape interval
    */
   readonly interval?: Duration;
+  /**
+   * Add a PeerAuthentication that makes the metrics port STRICT for the workload's pods
+   * (port-level; the rest of the pod keeps its namespace's or mesh's mode). Prometheus's TLS
+   * connection carries no Istio ALPN, which a sidecar in PERMISSIVE mode (the mesh's default)
+   * doesn't terminate on an HTTP port; only a STRICT port accepts it. The port then refuses
+   * plain-text clients outside the mesh. Pass false when the workload is already STRICT or you
+   * manage its PeerAuthentication (two workload-level policies for one workload conflict).
+   * @default true
+   */
+  readonly peerAuthentication?: boolean;
+  /**
+   * The Istio version of the mesh ("1.30" or "1.30.3"): the PeerAuthentication is
+   * security.istio.io/v1 from 1.22, v1beta1 before.
+   * @default "1.30"
+   */
+  readonly istioVersion?: string;
 }
 
 /**
@@ -116,6 +134,8 @@ export class IstioPodMonitor extends Construct {
 
   /** The PodMonitor (monitoring.coreos.com/v1). */
   public readonly podMonitor: ApiObject;
+  /** The PeerAuthentication that makes the metrics port STRICT, unless `peerAuthentication` is false. */
+  public readonly peerAuthentication?: ApiObject;
 
   constructor(scope: Construct, id: string, props: IstioPodMonitorProps) {
     super(scope, id);
@@ -147,6 +167,10 @@ export class IstioPodMonitor extends Construct {
       ...(fix === Http2Fix.SCRAPE_CONFIG ? { enableHttp2: true } : {}),
       ...(props.interval ? { interval: promDuration(checkDuration(this, 'interval', props.interval)) } : {}),
     };
+    const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
+    if (props.peerAuthentication ?? true) {
+      this.peerAuthentication = strictPortPolicy(this, 'peer-authentication', props.workload, props.port, istio);
+    }
     // a PodMonitor without namespaceSelector selects pods of its own namespace only
     this.podMonitor = new PodMonitor(this, 'pod-monitor', {
       metadata: { name, namespace },

@@ -7,6 +7,7 @@ import {
   ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
 } from './scrape-job';
 import { EXACT, PrometheusStorage } from './storage';
+import { strictPortPolicy } from './strict-port';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion, Version } from './versions';
 import { DestinationRuleSpecTrafficPolicyTlsMode, toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
 import { addConfigHash } from '../common/config-hash';
@@ -23,8 +24,10 @@ export enum IstioScrapeMode {
   /**
    * Prometheus gets an Istio sidecar that only writes the workload certificates to a shared
    * in-memory volume (no traffic interception) and scrapes sidecar-injected pods over mutual
-   * TLS with them. Works with STRICT peer authentication. Marked workloads opt out of metrics
-   * merging, and the Envoy statistics are scraped separately from port 15090.
+   * TLS with them. That needs the metrics port to be STRICT (a PERMISSIVE sidecar doesn't
+   * terminate TLS without Istio's ALPN on it), which `addScrapeTarget` sets up with a
+   * PeerAuthentication. Marked workloads opt out of metrics merging, and the Envoy statistics
+   * are scraped separately from port 15090.
    */
   MUTUAL_TLS = 'mutual-tls',
   /**
@@ -33,6 +36,21 @@ export enum IstioScrapeMode {
    * there. Prometheus runs without a sidecar and scrapes plain HTTP. Not for TLS scraping.
    */
   METRICS_MERGING = 'metrics-merging',
+}
+
+/** What `IstioPrometheusScrape.addScrapeTarget` scrapes, and how. */
+export interface IstioScrapeTargetOptions extends ScrapeAnnotationOptions {
+  /**
+   * MUTUAL_TLS mode: add a PeerAuthentication that makes the metrics port STRICT for the
+   * workload's pods (port-level, the rest of the pod keeps its namespace's or mesh's mode).
+   * Prometheus's TLS connection carries no Istio ALPN, which a sidecar in PERMISSIVE mode (the
+   * mesh's default) doesn't terminate on an HTTP port; only a STRICT port accepts it. The port
+   * then refuses plain-text clients outside the mesh. Pass false when the workload is already
+   * STRICT (mesh- or namespace-wide) or you manage its PeerAuthentication, since two
+   * workload-level policies for one workload conflict (Istio applies the oldest).
+   * @default true in MUTUAL_TLS mode
+   */
+  readonly peerAuthentication?: boolean;
 }
 
 /** Props for `IstioPrometheusScrape`. */
@@ -199,6 +217,7 @@ export class IstioPrometheusScrape extends Construct {
   public readonly destinationRule?: ApiObject;
 
   private readonly version: Version;
+  private readonly istio: IstioRelease;
   private readonly jobs: ScrapeJob[] = [];
   private readonly jobContext: ScrapeJobContext;
   private readonly grantedResources = new Set<string>();
@@ -227,6 +246,7 @@ export class IstioPrometheusScrape extends Construct {
         'the per-pod prometheus.istio.io/merge-metrics annotation it sets is read from Istio 1.7', `upgrade Istio, e.g. to "${DEFAULT_ISTIO_VERSION}"`);
     }
     this.istioVersion = istio.text;
+    this.istio = istio;
     // HTTP/2 only matters when something is scraped over Istio mTLS.
     const http2 = mtls ? http2Fix(this, 'prometheusVersion', this.version) : Http2Fix.NONE;
 
@@ -358,19 +378,29 @@ export class IstioPrometheusScrape extends Construct {
    * `PrometheusScrapeAnnotations.addTo`) plus `prometheus.istio.io/merge-metrics`, "false" in
    * MUTUAL_TLS mode (the sidecar must leave the annotations pointing at the application, which it
    * then serves over mTLS) and "true" in METRICS_MERGING mode.
+   *
+   * In MUTUAL_TLS mode it also makes the metrics port STRICT with a PeerAuthentication for the
+   * workload's pods (see `IstioScrapeTargetOptions.peerAuthentication`), unless told not to.
+   * @returns the PeerAuthentication, if one was added
    */
-  public addScrapeTarget(workload: kplus.AbstractPod, options: ScrapeAnnotationOptions): void {
+  public addScrapeTarget(workload: kplus.AbstractPod, options: IstioScrapeTargetOptions): ApiObject | undefined {
     const previous = MERGE_MARKS.get(workload);
     if (previous && previous.mode !== this.mode) {
       throw propError(this, 'addScrapeTarget',
         `workload ${show(workload.node.path)} is already scraped in ${previous.mode} mode by ${previous.by}, and ${this.mode} mode was asked for`,
         'metrics merging serves plain text on :15020 and mutual TLS needs the application port: scrape the workload in one mode only');
     }
-    markForScraping(this, 'addScrapeTarget.', workload, options);
-    if (!previous) {
-      MERGE_MARKS.set(workload, { mode: this.mode, by: this.node.path });
-      workload.podMetadata.addAnnotation(MERGE_METRICS, this.mode === IstioScrapeMode.MUTUAL_TLS ? 'false' : 'true');
+    const peerAuthentication = options.peerAuthentication ?? true;
+    if (this.mode !== IstioScrapeMode.MUTUAL_TLS && options.peerAuthentication !== undefined) {
+      throw propError(this, 'addScrapeTarget.peerAuthentication', `is ${options.peerAuthentication} in ${this.mode} mode, which scrapes the sidecar's plain-text port`,
+        'drop peerAuthentication (it applies to IstioScrapeMode.MUTUAL_TLS only)');
     }
+    markForScraping(this, 'addScrapeTarget.', workload, { port: options.port, path: options.path });
+    if (previous) return undefined;
+    MERGE_MARKS.set(workload, { mode: this.mode, by: this.node.path });
+    workload.podMetadata.addAnnotation(MERGE_METRICS, this.mode === IstioScrapeMode.MUTUAL_TLS ? 'false' : 'true');
+    if (this.mode !== IstioScrapeMode.MUTUAL_TLS || !peerAuthentication) return undefined;
+    return strictPortPolicy(this, `peer-authentication-${workload.node.addr}`, workload, options.port, this.istio);
   }
 
   private addJob(prop: string, options: ScrapeJobOptions): ScrapeJob {

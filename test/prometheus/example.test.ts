@@ -29,4 +29,11 @@ describe('the seed 001 example (Istio 1.30, current Prometheus)', () => {
     });
     expect(findOne(objects, 'Namespace', 'metrics-demo').metadata.labels).toEqual({ 'istio-injection': 'enabled' });
   });
+
+  test('the example app\'s metrics port is STRICT, so its sidecar accepts the scrape on a mesh left PERMISSIVE', () => {
+    const policy = findOne(objects, 'PeerAuthentication', 'prometheus-example-app-metrics-mtls');
+    expect(policy.metadata.namespace).toBe('metrics-demo');
+    expect(policy.spec.selector.matchLabels).toEqual(findOne(objects, 'Deployment', 'prometheus-example-app').spec.selector.matchLabels);
+    expect(policy.spec.portLevelMtls).toEqual({ 8080: { mode: 'STRICT' } });
+  });
 });

@@ -28,6 +28,15 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
     expect(b.monitor.spec.selector.matchLabels).toEqual(b.deployment.spec.selector.matchLabels);
   });
 
+  test('makes the metrics port STRICT for the workload\'s pods, which a PERMISSIVE sidecar needs to accept Prometheus\'s TLS', () => {
+    const policy = findOne(b.objects, 'PeerAuthentication', 'reviews-metrics-mtls');
+    expect(policy.apiVersion).toBe('security.istio.io/v1');
+    expect(policy.metadata.namespace).toBe('bookinfo');
+    expect(policy.spec).toEqual({ selector: { matchLabels: b.deployment.spec.selector.matchLabels }, portLevelMtls: { 9080: { mode: 'STRICT' } } });
+    expect(findOne(build({ istioVersion: '1.20' }).objects, 'PeerAuthentication').apiVersion).toBe('security.istio.io/v1beta1');
+    expect(build({ peerAuthentication: false }).objects.filter((o: any) => o.kind === 'PeerAuthentication')).toEqual([]);
+  });
+
   test('the scrape class names the certificate files the cert-only sidecar writes', () => {
     expect(IstioPodMonitor.scrapeClass()).toEqual({
       name: 'istio-mtls',

@@ -462,9 +462,39 @@ describe('addScrapeTarget', () => {
     expect(findOne(b.objects, 'Deployment', 'app').metadata.annotations).toBeUndefined();
   });
 
-  test('in metrics merging mode the pod keeps merging on', () => {
+  test('makes the metrics port STRICT for the workload\'s pods (a PERMISSIVE sidecar doesn\'t terminate TLS without Istio\'s ALPN), leaving the rest of the pod alone', () => {
+    const b = build({}, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080 }));
+    const policy = findOne(b.objects, 'PeerAuthentication', 'app-metrics-mtls');
+    expect(policy.apiVersion).toBe('security.istio.io/v1');
+    expect(policy.metadata.namespace).toBe('shop');
+    expect(policy.spec).toEqual({
+      selector: { matchLabels: findOne(b.objects, 'Deployment', 'app').spec.selector.matchLabels },
+      portLevelMtls: { 8080: { mode: 'STRICT' } },
+    });
+    expect(policy.spec).not.toHaveProperty('mtls');
+    expectSchemaValid(b.objects);
+    const old = build({ istioVersion: '1.21' }, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080 }));
+    expect(findOne(old.objects, 'PeerAuthentication', 'app-metrics-mtls').apiVersion).toBe('security.istio.io/v1beta1');
+  });
+
+  test('adds no PeerAuthentication when told the port is STRICT already, nor a second one for a second server', () => {
+    const none = build({}, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080, peerAuthentication: false }));
+    expect(none.objects.filter((o) => o.kind === 'PeerAuthentication')).toEqual([]);
+    const two = build({}, (prom, chart) => {
+      const w = app(chart);
+      prom.addScrapeTarget(w, { port: 8080 });
+      new IstioPrometheusScrape(chart, 'second', { name: 'prometheus-second' }).addScrapeTarget(w, { port: 8080 });
+    });
+    expect(two.objects.filter((o) => o.kind === 'PeerAuthentication').map((o) => o.metadata.name)).toEqual(['app-metrics-mtls']);
+  });
+
+  test('in metrics merging mode the pod keeps merging on, with no PeerAuthentication (and peerAuthentication is refused)', () => {
     const b = build({ mode: IstioScrapeMode.METRICS_MERGING }, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080 }));
     expect(findOne(b.objects, 'Deployment', 'app').spec.template.metadata.annotations['prometheus.istio.io/merge-metrics']).toBe('true');
+    expect(b.objects.filter((o) => o.kind === 'PeerAuthentication')).toEqual([]);
+    const merging = { mode: IstioScrapeMode.METRICS_MERGING };
+    expect(() => build(merging, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080, peerAuthentication: true }))).toThrow(
+      "test/prometheus: addScrapeTarget.peerAuthentication: is true in metrics-merging mode, which scrapes the sidecar's plain-text port; drop peerAuthentication (it applies to IstioScrapeMode.MUTUAL_TLS only)");
   });
 
   test('fails when a workload is scraped in both modes', () => {
