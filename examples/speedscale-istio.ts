@@ -61,7 +61,8 @@ export class SpeedscaleIstioChart extends Chart {
         // emits the namespace-wide Sidecar `default` in prod-us1. It doesn't extend a restriction,
         // it is one: the namespace's proxies then reach only ./*, istio-system/* and speedscale/*
         // (without a Sidecar they reach every namespace, and Speedscale needs nothing here). It
-        // takes precedence over a mesh-wide default Sidecar in the root namespace. List every
+        // takes precedence over a mesh-wide default Sidecar in the root namespace, for the pods
+        // without a Sidecar of their own (the operator manages my-app's). List every
         // namespace the app calls in sidecarEgressHosts; if prod-us1 has a namespace-wide Sidecar
         // already, leave this off and add speedscale/* to that one (a namespace takes one).
         sidecarEgress: true,

@@ -275,7 +275,7 @@ export class KayentaStandalone extends Construct {
             '-XX:MaxRAMPercentage=75.0',
             '-XX:+ExitOnOutOfMemoryError',
             `-Dlogging.level.root=${props.logLevel ?? KayentaLogLevel.INFO}`,
-            // read kayenta.yml from the mounted ConfigMap, on top of the defaults built into the jar
+            // read kayenta.yml from the mounted ConfigMap (the image's own copy is left out of the jar)
             `-Dspring.config.additional-location=file:${CONFIG_DIR}/`,
             ...jvmOptions,
           ].join(' ')),
@@ -295,7 +295,7 @@ export class KayentaStandalone extends Construct {
         }),
         readiness: kplus.Probe.fromHttpGet('/health', { port: KAYENTA_PORT, periodSeconds: Duration.seconds(10), timeoutSeconds: Duration.seconds(5), failureThreshold: 3 }),
         // liveness asks only whether the server answers: /health also reports the health indicators
-        // of Kayenta's backends (Redis, Prometheus), and restarting Kayenta fixes neither
+        // of Kayenta's backends (Redis, and others where enabled), and restarting Kayenta fixes none
         liveness: kplus.Probe.fromTcpSocket({
           port: KAYENTA_PORT, periodSeconds: Duration.seconds(20), timeoutSeconds: Duration.seconds(5), failureThreshold: 3,
         }),

@@ -289,8 +289,9 @@ export interface KayentaS3StorageOptions extends KayentaStorageCommonOptions {
   readonly bucket: string;
 
   /**
-   * The bucket's region. Ignored by Kayenta when `endpoint` is set.
-   * @default - the AWS SDK's default region resolution (AWS_REGION, instance metadata)
+   * The bucket's region, which requests are signed for (with `endpoint` too: S3-compatible stores
+   * that check the signature's region need theirs here).
+   * @default - with `endpoint`, "us-east-1" (Kayenta's fallback); without, the AWS SDK's region resolution (AWS_REGION, the profile, instance metadata), and Kayenta fails to start where it finds none
    */
   readonly region?: string;
 

@@ -75,7 +75,11 @@ export interface SpeedscaleIstioOptions {
   /**
    * Emit the namespace-wide Sidecar `default` (no workloadSelector) in the workload's namespace,
    * with one egress listener whose hosts are `sidecarEgressHosts` plus `<speedscaleNamespace>/*`, so
-   * the injected `speedscale-goproxy` container can reach the forwarder.
+   * that the namespace's proxies reach the Speedscale namespace. It applies to the pods that have
+   * no workload-specific Sidecar, e.g. the generator and responder pods Speedscale starts there for
+   * replays; the captured workload gets its egress from the Sidecar the operator manages for it
+   * (Istio prefers a Sidecar whose workloadSelector selects the pod, and one without egress
+   * reaches every namespace).
    *
    * This Sidecar is itself an egress restriction, not an addition to one: without any Sidecar every
    * proxy reaches every namespace (and Speedscale needs nothing here); with it, the namespace's
