@@ -264,6 +264,26 @@ export interface OAuth2ProxyOptions {
   readonly requestAuthentication?: boolean;
 
   /**
+   * Restrict who may call the app's pods inside the mesh. Without it, any pod that reaches the
+   * app's Service (or a pod address) skips the ingress gateway, and with it oauth2-proxy's login.
+   * An ALLOW AuthorizationPolicy on the app's pods (`<app>-callers`) admits requests from the
+   * ingress gateway's namespace (the gateway asked oauth2-proxy already), requests carrying a token
+   * the RequestAuthentication validated (with `requestAuthentication`), and callers in
+   * `meshCallerNamespaces`; Istio answers every other request with 403, plain-text requests from
+   * outside the mesh included. Kubelet probes are unaffected as long as Istio rewrites them to go
+   * through its agent (the default). Pass false to leave the app open to every caller in the mesh.
+   * @default true
+   */
+  readonly restrictMeshCallers?: boolean;
+
+  /**
+   * With `restrictMeshCallers`: namespaces whose workloads may call the app's pods directly,
+   * without a token, e.g. the namespace of a Prometheus that scrapes the app over mutual TLS.
+   * @default - none besides the ingress gateway's
+   */
+  readonly meshCallerNamespaces?: string[];
+
+  /**
    * Create a ServiceEntry for the provider's hosts (port 443, and any other port its URLs name), visible in the namespace only.
    * Needed when the mesh's outbound traffic policy is REGISTRY_ONLY; harmless otherwise.
    * @default true
@@ -399,6 +419,8 @@ export class OAuth2ProxyIstio extends Construct {
   public readonly serviceEntry?: ApiObject;
   /** The RequestAuthentication of the app. */
   public readonly requestAuthentication?: ApiObject;
+  /** The ALLOW AuthorizationPolicy on the app's pods that keeps other callers in the mesh out (`restrictMeshCallers`). */
+  public readonly callerPolicy?: ApiObject;
   /** The AuthorizationPolicy (CUSTOM) on the ingress gateway (AUTHORIZATION_POLICY mode). */
   public readonly authorizationPolicy?: ApiObject;
   /**
@@ -603,7 +625,16 @@ export class OAuth2ProxyIstio extends Construct {
     this.authRoute = new IngressRoute(this, 'auth-route', { ...routeProps, host: authHost, service: this.service, name });
 
     if (props.serviceEntry ?? true) this.serviceEntry = this.createServiceEntry(istio, name, provider);
-    if (props.requestAuthentication ?? true) this.requestAuthentication = this.createRequestAuthentication(istio, props.app, provider);
+    const appNamespace = serviceNamespace(this, 'app', props.app);
+    const requestAuthentication = props.requestAuthentication ?? true;
+    if (requestAuthentication) this.requestAuthentication = this.createRequestAuthentication(istio, props.app, appNamespace, provider);
+    const callerNamespaces = (props.meshCallerNamespaces ?? []).map((n, i) => checkDnsLabel(this, `meshCallerNamespaces[${i}]`, n));
+    if (props.restrictMeshCallers ?? true) {
+      this.callerPolicy = this.createCallerPolicy(istio, props.app, appNamespace, requestAuthentication, callerNamespaces);
+    } else if (props.meshCallerNamespaces !== undefined) {
+      throw propError(this, 'meshCallerNamespaces', `is ${show(props.meshCallerNamespaces)} but restrictMeshCallers is false, so every caller in the mesh is admitted anyway`,
+        'drop meshCallerNamespaces, or leave restrictMeshCallers on');
+    }
 
     const authService: AuthService = {
       fqdn: serviceFqdn(this, 'service', this.service, this.appRoute.clusterDomain),
@@ -654,7 +685,24 @@ export class OAuth2ProxyIstio extends Construct {
       }));
   }
 
-  private createRequestAuthentication(istio: IstioRelease, app: kplus.Service, provider: BoundProvider): ApiObject {
+  /** The ALLOW policy on the app's pods: the gateway's namespace, validated tokens, and the namespaces given. */
+  private createCallerPolicy(istio: IstioRelease, app: kplus.Service, namespace: string, tokens: boolean, namespaces: string[]): ApiObject {
+    const callers = [this.ingress.namespace, ...namespaces.filter((n) => n !== this.ingress.namespace)];
+    const spec = Lazy.any({
+      produce: () => toJson_AuthorizationPolicySpec({
+        selector: { matchLabels: serviceSelector(app) },
+        action: AuthorizationPolicySpecAction.ALLOW,
+        rules: [
+          { from: [{ source: { namespaces: callers } }] },
+          // a token the RequestAuthentication validated (an invalid one is refused before this)
+          ...(tokens ? [{ from: [{ source: { requestPrincipals: ['*'] } }] }] : []),
+        ],
+      }),
+    });
+    return versionedObject(this, 'caller-policy', istio.securityApiVersion, 'AuthorizationPolicy', { name: `${app.name}-callers`, namespace }, spec);
+  }
+
+  private createRequestAuthentication(istio: IstioRelease, app: kplus.Service, namespace: string, provider: BoundProvider): ApiObject {
     // Built by hand: the generated mapper writes the CRD's alias `jwks_uri` instead of `jwksUri`.
     const spec = Lazy.any({
       produce: () => ({
@@ -667,7 +715,8 @@ export class OAuth2ProxyIstio extends Construct {
         })),
       }),
     });
-    return versionedObject(this, 'request-authentication', istio.securityApiVersion, 'RequestAuthentication', { name: app.name, namespace: this.namespace }, spec);
+    // in the app's namespace: a selector applies only to the pods of its policy's own namespace
+    return versionedObject(this, 'request-authentication', istio.securityApiVersion, 'RequestAuthentication', { name: app.name, namespace }, spec);
   }
 
   /**

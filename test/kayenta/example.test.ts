@@ -1,7 +1,7 @@
 import { Testing } from 'cdk8s';
 import { parse } from 'yaml';
 import { KayentaBehindOAuth2ProxyChart, KayentaChart } from '../../examples/kayenta';
-import { expectSchemaValid, findOne, synthChart } from '../harness';
+import { customPolicy, expectSchemaValid, findOne, synthChart } from '../harness';
 
 /** The canary config of seed 001 (the `canaryConfig` of its standalone analysis request). */
 const SEED_CANARY_CONFIG = {
@@ -75,11 +75,18 @@ describe('the secured Kayenta example (seed 001, part 2, "Secure it!")', () => {
   });
 
   test('sends the Kayenta host through oauth2-proxy with an AuthorizationPolicy CUSTOM on that gateway', () => {
-    const policy = findOne(objects, 'AuthorizationPolicy');
+    const policy = customPolicy(objects);
     expect(policy.metadata).toEqual({ name: 'ext-authz-kayenta-secured-kayenta', namespace: 'istio-ingress' });
     expect(policy.spec.provider).toEqual({ name: 'oauth2-proxy-kayenta-secured' });
     expect(policy.spec.selector).toEqual({ matchLabels: { istio: 'ingress-ci' } });
     expect(chart.kayenta.oauth2Proxy?.redirectUrl).toBe('https://kayenta.cluster.example.com/oauth2/callback');
+  });
+
+  test('keeps in-cluster callers without a token off Kayenta\'s pods: only the gateway\'s namespace (istio-ingress) and validated tokens get through', () => {
+    const policy = findOne(objects, 'AuthorizationPolicy', 'kayenta-callers');
+    expect(policy.metadata.namespace).toBe('kayenta-secured');
+    expect(policy.spec.selector.matchLabels).toEqual(findOne(objects, 'Deployment', 'kayenta').spec.selector.matchLabels);
+    expect(policy.spec.rules).toEqual([{ from: [{ source: { namespaces: ['istio-ingress'] } }] }, { from: [{ source: { requestPrincipals: ['*'] } }] }]);
   });
 
   test('admits the pipeline\'s service principal with client_credentials bearer tokens, in a session cookie of its own', () => {

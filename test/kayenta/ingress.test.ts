@@ -15,7 +15,7 @@ import {
   OAuth2Provider,
   SessionStore,
 } from '../../src';
-import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
+import { customPolicy, expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
 
 const HOST = 'kayenta.cluster.example.com';
 const AUTH_HOST = 'kayenta-oauth.cluster.example.com';
@@ -209,6 +209,7 @@ describe('KayentaStandalone ingress', () => {
       const { objects } = synthBehindOAuth2Proxy();
       expect(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
         'AuthorizationPolicy istio-system/ext-authz-kayenta-kayenta',
+        'AuthorizationPolicy kayenta/kayenta-callers',
         'Certificate istio-system/tls-wildcard-cluster-example-com',
         'ConfigMap istio-system/oauth2-proxy-kayenta-mesh-config',
         'ConfigMap kayenta/kayenta',
@@ -237,7 +238,7 @@ describe('KayentaStandalone ingress', () => {
 
     test('sends every request to the Kayenta host except /oauth2/* through oauth2-proxy with an AuthorizationPolicy CUSTOM', () => {
       const { objects, kayenta } = synthBehindOAuth2Proxy();
-      expect(findOne(objects, 'AuthorizationPolicy')).toEqual({
+      expect(customPolicy(objects)).toEqual({
         apiVersion: 'security.istio.io/v1',
         kind: 'AuthorizationPolicy',
         metadata: { name: 'ext-authz-kayenta-kayenta', namespace: 'istio-system' },
@@ -299,7 +300,7 @@ describe('KayentaStandalone ingress', () => {
     test('passes the oauth2-proxy options through, e.g. the cookie name and the EnvoyFilter mode', () => {
       const { objects } = synthBehindOAuth2Proxy({ mode: ExtAuthzMode.ENVOY_FILTER, cookie: { name: '_oauth2_proxy_kayenta' } });
       expect(findOne(objects, 'EnvoyFilter').spec.configPatches[0].match.listener.filterChain.sni).toBe(HOST);
-      expect(objects.filter((o) => o.kind === 'AuthorizationPolicy')).toEqual([]);
+      expect(objects.filter((o) => o.kind === 'AuthorizationPolicy' && o.spec.action === 'CUSTOM')).toEqual([]);
       expect(findOne(objects, 'ConfigMap', 'oauth2-proxy').data['oauth2-proxy.cfg']).toContain('cookie_name = "_oauth2_proxy_kayenta"\n');
       expectSchemaValid(objects);
     });
@@ -314,8 +315,8 @@ describe('KayentaStandalone ingress', () => {
 
     test('follows the ingress gateway given', () => {
       const { objects } = synthBehindOAuth2Proxy({}, { ingressGateway: { namespace: 'istio-ingress', labels: { istio: 'ingress-ci' } } });
-      expect(findOne(objects, 'AuthorizationPolicy').metadata.namespace).toBe('istio-ingress');
-      expect(findOne(objects, 'AuthorizationPolicy').spec.selector).toEqual({ matchLabels: { istio: 'ingress-ci' } });
+      expect(customPolicy(objects).metadata.namespace).toBe('istio-ingress');
+      expect(customPolicy(objects).spec.selector).toEqual({ matchLabels: { istio: 'ingress-ci' } });
       expect(findOne(objects, 'Gateway', 'kayenta').spec.selector).toEqual({ istio: 'ingress-ci' });
       expect(findOne(objects, 'Certificate').metadata.namespace).toBe('istio-ingress');
     });

@@ -14,7 +14,7 @@ import {
   OAuth2ProxyIstioProps,
   SessionStore,
 } from '../../src';
-import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
+import { customPolicy, expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
 
 const TENANT = '72f988bf-0000-4000-8000-00000000a11d';
 const CLIENT = '3f1c2b7e-0000-4000-8000-0000000c11e7';
@@ -65,6 +65,7 @@ describe('OAuth2ProxyIstio', () => {
       const { objects } = synth();
       expect(objects.map((o) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`).sort()).toEqual([
         'AuthorizationPolicy istio-system/ext-authz-myapp-myapp',
+        'AuthorizationPolicy myapp/myapp-callers',
         'Certificate istio-system/tls-myapp-production',
         'ConfigMap istio-system/oauth2-proxy-myapp-mesh-config',
         'ConfigMap myapp/oauth2-proxy',
@@ -308,8 +309,8 @@ describe('OAuth2ProxyIstio', () => {
       const { objects } = synth({ ingressGateway: { namespace: 'istio-ingress', labels: { app: 'istio-ingress' } } });
       expect(findOne(objects, 'Certificate').metadata.namespace).toBe('istio-ingress');
       expect(findOne(objects, 'Gateway', 'myapp').spec.selector).toEqual({ app: 'istio-ingress' });
-      expect(findOne(objects, 'AuthorizationPolicy').metadata.namespace).toBe('istio-ingress');
-      expect(findOne(objects, 'AuthorizationPolicy').spec.selector).toEqual({ matchLabels: { app: 'istio-ingress' } });
+      expect(customPolicy(objects).metadata.namespace).toBe('istio-ingress');
+      expect(customPolicy(objects).spec.selector).toEqual({ matchLabels: { app: 'istio-ingress' } });
     });
   });
 
@@ -331,6 +332,35 @@ describe('OAuth2ProxyIstio', () => {
         selector: { matchLabels: findOne(objects, 'Deployment', 'myapp').spec.selector.matchLabels },
         jwtRules: [{ issuer: `https://login.microsoftonline.com/${TENANT}/v2.0`, jwksUri: `https://login.microsoftonline.com/${TENANT}/discovery/v2.0/keys`, audiences: [CLIENT] }],
       });
+    });
+
+    test('keeps other callers in the mesh off the app\'s pods: only the gateway\'s namespace and validated tokens get through', () => {
+      const { objects } = synth();
+      const policy = findOne(objects, 'AuthorizationPolicy', 'myapp-callers');
+      expect(policy.apiVersion).toBe('security.istio.io/v1');
+      expect(policy.metadata.namespace).toBe('myapp');
+      expect(policy.spec).toEqual({
+        selector: { matchLabels: findOne(objects, 'Deployment', 'myapp').spec.selector.matchLabels },
+        action: 'ALLOW',
+        rules: [{ from: [{ source: { namespaces: ['istio-system'] } }] }, { from: [{ source: { requestPrincipals: ['*'] } }] }],
+      });
+      // without a RequestAuthentication no token is validated, so none can admit a caller
+      const noTokens = findOne(synth({ requestAuthentication: false, meshCallerNamespaces: ['monitoring', 'istio-system'] }).objects, 'AuthorizationPolicy', 'myapp-callers');
+      expect(noTokens.spec.rules).toEqual([{ from: [{ source: { namespaces: ['istio-system', 'monitoring'] } }] }]);
+    });
+
+    test('puts the app\'s RequestAuthentication and caller policy in the app\'s namespace even when oauth2-proxy runs in another', () => {
+      const { objects } = synth({ namespace: 'auth' });
+      expect(findOne(objects, 'RequestAuthentication').metadata.namespace).toBe('myapp');
+      expect(findOne(objects, 'AuthorizationPolicy', 'myapp-callers').metadata.namespace).toBe('myapp');
+      expect(findOne(objects, 'Deployment', 'oauth2-proxy').metadata.namespace).toBe('auth');
+    });
+
+    test('leaves the app open to the mesh when asked, and refuses caller namespaces then or when they are not namespace names', () => {
+      expect(synth({ restrictMeshCallers: false }).objects.filter((o) => o.kind === 'AuthorizationPolicy' && o.spec.action === 'ALLOW')).toEqual([]);
+      expect(() => synth({ restrictMeshCallers: false, meshCallerNamespaces: ['monitoring'] })).toThrow(
+        'test/auth: meshCallerNamespaces: is ["monitoring"] but restrictMeshCallers is false, so every caller in the mesh is admitted anyway; drop meshCallerNamespaces, or leave restrictMeshCallers on');
+      expect(() => synth({ meshCallerNamespaces: ['Monitoring'] })).toThrow('test/auth: meshCallerNamespaces[0]: "Monitoring"');
     });
 
     test('leaves the RequestAuthentication and the ServiceEntry out when asked', () => {
@@ -449,7 +479,7 @@ describe('OAuth2ProxyIstio', () => {
   describe('mode AUTHORIZATION_POLICY (the default)', () => {
     test('puts an AuthorizationPolicy with action CUSTOM on the ingress gateway for the app host, except /oauth2/*', () => {
       const { objects } = synth();
-      expect(findOne(objects, 'AuthorizationPolicy')).toEqual({
+      expect(customPolicy(objects)).toEqual({
         apiVersion: 'security.istio.io/v1',
         kind: 'AuthorizationPolicy',
         metadata: { name: 'ext-authz-myapp-myapp', namespace: 'istio-system' },
@@ -501,18 +531,18 @@ describe('OAuth2ProxyIstio', () => {
 
     test('emits the policy on Istio before 1.20 once the provider is said to be in the mesh config', () => {
       const { objects } = synth({ istioVersion: '1.19.3', meshConfigApplied: true });
-      expect(findOne(objects, 'AuthorizationPolicy').spec.provider).toEqual({ name: 'oauth2-proxy-myapp' });
+      expect(customPolicy(objects).spec.provider).toEqual({ name: 'oauth2-proxy-myapp' });
       expectSchemaValid(objects);
     });
 
     test('needs no word about the mesh config from Istio 1.20, which denies only the policy\'s own requests', () => {
       const { objects } = synth({ istioVersion: '1.20.0' });
-      expect(findOne(objects, 'AuthorizationPolicy').spec.action).toBe('CUSTOM');
+      expect(customPolicy(objects).spec.action).toBe('CUSTOM');
     });
 
     test('emits v1beta1 Istio objects for releases before 1.22', () => {
       const { objects } = synth({ istioVersion: '1.21' });
-      expect(findOne(objects, 'AuthorizationPolicy').apiVersion).toBe('security.istio.io/v1beta1');
+      expect(customPolicy(objects).apiVersion).toBe('security.istio.io/v1beta1');
       expect(findOne(objects, 'RequestAuthentication').apiVersion).toBe('security.istio.io/v1beta1');
       expect(findOne(objects, 'ServiceEntry').apiVersion).toBe('networking.istio.io/v1beta1');
       expectSchemaValid(objects);
@@ -522,7 +552,7 @@ describe('OAuth2ProxyIstio', () => {
   describe('mode ENVOY_FILTER', () => {
     test('inserts ext_authz before the router of the app host\'s filter chain on the gateway, instead of the policy', () => {
       const { objects, auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER });
-      expect(objects.filter((o) => o.kind === 'AuthorizationPolicy' || o.metadata.name.endsWith('mesh-config'))).toEqual([]);
+      expect(objects.filter((o) => (o.kind === 'AuthorizationPolicy' && o.spec.action === 'CUSTOM') || o.metadata.name.endsWith('mesh-config'))).toEqual([]);
       expect(auth.extensionProvider).toBeUndefined();
       const filter = findOne(objects, 'EnvoyFilter');
       expect(filter.apiVersion).toBe('networking.istio.io/v1alpha3');
