@@ -169,7 +169,7 @@ export class IstioPodMonitor extends Construct {
     };
     const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
     if (props.peerAuthentication ?? true) {
-      this.peerAuthentication = strictPortPolicy(this, 'peer-authentication', props.workload, props.port, istio);
+      this.peerAuthentication = strictPortPolicy(this, 'peerAuthentication', props.workload, props.port, istio);
     }
     // a PodMonitor without namespaceSelector selects pods of its own namespace only
     this.podMonitor = new PodMonitor(this, 'pod-monitor', {

@@ -400,7 +400,7 @@ export class IstioPrometheusScrape extends Construct {
     MERGE_MARKS.set(workload, { mode: this.mode, by: this.node.path });
     workload.podMetadata.addAnnotation(MERGE_METRICS, this.mode === IstioScrapeMode.MUTUAL_TLS ? 'false' : 'true');
     if (this.mode !== IstioScrapeMode.MUTUAL_TLS || !peerAuthentication) return undefined;
-    return strictPortPolicy(this, `peer-authentication-${workload.node.addr}`, workload, options.port, this.istio);
+    return strictPortPolicy(this, 'addScrapeTarget.peerAuthentication', workload, options.port, this.istio);
   }
 
   private addJob(prop: string, options: ScrapeJobOptions): ScrapeJob {

@@ -37,6 +37,19 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
     expect(build({ peerAuthentication: false }).objects.filter((o: any) => o.kind === 'PeerAuthentication')).toEqual([]);
   });
 
+  test('one PeerAuthentication per workload: a second monitor of another port adds its port to it', () => {
+    const chart = Testing.chart();
+    const workload = new kplus.Deployment(chart, 'reviews', {
+      metadata: { name: 'reviews', namespace: 'bookinfo' },
+      containers: [{ name: 'reviews', image: 'example/reviews:1.0.0', ports: [{ number: 9080, name: 'http-metrics' }, { number: 9090, name: 'http-admin' }] }],
+    });
+    new IstioPodMonitor(chart, 'metrics', { workload, port: 9080 });
+    new IstioPodMonitor(chart, 'admin', { workload, port: 9090, name: 'reviews-admin' });
+    const policies = synthChart(chart).filter((o: any) => o.kind === 'PeerAuthentication');
+    expect(policies.map((p: any) => p.metadata.name)).toEqual(['reviews-metrics-mtls']);
+    expect(policies[0].spec.portLevelMtls).toEqual({ 9080: { mode: 'STRICT' }, 9090: { mode: 'STRICT' } });
+  });
+
   test('the scrape class names the certificate files the cert-only sidecar writes', () => {
     expect(IstioPodMonitor.scrapeClass()).toEqual({
       name: 'istio-mtls',
