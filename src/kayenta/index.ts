@@ -2,7 +2,7 @@ export { KayentaStandalone, KayentaLogLevel } from './kayenta';
 export type { KayentaStandaloneProps } from './kayenta';
 export type { KayentaIngressOptions, KayentaOAuth2ProxyOptions } from './ingress';
 export { KayentaRedis } from './redis';
-export type { KayentaRedisOptions } from './redis';
+export type { KayentaRedisConnectionOptions, KayentaRedisOptions } from './redis';
 export { KayentaStoreType, KayentaMetricsStore, KayentaPrometheusAuth, KayentaStorage } from './stores';
 export type {
   KayentaPrometheusOptions,

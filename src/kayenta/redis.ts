@@ -17,33 +17,68 @@ export interface KayentaRedisOptions {
    * @default - the `Redis` construct's defaults
    */
   readonly resources?: kplus.ContainerResources;
+
+  /**
+   * Require a password (`requirepass`), from this Secret key; Kayenta sends it (see
+   * `KayentaRedisConnectionOptions.password` for the characters it may hold).
+   * @default - no password: the NetworkPolicy, which admits only the Kayenta pods, keeps others out
+   */
+  readonly password?: kplus.SecretValue;
+}
+
+/** How Kayenta connects to an existing Redis (`KayentaRedis.fromUrl`). */
+export interface KayentaRedisConnectionOptions {
+  /**
+   * The Redis password (AUTH), from a Secret key. It reaches Kayenta as the environment variable
+   * `KAYENTA_REDIS_PASSWORD`, which kayenta.yml's `redis.connection` names as a placeholder
+   * (`redis://:${KAYENTA_REDIS_PASSWORD}@host:port`): Spring fills it in at start-up, and Kayenta
+   * reads the password from the URL. Being part of a URL, it may hold only letters, digits and
+   * `-._~` (e.g. `openssl rand -hex 32`); `@`, `:`, `/`, `#`, `?` or `%` would break the URL.
+   * @default - no password
+   */
+  readonly password?: kplus.SecretValue;
 }
 
 /**
- * The Redis that Kayenta's embedded Orca queue (keiko) runs on. It must not be clustered, and
- * Kayenta has no option for Redis credentials, so the Redis must accept clients without a
- * password; a NetworkPolicy is what keeps others out.
+ * The Redis that Kayenta's embedded Orca queue (keiko) runs on. It must not be clustered. Kayenta
+ * reads the connection from one URL (`redis.connection`): `rediss://` for TLS, and a password,
+ * which this library passes from a Secret.
  */
 export abstract class KayentaRedis {
   /**
-   * A new single-instance Redis next to Kayenta, without a password, whose NetworkPolicy admits
-   * only the Kayenta pods. Its data lives in memory: a restart drops in-flight analyses.
+   * A new single-instance Redis next to Kayenta, whose NetworkPolicy admits only the Kayenta pods
+   * (and, with `password`, which asks for a password). Its data lives in memory: a restart drops
+   * in-flight analyses.
    */
   public static inCluster(options: KayentaRedisOptions = {}): KayentaRedis {
     return new InClusterRedis(options);
   }
 
   /**
-   * An existing, non-clustered Redis that accepts Kayenta without credentials, e.g.
-   * `redis://redis.shared.svc:6379` or an ElastiCache endpoint with cluster mode disabled.
-   * @param url a `redis://host:port` URL, without a password
+   * An existing, non-clustered Redis, e.g. `redis://redis.shared.svc:6379`, or
+   * `rediss://my-cache.redis.cache.windows.net:6380` with a password for a managed one with TLS.
+   * @param url a `redis://host[:port][/db]` or `rediss://...` (TLS) URL, without a password
+   * @param options the password, from a Secret
    */
-  public static fromUrl(url: string): KayentaRedis {
-    return new ExistingRedis(url);
+  public static fromUrl(url: string, options: KayentaRedisConnectionOptions = {}): KayentaRedis {
+    return new ExistingRedis(url, options);
   }
 
   /** @internal */
   public abstract _bind(scope: Construct, name: string, namespace: string, kayenta: kplus.Deployment): { url: string; redis?: Redis };
+}
+
+/** The environment variable that carries the Redis password into Kayenta. */
+const PASSWORD_ENV = 'KAYENTA_REDIS_PASSWORD';
+
+/**
+ * The URL kayenta.yml gets: with a password, a placeholder for it in the user-info part, and the
+ * variable that fills it on the Kayenta container.
+ */
+function withPassword(url: string, password: kplus.SecretValue | undefined, kayenta: kplus.Deployment): string {
+  if (!password) return url;
+  kayenta.containers[0].env.addVariable(PASSWORD_ENV, kplus.EnvValue.fromSecretValue(password));
+  return url.replace('://', `://:\${${PASSWORD_ENV}}@`);
 }
 
 class InClusterRedis extends KayentaRedis {
@@ -57,28 +92,29 @@ class InClusterRedis extends KayentaRedis {
       namespace,
       image: this.options.image,
       resources: this.options.resources,
+      password: this.options.password,
       allowFrom: [kayenta],
     });
-    return { url: redis.url, redis };
+    return { url: withPassword(redis.url, this.options.password, kayenta), redis };
   }
 }
 
 class ExistingRedis extends KayentaRedis {
-  constructor(private readonly url: string) {
+  constructor(private readonly url: string, private readonly options: KayentaRedisConnectionOptions) {
     super();
   }
 
-  public _bind(scope: Construct) {
+  public _bind(scope: Construct, _name: string, _namespace: string, kayenta: kplus.Deployment) {
     const url = this.url;
     rejectUrlCredentials(scope, 'redis', url);
-    const parts = typeof url === 'string' ? /^redis:\/\/[^/\s:@]+(?::(\d{1,5}))?\/?(\d+)?$/.exec(url) : null;
+    const parts = typeof url === 'string' ? /^rediss?:\/\/[^/\s:@]+(?::(\d{1,5}))?\/?(\d+)?$/.exec(url) : null;
     if (!parts) {
-      throw propError(scope, 'redis', `${show(url)} is not a redis:// URL`,
-        'give redis://<host>:<port> (Kayenta speaks plain Redis protocol to a single, non-clustered instance, without credentials)');
+      throw propError(scope, 'redis', `${show(url)} is not a redis:// or rediss:// URL`,
+        'give redis://<host>:<port>, or rediss://<host>:<port> for TLS (Kayenta speaks the Redis protocol to a single, non-clustered instance; a password goes in options.password)');
     }
     if (parts[1] !== undefined && (Number(parts[1]) < 1 || Number(parts[1]) > 65535)) {
       throw propError(scope, 'redis', `${show(url)} names port ${parts[1]}`, 'give a port from 1 to 65535 (Redis listens on 6379 by default)');
     }
-    return { url };
+    return { url: withPassword(url, this.options.password, kayenta) };
   }
 }

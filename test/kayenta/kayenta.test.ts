@@ -361,6 +361,32 @@ describe('KayentaStandalone', () => {
     expect(kayenta.redis).toBeUndefined();
   });
 
+  test('sends a Redis password from a Secret: a placeholder in the URL, filled from a secretKeyRef variable (existing Redis, TLS)', () => {
+    const { chart } = setup({});
+    const secret = kplus.Secret.fromSecretName(chart, 'cache-auth', 'cache-auth');
+    const other = setup({ redis: KayentaRedis.fromUrl('rediss://my-cache.redis.cache.windows.net:6380', { password: { secret, key: 'password' } }) });
+    const objects = synthChart(other.chart);
+    expect(kayentaYml(objects).redis).toEqual({ connection: 'rediss://:${KAYENTA_REDIS_PASSWORD}@my-cache.redis.cache.windows.net:6380' });
+    const kayenta = findOne(objects, 'Deployment', 'kayenta').spec.template.spec.containers[0];
+    expect(kayenta.env.find((e: any) => e.name === 'KAYENTA_REDIS_PASSWORD')).toEqual({
+      name: 'KAYENTA_REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'cache-auth', key: 'password' } },
+    });
+    expectSchemaValid(objects);
+  });
+
+  test('gives its own Redis a password when asked, and Kayenta the same one', () => {
+    const { chart } = setup({});
+    const secret = kplus.Secret.fromSecretName(chart, 'redis-auth', 'kayenta-redis-auth');
+    const s = setup({ redis: KayentaRedis.inCluster({ password: { secret, key: 'password' } }) });
+    const objects = synthChart(s.chart);
+    expect(kayentaYml(objects).redis.connection).toBe('redis://:${KAYENTA_REDIS_PASSWORD}@kayenta-redis.kayenta.svc:6379');
+    const redis = findOne(objects, 'Deployment', 'kayenta-redis').spec.template.spec.containers[0];
+    expect(redis.args.slice(-2)).toEqual(['--requirepass', '$(REDIS_PASSWORD)']);
+    expect(redis.env).toEqual([{ name: 'REDIS_PASSWORD', valueFrom: { secretKeyRef: { name: 'kayenta-redis-auth', key: 'password' } } }]);
+    const kayenta = findOne(objects, 'Deployment', 'kayenta').spec.template.spec.containers[0];
+    expect(kayenta.env.find((e: any) => e.name === 'KAYENTA_REDIS_PASSWORD').valueFrom.secretKeyRef).toEqual({ name: 'kayenta-redis-auth', key: 'password' });
+  });
+
   test('deploys into an existing namespace without creating it', () => {
     const objects = synthChart(setup({ namespace: 'canary', createNamespace: false }).chart);
     expect(objects.filter((o) => o.kind === 'Namespace')).toEqual([]);
@@ -419,9 +445,10 @@ describe('KayentaStandalone bad input', () => {
       'test/kayenta: storage[0].accountName: account name "canary-prometheus" is taken by metricsStores[0] (kayenta.prometheus and kayenta.memory); give every account a unique name (metrics and storage accounts share one namespace in Kayenta)');
   });
 
-  test('rejects a Redis URL that is not redis://', () => {
+  test('rejects a Redis URL that is not redis:// or rediss://', () => {
     expect(() => setup({ redis: KayentaRedis.fromUrl('http://redis.shared.svc:6379') })).toThrow(
-      'test/kayenta: redis: "http://redis.shared.svc:6379" is not a redis:// URL; give redis://<host>:<port> (Kayenta speaks plain Redis protocol to a single, non-clustered instance, without credentials)');
+      'test/kayenta: redis: "http://redis.shared.svc:6379" is not a redis:// or rediss:// URL; give redis://<host>:<port>, or rediss://<host>:<port> for TLS '
+      + '(Kayenta speaks the Redis protocol to a single, non-clustered instance; a password goes in options.password)');
   });
 
   test('rejects a Redis URL whose port is out of range', () => {
