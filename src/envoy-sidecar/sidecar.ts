@@ -56,6 +56,15 @@ export interface EnvoyInboundOptions {
    */
   readonly portName?: string;
   /**
+   * Keep the `x-request-id` callers send (`preserve_external_request_id`), so that one request
+   * has one id in the access logs of every service along its way. Envoy counts every client of
+   * this listener as external and would otherwise give each request a new id. Turn it off when
+   * clients outside your control call this Envoy directly (a LoadBalancer Service) and you don't
+   * want them to choose the id (with tracing, Envoy reads its sampling decision from it).
+   * @default true
+   */
+  readonly preserveRequestId?: boolean;
+  /**
    * Connection upgrades passed through to the app, e.g. `["websocket"]`. `timeout` covers the
    * upgrade request until the app answers 101; the open connection then ends after Envoy's
    * `stream_idle_timeout` (5 minutes by default) without traffic (see connectionManagerOverrides).
@@ -432,9 +441,7 @@ export class EnvoySidecar extends Construct {
           port: inbound.port,
           tls,
           trafficDirection: EnvoyTrafficDirection.INBOUND,
-          // callers are other services (or their proxies): keep their request ids, so that one
-          // request has one id in every access log along its way
-          preserveExternalRequestId: true,
+          preserveExternalRequestId: inbound.preserveRequestId ?? true,
           accessLogs: props.accessLog === false ? [] : [EnvoyAccessLog.stdout()],
           routes: [{ cluster: app.name, timeout: inbound.timeout }],
           upgradeTypes: inbound.upgradeTypes,

@@ -70,8 +70,9 @@ export interface KayentaIngressOptions {
   /**
    * Put oauth2-proxy in front of Kayenta (`OAuth2ProxyIstio`, in the Kayenta namespace): the ingress
    * gateway asks it about every request to the host, Istio validates the tokens in front of Kayenta,
-   * and an ALLOW AuthorizationPolicy keeps other callers in the mesh out unless they bring a valid
-   * token or are in `meshCallerNamespaces` (`restrictMeshCallers`).
+   * and an ALLOW AuthorizationPolicy keeps other callers in the mesh out unless they are the
+   * provider's service principals (client-credentials tokens) or in `meshCallerNamespaces`
+   * (`restrictMeshCallers`).
    * @default - no authentication: anyone who reaches the ingress gateway can call the API
    */
   readonly oauth2Proxy?: KayentaOAuth2ProxyOptions;

@@ -266,12 +266,16 @@ export interface OAuth2ProxyOptions {
   /**
    * Restrict who may call the app's pods inside the mesh. Without it, any pod that reaches the
    * app's Service (or a pod address) skips the ingress gateway, and with it oauth2-proxy's login.
-   * An ALLOW AuthorizationPolicy on the app's pods (`<app>-callers`) admits requests from the
-   * ingress gateway's namespace (the gateway asked oauth2-proxy already), requests carrying a token
-   * the RequestAuthentication validated (with `requestAuthentication`), and callers in
+   * An ALLOW AuthorizationPolicy on the app's pods (`<app>-callers`) admits requests from
+   * workloads in the ingress gateway's namespace (the gateway, which asked oauth2-proxy for the
+   * app's host), the client-credentials tokens of the provider's service principals (with
+   * `requestAuthentication`; in an allowed group when groups are required), and callers in
    * `meshCallerNamespaces`; Istio answers every other request with 403, plain-text requests from
-   * outside the mesh included. Kubelet probes are unaffected as long as Istio rewrites them to go
-   * through its agent (the default). Pass false to leave the app open to every caller in the mesh.
+   * outside the mesh included. Other routes of that gateway to the app's Service (other hosts,
+   * which the gateway's CUSTOM policy doesn't cover) get through without a login too, as does
+   * anything else running in the gateway's namespace. Kubelet probes are unaffected as long as
+   * Istio rewrites them to go through its agent (the default). Pass false to leave the app open
+   * to every caller in the mesh.
    * @default true
    */
   readonly restrictMeshCallers?: boolean;
@@ -630,7 +634,7 @@ export class OAuth2ProxyIstio extends Construct {
     if (requestAuthentication) this.requestAuthentication = this.createRequestAuthentication(istio, props.app, appNamespace, provider);
     const callerNamespaces = (props.meshCallerNamespaces ?? []).map((n, i) => checkDnsLabel(this, `meshCallerNamespaces[${i}]`, n));
     if (props.restrictMeshCallers ?? true) {
-      this.callerPolicy = this.createCallerPolicy(istio, props.app, appNamespace, requestAuthentication, callerNamespaces);
+      this.callerPolicy = this.createCallerPolicy(istio, props.app, appNamespace, requestAuthentication ? provider : undefined, callerNamespaces);
     } else if (props.meshCallerNamespaces !== undefined) {
       throw propError(this, 'meshCallerNamespaces', `is ${show(props.meshCallerNamespaces)} but restrictMeshCallers is false, so every caller in the mesh is admitted anyway`,
         'drop meshCallerNamespaces, or leave restrictMeshCallers on');
@@ -685,17 +689,29 @@ export class OAuth2ProxyIstio extends Construct {
       }));
   }
 
-  /** The ALLOW policy on the app's pods: the gateway's namespace, validated tokens, and the namespaces given. */
-  private createCallerPolicy(istio: IstioRelease, app: kplus.Service, namespace: string, tokens: boolean, namespaces: string[]): ApiObject {
+  /**
+   * The ALLOW policy on the app's pods: the gateway's namespace, the namespaces given, and, with a
+   * RequestAuthentication, the bearer tokens oauth2-proxy itself admits without a login (the
+   * service principals' client-credentials tokens, as `<issuer>/<object id>`, in an allowed
+   * group when groups are required). Other valid tokens (any user's, any other service
+   * principal's) are not enough: the gateway would check them against emailDomains and the rest.
+   */
+  private createCallerPolicy(
+    istio: IstioRelease, app: kplus.Service, namespace: string, tokens: BoundProvider | undefined, namespaces: string[],
+  ): ApiObject {
     const callers = [this.ingress.namespace, ...namespaces.filter((n) => n !== this.ingress.namespace)];
+    const principals = tokens ? tokens.jwtIssuers.flatMap((j) => tokens.authenticatedEmails.map((subject) => `${j.issuer}/${subject}`)) : [];
+    const groups = tokens?.config.allowed_groups as string[] | undefined;
     const spec = Lazy.any({
       produce: () => toJson_AuthorizationPolicySpec({
         selector: { matchLabels: serviceSelector(app) },
         action: AuthorizationPolicySpecAction.ALLOW,
         rules: [
           { from: [{ source: { namespaces: callers } }] },
-          // a token the RequestAuthentication validated (an invalid one is refused before this)
-          ...(tokens ? [{ from: [{ source: { requestPrincipals: ['*'] } }] }] : []),
+          ...(principals.length > 0 ? [{
+            from: [{ source: { requestPrincipals: principals } }],
+            ...(groups?.length ? { when: [{ key: 'request.auth.claims[groups]', values: [...groups] }] } : {}),
+          }] : []),
         ],
       }),
     });

@@ -56,7 +56,8 @@ export interface IstioPodMonitorProps {
    * connection carries no Istio ALPN, which a sidecar in PERMISSIVE mode (the mesh's default)
    * doesn't terminate on an HTTP port; only a STRICT port accepts it. The port then refuses
    * plain-text clients outside the mesh. Pass false when the workload is already STRICT or you
-   * manage its PeerAuthentication (two workload-level policies for one workload conflict).
+   * manage its PeerAuthentication: of two workload-level policies for one workload Istio applies
+   * the oldest, so either yours or this one would be ignored (add the port to yours instead).
    * @default true
    */
   readonly peerAuthentication?: boolean;

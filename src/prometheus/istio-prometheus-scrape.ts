@@ -47,7 +47,9 @@ export interface IstioScrapeTargetOptions extends ScrapeAnnotationOptions {
    * mesh's default) doesn't terminate on an HTTP port; only a STRICT port accepts it. The port
    * then refuses plain-text clients outside the mesh. Pass false when the workload is already
    * STRICT (mesh- or namespace-wide) or you manage its PeerAuthentication, since two
-   * workload-level policies for one workload conflict (Istio applies the oldest).
+   * workload-level policies for one workload conflict: Istio applies the oldest, so either yours
+   * is ignored (and the rest of the pod keeps the namespace's mode) or this one is (and the
+   * scrape fails). Add the metrics port to your own policy instead.
    * @default true in MUTUAL_TLS mode
    */
   readonly peerAuthentication?: boolean;
@@ -164,7 +166,7 @@ const META = {
 };
 const TMP_MTLS = '__tmp_istio_mtls';
 
-const MERGE_MARKS = new WeakMap<kplus.AbstractPod, { mode: IstioScrapeMode; by: string }>();
+const MERGE_MARKS = new WeakMap<kplus.AbstractPod, { mode: IstioScrapeMode; by: string; peerAuthentication: boolean }>();
 
 /**
  * A Prometheus server that scrapes the workloads of an Istio mesh, including pods under STRICT
@@ -396,8 +398,14 @@ export class IstioPrometheusScrape extends Construct {
         'drop peerAuthentication (it applies to IstioScrapeMode.MUTUAL_TLS only)');
     }
     markForScraping(this, 'addScrapeTarget.', workload, { port: options.port, path: options.path });
-    if (previous) return undefined;
-    MERGE_MARKS.set(workload, { mode: this.mode, by: this.node.path });
+    if (previous) {
+      if (previous.peerAuthentication !== peerAuthentication && this.mode === IstioScrapeMode.MUTUAL_TLS) {
+        throw propError(this, 'addScrapeTarget.peerAuthentication', `is ${peerAuthentication} for workload ${show(workload.node.path)}, which ${previous.by} scrapes with peerAuthentication ${previous.peerAuthentication}`,
+          'give both the same value: the workload has one PeerAuthentication or none');
+      }
+      return undefined;
+    }
+    MERGE_MARKS.set(workload, { mode: this.mode, by: this.node.path, peerAuthentication });
     workload.podMetadata.addAnnotation(MERGE_METRICS, this.mode === IstioScrapeMode.MUTUAL_TLS ? 'false' : 'true');
     if (this.mode !== IstioScrapeMode.MUTUAL_TLS || !peerAuthentication) return undefined;
     return strictPortPolicy(this, 'addScrapeTarget.peerAuthentication', workload, options.port, this.istio);

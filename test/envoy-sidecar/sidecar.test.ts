@@ -194,6 +194,9 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(hcm(listener(b, 'inbound'))).toMatchObject({ use_remote_address: true, preserve_external_request_id: true });
     expect(hcm(listener(b, 'outbound-users')).use_remote_address).toBe(false);
     expect(hcm(listener(b, 'outbound-users'))).not.toHaveProperty('preserve_external_request_id');
+    const t = setup();
+    sidecar(t, { inbound: { port: 8443, targetPort: 8080, preserveRequestId: false } });
+    expect(hcm(listener(bootstrapOf(synthChart(t.chart)), 'inbound'))).not.toHaveProperty('preserve_external_request_id');
   });
 
   test('plaintext inbound when no TLS is given (seed 003 phase 1), with its own port name', () => {

@@ -123,18 +123,18 @@ export function synthCharts(app: App): { id: string; objects: any[] }[] {
 }
 
 /** Finds exactly one object of a kind (and name, when given); fails otherwise. */
-/** The one AuthorizationPolicy with action CUSTOM (the ingress gateway's ext_authz policy). */
-export function customPolicy(manifests: readonly any[]): any {
-  const found = manifests.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'CUSTOM');
-  if (found.length !== 1) throw new Error(`expected exactly one AuthorizationPolicy with action CUSTOM, found ${found.length}`);
-  return found[0];
-}
-
 export function findOne(manifests: readonly any[], kind: string, name?: string): any {
   const found = manifests.filter((m) => m.kind === kind && (name === undefined || m.metadata?.name === name));
   if (found.length !== 1) {
     const have = manifests.map((m) => `${m.kind}/${m.metadata?.name}`).join(', ');
     throw new Error(`expected exactly one ${kind}${name ? ` named ${name}` : ''}, found ${found.length} (objects: ${have})`);
   }
+  return found[0];
+}
+
+/** The one AuthorizationPolicy with action CUSTOM (the ingress gateway's ext_authz policy). */
+export function customPolicy(manifests: readonly any[]): any {
+  const found = manifests.filter((m) => m.kind === 'AuthorizationPolicy' && m.spec?.action === 'CUSTOM');
+  if (found.length !== 1) throw new Error(`expected exactly one AuthorizationPolicy with action CUSTOM, found ${found.length}`);
   return found[0];
 }

@@ -82,11 +82,16 @@ describe('the secured Kayenta example (seed 001, part 2, "Secure it!")', () => {
     expect(chart.kayenta.oauth2Proxy?.redirectUrl).toBe('https://kayenta.cluster.example.com/oauth2/callback');
   });
 
-  test('keeps in-cluster callers without a token off Kayenta\'s pods: only the gateway\'s namespace (istio-ingress) and validated tokens get through', () => {
+  test('keeps in-cluster callers off Kayenta\'s pods: only the gateway\'s namespace (istio-ingress) and the pipeline\'s service principal, by its tokens of either issuer', () => {
     const policy = findOne(objects, 'AuthorizationPolicy', 'kayenta-callers');
     expect(policy.metadata.namespace).toBe('kayenta-secured');
     expect(policy.spec.selector.matchLabels).toEqual(findOne(objects, 'Deployment', 'kayenta').spec.selector.matchLabels);
-    expect(policy.spec.rules).toEqual([{ from: [{ source: { namespaces: ['istio-ingress'] } }] }, { from: [{ source: { requestPrincipals: ['*'] } }] }]);
+    const tenant = '72f988bf-0000-4000-8000-00000000a11d';
+    const pipeline = '0c4f6a2b-0000-4000-8000-00000000059d';
+    expect(policy.spec.rules).toEqual([
+      { from: [{ source: { namespaces: ['istio-ingress'] } }] },
+      { from: [{ source: { requestPrincipals: [`https://login.microsoftonline.com/${tenant}/v2.0/${pipeline}`, `https://sts.windows.net/${tenant}//${pipeline}`] } }] },
+    ]);
   });
 
   test('admits the pipeline\'s service principal with client_credentials bearer tokens, in a session cookie of its own', () => {

@@ -334,7 +334,7 @@ describe('OAuth2ProxyIstio', () => {
       });
     });
 
-    test('keeps other callers in the mesh off the app\'s pods: only the gateway\'s namespace and validated tokens get through', () => {
+    test('keeps other callers in the mesh off the app\'s pods: only the gateway\'s namespace gets through (a valid user token is not enough)', () => {
       const { objects } = synth();
       const policy = findOne(objects, 'AuthorizationPolicy', 'myapp-callers');
       expect(policy.apiVersion).toBe('security.istio.io/v1');
@@ -342,11 +342,22 @@ describe('OAuth2ProxyIstio', () => {
       expect(policy.spec).toEqual({
         selector: { matchLabels: findOne(objects, 'Deployment', 'myapp').spec.selector.matchLabels },
         action: 'ALLOW',
-        rules: [{ from: [{ source: { namespaces: ['istio-system'] } }] }, { from: [{ source: { requestPrincipals: ['*'] } }] }],
+        rules: [{ from: [{ source: { namespaces: ['istio-system'] } }] }],
       });
-      // without a RequestAuthentication no token is validated, so none can admit a caller
-      const noTokens = findOne(synth({ requestAuthentication: false, meshCallerNamespaces: ['monitoring', 'istio-system'] }).objects, 'AuthorizationPolicy', 'myapp-callers');
-      expect(noTokens.spec.rules).toEqual([{ from: [{ source: { namespaces: ['istio-system', 'monitoring'] } }] }]);
+      const more = findOne(synth({ meshCallerNamespaces: ['monitoring', 'istio-system'] }).objects, 'AuthorizationPolicy', 'myapp-callers');
+      expect(more.spec.rules).toEqual([{ from: [{ source: { namespaces: ['istio-system', 'monitoring'] } }] }]);
+    });
+
+    test('admits the service principals oauth2-proxy admits by their client-credentials tokens (each issuer, the allowed groups), and only with a RequestAuthentication', () => {
+      const provider = OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, servicePrincipalIds: [SP], allowedGroups: ['g-1'] });
+      const policy = findOne(synth({ provider }).objects, 'AuthorizationPolicy', 'myapp-callers');
+      expect(policy.spec.rules[1]).toEqual({
+        from: [{ source: { requestPrincipals: [`https://login.microsoftonline.com/${TENANT}/v2.0/${SP}`, `https://sts.windows.net/${TENANT}//${SP}`] } }],
+        when: [{ key: 'request.auth.claims[groups]', values: ['g-1'] }],
+      });
+      // without a RequestAuthentication no token is validated at the pod, so none can admit a caller
+      const noTokens = findOne(synth({ provider, requestAuthentication: false }).objects, 'AuthorizationPolicy', 'myapp-callers');
+      expect(noTokens.spec.rules).toEqual([{ from: [{ source: { namespaces: ['istio-system'] } }] }]);
     });
 
     test('puts the app\'s RequestAuthentication and caller policy in the app\'s namespace even when oauth2-proxy runs in another', () => {

@@ -486,6 +486,12 @@ describe('addScrapeTarget', () => {
       new IstioPrometheusScrape(chart, 'second', { name: 'prometheus-second' }).addScrapeTarget(w, { port: 8080 });
     });
     expect(two.objects.filter((o) => o.kind === 'PeerAuthentication').map((o) => o.metadata.name)).toEqual(['app-metrics-mtls']);
+    expect(() => build({}, (prom, chart) => {
+      const w = app(chart);
+      prom.addScrapeTarget(w, { port: 8080, peerAuthentication: false });
+      new IstioPrometheusScrape(chart, 'second', { name: 'prometheus-second' }).addScrapeTarget(w, { port: 8080 });
+    })).toThrow('test/second: addScrapeTarget.peerAuthentication: is true for workload "test/app", which test/prometheus scrapes with peerAuthentication false; '
+      + 'give both the same value: the workload has one PeerAuthentication or none');
   });
 
   test('in metrics merging mode the pod keeps merging on, with no PeerAuthentication (and peerAuthentication is refused)', () => {
