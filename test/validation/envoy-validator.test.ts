@@ -273,6 +273,13 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     ]);
   });
 
+  test('only Envoy\'s own v2 packages count as the removed v2 API: another vendor\'s v2alpha1 type is an unknown type', () => {
+    const alpn = { name: 'istio.alpn', typed_config: { '@type': `${TYPE}istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig` } };
+    expect(errors(alpn, V.HTTP_FILTER).map((e: any) => e.message)).toEqual([`unknown @type "${TYPE}istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig": no such message in the Envoy v3 API`]);
+    const removed = { name: 'x', typed_config: { '@type': `${TYPE}envoy.config.filter.http.buffer.v2.Buffer` } };
+    expect(errors(removed, V.HTTP_FILTER).map((e: any) => e.message)[0]).toContain('is a type of Envoy\'s removed v2 API');
+  });
+
   test('an Any without "@type"', () => {
     const filter = configs.router();
     delete filter.typed_config['@type'];

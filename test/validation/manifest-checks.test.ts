@@ -327,6 +327,21 @@ describe('ManifestValidation', () => {
       expect(report.warningCount).toBe(1);
     });
 
+    test('keep a wiring finding that rests on the default ingress gateways a warning, unless the rule\'s own severity says otherwise', () => {
+      const gateway = {
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'Gateway',
+        metadata: { name: 'gw', namespace: 'shop' },
+        spec: { selector: { istio: 'ingress' }, servers: [{ port: { number: 80, name: 'http', protocol: 'HTTP' }, hosts: ['shop.example.com'] }] },
+      };
+      const byDefault = ManifestValidation.validateManifests([gateway]);
+      expect(byDefault.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['warning gateway-selector']);
+      expect(byDefault.passed).toBe(true);
+      expect(ManifestValidation.validateManifests([gateway], { severities: { 'gateway-selector': 'error' } }).passed).toBe(false);
+      const given = ManifestValidation.validateManifests([gateway], { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }] });
+      expect(given.findings.map((f) => `${f.severity} ${f.rule}`)).toEqual(['error gateway-selector']);
+    });
+
     test('pass when every finding is a warning', () => {
       const report = ManifestValidation.validateManifests(broken(), { severities: { all: 'warning' } });
       expect(report.passed).toBe(true);

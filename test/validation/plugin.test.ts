@@ -52,7 +52,7 @@ describe('MeshkitValidation (the cdk8s plugin)', () => {
     expect(fake.violations).toEqual([{
       ruleName: 'virtualservice-gateway',
       recommendation: 'VirtualService shop/shop binds to Gateway shop/shop-gw, which doesn\'t exist (a gateway name without "namespace/" means the VirtualService\'s own namespace)',
-      fix: 'create Gateway shop/shop-gw or fix the name in spec.gateways',
+      fix: 'create Gateway shop/shop-gw or fix the name in spec.gateways (or set assumeExternalObjects if the Gateway is managed outside these manifests, e.g. a shared platform Gateway)',
       violatingResources: [{ resourceName: 'shop', locations: ['spec.gateways[0] (line 9)'], manifestPath: file }],
     }]);
     expect(fake.submitted()).toEqual({ status: 'failure', metadata: expect.objectContaining({ Errors: '1', Objects: '1 (1 checked)' }) });

@@ -51,7 +51,19 @@ describe('the wiring checks', () => {
       pick(m, 'Gateway', 'myapp').spec.selector = { istio: 'ingress' };
       expect(lines(m)).toEqual([
         'gateway-selector: Gateway myapp/myapp selects pods labelled {istio=ingress}, but no ingress gateway has these labels (ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}; '
-        + 'egress gateway pods istio-system/{app=istio-egressgateway, istio=egressgateway}); set spec.selector to {app=istio-ingressgateway, istio=ingressgateway}, the labels of the ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}',
+        + 'egress gateway pods istio-system/{app=istio-egressgateway, istio=egressgateway}); set spec.selector to {app=istio-ingressgateway, istio=ingressgateway}, the labels of the ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}'
+        + '; these checks assumed Istio\'s default gateway pods (istio-system, istio=ingressgateway): if yours run elsewhere (the istio/gateway chart\'s usual install is namespace istio-ingress, istio=ingress), describe them in ingressGateways',
+      ]);
+      // a warning while the gateways are Istio's defaults (assumed), an error once they are given
+      expect(WiringChecks.check(m).map((f) => f.severity)).toEqual([WiringSeverity.WARNING]);
+      const given = { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }] };
+      expect(WiringChecks.check(m, given).map((f) => `${f.severity} ${f.rule}`)).toEqual(['error gateway-selector']);
+      expect(WiringChecks.check(m, given)[0].fix).toBe('set spec.selector to {istio=ingressgateway}, the labels of the ingress gateway pods istio-system/{istio=ingressgateway}');
+      // the istio/gateway chart's usual install, once described: the selector is right, the Secret's namespace is not
+      const chart = { ingressGateways: [{ namespace: 'istio-ingress', labels: { app: 'istio-ingress', istio: 'ingress' } }] };
+      expect(lines(m, chart).filter((l) => l.includes('myapp/myapp '))).toEqual([
+        'credential-name: Gateway myapp/myapp serves credentialName "tls-myapp-production" from the ingress gateway in namespace "istio-ingress", but Certificate istio-system/tls-myapp-production puts that Secret in namespace "istio-system"; '
+        + 'the gateway reads Secrets only from its own namespace; create Certificate tls-myapp-production in namespace "istio-ingress"',
       ]);
     });
 
@@ -101,7 +113,7 @@ describe('the wiring checks', () => {
       const m = seedManifests();
       pick(m, 'VirtualService', 'myapp').spec.gateways = ['my-app'];
       expect(lines(m)).toEqual([
-        'virtualservice-gateway: VirtualService myapp/myapp binds to Gateway myapp/my-app, which doesn\'t exist (a gateway name without "namespace/" means the VirtualService\'s own namespace); create Gateway myapp/my-app or fix the name in spec.gateways',
+        'virtualservice-gateway: VirtualService myapp/myapp binds to Gateway myapp/my-app, which doesn\'t exist (a gateway name without "namespace/" means the VirtualService\'s own namespace); create Gateway myapp/my-app or fix the name in spec.gateways (or set assumeExternalObjects if the Gateway is managed outside these manifests, e.g. a shared platform Gateway)',
       ]);
     });
 
@@ -191,6 +203,8 @@ describe('the wiring checks', () => {
       expect(lines(m)).toEqual([
         'host-mismatch: AuthorizationPolicy istio-system/myapp-oauth2-proxy applies to host "myap.cluster.example.com" on the ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}, but the Gateways of that ingress (Gateway myapp/myapp, Gateway myapp/oauth2-proxy) serve only "myapp.cluster.example.com", "oauth.cluster.example.com"; use the host the Gateway serves in the policy\'s hosts, or serve "myap.cluster.example.com" from a Gateway',
       ]);
+      // with external objects assumed, the Gateway that serves the host may be outside the manifests
+      expect(lines(m, { assumeExternalObjects: true })).toEqual([]);
     });
   });
 
@@ -208,7 +222,8 @@ describe('the wiring checks', () => {
       pick(m, 'Certificate', 'tls-myapp-production').spec.dnsNames = ['oauth.cluster.example.com'];
       pick(m, 'Gateway', 'myapp').spec.servers[0].tls.credentialName = 'tls-myapp';
       expect(lines(m)).toEqual([
-        'credential-name: Gateway myapp/myapp serves credentialName "tls-myapp", but no Certificate or Secret of that name is in the ingress gateway namespace "istio-system"; add a cert-manager Certificate with secretName "tls-myapp" in namespace "istio-system"',
+        'credential-name: Gateway myapp/myapp serves credentialName "tls-myapp", but no Certificate or Secret of that name is in the ingress gateway namespace "istio-system"; add a cert-manager Certificate with secretName "tls-myapp" in namespace "istio-system", '
+        + 'or set assumeExternalObjects if the Secret is made outside these manifests; these checks assumed Istio\'s default gateway pods (istio-system, istio=ingressgateway): if yours run elsewhere (the istio/gateway chart\'s usual install is namespace istio-ingress, istio=ingress), describe them in ingressGateways',
       ]);
     });
 
@@ -218,7 +233,9 @@ describe('the wiring checks', () => {
       const findings = WiringChecks.check(m);
       expect(findings.map((f) => f.rule)).toEqual([WiringRule.CREDENTIAL_NAME]);
       expect(`${findings[0].message}; ${findings[0].fix}`).toBe(
-        'Gateway myapp/myapp serves credentialName "tls-myapp-production" from the ingress gateway in namespace "istio-system", but Certificate myapp/tls-myapp-production puts that Secret in namespace "myapp"; the gateway reads Secrets only from its own namespace; create Certificate tls-myapp-production in namespace "istio-system"');
+        'Gateway myapp/myapp serves credentialName "tls-myapp-production" from the ingress gateway in namespace "istio-system", but Certificate myapp/tls-myapp-production puts that Secret in namespace "myapp"; the gateway reads Secrets only from its own namespace; create Certificate tls-myapp-production in namespace "istio-system"'
+        + '; these checks assumed Istio\'s default gateway pods (istio-system, istio=ingressgateway): if yours run elsewhere (the istio/gateway chart\'s usual install is namespace istio-ingress, istio=ingress), describe them in ingressGateways');
+      expect(findings[0].severity).toBe(WiringSeverity.WARNING);
       expect(findings[0].related).toEqual({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'myapp', name: 'tls-myapp-production' });
     });
 
@@ -313,7 +330,7 @@ describe('the wiring checks', () => {
       expect(findings[0].severity).toBe(WiringSeverity.WARNING);
       const broken = seedManifests();
       pick(broken, 'Gateway', 'myapp').spec.selector = { istio: 'ingres' };
-      expect(WiringChecks.check(broken).map((f) => f.severity)).toEqual([WiringSeverity.ERROR]);
+      expect(WiringChecks.check(broken, { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }] }).map((f) => f.severity)).toEqual([WiringSeverity.ERROR]);
       expect(findings[0].related).toEqual({ apiVersion: 'networking.istio.io/v1', kind: 'Gateway', namespace: 'myapp', name: 'myapp' });
     });
 
@@ -435,13 +452,24 @@ describe('the wiring checks', () => {
       const entry = { apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'api', namespace: 'egress' }, spec: { hosts: ['api.example.com'], exportTo: ['.'] } };
       m.push(entry);
       expect(lines(m)).toEqual([
-        'destination-service: VirtualService myapp/myapp routes to "api.example.com", which ServiceEntry egress/api defines, but its exportTo ["."] hides it from namespace "myapp"; '
-        + 'export the ServiceEntry to "myapp" (or "*"), or add one in namespace "myapp"',
+        'destination-service: VirtualService myapp/myapp routes to "api.example.com", which ServiceEntry egress/api defines, but its exportTo ["."] hides it from the gateway pods\' namespace "istio-system", where the route is served; '
+        + 'export the ServiceEntry to "istio-system" (or "*"), or add one in namespace "istio-system"',
       ]);
-      entry.spec.exportTo = ['myapp'];
+      // what matters for a route served by a gateway is the gateway's namespace, not the VirtualService's
+      entry.metadata.namespace = 'istio-system';
       expect(lines(m)).toEqual([]);
+      // exported only to the VirtualService's namespace, it is hidden from the gateway that serves the route
+      entry.spec.exportTo = ['myapp'];
+      expect(lines(m)).toEqual([expect.stringContaining('its exportTo ["myapp"] hides it from the gateway pods\' namespace "istio-system", where the route is served')]);
       entry.spec.exportTo = ['*'];
       expect(lines(m)).toEqual([]);
+      // a route for the mesh too must also be visible from the VirtualService's namespace
+      entry.spec.exportTo = ['.'];
+      pick(m, 'VirtualService', 'myapp').spec.gateways.push('mesh');
+      expect(lines(m).filter((l) => l.startsWith('destination-service'))).toEqual([
+        'destination-service: VirtualService myapp/myapp routes to "api.example.com", which ServiceEntry istio-system/api defines, but its exportTo ["."] hides it from namespace "myapp"; '
+        + 'export the ServiceEntry to "myapp" (or "*"), or add one in namespace "myapp"',
+      ]);
     });
   });
 
@@ -484,7 +512,7 @@ describe('the wiring checks', () => {
       const m = seedManifests();
       pick(m, 'Service', 'myapp').spec.selector = { 'app.kubernetes.io/name': 'my-app' };
       expect(lines(m)).toEqual([
-        'service-selector: Service myapp/myapp selects pods labelled {app.kubernetes.io/name=my-app}, but the pods of Deployment myapp/myapp are labelled {app.kubernetes.io/name=myapp}; make the Service selector a subset of the pod template labels of Deployment myapp',
+        'service-selector: Service myapp/myapp selects pods labelled {app.kubernetes.io/name=my-app}, but the pods of Deployment myapp/myapp are labelled {app.kubernetes.io/name=myapp}; make the Service selector a subset of the pod template labels of Deployment myapp (or set assumeExternalObjects if the pods come from outside these manifests, e.g. an operator)',
       ]);
     });
 
@@ -536,14 +564,20 @@ describe('the wiring checks', () => {
       const optedOut = metrics(seedManifests());
       pick(optedOut, 'Deployment', 'myapp').spec.template.metadata.labels['sidecar.istio.io/inject'] = 'false';
       expect(lines(optedOut).filter((l) => l.startsWith('service-target-port'))).toHaveLength(1);
+      // a namespace made outside the manifests may be labelled for injection: the port may be there
+      const elsewhere = metrics(seedManifests()).filter((o: any) => !(o.kind === 'Namespace' && o.metadata.name === 'myapp'));
+      expect(lines(elsewhere).filter((l) => l.startsWith('service-target-port'))).toEqual([]);
     });
 
     test('fires when a numeric targetPort is not declared by the pods', () => {
       const m = seedManifests();
       pick(m, 'Service', 'oauth2-proxy').spec.ports[0].targetPort = 8080;
       expect(lines(m)).toEqual([
-        'service-target-port: Service myapp/oauth2-proxy sends port 4180 to container port 8080, but Deployment myapp/oauth2-proxy declares only 4180; set targetPort to the port the container listens on (4180) or declare port 8080',
+        'service-target-port: Service myapp/oauth2-proxy sends port 4180 to container port 8080, but Deployment myapp/oauth2-proxy declares only 4180; '
+        + 'declare port 8080 on the container that listens on it, or set targetPort to the port the container listens on',
       ]);
+      // Kubernetes sends traffic to undeclared ports all the same: a warning (a named port must exist: an error)
+      expect(WiringChecks.check(m).map((f) => f.severity)).toEqual([WiringSeverity.WARNING]);
     });
 
     test('counts the ports of a marin3r-injected Envoy, which the Deployment does not declare', () => {

@@ -413,7 +413,7 @@ class Walker {
       this.warn(`${name} was not checked: its proto file imports protos that the Envoy API copy of this library (@grpc/grpc-js-xds) does not ship`);
     } else if (this.schema.renamedFrom(name) !== undefined) {
       this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${TYPE_URL_PREFIX}${this.schema.renamedFrom(name)}"`);
-    } else if (/^envoy\.api\.v2\./.test(name) || /\.v2(?:alpha[0-9]*)?\./.test(name)) {
+    } else if (/^envoy\..*\.v2(?:alpha[0-9]*)?\./.test(name)) {
       this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use the v3 type that replaced it (see the Envoy API docs)`);
     } else {
       const suggestions = this.similarTypes(name);

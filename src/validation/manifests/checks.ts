@@ -8,7 +8,7 @@ import { EmbeddedEnvoyConfig, findEnvoyConfigs } from './envoy-configs';
 import { ENVOY_RULES, ManifestRule, ManifestRuleSeverity, RuleSelection, selectRules } from './rules';
 import { EnvoyConfigValidator, EnvoyFinding } from '../envoy/envoy-config-validator';
 import { analyzeWiring } from '../wiring/engine';
-import { IngressGatewayPods, WiringContext, WiringLink, WiringObjectRef } from '../wiring/model';
+import { IngressGatewayPods, WiringContext, WiringLink, WiringObjectRef, WiringSeverity, wiringSeverity } from '../wiring/model';
 
 /** Which checks run, how their findings count, and what the manifests can't say. */
 export interface ManifestValidationOptions {
@@ -199,7 +199,16 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
     const found = byManifest.get(f.manifest);
     const segments = pointerSegments(f.path, f.manifest);
     const located = found ? at(found.doc, ns, segments, []) : { path: f.path, location: readable(segments), object: f.subject };
-    add({ ...located, object: f.subject, rule: f.rule, severity: '', message: f.message, fix: f.fix }, found ? found.order : documents.length);
+    const finding = { ...located, object: f.subject, rule: f.rule, severity: '', message: f.message, fix: f.fix };
+    // a finding the wiring checks rate a warning (one that rests on their own assumptions, or on what
+    // Kubernetes allows anyway) stays one, unless the rule's own severity entry says otherwise
+    const ownEntry = (options.severities as Record<string, unknown> | undefined)?.[f.rule] !== undefined;
+    const downgraded = f.severity === WiringSeverity.WARNING && wiringSeverity(f.rule) === WiringSeverity.ERROR;
+    if (downgraded && !ownEntry && rules.get(f.rule) === ManifestRuleSeverity.ERROR) {
+      findings.push({ ...finding, severity: ManifestRuleSeverity.WARNING, order: found ? found.order : documents.length });
+    } else {
+      add(finding, found ? found.order : documents.length);
+    }
   }
 
   // objects neither check reads

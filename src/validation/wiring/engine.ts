@@ -4,7 +4,7 @@
  * seed 001 made executable. It never throws: entries it can't read are counted and skipped.
  */
 import { certificateCovers, exportedTo, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
-import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, wiringSeverity } from './model';
+import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, WiringSeverity, wiringSeverity } from './model';
 import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts } from '../../common/injection';
 
 /**
@@ -96,11 +96,15 @@ class Run {
   private readonly defaultNamespace: string;
   private readonly clusterDomain: string;
   private readonly ingresses: IngressTarget[];
+  private readonly assumedIngresses: boolean;
 
   constructor(manifests: readonly unknown[], context: WiringContext) {
     this.assumeExternal = context.assumeExternalObjects === true;
     this.defaultNamespace = nonEmpty(context.defaultNamespace) ?? 'default';
     this.clusterDomain = normalizeHost(nonEmpty(context.clusterDomain) ?? 'cluster.local');
+    // without ingressGateways the gateways are Istio's defaults: an assumption of these checks, not
+    // the user's word, so findings that rest on it are warnings
+    this.assumedIngresses = !Array.isArray(context.ingressGateways);
     const ingresses = Array.isArray(context.ingressGateways) ? context.ingressGateways : DEFAULT_GATEWAYS;
     this.ingresses = ingresses.filter((i) => obj(i) && nonEmpty(i.namespace)).map((i) => {
       const labels = stringMap(i.labels);
@@ -118,7 +122,10 @@ class Run {
   public report(): WiringReport {
     for (const w of this.workloads) {
       // the port the sidecar Istio injects declares: a Service may send scrapes to it
-      if (istioInjects(w.podLabels, w.podAnnotations, this.namespaceLabels.get(w.namespace))) w.sidecarPorts.push(ISTIO_ENVOY_PROM_PORT);
+      // a namespace made outside the manifests may have injection on: its sidecar's port may be there
+      const labels = this.namespaceLabels.get(w.namespace);
+      const mayInject = labels === undefined ? istioInjects(w.podLabels, w.podAnnotations, { 'istio-injection': 'enabled' }) : istioInjects(w.podLabels, w.podAnnotations, labels);
+      if (mayInject) w.sidecarPorts.push(ISTIO_ENVOY_PROM_PORT);
     }
     for (const g of this.gateways) this.guard(() => this.checkGateway(g));
     this.guard(() => this.checkGatewayPortNames());
@@ -206,8 +213,9 @@ class Run {
     }
   }
 
-  private add(rule: WiringRule, entry: Entry, path: string, message: string, fix: string, related?: WiringObjectRef): void {
-    this.findings.push({ rule, severity: wiringSeverity(rule), message, fix, subject: entry.ref, related, path, manifest: entry.json });
+  private add(rule: WiringRule, entry: Entry, path: string, message: string, fix: string, related?: WiringObjectRef,
+    severity?: WiringSeverity): void {
+    this.findings.push({ rule, severity: severity ?? wiringSeverity(rule), message, fix, subject: entry.ref, related, path, manifest: entry.json });
   }
 
   private link(from: WiringObjectRef, to: WiringObjectRef, relation: string): void {
@@ -248,7 +256,8 @@ class Run {
       const target = this.ingresses[0];
       this.add(WiringRule.GATEWAY_SELECTOR, g, '/spec/selector',
         `${describe(g.ref)} selects pods labelled {${showLabels(selector)}}, but no ingress gateway has these labels (${known.length > 0 ? known.join('; ') : 'no ingress gateway is known'})`,
-        target ? `set spec.selector to {${showLabels(target.labels)}}, the labels of the ${target.description}` : 'set spec.selector to the labels of the ingress gateway pods, or describe them in the context');
+        (target ? `set spec.selector to {${showLabels(target.labels)}}, the labels of the ${target.description}` : 'set spec.selector to the labels of the ingress gateway pods')
+        + this.elsewhereHint(), undefined, this.assumedIngresses ? WiringSeverity.WARNING : undefined);
     }
     for (const t of targets) this.link(g.ref, t.ref, 'selects');
 
@@ -261,11 +270,22 @@ class Run {
     });
   }
 
+  /** The fix's addition when the ingress gateways are Istio's defaults, assumed rather than given. */
+  private elsewhereHint(): string {
+    return this.assumedIngresses
+      ? '; these checks assumed Istio\'s default gateway pods (istio-system, istio=ingressgateway): if yours run elsewhere (the istio/gateway chart\'s usual install is namespace istio-ingress, istio=ingress), describe them in ingressGateways'
+      : '';
+  }
+
   private checkCredential(g: Entry, index: number, server: Json, credential: string, targets: IngressTarget[]): void {
     const path = `/spec/servers/${index}/tls/credentialName`;
     const namespaces = unique(targets.map((t) => t.namespace));
     if (namespaces.length === 0) return; // the selector is wrong or unknown: reported by gateway-selector
     for (const ns of namespaces) {
+      // the namespace is an assumption when only the default gateways (no gateway of the manifests) run there
+      const assumed = this.assumedIngresses && !targets.some((t) => t.namespace === ns && t.key.startsWith('workload:'));
+      const severity = assumed ? WiringSeverity.WARNING : undefined;
+      const hint = assumed ? this.elsewhereHint() : '';
       const certificate = this.certificates.find((c) => c.namespace === ns && str(obj(c.json.spec)?.secretName) === credential);
       const secret = this.secrets.find((s) => s.namespace === ns && s.name === credential);
       if (certificate) {
@@ -282,7 +302,7 @@ class Run {
       if (elsewhere) {
         this.add(WiringRule.CREDENTIAL_NAME, g, path,
           `${describe(g.ref)} serves credentialName "${credential}" from the ingress gateway in namespace "${ns}", but ${describe(elsewhere.ref)} puts that Secret in namespace "${elsewhere.namespace}"; the gateway reads Secrets only from its own namespace`,
-          `create ${elsewhere.ref.kind} ${elsewhere.name} in namespace "${ns}"`, elsewhere.ref);
+          `create ${elsewhere.ref.kind} ${elsewhere.name} in namespace "${ns}"${hint}`, elsewhere.ref, severity);
         continue;
       }
       // the Certificate meant is most likely one in the ingress namespace that covers the server's hosts
@@ -297,7 +317,8 @@ class Run {
       } else if (!this.assumeExternal) {
         this.add(WiringRule.CREDENTIAL_NAME, g, path,
           `${describe(g.ref)} serves credentialName "${credential}", but no Certificate or Secret of that name is in the ingress gateway namespace "${ns}"`,
-          `add a cert-manager Certificate with secretName "${credential}" in namespace "${ns}"`);
+          `add a cert-manager Certificate with secretName "${credential}" in namespace "${ns}", or set assumeExternalObjects if the Secret is made outside these manifests${hint}`,
+          undefined, severity);
       }
     }
   }
@@ -489,7 +510,8 @@ class Run {
       const implicit = !ref.includes('/') && !ref.includes('.') ? ' (a gateway name without "namespace/" means the VirtualService\'s own namespace)' : '';
       this.add(WiringRule.VIRTUALSERVICE_GATEWAY, vs, path,
         `${describe(vs.ref)} binds to Gateway ${namespace}/${name}, which doesn't exist${sameName ? `; ${describe(sameName.ref)} has that name in another namespace` : ''}${implicit}`,
-        sameName ? `write the gateway as "${sameName.namespace}/${sameName.name}"` : `create Gateway ${namespace}/${name} or fix the name in spec.gateways`,
+        sameName ? `write the gateway as "${sameName.namespace}/${sameName.name}"`
+          : `create Gateway ${namespace}/${name} or fix the name in spec.gateways (or set assumeExternalObjects if the Gateway is managed outside these manifests, e.g. a shared platform Gateway)`,
         sameName?.ref);
     }
 
@@ -509,12 +531,16 @@ class Run {
       });
     }
 
+    // the namespaces of the proxies that use the route, from which a ServiceEntry must be visible:
+    // the gateways' own (the pods a bound Gateway selects), and the VirtualService's for the mesh
+    const gatewayPods = unique(bound.flatMap((g) => this.targetsOf(stringMap(obj(g.json.spec)?.selector)).map((t) => t.namespace)));
+    const proxyNamespaces = unique([...(alsoMesh || gatewayPods.length === 0 ? [vs.namespace] : []), ...gatewayPods]);
     // the ports the bound Gateways listen on: a destination without a port gets the listener's
     const gatewayPorts = bound.flatMap((g) => arr(obj(g.json.spec)?.servers).map((srv) => num(obj(obj(srv)?.port)?.number)).filter(isNumber));
     for (const section of ['http', 'tls', 'tcp']) {
       arr(spec[section]).forEach((route, i) => arr(obj(route)?.route).forEach((r, j) => {
         const destination = obj(obj(r)?.destination);
-        if (destination) this.checkDestination(vs, destination, `/spec/${section}/${i}/route/${j}/destination`, alsoMesh ? undefined : gatewayPorts);
+        if (destination) this.checkDestination(vs, destination, `/spec/${section}/${i}/route/${j}/destination`, alsoMesh ? undefined : gatewayPorts, proxyNamespaces);
       }));
     }
   }
@@ -530,7 +556,7 @@ class Run {
    * @param gatewayPorts for a route served only by Gateways, the ports their servers listen on
    * (undefined for a route that also serves the mesh)
    */
-  private checkDestination(vs: Entry, destination: Json, path: string, gatewayPorts: number[] | undefined): void {
+  private checkDestination(vs: Entry, destination: Json, path: string, gatewayPorts: number[] | undefined, proxyNamespaces: string[]): void {
     const host = str(destination.host);
     if (!host || host.includes('*')) return;
     const h = normalizeHost(host);
@@ -555,17 +581,20 @@ class Run {
       }
       const matching = this.serviceEntries
         .filter((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
-      const entry = matching.find((se) => exportedTo(obj(se.json.spec)?.exportTo, se.namespace, vs.namespace));
+      const visibleFrom = (se: Entry, ns: string) => exportedTo(obj(se.json.spec)?.exportTo, se.namespace, ns);
+      const entry = matching.find((se) => proxyNamespaces.every((ns) => visibleFrom(se, ns)));
       if (entry) {
         this.link(vs.ref, entry.ref, 'routes');
       } else if (matching.length > 0) {
+        const hiddenFrom = proxyNamespaces.find((ns) => !visibleFrom(matching[0], ns)) ?? vs.namespace;
+        const whose = hiddenFrom === vs.namespace ? `namespace "${hiddenFrom}"` : `the gateway pods' namespace "${hiddenFrom}", where the route is served`;
         this.add(WiringRule.DESTINATION_SERVICE, vs, `${path}/host`,
-          `${describe(vs.ref)} routes to "${host}", which ${describe(matching[0].ref)} defines, but its exportTo ${JSON.stringify(obj(matching[0].json.spec)?.exportTo)} hides it from namespace "${vs.namespace}"`,
-          `export the ServiceEntry to "${vs.namespace}" (or "*"), or add one in namespace "${vs.namespace}"`, matching[0].ref);
+          `${describe(vs.ref)} routes to "${host}", which ${describe(matching[0].ref)} defines, but its exportTo ${JSON.stringify(obj(matching[0].json.spec)?.exportTo)} hides it from ${whose}`,
+          `export the ServiceEntry to "${hiddenFrom}" (or "*"), or add one in namespace "${hiddenFrom}"`, matching[0].ref);
       } else if (!this.assumeExternal) {
         this.add(WiringRule.DESTINATION_SERVICE, vs, `${path}/host`,
           `${describe(vs.ref)} routes to "${host}", which no Service or ServiceEntry of the manifests defines`,
-          `route to a Service FQDN ("<name>.<namespace>${fqdnSuffix}") or add a ServiceEntry for "${host}"`);
+          `route to a Service FQDN ("<name>.<namespace>${fqdnSuffix}") or add a ServiceEntry for "${host}" (or set assumeExternalObjects if it is defined outside these manifests)`);
       }
       return;
     }
@@ -611,6 +640,7 @@ class Run {
     const ingresses = this.ingresses.filter((i) => i.namespace === ap.namespace && selects(matchLabels, i.labels));
     if (ingresses.length === 0) return; // not an ingress policy
     for (const i of ingresses) this.link(ap.ref, i.ref, 'protects');
+    if (this.assumeExternal) return; // the ingress's Gateways may be outside the manifests
     // Gateways of this ingress, and Gateways whose selector matches nothing (reported by gateway-selector)
     const gateways = this.gateways.filter((g) => {
       const targets = this.targetsOf(stringMap(obj(g.json.spec)?.selector));
@@ -647,7 +677,8 @@ class Run {
       const closest = candidates.sort((a, b) => overlap(selector, b.podLabels) - overlap(selector, a.podLabels))[0];
       this.add(WiringRule.SERVICE_SELECTOR, svc, '/spec/selector',
         `${describe(svc.ref)} selects pods labelled {${showLabels(selector)}}, but ${closest ? `the pods of ${describe(closest.ref)} are labelled {${showLabels(closest.podLabels)}}` : `no workload in namespace "${svc.namespace}" has such pods`}`,
-        closest ? `make the Service selector a subset of the pod template labels of ${closest.ref.kind} ${closest.name}` : 'add the workload or fix the selector', closest?.ref);
+        `${closest ? `make the Service selector a subset of the pod template labels of ${closest.ref.kind} ${closest.name}` : 'add the workload or fix the selector'}`
+          + ' (or set assumeExternalObjects if the pods come from outside these manifests, e.g. an operator)', closest?.ref);
       return;
     }
     // an Istio gateway's Envoy listens on the ports its Gateway resources open, which its pod
@@ -671,9 +702,10 @@ class Run {
       const numbered = declaring.filter((w) => w.portNumbers.size > 0);
       if (numbered.length === 0 || numbered.some((w) => w.portNumbers.has(n) || w.sidecarPorts.some((sp) => sp.port === n))) return;
       const w = numbered[0];
+      // Kubernetes sends traffic to an undeclared port all the same: a warning, not an error
       this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
         `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to container port ${n}, but ${describe(w.ref)} declares only ${[...w.portNumbers].join(', ')}`,
-        `set targetPort to the port the container listens on (${[...w.portNumbers][0]}) or declare port ${n}`, w.ref);
+        `declare port ${n} on the container that listens on it, or set targetPort to the port the container listens on`, w.ref, WiringSeverity.WARNING);
     });
   }
 }
