@@ -13,10 +13,15 @@ import { checkPort } from '../validation/ports';
 /** The Kubernetes cluster DNS domain that Service FQDNs end with. */
 const CLUSTER_DOMAIN = 'cluster.local';
 
-/** A path prefix of the host that goes to another Service than the host's default destination. */
+/** A path prefix (or an exact path) of the host that goes to another Service than the host's default destination. */
 export interface IngressPathRoute {
-  /** The path prefix, starting with "/" (e.g. "/oauth2/"). */
+  /** The path prefix, starting with "/" (e.g. "/oauth2/"); with `exact`, the whole path. */
   readonly pathPrefix: string;
+  /**
+   * Match `pathPrefix` as the whole path (`uri.exact`) instead of a prefix.
+   * @default false
+   */
+  readonly exact?: boolean;
   /** The Service that serves the prefix. */
   readonly service: kplus.Service;
   /**
@@ -139,7 +144,7 @@ export class IngressRoute extends Construct {
       }
       http.push({
         name: `${checkDnsLabel(this, `pathRoutes[${i}].service`, r.service.name)}-${i}`,
-        match: [{ uri: { prefix: r.pathPrefix } }],
+        match: [{ uri: r.exact ? { exact: r.pathPrefix } : { prefix: r.pathPrefix } }],
         route: [{ destination: serviceDestination(this, `pathRoutes[${i}]`, r.service, r.port, clusterDomain) }],
       });
     });

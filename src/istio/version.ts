@@ -83,8 +83,9 @@ export class IstioRelease {
   }
 
   /**
-   * The name of the HTTP connection manager network filter on gateway listeners. Istio 1.9 moved
-   * its listeners to Envoy's canonical extension names; older releases use the deprecated alias.
+   * The name of the HTTP connection manager network filter that EnvoyFilter patches match.
+   * istiod matches either spelling (canonical or deprecated alias) in every release this library
+   * knows; the alias is written before 1.9 only to keep configs for those releases as they were.
    */
   public get httpConnectionManagerName(): string {
     return this.atLeast(1, 9) ? 'envoy.filters.network.http_connection_manager' : 'envoy.http_connection_manager';

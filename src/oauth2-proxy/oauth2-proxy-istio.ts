@@ -361,6 +361,8 @@ export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
 
 const PORT = 4180;
 /** oauth2-proxy's health endpoints, moved under its own prefix (see the config). */
+/** The path oauth2-proxy serves its robots.txt on, whatever its prefix, without authentication. */
+const ROBOTS_PATH = '/robots.txt';
 const PING_PATH = '/oauth2/ping';
 const READY_PATH = '/oauth2/ready';
 /** uid/gid of `nonroot` in the distroless image oauth2-proxy is built on. */
@@ -624,7 +626,12 @@ export class OAuth2ProxyIstio extends Construct {
       host: appHost,
       service: props.app,
       port: props.appPort,
-      pathRoutes: [{ pathPrefix: '/oauth2/', service: this.service }],
+      pathRoutes: [
+        { pathPrefix: '/oauth2/', service: this.service },
+        // oauth2-proxy answers /robots.txt with 200 before any authentication, which the check
+        // would take as "allowed": that path goes to oauth2-proxy itself, never to the app
+        { pathPrefix: ROBOTS_PATH, exact: true, service: this.service },
+      ],
     });
     this.authRoute = new IngressRoute(this, 'auth-route', { ...routeProps, host: authHost, service: this.service, name });
 
@@ -776,9 +783,10 @@ export class OAuth2ProxyIstio extends Construct {
   }
 
   /**
-   * Istio applies a single CUSTOM provider per workload (unless istiod allows several): another
-   * CUSTOM AuthorizationPolicy with a different provider on the same ingress gateway silently
-   * disables both.
+   * Istio applies a single CUSTOM provider per workload (unless istiod allows several): with
+   * another CUSTOM AuthorizationPolicy of a different provider on the same ingress gateway, istiod
+   * fails closed, denying the requests both policies cover (before 1.20, every request of the
+   * gateway).
    */
   private conflictingCustomProviders(manifests: any[]): string[] {
     const mine = this.authorizationPolicy ? ApiObject.of(this.authorizationPolicy).toJson() : undefined;

@@ -258,6 +258,7 @@ describe('KayentaStandalone ingress', () => {
       const { objects, kayenta } = synthBehindOAuth2Proxy();
       expect(findOne(objects, 'VirtualService', 'kayenta').spec.http).toEqual([
         { name: 'oauth2-proxy-0', match: [{ uri: { prefix: '/oauth2/' } }], route: [{ destination: { host: 'oauth2-proxy.kayenta.svc.cluster.local', port: { number: 4180 } } }] },
+        { name: 'oauth2-proxy-1', match: [{ uri: { exact: '/robots.txt' } }], route: [{ destination: { host: 'oauth2-proxy.kayenta.svc.cluster.local', port: { number: 4180 } } }] },
         { name: 'default', route: [{ destination: { host: 'kayenta.kayenta.svc.cluster.local', port: { number: 80 } } }] },
       ]);
       expect(kayenta.ingressRoute).toBe(kayenta.oauth2Proxy?.appRoute);

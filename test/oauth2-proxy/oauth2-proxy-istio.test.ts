@@ -295,6 +295,8 @@ describe('OAuth2ProxyIstio', () => {
         hosts: ['myapp.cluster.example.com'],
         http: [
           { name: 'oauth2-proxy-0', match: [{ uri: { prefix: '/oauth2/' } }], route: [{ destination: { host: 'oauth2-proxy.myapp.svc.cluster.local', port: { number: 4180 } } }] },
+          // oauth2-proxy answers /robots.txt before authentication (200, which ext_authz takes as allowed): it never reaches the app
+          { name: 'oauth2-proxy-1', match: [{ uri: { exact: '/robots.txt' } }], route: [{ destination: { host: 'oauth2-proxy.myapp.svc.cluster.local', port: { number: 4180 } } }] },
           { name: 'default', route: [{ destination: { host: 'myapp.myapp.svc.cluster.local', port: { number: 8000 } } }] },
         ],
       });
@@ -990,12 +992,12 @@ describe('OAuth2ProxyIstio', () => {
     });
 
     test('destination-service: a destination that is not a Service', () => {
-      expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/http/1/route/0/destination/host', 'myapp.myapp'))))
+      expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/http/2/route/0/destination/host', 'myapp.myapp'))))
         .toThrow('test/auth: wiring (destination-service): VirtualService myapp/myapp routes to "myapp.myapp", a partial name of Service myapp/myapp');
     });
 
     test('destination-port: a destination port the Service does not have', () => {
-      expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/http/1/route/0/destination/port/number', 80))))
+      expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/http/2/route/0/destination/port/number', 80))))
         .toThrow('test/auth: wiring (destination-port): VirtualService myapp/myapp routes to port 80 of Service myapp/myapp, which has only port 8000; route to port 8000 or add port 80 to the Service');
     });
 
