@@ -81,6 +81,14 @@ export interface OAuth2ProxyCookieOptions {
    */
   readonly name?: string;
   /**
+   * Share the session cookie with every host under this domain (`cookie_domains`), e.g. for one
+   * login across several apps that sit behind oauth2-proxies with the same cookie secret. The app
+   * host must be this domain or below it. Every host under it then receives the session cookie,
+   * sibling apps of other teams under a shared wildcard included, and could replay it.
+   * @default - none: a host-only cookie of the app host, where the login's callback sets it
+   */
+  readonly domain?: string;
+  /**
    * Send the cookie over HTTPS only.
    * @default true
    */
@@ -310,8 +318,9 @@ export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
   readonly appHost: string;
 
   /**
-   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com". It must share a parent
-   * domain with `appHost`: the session cookie is set for that domain so both hosts see it.
+   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com", for its own pages; the
+   * login itself runs on the app host (`/oauth2/` there goes to oauth2-proxy), whose host-only
+   * cookie this host doesn't receive (see `cookie.domain`).
    */
   readonly authHost: string;
 
@@ -464,8 +473,13 @@ export class OAuth2ProxyIstio extends Construct {
   public readonly meshConfigFragment?: kplus.ConfigMap;
   /** The redirect URL to register with the provider: `https://<appHost>/oauth2/callback`. */
   public readonly redirectUrl: string;
-  /** The parent domain both hosts share; the session cookie is set for it. */
+  /**
+   * Where browsers send the session cookie: the app host (a host-only cookie) by default, or
+   * `cookie.domain` and every host below it.
+   */
   public readonly cookieDomain: string;
+  /** Whether the session cookie is host-only (no `cookie.domain`). */
+  public readonly cookieHostOnly: boolean;
   /** The session cookie's name (`cookie_name`). */
   public readonly cookieName: string;
 
@@ -503,7 +517,8 @@ export class OAuth2ProxyIstio extends Construct {
       throw propError(this, 'authHost', `${show(authHost)} is the same as appHost`,
         `oauth2-proxy needs a host of its own next to the app's, e.g. ${show(`oauth.${appHost.split('.').slice(1).join('.')}`)}`);
     }
-    this.cookieDomain = sharedParentDomain(this, appHost, authHost);
+    this.cookieHostOnly = props.cookie?.domain === undefined;
+    this.cookieDomain = this.cookieHostOnly ? appHost.toLowerCase() : cookieDomainFor(this, appHost, props.cookie!.domain!);
     this.cookieName = props.cookie?.name ?? '_oauth2_proxy';
     requireSecretValue(this, 'clientSecret', props.clientSecret, 'the OAuth client secret of the app registration');
     requireSecretValue(this, 'cookieSecret', props.cookieSecret, '16, 24 or 32 random bytes, e.g. from `openssl rand -base64 32 | tr -- \'+/\' \'-_\'`');
@@ -583,7 +598,7 @@ export class OAuth2ProxyIstio extends Construct {
     const config: Record<string, TomlValue> = {
       ...provider.config,
       ...session.config,
-      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieDomain, [appHost, authHost], provider.tokenLifetime),
+      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieHostOnly ? undefined : this.cookieDomain, appHost, provider.tokenLifetime),
       ...loggingConfig(props.logging),
       http_address: `0.0.0.0:${PORT}`,
       // The ext_authz check carries the app's own path, and oauth2-proxy answers its health paths
@@ -595,7 +610,8 @@ export class OAuth2ProxyIstio extends Construct {
       upstreams: ['static://200'],
       reverse_proxy: true,
       redirect_url: this.redirectUrl,
-      whitelist_domains: [`.${this.cookieDomain}`],
+      // where oauth2-proxy may send the browser after the login: the app host (or the shared domain)
+      whitelist_domains: [this.cookieHostOnly ? this.cookieDomain : `.${this.cookieDomain}`],
       set_xauthrequest: true,
       set_authorization_header: true,
       pass_access_token: true,
@@ -819,14 +835,22 @@ export class OAuth2ProxyIstio extends Construct {
    * session (which it can't decrypt), so the two log each other's users out.
    */
   private sharedCookies(): string[] {
-    const overlaps = (a: string, b: string) => a === b || a.endsWith(`.${b}`) || b.endsWith(`.${a}`);
+    // a host-only cookie reaches its host; a domain cookie its domain and every host below it
+    const below = (host: string, domain: string) => host === domain || host.endsWith(`.${domain}`);
+    const overlaps = (a: OAuth2ProxyIstio, b: OAuth2ProxyIstio) => {
+      if (a.cookieHostOnly && b.cookieHostOnly) return a.cookieDomain === b.cookieDomain;
+      if (a.cookieHostOnly) return below(a.cookieDomain, b.cookieDomain);
+      if (b.cookieHostOnly) return below(b.cookieDomain, a.cookieDomain);
+      return below(a.cookieDomain, b.cookieDomain) || below(b.cookieDomain, a.cookieDomain);
+    };
+    const where = (c: OAuth2ProxyIstio) => (c.cookieHostOnly ? c.cookieDomain : `.${c.cookieDomain}`);
     return this.node.root.node.findAll()
       .filter((c): c is OAuth2ProxyIstio => c instanceof OAuth2ProxyIstio && c !== this
-        && c.cookieName === this.cookieName && overlaps(c.cookieDomain, this.cookieDomain))
+        && c.cookieName === this.cookieName && overlaps(c, this))
       .map((other) => {
         const suggestion = `_oauth2_proxy_${this.appRoute.host.split('.')[0].replace(/-/g, '_')}`;
         return propError(this, 'cookie.name',
-          `${show(this.cookieName)} on .${this.cookieDomain} is also the session cookie of ${other.node.path} (on .${other.cookieDomain}), so in one browser the two oauth2-proxies overwrite each other's sessions`,
+          `${show(this.cookieName)} on ${where(this)} is also the session cookie of ${other.node.path} (on ${where(other)}), so in one browser the two oauth2-proxies overwrite each other's sessions`,
           suggestion === this.cookieName ? `give ${other.node.path} a cookie.name of its own` : `give each its own cookie.name, e.g. ${show(suggestion)} here`).message;
       });
   }
@@ -902,25 +926,25 @@ function requireSecretValue(scope: IConstruct, prop: string, value: kplus.Secret
   checkDnsSubdomain(scope, `${prop}.secret`, value.secret.name);
 }
 
-/**
- * The longest domain (two labels at least) that both hosts are in: their parent domain, or the
- * shorter host itself when the other is below it (app.example.com and oauth.app.example.com share
- * app.example.com, not example.com).
- */
-function sharedParentDomain(scope: IConstruct, appHost: string, authHost: string): string {
-  const a = appHost.toLowerCase().split('.').reverse();
-  const b = authHost.toLowerCase().split('.').reverse();
-  const common: string[] = [];
-  for (let i = 0; i < Math.min(a.length, b.length) && a[i] === b[i]; i++) common.push(a[i]);
-  if (common.length < 2) {
-    throw propError(scope, 'authHost', `${show(authHost)} shares no parent domain with appHost ${show(appHost)}`,
-      'put both hosts under one subdomain (e.g. myapp.cluster.example.com and oauth.cluster.example.com) so the session cookie reaches both');
+/** `cookie.domain`, checked: a domain of at least two labels that the app host is or ends with. */
+function cookieDomainFor(scope: IConstruct, appHost: string, domain: string): string {
+  const d = checkHostName(scope, 'cookie.domain', typeof domain === 'string' ? domain.replace(/^\./, '') : domain).toLowerCase();
+  const host = appHost.toLowerCase();
+  if (d.split('.').length < 2 || (host !== d && !host.endsWith(`.${d}`))) {
+    throw propError(scope, 'cookie.domain', `${show(domain)} is not the app host ${show(appHost)} nor a domain above it`,
+      `give a domain the app host ends with, e.g. ${show(host.split('.').slice(1).join('.'))}, or leave cookie.domain out for a host-only cookie`);
   }
-  return common.reverse().join('.');
+  return d;
 }
 
+/**
+ * The cookie settings. Without `domain` no `cookie_domains` is written: oauth2-proxy then sets no
+ * Domain attribute, and the cookie stays with the host that set it (the app host, which serves
+ * the callback).
+ */
 function cookieConfig(
-  scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string, hosts: string[], tokenLifetime: Duration | undefined,
+  scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string | undefined, appHost: string,
+  tokenLifetime: Duration | undefined,
 ): Record<string, TomlValue> {
   const secure = options.secure ?? true;
   const sameSite = options.sameSite ?? CookieSameSite.LAX;
@@ -944,8 +968,8 @@ function cookieConfig(
   return {
     cookie_name: name,
     // oauth2-proxy picks the longest domain the request's host ends with; a host that is the
-    // domain itself (app.example.com with oauth.app.example.com) matches only the bare entry
-    cookie_domains: hosts.some((h) => h.toLowerCase() === domain) ? [`.${domain}`, domain] : [`.${domain}`],
+    // domain itself matches only the bare entry
+    ...(domain === undefined ? {} : { cookie_domains: appHost.toLowerCase() === domain ? [`.${domain}`, domain] : [`.${domain}`] }),
     cookie_secure: secure,
     cookie_httponly: options.httpOnly ?? true,
     cookie_samesite: sameSite,

@@ -166,12 +166,11 @@ describe('OAuth2ProxyIstio', () => {
       expect(findOne(Testing.synth(Chart.of(auth)), 'Deployment', 'oauth2-proxy').spec.template.metadata.annotations['config-hash.meshkit.dev/config']).not.toBe(before);
     });
 
-    test('has a config file built from the props: auth-only, listening on 0.0.0.0:4180, cookies for the shared parent domain', () => {
+    test('has a config file built from the props: auth-only, listening on 0.0.0.0:4180, a host-only session cookie of the app host', () => {
       const { objects, auth } = synth();
       expect(configFile(objects)).toBe([
         'auth_logging = true',
         'client_id = "3f1c2b7e-0000-4000-8000-0000000c11e7"',
-        'cookie_domains = [".cluster.example.com"]',
         'cookie_expire = "168h"',
         'cookie_httponly = true',
         'cookie_name = "_oauth2_proxy"',
@@ -198,11 +197,13 @@ describe('OAuth2ProxyIstio', () => {
         'skip_provider_button = true',
         'standard_logging = true',
         'upstreams = ["static://200"]',
-        'whitelist_domains = [".cluster.example.com"]',
+        'whitelist_domains = ["myapp.cluster.example.com"]',
         '',
       ].join('\n'));
       expect(auth.redirectUrl).toBe('https://myapp.cluster.example.com/oauth2/callback');
-      expect(auth.cookieDomain).toBe('cluster.example.com');
+      // no Domain attribute: sibling hosts under the wildcard (other teams' apps) never get the session cookie
+      expect(auth.cookieDomain).toBe('myapp.cluster.example.com');
+      expect(auth.cookieHostOnly).toBe(true);
     });
 
     test('takes cookie and logging settings as typed props', () => {
@@ -701,20 +702,24 @@ describe('OAuth2ProxyIstio', () => {
       expect(build).toThrow('test/auth: authHost: "myapp.cluster.example.com" is the same as appHost; oauth2-proxy needs a host of its own next to the app\'s, e.g. "oauth.cluster.example.com"');
     });
 
-    test('an auth host below the app host shares the app host as its cookie domain, not the app host\'s parent', () => {
+    test('shares the session cookie with a domain only when asked (cookie.domain), the app host itself listed bare when it is the domain', () => {
+      const shared = synth({ cookie: { domain: 'cluster.example.com' } });
+      expect(shared.auth.cookieDomain).toBe('cluster.example.com');
+      expect(shared.auth.cookieHostOnly).toBe(false);
+      expect(configFile(shared.objects)).toContain('cookie_domains = [".cluster.example.com"]\n');
+      expect(configFile(shared.objects)).toContain('whitelist_domains = [".cluster.example.com"]');
       const certificate = IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production') });
-      const below = synth({ appHost: 'cluster.example.com', authHost: 'oauth.cluster.example.com', certificate });
-      expect(below.auth.cookieDomain).toBe('cluster.example.com');
+      const apex = synth({ appHost: 'cluster.example.com', authHost: 'oauth.cluster.example.com', certificate, cookie: { domain: '.cluster.example.com' } });
       // oauth2-proxy takes the longest domain the host ends with: the app host itself needs the bare entry
-      expect(configFile(below.objects)).toContain('cookie_domains = [".cluster.example.com", "cluster.example.com"]');
-      expect(configFile(below.objects)).toContain('whitelist_domains = [".cluster.example.com"]');
-      // a two-label app host is its own parent domain
-      expect(synth({ appHost: 'example.com', authHost: 'oauth.example.com', certificate }).auth.cookieDomain).toBe('example.com');
+      expect(configFile(apex.objects)).toContain('cookie_domains = [".cluster.example.com", "cluster.example.com"]');
+      // by default host-only, whatever the hosts
+      expect(configFile(synth({ appHost: 'cluster.example.com', authHost: 'oauth.cluster.example.com', certificate }).objects)).not.toContain('cookie_domains');
     });
 
-    test('fails when the hosts share no parent domain for the cookie', () => {
-      const { build } = setup({ authHost: 'oauth.example.org' });
-      expect(build).toThrow('test/auth: authHost: "oauth.example.org" shares no parent domain with appHost "myapp.cluster.example.com"; put both hosts under one subdomain');
+    test('fails on a cookie domain the app host is not below', () => {
+      expect(setup({ cookie: { domain: 'example.org' } }).build).toThrow(
+        'test/auth: cookie.domain: "example.org" is not the app host "myapp.cluster.example.com" nor a domain above it; give a domain the app host ends with, e.g. "cluster.example.com", or leave cookie.domain out for a host-only cookie');
+      expect(setup({ cookie: { domain: 'com' } }).build).toThrow('test/auth: cookie.domain: "com" is not the app host');
     });
 
     test('fails when the Entra ID provider has no tenant', () => {
@@ -891,7 +896,7 @@ describe('OAuth2ProxyIstio', () => {
     });
 
     test('fails at synth when another oauth2-proxy of the app sets a cookie of the same name on the same domain', () => {
-      const s = setup();
+      const s = setup({ cookie: { domain: 'cluster.example.com' } });
       s.build();
       second(s, {});
       expect(() => runValidations(s.chart.node.root)).toThrow(
@@ -899,23 +904,27 @@ describe('OAuth2ProxyIstio', () => {
         + '  [second/auth] second/auth: cookie.name: "_oauth2_proxy" on .cluster.example.com is also the session cookie of test/auth (on .cluster.example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_other" here');
     });
 
-    test('fails at synth when the other cookie of that name is set on a parent domain', () => {
+    test('fails at synth when the other cookie of that name is set on a parent domain, and not for host-only cookies of two hosts', () => {
+      const apart = setup({ cookie: { name: 'session' } });
+      apart.build();
+      second(apart, { cookie: { name: 'session' } });
+      expect(() => runValidations(apart.chart.node.root)).not.toThrow();
       const s = setup({ cookie: { name: 'session' } });
       s.build();
       second(s, {
-        cookie: { name: 'session' },
+        cookie: { name: 'session', domain: 'example.com' },
         appHost: 'other.example.com',
         authHost: 'oauth.example.com',
         certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production'), wildcard: '*.example.com', name: 'tls-other-production' }),
       });
       expect(() => runValidations(s.chart.node.root)).toThrow(
-        'test/auth: cookie.name: "session" on .cluster.example.com is also the session cookie of second/auth (on .example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_myapp" here');
+        'test/auth: cookie.name: "session" on myapp.cluster.example.com is also the session cookie of second/auth (on .example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give each its own cookie.name, e.g. "_oauth2_proxy_myapp" here');
     });
 
     test('asks the other oauth2-proxy to rename its cookie when this one already has the suggested name', () => {
-      const s = setup({ cookie: { name: '_oauth2_proxy_myapp' } });
+      const s = setup({ cookie: { name: '_oauth2_proxy_myapp', domain: 'cluster.example.com' } });
       s.build();
-      second(s, { cookie: { name: '_oauth2_proxy_myapp' } });
+      second(s, { cookie: { name: '_oauth2_proxy_myapp', domain: 'cluster.example.com' } });
       expect(() => runValidations(s.chart.node.root)).toThrow(
         '[test/auth] test/auth: cookie.name: "_oauth2_proxy_myapp" on .cluster.example.com is also the session cookie of second/auth (on .cluster.example.com), so in one browser the two oauth2-proxies overwrite each other\'s sessions; give second/auth a cookie.name of its own\n');
     });
