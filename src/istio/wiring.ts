@@ -2,7 +2,7 @@ import { ApiObject } from 'cdk8s';
 import { IConstruct } from 'constructs';
 import { IngressCertificate } from './certificate';
 import { analyzeWiring } from '../validation/wiring/engine';
-import { WiringContext, WiringObjectRef, WiringSeverity } from '../validation/wiring/model';
+import { WiringContext, WiringObjectRef, WiringRule, WiringSeverity } from '../validation/wiring/model';
 
 /** Kinds whose pods a Service may select. */
 const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
@@ -47,8 +47,10 @@ export function wiringScope(construct: IConstruct, related: ApiObject[], certifi
  */
 export function wiringErrors(construct: IConstruct, scope: WiringScope, context: WiringContext): string[] {
   return analyzeWiring(scope.manifests, context).findings
-    // warnings (as in istioctl analyze) are for the manifest checks to report; synth fails on errors
-    .filter((f) => f.severity === WiringSeverity.ERROR)
+    // warnings (as in istioctl analyze) are for the manifest checks to report; synth fails on errors.
+    // An undeclared numeric target port is a warning for manifests of any origin (Kubernetes routes
+    // to it), but in a cdk8s app, whose containers declare their ports, it is a mistake.
+    .filter((f) => f.severity === WiringSeverity.ERROR || f.rule === WiringRule.SERVICE_TARGET_PORT)
     .filter((f) => scope.owned.has(refKey(f.subject)) || (f.related !== undefined && scope.owned.has(refKey(f.related))))
     .map((f) => `${construct.node.path}: wiring (${f.rule}): ${f.message}; ${f.fix}`);
 }

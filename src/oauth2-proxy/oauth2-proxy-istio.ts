@@ -318,9 +318,11 @@ export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
   readonly appHost: string;
 
   /**
-   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com", for its own pages; the
-   * login itself runs on the app host (`/oauth2/` there goes to oauth2-proxy), whose host-only
-   * cookie this host doesn't receive (see `cookie.domain`).
+   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com", for its own pages. The
+   * login runs on the app host (`/oauth2/` there goes to oauth2-proxy, and the callback is
+   * there); with the default host-only cookie a login started on this host fails at the
+   * callback (its CSRF cookie stays here), so link users to the app host, or share the cookie
+   * with `cookie.domain`.
    */
   readonly authHost: string;
 
@@ -369,9 +371,9 @@ export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
 }
 
 const PORT = 4180;
-/** oauth2-proxy's health endpoints, moved under its own prefix (see the config). */
 /** The path oauth2-proxy serves its robots.txt on, whatever its prefix, without authentication. */
 const ROBOTS_PATH = '/robots.txt';
+/** oauth2-proxy's health endpoints, moved under its own prefix (see the config). */
 const PING_PATH = '/oauth2/ping';
 const READY_PATH = '/oauth2/ready';
 /** uid/gid of `nonroot` in the distroless image oauth2-proxy is built on. */

@@ -1024,8 +1024,10 @@ describe('OAuth2ProxyIstio', () => {
       expect(() => runValidations(s.chart)).not.toThrow();
     });
 
-    test('service-target-port: an app Service targetPort the pods do not declare is only a warning (Kubernetes sends traffic there all the same)', () => {
-      expect(broken(() => undefined, {}, { targetPort: 8080 })).not.toThrow();
+    test('service-target-port: an app Service targetPort the pods do not declare (in a cdk8s app, whose containers declare their ports, a mistake)', () => {
+      expect(broken(() => undefined, {}, { targetPort: 8080 }))
+        .toThrow('test/auth: wiring (service-target-port): Service myapp/myapp sends port 8000 to container port 8080, but Deployment myapp/myapp declares only 80; '
+          + 'declare port 8080 on the container that listens on it, or set targetPort to the port the container listens on (it declares 80)');
     });
   });
 });

@@ -300,9 +300,12 @@ class Run {
       const elsewhere = this.certificates.find((c) => str(obj(c.json.spec)?.secretName) === credential)
         ?? this.secrets.find((s) => s.name === credential);
       if (elsewhere) {
+        // the classic slip (the Certificate next to the app) stays an error; a namespace without
+        // app workloads may be where the gateway really runs
+        const appNamespace = this.workloads.some((w) => !w.gateway && w.namespace === elsewhere.namespace);
         this.add(WiringRule.CREDENTIAL_NAME, g, path,
           `${describe(g.ref)} serves credentialName "${credential}" from the ingress gateway in namespace "${ns}", but ${describe(elsewhere.ref)} puts that Secret in namespace "${elsewhere.namespace}"; the gateway reads Secrets only from its own namespace`,
-          `create ${elsewhere.ref.kind} ${elsewhere.name} in namespace "${ns}"${hint}`, elsewhere.ref, severity);
+          `create ${elsewhere.ref.kind} ${elsewhere.name} in namespace "${ns}"${appNamespace ? '' : hint}`, elsewhere.ref, appNamespace ? undefined : severity);
         continue;
       }
       // the Certificate meant is most likely one in the ingress namespace that covers the server's hosts
@@ -531,17 +534,33 @@ class Run {
       });
     }
 
-    // the namespaces of the proxies that use the route, from which a ServiceEntry must be visible:
-    // the gateways' own (the pods a bound Gateway selects), and the VirtualService's for the mesh
-    const gatewayPods = unique(bound.flatMap((g) => this.targetsOf(stringMap(obj(g.json.spec)?.selector)).map((t) => t.namespace)));
-    const proxyNamespaces = unique([...(alsoMesh || gatewayPods.length === 0 ? [vs.namespace] : []), ...gatewayPods]);
+    // the namespaces of the proxies that use a route, from which a ServiceEntry must be visible:
+    // the gateways' own (the pods a bound Gateway selects), and the VirtualService's for the mesh;
+    // a route's match may narrow the VirtualService's gateways
+    const vsRefs = arr(spec.gateways).map(str).filter(isString);
+    const proxyNamespacesOf = (route: Json | undefined): string[] => {
+      const matches = arr(route?.match).map(obj);
+      const narrowed = matches.length > 0 && matches.every((m) => arr(m?.gateways).length > 0);
+      const refsOfRoute = narrowed ? unique(matches.flatMap((m) => arr(m?.gateways).map(str).filter(isString))) : vsRefs;
+      if (refsOfRoute.length === 0) return [vs.namespace];
+      const namespaces = refsOfRoute.flatMap((ref) => {
+        if (ref === 'mesh') return [vs.namespace];
+        const { namespace, name } = this.resolveGatewayRef(vs, ref);
+        const gateway = this.gateways.find((g) => g.namespace === namespace && g.name === name);
+        return gateway ? this.targetsOf(stringMap(obj(gateway.json.spec)?.selector)).map((t) => t.namespace) : [];
+      });
+      return namespaces.length > 0 ? unique(namespaces) : [vs.namespace];
+    };
     // the ports the bound Gateways listen on: a destination without a port gets the listener's
     const gatewayPorts = bound.flatMap((g) => arr(obj(g.json.spec)?.servers).map((srv) => num(obj(obj(srv)?.port)?.number)).filter(isNumber));
     for (const section of ['http', 'tls', 'tcp']) {
-      arr(spec[section]).forEach((route, i) => arr(obj(route)?.route).forEach((r, j) => {
-        const destination = obj(obj(r)?.destination);
-        if (destination) this.checkDestination(vs, destination, `/spec/${section}/${i}/route/${j}/destination`, alsoMesh ? undefined : gatewayPorts, proxyNamespaces);
-      }));
+      arr(spec[section]).forEach((route, i) => {
+        const proxyNamespaces = proxyNamespacesOf(obj(route));
+        arr(obj(route)?.route).forEach((r, j) => {
+          const destination = obj(obj(r)?.destination);
+          if (destination) this.checkDestination(vs, destination, `/spec/${section}/${i}/route/${j}/destination`, alsoMesh ? undefined : gatewayPorts, proxyNamespaces);
+        });
+      });
     }
   }
 
@@ -582,11 +601,12 @@ class Run {
       const matching = this.serviceEntries
         .filter((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
       const visibleFrom = (se: Entry, ns: string) => exportedTo(obj(se.json.spec)?.exportTo, se.namespace, ns);
-      const entry = matching.find((se) => proxyNamespaces.every((ns) => visibleFrom(se, ns)));
-      if (entry) {
+      // every proxy of the route must see some entry for the host (not necessarily the same one)
+      const hiddenFrom = proxyNamespaces.find((ns) => !matching.some((se) => visibleFrom(se, ns)));
+      const entry = matching.find((se) => proxyNamespaces.some((ns) => visibleFrom(se, ns)));
+      if (entry && hiddenFrom === undefined) {
         this.link(vs.ref, entry.ref, 'routes');
-      } else if (matching.length > 0) {
-        const hiddenFrom = proxyNamespaces.find((ns) => !visibleFrom(matching[0], ns)) ?? vs.namespace;
+      } else if (matching.length > 0 && hiddenFrom !== undefined) {
         const whose = hiddenFrom === vs.namespace ? `namespace "${hiddenFrom}"` : `the gateway pods' namespace "${hiddenFrom}", where the route is served`;
         this.add(WiringRule.DESTINATION_SERVICE, vs, `${path}/host`,
           `${describe(vs.ref)} routes to "${host}", which ${describe(matching[0].ref)} defines, but its exportTo ${JSON.stringify(obj(matching[0].json.spec)?.exportTo)} hides it from ${whose}`,
@@ -640,12 +660,15 @@ class Run {
     const ingresses = this.ingresses.filter((i) => i.namespace === ap.namespace && selects(matchLabels, i.labels));
     if (ingresses.length === 0) return; // not an ingress policy
     for (const i of ingresses) this.link(ap.ref, i.ref, 'protects');
-    if (this.assumeExternal) return; // the ingress's Gateways may be outside the manifests
     // Gateways of this ingress, and Gateways whose selector matches nothing (reported by gateway-selector)
     const gateways = this.gateways.filter((g) => {
       const targets = this.targetsOf(stringMap(obj(g.json.spec)?.selector));
       return targets.length === 0 || targets.some((t) => ingresses.some((i) => i.key === t.key));
     });
+    // with external objects assumed, more Gateways of the ingress may be outside the manifests:
+    // none here says nothing, and a host the ones here don't serve is only a warning
+    if (this.assumeExternal && gateways.length === 0) return;
+    const severity = this.assumeExternal ? WiringSeverity.WARNING : undefined;
     const reported = new Set<string>();
     arr(spec.rules).forEach((rule, i) => arr(obj(rule)?.to).forEach((to, j) => arr(obj(obj(to)?.operation)?.hosts).forEach((h, k) => {
       const entry = str(h);
@@ -657,7 +680,7 @@ class Run {
       const offered = unique(gateways.flatMap((g) => gatewayHosts(g).map((x) => x.host)));
       this.add(WiringRule.HOST_MISMATCH, ap, `/spec/rules/${i}/to/${j}/operation/hosts/${k}`,
         `${describe(ap.ref)} applies to host "${host}" on the ${ingresses[0].description}, but ${gateways.length > 0 ? `the Gateways of that ingress (${gateways.map((g) => describe(g.ref)).join(', ')}) serve only ${offered.map((x) => `"${x}"`).join(', ') || 'no hosts'}` : 'no Gateway selects that ingress'}`,
-        `use the host the Gateway serves in the policy's hosts, or serve "${host}" from a Gateway`, gateways[0]?.ref);
+        `use the host the Gateway serves in the policy's hosts, or serve "${host}" from a Gateway`, gateways[0]?.ref, severity);
     })));
   }
 
@@ -705,7 +728,8 @@ class Run {
       // Kubernetes sends traffic to an undeclared port all the same: a warning, not an error
       this.add(WiringRule.SERVICE_TARGET_PORT, svc, `/spec/ports/${i}/targetPort`,
         `${describe(svc.ref)} sends port ${num(port.port) ?? '?'} to container port ${n}, but ${describe(w.ref)} declares only ${[...w.portNumbers].join(', ')}`,
-        `declare port ${n} on the container that listens on it, or set targetPort to the port the container listens on`, w.ref, WiringSeverity.WARNING);
+        `declare port ${n} on the container that listens on it, or set targetPort to the port the container listens on (it declares ${[...w.portNumbers].join(', ')})`,
+        w.ref, WiringSeverity.WARNING);
     });
   }
 }
