@@ -81,6 +81,13 @@ export interface IngressRouteProps {
   readonly pathRoutes?: IngressPathRoute[];
 
   /**
+   * Answer every request to the host with a redirect (301) to the same path on this host
+   * instead of routing it to `service` (which still names the route's namespace and name).
+   * @default - requests go to `service` (and `pathRoutes`)
+   */
+  readonly redirectHost?: string;
+
+  /**
    * The ingress gateway that serves the host (not with `sharedGateway`, which has its own).
    * @default - istio-system, pods labelled istio=ingressgateway; with `sharedGateway`, its ingress gateway
    */
@@ -138,7 +145,14 @@ export class IngressRoute extends Construct {
     this.portName = gateway.portName;
 
     const http: VirtualServiceSpecHttp[] = [];
-    (props.pathRoutes ?? []).forEach((r, i) => {
+    if (props.redirectHost !== undefined) {
+      const target = checkHostName(this, 'redirectHost', props.redirectHost);
+      if (props.pathRoutes?.length) {
+        throw propError(this, 'pathRoutes', 'is set together with redirectHost, which answers every request with a redirect', 'drop pathRoutes, or redirectHost');
+      }
+      http.push({ name: 'redirect', redirect: { authority: target } });
+    }
+    (props.redirectHost === undefined ? props.pathRoutes ?? [] : []).forEach((r, i) => {
       if (typeof r.pathPrefix !== 'string' || !r.pathPrefix.startsWith('/')) {
         throw propError(this, `pathRoutes[${i}].pathPrefix`, `${show(r.pathPrefix)} does not start with "/"`, 'give a path prefix such as "/oauth2/"');
       }
@@ -148,7 +162,9 @@ export class IngressRoute extends Construct {
         route: [{ destination: serviceDestination(this, `pathRoutes[${i}]`, r.service, r.port, clusterDomain) }],
       });
     });
-    http.push({ name: 'default', route: [{ destination: serviceDestination(this, 'service', props.service, props.port, clusterDomain) }] });
+    if (props.redirectHost === undefined) {
+      http.push({ name: 'default', route: [{ destination: serviceDestination(this, 'service', props.service, props.port, clusterDomain) }] });
+    }
 
     this.virtualService = versionedObject(this, 'virtual-service', gateway._istio.networkingApiVersion, 'VirtualService', { name: this.name, namespace: this.namespace },
       toJson_VirtualServiceSpec({

@@ -22,8 +22,9 @@ import { checkDnsLabel, checkHostName } from '../validation/names';
 export interface KayentaOAuth2ProxyOptions extends OAuth2ProxyOptions {
   /**
    * oauth2-proxy's own public host, e.g. "kayenta-oauth.cluster.example.com", served by the same
-   * ingress gateway and certificate as the Kayenta host. The login runs on the Kayenta host, and
-   * the session cookie stays with it unless `cookie.domain` says otherwise.
+   * ingress gateway and certificate as the Kayenta host. It redirects every request to the
+   * Kayenta host, where the login runs and the session cookie stays (unless `cookie.domain` says
+   * otherwise).
    */
   readonly authHost: string;
 }

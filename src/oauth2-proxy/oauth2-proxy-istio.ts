@@ -318,11 +318,10 @@ export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
   readonly appHost: string;
 
   /**
-   * oauth2-proxy's own public host, e.g. "oauth.cluster.example.com", for its own pages. The
-   * login runs on the app host (`/oauth2/` there goes to oauth2-proxy, and the callback is
-   * there); with the default host-only cookie a login started on this host fails at the
-   * callback (its CSRF cookie stays here), so link users to the app host, or share the cookie
-   * with `cookie.domain`.
+   * A second public host of oauth2-proxy, e.g. "oauth.cluster.example.com". It answers every
+   * request with a redirect to the same path on the app host, where the login runs (`/oauth2/`
+   * there goes to oauth2-proxy, and the callback is there) and the host-only session cookie
+   * lives; so links to oauth2-proxy's pages on this host keep working.
    */
   readonly authHost: string;
 
@@ -651,7 +650,9 @@ export class OAuth2ProxyIstio extends Construct {
         { pathPrefix: ROBOTS_PATH, exact: true, service: this.service },
       ],
     });
-    this.authRoute = new IngressRoute(this, 'auth-route', { ...routeProps, host: authHost, service: this.service, name });
+    // the login runs on the app host, where the host-only session cookie lives: the auth host
+    // sends every request there (a login started on it would fail at the callback otherwise)
+    this.authRoute = new IngressRoute(this, 'auth-route', { ...routeProps, host: authHost, service: this.service, name, redirectHost: appHost });
 
     if (props.serviceEntry ?? true) this.serviceEntry = this.createServiceEntry(istio, name, provider);
     const appNamespace = serviceNamespace(this, 'app', props.app);

@@ -100,6 +100,19 @@ describe('IngressRoute', () => {
     ]);
   });
 
+  test('matches an exact path, and redirects the whole host elsewhere when asked (then without path routes)', () => {
+    const { chart, service, certificate } = setup();
+    const other = new kplus.Service(chart, 'other', { metadata: { name: 'auth', namespace: 'canary' }, ports: [{ port: 4180 }] });
+    new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, pathRoutes: [{ pathPrefix: '/robots.txt', exact: true, service: other }] });
+    new IngressRoute(chart, 'moved', { host: 'old.cluster.example.com', service, certificate, name: 'old', redirectHost: 'kayenta.cluster.example.com' });
+    const objects = synthChart(chart);
+    expect(findOne(objects, 'VirtualService', 'kayenta').spec.http[0].match).toEqual([{ uri: { exact: '/robots.txt' } }]);
+    expect(findOne(objects, 'VirtualService', 'old').spec.http).toEqual([{ name: 'redirect', redirect: { authority: 'kayenta.cluster.example.com' } }]);
+    expectSchemaValid(objects);
+    expect(() => new IngressRoute(chart, 'both', { host: 'x.cluster.example.com', service, certificate, name: 'x', redirectHost: 'kayenta.cluster.example.com', pathRoutes: [{ pathPrefix: '/a/', service: other }] }))
+      .toThrow('test/both: pathRoutes: is set together with redirectHost, which answers every request with a redirect; drop pathRoutes, or redirectHost');
+  });
+
   test('emits networking.istio.io/v1beta1 for Istio releases before 1.22', () => {
     const { chart, service, certificate } = setup();
     new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, istioVersion: '1.21.2' });

@@ -289,7 +289,7 @@ describe('OAuth2ProxyIstio', () => {
       expect([auth.appRoute.portName, auth.authRoute.portName]).toEqual(['https-myapp-cluster-example-com', 'https-myapp-cluster-example-com']);
     });
 
-    test('routes the app host to the app, and its /oauth2/ paths and the auth host to oauth2-proxy', () => {
+    test('routes the app host to the app and its /oauth2/ paths to oauth2-proxy; the auth host redirects to the app host', () => {
       const { objects } = synth();
       expect(findOne(objects, 'VirtualService', 'myapp').spec).toEqual({
         gateways: ['myapp/myapp'],
@@ -304,7 +304,8 @@ describe('OAuth2ProxyIstio', () => {
       expect(findOne(objects, 'VirtualService', 'oauth2-proxy').spec).toEqual({
         gateways: ['myapp/myapp'],
         hosts: ['oauth.cluster.example.com'],
-        http: [{ name: 'default', route: [{ destination: { host: 'oauth2-proxy.myapp.svc.cluster.local', port: { number: 4180 } } }] }],
+        // the login runs on the app host, where the host-only cookie lives: a login started here would fail at the callback
+        http: [{ name: 'redirect', redirect: { authority: 'myapp.cluster.example.com' } }],
       });
     });
 
@@ -525,7 +526,7 @@ describe('OAuth2ProxyIstio', () => {
     test('writes the Service FQDNs of the provider and the routes with the cluster domain given, and the wiring checks resolve them', () => {
       const { auth, objects } = synth({ clusterDomain: 'k8s.example.com' });
       expect(auth.extensionProvider.envoyExtAuthzHttp.service).toBe('oauth2-proxy.myapp.svc.k8s.example.com');
-      const hosts = objects.filter((o: any) => o.kind === 'VirtualService').flatMap((vs: any) => vs.spec.http.map((h: any) => h.route[0].destination.host));
+      const hosts = objects.filter((o: any) => o.kind === 'VirtualService').flatMap((vs: any) => vs.spec.http.filter((h: any) => h.route).map((h: any) => h.route[0].destination.host));
       expect(new Set(hosts)).toEqual(new Set(['oauth2-proxy.myapp.svc.k8s.example.com', 'myapp.myapp.svc.k8s.example.com']));
     });
 
