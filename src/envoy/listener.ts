@@ -84,7 +84,6 @@ export class EnvoyHashPolicy {
   }
 }
 
-
 /** A route of an HTTP listener. */
 export interface EnvoyRouteOptions {
   /** Cluster the matching requests go to. */

@@ -151,18 +151,17 @@ export class IngressRoute extends Construct {
         throw propError(this, 'pathRoutes', 'is set together with redirectHost, which answers every request with a redirect', 'drop pathRoutes, or redirectHost');
       }
       http.push({ name: 'redirect', redirect: { authority: target } });
-    }
-    (props.redirectHost === undefined ? props.pathRoutes ?? [] : []).forEach((r, i) => {
-      if (typeof r.pathPrefix !== 'string' || !r.pathPrefix.startsWith('/')) {
-        throw propError(this, `pathRoutes[${i}].pathPrefix`, `${show(r.pathPrefix)} does not start with "/"`, 'give a path prefix such as "/oauth2/"');
-      }
-      http.push({
-        name: `${checkDnsLabel(this, `pathRoutes[${i}].service`, r.service.name)}-${i}`,
-        match: [{ uri: r.exact ? { exact: r.pathPrefix } : { prefix: r.pathPrefix } }],
-        route: [{ destination: serviceDestination(this, `pathRoutes[${i}]`, r.service, r.port, clusterDomain) }],
+    } else {
+      (props.pathRoutes ?? []).forEach((r, i) => {
+        if (typeof r.pathPrefix !== 'string' || !r.pathPrefix.startsWith('/')) {
+          throw propError(this, `pathRoutes[${i}].pathPrefix`, `${show(r.pathPrefix)} does not start with "/"`, 'give a path prefix such as "/oauth2/"');
+        }
+        http.push({
+          name: `${checkDnsLabel(this, `pathRoutes[${i}].service`, r.service.name)}-${i}`,
+          match: [{ uri: r.exact ? { exact: r.pathPrefix } : { prefix: r.pathPrefix } }],
+          route: [{ destination: serviceDestination(this, `pathRoutes[${i}]`, r.service, r.port, clusterDomain) }],
+        });
       });
-    });
-    if (props.redirectHost === undefined) {
       http.push({ name: 'default', route: [{ destination: serviceDestination(this, 'service', props.service, props.port, clusterDomain) }] });
     }
 

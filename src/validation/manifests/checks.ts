@@ -200,14 +200,15 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
     const segments = pointerSegments(f.path, f.manifest);
     const located = found ? at(found.doc, ns, segments, []) : { path: f.path, location: readable(segments), object: f.subject };
     const finding = { ...located, object: f.subject, rule: f.rule, severity: '', message: f.message, fix: f.fix };
+    const order = found ? found.order : documents.length;
     // a finding the wiring checks rate a warning (one that rests on their own assumptions, or on what
     // Kubernetes allows anyway) stays one, unless the rule's own severity entry says otherwise
     const ownEntry = (options.severities as Record<string, unknown> | undefined)?.[f.rule] !== undefined;
     const downgraded = f.severity === WiringSeverity.WARNING && wiringSeverity(f.rule) === WiringSeverity.ERROR;
     if (downgraded && !ownEntry && rules.get(f.rule) === ManifestRuleSeverity.ERROR) {
-      findings.push({ ...finding, severity: ManifestRuleSeverity.WARNING, order: found ? found.order : documents.length });
+      findings.push({ ...finding, severity: ManifestRuleSeverity.WARNING, order });
     } else {
-      add(finding, found ? found.order : documents.length);
+      add(finding, order);
     }
   }
 

@@ -123,9 +123,8 @@ class Run {
     for (const w of this.workloads) {
       // the port the sidecar Istio injects declares: a Service may send scrapes to it
       // a namespace made outside the manifests may have injection on: its sidecar's port may be there
-      const labels = this.namespaceLabels.get(w.namespace);
-      const mayInject = labels === undefined ? istioInjects(w.podLabels, w.podAnnotations, { 'istio-injection': 'enabled' }) : istioInjects(w.podLabels, w.podAnnotations, labels);
-      if (mayInject) w.sidecarPorts.push(ISTIO_ENVOY_PROM_PORT);
+      const namespaceLabels = this.namespaceLabels.get(w.namespace) ?? { 'istio-injection': 'enabled' };
+      if (istioInjects(w.podLabels, w.podAnnotations, namespaceLabels)) w.sidecarPorts.push(ISTIO_ENVOY_PROM_PORT);
     }
     for (const g of this.gateways) this.guard(() => this.checkGateway(g));
     this.guard(() => this.checkGatewayPortNames());
@@ -485,6 +484,12 @@ class Run {
     return { namespace: next < 0 ? rest : rest.slice(0, next), name: ref.slice(0, dot) };
   }
 
+  /** The Gateway of the manifests a VirtualService's gateway reference names, if any, and where it points. */
+  private gatewayOf(vs: Entry, ref: string): { namespace: string; name: string; gateway?: Entry } {
+    const { namespace, name } = this.resolveGatewayRef(vs, ref);
+    return { namespace, name, gateway: this.gateways.find((g) => g.namespace === namespace && g.name === name) };
+  }
+
   private checkVirtualService(vs: Entry): void {
     const spec = obj(vs.json.spec) ?? {};
     const hosts = arr(spec.hosts).map(str).filter(isString);
@@ -498,8 +503,7 @@ class Run {
     const checkedRefs = new Set<string>();
     for (const { ref, path } of refs) {
       if (ref === 'mesh') continue;
-      const { namespace, name } = this.resolveGatewayRef(vs, ref);
-      const gateway = this.gateways.find((g) => g.namespace === namespace && g.name === name);
+      const { namespace, name, gateway } = this.gatewayOf(vs, ref);
       if (gateway) {
         if (!bound.includes(gateway)) {
           bound.push(gateway);
@@ -545,8 +549,7 @@ class Run {
       if (refsOfRoute.length === 0) return [vs.namespace];
       const namespaces = refsOfRoute.flatMap((ref) => {
         if (ref === 'mesh') return [vs.namespace];
-        const { namespace, name } = this.resolveGatewayRef(vs, ref);
-        const gateway = this.gateways.find((g) => g.namespace === namespace && g.name === name);
+        const { gateway } = this.gatewayOf(vs, ref);
         return gateway ? this.targetsOf(stringMap(obj(gateway.json.spec)?.selector)).map((t) => t.namespace) : [];
       });
       return namespaces.length > 0 ? unique(namespaces) : [vs.namespace];
