@@ -111,6 +111,8 @@ describe('IngressRoute', () => {
     expectSchemaValid(objects);
     expect(() => new IngressRoute(chart, 'both', { host: 'x.cluster.example.com', service, certificate, name: 'x', redirectHost: 'kayenta.cluster.example.com', pathRoutes: [{ pathPrefix: '/a/', service: other }] }))
       .toThrow('test/both: pathRoutes: is set together with redirectHost, which answers every request with a redirect; drop pathRoutes, or redirectHost');
+    expect(() => new IngressRoute(chart, 'bad', { host: 'y.cluster.example.com', service, certificate, name: 'y', redirectHost: 'not a host' }))
+      .toThrow('test/bad: redirectHost: "not a host"');
   });
 
   test('emits networking.istio.io/v1beta1 for Istio releases before 1.22', () => {
