@@ -24,9 +24,10 @@ export interface KayentaOAuth2ProxyOptions extends OAuth2ProxyOptions {
    * oauth2-proxy's own public host, e.g. "kayenta-oauth.cluster.example.com", served by the same
    * ingress gateway and certificate as the Kayenta host. It redirects every request to the
    * Kayenta host, where the login runs and the session cookie stays (unless `cookie.domain` says
-   * otherwise).
+   * otherwise). Only for links to an earlier oauth2-proxy host; a new set-up needs none.
+   * @default - no auth host: oauth2-proxy is reached under /oauth2/ on the Kayenta host only
    */
-  readonly authHost: string;
+  readonly authHost?: string;
 }
 
 /** How Kayenta is exposed through the Istio ingress gateway. */
@@ -126,7 +127,7 @@ export interface KayentaIngress {
 export function exposeKayenta(scope: Construct, plan: KayentaIngressPlan, service: kplus.Service, port: number, namespace: string): KayentaIngress {
   const o = plan.options;
   const ingress = resolveIngressGateway(scope, 'ingress.ingressGateway', o.ingressGateway);
-  const authHost = o.oauth2Proxy ? checkHostName(scope, 'ingress.oauth2Proxy.authHost', o.oauth2Proxy.authHost) : undefined;
+  const authHost = o.oauth2Proxy?.authHost === undefined ? undefined : checkHostName(scope, 'ingress.oauth2Proxy.authHost', o.oauth2Proxy.authHost);
   const certificate = o.certificate._bind(scope, authHost ? [plan.host, authHost] : [plan.host], ingress);
   requireSameIngressNamespace(scope, 'ingress.certificate', certificate, ingress);
   certificate._requireCovers(scope, 'ingress.host', plan.host);

@@ -321,11 +321,14 @@ export interface OAuth2ProxyIstioProps extends OAuth2ProxyOptions {
    * A second public host of oauth2-proxy, e.g. "oauth.cluster.example.com". It answers every
    * request with a redirect to the same path on the app host, where the login runs (`/oauth2/`
    * there goes to oauth2-proxy, and the callback is there) and the host-only session cookie
-   * lives; so links to oauth2-proxy's pages on this host keep working.
+   * lives; so links to oauth2-proxy's pages on this host keep working. Give it when such links
+   * exist (an earlier set-up with an oauth2-proxy host, bookmarks, a provider's sign-out URL);
+   * a new set-up needs none, and its certificate then needs only the app host.
+   * @default - no auth host: oauth2-proxy is reached under /oauth2/ on the app host only
    */
-  readonly authHost: string;
+  readonly authHost?: string;
 
-  /** The certificate the ingress serves for both hosts. */
+  /** The certificate the ingress serves for the app host (and the auth host, if given). */
   readonly certificate: IngressTls;
 
   /**
@@ -423,14 +426,14 @@ export class OAuth2ProxyIstio extends Construct {
   public readonly configMap: kplus.ConfigMap;
   /** The Redis session store, when the construct deployed one. */
   public readonly redis?: Redis;
-  /** The certificate the ingress serves for both hosts. */
+  /** The certificate the ingress serves for the app host (and the auth host). */
   public readonly certificate: IngressCertificate;
-  /** The Gateway serving both hosts from one server (named after the app Service). */
+  /** The Gateway serving the app host (and the auth host) from one server (named after the app Service). */
   public readonly gateway: IngressHttpsGateway;
   /** VirtualService of the app host, bound to `gateway`. */
   public readonly appRoute: IngressRoute;
-  /** VirtualService of the auth host, bound to `gateway`. */
-  public readonly authRoute: IngressRoute;
+  /** VirtualService of the auth host, bound to `gateway`, when `authHost` is given. */
+  public readonly authRoute?: IngressRoute;
   /** The ServiceEntry for the provider's hosts. */
   public readonly serviceEntry?: ApiObject;
   /** The RequestAuthentication of the app. */
@@ -513,10 +516,10 @@ export class OAuth2ProxyIstio extends Construct {
     this.ingress = resolveIngressGateway(this, 'ingressGateway', props.ingressGateway);
     this.assumeExternal = props.assumeExternalObjects ?? false;
     const appHost = checkHostName(this, 'appHost', props.appHost);
-    const authHost = checkHostName(this, 'authHost', props.authHost);
-    if (appHost.toLowerCase() === authHost.toLowerCase()) {
+    const authHost = props.authHost === undefined ? undefined : checkHostName(this, 'authHost', props.authHost);
+    if (authHost !== undefined && appHost.toLowerCase() === authHost.toLowerCase()) {
       throw propError(this, 'authHost', `${show(authHost)} is the same as appHost`,
-        `oauth2-proxy needs a host of its own next to the app's, e.g. ${show(`oauth.${appHost.split('.').slice(1).join('.')}`)}`);
+        `give oauth2-proxy a host of its own next to the app's, e.g. ${show(`oauth.${appHost.split('.').slice(1).join('.')}`)}, or leave authHost out (oauth2-proxy is then reached under /oauth2/ on the app host)`);
     }
     this.cookieHostOnly = props.cookie?.domain === undefined;
     this.cookieDomain = this.cookieHostOnly ? appHost.toLowerCase() : cookieDomainFor(this, appHost, props.cookie!.domain!);
@@ -537,11 +540,12 @@ export class OAuth2ProxyIstio extends Construct {
     }
     const provider = props.provider._bind(this, 'provider');
 
-    // certificate for both hosts, in the ingress gateway's namespace
-    this.certificate = props.certificate._bind(this, [appHost, authHost], this.ingress);
+    // certificate for the hosts, in the ingress gateway's namespace
+    const hosts = authHost === undefined ? [appHost] : [appHost, authHost];
+    this.certificate = props.certificate._bind(this, hosts, this.ingress);
     requireSameIngressNamespace(this, 'certificate', this.certificate, this.ingress);
     this.certificate._requireCovers(this, 'appHost', appHost);
-    this.certificate._requireCovers(this, 'authHost', authHost);
+    if (authHost !== undefined) this.certificate._requireCovers(this, 'authHost', authHost);
 
     // oauth2-proxy
     const metadata = { name, namespace: this.namespace };
@@ -627,10 +631,10 @@ export class OAuth2ProxyIstio extends Construct {
     this.configMap.addData(CONFIG_FILE, toToml(config));
     ConfigHash.addConfigMap(this.deployment, this.configMap);
 
-    // one Gateway server for both hosts (they share the certificate), and a route per host: the
+    // one Gateway server for the hosts (they share the certificate), and a route per host: the
     // app host (with /oauth2/ to oauth2-proxy) and the auth host
     this.gateway = new IngressHttpsGateway(this, 'gateway', {
-      hosts: [appHost, authHost],
+      hosts,
       certificate: this.certificate,
       namespace: this.namespace,
       name: props.app.name,
@@ -652,7 +656,9 @@ export class OAuth2ProxyIstio extends Construct {
     });
     // the login runs on the app host, where the host-only session cookie lives: the auth host
     // sends every request there (a login started on it would fail at the callback otherwise)
-    this.authRoute = new IngressRoute(this, 'auth-route', { ...routeProps, host: authHost, service: this.service, name, redirectHost: appHost });
+    if (authHost !== undefined) {
+      this.authRoute = new IngressRoute(this, 'auth-route', { ...routeProps, host: authHost, service: this.service, name, redirectHost: appHost });
+    }
 
     if (props.serviceEntry ?? true) this.serviceEntry = this.createServiceEntry(istio, name, provider);
     const appNamespace = serviceNamespace(this, 'app', props.app);
@@ -763,10 +769,19 @@ export class OAuth2ProxyIstio extends Construct {
 
   /**
    * Seed 001's EnvoyFilter: ext_authz in the filter chain of the Gateway server (matched by the app
-   * host's SNI), which serves the auth host too, so a second patch turns the filter off on the
-   * auth host's virtual host (oauth2-proxy's own pages need no check).
+   * host's SNI), which serves the auth host too, if there is one: a second patch then turns the
+   * filter off on the auth host's virtual host (oauth2-proxy's own pages need no check).
    */
-  private createEnvoyFilter(istio: IstioRelease, name: string, appHost: string, authHost: string, value: Record<string, any>): ApiObject {
+  private createEnvoyFilter(istio: IstioRelease, name: string, appHost: string, authHost: string | undefined, value: Record<string, any>): ApiObject {
+    const authHostPatch: EnvoyFilterSpecConfigPatches[] = authHost === undefined ? [] : [{
+      applyTo: EnvoyFilterSpecConfigPatchesApplyTo.VIRTUAL_UNDERSCORE_HOST,
+      match: {
+        context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
+        // istiod names a gateway's virtual hosts <host>:<server port>
+        routeConfiguration: { vhost: { name: `${authHost}:${INGRESS_HTTPS_PORT}` } },
+      },
+      patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.MERGE, value: extAuthzDisabled() },
+    }];
     return this.gatewayEnvoyFilter('envoy-filter', name, [{
       applyTo: EnvoyFilterSpecConfigPatchesApplyTo.HTTP_UNDERSCORE_FILTER,
       match: {
@@ -780,15 +795,7 @@ export class OAuth2ProxyIstio extends Construct {
         },
       },
       patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE, value },
-    }, {
-      applyTo: EnvoyFilterSpecConfigPatchesApplyTo.VIRTUAL_UNDERSCORE_HOST,
-      match: {
-        context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
-        // istiod names a gateway's virtual hosts <host>:<server port>
-        routeConfiguration: { vhost: { name: `${authHost}:${INGRESS_HTTPS_PORT}` } },
-      },
-      patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.MERGE, value: extAuthzDisabled() },
-    }, identityHeaderPatch(istio, appHost)]);
+    }, ...authHostPatch, identityHeaderPatch(istio, appHost)]);
   }
 
   /** An EnvoyFilter (networking.istio.io/v1alpha3) of the ingress gateway's pods, in their namespace. */
@@ -864,22 +871,23 @@ export class OAuth2ProxyIstio extends Construct {
    * field and the gateway would reject the listener at runtime.
    */
   private invalidEnvoyPatch(): string[] {
-    const checks: Array<[ApiObject | undefined, number, string, string, boolean]> = [
-      [this.envoyFilter, 0, EnvoyConfigValidator.HTTP_FILTER, 'envoyFilter', false],
-      [this.envoyFilter, 1, VIRTUAL_HOST, 'envoyFilter.configPatches[1]', true],
-      [this.envoyFilter, 2, EnvoyConfigValidator.HTTP_FILTER, 'envoyFilter.configPatches[2]', false],
-      [this.identityHeaderFilter, 0, EnvoyConfigValidator.HTTP_FILTER, 'identityHeaderFilter', false],
-    ];
-    return checks.flatMap(([filter, i, typeName, prop, partial]) => {
-      if (!filter) return [];
-      try {
-        assertValidEnvoyConfig(this, prop, ApiObject.of(filter).toJson().spec?.configPatches?.[i]?.patch?.value, typeName, { partial });
-        return [];
-      } catch (e) {
-        return [(e as Error).message];
-      }
+    const filters: Array<[ApiObject | undefined, string]> = [[this.envoyFilter, 'envoyFilter'], [this.identityHeaderFilter, 'identityHeaderFilter']];
+    return filters.flatMap(([filter, name]) => {
+      const patches: any[] = (filter && ApiObject.of(filter).toJson().spec?.configPatches) ?? [];
+      return patches.flatMap((p, i) => {
+        // what the gateway's Envoy gets: an HttpFilter inserted, or fields merged into a VirtualHost
+        const typeName = p?.applyTo === 'HTTP_FILTER' ? EnvoyConfigValidator.HTTP_FILTER : p?.applyTo === 'VIRTUAL_HOST' ? VIRTUAL_HOST : undefined;
+        if (typeName === undefined) return [];
+        try {
+          assertValidEnvoyConfig(this, i === 0 ? name : `${name}.configPatches[${i}]`, p.patch?.value, typeName, { partial: p.patch?.operation === 'MERGE' });
+          return [];
+        } catch (e) {
+          return [(e as Error).message];
+        }
+      });
     });
   }
+
 
   /** Synth-time checks: the app Service's selector, then the wiring checks over the objects involved. */
   private validate(props: OAuth2ProxyIstioProps): string[] {

@@ -280,6 +280,15 @@ describe('KayentaStandalone ingress', () => {
       expect(findOne(objects, 'Certificate').spec.dnsNames).toEqual([HOST, AUTH_HOST]);
     });
 
+    test('needs no oauth2-proxy host: without authHost only the Kayenta host is served and certified', () => {
+      const { objects, kayenta } = synthBehindOAuth2Proxy({ authHost: undefined }, { certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production') }) });
+      expect(findOne(objects, 'Certificate').spec.dnsNames).toEqual([HOST]);
+      expect(findOne(objects, 'Gateway', 'kayenta').spec.servers.map((s: any) => s.hosts)).toEqual([[HOST]]);
+      expect(objects.filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name)).toEqual(['kayenta']);
+      expect(kayenta.oauth2Proxy!.authRoute).toBeUndefined();
+      expectSchemaValid(objects);
+    });
+
     test('accepts the pipeline\'s client_credentials tokens: bearer tokens, and the service principal as an authenticated subject', () => {
       const { objects } = synthBehindOAuth2Proxy();
       const config = findOne(objects, 'ConfigMap', 'oauth2-proxy').data;
@@ -437,7 +446,7 @@ describe('KayentaStandalone ingress', () => {
 
     test('fails, from oauth2-proxy, when the oauth2-proxy host is the Kayenta host', () => {
       const { build } = setupBehindOAuth2Proxy({ authHost: HOST });
-      expect(build).toThrow('test/kayenta/oauth2-proxy: authHost: "kayenta.cluster.example.com" is the same as appHost; oauth2-proxy needs a host of its own next to the app\'s, e.g. "oauth.cluster.example.com"');
+      expect(build).toThrow('test/kayenta/oauth2-proxy: authHost: "kayenta.cluster.example.com" is the same as appHost; give oauth2-proxy a host of its own next to the app\'s, e.g. "oauth.cluster.example.com", or leave authHost out (oauth2-proxy is then reached under /oauth2/ on the app host)');
     });
 
     test('fails, from oauth2-proxy, in AUTHORIZATION_POLICY mode on Istio 1.19 until meshConfigApplied says the provider is in the mesh config', () => {

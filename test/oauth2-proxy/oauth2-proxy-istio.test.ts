@@ -670,9 +670,43 @@ describe('OAuth2ProxyIstio', () => {
       expect(() => runValidations(s.chart)).toThrow(/test\/auth: envoyFilter: Envoy would reject this envoy\.extensions\.filters\.network\.http_connection_manager\.v3\.HttpFilter \(1 error, checked against Envoy's v3 API\):\n\s+typed_config\.http_service\.server_uri\.timout: .*timout/);
     });
 
+    test('checks a patch added through the escape hatch too', () => {
+      const s = setup({ mode: ExtAuthzMode.ENVOY_FILTER });
+      s.build().envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/-', {
+        applyTo: 'HTTP_FILTER',
+        match: { context: 'GATEWAY' },
+        patch: { operation: 'INSERT_FIRST', value: { name: 'envoy.filters.http.cors', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Corss' } } },
+      }));
+      expect(() => runValidations(s.chart)).toThrow(/test\/auth: envoyFilter\.configPatches\[3\]: [\s\S]*Corss/);
+    });
+
     test('honours the check timeout', () => {
       const { auth } = synth({ mode: ExtAuthzMode.ENVOY_FILTER, checkTimeout: Duration.millis(1500) });
       expect(auth.extAuthzFilter.typed_config.http_service.server_uri.timeout).toBe('1.5s');
+    });
+  });
+
+  describe('without an auth host', () => {
+    test('serves only the app host: one host on the Gateway and the certificate, no auth route', () => {
+      const { objects, auth } = synth({ authHost: undefined, certificate: IngressTls.certManager({ issuer: IssuerRef.clusterIssuer('letsencrypt-production') }) });
+      expect(auth.authRoute).toBeUndefined();
+      expect(findOne(objects, 'Certificate').spec.dnsNames).toEqual(['myapp.cluster.example.com']);
+      expect(findOne(objects, 'Gateway', 'myapp').spec.servers.map((s: any) => s.hosts)).toEqual([['myapp.cluster.example.com']]);
+      expect(objects.filter((o) => o.kind === 'VirtualService').map((o) => o.metadata.name)).toEqual(['myapp']);
+      // the login still runs on the app host
+      expect(findOne(objects, 'VirtualService', 'myapp').spec.http[0].match).toEqual([{ uri: { prefix: '/oauth2/' } }]);
+      expect(configFile(objects)).toContain('redirect_url = "https://myapp.cluster.example.com/oauth2/callback"');
+      expectSchemaValid(objects);
+    });
+
+    test('ENVOY_FILTER mode has no auth host patch, and checks the identity-header patch where it now is', () => {
+      const { objects } = synth({ authHost: undefined, mode: ExtAuthzMode.ENVOY_FILTER });
+      const patches = findOne(objects, 'EnvoyFilter').spec.configPatches;
+      expect(patches.map((p: any) => [p.applyTo, p.patch.operation])).toEqual([['HTTP_FILTER', 'INSERT_BEFORE'], ['HTTP_FILTER', 'INSERT_FIRST']]);
+      expect(patches[1].patch.value.name).toBe('envoy.filters.http.lua');
+      const s = setup({ authHost: undefined, mode: ExtAuthzMode.ENVOY_FILTER });
+      s.build().envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/1/patch/value/typed_config/default_source_code/inlin_string', 'x'));
+      expect(() => runValidations(s.chart)).toThrow(/test\/auth: envoyFilter\.configPatches\[1\]: [\s\S]*unknown field "inlin_string"/);
     });
   });
 
@@ -700,7 +734,7 @@ describe('OAuth2ProxyIstio', () => {
 
     test('fails when the app host equals the auth host', () => {
       const { build } = setup({ authHost: 'myapp.cluster.example.com' });
-      expect(build).toThrow('test/auth: authHost: "myapp.cluster.example.com" is the same as appHost; oauth2-proxy needs a host of its own next to the app\'s, e.g. "oauth.cluster.example.com"');
+      expect(build).toThrow('test/auth: authHost: "myapp.cluster.example.com" is the same as appHost; give oauth2-proxy a host of its own next to the app\'s, e.g. "oauth.cluster.example.com", or leave authHost out (oauth2-proxy is then reached under /oauth2/ on the app host)');
     });
 
     test('shares the session cookie with a domain only when asked (cookie.domain), the app host itself listed bare when it is the domain', () => {
