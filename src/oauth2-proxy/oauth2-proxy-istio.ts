@@ -877,7 +877,7 @@ export class OAuth2ProxyIstio extends Construct {
       return patches.flatMap((p, i) => {
         // what the gateway's Envoy gets: an HttpFilter inserted, or fields merged into a VirtualHost
         const typeName = p?.applyTo === 'HTTP_FILTER' ? EnvoyConfigValidator.HTTP_FILTER : p?.applyTo === 'VIRTUAL_HOST' ? VIRTUAL_HOST : undefined;
-        if (typeName === undefined) return [];
+        if (typeName === undefined || p.patch?.value === undefined) return []; // other targets, and REMOVE (no value)
         try {
           assertValidEnvoyConfig(this, i === 0 ? name : `${name}.configPatches[${i}]`, p.patch?.value, typeName, { partial: p.patch?.operation === 'MERGE' });
           return [];
