@@ -678,6 +678,12 @@ describe('OAuth2ProxyIstio', () => {
         patch: { operation: 'INSERT_FIRST', value: { name: 'envoy.filters.http.cors', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.cors.v3.Corss' } } },
       }));
       expect(() => runValidations(s.chart)).toThrow(/test\/auth: envoyFilter\.configPatches\[3\]: [\s\S]*Corss/);
+      // a REMOVE patch has no value to check
+      const t = setup({ mode: ExtAuthzMode.ENVOY_FILTER });
+      t.build().envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/-', {
+        applyTo: 'HTTP_FILTER', match: { context: 'GATEWAY', listener: { filterChain: { filter: { subFilter: { name: 'envoy.filters.http.cors' } } } } }, patch: { operation: 'REMOVE' },
+      }));
+      expect(() => runValidations(t.chart)).not.toThrow();
     });
 
     test('honours the check timeout', () => {
