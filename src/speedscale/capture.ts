@@ -8,10 +8,11 @@ import { checkNoProxyEntry, noProxyEntries, selectProxyContainers, setProxyEnv }
 import { ANNOTATION_PREFIX, PROXY_TYPES, SpeedscaleProxyProtocol, SpeedscaleProxyType, forwardsSocks } from './proxy';
 import { ISTIO_SIDECAR_PORTS } from '../common/injection';
 import { isLibraryContainer } from '../common/pod';
+import { memoryQuantity, requireResources } from '../common/resources';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkHostName } from '../validation/names';
-import { PodPorts, checkPort, containerName } from '../validation/ports';
+import { PodPorts, checkPort, checkUnprivilegedPort, containerName } from '../validation/ports';
 
 /** The container the Speedscale operator injects; it binds the proxy ports. */
 const SIDECAR_CONTAINER = 'speedscale-goproxy';
@@ -111,8 +112,10 @@ export interface SpeedscaleIstioOptions {
  */
 export interface SpeedscaleCaptureProps {
   /**
-   * The workload whose traffic Speedscale records (Deployment, StatefulSet, DaemonSet, Job or
-   * Pod). Its app containers should be added before the capture is created.
+   * The workload whose traffic Speedscale records: a Deployment, StatefulSet, DaemonSet or Job,
+   * the kinds the Speedscale operator's admission webhook mutates (a bare Pod or a CronJob is
+   * refused: the webhook never sees them, so no sidecar would be injected while the app's proxy
+   * variables point at it). Its app containers should be added before the capture is created.
    */
   readonly workload: kplus.AbstractPod;
 
@@ -170,6 +173,17 @@ export interface SpeedscaleCaptureProps {
   readonly outboundProxyPort?: number;
 
   /**
+   * Requests and limits of the injected `speedscale-goproxy` container
+   * (`sidecar.speedscale.com/cpu-request`, `cpu-limit`, `memory-request`, `memory-limit`, and
+   * `ephemeral-storage-request` / `ephemeral-storage-limit` when `ephemeralStorage` is given).
+   * CPU and memory requests and limits are all required. GKE Autopilot wants each request equal
+   * to its limit.
+   *
+   * @default - the operator's sidecar defaults (its Helm values' `sidecar.resources`)
+   */
+  readonly sidecarResources?: kplus.ContainerResources;
+
+  /**
    * Unwrap outbound TLS so encrypted calls are recorded (`sidecar.speedscale.com/tls-out`). The
    * app must then trust Speedscale's certificate authority.
    *
@@ -221,6 +235,21 @@ export interface SpeedscaleCaptureProps {
   readonly istio?: SpeedscaleIstioOptions;
 }
 
+/** The annotations that size the injected sidecar. */
+function sidecarResourceAnnotations(scope: Construct, resources: kplus.ContainerResources | undefined): Record<string, string> {
+  const r = requireResources(scope, 'sidecarResources', resources);
+  if (r === undefined) return {};
+  const result: Record<string, string> = {
+    'cpu-request': r.cpu!.request!.amount,
+    'cpu-limit': r.cpu!.limit!.amount,
+    'memory-request': memoryQuantity(r.memory!.request!),
+    'memory-limit': memoryQuantity(r.memory!.limit!),
+  };
+  if (r.ephemeralStorage?.request) result['ephemeral-storage-request'] = memoryQuantity(r.ephemeralStorage.request);
+  if (r.ephemeralStorage?.limit) result['ephemeral-storage-limit'] = memoryQuantity(r.ephemeralStorage.limit);
+  return result;
+}
+
 /** The cluster DNS domain unless `clusterDomain` says otherwise. */
 const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
 
@@ -265,6 +294,11 @@ export class SpeedscaleCapture extends Construct {
     super(scope, id);
     const workload = props.workload;
     this.workload = workload;
+    if (workload instanceof kplus.Pod || workload instanceof kplus.CronJob) {
+      const kind = workload instanceof kplus.Pod ? 'a bare Pod' : 'a CronJob';
+      throw propError(this, 'workload', `${show(workload.node.id)} is ${kind}, which the Speedscale operator's admission webhook doesn't mutate (it handles Deployments, StatefulSets, DaemonSets, Jobs and ReplicaSets), so no sidecar would be injected`,
+        workload instanceof kplus.Pod ? 'capture a Deployment (or a Job) that runs the pod' : 'capture a Job, or a Deployment, that runs the same containers');
+    }
     const existing = { ...workload.metadata.toJson().annotations, ...workload.podMetadata.toJson().annotations };
     const taken = Object.keys(existing).find((k) => k.startsWith(ANNOTATION_PREFIX));
     if (taken) {
@@ -285,6 +319,14 @@ export class SpeedscaleCapture extends Construct {
       throw propError(this, 'proxyType', `${show(props.proxyType)} is not a Speedscale proxy type`, 'use a SpeedscaleProxyType value');
     }
     this.proxyProtocol = this.resolveProtocol(props.proxyProtocol);
+    if (istio && traits.reverse && this.proxyProtocol === SpeedscaleProxyProtocol.SOCKS) {
+      throw propError(this, 'proxyProtocol', `${show(this.proxyProtocol)} makes the ${this.proxyType} proxy take inbound traffic as SOCKS, but inside Istio it comes from the Envoy sidecar, which forwards plain TCP and never speaks SOCKS`,
+        this.proxyType === SpeedscaleProxyType.DUAL ? 'use TCP_SOCKS (TCP in, SOCKS out) or TCP_HTTP, as Speedscale\'s Istio guide does' : 'use TCP or HTTP');
+    }
+    if (this.proxyType === SpeedscaleProxyType.TRANSPARENT && workload.hostNetwork) {
+      throw propError(this, 'proxyType', `TRANSPARENT on workload ${show(workload.node.id)}, which uses the host's network: the sidecar's iptables rules would go into the node's network namespace, where Speedscale's transparent proxy doesn't work`,
+        'choose SpeedscaleProxyType.DUAL, REVERSE or FORWARD, or run the workload without hostNetwork');
+    }
 
     const annotations: Record<string, string> = {
       'inject': 'true',
@@ -297,6 +339,7 @@ export class SpeedscaleCapture extends Construct {
     if (traits.outPort) annotations['tls-out'] = String(props.tlsOut ?? false);
     else this.refuseUnused('tlsOut', props.tlsOut, 'it unwraps outbound TLS');
     if (istio?.cni) annotations['istio-cni'] = 'true';
+    Object.assign(annotations, sidecarResourceAnnotations(this, props.sidecarResources));
     // The operator reads them from the workload (Speedscale: "add the sidecar to your deployment,
     // job, stateful set or daemon set"); the pod template gets a copy, so that the pods say how
     // they were set up (the topology reads them there).
@@ -385,6 +428,10 @@ export class SpeedscaleCapture extends Construct {
         }
       }
     }
+    // goproxy runs as a user other than root (uid 2102 in Speedscale's manifests)
+    const fix = (d: number) => `use a port from 1024 up, e.g. Speedscale's default ${d}`;
+    if (props.inboundProxyPort !== undefined) checkUnprivilegedPort(this, 'inboundProxyPort', inPort, 'the Speedscale sidecar (not root)', fix(4143));
+    if (props.outboundProxyPort !== undefined) checkUnprivilegedPort(this, 'outboundProxyPort', outPort, 'the Speedscale sidecar (not root)', fix(4140));
     if (traits.inPort) {
       ports.claim(this, 'inboundProxyPort', inPort, SIDECAR_CONTAINER, 'the Speedscale sidecar\'s inbound proxy (proxy-in-port)');
       result['proxy-in-port'] = String(inPort);

@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { Chart, Cron, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { SpeedscaleCapture, SpeedscaleCaptureProps, SpeedscaleProxyProtocol, SpeedscaleProxyType } from '../../src';
@@ -132,6 +132,35 @@ describe('SpeedscaleCapture annotations', () => {
     const objects = synthChart(chart);
     expectSchemaValid(objects);
     expect(findOne(objects, 'StatefulSet').spec.template.metadata.annotations[`${A}proxy-port`]).toBe('5432');
+  });
+});
+
+describe('SpeedscaleCapture sidecar resources', () => {
+  test('size the injected sidecar through the operator\'s annotations', () => {
+    const s = setup();
+    capture(s, {
+      appPort: 8080,
+      istio: {},
+      sidecarResources: {
+        cpu: { request: kplus.Cpu.millis(500), limit: kplus.Cpu.millis(500) },
+        memory: { request: Size.gibibytes(1), limit: Size.gibibytes(1) },
+        ephemeralStorage: { request: Size.mebibytes(100), limit: Size.mebibytes(100) },
+      },
+    });
+    expect(speedscaleAnnotations(synth(s).deployment)).toMatchObject({
+      [`${A}cpu-request`]: '500m',
+      [`${A}cpu-limit`]: '500m',
+      [`${A}memory-request`]: '1024Mi',
+      [`${A}memory-limit`]: '1024Mi',
+      [`${A}ephemeral-storage-request`]: '100Mi',
+      [`${A}ephemeral-storage-limit`]: '100Mi',
+    });
+  });
+
+  test('are the operator\'s defaults when not given: no sizing annotation', () => {
+    const s = setup();
+    capture(s, { appPort: 8080, istio: {} });
+    expect(Object.keys(speedscaleAnnotations(synth(s).deployment)).filter((k) => /(cpu|memory|storage)-/.test(k))).toEqual([]);
   });
 });
 
@@ -361,6 +390,54 @@ describe('SpeedscaleCapture bad input', () => {
     const s = setup();
     expect(() => capture(s, { proxyType, proxyProtocol, appPort: 8080 })).toThrow(
       `test/capture: proxyProtocol: "${proxyProtocol}" is not allowed for proxy type "${proxyType}"; use one of ${allowed} (tcp only applies to reverse proxies, tcp:http and tcp:socks only to dual proxies)`);
+  });
+
+  test.each([
+    [SpeedscaleProxyType.DUAL, 'use TCP_SOCKS (TCP in, SOCKS out) or TCP_HTTP, as Speedscale\'s Istio guide does'],
+    [SpeedscaleProxyType.REVERSE, 'use TCP or HTTP'],
+  ])('fails inside Istio when a %s proxy would take inbound traffic as SOCKS, which Envoy never speaks', (proxyType, fix) => {
+    const s = setup();
+    expect(() => capture(s, { proxyType, proxyProtocol: SpeedscaleProxyProtocol.SOCKS, appPort: 8080, istio: {} })).toThrow(
+      `test/capture: proxyProtocol: "socks" makes the ${proxyType} proxy take inbound traffic as SOCKS, but inside Istio it comes from the Envoy sidecar, which forwards plain TCP and never speaks SOCKS; ${fix}`);
+    // outside a mesh the protocol is the user's choice, and SOCKS out stays fine inside one
+    expect(() => capture(setup(), { proxyType, proxyProtocol: SpeedscaleProxyProtocol.SOCKS, appPort: 8080 })).not.toThrow();
+    expect(() => capture(setup(), { proxyType: SpeedscaleProxyType.FORWARD, proxyProtocol: SpeedscaleProxyProtocol.SOCKS, istio: {} })).not.toThrow();
+    expect(() => capture(setup(), { proxyProtocol: SpeedscaleProxyProtocol.TCP_SOCKS, appPort: 8080, istio: {} })).not.toThrow();
+  });
+
+  test('fails on a bare Pod or a CronJob, which the operator\'s webhook never mutates', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'prod' });
+    const pod = new kplus.Pod(chart, 'pod', { containers: [{ name: 'app', image: 'example/my-app:1.0.0', portNumber: 8080 }] });
+    expect(() => new SpeedscaleCapture(chart, 'capture', { workload: pod })).toThrow(
+      'test/capture: workload: "pod" is a bare Pod, which the Speedscale operator\'s admission webhook doesn\'t mutate (it handles Deployments, StatefulSets, DaemonSets, Jobs and ReplicaSets), so no sidecar would be injected; capture a Deployment (or a Job) that runs the pod');
+    const cron = new kplus.CronJob(chart, 'nightly', { schedule: Cron.daily(), containers: [{ name: 'app', image: 'example/my-app:1.0.0' }] });
+    expect(() => new SpeedscaleCapture(chart, 'capture2', { workload: cron, proxyType: SpeedscaleProxyType.FORWARD })).toThrow(
+      'test/capture2: workload: "nightly" is a CronJob, which the Speedscale operator\'s admission webhook doesn\'t mutate (it handles Deployments, StatefulSets, DaemonSets, Jobs and ReplicaSets), so no sidecar would be injected; capture a Job, or a Deployment, that runs the same containers');
+    const job = new kplus.Job(chart, 'job', { containers: [{ name: 'app', image: 'example/my-app:1.0.0' }] });
+    expect(() => new SpeedscaleCapture(chart, 'capture3', { workload: job, proxyType: SpeedscaleProxyType.FORWARD })).not.toThrow();
+  });
+
+  test('fails on a transparent proxy in a pod on the host\'s network', () => {
+    const chart = new Chart(Testing.app(), 'test', { namespace: 'prod' });
+    const app = new kplus.Deployment(chart, 'agent', { hostNetwork: true, containers: [{ name: 'app', image: 'example/my-app:1.0.0', portNumber: 8080 }] });
+    expect(() => new SpeedscaleCapture(chart, 'capture', { workload: app })).toThrow(
+      'test/capture: proxyType: TRANSPARENT on workload "agent", which uses the host\'s network: the sidecar\'s iptables rules would go into the node\'s network namespace, where Speedscale\'s transparent proxy doesn\'t work; choose SpeedscaleProxyType.DUAL, REVERSE or FORWARD, or run the workload without hostNetwork');
+    expect(() => new SpeedscaleCapture(chart, 'capture2', { workload: app, proxyType: SpeedscaleProxyType.DUAL, appPort: 8080 })).not.toThrow();
+  });
+
+  test.each([
+    ['inboundProxyPort', 80, 4143],
+    ['outboundProxyPort', 443, 4140],
+  ])('fails on a privileged %s, which the sidecar (not root) can\'t bind', (prop, port, usual) => {
+    const s = setup();
+    expect(() => capture(s, { appPort: 8080, istio: {}, [prop]: port })).toThrow(
+      `test/capture: ${prop}: ${port} is a privileged port, which the Speedscale sidecar (not root) can't bind without NET_BIND_SERVICE; use a port from 1024 up, e.g. Speedscale's default ${usual}`);
+  });
+
+  test('fails on sidecar resources without all four requests and limits', () => {
+    const s = setup();
+    expect(() => capture(s, { appPort: 8080, istio: {}, sidecarResources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) } } })).toThrow(
+      'test/capture: sidecarResources: has no memory.request, memory.limit; give CPU and memory requests and limits');
   });
 
   test('fails when a transparent proxy is given a protocol', () => {
