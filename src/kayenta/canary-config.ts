@@ -16,7 +16,11 @@ export enum CanaryDirection {
 
 /** What the judge does with NaN values (intervals without data). */
 export enum CanaryNanStrategy {
-  /** Replace NaNs with 0: for counters that report nothing when nothing happened. */
+  /**
+   * Replace NaNs with 0: for counters that report nothing when nothing happened. A metric that
+   * returns no data at all then passes (Kayenta classifies it Pass), so a typo in its query
+   * passes too; `mustHaveData` has no effect with it.
+   */
   REPLACE = 'replace',
   /** Drop NaNs: for metrics that should always have data. */
   REMOVE = 'remove',
@@ -72,9 +76,16 @@ export interface CanaryOutliers {
   readonly outlierFactor?: number;
 }
 
-/** Options of `CanaryMetricQuery.prometheus`: the Prometheus query Kayenta builds for one metric. */
+/**
+ * Options of `CanaryMetricQuery.prometheus`: the Prometheus query Kayenta builds for one metric,
+ * `avg(<metricName>{<filter>,<labelBindings>}) by (<groupByFields>)`, with no `rate()`.
+ */
 export interface CanaryPrometheusQueryOptions {
-  /** The metric name, e.g. `http_requests_total`. */
+  /**
+   * The metric name, e.g. `process_resident_memory_bytes`. Kayenta averages the raw series, so
+   * give a gauge; for a counter (`*_total`) compare its rate with `CanaryMetricQuery.promql()`,
+   * e.g. `sum(rate(http_requests_total{...}[1m]))`.
+   */
   readonly metricName: string;
 
   /**
@@ -84,7 +95,7 @@ export interface CanaryPrometheusQueryOptions {
   readonly labelBindings?: string[];
 
   /**
-   * Labels to group by (`sum by (...)`).
+   * Labels to group by (`avg(...) by (...)`).
    * @default - none
    */
   readonly groupByFields?: string[];
@@ -116,7 +127,7 @@ export abstract class CanaryMetricQuery {
    */
   public static prometheus(options: CanaryPrometheusQueryOptions): CanaryMetricQuery {
     if (typeof options.metricName !== 'string' || options.metricName.trim() === '') {
-      throw new Error(`CanaryMetricQuery.prometheus: metricName: received ${show(options.metricName)}; give a Prometheus metric name such as "http_requests_total"`);
+      throw new Error(`CanaryMetricQuery.prometheus: metricName: received ${show(options.metricName)}; give a Prometheus metric name such as "process_resident_memory_bytes"`);
     }
     // Kayenta's PrometheusMetricsService.addScopeFilter: a custom filter, or one of two resource types
     const hasFilter = typeof options.customFilterTemplate === 'string' && options.customFilterTemplate.trim() !== '';
@@ -211,7 +222,8 @@ export interface CanaryMetricOptions {
   readonly critical?: boolean;
 
   /**
-   * Fail the metric when it returns no data.
+   * Fail the metric when it returns no data. Not with `nanStrategy` REPLACE, under which Kayenta
+   * passes a metric without data.
    * @default false
    */
   readonly mustHaveData?: boolean;
@@ -307,12 +319,13 @@ export interface CanaryConfigProps {
   readonly groupWeights: { [group: string]: number };
 
   /**
-   * Score thresholds (0-100); `marginal` must not exceed `pass`. Kayenta uses them only when the
-   * execution request brings none (`POST /canary` without `thresholds`): thresholds in the request
-   * win, and a `/standalone_canary_analysis` request must carry its own (as the seed's pipeline
-   * does, with pass 95 over the config's 75), so the gate is set where the analysis is started.
+   * Score thresholds (0-100) written into the config (`classifier.scoreThresholds`); `marginal`
+   * must not exceed `pass`. Kayenta's judge doesn't read them: every analysis request carries
+   * its own `thresholds` (Kayenta refuses one without), and those decide. Keep them here only as
+   * the documented gate of the config, and send the same values with each request.
+   * @default - none in the config
    */
-  readonly scoreThresholds: CanaryScoreThresholds;
+  readonly scoreThresholds?: CanaryScoreThresholds;
 
   /**
    * The metrics; `addMetric()` adds more.
@@ -336,8 +349,9 @@ const CONFIG_NAME = /^[A-Za-z0-9_-]+$/;
  * and checked as it is built: group weights sum to 100, thresholds lie in 0-100 with marginal not
  * above pass, and every metric's groups have a weight.
  *
- * The JSON is what Kayenta's `/canaryConfig` API stores and what a standalone canary analysis
- * request (`/standalone_canary_analysis`) takes inline as `canaryConfig`. Ship it with a
+ * The JSON is what Kayenta's `/canaryConfig` API stores and what an ad-hoc analysis request
+ * takes inline as `canaryConfig` (`POST /canary`, as the seed's pipeline does, or
+ * `POST /standalone_canary_analysis`, whose `executionRequest` has another shape). Ship it with a
  * Kayenta through `KayentaStandalone.addCanaryConfig()` or with `KayentaCanaryConfigs`.
  */
 export class CanaryConfig extends Construct {
@@ -395,6 +409,10 @@ export class CanaryConfig extends Construct {
     if (scopeName !== 'default') {
       throw propError(this, `${prop}.scopeName`, `${show(scopeName)} is not accepted by Kayenta`, 'leave it unset ("default")');
     }
+    if (options.mustHaveData === true && options.nanStrategy === CanaryNanStrategy.REPLACE) {
+      throw propError(this, `${prop}.mustHaveData`, `true with nanStrategy REPLACE, under which Kayenta classifies a metric without data as Pass, so mustHaveData would never fail it`,
+        'use nanStrategy REMOVE (or leave it unset) to fail the metric without data, or drop mustHaveData');
+    }
     const canary: { [key: string]: unknown } = {
       direction: options.direction ?? CanaryDirection.EITHER,
       nanStrategy: options.nanStrategy,
@@ -428,7 +446,7 @@ export class CanaryConfig extends Construct {
       templates: { ...p.templates },
       classifier: {
         groupWeights: Object.fromEntries(Object.keys(p.groupWeights).sort().map((g) => [g, p.groupWeights[g]])),
-        scoreThresholds: { pass: p.scoreThresholds.pass, marginal: p.scoreThresholds.marginal },
+        ...(p.scoreThresholds ? { scoreThresholds: { pass: p.scoreThresholds.pass, marginal: p.scoreThresholds.marginal } } : {}),
       },
     };
     return Object.fromEntries(Object.entries(json).filter(([, v]) => v !== undefined));
@@ -440,7 +458,8 @@ export class CanaryConfig extends Construct {
   }
 
   private checkThresholds(): void {
-    const t = this.props.scoreThresholds ?? ({} as CanaryScoreThresholds);
+    if (this.props.scoreThresholds === undefined) return;
+    const t = this.props.scoreThresholds;
     for (const key of ['pass', 'marginal'] as const) {
       const v = t[key];
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0 || v > 100) {
@@ -544,8 +563,8 @@ export interface KayentaCanaryConfigsProps {
 /**
  * A ConfigMap holding canary configs as `<name>.json` files, so that they are versioned and
  * applied with the rest of the manifests (GitOps). A pipeline step reads the file and sends it
- * inline to Kayenta (`POST /standalone_canary_analysis` with `canaryConfig`) or saves it with
- * `POST /canaryConfig`.
+ * inline to Kayenta (`canaryConfig` of `POST /canary` or `POST /standalone_canary_analysis`) or
+ * saves it with `POST /canaryConfig`.
  */
 export class KayentaCanaryConfigs extends Construct {
   public readonly configMap: kplus.ConfigMap;

@@ -24,7 +24,14 @@ const DEFAULT_IMAGE = 'us-docker.pkg.dev/spinnaker-community/docker/kayenta:2026
 /** uid/gid of the `spinnaker` user in the slim image (Dockerfile.slim: `adduser -u 10111`). */
 const KAYENTA_UID = 10111;
 const KAYENTA_PORT = 8090;
-const CONFIG_DIR = '/opt/kayenta/config';
+/**
+ * Where kayenta.yml is mounted: the directory the image's start script imports
+ * (`-Dspring.config.import=optional:/opt/spinnaker/config/`, set by Spinnaker's build), read after
+ * the image's own defaults (/opt/kayenta/config/kayenta.yml, on the classpath), so that this file
+ * overrides them key by key and the defaults it doesn't set (among them the exclusion of Spring's
+ * DataSource auto-configuration) stay.
+ */
+const CONFIG_DIR = '/opt/spinnaker/config';
 const SECRET_FILES_DIR = '/var/run/secrets/kayenta';
 
 /**
@@ -275,8 +282,6 @@ export class KayentaStandalone extends Construct {
             '-XX:MaxRAMPercentage=75.0',
             '-XX:+ExitOnOutOfMemoryError',
             `-Dlogging.level.root=${props.logLevel ?? KayentaLogLevel.INFO}`,
-            // read kayenta.yml from the mounted ConfigMap (the image's own copy is left out of the jar)
-            `-Dspring.config.additional-location=file:${CONFIG_DIR}/`,
             ...jvmOptions,
           ].join(' ')),
         },

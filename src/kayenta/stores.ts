@@ -290,8 +290,10 @@ export interface KayentaS3StorageOptions extends KayentaStorageCommonOptions {
 
   /**
    * The bucket's region, which requests are signed for (with `endpoint` too: S3-compatible stores
-   * that check the signature's region need theirs here).
-   * @default - with `endpoint`, "us-east-1" (Kayenta's fallback); without, the AWS SDK's region resolution (AWS_REGION, the profile, instance metadata), and Kayenta fails to start where it finds none
+   * that check the signature's region need theirs here). Required for AWS S3 (no `endpoint`):
+   * Kayenta builds its S3 client at start-up, and where the AWS SDK finds no region of its own
+   * (outside EKS and EC2) it would not start.
+   * @default - with `endpoint`, "us-east-1" (Kayenta's fallback); without `endpoint` it is required
    */
   readonly region?: string;
 
@@ -455,6 +457,10 @@ class S3Storage extends KayentaStorage {
     if ((o.accessKeyId === undefined) !== (o.secretAccessKey === undefined)) {
       throw propError(ctx.scope, `${ctx.prop}.${o.accessKeyId ? 'secretAccessKey' : 'accessKeyId'}`, 'only one half of the key pair was given',
         'give both accessKeyId and secretAccessKey, or neither to use the AWS default credentials chain');
+    }
+    if (o.endpoint === undefined && (o.region === undefined || o.region.trim() === '')) {
+      throw propError(ctx.scope, `${ctx.prop}.region`, `received ${show(o.region)} for an AWS S3 bucket (no endpoint)`,
+        'give the bucket\'s region, e.g. "eu-west-1": Kayenta builds its S3 client at start-up and fails to start where the AWS SDK finds no region of its own');
     }
     const owner = `aws account "${name}"`;
     const explicitCredentials = o.accessKeyId === undefined ? undefined : {

@@ -101,6 +101,20 @@ describe('CanaryConfig', () => {
     expect(canary.toJson().metrics[0].query).toEqual({ type: 'datadog', serviceType: 'datadog', metricName: 'p99:trace.http.request.duration' });
   });
 
+  test('fails on mustHaveData with nanStrategy REPLACE, under which Kayenta passes a metric without data', () => {
+    const { canary } = config();
+    expect(() => canary.addMetric({ name: 'Errors', query: CanaryMetricQuery.promql('up'), groups: ['StatusCodes'], mustHaveData: true, nanStrategy: CanaryNanStrategy.REPLACE })).toThrow(
+      'test/app-config: metrics["Errors"].mustHaveData: true with nanStrategy REPLACE, under which Kayenta classifies a metric without data as Pass, so mustHaveData would never fail it; '
+      + 'use nanStrategy REMOVE (or leave it unset) to fail the metric without data, or drop mustHaveData');
+    expect(() => canary.addMetric({ name: 'Errors', query: CanaryMetricQuery.promql('up'), groups: ['StatusCodes'], mustHaveData: true, nanStrategy: CanaryNanStrategy.REMOVE })).not.toThrow();
+  });
+
+  test('writes no scoreThresholds when none are given: Kayenta takes the thresholds of each request', () => {
+    const { canary } = config({ scoreThresholds: undefined });
+    canary.addMetric({ name: 'e', query: CanaryMetricQuery.promql('up'), groups: ['StatusCodes'] });
+    expect(canary.toJson().classifier).toEqual({ groupWeights: { StatusCodes: 100 } });
+  });
+
   test('sorts group weights and includes the id when given', () => {
     const { canary } = config({ id: 'app-config-v1', groupWeights: { Latency: 40, Errors: 60 } });
     canary.addMetric({ name: 'e', query: CanaryMetricQuery.promql('up'), groups: ['Errors', 'Latency'] });

@@ -223,6 +223,12 @@ describe('KayentaStandalone', () => {
     expect(kayenta.azure).toEqual({ enabled: false });
   });
 
+  test('fails on an AWS S3 bucket without a region, where Kayenta would not start outside AWS', () => {
+    expect(() => setup({ storage: [KayentaStorage.s3({ bucket: 'kayenta' })] })).toThrow('test/kayenta: storage[0].region: received undefined for an AWS S3 bucket (no endpoint); give the bucket\'s region, e.g. "eu-west-1": '
+      + 'Kayenta builds its S3 client at start-up and fails to start where the AWS SDK finds no region of its own');
+    expect(() => setup({ storage: [KayentaStorage.s3({ bucket: 'kayenta', endpoint: 'http://minio.storage.svc:9000' })] })).not.toThrow();
+  });
+
   test('leaves explicitCredentials out for S3 without keys, so the AWS default chain applies', () => {
     const { chart } = setup({ storage: [KayentaStorage.s3({ bucket: 'kayenta', region: 'eu-west-1' })] });
     expect(kayentaYml(synthChart(chart)).kayenta.aws.accounts[0]).toEqual({
@@ -265,7 +271,7 @@ describe('KayentaStandalone', () => {
   test('can split object and configuration stores over two accounts', () => {
     const { chart } = setup({
       storage: [
-        KayentaStorage.s3({ accountName: 'results', bucket: 'results', storeTypes: [KayentaStoreType.OBJECT_STORE] }),
+        KayentaStorage.s3({ accountName: 'results', bucket: 'results', region: 'eu-west-1', storeTypes: [KayentaStoreType.OBJECT_STORE] }),
         KayentaStorage.memory({ accountName: 'configs', storeTypes: [KayentaStoreType.CONFIGURATION_STORE] }),
       ],
     });
@@ -274,19 +280,22 @@ describe('KayentaStandalone', () => {
     expect(kayenta.memory.accounts[0].supportedTypes).toEqual(['CONFIGURATION_STORE']);
   });
 
-  test('mounts kayenta.yml at /opt/kayenta/config and points Spring at it', () => {
+  test('mounts kayenta.yml at /opt/spinnaker/config, which the start script imports over the image\'s defaults, and leaves the image\'s config directory alone', () => {
     const objects = synthChart(setup().chart);
     const c = kayentaContainer(objects);
     const pod = findOne(objects, 'Deployment', 'kayenta').spec.template.spec;
-    expect(c.volumeMounts).toContainEqual({ mountPath: '/opt/kayenta/config', name: 'config', readOnly: true });
+    expect(c.volumeMounts).toContainEqual({ mountPath: '/opt/spinnaker/config', name: 'config', readOnly: true });
+    // /opt/kayenta/config holds the image's own kayenta.yml (on the classpath): it must stay
+    expect(c.volumeMounts.map((m: any) => m.mountPath)).not.toContain('/opt/kayenta/config');
     expect(pod.volumes).toContainEqual({ name: 'config', configMap: { name: 'kayenta' } });
-    expect(c.env.find((e: any) => e.name === 'JAVA_OPTS').value).toContain('-Dspring.config.additional-location=file:/opt/kayenta/config/');
+    // the start script's own -Dspring.config.import stays in force: nothing here replaces it
+    expect(c.env.find((e: any) => e.name === 'JAVA_OPTS').value).not.toMatch(/spring\.config\./);
   });
 
   test('sizes the JVM from the memory limit and sets the log level in JAVA_OPTS', () => {
     const c = kayentaContainer(synthChart(setup({ logLevel: KayentaLogLevel.DEBUG, jvmOptions: ['-Dfoo=bar'] }).chart));
     expect(c.env.find((e: any) => e.name === 'JAVA_OPTS').value).toBe(
-      '-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError -Dlogging.level.root=DEBUG -Dspring.config.additional-location=file:/opt/kayenta/config/ -Dfoo=bar');
+      '-XX:MaxRAMPercentage=75.0 -XX:+ExitOnOutOfMemoryError -Dlogging.level.root=DEBUG -Dfoo=bar');
     expect(c.resources).toEqual({ requests: { cpu: '500m', memory: '2048Mi' }, limits: { cpu: '2', memory: '2048Mi' } });
   });
 
