@@ -297,7 +297,7 @@ export class IstioPrometheusScrape extends Construct {
       strategy: storage.recreate ? kplus.DeploymentStrategy.recreate() : undefined,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: true,
-      securityContext: { user: USER, group: USER, fsGroup: USER, ensureNonRoot: true },
+      securityContext: { user: USER, group: USER, fsGroup: USER, ensureNonRoot: true, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH },
       podMetadata: { labels },
     });
 

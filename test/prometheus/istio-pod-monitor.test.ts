@@ -24,7 +24,7 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
   test('scrapes the workload\'s pods over https with HTTP/2, through the Istio scrape class', () => {
     expect(b.monitor.metadata).toEqual({ name: 'reviews', namespace: 'bookinfo' });
     expect(b.monitor.spec.scrapeClass).toBe('istio-mtls');
-    expect(b.monitor.spec.podMetricsEndpoints).toEqual([{ port: 'http-metrics', path: '/metrics', scheme: 'https', enableHttp2: true }]);
+    expect(b.monitor.spec.podMetricsEndpoints).toEqual([{ port: 'http-metrics', path: '/metrics', scheme: 'https', tlsConfig: { insecureSkipVerify: true }, enableHttp2: true }]);
     expect(b.monitor.spec.selector.matchLabels).toEqual(b.deployment.spec.selector.matchLabels);
   });
 

@@ -185,7 +185,8 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
       capabilities: { drop: ['ALL'] },
       seccompProfile: { type: 'RuntimeDefault' },
     });
-    expect(b.podTemplate.spec.securityContext).toMatchObject({ fsGroup: 65534, runAsNonRoot: true });
+    // OnRootMismatch: the kubelet doesn't walk a whole TSDB volume to change its group at every start
+    expect(b.podTemplate.spec.securityContext).toMatchObject({ fsGroup: 65534, runAsNonRoot: true, fsGroupChangePolicy: 'OnRootMismatch' });
   });
 
   test('the TSDB is the only writable path, on the storage volume', () => {
