@@ -65,6 +65,15 @@ export interface BoundDelivery extends TlsSink {
    * controls Envoy's stop (marin3r's shutdown manager); returns whether it does.
    */
   coordinateStop(container: string): boolean;
+  /** Whether Envoy drains its connections when the pod stops (so `drainTime` means something). */
+  readonly drains: boolean;
+  /**
+   * The parts of the bootstrap that reach Envoy, as paths (`static_resources.listeners`);
+   * undefined when all of it does. Overrides of other parts would be dropped.
+   */
+  readonly bootstrapPaths?: string[];
+  /** The sentence that says how this delivery sets up Envoy, for errors about dropped parts. */
+  readonly bootstrapOwner?: string;
 }
 
 /** Options of ConfigMap delivery. */
@@ -220,6 +229,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
       container,
       configMap,
       coordinateStop: () => false,
+      drains: true,
       tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
         const secretName = requireSecret(ctx.scope, secret, ctx.workload);
         if (!sdsFiles.has(secretName)) {
@@ -287,7 +297,7 @@ class Marin3rDelivery extends EnvoyDelivery {
       // localhost:9901 whatever admin.port says, and waits 15 s before it checks the drain
       if (ctx.adminPort !== MARIN3R_SHUTDOWN_ADMIN_PORT) {
         throw propError(ctx.scope, 'adminPort', `${ctx.adminPort} with marin3r's shutdown manager, which always calls the admin API on localhost:${MARIN3R_SHUTDOWN_ADMIN_PORT}`,
-          `leave adminPort at ${MARIN3R_SHUTDOWN_ADMIN_PORT}, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })`);
+          `leave adminPort at ${MARIN3R_SHUTDOWN_ADMIN_PORT} (EnvoyDelivery.marin3r({ nodeId, shutdownManager: false }) would allow another port, but then Envoy stops without draining)`);
       }
     }
     // marin3r's webhook gives the pod the drain-time annotation as its grace period: the drain's
@@ -348,6 +358,11 @@ class Marin3rDelivery extends EnvoyDelivery {
       nodeId,
       extraPorts: shutdownManager ? [{ port: 8090, container: 'envoy-shtdn-mgr', description: "marin3r's shutdown manager" }] : [],
       envoyConfig,
+      drains: shutdownManager,
+      // marin3r's init manager writes its own bootstrap (node, admin, ADS); only the listeners and
+      // clusters of this one reach Envoy, through the EnvoyConfig
+      bootstrapPaths: ['static_resources.listeners', 'static_resources.clusters'],
+      bootstrapOwner: 'marin3r writes its own bootstrap (node, admin, ADS), and only the listeners and clusters reach Envoy, through the EnvoyConfig',
       coordinateStop(container: string): boolean {
         if (!shutdownManager) return false;
         // marin3r's shutdown manager holds the stop of the containers named here (upstreams of
@@ -357,6 +372,15 @@ class Marin3rDelivery extends EnvoyDelivery {
         return true;
       },
       tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
+        // marin3r reads tls.crt and tls.key only from Secrets of type kubernetes.io/tls, and refuses
+        // the node's whole snapshot (every listener and cluster) when the type is another
+        if (secret instanceof kplus.Secret) {
+          const type = ApiObject.of(secret).toJson().type ?? 'Opaque';
+          if (type !== 'kubernetes.io/tls') {
+            throw propError(ctx.scope, 'inbound.tls', `Secret ${show(secret.name)} has type ${show(type)}, but marin3r reads certificates only from Secrets of type "kubernetes.io/tls" and would publish none of the node's configuration`,
+              'create it as a kplus.TlsSecret (or with type "kubernetes.io/tls"), as cert-manager does');
+          }
+        }
         secrets.add(requireSecret(ctx.scope, secret, ctx.workload));
         return EnvoyDownstreamTls.fromAds(secret.name, options);
       },

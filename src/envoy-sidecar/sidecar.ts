@@ -17,7 +17,7 @@ import { EnvoyConfigValidator, EnvoyValidationResult } from '../validation/envoy
 import { describeEnvoyErrors } from '../validation/envoy/assert';
 import { propError, show } from '../validation/errors';
 import { checkPortName } from '../validation/names';
-import { PodPorts, checkPort, checkUnprivilegedPort } from '../validation/ports';
+import { PodPorts, checkPort, checkUnprivilegedPort, containerName } from '../validation/ports';
 
 /** Envoy's log level. */
 export enum EnvoyLogLevel {
@@ -362,7 +362,7 @@ export class EnvoySidecar extends Construct {
     this.drainTime = Duration.seconds(drainSeconds);
 
     // the app must serve the target port: checked before Envoy's own container joins the pod
-    if (props.inbound) PodPorts.of(workload).requireServed(this, 'inbound.targetPort', props.inbound.targetPort);
+    const appContainer = props.inbound ? PodPorts.of(workload).requireServed(this, 'inbound.targetPort', props.inbound.targetPort) : undefined;
 
     const apiObject = ApiObject.of(workload);
     const name = apiObject.name;
@@ -399,6 +399,13 @@ export class EnvoySidecar extends Construct {
       throw propError(this, 'drainTime', `${drainSeconds}s does not fit in the pod's terminationGracePeriod of ${grace}s with 5s to spare`,
         `use a drainTime from 1s to ${grace - 5}s, or ${howToRaise}`);
     }
+    if (props.drainTime !== undefined && !this.delivery.drains) {
+      throw propError(this, 'drainTime', `${drainSeconds}s, but without marin3r's shutdown manager Envoy doesn't drain: it stops on SIGTERM and drops its connections`,
+        'drop drainTime, or leave marin3r\'s shutdown manager on (EnvoyDelivery.marin3r({ nodeId }))');
+    }
+    // the app behind the inbound listener stops only after Envoy drained (marin3r's shutdown
+    // manager holds it), unless it has lifecycle hooks of its own, which marin3r would replace
+    if (appContainer && !hasLifecycleHooks(appContainer)) this.delivery.coordinateStop(containerName(appContainer));
     this.containerName = this.delivery.containerName;
     this.container = this.delivery.container;
     this.configMap = this.delivery.configMap;
@@ -650,6 +657,12 @@ export class EnvoySidecar extends Construct {
   private validateConfig(): string[] {
     const errors = this.bootstrap.danglingRoutes()
       .map((r) => `${this.node.path}: routes: route ${r} names a cluster that does not exist; add the cluster (addCluster/addUpstream) or fix the route`);
+    const reaching = this.delivery.bootstrapPaths;
+    const dropped = reaching === undefined ? [] : this.bootstrap.overriddenPaths().filter((p) => !reaching.includes(p));
+    if (dropped.length > 0) {
+      errors.push(`${this.node.path}: bootstrap.addOverride: sets ${dropped.join(', ')}, which would never reach Envoy: ${this.delivery.bootstrapOwner}; `
+        + 'drop the override, put the setting in a listener or cluster (their overrides), or use EnvoyDelivery.configMap()');
+    }
     // the app's own port reaches the app without the inbound listener's filters (a WAF, ext_authz);
     // looked at only when a Service publishes that port (this runs on every validation pass)
     const filters = this.appPortServices.length > 0 && this.inboundListener
@@ -692,6 +705,12 @@ export class EnvoySidecar extends Construct {
       throw new Error(`${this.node.path}: ${prop === undefined ? e.message : prop + e.message.slice(e.prop.length)}`);
     }
   }
+}
+
+/** Whether a container has lifecycle hooks (preStop or postStart) of its own. */
+function hasLifecycleHooks(container: kplus.Container): boolean {
+  const lifecycle = container._toKube().lifecycle;
+  return lifecycle?.preStop !== undefined || lifecycle?.postStart !== undefined;
 }
 
 /** How the route of an upstream sets the Host header (see EnvoyUpstreamOptions.rewriteHost). */

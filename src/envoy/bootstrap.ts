@@ -87,6 +87,24 @@ export class EnvoyBootstrap {
     this.overrides.push(overrides);
   }
 
+  /**
+   * The parts of the bootstrap the overrides set: top-level fields, and `static_resources.<field>`
+   * for the fields under static_resources (e.g. `overload_manager`, `static_resources.secrets`).
+   */
+  public overriddenPaths(): string[] {
+    const paths = new Set<string>();
+    for (const o of this.overrides) {
+      for (const [key, value] of Object.entries(o)) {
+        if (key === 'static_resources' && value !== null && typeof value === 'object' && !Array.isArray(value)) {
+          for (const sub of Object.keys(value)) paths.add(`static_resources.${sub}`);
+        } else {
+          paths.add(key);
+        }
+      }
+    }
+    return [...paths];
+  }
+
   /** Routes that name a cluster that doesn't exist, as `listener → cluster` pairs. */
   public danglingRoutes(): string[] {
     const dangling: string[] = [];

@@ -428,6 +428,8 @@ describe('EnvoySidecar with marin3r delivery', () => {
       // marin3r's webhook makes this the pod's grace period: the drain's allowance (the 15s wait, a 5s poll),
       // then the template's 30s for the containers whose stop the shutdown manager holds
       'marin3r.3scale.net/shutdown-manager.drain-time': '50',
+      // kuard, behind the inbound listener, gets SIGTERM only once Envoy has drained
+      'marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks': 'kuard',
       'marin3r.3scale.net/resources.requests.cpu': '100m',
       'marin3r.3scale.net/resources.limits.cpu': '1',
       'marin3r.3scale.net/resources.requests.memory': '64Mi',
@@ -712,7 +714,7 @@ describe('EnvoySidecar rejects', () => {
   test("marin3r's shutdown manager with another admin port", () => {
     expect(() => sidecar(setup(ENVOY_USER), { adminPort: 15000, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
       "test/envoy: adminPort: 15000 with marin3r's shutdown manager, which always calls the admin API on localhost:9901; "
-      + 'leave adminPort at 9901, or pass EnvoyDelivery.marin3r({ nodeId, shutdownManager: false })');
+      + 'leave adminPort at 9901 (EnvoyDelivery.marin3r({ nodeId, shutdownManager: false }) would allow another port, but then Envoy stops without draining)');
     expect(() => sidecar(setup(ENVOY_USER), { adminPort: 15000, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }) })).not.toThrow();
   });
 
@@ -881,6 +883,52 @@ describe('EnvoySidecar rejects', () => {
     const envoy = new EnvoySidecar(s.chart, 'envoy', { workload: s.app });
     expect(() => envoy.addHttpFilter(EnvoyHttpFilter.router())).toThrow('test/envoy: addHttpFilter: the sidecar has no inbound listener');
     expect(() => envoy.exposeViaService()).toThrow('test/envoy: exposeViaService: the sidecar has no inbound listener to expose');
+  });
+
+  test('has the shutdown manager hold the app behind the inbound listener, unless the app has lifecycle hooks marin3r would replace', () => {
+    const s = setup(ENVOY_USER);
+    sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }) });
+    expect(findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.template.metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
+    const chart = Testing.chart();
+    const app = new kplus.Deployment(chart, 'kuard', {
+      metadata: { name: 'kuard', namespace: 'demo' },
+      securityContext: { user: 101, group: 101 },
+      containers: [{
+        name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue', portNumber: 8080,
+        lifecycle: { preStop: kplus.Handler.fromCommand(['/app/drain']) },
+      }],
+    });
+    new EnvoySidecar(chart, 'envoy', { workload: app, inbound: { port: 8443, targetPort: 8080 }, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    const template = findOne(synthChart(chart), 'Deployment', 'kuard').spec.template;
+    expect(template.metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
+    expect(template.spec.containers[0].lifecycle.preStop.exec.command).toEqual(['/app/drain']);
+  });
+
+  test('refuses a drainTime without the shutdown manager, under which Envoy does not drain', () => {
+    const s = setup(ENVOY_USER);
+    expect(() => sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }), drainTime: Duration.seconds(20) })).toThrow(
+      "test/envoy: drainTime: 20s, but without marin3r's shutdown manager Envoy doesn't drain: it stops on SIGTERM and drops its connections; "
+      + "drop drainTime, or leave marin3r's shutdown manager on (EnvoyDelivery.marin3r({ nodeId }))");
+  });
+
+  test('fails at synth on a bootstrap override that marin3r would drop (it writes its own bootstrap)', () => {
+    const s = setup(ENVOY_USER);
+    const envoy = sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    envoy.bootstrap.addOverride({ overload_manager: { refresh_interval: '0.25s' }, static_resources: { clusters: [] } });
+    expect(() => runValidations(s.chart)).toThrow(
+      'test/envoy: bootstrap.addOverride: sets overload_manager, which would never reach Envoy: marin3r writes its own bootstrap (node, admin, ADS), and only the listeners and clusters reach Envoy, through the EnvoyConfig; '
+      + 'drop the override, put the setting in a listener or cluster (their overrides), or use EnvoyDelivery.configMap()');
+  });
+
+  test('refuses a certificate Secret of the chart that is not of type kubernetes.io/tls, which marin3r would not read', () => {
+    const s = setup(ENVOY_USER);
+    const opaque = new kplus.Secret(s.chart, 'opaque-cert', { metadata: { name: 'kuard-tls', namespace: 'demo' }, stringData: { 'tls.crt': 'x', 'tls.key': 'y' } });
+    expect(() => sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }), inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(opaque) } })).toThrow(
+      'test/envoy: inbound.tls: Secret "kuard-tls" has type "Opaque", but marin3r reads certificates only from Secrets of type "kubernetes.io/tls" and would publish none of the node\'s configuration; '
+      + 'create it as a kplus.TlsSecret (or with type "kubernetes.io/tls"), as cert-manager does');
+    const t = setup(ENVOY_USER);
+    const tls = new kplus.TlsSecret(t.chart, 'tls-cert', { metadata: { name: 'kuard-tls', namespace: 'demo' }, tlsCert: 'x', tlsKey: 'y' });
+    expect(() => sidecar(t, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }), inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(tls) } })).not.toThrow();
   });
 
   test('custom resources and memory sizes in marin3r annotations', () => {

@@ -328,7 +328,7 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
   test('leaves its preStop hook to marin3r\'s shutdown manager, whose webhook replaces it with a call that returns once Envoy has drained', () => {
     const objects = marin3r().objects;
     expect(agentContainer(objects)).not.toHaveProperty('lifecycle');
-    expect(template(objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('sigsci-agent');
+    expect(template(objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('helloworld,sigsci-agent');
   });
 
   test('reads no annotation of the pod to find its grace period (a Lazy one is resolved at synth only)', () => {
@@ -348,16 +348,16 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
       "test/waf: preStopDelay: is 65s, but marin3r's shutdown manager (Envoy sidecar test/envoy) replaces the agent's preStop hook with its own, which returns once Envoy has drained; "
       + "drop preStopDelay (the agent stops after Envoy's drain), or turn the shutdown manager off (EnvoyDelivery.marin3r({ shutdownManager: false }))");
     const v = setup({ user: 101, group: 101 });
-    agent(v, { envoy: envoySidecar(v, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }), drainTime: Duration.seconds(20) }) });
-    expect(agentContainer(synthChart(v.chart)).lifecycle.preStop.exec.command).toEqual(['sleep', '25']);
+    agent(v, { envoy: envoySidecar(v, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }) }) });
+    expect(agentContainer(synthChart(v.chart)).lifecycle.preStop.exec.command).toEqual(['sleep', '20']);
     const t = setup({ user: 101, group: 101 });
-    const plain = envoySidecar(t, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }), drainTime: Duration.seconds(20) });
+    const plain = envoySidecar(t, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }) });
     expect(() => agent(t, { envoy: plain, preStopDelay: Duration.seconds(60) })).toThrow(
       "test/waf: preStopDelay: 60s does not fit in the pod's terminationGracePeriod of 30s with 2s to spare for the agent to exit; use a preStopDelay from 1s to 28s (raise the workload's terminationGracePeriod)");
   });
 
   test('has marin3r\'s shutdown manager hold the agent\'s stop until Envoy drained (the agent is an upstream of Envoy)', () => {
-    expect(template(marin3r().objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('sigsci-agent');
+    expect(template(marin3r().objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('helloworld,sigsci-agent');
     const s = setup({ user: 101, group: 101 });
     agent(s, { envoy: envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }) }) });
     expect(template(synthChart(s.chart)).metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
