@@ -89,6 +89,16 @@ export interface SigSciAgentBaseProps {
    */
   readonly resources?: kplus.ContainerResources;
   /**
+   * Port of the agent's startup endpoint (`SIGSCI_STARTUP_PROBE_LISTENER`, Fastly's Kubernetes
+   * startup probe, agent 4.51.0 and newer). `/startup` answers 503 until the agent has loaded the
+   * site's rules and configuration and 200 after; the container's startupProbe waits for it (up to
+   * 3 minutes, as in Fastly's guide), so the pod takes no traffic while the agent would inspect it
+   * without the rules. No other container of the pod may use the port.
+   * @default 2024, the port of Fastly's guide
+   */
+  readonly startupPort?: number;
+
+  /**
    * Where the writable emptyDir is mounted. The RPC socket (`rpc-address`) and the shared cache
    * (`shared-cache-dir`) follow it.
    * @default "/sigsci/tmp" (the official image's default)

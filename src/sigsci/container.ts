@@ -7,6 +7,7 @@ import { optionEnvName, optionsEnv } from './options';
 import { hardenContainer, terminationGrace } from '../common/pod';
 import { cpuCores, requireResources } from '../common/resources';
 import { propError, show } from '../validation/errors';
+import { checkUnprivilegedPort } from '../validation/ports';
 
 /** Name of the agent's container in every pod the library adds it to. */
 export const AGENT_CONTAINER = 'sigsci-agent';
@@ -14,6 +15,10 @@ export const AGENT_CONTAINER = 'sigsci-agent';
 export const DEFAULT_TMP_DIR = '/sigsci/tmp';
 /** uid/gid the agent runs as unless told otherwise. @internal */
 export const DEFAULT_AGENT_UID = 65532;
+/** The port of the agent's startup endpoint in Fastly's guide. */
+const DEFAULT_STARTUP_PORT = 2024;
+/** The first agent release with the startup endpoint. */
+const STARTUP_PROBE_VERSION = [4, 51, 0];
 
 /** What the mode adds to the shared settings. @internal */
 export interface AgentContainerMode {
@@ -61,11 +66,18 @@ export function addAgentContainer(
     throw propError(scope, 'user', `${show(user)} is not a non-root uid`, 'use an integer uid of at least 1');
   }
   const resources = requireResources(scope, 'resources', settings.resources) ?? DEFAULT_RESOURCES;
+  const startupPort = checkUnprivilegedPort(scope, 'startupPort', settings.startupPort ?? DEFAULT_STARTUP_PORT, 'the agent (not root)', `use a port from 1024 up, e.g. ${DEFAULT_STARTUP_PORT}`);
+  if (image.version !== undefined && olderThan(image.version, STARTUP_PROBE_VERSION)) {
+    throw propError(scope, 'image', `agent ${image.version} has no startup endpoint (SIGSCI_STARTUP_PROBE_LISTENER, from ${STARTUP_PROBE_VERSION.join('.')}), which keeps the pod out of traffic until the agent has loaded the site's rules`,
+      `pin ${STARTUP_PROBE_VERSION.join('.')} or newer, e.g. SigSciImage.pinned() (${show(SigSciImage.DEFAULT_VERSION)})`);
+  }
   const cpuLimit = resources.cpu?.limit ? cpuCores(resources.cpu.limit.amount) : undefined;
 
   const env: Record<string, string> = {
     ...optionsEnv(scope, settings.options ?? {}, settings.extraOptions ?? {}, cpuLimit),
     [optionEnvName('shared-cache-dir')]: `${tmpDir}/cache`,
+    // /startup answers 503 until the rules are loaded (Fastly's Kubernetes startup probe)
+    [optionEnvName('startup-probe-listener')]: `0.0.0.0:${startupPort}`,
     ...mode.env,
   };
   const socketPath = `${tmpDir}/sigsci.sock`;
@@ -79,10 +91,12 @@ export function addAgentContainer(
     image: image.image,
     imagePullPolicy: image.pullPolicy,
     envVariables,
-    ports: mode.ports,
+    ports: [...mode.ports, { number: startupPort, name: 'sigsci-startup' }],
     securityContext: { user, group: user, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
     resources,
     readiness: mode.readiness,
+    // the container, and so the pod, is not ready until the agent has loaded the site's rules
+    startup: kplus.Probe.fromHttpGet('/startup', { port: startupPort, periodSeconds: Duration.seconds(2), failureThreshold: 90 }),
     // keep serving while whatever sends requests to the agent winds down; SIGTERM follows
     lifecycle: mode.preStopDelay && { preStop: kplus.Handler.fromCommand(['sleep', String(Math.ceil(mode.preStopDelay.toSeconds({ integral: false })))]) },
     volumeMounts: [{ path: tmpDir, volume: tmpVolume }],
@@ -93,7 +107,7 @@ export function addAgentContainer(
 
 /**
  * Adds fields to what a cdk8s-plus object renders, for fields that its Kubernetes 1.25 types have
- * but its props don't (a probe's `grpc` action, a Service's `sessionAffinity`). The fields stay
+ * but its props don't (a Service's `sessionAffinity`). The fields stay
  * inside the typed spec and go through its serializer, instead of a JSON patch on the output.
  * @internal
  */
@@ -101,17 +115,6 @@ export function extendRendering<T extends object>(target: T, extend: (rendered: 
   const render = (target as any)._toKube.bind(target);
   Object.defineProperty(target, '_toKube', { value: (...args: unknown[]) => extend(render(...args)) });
   return target;
-}
-
-/**
- * A gRPC health-check probe (`grpc.health.v1.Health/Check`). cdk8s-plus-25 has no factory for
- * it although its Kubernetes 1.25 types do (gRPC probes are beta and on by default in 1.24+, GA
- * in 1.27), so the TCP probe's rendering is swapped for the gRPC action.
- * @internal
- */
-export function grpcProbe(port: number): kplus.Probe {
-  const probe = kplus.Probe.fromTcpSocket({ port, periodSeconds: Duration.seconds(5), failureThreshold: 3 });
-  return extendRendering(probe, ({ tcpSocket, ...rest }) => ({ ...rest, grpc: { port } }));
 }
 
 /**
@@ -138,6 +141,16 @@ export function checkPreStopDelay(scope: Construct, pod: kplus.AbstractPod, dela
       `use at least Duration.seconds(${minimum.seconds}) so that the agent keeps answering until then`);
   }
   return delay;
+}
+
+/** Whether version `v` ("4.50.1") is older than `min`. */
+function olderThan(v: string, min: number[]): boolean {
+  const parts = v.split(/[.-]/).slice(0, 3).map(Number);
+  for (let i = 0; i < min.length; i++) {
+    const p = parts[i] ?? 0;
+    if (p !== min[i]) return p < min[i];
+  }
+  return false;
 }
 
 function checkTmpDir(scope: Construct, dir: string): string {

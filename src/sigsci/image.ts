@@ -33,6 +33,8 @@ export interface SigSciCustomTagOptions extends SigSciImageOptions {
 export interface BoundImage {
   readonly image: string;
   readonly pullPolicy: kplus.ImagePullPolicy;
+  /** The agent version, for a pinned one. */
+  readonly version?: string;
 }
 
 /**
@@ -98,6 +100,6 @@ class PolicyImage extends SigSciImage {
           'a custom tag exists only on the nodes where you tagged it: use kplus.ImagePullPolicy.NEVER (the default), or SigSciImage.pinned() for a released version');
       }
     }
-    return { image: `${this.repository}:${this.tag}`, pullPolicy: this.pullPolicy };
+    return { image: `${this.repository}:${this.tag}`, pullPolicy: this.pullPolicy, version: this.kind === 'version' ? this.tag : undefined };
   }
 }

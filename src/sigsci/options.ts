@@ -41,6 +41,8 @@ const OWNED_OPTIONS: Record<string, string> = {
   'envoy-grpc-address': 'grpcPort',
   'envoy-expect-response-data': 'expectResponseData',
   'revproxy-listener': 'reverseProxy',
+  'startup-probe-listener': 'startupPort',
+  'startup-probe-filepath': 'startupPort (the startup endpoint already gates the container)',
   'max-procs': 'options.maxProcs',
   'client-ip-header': 'options.clientIpHeader',
   'server-hostname': 'options.serverHostname',

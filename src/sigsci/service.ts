@@ -2,7 +2,7 @@ import { ApiObject, Chart, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { SigSciAgentBaseProps } from './agent';
-import { addAgentContainer, checkPreStopDelay, extendRendering, grpcProbe } from './container';
+import { addAgentContainer, checkPreStopDelay, extendRendering } from './container';
 import { SigSciEnvoyWiringOptions, wireEnvoy } from './envoy';
 import { toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
 import { EnvoyClusterDiscovery } from '../envoy';
@@ -125,7 +125,10 @@ export class SigSciAgentService extends Construct {
       env,
       rpcSocket: true,
       ports: [{ number: this.grpcPort, name: 'grpc' }],
-      readiness: grpcProbe(this.grpcPort),
+      // a TCP probe: the gRPC health service is documented for the agent's ext_proc mode (Fastly's
+      // Envoy Gateway guide), not for the ext_authz and access-log listener; the startup probe has
+      // already waited for the rules
+      readiness: kplus.Probe.fromTcpSocket({ port: this.grpcPort, periodSeconds: Duration.seconds(5), failureThreshold: 3 }),
       preStopDelay: checkPreStopDelay(this, this.deployment, props.preStopDelay ?? Duration.seconds(15)),
     });
     this.container = agent.container;

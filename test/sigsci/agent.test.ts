@@ -115,14 +115,32 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(agentContainer(wired({}, { drainTime: Duration.seconds(10) }).objects).lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
   });
 
-  test('has no kubelet probe, which could not reach the loopback listener, and still declares the port', () => {
+  test('has no kubelet probe on the loopback listener, which it could not reach, and still declares the port', () => {
     const { objects } = wired();
     const c = agentContainer(objects);
     expect(c.readinessProbe).toBeUndefined();
     expect(c.livenessProbe).toBeUndefined();
-    expect(c.startupProbe).toBeUndefined();
-    expect(c.ports).toEqual([{ containerPort: 9999, name: 'sigsci-grpc' }]);
+    expect(c.ports).toEqual([{ containerPort: 9999, name: 'sigsci-grpc' }, { containerPort: 2024, name: 'sigsci-startup' }]);
     expectSchemaValid(objects);
+  });
+
+  test('keeps the pod out of traffic until the agent has loaded the site\'s rules (Fastly\'s startup probe)', () => {
+    const c = agentContainer(wired().objects);
+    expect(envOf(c).SIGSCI_STARTUP_PROBE_LISTENER).toBe('0.0.0.0:2024');
+    expect(c.startupProbe).toEqual({ httpGet: { path: '/startup', port: 2024, scheme: 'HTTP' }, periodSeconds: 2, failureThreshold: 90 });
+    const other = agentContainer(wired({ startupPort: 3024 }).objects);
+    expect(envOf(other).SIGSCI_STARTUP_PROBE_LISTENER).toBe('0.0.0.0:3024');
+    expect(other.startupProbe.httpGet.port).toBe(3024);
+  });
+
+  test('fails on an agent release without the startup endpoint, a privileged startup port, or a startup option set by hand', () => {
+    expect(() => wired({ image: SigSciImage.pinned('4.50.2') })).toThrow(
+      'test/waf: image: agent 4.50.2 has no startup endpoint (SIGSCI_STARTUP_PROBE_LISTENER, from 4.51.0), which keeps the pod out of traffic until the agent has loaded the site\'s rules; '
+      + 'pin 4.51.0 or newer, e.g. SigSciImage.pinned() ("4.75.0")');
+    expect(() => wired({ image: SigSciImage.pinned('4.51.0') })).not.toThrow();
+    expect(() => wired({ startupPort: 80 })).toThrow(
+      'test/waf: startupPort: 80 is a privileged port, which the agent (not root) can\'t bind without NET_BIND_SERVICE; use a port from 1024 up, e.g. 2024');
+    expect(() => wired({ extraOptions: { 'startup-probe-listener': '0.0.0.0:9000' } })).toThrow('startupPort');
   });
 
   test('takes an exec readiness probe, which runs inside the container', () => {
@@ -438,7 +456,7 @@ describe('SigSciAgent in reverse-proxy mode', () => {
     expect(env.SIGSCI_REVPROXY_LISTENER).toBe('app:{listener=http://0.0.0.0:8000,upstreams=http://127.0.0.1:8080/,pass-host-header=true}');
     expect(env.SIGSCI_RPC_ADDRESS).toBeUndefined();
     expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBeUndefined();
-    expect(c.ports).toEqual([{ containerPort: 8000, name: 'http' }]);
+    expect(c.ports).toEqual([{ containerPort: 8000, name: 'http' }, { containerPort: 2024, name: 'sigsci-startup' }]);
     expect(c.readinessProbe.tcpSocket).toEqual({ port: 8000 });
     expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
   });
@@ -461,7 +479,8 @@ describe('SigSciAgent in module mode', () => {
     const app = template(objects).spec.containers[0];
     expect(app.volumeMounts).toEqual([{ mountPath: '/sigsci/tmp', name: 'sigsci-tmp' }]);
     const c = agentContainer(objects);
-    expect(c.ports).toBeUndefined();
+    // only the startup endpoint
+    expect(c.ports).toEqual([{ containerPort: 2024, name: 'sigsci-startup' }]);
     expect(c.readinessProbe).toBeUndefined();
     expect(envOf(c).SIGSCI_ENVOY_EXPECT_RESPONSE_DATA).toBeUndefined();
     expect(waf.socketPath).toBe('/sigsci/tmp/sigsci.sock');

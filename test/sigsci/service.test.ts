@@ -33,7 +33,8 @@ describe('SigSciAgentService', () => {
     expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBe('0.0.0.0:9999');
     expect(env.SIGSCI_ENVOY_EXPECT_RESPONSE_DATA).toBe('1');
     expect(env.SIGSCI_ACCESSKEYID).toEqual({ secretKeyRef: { name: 'sigsci.shop', key: 'accesskeyid' } });
-    expect(c.readinessProbe.grpc).toEqual({ port: 9999 });
+    expect(c.readinessProbe.tcpSocket).toEqual({ port: 9999 });
+    expect(c.startupProbe.httpGet).toEqual({ path: '/startup', port: 2024, scheme: 'HTTP' });
     expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
     expectSchemaValid(objects);
   });
