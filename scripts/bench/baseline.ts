@@ -10,7 +10,7 @@
  * `npm run bench` checks that both sides synthesize the same objects before it times them.
  */
 import { createHash } from 'crypto';
-import { ApiObject, Chart, JsonPatch, Size } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { NAMESPACE, WORKLOAD, appContainer, benchVariant, workloadName } from './workloads';
@@ -87,13 +87,15 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
         SIGSCI_MAX_PROCS: kplus.EnvValue.fromValue('1'),
         SIGSCI_RPC_ADDRESS: kplus.EnvValue.fromValue('/sigsci/tmp/sigsci.sock'),
         SIGSCI_SHARED_CACHE_DIR: kplus.EnvValue.fromValue('/sigsci/tmp/cache'),
+        SIGSCI_STARTUP_PROBE_LISTENER: kplus.EnvValue.fromValue('0.0.0.0:2024'),
       },
-      ports: [{ number: GRPC_PORT, name: 'sigsci-grpc' }],
+      ports: [{ number: GRPC_PORT, name: 'sigsci-grpc' }, { number: 2024, name: 'sigsci-startup' }],
       securityContext: { user: 65532, group: 65532, ...SECURITY },
       resources: {
         cpu: { request: kplus.Cpu.millis(250), limit: kplus.Cpu.units(1) },
         memory: { request: Size.mebibytes(256), limit: Size.mebibytes(512) },
       },
+      startup: kplus.Probe.fromHttpGet('/startup', { port: 2024, periodSeconds: Duration.seconds(2), failureThreshold: 90 }),
       lifecycle: { preStop: kplus.Handler.fromCommand(['sleep', '20']) },
       volumeMounts: [{ path: '/sigsci/tmp', volume: tmp }],
     });
