@@ -108,6 +108,20 @@ export interface EnvoyOutlierDetectionOptions {
   readonly maxEjectionPercent?: number;
 }
 
+/**
+ * HTTP/2 PING keepalive on the connections to the upstream
+ * (`http2_protocol_options.connection_keepalive`): a connection whose peer doesn't answer a PING
+ * in time is closed, so requests stop going to a member that died or was cut off without closing
+ * its connections (otherwise they time out one by one until the kernel gives the connection up,
+ * which takes many minutes).
+ */
+export interface EnvoyHttp2KeepaliveOptions {
+  /** How often a PING is sent. */
+  readonly interval: Duration;
+  /** How long Envoy waits for the answer before it closes the connection. */
+  readonly timeout: Duration;
+}
+
 /** Active health checking of every member: an HTTP request, or a TCP connect when no path is given. */
 export interface EnvoyHealthCheckOptions {
   /**
@@ -207,6 +221,11 @@ export interface EnvoyClusterOptions {
    * @default - no active health checks
    */
   readonly healthCheck?: EnvoyHealthCheckOptions;
+  /**
+   * HTTP/2 PING keepalive (only with `protocol` HTTP2).
+   * @default - none: Envoy sends no PINGs
+   */
+  readonly http2Keepalive?: EnvoyHttp2KeepaliveOptions;
   /**
    * Originate TLS to the upstream.
    * @default - plaintext
@@ -361,7 +380,11 @@ export class EnvoyCluster {
       cluster.typed_extension_protocol_options = {
         [HTTP_PROTOCOL_OPTIONS]: {
           '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`,
-          'explicit_http_config': { http2_protocol_options: {} },
+          'explicit_http_config': {
+            http2_protocol_options: o.http2Keepalive
+              ? { connection_keepalive: { interval: formatDuration(o.http2Keepalive.interval), timeout: formatDuration(o.http2Keepalive.timeout) } }
+              : {},
+          },
         },
       };
     }
@@ -413,6 +436,14 @@ export class EnvoyCluster {
       if (!isPositive(baseEjectionTime)) envoyDuration(`${this.at()}.outlierDetection.baseEjectionTime`, baseEjectionTime);
       const percent = od.maxEjectionPercent ?? 10;
       if (!isAtLeast(percent, 1) || percent > 100) checkRange(`${this.at()}.outlierDetection.maxEjectionPercent`, percent, 1, 100);
+    }
+    if (o.http2Keepalive) {
+      if ((o.protocol ?? EnvoyUpstreamProtocol.HTTP1) !== EnvoyUpstreamProtocol.HTTP2) {
+        throw new EnvoyModelError(`${this.at()}.http2Keepalive`, `is set on a cluster that speaks ${o.protocol ?? EnvoyUpstreamProtocol.HTTP1}, where HTTP/2 PINGs don't exist`,
+          'set protocol: EnvoyUpstreamProtocol.HTTP2, or drop http2Keepalive');
+      }
+      if (!isPositive(o.http2Keepalive.interval)) envoyDuration(`${this.at()}.http2Keepalive.interval`, o.http2Keepalive.interval);
+      if (!isPositive(o.http2Keepalive.timeout)) envoyDuration(`${this.at()}.http2Keepalive.timeout`, o.http2Keepalive.timeout);
     }
     if (o.healthCheck) {
       const hc = o.healthCheck;

@@ -119,6 +119,10 @@ export function wireEnvoy(
     discovery: endpoint.discovery,
     protocol: EnvoyUpstreamProtocol.HTTP2,
     connectTimeout: Duration.millis(250),
+    // to agents behind a Service: a PING every 10 s closes a connection to an agent that died or
+    // was cut off without closing it, instead of every check on it timing out until the kernel
+    // gives the connection up (the Service's affinity only applies to new connections)
+    http2Keepalive: endpoint.inPod ? undefined : { interval: Duration.seconds(10), timeout: Duration.seconds(3) },
     healthCheck: hold ? AGENT_HEALTH_CHECK : undefined,
   }));
   envoy.addHttpFilter(filter);

@@ -40,6 +40,16 @@ describe('EnvoyCluster', () => {
     });
   });
 
+  test('HTTP/2 keepalive PINGs go into the explicit HTTP/2 options, and pass Envoy\'s protos', () => {
+    const cluster = new EnvoyCluster({
+      name: 'grpc', endpoints: [ep('agents.svc', 9999)], protocol: EnvoyUpstreamProtocol.HTTP2,
+      http2Keepalive: { interval: Duration.seconds(10), timeout: Duration.seconds(3) },
+    }).toJson();
+    expect(cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicit_http_config)
+      .toEqual({ http2_protocol_options: { connection_keepalive: { interval: '10s', timeout: '3s' } } });
+    expect(EnvoyConfigValidator.validate(cluster, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
+  });
+
   test('outlier detection takes Envoy defaults for what is not given', () => {
     const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { maxEjectionPercent: 50 } }).toJson();
     expect(json.outlier_detection).toEqual({ consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 50 });
@@ -125,6 +135,12 @@ describe('EnvoyCluster', () => {
   describe('rejects', () => {
     test('an empty endpoint list', () => {
       expect(() => new EnvoyCluster({ name: 'x', endpoints: [] })).toThrow('cluster "x".endpoints: received no endpoints; give at least one { address, port }');
+    });
+    test('HTTP/2 keepalive on an HTTP/1.1 cluster, and a zero keepalive timeout', () => {
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], http2Keepalive: { interval: Duration.seconds(10), timeout: Duration.seconds(3) } }))
+        .toThrow('cluster "x".http2Keepalive: is set on a cluster that speaks HTTP1, where HTTP/2 PINGs don\'t exist; set protocol: EnvoyUpstreamProtocol.HTTP2, or drop http2Keepalive');
+      expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], protocol: EnvoyUpstreamProtocol.HTTP2, http2Keepalive: { interval: Duration.seconds(10), timeout: Duration.seconds(0) } }))
+        .toThrow('cluster "x".http2Keepalive.timeout: 0 ms is not a positive duration; use a duration of at least 1 ms, e.g. Duration.seconds(5)');
     });
     test('an empty address', () => {
       expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('')] }))
