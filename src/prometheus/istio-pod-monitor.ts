@@ -2,6 +2,7 @@ import { ApiObject, Duration } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { certOnlySidecarAnnotations, checkDuration, checkHttpPath, ISTIO_CERTS_VOLUME, promDuration, PROM_CERTS_DIR } from './scrape-job';
+import { requireHttpMetricsPort } from './port-protocol';
 import { strictPortPolicy } from './strict-port';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion } from './versions';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
@@ -173,6 +174,7 @@ export class IstioPodMonitor extends Construct {
       ...(props.interval ? { interval: promDuration(checkDuration(this, 'interval', props.interval)) } : {}),
     };
     const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
+    requireHttpMetricsPort(this, 'port', props.workload, props.port);
     if (props.peerAuthentication ?? true) {
       this.peerAuthentication = strictPortPolicy(this, 'peerAuthentication', props.workload, props.port, istio);
     }

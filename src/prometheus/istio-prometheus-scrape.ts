@@ -7,6 +7,7 @@ import {
   ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
 } from './scrape-job';
 import { EXACT, PrometheusStorage } from './storage';
+import { requireHttpMetricsPort } from './port-protocol';
 import { strictPortPolicy } from './strict-port';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion, Version } from './versions';
 import { DestinationRuleSpecTrafficPolicyTlsMode, toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
@@ -398,6 +399,7 @@ export class IstioPrometheusScrape extends Construct {
         'drop peerAuthentication (it applies to IstioScrapeMode.MUTUAL_TLS only)');
     }
     markForScraping(this, 'addScrapeTarget.', workload, { port: options.port, path: options.path });
+    if (this.mode === IstioScrapeMode.MUTUAL_TLS) requireHttpMetricsPort(this, 'addScrapeTarget.port', workload, options.port);
     if (previous) {
       if (previous.peerAuthentication !== peerAuthentication && this.mode === IstioScrapeMode.MUTUAL_TLS) {
         throw propError(this, 'addScrapeTarget.peerAuthentication', `is ${peerAuthentication} for workload ${show(workload.node.path)}, which ${previous.by} scrapes with peerAuthentication ${previous.peerAuthentication}`,

@@ -50,6 +50,17 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
     expect(policies[0].spec.portLevelMtls).toEqual({ 9080: { mode: 'STRICT' }, 9090: { mode: 'STRICT' } });
   });
 
+  test('fails at synth when a Service of the manifests declares the metrics port as TCP to Istio, by port name', () => {
+    const chart = Testing.chart();
+    const workload = new kplus.Deployment(chart, 'reviews', {
+      metadata: { name: 'reviews', namespace: 'bookinfo' },
+      containers: [{ name: 'reviews', image: 'example/reviews:1.0.0', ports: [{ number: 9080, name: 'metrics' }] }],
+    });
+    new kplus.Service(chart, 'svc', { metadata: { name: 'reviews', namespace: 'bookinfo' }, selector: workload, ports: [{ name: 'tcp-metrics', port: 9080, targetPort: 9080 }] });
+    new IstioPodMonitor(chart, 'monitor', { workload, port: 9080 });
+    expect(() => synthChart(chart)).toThrow('test/monitor: port: Service "bookinfo/reviews" port 9080 (name "tcp-metrics") targets the metrics port 9080, and Istio reads protocol "tcp" from it, not HTTP');
+  });
+
   test('the scrape class names the certificate files the cert-only sidecar writes', () => {
     expect(IstioPodMonitor.scrapeClass()).toEqual({
       name: 'istio-mtls',

@@ -1,4 +1,4 @@
-import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import * as YAML from 'yaml';
 import { checkPrometheusConfig } from './promtool';
@@ -476,6 +476,37 @@ describe('addScrapeTarget', () => {
     expectSchemaValid(b.objects);
     const old = build({ istioVersion: '1.21' }, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080 }));
     expect(findOne(old.objects, 'PeerAuthentication', 'app-metrics-mtls').apiVersion).toBe('security.istio.io/v1beta1');
+  });
+
+  test('fails at synth when a Service of the manifests declares the metrics port as something else than HTTP to Istio', () => {
+    const withService = (port: Partial<kplus.ServicePort>, namespace = 'shop') => () => build({}, (prom, chart) => {
+      const w = app(chart);
+      new kplus.Service(chart, 'svc', { metadata: { name: 'app', namespace }, selector: w, ports: [{ port: 80, targetPort: 8080, ...port }] });
+      prom.addScrapeTarget(w, { port: 8080 });
+    });
+    expect(withService({ name: 'metrics' })).toThrow(
+      'test/prometheus: addScrapeTarget.port: Service "shop/app" port 80 (name "metrics") targets the metrics port 8080, and Istio reads protocol "metrics" from it, not HTTP: '
+      + 'it then serves the port through its TCP filter chain, which offers h2 by ALPN and passes the bytes on, so Prometheus\'s HTTP/2 scrape reaches an HTTP/1.1 application as HTTP/2 and fails ("unexpected EOF"); '
+      + 'name the Service port "http-<name>" (e.g. "http-metrics") or give it appProtocol "http"');
+    expect(withService({ name: 'tcp-web' })).toThrow('Istio reads protocol "tcp" from it, not HTTP');
+    expect(withService({})).toThrow('port 80 (no name) targets the metrics port 8080, and Istio reads no protocol from it (it sniffs the port), not HTTP');
+    // HTTP by name or appProtocol, or a Service of another namespace, pass
+    expect(withService({ name: 'http-web' })).not.toThrow();
+    expect(withService({ name: 'grpc' })).not.toThrow();
+    // appProtocol wins over the name (cdk8s-plus-25's ServicePort has no prop for it)
+    expect(() => build({}, (prom, chart) => {
+      const w = app(chart);
+      const svc = new kplus.Service(chart, 'svc', { metadata: { name: 'app', namespace: 'shop' }, selector: w, ports: [{ name: 'web', port: 80, targetPort: 8080 }] });
+      ApiObject.of(svc).addJsonPatch(JsonPatch.add('/spec/ports/0/appProtocol', 'http'));
+      prom.addScrapeTarget(w, { port: 8080 });
+    })).not.toThrow();
+    expect(withService({ name: 'metrics' }, 'other')).not.toThrow();
+    // METRICS_MERGING scrapes the sidecar's own plain-text port
+    expect(() => build({ mode: IstioScrapeMode.METRICS_MERGING }, (prom, chart) => {
+      const w = app(chart);
+      new kplus.Service(chart, 'svc', { metadata: { name: 'app', namespace: 'shop' }, selector: w, ports: [{ name: 'metrics', port: 80, targetPort: 8080 }] });
+      prom.addScrapeTarget(w, { port: 8080 });
+    })).not.toThrow();
   });
 
   test('adds no PeerAuthentication when told the port is STRICT already, nor a second one for a second server', () => {

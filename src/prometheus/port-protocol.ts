@@ -1,0 +1,60 @@
+import { ApiObject } from 'cdk8s';
+import * as kplus from 'cdk8s-plus-25';
+import { Construct } from 'constructs';
+import { propError, show } from '../validation/errors';
+
+/** The protocols Istio serves through its HTTP filter chain, as a Service port's name prefix or appProtocol gives them. */
+const HTTP_PROTOCOLS = ['http', 'http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c'];
+
+/**
+ * The protocol Istio reads from a Service port: its `appProtocol`, else the part of its name
+ * before the first dash (`http-metrics` is http); undefined when neither says (Istio then sniffs).
+ */
+function istioProtocol(port: { name?: string; appProtocol?: string }): string | undefined {
+  if (typeof port.appProtocol === 'string' && port.appProtocol !== '') return port.appProtocol.toLowerCase();
+  if (typeof port.name !== 'string' || port.name === '') return undefined;
+  const name = port.name.toLowerCase();
+  return name.startsWith('grpc-web') ? 'grpc-web' : name.split('-')[0];
+}
+
+/**
+ * Registers a synth-time check that the Services of the manifests which target a workload's
+ * metrics port declare it as HTTP to Istio. Istio takes a port's protocol from the Service port
+ * that targets it; a port it doesn't know as HTTP goes through its TCP filter chain, which
+ * terminates the mutual TLS, offers `h2` by ALPN and passes the bytes on, so a Prometheus that
+ * speaks HTTP/2 (as the scrape jobs do) sends HTTP/2 to the application, and an HTTP/1.1
+ * application closes the connection ("unexpected EOF"). Ports that no Service of the manifests
+ * targets can't be checked here (the README says what they need).
+ * @param scope the construct whose prop asked for the scrape (named in errors)
+ * @internal
+ */
+export function requireHttpMetricsPort(scope: Construct, prop: string, workload: kplus.AbstractPod, port: number): void {
+  scope.node.addValidation({
+    validate: () => {
+      const pod = ApiObject.of(workload).toJson();
+      const labels: Record<string, string> = pod.spec?.template?.metadata?.labels ?? pod.metadata?.labels ?? {};
+      const namespace = pod.metadata?.namespace;
+      const portNames = workload.containers.flatMap((c) => c.ports.filter((p) => p.number === port && p.name).map((p) => p.name!));
+      const errors: string[] = [];
+      for (const c of scope.node.root.node.findAll()) {
+        if (!(c instanceof ApiObject) || c.kind !== 'Service' || c.apiVersion !== 'v1') continue;
+        const service = c.toJson();
+        const selector: Record<string, string> = service.spec?.selector ?? {};
+        if (service.metadata?.namespace !== namespace || Object.keys(selector).length === 0
+          || !Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
+        for (const p of service.spec?.ports ?? []) {
+          const target = p.targetPort ?? p.port;
+          if (target !== port && !(typeof target === 'string' && portNames.includes(target))) continue;
+          const protocol = istioProtocol(p);
+          if (protocol !== undefined && HTTP_PROTOCOLS.includes(protocol)) continue;
+          const said = p.appProtocol ? `appProtocol ${show(p.appProtocol)}` : p.name ? `name ${show(p.name)}` : 'no name';
+          errors.push(propError(scope, prop, `Service ${show(`${namespace ?? ''}/${service.metadata?.name}`.replace(/^\//, ''))} port ${p.port} (${said}) targets the metrics port ${port}, `
+            + `and Istio reads ${protocol === undefined ? 'no protocol from it (it sniffs the port)' : `protocol ${show(protocol)} from it`}, not HTTP: it then serves the port through its TCP filter chain, `
+            + 'which offers h2 by ALPN and passes the bytes on, so Prometheus\'s HTTP/2 scrape reaches an HTTP/1.1 application as HTTP/2 and fails ("unexpected EOF")',
+          'name the Service port "http-<name>" (e.g. "http-metrics") or give it appProtocol "http"').message);
+        }
+      }
+      return errors;
+    },
+  });
+}
