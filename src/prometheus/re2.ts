@@ -19,12 +19,14 @@ class Re2SyntaxError extends Error {}
 
 /**
  * Why Prometheus would reject `regex`, or `undefined` when it compiles.
+ * @param angleNamedCaptures the Prometheus binary is built with Go 1.22 or newer, whose regexp
+ * accepts `(?<name>re)` besides `(?P<name>re)` (Prometheus 3.x; 2.x releases are treated as older)
  * @internal
  */
-export function re2Problem(regex: string): string | undefined {
+export function re2Problem(regex: string, angleNamedCaptures = false): string | undefined {
   try {
     // Prometheus anchors every relabel regex this way before compiling it.
-    new Re2Parser(`^(?:${regex})$`).parse();
+    new Re2Parser(`^(?:${regex})$`, angleNamedCaptures).parse();
     return undefined;
   } catch (e) {
     if (e instanceof Re2SyntaxError) return e.message;
@@ -38,7 +40,7 @@ enum Prev { NOTHING, ITEM, REPEAT }
 class Re2Parser {
   private i = 0;
 
-  constructor(private readonly s: string) {}
+  constructor(private readonly s: string, private readonly angleNamedCaptures: boolean) {}
 
   public parse(): void {
     let depth = 0;
@@ -107,7 +109,9 @@ class Re2Parser {
       const end = rest.indexOf('>', start);
       const name = end < 0 ? '' : rest.slice(start, end);
       if (end < 0 || !/^[A-Za-z0-9_]+$/.test(name)) this.fail(`invalid named capture "${rest.slice(0, end < 0 ? rest.length : end + 1)}"`);
-      if (rest.startsWith('(?<')) this.fail(`named capture "(?<${name}>" needs the "(?P<${name}>" form in the Go versions Prometheus 2.x is built with`);
+      if (rest.startsWith('(?<') && !this.angleNamedCaptures) {
+        this.fail(`named capture "(?<${name}>" needs the "(?P<${name}>" form in the Go versions Prometheus 2.x is built with (Prometheus 3.x accepts both)`);
+      }
       this.i += end + 1;
       return true;
     }

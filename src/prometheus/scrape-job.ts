@@ -334,7 +334,7 @@ function renderRule(scope: IConstruct, prop: string, rule: RelabelRule, version:
     throw propError(scope, `${prop}.action`, `"${action}" needs Prometheus ${since.join('.')} or later (this is ${version.text})`, 'choose a newer prometheusVersion or another action');
   }
   if (rule.regex !== undefined) {
-    const problem = typeof rule.regex === 'string' ? re2Problem(rule.regex) : 'not a string';
+    const problem = typeof rule.regex === 'string' ? re2Problem(rule.regex, version.major >= 3) : 'not a string';
     if (problem) {
       throw propError(scope, `${prop}.regex`, `${show(rule.regex)} does not compile as Prometheus's anchored RE2 expression: ${problem}`,
         'rewrite it in RE2 syntax (no lookarounds or backreferences; Prometheus adds ^ and $ itself)');
