@@ -58,13 +58,6 @@ export interface BoundDelivery extends TlsSink {
   readonly container?: kplus.Container;
   readonly configMap?: kplus.ConfigMap;
   readonly envoyConfig?: ApiObject;
-  /** The Envoy documents this delivery produces. */
-  documents(): EnvoyDocument[];
-  /**
-   * Has a container that Envoy forwards to stop only after Envoy drained, when the delivery
-   * controls Envoy's stop (marin3r's shutdown manager); returns whether it does.
-   */
-  coordinateStop(container: string): boolean;
   /** Whether Envoy drains its connections when the pod stops (so `drainTime` means something). */
   readonly drains: boolean;
   /**
@@ -74,6 +67,13 @@ export interface BoundDelivery extends TlsSink {
   readonly bootstrapPaths?: string[];
   /** The sentence that says how this delivery sets up Envoy, for errors about dropped parts. */
   readonly bootstrapOwner?: string;
+  /** The Envoy documents this delivery produces. */
+  documents(): EnvoyDocument[];
+  /**
+   * Has a container that Envoy forwards to stop only after Envoy drained, when the delivery
+   * controls Envoy's stop (marin3r's shutdown manager); returns whether it does.
+   */
+  coordinateStop(container: string): boolean;
 }
 
 /** Options of ConfigMap delivery. */

@@ -410,7 +410,7 @@ export class CanaryConfig extends Construct {
       throw propError(this, `${prop}.scopeName`, `${show(scopeName)} is not accepted by Kayenta`, 'leave it unset ("default")');
     }
     if (options.mustHaveData === true && options.nanStrategy === CanaryNanStrategy.REPLACE) {
-      throw propError(this, `${prop}.mustHaveData`, `true with nanStrategy REPLACE, under which Kayenta classifies a metric without data as Pass, so mustHaveData would never fail it`,
+      throw propError(this, `${prop}.mustHaveData`, 'true with nanStrategy REPLACE, under which Kayenta classifies a metric without data as Pass, so mustHaveData would never fail it',
         'use nanStrategy REMOVE (or leave it unset) to fail the metric without data, or drop mustHaveData');
     }
     const canary: { [key: string]: unknown } = {

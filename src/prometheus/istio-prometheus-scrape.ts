@@ -1,13 +1,13 @@
 import { ApiObject, Chart, Duration, Lazy, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
+import { requireHttpMetricsPort } from './port-protocol';
 import { markForScraping, ScrapeAnnotationOptions } from './scrape-annotations';
 import {
   certOnlySidecarAnnotations, checkDuration, ISTIO_CERTS_VOLUME, KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule,
   ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
 } from './scrape-job';
 import { EXACT, PrometheusStorage } from './storage';
-import { requireHttpMetricsPort } from './port-protocol';
 import { strictPortPolicy } from './strict-port';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion, Version } from './versions';
 import { DestinationRuleSpecTrafficPolicyTlsMode, toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
@@ -298,7 +298,14 @@ export class IstioPrometheusScrape extends Construct {
       strategy: storage.recreate ? kplus.DeploymentStrategy.recreate() : undefined,
       serviceAccount: this.serviceAccount,
       automountServiceAccountToken: true,
-      securityContext: { user: USER, group: USER, fsGroup: USER, ensureNonRoot: true, fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH },
+      securityContext: {
+        user: USER,
+        group: USER,
+        fsGroup: USER,
+        ensureNonRoot: true,
+        // the kubelet doesn't walk a whole TSDB volume at every start to set its group
+        fsGroupChangePolicy: kplus.FsGroupChangePolicy.ON_ROOT_MISMATCH,
+      },
       podMetadata: { labels },
     });
 

@@ -42,7 +42,9 @@ describe('EnvoyCluster', () => {
 
   test('HTTP/2 keepalive PINGs go into the explicit HTTP/2 options, and pass Envoy\'s protos', () => {
     const cluster = new EnvoyCluster({
-      name: 'grpc', endpoints: [ep('agents.svc', 9999)], protocol: EnvoyUpstreamProtocol.HTTP2,
+      name: 'grpc',
+      endpoints: [ep('agents.svc', 9999)],
+      protocol: EnvoyUpstreamProtocol.HTTP2,
       http2Keepalive: { interval: Duration.seconds(10), timeout: Duration.seconds(3) },
     }).toJson();
     expect(cluster.typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'].explicit_http_config)

@@ -436,7 +436,8 @@ describe('SpeedscaleCapture bad input', () => {
 
   test('fails on sidecar resources without all four requests and limits', () => {
     const s = setup();
-    expect(() => capture(s, { appPort: 8080, istio: {}, sidecarResources: { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) } } })).toThrow(
+    const cpuOnly = { cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) } };
+    expect(() => capture(s, { appPort: 8080, istio: {}, sidecarResources: cpuOnly })).toThrow(
       'test/capture: sidecarResources: has no memory.request, memory.limit; give CPU and memory requests and limits');
   });
 
