@@ -8,7 +8,7 @@ import {
 } from '../envoy';
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
-import { terminationGrace } from '../common/pod';
+import { podSpecPath, terminationGrace } from '../common/pod';
 import { cpuCores, requireResources } from '../common/resources';
 import { EnvoyModelError, quote } from '../envoy/model-error';
 import { isResourceName } from '../envoy/values';
@@ -64,6 +64,18 @@ export interface EnvoyInboundOptions {
    * @default true
    */
   readonly preserveRequestId?: boolean;
+  /**
+   * Give the app container (the one serving `targetPort`) a preStop hook that sleeps for
+   * `drainTime`, so that it keeps serving what Envoy still forwards while Envoy drains: the
+   * kubelet sends SIGTERM to every container at once, and an app that exits on it would answer
+   * Envoy's last requests with connection errors (503s to clients). The hook is Kubernetes'
+   * own `sleep` action, which needs no shell in the app's image but Kubernetes 1.30 or newer
+   * (1.29 with the PodLifecycleSleepAction feature gate); older API servers refuse the field.
+   * Not with marin3r's shutdown manager, which holds the app itself, nor for an app container
+   * with a preStop hook of its own.
+   * @default false — the app must keep serving for drainTime after SIGTERM on its own
+   */
+  readonly holdApp?: boolean;
   /**
    * Connection upgrades passed through to the app, e.g. `["websocket"]`. `timeout` covers the
    * upgrade request until the app answers 101; the open connection then ends after Envoy's
@@ -405,7 +417,8 @@ export class EnvoySidecar extends Construct {
     }
     // the app behind the inbound listener stops only after Envoy drained (marin3r's shutdown
     // manager holds it), unless it has lifecycle hooks of its own, which marin3r would replace
-    if (appContainer && !hasLifecycleHooks(appContainer)) this.delivery.coordinateStop(containerName(appContainer));
+    const held = appContainer && !hasLifecycleHooks(appContainer) ? this.delivery.coordinateStop(containerName(appContainer)) : false;
+    if (props.inbound?.holdApp === true && appContainer) holdApp(this, workload, appContainer, drainSeconds, held);
     this.containerName = this.delivery.containerName;
     this.container = this.delivery.container;
     this.configMap = this.delivery.configMap;
@@ -705,6 +718,35 @@ export class EnvoySidecar extends Construct {
       throw new Error(`${this.node.path}: ${prop === undefined ? e.message : prop + e.message.slice(e.prop.length)}`);
     }
   }
+}
+
+/**
+ * Adds a preStop `sleep` of the drain time to the app container. cdk8s-plus-25 renders the workload
+ * through its Kubernetes 1.25 types, which lack the sleep action and drop it (JSON patches
+ * included), so it is added to the workload's rendered JSON, after them.
+ */
+function holdApp(scope: Construct, workload: kplus.AbstractPod, app: kplus.Container, drainSeconds: number, heldByDelivery: boolean): void {
+  if (heldByDelivery) {
+    throw propError(scope, 'inbound.holdApp', `true, but marin3r's shutdown manager already holds container ${show(containerName(app))} until Envoy has drained (shutdown-manager.extra-lifecycle-hooks), and replaces its lifecycle`,
+      'drop holdApp');
+  }
+  const lifecycle = app._toKube().lifecycle;
+  if (lifecycle?.preStop !== undefined) {
+    throw propError(scope, 'inbound.holdApp', `true, but container ${show(containerName(app))} has a preStop hook of its own`,
+      `drop holdApp and have that hook keep the app serving for the drain time (${drainSeconds}s)`);
+  }
+  const index = workload.containers.indexOf(app);
+  const path = `${podSpecPath(scope, 'inbound.holdApp', workload)}/containers/${index}`.split('/').slice(1);
+  const object = ApiObject.of(workload);
+  const render = object.toJson.bind(object);
+  Object.defineProperty(object, 'toJson', {
+    value: () => {
+      const json = render();
+      const container = path.reduce((node: any, key) => node?.[key], json);
+      if (container) container.lifecycle = { ...container.lifecycle, preStop: { sleep: { seconds: drainSeconds } } };
+      return json;
+    },
+  });
 }
 
 /** Whether a container has lifecycle hooks (preStop or postStart) of its own. */

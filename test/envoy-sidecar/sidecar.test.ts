@@ -906,6 +906,31 @@ describe('EnvoySidecar rejects', () => {
     expect(template.spec.containers[0].lifecycle.preStop.exec.command).toEqual(['/app/drain']);
   });
 
+  test('holdApp: the app container sleeps through the drain in a preStop hook (Kubernetes\' sleep action), and the result passes the Kubernetes schema', () => {
+    const s = setup();
+    sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), holdApp: true }, drainTime: Duration.seconds(20) });
+    const objects = synthChart(s.chart);
+    const kuard = findOne(objects, 'Deployment', 'kuard').spec.template.spec.containers.find((c: any) => c.name === 'kuard');
+    expect(kuard.lifecycle).toEqual({ preStop: { sleep: { seconds: 20 } } });
+    expectSchemaValid(objects);
+    // off by default: the app's container is left alone
+    const t = setup();
+    sidecar(t);
+    expect(findOne(synthChart(t.chart), 'Deployment', 'kuard').spec.template.spec.containers.find((c: any) => c.name === 'kuard').lifecycle).toBeUndefined();
+  });
+
+  test('holdApp is refused where the app is held already (marin3r\'s shutdown manager) or has its own preStop hook', () => {
+    const s = setup(ENVOY_USER);
+    expect(() => sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }), inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), holdApp: true } })).toThrow(
+      "test/envoy: inbound.holdApp: true, but marin3r's shutdown manager already holds container \"kuard\" until Envoy has drained (shutdown-manager.extra-lifecycle-hooks), and replaces its lifecycle; drop holdApp");
+    const chart = Testing.chart();
+    const app = new kplus.Deployment(chart, 'kuard', {
+      containers: [{ name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue', portNumber: 8080, lifecycle: { preStop: kplus.Handler.fromCommand(['/app/drain']) } }],
+    });
+    expect(() => new EnvoySidecar(chart, 'envoy', { workload: app, inbound: { port: 8443, targetPort: 8080, holdApp: true } })).toThrow(
+      'test/envoy: inbound.holdApp: true, but container "kuard" has a preStop hook of its own; drop holdApp and have that hook keep the app serving for the drain time (15s)');
+  });
+
   test('refuses a drainTime without the shutdown manager, under which Envoy does not drain', () => {
     const s = setup(ENVOY_USER);
     expect(() => sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }), drainTime: Duration.seconds(20) })).toThrow(
