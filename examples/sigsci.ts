@@ -44,7 +44,7 @@ export class SigSciEnvoyChart extends Chart {
     const namespace = 'sigsci-envoy';
     new kplus.Namespace(this, 'namespace', { metadata: { name: namespace } });
     const app = helloworld(this, namespace);
-    const envoy = new EnvoySidecar(this, 'envoy', { workload: app, inbound: { port: 8000, targetPort: 8080 } });
+    const envoy = new EnvoySidecar(this, 'envoy', { workload: app, inbound: { port: 8000, targetPort: 8080, holdApp: true } });
     new SigSciAgent(this, 'sigsci', { workload: app, envoy, credentials: agentKeys(this) });
     envoy.exposeViaService({ name: 'helloworld' });
   }
