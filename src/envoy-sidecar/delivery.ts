@@ -60,6 +60,8 @@ export interface BoundDelivery extends TlsSink {
   readonly envoyConfig?: ApiObject;
   /** Whether Envoy drains its connections when the pod stops (so `drainTime` means something). */
   readonly drains: boolean;
+  /** Whether `coordinateStop` holds containers (marin3r's shutdown manager), replacing their lifecycle. */
+  readonly holdsStops: boolean;
   /**
    * The parts of the bootstrap that reach Envoy, as paths (`static_resources.listeners`);
    * undefined when all of it does. Overrides of other parts would be dropped.
@@ -230,6 +232,7 @@ class ConfigMapDelivery extends EnvoyDelivery {
       configMap,
       coordinateStop: () => false,
       drains: true,
+      holdsStops: false,
       tlsFromSecret(secret: kplus.ISecret, options: EnvoyDownstreamTlsOptions): EnvoyDownstreamTls {
         const secretName = requireSecret(ctx.scope, secret, ctx.workload);
         if (!sdsFiles.has(secretName)) {
@@ -359,6 +362,7 @@ class Marin3rDelivery extends EnvoyDelivery {
       extraPorts: shutdownManager ? [{ port: 8090, container: 'envoy-shtdn-mgr', description: "marin3r's shutdown manager" }] : [],
       envoyConfig,
       drains: shutdownManager,
+      holdsStops: shutdownManager,
       // marin3r's init manager writes its own bootstrap (node, admin, ADS); only the listeners and
       // clusters of this one reach Envoy, through the EnvoyConfig
       bootstrapPaths: ['static_resources.listeners', 'static_resources.clusters'],

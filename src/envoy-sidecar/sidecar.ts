@@ -65,14 +65,17 @@ export interface EnvoyInboundOptions {
    */
   readonly preserveRequestId?: boolean;
   /**
-   * Give the app container (the one serving `targetPort`) a preStop hook that sleeps for
-   * `drainTime`, so that it keeps serving what Envoy still forwards while Envoy drains: the
-   * kubelet sends SIGTERM to every container at once, and an app that exits on it would answer
-   * Envoy's last requests with connection errors (503s to clients). The hook is Kubernetes'
-   * own `sleep` action, which needs no shell in the app's image but Kubernetes 1.30 or newer
-   * (1.29 with the PodLifecycleSleepAction feature gate); older API servers refuse the field.
-   * Not with marin3r's shutdown manager, which holds the app itself, nor for an app container
-   * with a preStop hook of its own.
+   * Keep the app container (the one serving `targetPort`) serving what Envoy still forwards
+   * while Envoy drains: the kubelet sends SIGTERM to every container at once, and an app that
+   * exits on it would answer Envoy's last requests with connection errors (503s to clients).
+   * With ConfigMap delivery the container gets a preStop hook that sleeps for `drainTime`:
+   * Kubernetes' own `sleep` action, which needs no shell in the app's image but Kubernetes 1.30 or
+   * newer (1.29 with the PodLifecycleSleepAction feature gate); older API servers refuse the field.
+   * Under marin3r the shutdown manager holds it until Envoy has drained
+   * (`shutdown-manager.extra-lifecycle-hooks`), replacing the container's lifecycle; note that
+   * marin3r's hook then also delays a restart of the app after a failed liveness probe until the
+   * pod's grace period ends. Refused for an app container with hooks the mechanism would replace,
+   * and where Envoy doesn't drain (marin3r without its shutdown manager).
    * @default false — the app must keep serving for drainTime after SIGTERM on its own
    */
   readonly holdApp?: boolean;
@@ -415,10 +418,7 @@ export class EnvoySidecar extends Construct {
       throw propError(this, 'drainTime', `${drainSeconds}s, but without marin3r's shutdown manager Envoy doesn't drain: it stops on SIGTERM and drops its connections`,
         'drop drainTime, or leave marin3r\'s shutdown manager on (EnvoyDelivery.marin3r({ nodeId }))');
     }
-    // the app behind the inbound listener stops only after Envoy drained (marin3r's shutdown
-    // manager holds it), unless it has lifecycle hooks of its own, which marin3r would replace
-    const held = appContainer && !hasLifecycleHooks(appContainer) ? this.delivery.coordinateStop(containerName(appContainer)) : false;
-    if (props.inbound?.holdApp === true && appContainer) holdApp(this, workload, appContainer, drainSeconds, held);
+    if (props.inbound?.holdApp === true && appContainer) holdApp(this, workload, appContainer, drainSeconds, this.delivery);
     this.containerName = this.delivery.containerName;
     this.container = this.delivery.container;
     this.configMap = this.delivery.configMap;
@@ -721,25 +721,36 @@ export class EnvoySidecar extends Construct {
 }
 
 /**
- * Adds a preStop `sleep` of the drain time to the app container. cdk8s-plus-25 renders the workload
- * through its Kubernetes 1.25 types, which lack the sleep action and drop it (JSON patches
- * included), so it is added to the workload's rendered JSON, after them.
+ * Keeps the app container serving while Envoy drains. Under marin3r's shutdown manager the manager
+ * holds it (`shutdown-manager.extra-lifecycle-hooks`, which replaces the container's lifecycle);
+ * otherwise it gets a preStop `sleep` of the drain time. cdk8s-plus-25 renders the workload through
+ * its Kubernetes 1.25 types, which lack the sleep action and drop it (JSON patches included), so
+ * it is added to the workload's rendered JSON, after them.
  */
-function holdApp(scope: Construct, workload: kplus.AbstractPod, app: kplus.Container, drainSeconds: number, heldByDelivery: boolean): void {
-  if (heldByDelivery) {
-    throw propError(scope, 'inbound.holdApp', `true, but marin3r's shutdown manager already holds container ${show(containerName(app))} until Envoy has drained (shutdown-manager.extra-lifecycle-hooks), and replaces its lifecycle`,
-      'drop holdApp');
+function holdApp(scope: Construct, workload: kplus.AbstractPod, app: kplus.Container, drainSeconds: number, delivery: BoundDelivery): void {
+  const name = containerName(app);
+  if (!delivery.drains) {
+    throw propError(scope, 'inbound.holdApp', 'true, but Envoy doesn\'t drain here (marin3r without its shutdown manager stops it on SIGTERM), so there is no drain to hold the app through',
+      'drop holdApp, or leave marin3r\'s shutdown manager on');
   }
   const lifecycle = app._toKube().lifecycle;
+  if (delivery.holdsStops) {
+    if (lifecycle?.preStop !== undefined || lifecycle?.postStart !== undefined) {
+      throw propError(scope, 'inbound.holdApp', `true, but container ${show(name)} has lifecycle hooks of its own, which marin3r's shutdown manager would replace with its own preStop hook`,
+        'drop holdApp and have the container\'s own preStop hook keep it serving while Envoy drains');
+    }
+    delivery.coordinateStop(name);
+    return;
+  }
   if (lifecycle?.preStop !== undefined) {
-    throw propError(scope, 'inbound.holdApp', `true, but container ${show(containerName(app))} has a preStop hook of its own`,
+    throw propError(scope, 'inbound.holdApp', `true, but container ${show(name)} has a preStop hook of its own`,
       `drop holdApp and have that hook keep the app serving for the drain time (${drainSeconds}s)`);
   }
-  const index = workload.containers.indexOf(app);
-  const path = `${podSpecPath(scope, 'inbound.holdApp', workload)}/containers/${index}`.split('/').slice(1);
+  const path = `${podSpecPath(scope, 'inbound.holdApp', workload)}/containers/${workload.containers.indexOf(app)}`.split('/').slice(1);
   const object = ApiObject.of(workload);
   const render = object.toJson.bind(object);
   Object.defineProperty(object, 'toJson', {
+    configurable: true,
     value: () => {
       const json = render();
       const container = path.reduce((node: any, key) => node?.[key], json);
@@ -747,12 +758,6 @@ function holdApp(scope: Construct, workload: kplus.AbstractPod, app: kplus.Conta
       return json;
     },
   });
-}
-
-/** Whether a container has lifecycle hooks (preStop or postStart) of its own. */
-function hasLifecycleHooks(container: kplus.Container): boolean {
-  const lifecycle = container._toKube().lifecycle;
-  return lifecycle?.preStop !== undefined || lifecycle?.postStart !== undefined;
 }
 
 /** How the route of an upstream sets the Host header (see EnvoyUpstreamOptions.rewriteHost). */

@@ -428,8 +428,6 @@ describe('EnvoySidecar with marin3r delivery', () => {
       // marin3r's webhook makes this the pod's grace period: the drain's allowance (the 15s wait, a 5s poll),
       // then the template's 30s for the containers whose stop the shutdown manager holds
       'marin3r.3scale.net/shutdown-manager.drain-time': '50',
-      // kuard, behind the inbound listener, gets SIGTERM only once Envoy has drained
-      'marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks': 'kuard',
       'marin3r.3scale.net/resources.requests.cpu': '100m',
       'marin3r.3scale.net/resources.limits.cpu': '1',
       'marin3r.3scale.net/resources.requests.memory': '64Mi',
@@ -885,25 +883,32 @@ describe('EnvoySidecar rejects', () => {
     expect(() => envoy.exposeViaService()).toThrow('test/envoy: exposeViaService: the sidecar has no inbound listener to expose');
   });
 
-  test('has the shutdown manager hold the app behind the inbound listener, unless the app has lifecycle hooks marin3r would replace', () => {
+  test('holdApp under marin3r: the shutdown manager holds the app until Envoy has drained; refused where it would replace the app\'s hooks or Envoy doesn\'t drain', () => {
     const s = setup(ENVOY_USER);
-    sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }) });
-    expect(findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.template.metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
+    sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }), inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), holdApp: true } });
+    const template = findOne(synthChart(s.chart), 'Deployment', 'kuard').spec.template;
+    expect(template.metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('kuard');
+    // marin3r's hook replaces the lifecycle: no sleep of the library's
+    expect(template.spec.containers[0].lifecycle).toBeUndefined();
+    // not asked for: the app is left alone
+    const d = setup(ENVOY_USER);
+    sidecar(d, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
+    expect(findOne(synthChart(d.chart), 'Deployment', 'kuard').spec.template.metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
+    const n = setup(ENVOY_USER);
+    expect(() => sidecar(n, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }), inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(n.secret), holdApp: true } })).toThrow(
+      "test/envoy: inbound.holdApp: true, but Envoy doesn't drain here (marin3r without its shutdown manager stops it on SIGTERM), so there is no drain to hold the app through; drop holdApp, or leave marin3r's shutdown manager on");
     const chart = Testing.chart();
     const app = new kplus.Deployment(chart, 'kuard', {
       metadata: { name: 'kuard', namespace: 'demo' },
       securityContext: { user: 101, group: 101 },
       containers: [{
-        name: 'kuard',
-        image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue',
-        portNumber: 8080,
-        lifecycle: { preStop: kplus.Handler.fromCommand(['/app/drain']) },
+        name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue', portNumber: 8080,
+        lifecycle: { postStart: kplus.Handler.fromCommand(['/app/warm-up']) },
       }],
     });
-    new EnvoySidecar(chart, 'envoy', { workload: app, inbound: { port: 8443, targetPort: 8080 }, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
-    const template = findOne(synthChart(chart), 'Deployment', 'kuard').spec.template;
-    expect(template.metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
-    expect(template.spec.containers[0].lifecycle.preStop.exec.command).toEqual(['/app/drain']);
+    expect(() => new EnvoySidecar(chart, 'envoy', { workload: app, inbound: { port: 8443, targetPort: 8080, holdApp: true }, delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) })).toThrow(
+      'test/envoy: inbound.holdApp: true, but container "kuard" has lifecycle hooks of its own, which marin3r\'s shutdown manager would replace with its own preStop hook; '
+      + 'drop holdApp and have the container\'s own preStop hook keep it serving while Envoy drains');
   });
 
   test('holdApp: the app container sleeps through the drain in a preStop hook (Kubernetes\' sleep action), and the result passes the Kubernetes schema', () => {
@@ -919,10 +924,7 @@ describe('EnvoySidecar rejects', () => {
     expect(findOne(synthChart(t.chart), 'Deployment', 'kuard').spec.template.spec.containers.find((c: any) => c.name === 'kuard').lifecycle).toBeUndefined();
   });
 
-  test('holdApp is refused where the app is held already (marin3r\'s shutdown manager) or has its own preStop hook', () => {
-    const s = setup(ENVOY_USER);
-    expect(() => sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }), inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), holdApp: true } })).toThrow(
-      "test/envoy: inbound.holdApp: true, but marin3r's shutdown manager already holds container \"kuard\" until Envoy has drained (shutdown-manager.extra-lifecycle-hooks), and replaces its lifecycle; drop holdApp");
+  test('holdApp is refused for an app container with its own preStop hook', () => {
     const chart = Testing.chart();
     const app = new kplus.Deployment(chart, 'kuard', {
       containers: [{ name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue', portNumber: 8080, lifecycle: { preStop: kplus.Handler.fromCommand(['/app/drain']) } }],

@@ -346,7 +346,7 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
   test('leaves its preStop hook to marin3r\'s shutdown manager, whose webhook replaces it with a call that returns once Envoy has drained', () => {
     const objects = marin3r().objects;
     expect(agentContainer(objects)).not.toHaveProperty('lifecycle');
-    expect(template(objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('helloworld,sigsci-agent');
+    expect(template(objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('sigsci-agent');
   });
 
   test('reads no annotation of the pod to find its grace period (a Lazy one is resolved at synth only)', () => {
@@ -375,7 +375,7 @@ describe('SigSciAgent in Envoy gRPC mode (marin3r delivery)', () => {
   });
 
   test('has marin3r\'s shutdown manager hold the agent\'s stop until Envoy drained (the agent is an upstream of Envoy)', () => {
-    expect(template(marin3r().objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('helloworld,sigsci-agent');
+    expect(template(marin3r().objects).metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('sigsci-agent');
     const s = setup({ user: 101, group: 101 });
     agent(s, { envoy: envoySidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'hello', shutdownManager: false }) }) });
     expect(template(synthChart(s.chart)).metadata.annotations).not.toHaveProperty(['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']);
