@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { AGENT_CONTAINER, addAgentContainer, checkPreStopDelay, probedPort } from './container';
 import { SigSciCredentials } from './credentials';
-import { SigSciEnvoyWiringOptions, wireEnvoy } from './envoy';
+import { SigSciEnvoyWiringOptions, SigSciFailureMode, wireEnvoy } from './envoy';
 import { SigSciImage } from './image';
 import { SigSciAgentOptions } from './options';
 import { terminationGrace } from '../common/pod';
@@ -89,11 +89,20 @@ export interface SigSciAgentBaseProps {
    */
   readonly resources?: kplus.ContainerResources;
   /**
-   * Port of the agent's startup endpoint (`SIGSCI_STARTUP_PROBE_LISTENER`, Fastly's Kubernetes
-   * startup probe, agent 4.51.0 and newer). `/startup` answers 503 until the agent has loaded the
-   * site's rules and configuration and 200 after; the container's startupProbe waits for it (up to
-   * 3 minutes, as in Fastly's guide), so the pod takes no traffic while the agent would inspect it
-   * without the rules. No other container of the pod may use the port.
+   * Keep the agent container, and so its pod, not ready until the agent has loaded the site's
+   * rules and configuration (Fastly's Kubernetes startup probe, agent 4.51.0 and newer): the
+   * agent serves `/startup` on `startupPort` (`SIGSCI_STARTUP_PROBE_LISTENER`), which answers 503
+   * until then, and the container gets an httpGet startupProbe on it (every 2 s, up to 90 times,
+   * as in Fastly's guide). Without it a new pod takes traffic while the agent runs only its
+   * preliminary inspection. The price: an agent that can't load the rules (no egress to Fastly's
+   * cloud, an outage) is restarted every 3 minutes and its pod never becomes ready.
+   * @default true, except for an agent wired into Envoy with failureMode FAIL_OPEN (which chose availability over inspection)
+   */
+  readonly waitForRules?: boolean;
+
+  /**
+   * Port of the agent's startup endpoint (with `waitForRules`). No other container of the pod may
+   * use it.
    * @default 2024, the port of Fastly's guide
    */
   readonly startupPort?: number;
@@ -273,6 +282,8 @@ export class SigSciAgent extends Construct {
       ports: containerPorts,
       readiness,
       preStopDelay,
+      // with FAIL_OPEN the Envoy wiring chose availability: don't hold the pod for the rules
+      waitForRulesByDefault: !(envoy && props.failureMode === SigSciFailureMode.FAIL_OPEN),
     });
     this.container = agent.container;
     this.tmpVolume = agent.tmpVolume;

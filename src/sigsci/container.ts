@@ -7,7 +7,7 @@ import { optionEnvName, optionsEnv } from './options';
 import { hardenContainer, terminationGrace } from '../common/pod';
 import { cpuCores, requireResources } from '../common/resources';
 import { propError, show } from '../validation/errors';
-import { checkUnprivilegedPort } from '../validation/ports';
+import { PodPorts, checkUnprivilegedPort } from '../validation/ports';
 
 /** Name of the agent's container in every pod the library adds it to. */
 export const AGENT_CONTAINER = 'sigsci-agent';
@@ -30,6 +30,8 @@ export interface AgentContainerMode {
   readonly readiness?: kplus.Probe;
   /** How long the preStop hook sleeps; undefined when something else owns the hook (marin3r's shutdown manager). */
   readonly preStopDelay?: Duration;
+  /** What `waitForRules` defaults to in this mode. */
+  readonly waitForRulesByDefault: boolean;
 }
 
 /** The agent container as added to a pod. @internal */
@@ -66,10 +68,17 @@ export function addAgentContainer(
     throw propError(scope, 'user', `${show(user)} is not a non-root uid`, 'use an integer uid of at least 1');
   }
   const resources = requireResources(scope, 'resources', settings.resources) ?? DEFAULT_RESOURCES;
-  const startupPort = checkUnprivilegedPort(scope, 'startupPort', settings.startupPort ?? DEFAULT_STARTUP_PORT, 'the agent (not root)', `use a port from 1024 up, e.g. ${DEFAULT_STARTUP_PORT}`);
-  if (image.version !== undefined && olderThan(image.version, STARTUP_PROBE_VERSION)) {
+  const waitForRules = settings.waitForRules ?? mode.waitForRulesByDefault;
+  if (!waitForRules && settings.startupPort !== undefined) {
+    throw propError(scope, 'startupPort', `${show(settings.startupPort)} has no effect without waitForRules`, 'drop startupPort, or set waitForRules: true');
+  }
+  const startupPort = waitForRules
+    ? checkUnprivilegedPort(scope, 'startupPort', settings.startupPort ?? DEFAULT_STARTUP_PORT, 'the agent (not root)', `use a port from 1024 up, e.g. ${DEFAULT_STARTUP_PORT}`)
+    : undefined;
+  if (startupPort !== undefined) PodPorts.of(pod).claim(scope, 'startupPort', startupPort, AGENT_CONTAINER, 'the SigSci agent startup endpoint');
+  if (waitForRules && image.version !== undefined && olderThan(image.version, STARTUP_PROBE_VERSION)) {
     throw propError(scope, 'image', `agent ${image.version} has no startup endpoint (SIGSCI_STARTUP_PROBE_LISTENER, from ${STARTUP_PROBE_VERSION.join('.')}), which keeps the pod out of traffic until the agent has loaded the site's rules`,
-      `pin ${STARTUP_PROBE_VERSION.join('.')} or newer, e.g. SigSciImage.pinned() (${show(SigSciImage.DEFAULT_VERSION)})`);
+      `pin ${STARTUP_PROBE_VERSION.join('.')} or newer, e.g. SigSciImage.pinned() (${show(SigSciImage.DEFAULT_VERSION)}), or set waitForRules: false`);
   }
   const cpuLimit = resources.cpu?.limit ? cpuCores(resources.cpu.limit.amount) : undefined;
 
@@ -77,7 +86,7 @@ export function addAgentContainer(
     ...optionsEnv(scope, settings.options ?? {}, settings.extraOptions ?? {}, cpuLimit),
     [optionEnvName('shared-cache-dir')]: `${tmpDir}/cache`,
     // /startup answers 503 until the rules are loaded (Fastly's Kubernetes startup probe)
-    [optionEnvName('startup-probe-listener')]: `0.0.0.0:${startupPort}`,
+    ...(startupPort !== undefined ? { [optionEnvName('startup-probe-listener')]: `0.0.0.0:${startupPort}` } : {}),
     ...mode.env,
   };
   const socketPath = `${tmpDir}/sigsci.sock`;
@@ -91,12 +100,12 @@ export function addAgentContainer(
     image: image.image,
     imagePullPolicy: image.pullPolicy,
     envVariables,
-    ports: [...mode.ports, { number: startupPort, name: 'sigsci-startup' }],
+    ports: startupPort !== undefined ? [...mode.ports, { number: startupPort, name: 'sigsci-startup' }] : mode.ports,
     securityContext: { user, group: user, ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false },
     resources,
     readiness: mode.readiness,
     // the container, and so the pod, is not ready until the agent has loaded the site's rules
-    startup: kplus.Probe.fromHttpGet('/startup', { port: startupPort, periodSeconds: Duration.seconds(2), failureThreshold: 90 }),
+    startup: startupPort !== undefined ? kplus.Probe.fromHttpGet('/startup', { port: startupPort, periodSeconds: Duration.seconds(2), failureThreshold: 90 }) : undefined,
     // keep serving while whatever sends requests to the agent winds down; SIGTERM follows
     lifecycle: mode.preStopDelay && { preStop: kplus.Handler.fromCommand(['sleep', String(Math.ceil(mode.preStopDelay.toSeconds({ integral: false })))]) },
     volumeMounts: [{ path: tmpDir, volume: tmpVolume }],

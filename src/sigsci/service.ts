@@ -130,6 +130,8 @@ export class SigSciAgentService extends Construct {
       // already waited for the rules
       readiness: kplus.Probe.fromTcpSocket({ port: this.grpcPort, periodSeconds: Duration.seconds(5), failureThreshold: 3 }),
       preStopDelay: checkPreStopDelay(this, this.deployment, props.preStopDelay ?? Duration.seconds(15)),
+      // the clients' failure mode decides what they do while no agent is ready
+      waitForRulesByDefault: true,
     });
     this.container = agent.container;
 

@@ -133,10 +133,29 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(other.startupProbe.httpGet.port).toBe(3024);
   });
 
+  test('waitForRules: off by default with FAIL_OPEN (the wiring chose availability), and can be turned off or on', () => {
+    const open = agentContainer(wired({ failureMode: SigSciFailureMode.FAIL_OPEN }).objects);
+    expect(open.startupProbe).toBeUndefined();
+    expect(envOf(open).SIGSCI_STARTUP_PROBE_LISTENER).toBeUndefined();
+    expect(open.ports).toEqual([{ containerPort: 9999, name: 'sigsci-grpc' }]);
+    expect(agentContainer(wired({ failureMode: SigSciFailureMode.FAIL_OPEN, waitForRules: true }).objects).startupProbe.httpGet.path).toBe('/startup');
+    const off = agentContainer(wired({ waitForRules: false }).objects);
+    expect(off.startupProbe).toBeUndefined();
+    // an old agent is fine when it isn't asked to wait for the rules
+    expect(() => wired({ waitForRules: false, image: SigSciImage.pinned('4.40.0') })).not.toThrow();
+    expect(() => wired({ waitForRules: false, startupPort: 3024 })).toThrow('test/waf: startupPort: 3024 has no effect without waitForRules; drop startupPort, or set waitForRules: true');
+  });
+
+  test('fails when another container of the pod uses the startup port', () => {
+    const s = setup();
+    s.app.containers[0].addPort({ number: 2024, name: 'debug' });
+    expect(() => agent(s, { envoy: envoySidecar(s) })).toThrow('test/waf: startupPort: 2024 is already used by container "helloworld"');
+  });
+
   test('fails on an agent release without the startup endpoint, a privileged startup port, or a startup option set by hand', () => {
     expect(() => wired({ image: SigSciImage.pinned('4.50.2') })).toThrow(
       'test/waf: image: agent 4.50.2 has no startup endpoint (SIGSCI_STARTUP_PROBE_LISTENER, from 4.51.0), which keeps the pod out of traffic until the agent has loaded the site\'s rules; '
-      + 'pin 4.51.0 or newer, e.g. SigSciImage.pinned() ("4.75.0")');
+      + 'pin 4.51.0 or newer, e.g. SigSciImage.pinned() ("4.75.0"), or set waitForRules: false');
     expect(() => wired({ image: SigSciImage.pinned('4.51.0') })).not.toThrow();
     expect(() => wired({ startupPort: 80 })).toThrow(
       'test/waf: startupPort: 80 is a privileged port, which the agent (not root) can\'t bind without NET_BIND_SERVICE; use a port from 1024 up, e.g. 2024');
