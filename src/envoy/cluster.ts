@@ -122,6 +122,29 @@ export interface EnvoyHttp2KeepaliveOptions {
   readonly timeout: Duration;
 }
 
+/**
+ * TCP keepalive on the connections to the upstream (`upstream_connection_options.tcp_keepalive`):
+ * the kernel probes an idle connection and closes it when the peer stops answering, whatever the
+ * protocol on top.
+ */
+export interface EnvoyTcpKeepaliveOptions {
+  /**
+   * Idle time before the first probe (whole seconds).
+   * @default Duration.seconds(10)
+   */
+  readonly time?: Duration;
+  /**
+   * Time between probes (whole seconds).
+   * @default Duration.seconds(5)
+   */
+  readonly interval?: Duration;
+  /**
+   * Unanswered probes before the connection is closed.
+   * @default 3
+   */
+  readonly probes?: number;
+}
+
 /** Active health checking of every member: an HTTP request, or a TCP connect when no path is given. */
 export interface EnvoyHealthCheckOptions {
   /**
@@ -222,10 +245,17 @@ export interface EnvoyClusterOptions {
    */
   readonly healthCheck?: EnvoyHealthCheckOptions;
   /**
-   * HTTP/2 PING keepalive (only with `protocol` HTTP2).
+   * HTTP/2 PING keepalive (only with `protocol` HTTP2). gRPC servers may count PINGs on a
+   * connection that carries no responses as abuse and close it (grpc-go: more often than every
+   * 5 minutes); `tcpKeepalive` detects dead peers without that.
    * @default - none: Envoy sends no PINGs
    */
   readonly http2Keepalive?: EnvoyHttp2KeepaliveOptions;
+  /**
+   * TCP keepalive on the connections to the members.
+   * @default - none: the kernel's defaults (no keepalive unless the socket asks for it)
+   */
+  readonly tcpKeepalive?: EnvoyTcpKeepaliveOptions;
   /**
    * Originate TLS to the upstream.
    * @default - plaintext
@@ -388,6 +418,16 @@ export class EnvoyCluster {
         },
       };
     }
+    if (o.tcpKeepalive) {
+      const k = o.tcpKeepalive;
+      cluster.upstream_connection_options = {
+        tcp_keepalive: {
+          keepalive_probes: k.probes ?? 3,
+          keepalive_time: (k.time ?? TEN_SECONDS).toSeconds(),
+          keepalive_interval: (k.interval ?? FIVE_SECONDS).toSeconds(),
+        },
+      };
+    }
     if (o.tls) {
       const sni = o.tls.sni ?? o.endpoints[0].address;
       cluster.transport_socket = {
@@ -445,6 +485,17 @@ export class EnvoyCluster {
       if (!isPositive(o.http2Keepalive.interval)) envoyDuration(`${this.at()}.http2Keepalive.interval`, o.http2Keepalive.interval);
       if (!isPositive(o.http2Keepalive.timeout)) envoyDuration(`${this.at()}.http2Keepalive.timeout`, o.http2Keepalive.timeout);
     }
+    if (o.tcpKeepalive) {
+      const k = o.tcpKeepalive;
+      if (k.probes !== undefined && !isAtLeast(k.probes, 1)) checkAtLeast(`${this.at()}.tcpKeepalive.probes`, k.probes, 1);
+      for (const [name, d] of [['time', k.time], ['interval', k.interval]] as const) {
+        if (d === undefined) continue;
+        const ms = d.toMilliseconds();
+        if (!Number.isFinite(ms) || ms < 1000 || ms % 1000 !== 0) {
+          throw new EnvoyModelError(`${this.at()}.tcpKeepalive.${name}`, `${ms} ms is not a whole number of seconds of at least 1`, 'give whole seconds, e.g. Duration.seconds(10): the kernel counts keepalive times in seconds');
+        }
+      }
+    }
     if (o.healthCheck) {
       const hc = o.healthCheck;
       if (hc.path !== undefined && (typeof hc.path !== 'string' || !hc.path.startsWith('/'))) {
@@ -476,5 +527,6 @@ export class EnvoyCluster {
 
 const ONE_SECOND = Duration.seconds(1);
 const TWO_SECONDS = Duration.seconds(2);
+const FIVE_SECONDS = Duration.seconds(5);
 const TEN_SECONDS = Duration.seconds(10);
 const THIRTY_SECONDS = Duration.seconds(30);

@@ -2,8 +2,8 @@ export { EnvoyAccessLog, type EnvoyGrpcAccessLogOptions, type EnvoyStdoutAccessL
 export { EnvoyBootstrap, type EnvoyBootstrapOptions } from './bootstrap';
 export {
   type EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, type EnvoyClusterOptions, EnvoyDnsLookupFamily, type EnvoyEndpoint,
-  type EnvoyHealthCheckOptions, type EnvoyHttp2KeepaliveOptions, EnvoyLoadBalancing, type EnvoyOutlierDetectionOptions, EnvoyUpstreamProtocol,
-  type EnvoyUpstreamTlsOptions,
+  type EnvoyHealthCheckOptions, type EnvoyHttp2KeepaliveOptions, EnvoyLoadBalancing, type EnvoyOutlierDetectionOptions, type EnvoyTcpKeepaliveOptions,
+  EnvoyUpstreamProtocol, type EnvoyUpstreamTlsOptions,
 } from './cluster';
 export { EnvoyHttpFilter } from './http-filter';
 export { EnvoyHashPolicy, EnvoyHttpListener, type EnvoyHttpListenerOptions, type EnvoyRetryOptions, type EnvoyRouteOptions, EnvoyTrafficDirection } from './listener';

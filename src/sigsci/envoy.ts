@@ -119,10 +119,11 @@ export function wireEnvoy(
     discovery: endpoint.discovery,
     protocol: EnvoyUpstreamProtocol.HTTP2,
     connectTimeout: Duration.millis(250),
-    // to agents behind a Service: a PING every 10 s closes a connection to an agent that died or
-    // was cut off without closing it, instead of every check on it timing out until the kernel
-    // gives the connection up (the Service's affinity only applies to new connections)
-    http2Keepalive: endpoint.inPod ? undefined : { interval: Duration.seconds(10), timeout: Duration.seconds(3) },
+    // to agents behind a Service: TCP keepalive closes a connection to an agent that died or was
+    // cut off without closing it (idle 10 s, then 3 probes 5 s apart), instead of every check on it
+    // timing out until the kernel's retransmissions give up. Not HTTP/2 PINGs: a gRPC server may
+    // take them as abuse on the access-log stream, which carries no responses.
+    tcpKeepalive: endpoint.inPod ? undefined : {},
     healthCheck: hold ? AGENT_HEALTH_CHECK : undefined,
   }));
   envoy.addHttpFilter(filter);

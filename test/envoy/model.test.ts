@@ -52,6 +52,15 @@ describe('EnvoyCluster', () => {
     expect(EnvoyConfigValidator.validate(cluster, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
   });
 
+  test('TCP keepalive goes into upstream_connection_options in whole seconds, and passes Envoy\'s protos', () => {
+    const cluster = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], tcpKeepalive: { time: Duration.minutes(1) } }).toJson();
+    expect(cluster.upstream_connection_options).toEqual({ tcp_keepalive: { keepalive_probes: 3, keepalive_time: 60, keepalive_interval: 5 } });
+    expect(EnvoyConfigValidator.validate(cluster, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
+    expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], tcpKeepalive: { interval: Duration.millis(1500) } }))
+      .toThrow('cluster "x".tcpKeepalive.interval: 1500 ms is not a whole number of seconds of at least 1; give whole seconds, e.g. Duration.seconds(10): the kernel counts keepalive times in seconds');
+    expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], tcpKeepalive: { probes: 0 } })).toThrow('cluster "x".tcpKeepalive.probes');
+  });
+
   test('outlier detection takes Envoy defaults for what is not given', () => {
     const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { maxEjectionPercent: 50 } }).toJson();
     expect(json.outlier_detection).toEqual({ consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 50 });
