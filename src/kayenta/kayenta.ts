@@ -497,6 +497,12 @@ export class KayentaStandalone extends Construct {
       if (relaxedGet(settings, ['redis']) !== undefined) {
         throw propError(this, `jvmOptions[${i}]`, `-D${property[1]}=... sets the Redis connection, which the redis prop sets`, 'use redis: KayentaRedis.fromUrl(...) instead');
       }
+      // the image's start script imports /opt/spinnaker/config/, where kayenta.yml is mounted, with
+      // -Dspring.config.import; a later spring.config.* option would replace that or the defaults
+      if (relaxedGet(settings, ['spring', 'config']) !== undefined) {
+        throw propError(this, `jvmOptions[${i}]`, `-D${property[1]}=... changes where Spring reads its configuration, so Kayenta could ignore the kayenta.yml this construct mounts (the start script imports it with -Dspring.config.import) or the image's own defaults`,
+          'drop it: put settings in additionalConfig, which goes into the mounted kayenta.yml');
+      }
     });
   }
 

@@ -569,6 +569,9 @@ describe('KayentaStandalone bad input', () => {
     ['-Dmanagement.endpoints.web.exposure.include=*', 'jvmOptions[1]: -Dmanagement.endpoints.web.exposure.include=* exposes "*" on the port the Service publishes'],
     ['-Dserver.servlet.contextPath=/kayenta', 'jvmOptions[1]: -Dserver.servlet.contextPath=/kayenta would move every endpoint, /health included'],
     ['-Dredis.connection=redis://other:6379', 'jvmOptions[1]: -Dredis.connection=... sets the Redis connection, which the redis prop sets; use redis: KayentaRedis.fromUrl(...) instead'],
+    ['-Dspring.config.location=file:/etc/kayenta/', 'jvmOptions[1]: -Dspring.config.location=... changes where Spring reads its configuration, so Kayenta could ignore the kayenta.yml this construct mounts '
+      + '(the start script imports it with -Dspring.config.import) or the image\'s own defaults; drop it: put settings in additionalConfig, which goes into the mounted kayenta.yml'],
+    ['-Dspring.config.import=optional:file:/tmp/', 'jvmOptions[1]: -Dspring.config.import=... changes where Spring reads its configuration'],
   ])('a -D system property (which overrides kayenta.yml) is checked like additionalConfig: %s', (option, message) => {
     expect(() => setup({ jvmOptions: ['-XX:+UseG1GC', option] })).toThrow(`test/kayenta: ${message}`);
   });
