@@ -3,17 +3,21 @@ import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { propError, show } from '../validation/errors';
 
-/** The protocols Istio serves through its HTTP filter chain, as a Service port's name prefix or appProtocol gives them. */
-const HTTP_PROTOCOLS = ['http', 'http2', 'grpc', 'grpc-web', 'kubernetes.io/h2c'];
+/** The protocols Istio serves through its HTTP filter chain (istio/istio's protocol.IsHTTP). */
+const HTTP_PROTOCOLS = ['http', 'http2', 'http_proxy', 'grpc', 'grpc-web'];
 
 /**
- * The protocol Istio reads from a Service port: its `appProtocol`, else the part of its name
- * before the first dash (`http-metrics` is http); undefined when neither says (Istio then sniffs).
+ * The protocol Istio reads from a Service port (istio/istio's kube ConvertProtocol): the
+ * `appProtocol` if set (Kubernetes' `kubernetes.io/h2c`, `/ws` and `/wss` mapped to http2, http
+ * and https), else the name; "grpc-web" as a prefix, otherwise the part before the first dash
+ * (`http-metrics` is http). Undefined when neither says (Istio then sniffs the port).
  */
 function istioProtocol(port: { name?: string; appProtocol?: string }): string | undefined {
-  if (typeof port.appProtocol === 'string' && port.appProtocol !== '') return port.appProtocol.toLowerCase();
-  if (typeof port.name !== 'string' || port.name === '') return undefined;
-  const name = port.name.toLowerCase();
+  const given = typeof port.appProtocol === 'string' && port.appProtocol !== '' ? port.appProtocol : port.name;
+  if (typeof given !== 'string' || given === '') return undefined;
+  const name = given.toLowerCase();
+  const standard: Record<string, string> = { 'kubernetes.io/h2c': 'http2', 'kubernetes.io/ws': 'http', 'kubernetes.io/wss': 'https' };
+  if (standard[name] !== undefined) return standard[name];
   return name.startsWith('grpc-web') ? 'grpc-web' : name.split('-')[0];
 }
 

@@ -493,6 +493,8 @@ describe('addScrapeTarget', () => {
     // HTTP by name or appProtocol, or a Service of another namespace, pass
     expect(withService({ name: 'http-web' })).not.toThrow();
     expect(withService({ name: 'grpc' })).not.toThrow();
+    expect(withService({ name: 'grpc-web-ui' })).not.toThrow();
+    expect(withService({ name: 'https-web' })).toThrow('Istio reads protocol "https" from it, not HTTP');
     // appProtocol wins over the name (cdk8s-plus-25's ServicePort has no prop for it)
     expect(() => build({}, (prom, chart) => {
       const w = app(chart);
@@ -500,6 +502,16 @@ describe('addScrapeTarget', () => {
       ApiObject.of(svc).addJsonPatch(JsonPatch.add('/spec/ports/0/appProtocol', 'http'));
       prom.addScrapeTarget(w, { port: 8080 });
     })).not.toThrow();
+    for (const [appProtocol, ok] of [['kubernetes.io/h2c', true], ['kubernetes.io/ws', true], ['http-metrics', true], ['kubernetes.io/wss', false], ['tcp', false]] as const) {
+      const run = () => build({}, (prom, chart) => {
+        const w = app(chart);
+        const svc = new kplus.Service(chart, 'svc', { metadata: { name: 'app', namespace: 'shop' }, selector: w, ports: [{ name: 'http', port: 80, targetPort: 8080 }] });
+        ApiObject.of(svc).addJsonPatch(JsonPatch.add('/spec/ports/0/appProtocol', appProtocol));
+        prom.addScrapeTarget(w, { port: 8080 });
+      });
+      if (ok) expect(run).not.toThrow();
+      else expect(run).toThrow(`(appProtocol "${appProtocol}")`);
+    }
     expect(withService({ name: 'metrics' }, 'other')).not.toThrow();
     // METRICS_MERGING scrapes the sidecar's own plain-text port
     expect(() => build({ mode: IstioScrapeMode.METRICS_MERGING }, (prom, chart) => {
