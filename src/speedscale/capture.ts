@@ -294,10 +294,13 @@ export class SpeedscaleCapture extends Construct {
     super(scope, id);
     const workload = props.workload;
     this.workload = workload;
-    if (workload instanceof kplus.Pod || workload instanceof kplus.CronJob) {
-      const kind = workload instanceof kplus.Pod ? 'a bare Pod' : 'a CronJob';
-      throw propError(this, 'workload', `${show(workload.node.id)} is ${kind}, which the Speedscale operator's admission webhook doesn't mutate (it handles Deployments, StatefulSets, DaemonSets, Jobs and ReplicaSets), so no sidecar would be injected`,
-        workload instanceof kplus.Pod ? 'capture a Deployment (or a Job) that runs the pod' : 'capture a Job, or a Deployment, that runs the same containers');
+    if (workload instanceof kplus.Pod) {
+      throw propError(this, 'workload', `${show(workload.node.id)} is a bare Pod, which the Speedscale operator's admission webhook doesn't mutate (it handles Deployments, StatefulSets, DaemonSets, Jobs and ReplicaSets), so no sidecar would be injected`,
+        'capture a Deployment (or a Job) that runs the pod');
+    }
+    if (workload instanceof kplus.CronJob) {
+      throw propError(this, 'workload', `${show(workload.node.id)} is a CronJob, which the Speedscale operator's admission webhook doesn't mutate; it sees the Jobs the CronJob creates, `
+        + 'whose annotations come from spec.jobTemplate.metadata, which cdk8s-plus-25 doesn\'t render, so no sidecar would be injected', 'capture a Job, or a Deployment, that runs the same containers');
     }
     const existing = { ...workload.metadata.toJson().annotations, ...workload.podMetadata.toJson().annotations };
     const taken = Object.keys(existing).find((k) => k.startsWith(ANNOTATION_PREFIX));

@@ -412,7 +412,8 @@ describe('SpeedscaleCapture bad input', () => {
       'test/capture: workload: "pod" is a bare Pod, which the Speedscale operator\'s admission webhook doesn\'t mutate (it handles Deployments, StatefulSets, DaemonSets, Jobs and ReplicaSets), so no sidecar would be injected; capture a Deployment (or a Job) that runs the pod');
     const cron = new kplus.CronJob(chart, 'nightly', { schedule: Cron.daily(), containers: [{ name: 'app', image: 'example/my-app:1.0.0' }] });
     expect(() => new SpeedscaleCapture(chart, 'capture2', { workload: cron, proxyType: SpeedscaleProxyType.FORWARD })).toThrow(
-      'test/capture2: workload: "nightly" is a CronJob, which the Speedscale operator\'s admission webhook doesn\'t mutate (it handles Deployments, StatefulSets, DaemonSets, Jobs and ReplicaSets), so no sidecar would be injected; capture a Job, or a Deployment, that runs the same containers');
+      'test/capture2: workload: "nightly" is a CronJob, which the Speedscale operator\'s admission webhook doesn\'t mutate; it sees the Jobs the CronJob creates, '
+      + 'whose annotations come from spec.jobTemplate.metadata, which cdk8s-plus-25 doesn\'t render, so no sidecar would be injected; capture a Job, or a Deployment, that runs the same containers');
     const job = new kplus.Job(chart, 'job', { containers: [{ name: 'app', image: 'example/my-app:1.0.0' }] });
     expect(() => new SpeedscaleCapture(chart, 'capture3', { workload: job, proxyType: SpeedscaleProxyType.FORWARD })).not.toThrow();
   });
