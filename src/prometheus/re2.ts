@@ -110,7 +110,7 @@ class Re2Parser {
       const name = end < 0 ? '' : rest.slice(start, end);
       if (end < 0 || !/^[A-Za-z0-9_]+$/.test(name)) this.fail(`invalid named capture "${rest.slice(0, end < 0 ? rest.length : end + 1)}"`);
       if (rest.startsWith('(?<') && !this.angleNamedCaptures) {
-        this.fail(`named capture "(?<${name}>" needs the "(?P<${name}>" form in the Go versions Prometheus 2.x is built with (Prometheus 3.x accepts both)`);
+        this.fail(`named capture "(?<${name}>" needs the "(?P<${name}>" form in Prometheus 2.x (releases built with Go before 1.22 refuse the short form; it is accepted here for Prometheus 3.x)`);
       }
       this.i += end + 1;
       return true;

@@ -408,6 +408,14 @@ describe('addScrapeJob', () => {
     expect(job(b, 'static')).toEqual({ job_name: 'static', metrics_path: '/probe', static_configs: [{ targets: ['10.0.0.1:9100'] }] });
   });
 
+  test('a relabel regex with a (?<name>...) group is accepted for Prometheus 3.x and refused for 2.x', () => {
+    const rule = { action: RelabelAction.REPLACE, sourceLabels: ['__address__'], regex: '(?<host>[^:]+):.*', targetLabel: 'host', replacement: '$1' };
+    const targets = ScrapeTargets.kubernetes(KubernetesSdRole.POD);
+    expect(() => build({}, (prom) => prom.addScrapeJob({ name: 'named', targets, relabelings: [rule] }))).not.toThrow();
+    expect(() => build({ prometheusVersion: '2.45.0', mode: IstioScrapeMode.METRICS_MERGING }, (prom) => prom.addScrapeJob({ name: 'named', targets, relabelings: [rule] })))
+      .toThrow('addScrapeJob.relabelings[0].regex: "(?<host>[^:]+):.*" does not compile as Prometheus\'s anchored RE2 expression: named capture "(?<host>" needs the "(?P<host>" form in Prometheus 2.x');
+  });
+
   const pods = ScrapeTargets.kubernetes(KubernetesSdRole.POD);
   test.each<[string, any, string]>([
     ['a job name used twice', { name: 'kubernetes-pods', targets: pods },
