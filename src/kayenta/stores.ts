@@ -292,8 +292,9 @@ export interface KayentaS3StorageOptions extends KayentaStorageCommonOptions {
    * The bucket's region, which requests are signed for (with `endpoint` too: S3-compatible stores
    * that check the signature's region need theirs here). Required for AWS S3 (no `endpoint`):
    * Kayenta builds its S3 client at start-up, and where the AWS SDK finds no region of its own
-   * (outside EKS and EC2) it would not start.
-   * @default - with `endpoint`, "us-east-1" (Kayenta's fallback); without `endpoint` it is required
+   * (outside EKS and EC2) it would not start; the construct can't tell where it will run, so it
+   * asks for the region on EKS and EC2 too.
+   * @default - with `endpoint`, "us-east-1" (Kayenta's fallback); none without `endpoint`, where a region must be given
    */
   readonly region?: string;
 
