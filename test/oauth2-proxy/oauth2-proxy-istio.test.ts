@@ -285,8 +285,8 @@ describe('OAuth2ProxyIstio', () => {
         }],
       });
       expect(auth.appRoute.gateway).toBe(auth.gateway.gateway);
-      expect(auth.authRoute.gateway).toBe(auth.gateway.gateway);
-      expect([auth.appRoute.portName, auth.authRoute.portName]).toEqual(['https-myapp-cluster-example-com', 'https-myapp-cluster-example-com']);
+      expect(auth.authRoute!.gateway).toBe(auth.gateway.gateway);
+      expect([auth.appRoute.portName, auth.authRoute!.portName]).toEqual(['https-myapp-cluster-example-com', 'https-myapp-cluster-example-com']);
     });
 
     test('routes the app host to the app and its /oauth2/ paths to oauth2-proxy; the auth host redirects to the app host', () => {
@@ -1010,7 +1010,7 @@ describe('OAuth2ProxyIstio', () => {
     test('virtualservice-gateway: a VirtualService bound to a Gateway that does not exist', () => {
       expect(broken((a) => a.appRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/gateways', ['myapp']))))
         .not.toThrow();
-      expect(broken((a) => a.authRoute.virtualService.addJsonPatch(JsonPatch.replace('/spec/gateways', ['oauth2proxy']))))
+      expect(broken((a) => a.authRoute!.virtualService.addJsonPatch(JsonPatch.replace('/spec/gateways', ['oauth2proxy']))))
         .toThrow('test/auth: wiring (virtualservice-gateway): VirtualService myapp/oauth2-proxy binds to Gateway myapp/oauth2proxy, which doesn\'t exist');
     });
 
