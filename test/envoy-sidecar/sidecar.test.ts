@@ -902,7 +902,9 @@ describe('EnvoySidecar rejects', () => {
       metadata: { name: 'kuard', namespace: 'demo' },
       securityContext: { user: 101, group: 101 },
       containers: [{
-        name: 'kuard', image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue', portNumber: 8080,
+        name: 'kuard',
+        image: 'gcr.io/kuar-demo/kuard-amd64:v0.10.0-blue',
+        portNumber: 8080,
         lifecycle: { postStart: kplus.Handler.fromCommand(['/app/warm-up']) },
       }],
     });
