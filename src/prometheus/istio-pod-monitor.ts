@@ -174,7 +174,7 @@ export class IstioPodMonitor extends Construct {
       ...(props.interval ? { interval: promDuration(checkDuration(this, 'interval', props.interval)) } : {}),
     };
     const istio = IstioRelease.parse(this, 'istioVersion', props.istioVersion);
-    requireHttpMetricsPort(this, 'port', props.workload, props.port);
+    requireHttpMetricsPort(this, 'port', props.workload, props.port, istio);
     if (props.peerAuthentication ?? true) {
       this.peerAuthentication = strictPortPolicy(this, 'peerAuthentication', props.workload, props.port, istio);
     }

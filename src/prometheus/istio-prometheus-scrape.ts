@@ -406,7 +406,7 @@ export class IstioPrometheusScrape extends Construct {
         'drop peerAuthentication (it applies to IstioScrapeMode.MUTUAL_TLS only)');
     }
     markForScraping(this, 'addScrapeTarget.', workload, { port: options.port, path: options.path });
-    if (this.mode === IstioScrapeMode.MUTUAL_TLS) requireHttpMetricsPort(this, 'addScrapeTarget.port', workload, options.port);
+    if (this.mode === IstioScrapeMode.MUTUAL_TLS) requireHttpMetricsPort(this, 'addScrapeTarget.port', workload, options.port, this.istio);
     if (previous) {
       if (previous.peerAuthentication !== peerAuthentication && this.mode === IstioScrapeMode.MUTUAL_TLS) {
         throw propError(this, 'addScrapeTarget.peerAuthentication', `is ${peerAuthentication} for workload ${show(workload.node.path)}, which ${previous.by} scrapes with peerAuthentication ${previous.peerAuthentication}`,

@@ -493,7 +493,7 @@ describe('addScrapeTarget', () => {
       prom.addScrapeTarget(w, { port: 8080 });
     });
     expect(withService({ name: 'metrics' })).toThrow(
-      'test/prometheus: addScrapeTarget.port: Service "shop/app" port 80 (name "metrics") targets the metrics port 8080, and Istio reads protocol "metrics" from it, not HTTP: '
+      'test/prometheus: addScrapeTarget.port: Service "shop/app" port 80 (name "metrics") targets the metrics port 8080, and Istio knows no protocol "metrics" (it sniffs the port), not HTTP: '
       + 'it then serves the port through its TCP filter chain, which offers h2 by ALPN and passes the bytes on, so Prometheus\'s HTTP/2 scrape reaches an HTTP/1.1 application as HTTP/2 and fails ("unexpected EOF"); '
       + 'name the Service port "http-<name>" (e.g. "http-metrics") or give it appProtocol "http"');
     expect(withService({ name: 'tcp-web' })).toThrow('Istio reads protocol "tcp" from it, not HTTP');
@@ -520,6 +520,16 @@ describe('addScrapeTarget', () => {
       if (ok) expect(run).not.toThrow();
       else expect(run).toThrow(`(appProtocol "${appProtocol}")`);
     }
+    // Kubernetes' standard names are Istio's from 1.18, spelled exactly
+    const standard = (istioVersion: string, appProtocol: string) => () => build({ istioVersion }, (prom, chart) => {
+      const w = app(chart);
+      const svc = new kplus.Service(chart, 'svc', { metadata: { name: 'app', namespace: 'shop' }, selector: w, ports: [{ name: 'web', port: 80, targetPort: 8080 }] });
+      ApiObject.of(svc).addJsonPatch(JsonPatch.add('/spec/ports/0/appProtocol', appProtocol));
+      prom.addScrapeTarget(w, { port: 8080 });
+    });
+    expect(standard('1.17', 'kubernetes.io/h2c')).toThrow('Istio knows no protocol "kubernetes.io/h2c" (it sniffs the port)');
+    expect(standard('1.18', 'kubernetes.io/h2c')).not.toThrow();
+    expect(standard('1.18', 'Kubernetes.io/H2C')).toThrow('Istio knows no protocol');
     expect(withService({ name: 'metrics' }, 'other')).not.toThrow();
     // METRICS_MERGING scrapes the sidecar's own plain-text port
     expect(() => build({ mode: IstioScrapeMode.METRICS_MERGING }, (prom, chart) => {
