@@ -68,9 +68,11 @@ export interface EnvoyInboundOptions {
    * Keep the app container (the one serving `targetPort`) serving what Envoy still forwards
    * while Envoy drains: the kubelet sends SIGTERM to every container at once, and an app that
    * exits on it would answer Envoy's last requests with connection errors (503s to clients).
-   * With ConfigMap delivery the container gets a preStop hook that sleeps for `drainTime`:
+   * With ConfigMap delivery the container gets a preStop hook that sleeps for `drainTime` + 1 s:
    * Kubernetes' own `sleep` action, which needs no shell in the app's image but Kubernetes 1.30 or
-   * newer (1.29 with the PodLifecycleSleepAction feature gate); older API servers refuse the field.
+   * newer. A 1.29 API server without the PodLifecycleSleepAction gate drops the hook silently, and
+   * older ones don't know the field (refused under strict field validation, dropped with a warning
+   * otherwise). The hook also delays a restart of the app after a failed liveness probe by as long.
    * Under marin3r the shutdown manager holds it until Envoy has drained
    * (`shutdown-manager.extra-lifecycle-hooks`), replacing the container's lifecycle; note that
    * marin3r's hook then also delays a restart of the app after a failed liveness probe until the
@@ -746,15 +748,26 @@ function holdApp(scope: Construct, workload: kplus.AbstractPod, app: kplus.Conta
     throw propError(scope, 'inbound.holdApp', `true, but container ${show(name)} has a preStop hook of its own`,
       `drop holdApp and have that hook keep the app serving for the drain time (${drainSeconds}s)`);
   }
-  const path = `${podSpecPath(scope, 'inbound.holdApp', workload)}/containers/${workload.containers.indexOf(app)}`.split('/').slice(1);
+  const path = `${podSpecPath(scope, 'inbound.holdApp', workload)}/containers`.split('/').slice(1);
   const object = ApiObject.of(workload);
   const render = object.toJson.bind(object);
+  // a second past Envoy's hook, which starts the drain and then sleeps drainTime
+  const seconds = drainSeconds + 1;
   Object.defineProperty(object, 'toJson', {
     configurable: true,
+    writable: true,
     value: () => {
       const json = render();
-      const container = path.reduce((node: any, key) => node?.[key], json);
-      if (container) container.lifecycle = { ...container.lifecycle, preStop: { sleep: { seconds: drainSeconds } } };
+      const containers: any[] = path.reduce((node: any, key) => node?.[key], json) ?? [];
+      const container = containers.find((c) => c?.name === name);
+      if (!container) {
+        throw propError(scope, 'inbound.holdApp', `container ${show(name)} is no longer in the synthesized workload (a JSON patch removed or renamed it)`, 'keep the app container, or drop holdApp');
+      }
+      if (container.lifecycle?.preStop !== undefined) {
+        throw propError(scope, 'inbound.holdApp', `container ${show(name)} got a preStop hook of its own (a JSON patch), which the sleep would replace`,
+          'drop holdApp, or the patch');
+      }
+      container.lifecycle = { ...container.lifecycle, preStop: { sleep: { seconds } } };
       return json;
     },
   });

@@ -125,21 +125,22 @@ export interface EnvoyHttp2KeepaliveOptions {
 /**
  * TCP keepalive on the connections to the upstream (`upstream_connection_options.tcp_keepalive`):
  * the kernel probes an idle connection and closes it when the peer stops answering, whatever the
- * protocol on top.
+ * protocol on top. Only idle ones: while data waits for its acknowledgement the kernel sends no
+ * probes, and its retransmission timeout decides instead.
  */
 export interface EnvoyTcpKeepaliveOptions {
   /**
-   * Idle time before the first probe (whole seconds).
+   * Idle time before the first probe (whole seconds, at most 32767: Linux's limit).
    * @default Duration.seconds(10)
    */
   readonly time?: Duration;
   /**
-   * Time between probes (whole seconds).
+   * Time between probes (whole seconds, at most 32767).
    * @default Duration.seconds(5)
    */
   readonly interval?: Duration;
   /**
-   * Unanswered probes before the connection is closed.
+   * Unanswered probes before the connection is closed (1 to 127: Linux's limit).
    * @default 3
    */
   readonly probes?: number;
@@ -487,12 +488,13 @@ export class EnvoyCluster {
     }
     if (o.tcpKeepalive) {
       const k = o.tcpKeepalive;
-      if (k.probes !== undefined && !isAtLeast(k.probes, 1)) checkAtLeast(`${this.at()}.tcpKeepalive.probes`, k.probes, 1);
+      if (k.probes !== undefined && (!isAtLeast(k.probes, 1) || k.probes > 127)) checkRange(`${this.at()}.tcpKeepalive.probes`, k.probes, 1, 127);
       for (const [name, d] of [['time', k.time], ['interval', k.interval]] as const) {
         if (d === undefined) continue;
         const ms = d.toMilliseconds();
-        if (!Number.isFinite(ms) || ms < 1000 || ms % 1000 !== 0) {
-          throw new EnvoyModelError(`${this.at()}.tcpKeepalive.${name}`, `${ms} ms is not a whole number of seconds of at least 1`, 'give whole seconds, e.g. Duration.seconds(10): the kernel counts keepalive times in seconds');
+        if (!Number.isFinite(ms) || ms < 1000 || ms % 1000 !== 0 || ms > 32767000) {
+          throw new EnvoyModelError(`${this.at()}.tcpKeepalive.${name}`, `${ms} ms is not a whole number of seconds from 1 to 32767`,
+            'give whole seconds, e.g. Duration.seconds(10): the kernel counts keepalive times in seconds and refuses more than 32767');
         }
       }
     }

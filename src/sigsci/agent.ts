@@ -96,7 +96,7 @@ export interface SigSciAgentBaseProps {
    * as in Fastly's guide). Without it a new pod takes traffic while the agent runs only its
    * preliminary inspection. The price: an agent that can't load the rules (no egress to Fastly's
    * cloud, an outage) is restarted every 3 minutes and its pod never becomes ready.
-   * @default true, except for an agent wired into Envoy with failureMode FAIL_OPEN (which chose availability over inspection)
+   * @default true; for a SigSciAgent wired into Envoy with failureMode FAIL_OPEN (which chose availability over inspection), false
    */
   readonly waitForRules?: boolean;
 

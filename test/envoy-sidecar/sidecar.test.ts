@@ -1,4 +1,4 @@
-import { Chart, Duration, Size, Testing } from 'cdk8s';
+import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
   EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHashPolicy, EnvoyHttpFilter, EnvoyLoadBalancing, EnvoySidecar,
@@ -918,12 +918,30 @@ describe('EnvoySidecar rejects', () => {
     sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), holdApp: true }, drainTime: Duration.seconds(20) });
     const objects = synthChart(s.chart);
     const kuard = findOne(objects, 'Deployment', 'kuard').spec.template.spec.containers.find((c: any) => c.name === 'kuard');
-    expect(kuard.lifecycle).toEqual({ preStop: { sleep: { seconds: 20 } } });
+    expect(kuard.lifecycle).toEqual({ preStop: { sleep: { seconds: 21 } } });
     expectSchemaValid(objects);
     // off by default: the app's container is left alone
     const t = setup();
     sidecar(t);
     expect(findOne(synthChart(t.chart), 'Deployment', 'kuard').spec.template.spec.containers.find((c: any) => c.name === 'kuard').lifecycle).toBeUndefined();
+  });
+
+  test('holdApp finds the app container by name in any workload kind, and refuses a preStop hook a JSON patch gave it', () => {
+    const chart = Testing.chart();
+    const job = new kplus.Job(chart, 'migrate', {
+      containers: [
+        { name: 'init-schema', image: 'example/tool:1.0.0' },
+        { name: 'api', image: 'example/api:1.0.0', portNumber: 8080 },
+      ],
+    });
+    new EnvoySidecar(chart, 'envoy', { workload: job, inbound: { port: 8443, targetPort: 8080, holdApp: true } });
+    const containers = findOne(synthChart(chart), 'Job').spec.template.spec.containers;
+    expect(containers.find((c: any) => c.name === 'api').lifecycle).toEqual({ preStop: { sleep: { seconds: 16 } } });
+    expect(containers.find((c: any) => c.name === 'init-schema').lifecycle).toBeUndefined();
+    const s = setup();
+    sidecar(s, { inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(s.secret), holdApp: true } });
+    ApiObject.of(s.app).addJsonPatch(JsonPatch.add('/spec/template/spec/containers/0/lifecycle', { preStop: { exec: { command: ['/drain'] } } }));
+    expect(() => synthChart(s.chart)).toThrow('test/envoy: inbound.holdApp: container "kuard" got a preStop hook of its own (a JSON patch), which the sleep would replace; drop holdApp, or the patch');
   });
 
   test('holdApp is refused for an app container with its own preStop hook', () => {

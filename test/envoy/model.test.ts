@@ -57,8 +57,11 @@ describe('EnvoyCluster', () => {
     expect(cluster.upstream_connection_options).toEqual({ tcp_keepalive: { keepalive_probes: 3, keepalive_time: 60, keepalive_interval: 5 } });
     expect(EnvoyConfigValidator.validate(cluster, EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
     expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], tcpKeepalive: { interval: Duration.millis(1500) } }))
-      .toThrow('cluster "x".tcpKeepalive.interval: 1500 ms is not a whole number of seconds of at least 1; give whole seconds, e.g. Duration.seconds(10): the kernel counts keepalive times in seconds');
+      .toThrow('cluster "x".tcpKeepalive.interval: 1500 ms is not a whole number of seconds from 1 to 32767; give whole seconds, e.g. Duration.seconds(10): '
+        + 'the kernel counts keepalive times in seconds and refuses more than 32767');
+    expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], tcpKeepalive: { time: Duration.hours(10) } })).toThrow('cluster "x".tcpKeepalive.time: 36000000 ms');
     expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], tcpKeepalive: { probes: 0 } })).toThrow('cluster "x".tcpKeepalive.probes');
+    expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], tcpKeepalive: { probes: 128 } })).toThrow('cluster "x".tcpKeepalive.probes');
   });
 
   test('outlier detection takes Envoy defaults for what is not given', () => {

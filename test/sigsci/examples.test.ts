@@ -9,7 +9,7 @@ describe('the SigSci example charts', () => {
     const pod = findOne(objects, 'Deployment', 'helloworld').spec.template.spec;
     expect(pod.containers.map((c: any) => c.name)).toEqual(['helloworld', 'envoy', 'sigsci-agent']);
     // helloworld keeps serving while Envoy drains (inbound.holdApp), and the agent outlasts both
-    expect(pod.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 15 } } });
+    expect(pod.containers[0].lifecycle).toEqual({ preStop: { sleep: { seconds: 16 } } });
     expect(pod.containers[2].lifecycle.preStop.exec.command).toEqual(['sleep', '20']);
     expect(pod.containers[2].startupProbe.httpGet.path).toBe('/startup');
     const agent = pod.containers[2];
