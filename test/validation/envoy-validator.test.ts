@@ -489,6 +489,54 @@ describe('transport_api_version, which Envoy requires to be V3 although the enum
     expectValid({ api_type: 'GRPC', transport_api_version: 'V3', grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }] }, 'envoy.config.core.v3.ApiConfigSource');
     expectValid({ api_type: 'GRPC', transport_api_version: 2, grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }] }, 'envoy.config.core.v3.ApiConfigSource');
   });
+
+  test('V3 in another case or as a digit string passes the check, as Envoy\'s parser reads it (the case gets its usual warning)', () => {
+    const source = (v: string) => ({ api_type: 'GRPC', transport_api_version: v, grpc_services: [{ envoy_grpc: { cluster_name: 'xds' } }] });
+    expect(V.validate(source('v3'), 'envoy.config.core.v3.ApiConfigSource').errors).toEqual([]);
+    expect(V.validate(source('2'), 'envoy.config.core.v3.ApiConfigSource').errors).toEqual([]);
+    expect(V.validate(source('1'), 'envoy.config.core.v3.ApiConfigSource').errors).toEqual([{ path: 'transport_api_version', message: `"1" is refused; ${PROBLEM}` }]);
+  });
+});
+
+describe('protobuf\'s and protoc-gen-validate\'s reading of edge cases', () => {
+  const HPO = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
+  const quicKeepalive = (keepalive: Record<string, string>) => ({
+    explicit_http_config: { http3_protocol_options: { quic_protocol_options: { connection_keepalive: keepalive } } },
+  });
+
+  test('an upper bound below the lower bound excludes the range between (QUIC keepalive: 0s, or at least 1s)', () => {
+    expectValid(quicKeepalive({ max_interval: '0s', initial_interval: '0s' }), HPO);
+    expectValid(quicKeepalive({ max_interval: '30s', initial_interval: '1s' }), HPO);
+    expect(errors(quicKeepalive({ max_interval: '0.5s' }), HPO)).toEqual([{
+      path: 'explicit_http_config.http3_protocol_options.quic_protocol_options.connection_keepalive.max_interval',
+      message: '"0.5s" is out of range; must be at most 0s or at least 1s (the range between is excluded)',
+    }]);
+  });
+
+  test('NaN passes range rules, as in PGV, whose rules test for failure', () => {
+    expect(errors({ value: 'NaN' }, 'envoy.type.v3.Percent')).toEqual([]);
+    expect(errors({ value: 101 }, 'envoy.type.v3.Percent')).toHaveLength(1);
+  });
+
+  test('a null map value is the default value, and a null twin of a field doesn\'t count', () => {
+    expect(errors({ filter_metadata: { 'envoy.lb': null } }, 'envoy.config.core.v3.Metadata')).toEqual([]);
+    expect(errors({ name: 'c', ignore_health_on_host_removal: null, ignoreHealthOnHostRemoval: true, connect_timeout: '1s' }, V.CLUSTER)).toEqual([]);
+    expect(errors({ name: 'c', ignore_health_on_host_removal: false, ignoreHealthOnHostRemoval: true }, V.CLUSTER)[0].message).toMatch(/is set twice/);
+  });
+
+  test('an enum as a digit string and numbers with a leading "+" are read as protobuf reads them', () => {
+    expect(errors({ name: 'c', lb_policy: '1' }, V.CLUSTER)).toEqual([]);
+    expect(errors({ name: 'c', per_connection_buffer_limit_bytes: '+1024' }, V.CLUSTER)).toEqual([]);
+    expect(errors({ name: 'c', lb_policy: '99' }, V.CLUSTER)[0].message).toMatch(/99 is not a defined value/);
+  });
+
+  test('a type URL needs a host before its last "/"', () => {
+    const filter = { name: 'envoy.filters.http.router', typed_config: { '@type': '/envoy.extensions.filters.http.router.v3.Router' } };
+    expect(errors(filter, V.HTTP_FILTER)).toEqual([{
+      path: 'typed_config',
+      message: '"/envoy.extensions.filters.http.router.v3.Router" is not a type URL (protobuf wants a host before the last "/"); write "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"',
+    }]);
+  });
 });
 
 describe('warnings', () => {

@@ -427,7 +427,7 @@ export class EnvoySchema {
     if (info === undefined) {
       const slash = url.lastIndexOf('/');
       const name = url.slice(slash + 1);
-      if (slash < 0 || !this.isMessage(name) || WELL_KNOWN[name] !== undefined) return undefined;
+      if (slash <= 0 || !this.isMessage(name) || WELL_KNOWN[name] !== undefined) return undefined;
       info = this.message(name);
       this.typeUrls.set(url, info);
     }

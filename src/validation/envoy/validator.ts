@@ -28,8 +28,9 @@ export interface Findings {
 export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 
 // compiled once, at module load
-const INT_RE = /^-?[0-9]+$/;
-const FLOAT_RE = /^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+// as absl::SimpleAtoi / SimpleAtod read the strings protobuf's JSON parser hands them (a "+" too)
+const INT_RE = /^[+-]?[0-9]+$/;
+const FLOAT_RE = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 const DURATION_RE = /^(-)?([0-9]+)(?:\.([0-9]{1,9}))?s$/;
 const TIMESTAMP_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
 const BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -164,7 +165,8 @@ class Walker {
         this.segments.pop();
         continue;
       }
-      if (key !== field.name && obj[field.name] !== undefined) {
+      // protobuf's parser records nothing for a null, so a null twin doesn't count
+      if (key !== field.name && obj[field.name] !== undefined && obj[field.name] !== null && v !== null) {
         this.segments.push(key);
         this.error(`is set twice, as "${field.name}" and "${key}"; keep one`);
         this.segments.pop();
@@ -196,7 +198,8 @@ class Walker {
     // ext_authz checks it for its gRPC client only
     if (info.name.endsWith('.ext_authz.v3.ExtAuthz') && (obj.http_service != null || obj.httpService != null)) return;
     const value = obj.transport_api_version ?? obj.transportApiVersion;
-    if (value === 'V3' || value === API_V3) return;
+    // what protobuf's parser (case-insensitive names, digit strings) makes of it
+    if (value === API_V3 || (typeof value === 'string' && (value.toUpperCase() === 'V3' || (INT_RE.test(value) && Number(value) === API_V3)))) return;
     if (value == null && this.partial) return;
     this.segments.push('transport_api_version');
     this.error(`${value == null ? 'missing' : `${JSON.stringify(value)} is refused`}; ${TRANSPORT_VERSION_PROBLEM}`);
@@ -296,11 +299,8 @@ class Walker {
       this.segments.push({ mapKey: key });
       this.mapKey(key, field.mapKey, keyRules);
       const item = obj[key];
-      if (item === null && field.kind !== K_VALUE) {
-        this.error('null is not allowed as a map value; remove the entry');
-      } else {
-        this.item(item, field, valueRules);
-      }
+      // protobuf's parser takes a null map value as the default value (YAML's "key:" with nothing after it)
+      if (item !== null || field.kind === K_VALUE) this.item(item, field, valueRules);
       this.segments.pop();
     }
     if (rules) {
@@ -401,8 +401,8 @@ class Walker {
   /** The message type a type URL names, or undefined after reporting why it can't be used. */
   private resolveTypeUrl(url: string): string | undefined {
     const slash = url.lastIndexOf('/');
-    if (slash < 0) {
-      this.error(`"${url}" is not a type URL; write "${TYPE_URL_PREFIX}${url}"`);
+    if (slash <= 0) {
+      this.error(`"${url}" is not a type URL (protobuf wants a host before the last "/"); write "${TYPE_URL_PREFIX}${url.slice(slash + 1)}"`);
       return undefined;
     }
     const name = url.slice(slash + 1);
@@ -539,7 +539,16 @@ class Walker {
   private enumValue(value: unknown, info: EnumInfo, rules: Rules | undefined): void {
     let number: number | undefined;
     let name: string | undefined;
-    if (typeof value === 'string') {
+    if (typeof value === 'string' && info.byName.get(value) === undefined && /^[+-]?[0-9]+$/.test(value)) {
+      // protobuf's parser reads a digit string as the enum's number
+      number = Number(value);
+      for (const [n, v] of info.byName) {
+        if (v === number) {
+          name = n;
+          break;
+        }
+      }
+    } else if (typeof value === 'string') {
       number = info.byName.get(value);
       if (number === undefined) {
         const canonical = [...info.byName.keys()].find((n) => n.toUpperCase() === value.toUpperCase());
@@ -720,13 +729,29 @@ function bytesProblem(length: number, rules: Rules): string | undefined {
   return undefined;
 }
 
+/*
+ * Range rules are written as protoc-gen-validate's failure conditions (`val <= gt` fails, ...),
+ * so that NaN passes them as it does in PGV. An upper bound below the lower bound (`lte: 0,
+ * gte: 1` on QUIC's keepalive intervals) excludes the gap between them instead: PGV's "must be
+ * outside range".
+ */
 function numberProblem(n: number | bigint, rules: Rules): string | undefined {
   if (!rules.valueRules) return undefined;
   if (rules.const !== undefined && n != rules.const) return `must be ${rules.const} (const)`;
-  if (rules.gt !== undefined && !(n > rules.gt)) return `must be greater than ${rules.gt} (gt ${rules.gt})`;
-  if (rules.gte !== undefined && !(n >= rules.gte)) return `must be at least ${rules.gte} (gte ${rules.gte})`;
-  if (rules.lt !== undefined && !(n < rules.lt)) return `must be less than ${rules.lt} (lt ${rules.lt})`;
-  if (rules.lte !== undefined && !(n <= rules.lte)) return `must be at most ${rules.lte} (lte ${rules.lte})`;
+  const lower = rules.gt ?? rules.gte;
+  const upper = rules.lt ?? rules.lte;
+  if (lower !== undefined && upper !== undefined && upper < lower) {
+    const aboveUpper = rules.lt !== undefined ? n >= rules.lt : n > rules.lte!;
+    const belowLower = rules.gt !== undefined ? n <= rules.gt : n < rules.gte!;
+    if (aboveUpper && belowLower) {
+      return `must be ${rules.lt !== undefined ? `less than ${rules.lt}` : `at most ${rules.lte}`} or ${rules.gt !== undefined ? `greater than ${rules.gt}` : `at least ${rules.gte}`} (the range between is excluded)`;
+    }
+  } else {
+    if (rules.gt !== undefined && n <= rules.gt) return `must be greater than ${rules.gt} (gt ${rules.gt})`;
+    if (rules.gte !== undefined && n < rules.gte) return `must be at least ${rules.gte} (gte ${rules.gte})`;
+    if (rules.lt !== undefined && n >= rules.lt) return `must be less than ${rules.lt} (lt ${rules.lt})`;
+    if (rules.lte !== undefined && n > rules.lte) return `must be at most ${rules.lte} (lte ${rules.lte})`;
+  }
   if (rules.in !== undefined && !(rules.in as number[]).some((v) => v == n)) return `must be one of ${(rules.in as number[]).join(', ')} (in)`;
   if (rules.notIn !== undefined && (rules.notIn as number[]).some((v) => v == n)) return `must not be ${(rules.notIn as number[]).join(' or ')} (not_in)`;
   return undefined;
@@ -751,10 +776,26 @@ type DurationValue = [number, number];
 
 function durationProblem(d: DurationValue, rules: Rules): string | undefined {
   if (rules.const !== undefined && compareDuration(d, rules.const) !== 0) return `must be ${showDuration(rules.const)} (const)`;
-  if (rules.gt !== undefined && !(compareDuration(d, rules.gt) > 0)) return `must be longer than ${showDuration(rules.gt)} (gt)`;
-  if (rules.gte !== undefined && !(compareDuration(d, rules.gte) >= 0)) return `must be at least ${showDuration(rules.gte)} (gte)`;
-  if (rules.lt !== undefined && !(compareDuration(d, rules.lt) < 0)) return `must be shorter than ${showDuration(rules.lt)} (lt)`;
-  if (rules.lte !== undefined && !(compareDuration(d, rules.lte) <= 0)) return `must be at most ${showDuration(rules.lte)} (lte)`;
+  const lower = rules.gt ?? rules.gte;
+  const upper = rules.lt ?? rules.lte;
+  if (lower !== undefined && upper !== undefined && compareDuration(upper, lower) < 0) {
+    const aboveUpper = rules.lt !== undefined ? compareDuration(d, rules.lt) >= 0 : compareDuration(d, rules.lte) > 0;
+    const belowLower = rules.gt !== undefined ? compareDuration(d, rules.gt) <= 0 : compareDuration(d, rules.gte) < 0;
+    if (aboveUpper && belowLower) {
+      return `must be ${rules.lt !== undefined ? `shorter than ${showDuration(rules.lt)}` : `at most ${showDuration(rules.lte)}`} `
+        + `or ${rules.gt !== undefined ? `longer than ${showDuration(rules.gt)}` : `at least ${showDuration(rules.gte)}`} (the range between is excluded)`;
+    }
+    return durationSetProblem(d, rules);
+  }
+  if (rules.gt !== undefined && compareDuration(d, rules.gt) <= 0) return `must be longer than ${showDuration(rules.gt)} (gt)`;
+  if (rules.gte !== undefined && compareDuration(d, rules.gte) < 0) return `must be at least ${showDuration(rules.gte)} (gte)`;
+  if (rules.lt !== undefined && compareDuration(d, rules.lt) >= 0) return `must be shorter than ${showDuration(rules.lt)} (lt)`;
+  if (rules.lte !== undefined && compareDuration(d, rules.lte) > 0) return `must be at most ${showDuration(rules.lte)} (lte)`;
+  return durationSetProblem(d, rules);
+}
+
+/** The in / not_in rules of a duration. */
+function durationSetProblem(d: DurationValue, rules: Rules): string | undefined {
   if (rules.in !== undefined && !(rules.in as DurationValue[]).some((v) => compareDuration(d, v) === 0)) return `must be one of ${(rules.in as DurationValue[]).map(showDuration).join(', ')} (in)`;
   if (rules.notIn !== undefined && (rules.notIn as DurationValue[]).some((v) => compareDuration(d, v) === 0)) return `must not be ${(rules.notIn as DurationValue[]).map(showDuration).join(' or ')} (not_in)`;
   return undefined;
