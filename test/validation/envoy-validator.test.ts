@@ -160,7 +160,8 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
   test('an unknown field without a close match lists the fields', () => {
     expect(errors({ admin: { address: { socket_address: { address: '127.0.0.1', port_value: 9901, tls: true } } } })).toEqual([{
       path: 'admin.address.socket_address.tls',
-      message: 'unknown field "tls" in envoy.config.core.v3.SocketAddress; its fields are protocol, address, port_value, named_port, resolver_name, ipv4_compat',
+      message: 'unknown field "tls" in envoy.config.core.v3.SocketAddress; its fields are protocol, address, port_value, named_port, resolver_name, ipv4_compat, '
+        + 'or a field newer than the Envoy API checked here (the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32)',
     }]);
   });
 
@@ -241,7 +242,8 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     listener.filter_chains[0].filters[0].typed_config.http_filters[0].typed_config['@type'] = `${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuth`;
     expect(errors(listener, V.LISTENER)).toEqual([{
       path: `${HCM}.http_filters[0].typed_config`,
-      message: `unknown @type "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuth": no such message in the Envoy v3 API; did you mean "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"?`,
+      message: `unknown @type "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuth": no such message in the Envoy v3 API checked here (the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32); `
+        + `did you mean "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"?`,
     }]);
   });
 
@@ -275,7 +277,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
 
   test('only Envoy\'s own v2 packages count as the removed v2 API: another vendor\'s v2alpha1 type is an unknown type', () => {
     const alpn = { name: 'istio.alpn', typed_config: { '@type': `${TYPE}istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig` } };
-    expect(errors(alpn, V.HTTP_FILTER).map((e: any) => e.message)).toEqual([`unknown @type "${TYPE}istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig": no such message in the Envoy v3 API`]);
+    expect(errors(alpn, V.HTTP_FILTER).map((e: any) => e.message)).toEqual([`unknown @type "${TYPE}istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig": no such message in the Envoy v3 API checked here (the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32); an extension Envoy added later reads as unknown`]);
     const removed = { name: 'x', typed_config: { '@type': `${TYPE}envoy.config.filter.http.buffer.v2.Buffer` } };
     expect(errors(removed, V.HTTP_FILTER).map((e: any) => e.message)[0]).toContain('is a type of Envoy\'s removed v2 API');
   });
@@ -530,6 +532,17 @@ describe('protobuf\'s and protoc-gen-validate\'s reading of edge cases', () => {
     expect(errors({ name: 'c', lb_policy: '99' }, V.CLUSTER)[0].message).toMatch(/99 is not a defined value/);
   });
 
+  test('an extension named without typed_config fails (Envoy finds extensions by type URL), unless discovered over ECDS or optional', () => {
+    expect(errors({ name: 'envoy.filters.http.router' }, V.HTTP_FILTER)).toEqual([{
+      path: '',
+      message: '"envoy.filters.http.router" has no typed_config; Envoy finds extensions by the "@type" of typed_config, not by name, and refuses one without '
+        + '("Didn\'t find a registered implementation ... with type URL: \'\'"); add typed_config with its "@type", e.g. { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } for the router',
+    }]);
+    expect(errors({ name: 'c', connect_timeout: '1s', transport_socket: { name: 'envoy.transport_sockets.tls' } }, V.CLUSTER).map((e) => e.path)).toEqual(['transport_socket']);
+    expect(errors({ name: 'envoy.filters.http.cors', is_optional: true }, V.HTTP_FILTER)).toEqual([]);
+    expect(errors({ name: 'authz', config_discovery: { config_source: { ads: {} }, type_urls: [`${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`] } }, V.HTTP_FILTER)).toEqual([]);
+  });
+
   test('a type URL needs a host before its last "/"', () => {
     const filter = { name: 'envoy.filters.http.router', typed_config: { '@type': '/envoy.extensions.filters.http.router.v3.Router' } };
     expect(errors(filter, V.HTTP_FILTER)).toEqual([{
@@ -675,6 +688,13 @@ describe('assertValidEnvoyConfig', () => {
 describe('the descriptor file', () => {
   const file = path.join(__dirname, '..', '..', 'src', 'validation', 'envoy', 'descriptors.json');
   const text = fs.readFileSync(file, 'utf8');
+
+  test('is older than Envoy 1.32, as the messages about unknown fields and types say (update them when @grpc/grpc-js-xds ships newer protos)', () => {
+    // http1_safe_max_connection_duration came with Envoy 1.32.0
+    const hcm = { '@type': `${TYPE}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager`, 'stat_prefix': 'x', 'http1_safe_max_connection_duration': true };
+    expect(errors({ name: 'envoy.filters.network.http_connection_manager', typed_config: hcm }, 'envoy.config.listener.v3.Filter').map((e) => e.path))
+      .toContain('typed_config.http1_safe_max_connection_duration');
+  });
 
   test('is indexed line by line, and reads the same as when parsed whole', () => {
     const lines = DescriptorIndex.parse(text);

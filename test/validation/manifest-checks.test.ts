@@ -166,6 +166,8 @@ describe('ManifestValidation', () => {
       ]);
       expect(report.findings.map((f) => f.message.replace(/;.*$/, '').replace(/^.* at /, ''))).toEqual([
         'typed_conifg: unknown field "typed_conifg" in envoy.config.listener.v3.Filter',
+        // and so the filter has no typed_config, which Envoy finds it by
+        '(root): "x" has no typed_config',
         'decorater: unknown field "decorater" in envoy.config.route.v3.Route',
         'rate_limit: unknown field "rate_limit" in envoy.config.route.v3.VirtualHost',
       ]);

@@ -161,7 +161,7 @@ class Walker {
       const field = info.byKey.get(key);
       if (field === undefined) {
         this.segments.push(key);
-        this.error(unknownFieldMessage(key, info));
+        this.error(unknownFieldMessage(key, info, this.schema.source));
         this.segments.pop();
         continue;
       }
@@ -189,8 +189,21 @@ class Walker {
       this.segments.pop();
     }
     if (!this.partial) this.absentFields(obj, info, oneofKeys);
+    if (!this.partial && EXTENSION_MESSAGES.has(info.name)) this.extensionConfig(obj);
     if (info.typedStruct) this.typedStruct(obj);
     if (info.transportChecked) this.transportVersion(obj, info);
+  }
+
+  /**
+   * An extension named without its typed_config: Envoy looks extensions up by the type URL only
+   * (since 1.22), so it answers `Didn't find a registered implementation for '<name>' with type
+   * URL: ''`. A filter discovered over ECDS (config_discovery) or marked optional is exempt.
+   */
+  private extensionConfig(obj: Record<string, unknown>): void {
+    if (obj.typed_config != null || obj.typedConfig != null || obj.config_discovery != null || obj.configDiscovery != null) return;
+    if (obj.is_optional === true || obj.isOptional === true) return;
+    this.error(`${typeof obj.name === 'string' ? JSON.stringify(obj.name) : 'the extension'} has no typed_config; Envoy finds extensions by the "@type" of typed_config, not by name, and refuses one without `
+      + `("Didn't find a registered implementation ... with type URL: ''"); add typed_config with its "@type", e.g. { "@type": "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router" } for the router`);
   }
 
   /** Envoy's checkTransportVersion: a gRPC xDS or service client must say V3 (AUTO, the default, is refused). */
@@ -417,8 +430,8 @@ class Walker {
       this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use the v3 type that replaced it (see the Envoy API docs)`);
     } else {
       const suggestions = this.similarTypes(name);
-      this.error(`unknown @type "${url}": no such message in the Envoy v3 API`
-        + (suggestions.length ? `; did you mean ${suggestions.map((s) => `"${TYPE_URL_PREFIX}${s}"`).join(' or ')}?` : ''));
+      this.error(`unknown @type "${url}": no such message in the Envoy v3 API checked here (${snapshot(this.schema.source)})`
+        + (suggestions.length ? `; did you mean ${suggestions.map((s) => `"${TYPE_URL_PREFIX}${s}"`).join(' or ')}?` : '; an extension Envoy added later reads as unknown'));
     }
     return undefined;
   }
@@ -628,6 +641,14 @@ class Walker {
 
 /** `envoy.config.core.v3.ApiVersion.V3` */
 const API_V3 = 2;
+/** Messages that configure an extension by its typed_config (the name is only a label). */
+const EXTENSION_MESSAGES = new Set([
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter',
+  'envoy.config.listener.v3.Filter',
+  'envoy.config.listener.v3.ListenerFilter',
+  'envoy.config.core.v3.TransportSocket',
+  'envoy.config.accesslog.v3.AccessLog',
+]);
 const TRANSPORT_VERSION_PROBLEM = 'Envoy refuses any transport_api_version but V3 here, AUTO (the default) included '
   + '("V2 (and AUTO) xDS transport protocol versions are deprecated"); set transport_api_version: V3';
 
@@ -900,7 +921,7 @@ function describe(value: unknown): string {
   }
 }
 
-function unknownFieldMessage(key: string, info: MessageInfo): string {
+function unknownFieldMessage(key: string, info: MessageInfo, source: string): string {
   const camel = /[A-Z]/.test(key);
   const candidates = info.fields.map((f) => (camel ? f.json : f.name));
   let best: string | undefined;
@@ -921,8 +942,14 @@ function unknownFieldMessage(key: string, info: MessageInfo): string {
   const head = `unknown field "${key}" in ${info.name}`;
   if (best !== undefined) return `${head}; did you mean "${best}"?`;
   if (info.fields.length === 0) return `${head}, which has no fields`;
-  if (candidates.length <= 12) return `${head}; its fields are ${candidates.join(', ')}`;
-  return `${head}; see the Envoy API reference for its fields`;
+  const newer = `, or a field newer than the Envoy API checked here (${snapshot(source)})`;
+  if (candidates.length <= 12) return `${head}; its fields are ${candidates.join(', ')}${newer}`;
+  return `${head}; see the Envoy API reference for its fields${newer}`;
+}
+
+/** The Envoy API copy the validator checks against, e.g. "the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32". */
+function snapshot(source: string): string {
+  return `the protos of ${source.split(' (')[0]}, older than Envoy 1.32`;
 }
 
 /** Levenshtein distance, for "did you mean" suggestions (also used by the manifest checks). @internal */
