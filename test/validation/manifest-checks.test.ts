@@ -285,6 +285,19 @@ describe('ManifestValidation', () => {
       expect(check(yaml(''))).toEqual([expect.stringMatching(/at defaults: unknown field "defaults" in envoy\.config\.bootstrap\.v3\.Bootstrap/)]);
     });
 
+    test('reads YAML scalars as Envoy\'s yaml-cpp does: on, off, yes, no, y, n are booleans', () => {
+      const check = (text: string) => ManifestValidation.validateManifests([{
+        apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'edge-envoy', namespace: 'edge' }, data: { 'envoy.yaml': text },
+      }]).findings.map((f) => f.message);
+      const cluster = (extra: string) => ['static_resources:', '  clusters:', '  - name: app', '    connect_timeout: 1s', '    type: STATIC', extra].join('\n');
+      // a bool field given yes/No is a bool to Envoy
+      expect(check(cluster('    respect_dns_ttl: yes'))).toEqual([]);
+      expect(check(cluster('    respect_dns_ttl: No'))).toEqual([]);
+      // a string field given on is a bool to Envoy, which refuses it
+      expect(check(cluster('    alt_stat_name: on'))).toEqual([expect.stringMatching(/alt_stat_name: expected a string, got true/)]);
+      expect(check(cluster('    alt_stat_name: "on"'))).toEqual([]);
+    });
+
     test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {
       const report = ManifestValidation.validateManifests([
         { apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' }, spec: { anything: [1, { deep: null }] } },

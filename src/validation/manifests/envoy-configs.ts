@@ -129,7 +129,7 @@ const IGNORED = '\u0000ignored:';
  * @internal
  */
 export function parseEnvoyYaml(text: string): unknown {
-  const doc = parseDocument(text);
+  const doc = parseDocument(text, { customTags: [YAML_CPP_BOOL] });
   if (doc.errors.length > 0) throw doc.errors[0];
   let n = 0;
   visit(doc, {
@@ -139,6 +139,19 @@ export function parseEnvoyYaml(text: string): unknown {
   });
   return n === 0 ? doc.toJS() : dropIgnored(doc.toJS());
 }
+
+/**
+ * The booleans of yaml-cpp, which Envoy's YAML loader tries first on every plain scalar: y, n,
+ * yes, no, on, off (true and false are the core schema's), in lower, UPPER or Capitalised case.
+ * So `value: on` is the boolean true to Envoy, not a string, and `use_remote_address: yes` is true.
+ */
+const YAML_CPP_BOOL = {
+  identify: (v: unknown) => typeof v === 'boolean',
+  default: true,
+  tag: 'tag:yaml.org,2002:bool',
+  test: /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/,
+  resolve: (s: string) => /^(?:y|yes|on)$/i.test(s),
+};
 
 function dropIgnored(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(dropIgnored);
