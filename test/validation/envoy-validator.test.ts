@@ -160,8 +160,8 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
   test('an unknown field without a close match lists the fields', () => {
     expect(errors({ admin: { address: { socket_address: { address: '127.0.0.1', port_value: 9901, tls: true } } } })).toEqual([{
       path: 'admin.address.socket_address.tls',
-      message: 'unknown field "tls" in envoy.config.core.v3.SocketAddress; its fields are protocol, address, port_value, named_port, resolver_name, ipv4_compat, '
-        + 'or a field newer than the Envoy API checked here (the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32)',
+      message: 'unknown field "tls" in envoy.config.core.v3.SocketAddress; its fields are protocol, address, port_value, named_port, resolver_name, ipv4_compat '
+        + '(unless it is newer than the Envoy API checked here, the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32)',
     }]);
   });
 
@@ -277,7 +277,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
 
   test('only Envoy\'s own v2 packages count as the removed v2 API: another vendor\'s v2alpha1 type is an unknown type', () => {
     const alpn = { name: 'istio.alpn', typed_config: { '@type': `${TYPE}istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig` } };
-    expect(errors(alpn, V.HTTP_FILTER).map((e: any) => e.message)).toEqual([`unknown @type "${TYPE}istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig": no such message in the Envoy v3 API checked here (the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32); an extension Envoy added later reads as unknown`]);
+    expect(errors(alpn, V.HTTP_FILTER).map((e: any) => e.message)).toEqual([`unknown @type "${TYPE}istio.envoy.config.filter.http.alpn.v2alpha1.FilterConfig": no such message in the Envoy v3 API checked here (the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32); types of other vendors (istio.*, ...) are not in it`]);
     const removed = { name: 'x', typed_config: { '@type': `${TYPE}envoy.config.filter.http.buffer.v2.Buffer` } };
     expect(errors(removed, V.HTTP_FILTER).map((e: any) => e.message)[0]).toContain('is a type of Envoy\'s removed v2 API');
   });
@@ -520,14 +520,29 @@ describe('protobuf\'s and protoc-gen-validate\'s reading of edge cases', () => {
     expect(errors({ value: 101 }, 'envoy.type.v3.Percent')).toHaveLength(1);
   });
 
-  test('a null map value is the default value, and a null twin of a field doesn\'t count', () => {
-    expect(errors({ filter_metadata: { 'envoy.lb': null } }, 'envoy.config.core.v3.Metadata')).toEqual([]);
-    expect(errors({ name: 'c', ignore_health_on_host_removal: null, ignoreHealthOnHostRemoval: true, connect_timeout: '1s' }, V.CLUSTER)).toEqual([]);
+  test('a null map value is the default value, checked against the rules; a null twin of a field doesn\'t count; both warn for JSON control planes', () => {
+    const metadata = V.validate({ filter_metadata: { 'envoy.lb': null } }, 'envoy.config.core.v3.Metadata');
+    expect(metadata.errors).toEqual([]);
+    expect(metadata.warnings[0].message).toMatch(/^null stands for the default value here: Envoy's file loader accepts it, JSON-reading control planes such as marin3r don't/);
+    // an RBAC policy needs permissions and principals, which the default value lacks
+    expect(errors({ rules: { policies: { admins: null } } }, 'envoy.extensions.filters.http.rbac.v3.RBAC').map((e) => e.path))
+      .toEqual(['rules.policies["admins"].permissions', 'rules.policies["admins"].principals']);
+    const twin = V.validate({ name: 'c', ignore_health_on_host_removal: null, ignoreHealthOnHostRemoval: true, connect_timeout: '1s' }, V.CLUSTER);
+    expect(twin.errors).toEqual([]);
+    expect(twin.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/is given twice, as "ignore_health_on_host_removal" and "ignoreHealthOnHostRemoval", once null/));
     expect(errors({ name: 'c', ignore_health_on_host_removal: false, ignoreHealthOnHostRemoval: true }, V.CLUSTER)[0].message).toMatch(/is set twice/);
   });
 
+  test('a TypedStruct\'s type_url is a plain string: Envoy takes what follows its last "/"', () => {
+    const filter = { name: 'router', typed_config: { '@type': `${TYPE}xds.type.v3.TypedStruct`, 'type_url': '/envoy.extensions.filters.http.router.v3.Router', 'value': {} } };
+    expect(errors(filter, V.HTTP_FILTER)).toEqual([]);
+  });
+
   test('an enum as a digit string and numbers with a leading "+" are read as protobuf reads them', () => {
-    expect(errors({ name: 'c', lb_policy: '1' }, V.CLUSTER)).toEqual([]);
+    const digits = V.validate({ name: 'c', lb_policy: '1' }, V.CLUSTER);
+    expect(digits.errors).toEqual([]);
+    expect(digits.warnings.map((w) => w.message)).toContainEqual(expect.stringMatching(/^"1" is the number of a value of envoy\.config\.cluster\.v3\.Cluster\.LbPolicy as a string/));
+    expect(errors({ name: 'c', lb_policy: '99999999999' }, V.CLUSTER)[0].message).toMatch(/"99999999999" is not a value of/);
     expect(errors({ name: 'c', per_connection_buffer_limit_bytes: '+1024' }, V.CLUSTER)).toEqual([]);
     expect(errors({ name: 'c', lb_policy: '99' }, V.CLUSTER)[0].message).toMatch(/99 is not a defined value/);
   });
@@ -536,10 +551,16 @@ describe('protobuf\'s and protoc-gen-validate\'s reading of edge cases', () => {
     expect(errors({ name: 'envoy.filters.http.router' }, V.HTTP_FILTER)).toEqual([{
       path: '',
       message: '"envoy.filters.http.router" has no typed_config; Envoy finds extensions by the "@type" of typed_config, not by name, and refuses one without '
-        + '("Didn\'t find a registered implementation ... with type URL: \'\'"); add typed_config with its "@type", e.g. { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } for the router',
+        + '("Didn\'t find a registered implementation ... with type URL: \'\'", unless the runtime sets envoy.reloadable_features.no_extension_lookup_by_name to false); '
+        + 'add typed_config with the "@type" of the extension\'s config message, e.g. { "@type": "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" } for the router',
     }]);
     expect(errors({ name: 'c', connect_timeout: '1s', transport_socket: { name: 'envoy.transport_sockets.tls' } }, V.CLUSTER).map((e) => e.path)).toEqual(['transport_socket']);
     expect(errors({ name: 'envoy.filters.http.cors', is_optional: true }, V.HTTP_FILTER)).toEqual([]);
+    // upstream network filters and stats sinks are found the same way
+    expect(errors({ name: 'c', connect_timeout: '1s', filters: [{ name: 'envoy.filters.network.upstream.metadata_exchange' }] }, V.CLUSTER).map((e) => e.path)).toEqual(['filters[0]']);
+    expect(errors({ stats_sinks: [{ name: 'envoy.stat_sinks.statsd' }] }).map((e) => e.path)).toEqual(['stats_sinks[0]']);
+    // a misspelt typed_config is reported once, as an unknown field
+    expect(errors({ name: 'envoy.filters.http.router', typed_conifg: {} }, V.HTTP_FILTER).map((e) => e.message)).toEqual([expect.stringMatching(/^unknown field "typed_conifg"/)]);
     expect(errors({ name: 'authz', config_discovery: { config_source: { ads: {} }, type_urls: [`${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`] } }, V.HTTP_FILTER)).toEqual([]);
   });
 

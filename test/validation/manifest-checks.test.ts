@@ -166,8 +166,6 @@ describe('ManifestValidation', () => {
       ]);
       expect(report.findings.map((f) => f.message.replace(/;.*$/, '').replace(/^.* at /, ''))).toEqual([
         'typed_conifg: unknown field "typed_conifg" in envoy.config.listener.v3.Filter',
-        // and so the filter has no typed_config, which Envoy finds it by
-        '(root): "x" has no typed_config',
         'decorater: unknown field "decorater" in envoy.config.route.v3.Route',
         'rate_limit: unknown field "rate_limit" in envoy.config.route.v3.VirtualHost',
       ]);
@@ -296,6 +294,12 @@ describe('ManifestValidation', () => {
       // a string field given on is a bool to Envoy, which refuses it
       expect(check(cluster('    alt_stat_name: on'))).toEqual([expect.stringMatching(/alt_stat_name: expected a string, got true/)]);
       expect(check(cluster('    alt_stat_name: "on"'))).toEqual([]);
+      // keys stay strings; integers take yaml-cpp's base (0644 is octal), and beyond int32 are strings
+      expect(check(cluster('    metadata: { filter_metadata: { on: { y: 1 } } }'))).toEqual([]);
+      expect(check(['admin:', '  address: { pipe: { path: /run/envoy/admin.sock, mode: 0644 } }'].join('\n'))).toEqual([]);
+      expect(check(['admin:', '  address: { pipe: { path: /run/envoy/admin.sock, mode: 0777 } }'].join('\n'))).toEqual([]);
+      expect(check(['admin:', '  address: { pipe: { path: /run/envoy/admin.sock, mode: 1000 } }'].join('\n'))).toEqual([expect.stringMatching(/mode: 1000 is out of range/)]);
+      expect(check(cluster('    alt_stat_name: 12345678901'))).toEqual([]);
     });
 
     test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {

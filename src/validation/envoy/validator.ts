@@ -165,12 +165,19 @@ class Walker {
         this.segments.pop();
         continue;
       }
-      // protobuf's parser records nothing for a null, so a null twin doesn't count
-      if (key !== field.name && obj[field.name] !== undefined && obj[field.name] !== null && v !== null) {
-        this.segments.push(key);
-        this.error(`is set twice, as "${field.name}" and "${key}"; keep one`);
-        this.segments.pop();
-        continue;
+      // protobuf's C++ parser records nothing for a null, so a null twin doesn't count there
+      if (key !== field.name && obj[field.name] !== undefined) {
+        if (obj[field.name] === null || v === null) {
+          this.segments.push(key);
+          this.warn(`is given twice, as "${field.name}" and "${key}", once null: Envoy's file loader accepts it, JSON-reading control planes such as marin3r don't; keep one`);
+          this.segments.pop();
+          if (v === null) continue;
+        } else {
+          this.segments.push(key);
+          this.error(`is set twice, as "${field.name}" and "${key}"; keep one`);
+          this.segments.pop();
+          continue;
+        }
       }
       if (v === undefined || (v === null && field.kind !== K_VALUE && field.kind !== K_NULL_VALUE)) continue; // not set
       if (field.oneof >= 0) {
@@ -189,7 +196,7 @@ class Walker {
       this.segments.pop();
     }
     if (!this.partial) this.absentFields(obj, info, oneofKeys);
-    if (!this.partial && EXTENSION_MESSAGES.has(info.name)) this.extensionConfig(obj);
+    if (!this.partial && EXTENSION_MESSAGES.has(info.name)) this.extensionConfig(obj, info);
     if (info.typedStruct) this.typedStruct(obj);
     if (info.transportChecked) this.transportVersion(obj, info);
   }
@@ -199,11 +206,15 @@ class Walker {
    * (since 1.22), so it answers `Didn't find a registered implementation for '<name>' with type
    * URL: ''`. A filter discovered over ECDS (config_discovery) or marked optional is exempt.
    */
-  private extensionConfig(obj: Record<string, unknown>): void {
+  private extensionConfig(obj: Record<string, unknown>, info: MessageInfo): void {
     if (obj.typed_config != null || obj.typedConfig != null || obj.config_discovery != null || obj.configDiscovery != null) return;
-    if (obj.is_optional === true || obj.isOptional === true) return;
+    if (info.name === HTTP_FILTER_MESSAGE && (obj.is_optional === true || obj.isOptional === true)) return;
+    // a misspelt typed_config is reported as an unknown field already
+    for (const key in obj) if (!info.byKey.has(key)) return;
+    const example = info.name === HTTP_FILTER_MESSAGE ? `, e.g. { "@type": "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router" } for the router` : '';
     this.error(`${typeof obj.name === 'string' ? JSON.stringify(obj.name) : 'the extension'} has no typed_config; Envoy finds extensions by the "@type" of typed_config, not by name, and refuses one without `
-      + `("Didn't find a registered implementation ... with type URL: ''"); add typed_config with its "@type", e.g. { "@type": "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router" } for the router`);
+      + `("Didn't find a registered implementation ... with type URL: ''", unless the runtime sets envoy.reloadable_features.no_extension_lookup_by_name to false); `
+      + `add typed_config with the "@type" of the extension's config message${example}`);
   }
 
   /** Envoy's checkTransportVersion: a gRPC xDS or service client must say V3 (AUTO, the default, is refused). */
@@ -312,8 +323,20 @@ class Walker {
       this.segments.push({ mapKey: key });
       this.mapKey(key, field.mapKey, keyRules);
       const item = obj[key];
-      // protobuf's parser takes a null map value as the default value (YAML's "key:" with nothing after it)
-      if (item !== null || field.kind === K_VALUE) this.item(item, field, valueRules);
+      if (item === null && field.kind !== K_VALUE) {
+        // protobuf's C++ parser stores the default value (YAML's "key:" with nothing after it),
+        // which the value's rules then check; an enum value can't be null
+        if (field.kind === K_ENUM) {
+          this.error(`null is not a value of ${field.typeName}; give a value name or remove the entry`);
+        } else {
+          this.warn(`null stands for the default value here: Envoy's file loader accepts it, JSON-reading control planes such as marin3r don't; write the value or remove the entry`);
+          const fallback = DEFAULT_VALUES[field.kind];
+          if (fallback !== undefined && !field.wrapper) this.item(fallback, field, valueRules);
+          else if (field.kind === K_MESSAGE || field.kind === K_ANY) this.item({}, field, valueRules);
+        }
+      } else {
+        this.item(item, field, valueRules);
+      }
       this.segments.pop();
     }
     if (rules) {
@@ -412,10 +435,13 @@ class Walker {
   }
 
   /** The message type a type URL names, or undefined after reporting why it can't be used. */
-  private resolveTypeUrl(url: string): string | undefined {
+  private resolveTypeUrl(url: string, anyTypeUrl = true): string | undefined {
     const slash = url.lastIndexOf('/');
-    if (slash <= 0) {
-      this.error(`"${url}" is not a type URL (protobuf wants a host before the last "/"); write "${TYPE_URL_PREFIX}${url.slice(slash + 1)}"`);
+    // an Any's @type needs a host before the last "/" (protobuf); a TypedStruct's type_url is a
+    // plain string of which Envoy takes what follows the last "/"
+    if (anyTypeUrl ? slash <= 0 : slash === url.length - 1) {
+      this.error(anyTypeUrl ? `"${url}" is not a type URL (protobuf wants a host before the last "/"); write "${TYPE_URL_PREFIX}${url.slice(slash + 1)}"`
+        : `"${url}" names no type after its last "/"; write e.g. "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router"`);
       return undefined;
     }
     const name = url.slice(slash + 1);
@@ -431,7 +457,8 @@ class Walker {
     } else {
       const suggestions = this.similarTypes(name);
       this.error(`unknown @type "${url}": no such message in the Envoy v3 API checked here (${snapshot(this.schema.source)})`
-        + (suggestions.length ? `; did you mean ${suggestions.map((s) => `"${TYPE_URL_PREFIX}${s}"`).join(' or ')}?` : '; an extension Envoy added later reads as unknown'));
+        + (suggestions.length ? `; did you mean ${suggestions.map((s) => `"${TYPE_URL_PREFIX}${s}"`).join(' or ')}?`
+          : /^envoy\./.test(name) ? '; an extension Envoy added later reads as unknown' : '; types of other vendors (istio.*, ...) are not in it'));
     }
     return undefined;
   }
@@ -445,7 +472,7 @@ class Walker {
       return;
     }
     this.segments.push(obj.type_url !== undefined ? 'type_url' : 'typeUrl');
-    const typeName = this.resolveTypeUrl(url);
+    const typeName = this.resolveTypeUrl(url, false);
     this.segments.pop();
     if (typeName === undefined) return;
     const content = obj.value ?? {};
@@ -553,8 +580,13 @@ class Walker {
     let number: number | undefined;
     let name: string | undefined;
     if (typeof value === 'string' && info.byName.get(value) === undefined && /^[+-]?[0-9]+$/.test(value)) {
-      // protobuf's parser reads a digit string as the enum's number
+      // protobuf's C++ parser reads a digit string as the enum's number (an int32)
       number = Number(value);
+      if (!(number >= -2147483648 && number <= 2147483647)) {
+        this.error(`${JSON.stringify(value)} is not a value of ${info.name}; use one of ${[...info.byName.keys()].join(', ')}`);
+        return;
+      }
+      this.warn(`${JSON.stringify(value)} is the number of a value of ${info.name} as a string: Envoy's file loader accepts it, JSON-reading control planes such as marin3r don't; write the value name`);
       for (const [n, v] of info.byName) {
         if (v === number) {
           name = n;
@@ -641,9 +673,17 @@ class Walker {
 
 /** `envoy.config.core.v3.ApiVersion.V3` */
 const API_V3 = 2;
+/** The JSON of each kind's default value, which protobuf's parser stores for a null map value. */
+const DEFAULT_VALUES: Record<number, unknown> = {
+  [K_STRING]: '', [K_BOOL]: false, [K_INT32]: 0, [K_UINT32]: 0, [K_INT64]: 0, [K_UINT64]: 0, [K_DOUBLE]: 0, [K_FLOAT]: 0, [K_BYTES]: '',
+  [K_DURATION]: '0s', [K_STRUCT]: {}, [K_LIST_VALUE]: [],
+};
 /** Messages that configure an extension by its typed_config (the name is only a label). */
+const HTTP_FILTER_MESSAGE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter';
 const EXTENSION_MESSAGES = new Set([
-  'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter',
+  HTTP_FILTER_MESSAGE,
+  'envoy.config.cluster.v3.Filter',
+  'envoy.config.metrics.v3.StatsSink',
   'envoy.config.listener.v3.Filter',
   'envoy.config.listener.v3.ListenerFilter',
   'envoy.config.core.v3.TransportSocket',
@@ -761,7 +801,8 @@ function numberProblem(n: number | bigint, rules: Rules): string | undefined {
   if (rules.const !== undefined && n != rules.const) return `must be ${rules.const} (const)`;
   const lower = rules.gt ?? rules.gte;
   const upper = rules.lt ?? rules.lte;
-  if (lower !== undefined && upper !== undefined && upper < lower) {
+  // PGV reads the bounds as a range inside them only when the upper one is strictly above the lower
+  if (lower !== undefined && upper !== undefined && upper <= lower) {
     const aboveUpper = rules.lt !== undefined ? n >= rules.lt : n > rules.lte!;
     const belowLower = rules.gt !== undefined ? n <= rules.gt : n < rules.gte!;
     if (aboveUpper && belowLower) {
@@ -799,7 +840,7 @@ function durationProblem(d: DurationValue, rules: Rules): string | undefined {
   if (rules.const !== undefined && compareDuration(d, rules.const) !== 0) return `must be ${showDuration(rules.const)} (const)`;
   const lower = rules.gt ?? rules.gte;
   const upper = rules.lt ?? rules.lte;
-  if (lower !== undefined && upper !== undefined && compareDuration(upper, lower) < 0) {
+  if (lower !== undefined && upper !== undefined && compareDuration(upper, lower) <= 0) {
     const aboveUpper = rules.lt !== undefined ? compareDuration(d, rules.lt) >= 0 : compareDuration(d, rules.lte) > 0;
     const belowLower = rules.gt !== undefined ? compareDuration(d, rules.gt) <= 0 : compareDuration(d, rules.gte) < 0;
     if (aboveUpper && belowLower) {
@@ -942,7 +983,7 @@ function unknownFieldMessage(key: string, info: MessageInfo, source: string): st
   const head = `unknown field "${key}" in ${info.name}`;
   if (best !== undefined) return `${head}; did you mean "${best}"?`;
   if (info.fields.length === 0) return `${head}, which has no fields`;
-  const newer = `, or a field newer than the Envoy API checked here (${snapshot(source)})`;
+  const newer = ` (unless it is newer than the Envoy API checked here, ${snapshot(source)})`;
   if (candidates.length <= 12) return `${head}; its fields are ${candidates.join(', ')}${newer}`;
   return `${head}; see the Envoy API reference for its fields${newer}`;
 }

@@ -129,12 +129,15 @@ const IGNORED = '\u0000ignored:';
  * @internal
  */
 export function parseEnvoyYaml(text: string): unknown {
-  const doc = parseDocument(text, { customTags: [YAML_CPP_BOOL] });
+  // keys stay the strings they are written as (yaml-cpp reads keys as strings); scalars as yaml-cpp
+  // converts them, before the core schema's rules
+  const doc = parseDocument(text, { customTags: (tags) => [YAML_CPP_BOOL, YAML_CPP_INT, ...tags] });
   if (doc.errors.length > 0) throw doc.errors[0];
   let n = 0;
   visit(doc, {
     Pair(_, pair) {
       if (isScalar(pair.key) && pair.key.tag === '!ignore') pair.key = new Scalar(`${IGNORED}${n++}`);
+      else if (isScalar(pair.key) && typeof pair.key.value !== 'string') pair.key = new Scalar(pair.key.source ?? String(pair.key.value));
     },
   });
   return n === 0 ? doc.toJS() : dropIgnored(doc.toJS());
@@ -151,6 +154,24 @@ const YAML_CPP_BOOL = {
   tag: 'tag:yaml.org,2002:bool',
   test: /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|on|On|ON|off|Off|OFF)$/,
   resolve: (s: string) => /^(?:y|yes|on)$/i.test(s),
+};
+
+/**
+ * yaml-cpp's integers, which Envoy's loader tries after booleans: the base follows the prefix
+ * (`0644` is octal 420, `0x1f` hex), and a value outside int32 becomes a decimal string in the JSON
+ * Envoy parses (so `value: 12345678901` is a string to Envoy).
+ */
+const YAML_CPP_INT = {
+  identify: (v: unknown) => typeof v === 'number' && Number.isInteger(v),
+  default: true,
+  tag: 'tag:yaml.org,2002:int',
+  test: /^[-+]?(?:0[0-7]*|0[xX][0-9a-fA-F]+|[1-9][0-9]*)$/,
+  resolve: (s: string): number | string => {
+    const negative = s.startsWith('-');
+    const digits = s.replace(/^[-+]/, '');
+    const value = BigInt(/^0[xX]/.test(digits) ? digits : /^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits) * (negative ? -1n : 1n);
+    return value >= -2147483648n && value <= 2147483647n ? Number(value) : value.toString();
+  },
 };
 
 function dropIgnored(value: unknown): unknown {
