@@ -213,7 +213,7 @@ class Walker {
     for (const key in obj) if (!info.byKey.has(key)) return;
     const example = info.name === HTTP_FILTER_MESSAGE ? `, e.g. { "@type": "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router" } for the router` : '';
     this.error(`${typeof obj.name === 'string' ? JSON.stringify(obj.name) : 'the extension'} has no typed_config; Envoy finds extensions by the "@type" of typed_config, not by name, and refuses one without `
-      + `("Didn't find a registered implementation ... with type URL: ''", unless the runtime sets envoy.reloadable_features.no_extension_lookup_by_name to false); `
+      + '("Didn\'t find a registered implementation ... with type URL: \'\'", unless the runtime sets envoy.reloadable_features.no_extension_lookup_by_name to false); '
       + `add typed_config with the "@type" of the extension's config message${example}`);
   }
 
@@ -329,7 +329,7 @@ class Walker {
         if (field.kind === K_ENUM) {
           this.error(`null is not a value of ${field.typeName}; give a value name or remove the entry`);
         } else {
-          this.warn(`null stands for the default value here: Envoy's file loader accepts it, JSON-reading control planes such as marin3r don't; write the value or remove the entry`);
+          this.warn('null stands for the default value here: Envoy\'s file loader accepts it, JSON-reading control planes such as marin3r don\'t; write the value or remove the entry');
           const fallback = DEFAULT_VALUES[field.kind];
           if (fallback !== undefined && !field.wrapper) this.item(fallback, field, valueRules);
           else if (field.kind === K_MESSAGE || field.kind === K_ANY) this.item({}, field, valueRules);
@@ -675,8 +675,18 @@ class Walker {
 const API_V3 = 2;
 /** The JSON of each kind's default value, which protobuf's parser stores for a null map value. */
 const DEFAULT_VALUES: Record<number, unknown> = {
-  [K_STRING]: '', [K_BOOL]: false, [K_INT32]: 0, [K_UINT32]: 0, [K_INT64]: 0, [K_UINT64]: 0, [K_DOUBLE]: 0, [K_FLOAT]: 0, [K_BYTES]: '',
-  [K_DURATION]: '0s', [K_STRUCT]: {}, [K_LIST_VALUE]: [],
+  [K_STRING]: '',
+  [K_BOOL]: false,
+  [K_INT32]: 0,
+  [K_UINT32]: 0,
+  [K_INT64]: 0,
+  [K_UINT64]: 0,
+  [K_DOUBLE]: 0,
+  [K_FLOAT]: 0,
+  [K_BYTES]: '',
+  [K_DURATION]: '0s',
+  [K_STRUCT]: {},
+  [K_LIST_VALUE]: [],
 };
 /** Messages that configure an extension by its typed_config (the name is only a label). */
 const HTTP_FILTER_MESSAGE = 'envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter';
