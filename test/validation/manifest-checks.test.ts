@@ -6,6 +6,7 @@ import { buildMistakesApp } from './fixtures/mistakes-app';
 import { KAYENTA_INGRESS_GATEWAY } from '../../examples/kayenta';
 import { buildExamples } from '../../examples/main';
 import { ManifestReport, ManifestRule, ManifestValidation } from '../../src';
+import { parseEnvoyYaml } from '../../src/validation/manifests/envoy-configs';
 import { expectSchemaValid, synthApp } from '../harness';
 
 /** Writes YAML into a fresh directory and checks it. */
@@ -300,6 +301,13 @@ describe('ManifestValidation', () => {
       expect(check(['admin:', '  address: { pipe: { path: /run/envoy/admin.sock, mode: 0777 } }'].join('\n'))).toEqual([]);
       expect(check(['admin:', '  address: { pipe: { path: /run/envoy/admin.sock, mode: 1000 } }'].join('\n'))).toEqual([expect.stringMatching(/mode: 1000 is out of range/)]);
       expect(check(cluster('    alt_stat_name: 12345678901'))).toEqual([]);
+      // floats stay text, as Envoy's loader keeps them: fine for a string, not for an integer
+      expect(check(cluster('    alt_stat_name: 1.0'))).toEqual([]);
+      expect(check(['admin:', '  address: { socket_address: { address: 127.0.0.1, port_value: 1e3 } }'].join('\n'))).toEqual([expect.stringMatching(/port_value/)]);
+    });
+
+    test('parses keys as the text they are written as, and integers beyond int64 as written', () => {
+      expect(parseEnvoyYaml('on: 1\n0x10: 2\n~: 3\nbig: 0xFFFFFFFFFFFFFFFF\nmid: 0x100000000\n')).toEqual({ 'on': 1, '0x10': 2, 'null': 3, 'big': '0xFFFFFFFFFFFFFFFF', 'mid': '4294967296' });
     });
 
     test('passes over kinds the checks do not read, and entries that are not objects, counting them', () => {

@@ -196,7 +196,7 @@ class Walker {
       this.segments.pop();
     }
     if (!this.partial) this.absentFields(obj, info, oneofKeys);
-    if (!this.partial && EXTENSION_MESSAGES.has(info.name)) this.extensionConfig(obj, info);
+    if (!this.partial && EXTENSION_MESSAGES.has(info.name)) this.extensionConfig(obj, info, skipKey);
     if (info.typedStruct) this.typedStruct(obj);
     if (info.transportChecked) this.transportVersion(obj, info);
   }
@@ -206,11 +206,15 @@ class Walker {
    * (since 1.22), so it answers `Didn't find a registered implementation for '<name>' with type
    * URL: ''`. A filter discovered over ECDS (config_discovery) or marked optional is exempt.
    */
-  private extensionConfig(obj: Record<string, unknown>, info: MessageInfo): void {
+  private extensionConfig(obj: Record<string, unknown>, info: MessageInfo, skipKey: string | undefined): void {
     if (obj.typed_config != null || obj.typedConfig != null || obj.config_discovery != null || obj.configDiscovery != null) return;
     if (info.name === HTTP_FILTER_MESSAGE && (obj.is_optional === true || obj.isOptional === true)) return;
-    // a misspelt typed_config is reported as an unknown field already
-    for (const key in obj) if (!info.byKey.has(key)) return;
+    // a misspelt typed_config (or config_discovery) is reported as an unknown field already
+    for (const key in obj) {
+      if (key === skipKey || info.byKey.has(key)) continue;
+      const k = key.toLowerCase();
+      if (['typed_config', 'typedconfig', 'config_discovery', 'configdiscovery'].some((name) => editDistance(k, name) <= 3)) return;
+    }
     const example = info.name === HTTP_FILTER_MESSAGE ? `, e.g. { "@type": "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router" } for the router` : '';
     this.error(`${typeof obj.name === 'string' ? JSON.stringify(obj.name) : 'the extension'} has no typed_config; Envoy finds extensions by the "@type" of typed_config, not by name, and refuses one without `
       + '("Didn\'t find a registered implementation ... with type URL: \'\'", unless the runtime sets envoy.reloadable_features.no_extension_lookup_by_name to false); '
@@ -323,17 +327,13 @@ class Walker {
       this.segments.push({ mapKey: key });
       this.mapKey(key, field.mapKey, keyRules);
       const item = obj[key];
-      if (item === null && field.kind !== K_VALUE) {
+      if (item === null && field.kind !== K_VALUE && field.kind !== K_NULL_VALUE) {
         // protobuf's C++ parser stores the default value (YAML's "key:" with nothing after it),
         // which the value's rules then check; an enum value can't be null
-        if (field.kind === K_ENUM) {
-          this.error(`null is not a value of ${field.typeName}; give a value name or remove the entry`);
-        } else {
-          this.warn('null stands for the default value here: Envoy\'s file loader accepts it, JSON-reading control planes such as marin3r don\'t; write the value or remove the entry');
-          const fallback = DEFAULT_VALUES[field.kind];
-          if (fallback !== undefined && !field.wrapper) this.item(fallback, field, valueRules);
-          else if (field.kind === K_MESSAGE || field.kind === K_ANY) this.item({}, field, valueRules);
-        }
+        this.warn('null stands for the default value here: Envoy\'s file loader accepts it, JSON-reading control planes such as marin3r don\'t; write the value or remove the entry');
+        const fallback = DEFAULT_VALUES[field.kind];
+        if (fallback !== undefined) this.item(fallback, field, valueRules);
+        else if (field.kind === K_MESSAGE || field.kind === K_ANY) this.item({}, field, valueRules);
       } else {
         this.item(item, field, valueRules);
       }
@@ -684,6 +684,7 @@ const DEFAULT_VALUES: Record<number, unknown> = {
   [K_DOUBLE]: 0,
   [K_FLOAT]: 0,
   [K_BYTES]: '',
+  [K_ENUM]: 0,
   [K_DURATION]: '0s',
   [K_STRUCT]: {},
   [K_LIST_VALUE]: [],

@@ -131,13 +131,19 @@ const IGNORED = '\u0000ignored:';
 export function parseEnvoyYaml(text: string): unknown {
   // keys stay the strings they are written as (yaml-cpp reads keys as strings); scalars as yaml-cpp
   // converts them, before the core schema's rules
-  const doc = parseDocument(text, { customTags: (tags) => [YAML_CPP_BOOL, YAML_CPP_INT, ...tags] });
+  // Envoy's loader tries null, bool and int64 on a plain scalar and keeps anything else as text
+  // (floats too): the core schema's int and float tags are left out
+  const doc = parseDocument(text, {
+    customTags: (tags) => [YAML_CPP_BOOL, YAML_CPP_INT, ...tags.filter((t) => typeof t !== 'object' || (t.tag !== 'tag:yaml.org,2002:int' && t.tag !== 'tag:yaml.org,2002:float'))],
+  });
   if (doc.errors.length > 0) throw doc.errors[0];
   let n = 0;
   visit(doc, {
     Pair(_, pair) {
       if (isScalar(pair.key) && pair.key.tag === '!ignore') pair.key = new Scalar(`${IGNORED}${n++}`);
-      else if (isScalar(pair.key) && typeof pair.key.value !== 'string') pair.key = new Scalar(pair.key.source ?? String(pair.key.value));
+      // keys are the text they are written as (yaml-cpp's as<std::string>()), "null" for a null
+      else if (isScalar(pair.key) && pair.key.value === null) pair.key = new Scalar('null');
+      else if (isScalar(pair.key) && pair.key.type === 'PLAIN' && typeof pair.key.source === 'string') pair.key = new Scalar(pair.key.source);
     },
   });
   return n === 0 ? doc.toJS() : dropIgnored(doc.toJS());
@@ -158,8 +164,8 @@ const YAML_CPP_BOOL = {
 
 /**
  * yaml-cpp's integers, which Envoy's loader tries after booleans: the base follows the prefix
- * (`0644` is octal 420, `0x1f` hex), and a value outside int32 becomes a decimal string in the JSON
- * Envoy parses (so `value: 12345678901` is a string to Envoy).
+ * (`0644` is octal 420, `0x1f` hex), a value outside int32 becomes a decimal string in the JSON
+ * Envoy parses (so `value: 12345678901` is a string to Envoy), one outside int64 stays as written.
  */
 const YAML_CPP_INT = {
   identify: (v: unknown) => typeof v === 'number' && Number.isInteger(v),
@@ -170,7 +176,9 @@ const YAML_CPP_INT = {
     const negative = s.startsWith('-');
     const digits = s.replace(/^[-+]/, '');
     const value = BigInt(/^0[xX]/.test(digits) ? digits : /^0[0-7]+$/.test(digits) ? `0o${digits.slice(1)}` : digits) * (negative ? -1n : 1n);
-    return value >= -2147483648n && value <= 2147483647n ? Number(value) : value.toString();
+    if (value >= -2147483648n && value <= 2147483647n) return Number(value);
+    // beyond int64 yaml-cpp's conversion fails and Envoy keeps the text as written
+    return value >= -(2n ** 63n) && value < 2n ** 63n ? value.toString() : s;
   },
 };
 
