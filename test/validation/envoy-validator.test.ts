@@ -561,7 +561,8 @@ describe('protobuf\'s and protoc-gen-validate\'s reading of edge cases', () => {
     expect(errors({ stats_sinks: [{ name: 'envoy.stat_sinks.statsd' }] }).map((e) => e.path)).toEqual(['stats_sinks[0]']);
     // another unknown field doesn't hide it
     expect(errors({ name: 'envoy.filters.http.router', disabled_x: true }, V.HTTP_FILTER).map((e) => e.message)).toEqual([
-      expect.stringMatching(/^unknown field "disabled_x"/), expect.stringMatching(/has no typed_config/)]);
+      expect.stringMatching(/^unknown field "disabled_x"/), expect.stringMatching(/has no typed_config/),
+    ]);
     // a misspelt typed_config is reported once, as an unknown field
     expect(errors({ name: 'envoy.filters.http.router', typed_conifg: {} }, V.HTTP_FILTER).map((e) => e.message)).toEqual([expect.stringMatching(/^unknown field "typed_conifg"/)]);
     expect(errors({ name: 'authz', config_discovery: { config_source: { ads: {} }, type_urls: [`${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz`] } }, V.HTTP_FILTER)).toEqual([]);
