@@ -1,6 +1,7 @@
 import { ApiObject } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
+import { selects } from '../common/labels';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 
@@ -50,8 +51,7 @@ export function requireHttpMetricsPort(scope: Construct, prop: string, workload:
         if (!(c instanceof ApiObject) || c.kind !== 'Service' || c.apiVersion !== 'v1') continue;
         const service = c.toJson();
         const selector: Record<string, string> = service.spec?.selector ?? {};
-        if (service.metadata?.namespace !== namespace || Object.keys(selector).length === 0
-          || !Object.entries(selector).every(([k, v]) => labels[k] === v)) continue;
+        if (service.metadata?.namespace !== namespace || !selects(selector, labels)) continue;
         for (const p of service.spec?.ports ?? []) {
           const target = p.targetPort ?? p.port;
           if (target !== port && !(typeof target === 'string' && portNames.includes(target))) continue;

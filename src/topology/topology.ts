@@ -9,6 +9,7 @@
 import { parse as parseYaml } from 'yaml';
 import { TopologyEdge, TopologyNode, TopologyNodeKind } from './model';
 import { istioInjects, marin3rPorts } from '../common/injection';
+import { selects } from '../common/labels';
 import { ManifestRun } from '../validation/manifests/checks';
 import { findEnvoyConfigs } from '../validation/manifests/envoy-configs';
 import { DEFAULT_GATEWAYS } from '../validation/wiring/engine';
@@ -414,18 +415,17 @@ class Builder {
 
   /** Nodes of the pods with `labels` in `namespace` (or anywhere, for the root namespace istio-system): ingress pods or workloads. */
   private podsSelected(namespace: string, labels: Record<string, string>): string[] {
-    const entries = Object.entries(labels);
     const out: string[] = [];
     const ingresses = this.run.options.ingressGateways ?? DEFAULT_GATEWAYS;
     for (const i of ingresses) {
-      if (entries.length > 0 && entries.every(([k, v]) => i.labels?.[k] === v) && (namespace === i.namespace || namespace === 'istio-system')) {
+      if (selects(labels, i.labels ?? {}) && (namespace === i.namespace || namespace === 'istio-system')) {
         const name = `{${Object.keys(i.labels).sort().map((k) => `${k}=${i.labels[k]}`).join(', ')}}`;
         out.push(this.ingressNode({ kind: 'Pod', namespace: i.namespace, name }));
       }
     }
     for (const w of this.workloads) {
       const podLabels = stringMap(obj(w.pod.metadata)?.labels);
-      if (entries.length > 0 && entries.every(([k, v]) => podLabels[k] === v) && (w.namespace === namespace || namespace === 'istio-system')) out.push(w.id);
+      if (selects(labels, podLabels) && (w.namespace === namespace || namespace === 'istio-system')) out.push(w.id);
     }
     return out;
   }

@@ -6,6 +6,7 @@
 import { certificateCovers, exportedTo, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
 import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, WiringSeverity, wiringSeverity } from './model';
 import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts } from '../../common/injection';
+import { selects, selectsAll } from '../../common/labels';
 
 /**
  * The gateways of a default Istio installation (istioctl's profiles and the istio/gateway chart
@@ -773,17 +774,6 @@ function stringMap(x: unknown): Record<string, string> {
   const o = obj(x);
   if (!o) return {};
   return Object.fromEntries(Object.entries(o).filter(([, v]) => typeof v === 'string')) as Record<string, string>;
-}
-
-/** Whether a non-empty selector selects pods with `labels`. */
-function selects(selector: Record<string, string>, labels: Record<string, string>): boolean {
-  const entries = Object.entries(selector);
-  return entries.length > 0 && entries.every(([k, v]) => labels[k] === v);
-}
-
-/** Whether every label of `part` is in `whole` (an empty `part` is in everything). */
-function selectsAll(part: Record<string, string>, whole: Record<string, string>): boolean {
-  return Object.entries(part).every(([k, v]) => whole[k] === v);
 }
 
 function overlap(selector: Record<string, string>, labels: Record<string, string>): number {
