@@ -18,6 +18,7 @@ import {
 import { AuthorizationPolicySpecAction, toJson_AuthorizationPolicySpec } from '../../imports/istio-security.istio.io';
 import { ConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
+import { selectsAll } from '../common/labels';
 import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
 import { requireResources } from '../common/resources';
@@ -616,7 +617,7 @@ export class OAuth2ProxyIstio extends Construct {
       reverse_proxy: true,
       redirect_url: this.redirectUrl,
       // where oauth2-proxy may send the browser after the login: the app host (or the shared domain)
-      whitelist_domains: [this.cookieHostOnly ? this.cookieDomain : `.${this.cookieDomain}`],
+      whitelist_domains: [cookieScope(this)],
       set_xauthrequest: true,
       set_authorization_header: true,
       pass_access_token: true,
@@ -818,7 +819,6 @@ export class OAuth2ProxyIstio extends Construct {
     const mine = this.authorizationPolicy ? ApiObject.of(this.authorizationPolicy).toJson() : undefined;
     if (!mine || this.multipleCustomProviders) return [];
     const labels: Record<string, string> = mine.spec.selector?.matchLabels ?? {};
-    const within = (part: Record<string, unknown>, whole: Record<string, unknown>) => Object.entries(part).every(([k, v]) => whole[k] === v);
     // A policy applies to the gateway's pods when it is in their namespace, or in the mesh's root
     // namespace (istio-system unless meshConfig.rootNamespace says otherwise), and has no selector
     // or one that may select them: inside the gateway's labels, or holding them (the pods may carry
@@ -827,7 +827,7 @@ export class OAuth2ProxyIstio extends Construct {
       const namespace = m.metadata?.namespace;
       if (namespace !== mine.metadata.namespace && namespace !== MESH_ROOT_NAMESPACE) return false;
       const selector: Record<string, unknown> = m.spec?.selector?.matchLabels ?? {};
-      return within(selector, labels) || within(labels, selector);
+      return selectsAll(selector, labels) || selectsAll(labels, selector);
     };
     return manifests
       .filter((m) => m.kind === 'AuthorizationPolicy' && m.metadata?.name !== mine.metadata.name && m.spec?.action === 'CUSTOM'
@@ -853,14 +853,13 @@ export class OAuth2ProxyIstio extends Construct {
       if (b.cookieHostOnly) return below(b.cookieDomain, a.cookieDomain);
       return below(a.cookieDomain, b.cookieDomain) || below(b.cookieDomain, a.cookieDomain);
     };
-    const where = (c: OAuth2ProxyIstio) => (c.cookieHostOnly ? c.cookieDomain : `.${c.cookieDomain}`);
     return this.node.root.node.findAll()
       .filter((c): c is OAuth2ProxyIstio => c instanceof OAuth2ProxyIstio && c !== this
         && c.cookieName === this.cookieName && overlaps(c, this))
       .map((other) => {
         const suggestion = `_oauth2_proxy_${this.appRoute.host.split('.')[0].replace(/-/g, '_')}`;
         return propError(this, 'cookie.name',
-          `${show(this.cookieName)} on ${where(this)} is also the session cookie of ${other.node.path} (on ${where(other)}), so in one browser the two oauth2-proxies overwrite each other's sessions`,
+          `${show(this.cookieName)} on ${cookieScope(this)} is also the session cookie of ${other.node.path} (on ${cookieScope(other)}), so in one browser the two oauth2-proxies overwrite each other's sessions`,
           suggestion === this.cookieName ? `give ${other.node.path} a cookie.name of its own` : `give each its own cookie.name, e.g. ${show(suggestion)} here`).message;
       });
   }
@@ -906,6 +905,11 @@ export class OAuth2ProxyIstio extends Construct {
     }));
     return errors;
   }
+}
+
+/** Where browsers send an oauth2-proxy's session cookie: its app host, or `.<domain>` for a shared domain. */
+function cookieScope(c: OAuth2ProxyIstio): string {
+  return c.cookieHostOnly ? c.cookieDomain : `.${c.cookieDomain}`;
 }
 
 /** The selector labels of a Service, as synthesized. */
