@@ -24,6 +24,32 @@ export function memoryQuantity(size: Size): string {
   return kib % 1024 === 0 ? `${kib / 1024}Mi` : `${Math.ceil(kib)}Ki`;
 }
 
+/** Requests and limits as quantity strings, those given only. @internal */
+export interface ResourceQuantities {
+  readonly cpuRequest?: string;
+  readonly cpuLimit?: string;
+  readonly memoryRequest?: string;
+  readonly memoryLimit?: string;
+  readonly ephemeralStorageRequest?: string;
+  readonly ephemeralStorageLimit?: string;
+}
+
+/**
+ * The requests and limits of `resources` as the quantity strings that the annotations of sidecar
+ * injectors take (marin3r, Istio, Speedscale): CPU as cdk8s-plus writes it, sizes by `memoryQuantity`.
+ * @internal
+ */
+export function resourceQuantities(resources: kplus.ContainerResources): ResourceQuantities {
+  return {
+    cpuRequest: resources.cpu?.request?.amount,
+    cpuLimit: resources.cpu?.limit?.amount,
+    memoryRequest: resources.memory?.request && memoryQuantity(resources.memory.request),
+    memoryLimit: resources.memory?.limit && memoryQuantity(resources.memory.limit),
+    ephemeralStorageRequest: resources.ephemeralStorage?.request && memoryQuantity(resources.ephemeralStorage.request),
+    ephemeralStorageLimit: resources.ephemeralStorage?.limit && memoryQuantity(resources.ephemeralStorage.limit),
+  };
+}
+
 /** A size in bytes, rounded to a whole byte. @internal */
 export function sizeBytes(size: Size): number {
   return Math.round(size.toKibibytes({ rounding: SizeRoundingBehavior.NONE }) * 1024);

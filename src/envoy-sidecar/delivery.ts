@@ -6,7 +6,7 @@ import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
 import { hardenContainer, markMarin3rShutdownManager, templateGraceSeconds } from '../common/pod';
 import { claimInChart } from '../common/registry';
-import { memoryQuantity } from '../common/resources';
+import { resourceQuantities } from '../common/resources';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
 import { TlsSink } from './tls';
 import { sdsFileContent } from '../envoy/tls';
@@ -315,7 +315,6 @@ class Marin3rDelivery extends EnvoyDelivery {
     }
     const secrets = new Set<string>();
     const stopHooks: string[] = [];
-    const r = ctx.resources;
 
     ctx.workload.podMetadata.addLabel('marin3r.3scale.net/status', 'enabled');
     if (shutdownManager) markMarin3rShutdownManager(ctx.workload, grace);
@@ -332,10 +331,11 @@ class Marin3rDelivery extends EnvoyDelivery {
       'marin3r.3scale.net/shutdown-manager.enabled': String(shutdownManager),
     };
     if (shutdownManager) annotations['marin3r.3scale.net/shutdown-manager.drain-time'] = String(grace);
-    if (r.cpu?.request) annotations['marin3r.3scale.net/resources.requests.cpu'] = r.cpu.request.amount;
-    if (r.cpu?.limit) annotations['marin3r.3scale.net/resources.limits.cpu'] = r.cpu.limit.amount;
-    if (r.memory?.request) annotations['marin3r.3scale.net/resources.requests.memory'] = memoryQuantity(r.memory.request);
-    if (r.memory?.limit) annotations['marin3r.3scale.net/resources.limits.memory'] = memoryQuantity(r.memory.limit);
+    const q = resourceQuantities(ctx.resources);
+    if (q.cpuRequest) annotations['marin3r.3scale.net/resources.requests.cpu'] = q.cpuRequest;
+    if (q.cpuLimit) annotations['marin3r.3scale.net/resources.limits.cpu'] = q.cpuLimit;
+    if (q.memoryRequest) annotations['marin3r.3scale.net/resources.requests.memory'] = q.memoryRequest;
+    if (q.memoryLimit) annotations['marin3r.3scale.net/resources.limits.memory'] = q.memoryLimit;
     for (const [k, v] of Object.entries(annotations)) ctx.workload.podMetadata.addAnnotation(k, v);
 
     const resources = () => {

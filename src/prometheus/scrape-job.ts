@@ -3,7 +3,7 @@ import * as kplus from 'cdk8s-plus-25';
 import { IConstruct } from 'constructs';
 import { re2Problem } from './re2';
 import { atLeast, Http2Fix, Version } from './versions';
-import { memoryQuantity } from '../common/resources';
+import { resourceQuantities } from '../common/resources';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel } from '../validation/names';
 
@@ -209,6 +209,7 @@ export const ISTIO_CERTS_VOLUME = 'istio-certs';
  * @internal
  */
 export function certOnlySidecarAnnotations(proxyResources?: kplus.ContainerResources): Record<string, string> {
+  const proxy = proxyResources && resourceQuantities(proxyResources);
   return {
     'traffic.sidecar.istio.io/includeInboundPorts': '',
     'traffic.sidecar.istio.io/includeOutboundIPRanges': '',
@@ -216,11 +217,11 @@ export function certOnlySidecarAnnotations(proxyResources?: kplus.ContainerResou
     'sidecar.istio.io/userVolumeMount': JSON.stringify([{ name: ISTIO_CERTS_VOLUME, mountPath: ISTIO_OUTPUT_CERTS }]),
     // the injector's per-pod resource annotations, when asked for: otherwise the istio-proxy
     // container takes the mesh's global.proxy.resources, as tuned by the mesh's operators
-    ...(proxyResources ? {
-      'sidecar.istio.io/proxyCPU': proxyResources.cpu!.request!.amount,
-      'sidecar.istio.io/proxyCPULimit': proxyResources.cpu!.limit!.amount,
-      'sidecar.istio.io/proxyMemory': memoryQuantity(proxyResources.memory!.request!),
-      'sidecar.istio.io/proxyMemoryLimit': memoryQuantity(proxyResources.memory!.limit!),
+    ...(proxy ? {
+      'sidecar.istio.io/proxyCPU': proxy.cpuRequest!,
+      'sidecar.istio.io/proxyCPULimit': proxy.cpuLimit!,
+      'sidecar.istio.io/proxyMemory': proxy.memoryRequest!,
+      'sidecar.istio.io/proxyMemoryLimit': proxy.memoryLimit!,
     } : {}),
   };
 }
@@ -398,3 +399,4 @@ export function promDuration(d: Duration): string {
   for (const [unit, size] of units) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
   return '0s';
 }
+

@@ -8,7 +8,7 @@ import { checkNoProxyEntry, noProxyEntries, selectProxyContainers, setProxyEnv }
 import { ANNOTATION_PREFIX, PROXY_TYPES, SpeedscaleProxyProtocol, SpeedscaleProxyType, forwardsSocks } from './proxy';
 import { ISTIO_SIDECAR_PORTS } from '../common/injection';
 import { isLibraryContainer } from '../common/pod';
-import { memoryQuantity, requireResources } from '../common/resources';
+import { requireResources, resourceQuantities } from '../common/resources';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkHostName } from '../validation/names';
@@ -239,15 +239,16 @@ export interface SpeedscaleCaptureProps {
 function sidecarResourceAnnotations(scope: Construct, resources: kplus.ContainerResources | undefined): Record<string, string> {
   const r = requireResources(scope, 'sidecarResources', resources);
   if (r === undefined) return {};
-  const result: Record<string, string> = {
-    'cpu-request': r.cpu!.request!.amount,
-    'cpu-limit': r.cpu!.limit!.amount,
-    'memory-request': memoryQuantity(r.memory!.request!),
-    'memory-limit': memoryQuantity(r.memory!.limit!),
+  const q = resourceQuantities(r);
+  const result: Record<string, string | undefined> = {
+    'cpu-request': q.cpuRequest,
+    'cpu-limit': q.cpuLimit,
+    'memory-request': q.memoryRequest,
+    'memory-limit': q.memoryLimit,
+    'ephemeral-storage-request': q.ephemeralStorageRequest,
+    'ephemeral-storage-limit': q.ephemeralStorageLimit,
   };
-  if (r.ephemeralStorage?.request) result['ephemeral-storage-request'] = memoryQuantity(r.ephemeralStorage.request);
-  if (r.ephemeralStorage?.limit) result['ephemeral-storage-limit'] = memoryQuantity(r.ephemeralStorage.limit);
-  return result;
+  return Object.fromEntries(Object.entries(result).filter((e): e is [string, string] => e[1] !== undefined));
 }
 
 /** The cluster DNS domain unless `clusterDomain` says otherwise. */
