@@ -801,30 +801,11 @@ function bytesProblem(length: number, rules: Rules): string | undefined {
   return undefined;
 }
 
-/*
- * Range rules are written as protoc-gen-validate's failure conditions (`val <= gt` fails, ...),
- * so that NaN passes them as it does in PGV. An upper bound below the lower bound (`lte: 0,
- * gte: 1` on QUIC's keepalive intervals) excludes the gap between them instead: PGV's "must be
- * outside range".
- */
 function numberProblem(n: number | bigint, rules: Rules): string | undefined {
   if (!rules.valueRules) return undefined;
   if (rules.const !== undefined && n != rules.const) return `must be ${rules.const} (const)`;
-  const lower = rules.gt ?? rules.gte;
-  const upper = rules.lt ?? rules.lte;
-  // PGV reads the bounds as a range inside them only when the upper one is strictly above the lower
-  if (lower !== undefined && upper !== undefined && upper <= lower) {
-    const aboveUpper = rules.lt !== undefined ? n >= rules.lt : n > rules.lte!;
-    const belowLower = rules.gt !== undefined ? n <= rules.gt : n < rules.gte!;
-    if (aboveUpper && belowLower) {
-      return `must be ${rules.lt !== undefined ? `less than ${rules.lt}` : `at most ${rules.lte}`} or ${rules.gt !== undefined ? `greater than ${rules.gt}` : `at least ${rules.gte}`} (the range between is excluded)`;
-    }
-  } else {
-    if (rules.gt !== undefined && n <= rules.gt) return `must be greater than ${rules.gt} (gt ${rules.gt})`;
-    if (rules.gte !== undefined && n < rules.gte) return `must be at least ${rules.gte} (gte ${rules.gte})`;
-    if (rules.lt !== undefined && n >= rules.lt) return `must be less than ${rules.lt} (lt ${rules.lt})`;
-    if (rules.lte !== undefined && n > rules.lte) return `must be at most ${rules.lte} (lte ${rules.lte})`;
-  }
+  const range = rangeProblem(n, rules, compareNumbers, NUMBER_WORDS);
+  if (range) return range;
   if (rules.in !== undefined && !(rules.in as number[]).some((v) => v == n)) return `must be one of ${(rules.in as number[]).join(', ')} (in)`;
   if (rules.notIn !== undefined && (rules.notIn as number[]).some((v) => v == n)) return `must not be ${(rules.notIn as number[]).join(' or ')} (not_in)`;
   return undefined;
@@ -849,29 +830,52 @@ type DurationValue = [number, number];
 
 function durationProblem(d: DurationValue, rules: Rules): string | undefined {
   if (rules.const !== undefined && compareDuration(d, rules.const) !== 0) return `must be ${showDuration(rules.const)} (const)`;
-  const lower = rules.gt ?? rules.gte;
-  const upper = rules.lt ?? rules.lte;
-  if (lower !== undefined && upper !== undefined && compareDuration(upper, lower) <= 0) {
-    const aboveUpper = rules.lt !== undefined ? compareDuration(d, rules.lt) >= 0 : compareDuration(d, rules.lte) > 0;
-    const belowLower = rules.gt !== undefined ? compareDuration(d, rules.gt) <= 0 : compareDuration(d, rules.gte) < 0;
-    if (aboveUpper && belowLower) {
-      return `must be ${rules.lt !== undefined ? `shorter than ${showDuration(rules.lt)}` : `at most ${showDuration(rules.lte)}`} `
-        + `or ${rules.gt !== undefined ? `longer than ${showDuration(rules.gt)}` : `at least ${showDuration(rules.gte)}`} (the range between is excluded)`;
-    }
-    return durationSetProblem(d, rules);
-  }
-  if (rules.gt !== undefined && compareDuration(d, rules.gt) <= 0) return `must be longer than ${showDuration(rules.gt)} (gt)`;
-  if (rules.gte !== undefined && compareDuration(d, rules.gte) < 0) return `must be at least ${showDuration(rules.gte)} (gte)`;
-  if (rules.lt !== undefined && compareDuration(d, rules.lt) >= 0) return `must be shorter than ${showDuration(rules.lt)} (lt)`;
-  if (rules.lte !== undefined && compareDuration(d, rules.lte) > 0) return `must be at most ${showDuration(rules.lte)} (lte)`;
-  return durationSetProblem(d, rules);
-}
-
-/** The in / not_in rules of a duration. */
-function durationSetProblem(d: DurationValue, rules: Rules): string | undefined {
+  const range = rangeProblem(d, rules, compareDuration, DURATION_WORDS);
+  if (range) return range;
   if (rules.in !== undefined && !(rules.in as DurationValue[]).some((v) => compareDuration(d, v) === 0)) return `must be one of ${(rules.in as DurationValue[]).map(showDuration).join(', ')} (in)`;
   if (rules.notIn !== undefined && (rules.notIn as DurationValue[]).some((v) => compareDuration(d, v) === 0)) return `must not be ${(rules.notIn as DurationValue[]).map(showDuration).join(' or ')} (not_in)`;
   return undefined;
+}
+
+/** How a range problem is worded for one kind of value. */
+interface RangeWords<T> {
+  readonly above: string;
+  readonly below: string;
+  show(value: T): string;
+  /** The rule's name after the message, e.g. "(gt 5)". */
+  tag(rule: string, bound: T): string;
+}
+
+const NUMBER_WORDS: RangeWords<number | bigint> = { above: 'greater than', below: 'less than', show: String, tag: (rule, bound) => `(${rule} ${bound})` };
+const DURATION_WORDS: RangeWords<DurationValue> = { above: 'longer than', below: 'shorter than', show: showDuration, tag: (rule) => `(${rule})` };
+
+/**
+ * The gt/gte/lt/lte rules of a number or duration, written as protoc-gen-validate's failure
+ * conditions, so that NaN (which compares as NaN) passes them as it does in PGV. An upper bound
+ * at or below the lower one (`lte: 0, gte: 1` on QUIC's keepalive intervals) excludes the range
+ * between them instead: PGV's "must be outside range".
+ */
+function rangeProblem<T>(value: T, rules: Rules, compare: (a: T, b: T) => number, w: RangeWords<T>): string | undefined {
+  const { gt, gte, lt, lte } = rules as { gt?: T; gte?: T; lt?: T; lte?: T };
+  const lower = gt ?? gte;
+  const upper = lt ?? lte;
+  if (lower !== undefined && upper !== undefined && compare(upper, lower) <= 0) {
+    const aboveUpper = lt !== undefined ? compare(value, lt) >= 0 : compare(value, lte!) > 0;
+    const belowLower = gt !== undefined ? compare(value, gt) <= 0 : compare(value, gte!) < 0;
+    if (!(aboveUpper && belowLower)) return undefined;
+    return `must be ${lt !== undefined ? `${w.below} ${w.show(lt)}` : `at most ${w.show(lte!)}`} `
+      + `or ${gt !== undefined ? `${w.above} ${w.show(gt)}` : `at least ${w.show(gte!)}`} (the range between is excluded)`;
+  }
+  if (gt !== undefined && compare(value, gt) <= 0) return `must be ${w.above} ${w.show(gt)} ${w.tag('gt', gt)}`;
+  if (gte !== undefined && compare(value, gte) < 0) return `must be at least ${w.show(gte)} ${w.tag('gte', gte)}`;
+  if (lt !== undefined && compare(value, lt) >= 0) return `must be ${w.below} ${w.show(lt)} ${w.tag('lt', lt)}`;
+  if (lte !== undefined && compare(value, lte) > 0) return `must be at most ${w.show(lte)} ${w.tag('lte', lte)}`;
+  return undefined;
+}
+
+/** Orders two numbers (int64 values may be bigints); NaN against anything is NaN. */
+function compareNumbers(a: number | bigint, b: number | bigint): number {
+  return a < b ? -1 : a > b ? 1 : a == b ? 0 : NaN;
 }
 
 function compareDuration(a: DurationValue, b: DurationValue): number {
