@@ -129,10 +129,8 @@ const IGNORED = '\u0000ignored:';
  * @internal
  */
 export function parseEnvoyYaml(text: string): unknown {
-  // keys stay the strings they are written as (yaml-cpp reads keys as strings); scalars as yaml-cpp
-  // converts them, before the core schema's rules
-  // Envoy's loader tries null, bool and int64 on a plain scalar and keeps anything else as text
-  // (floats too): the core schema's int and float tags are left out
+  // Envoy's loader tries null, bool and int64 (yaml-cpp's) on a plain scalar and keeps anything
+  // else as text, floats too: yaml-cpp's tags first, the core schema's int and float tags left out
   const doc = parseDocument(text, {
     customTags: (tags) => [YAML_CPP_BOOL, YAML_CPP_INT, ...tags.filter((t) => typeof t !== 'object' || (t.tag !== 'tag:yaml.org,2002:int' && t.tag !== 'tag:yaml.org,2002:float'))],
   });
