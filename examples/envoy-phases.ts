@@ -19,7 +19,8 @@ export class EnvoyPhasesChart extends Chart {
 
     // phase 1: mathoid behind its Envoy
     const mathoid = service(this, 'mathoid', namespace);
-    new EnvoySidecar(this, 'mathoid-envoy', { workload: mathoid, inbound: { port: 10044, targetPort: 8080 } })
+    // kuard exits on SIGTERM: holdApp keeps it serving while Envoy drains (Kubernetes 1.30+)
+    new EnvoySidecar(this, 'mathoid-envoy', { workload: mathoid, inbound: { port: 10044, targetPort: 8080, holdApp: true } })
       .exposeViaService({ name: 'mathoid', includeAppPort: true });
     // Envoy-to-Envoy traffic goes to every mathoid pod by its own address: a headless Service's
     // DNS name resolves to all of them, so restbase's Envoy balances, and ejects outliers, per pod.
@@ -35,7 +36,7 @@ export class EnvoyPhasesChart extends Chart {
     // phase 2: restbase calls mathoid on 127.0.0.1:6500, its Envoy handles the rest
     const restbase = service(this, 'restbase', namespace);
     restbase.containers[0].env.addVariable('MATHOID_URL', kplus.EnvValue.fromValue('http://127.0.0.1:6500'));
-    const envoy = new EnvoySidecar(this, 'restbase-envoy', { workload: restbase, inbound: { port: 7231, targetPort: 8080 } });
+    const envoy = new EnvoySidecar(this, 'restbase-envoy', { workload: restbase, inbound: { port: 7231, targetPort: 8080, holdApp: true } });
     envoy.addUpstream({
       name: 'mathoid',
       address: `mathoid-headless.${namespace}.svc.cluster.local`,
@@ -43,8 +44,9 @@ export class EnvoyPhasesChart extends Chart {
       listenPort: 6500,
       connectTimeout: Duration.millis(250),
       timeout: Duration.seconds(5),
-      // a render is idempotent: attempts that time out or are reset are retried too
-      retries: { numRetries: 2, perTryTimeout: Duration.seconds(2), retryOn: ['connect-failure', 'refused-stream', 'reset'] },
+      // a render is idempotent: attempts that time out or are reset are retried too; the route
+      // timeout covers every attempt, so three attempts of 1.5 s fit in its 5 s
+      retries: { numRetries: 2, perTryTimeout: Duration.millis(1500), retryOn: ['connect-failure', 'refused-stream', 'reset'] },
       circuitBreaker: { maxConnections: 100, maxPendingRequests: 50, maxRequests: 200, maxRetries: 3 },
       outlierDetection: { consecutive5xx: 5, interval: Duration.seconds(10), baseEjectionTime: Duration.seconds(30), maxEjectionPercent: 50 },
     });

@@ -42,6 +42,8 @@ export class KuardTlsChart extends Chart {
         port: 8443,
         targetPort: 8080,
         tls: EnvoyTls.fromSecret(kplus.Secret.fromSecretName(this, 'certificate', 'kuard-certificate')),
+        // kuard exits on SIGTERM: a preStop sleep keeps it serving while Envoy drains (Kubernetes 1.30+)
+        holdApp: true,
       },
     });
     envoy.exposeViaService({ name: 'kuard' });
@@ -68,6 +70,8 @@ export class KuardMarin3rChart extends Chart {
         port: 8443,
         targetPort: 8080,
         tls: EnvoyTls.fromSecret(kplus.Secret.fromSecretName(this, 'certificate', 'kuard-certificate')),
+        // marin3r's shutdown manager holds kuard (which exits on SIGTERM) until Envoy has drained
+        holdApp: true,
       },
     });
     envoy.exposeViaService({ name: 'kuard' });

@@ -51,6 +51,15 @@ export interface EnvoyInboundOptions {
    */
   readonly timeout?: Duration;
   /**
+   * How long Envoy keeps an unused connection to the app open for the next request. It must stay
+   * below the app's own keep-alive timeout: an app that closes an idle connection first (Node.js,
+   * Apache and uvicorn after 5 s, gunicorn's async workers after 2 s) races Envoy, which may send a
+   * request on it as it closes, and the client gets a 503 ("upstream connect error ...
+   * connection termination") that the app never logged. Reconnecting over 127.0.0.1 costs little.
+   * @default Duration.seconds(1)
+   */
+  readonly appIdleTimeout?: Duration;
+  /**
    * Name of Envoy's container port (and of the Service port).
    * @default "envoy-https" with TLS, "envoy-http" without
    */
@@ -141,6 +150,13 @@ export interface EnvoyUpstreamOptions {
    * @default - no retries
    */
   readonly retries?: EnvoyRetryOptions;
+  /**
+   * How long Envoy keeps an unused connection to the remote service open for the next request.
+   * Keep it below the remote server's keep-alive timeout (see `EnvoyClusterOptions.idleTimeout`):
+   * otherwise a request sent as the server closes the connection fails with a 503.
+   * @default - Envoy's: one hour
+   */
+  readonly idleTimeout?: Duration;
   /**
    * What the consistent-hash load balancer hashes requests on; required with
    * `loadBalancing` RING_HASH or MAGLEV (without one they pick a random member per request),
@@ -298,6 +314,8 @@ const SIDECARS = new WeakMap<kplus.AbstractPod, EnvoySidecar>();
 const ADMIN_CLUSTER = 'envoy-admin';
 /** The readiness endpoint on the stats listener. */
 const READY_PATH = '/ready';
+/** Below the keep-alive timeouts of common app servers (see EnvoyInboundOptions.appIdleTimeout). */
+const APP_IDLE_TIMEOUT = Duration.seconds(1);
 
 /** A document as last validated: its text (or object), its type and the result. */
 interface ValidatedDocument {
@@ -457,7 +475,11 @@ export class EnvoySidecar extends Construct {
       ports.claim(this, 'inbound.port', inbound.port, this.containerName, 'the Envoy inbound listener');
       const tls = inbound.tls?._bind(this.delivery);
       this.inboundListener = this.model(() => {
-        const app = this.bootstrap.addCluster(new EnvoyCluster({ name: 'local-app', endpoints: [{ address: '127.0.0.1', port: inbound.targetPort }] }));
+        const app = this.bootstrap.addCluster(new EnvoyCluster({
+          name: 'local-app',
+          endpoints: [{ address: '127.0.0.1', port: inbound.targetPort }],
+          idleTimeout: inbound.appIdleTimeout ?? APP_IDLE_TIMEOUT,
+        }));
         return this.bootstrap.addListener(new EnvoyHttpListener({
           name: 'inbound',
           port: inbound.port,
@@ -471,7 +493,11 @@ export class EnvoySidecar extends Construct {
         }));
       }, (modelProp) => (modelProp.startsWith('listener "inbound".upgradeTypes')
         ? `inbound${modelProp.slice('listener "inbound"'.length)}`
-        : ({ 'listener "inbound".routes[0].timeout': 'inbound.timeout', 'listener "inbound".port': 'inbound.port' } as Record<string, string>)[modelProp]));
+        : ({
+          'listener "inbound".routes[0].timeout': 'inbound.timeout',
+          'listener "inbound".port': 'inbound.port',
+          'cluster "local-app".idleTimeout': 'inbound.appIdleTimeout',
+        } as Record<string, string>)[modelProp]));
     }
     for (const upstream of props.outbound ?? []) this.addUpstream(upstream);
 
@@ -517,6 +543,7 @@ export class EnvoySidecar extends Construct {
         protocol: upstream.protocol,
         tls: upstream.tls,
         connectTimeout: upstream.connectTimeout,
+        idleTimeout: upstream.idleTimeout,
         circuitBreaker: upstream.circuitBreaker,
         outlierDetection: upstream.outlierDetection,
         healthCheck: upstream.healthCheck,

@@ -253,6 +253,15 @@ export interface EnvoyClusterOptions {
    */
   readonly http2Keepalive?: EnvoyHttp2KeepaliveOptions;
   /**
+   * How long a connection to a member may sit unused in Envoy's pool before Envoy closes it
+   * (`common_http_protocol_options.idle_timeout`). Keep it below the member's own keep-alive
+   * timeout: a server that closes an idle connection first races Envoy, which may send a request
+   * on it as it closes, and the client gets a 503 ("upstream connect error ... connection
+   * termination") that retries covering "reset-before-request" don't catch.
+   * @default - Envoy's: one hour
+   */
+  readonly idleTimeout?: Duration;
+  /**
    * TCP keepalive on the connections to the members.
    * @default - none: the kernel's defaults (no keepalive unless the socket asks for it)
    */
@@ -407,15 +416,20 @@ export class EnvoyCluster {
       }
       cluster.health_checks = [check];
     }
-    if ((o.protocol ?? EnvoyUpstreamProtocol.HTTP1) === EnvoyUpstreamProtocol.HTTP2) {
+    const http2 = (o.protocol ?? EnvoyUpstreamProtocol.HTTP1) === EnvoyUpstreamProtocol.HTTP2;
+    if (http2 || o.idleTimeout) {
       cluster.typed_extension_protocol_options = {
         [HTTP_PROTOCOL_OPTIONS]: {
           '@type': `type.googleapis.com/${HTTP_PROTOCOL_OPTIONS}`,
-          'explicit_http_config': {
-            http2_protocol_options: o.http2Keepalive
-              ? { connection_keepalive: { interval: formatDuration(o.http2Keepalive.interval), timeout: formatDuration(o.http2Keepalive.timeout) } }
-              : {},
-          },
+          ...(o.idleTimeout ? { common_http_protocol_options: { idle_timeout: formatDuration(o.idleTimeout) } } : {}),
+          // the options message needs the protocol spelt out (its upstream_protocol_options is required)
+          'explicit_http_config': http2
+            ? {
+              http2_protocol_options: o.http2Keepalive
+                ? { connection_keepalive: { interval: formatDuration(o.http2Keepalive.interval), timeout: formatDuration(o.http2Keepalive.timeout) } }
+                : {},
+            }
+            : { http_protocol_options: {} },
         },
       };
     }
@@ -478,6 +492,7 @@ export class EnvoyCluster {
       const percent = od.maxEjectionPercent ?? 10;
       if (!isAtLeast(percent, 1) || percent > 100) checkRange(`${this.at()}.outlierDetection.maxEjectionPercent`, percent, 1, 100);
     }
+    if (o.idleTimeout !== undefined && !isPositive(o.idleTimeout)) envoyDuration(`${this.at()}.idleTimeout`, o.idleTimeout);
     if (o.http2Keepalive) {
       if ((o.protocol ?? EnvoyUpstreamProtocol.HTTP1) !== EnvoyUpstreamProtocol.HTTP2) {
         throw new EnvoyModelError(`${this.at()}.http2Keepalive`, `is set on a cluster that speaks ${o.protocol ?? EnvoyUpstreamProtocol.HTTP1}, where HTTP/2 PINGs don't exist`,

@@ -33,7 +33,9 @@ export interface EnvoyRetryOptions {
   readonly retryOn?: string[];
   /**
    * Timeout of each attempt. Envoy retries an attempt that timed out only when `retryOn` holds
-   * "5xx", "gateway-error" or "reset", so it is refused without one of them.
+   * "5xx", "gateway-error" or "reset", so it is refused without one of them. The route timeout
+   * covers all attempts: with (numRetries + 1) × perTryTimeout above it, the last attempt is cut
+   * short (a 504 after the route timeout).
    * @default - the route timeout
    */
   readonly perTryTimeout?: Duration;
@@ -314,6 +316,10 @@ export class EnvoyHttpListener {
         num_retries: r.retries.numRetries ?? 2,
       };
       if (r.retries.perTryTimeout) action.retry_policy.per_try_timeout = formatDuration(r.retries.perTryTimeout);
+      // a retry goes to another member when there is one (Envoy would pick the failed one again as
+      // often as any other); after three picks of tried members it takes the last pick anyway
+      action.retry_policy.retry_host_predicate = [previousHosts()];
+      action.retry_policy.host_selection_retry_max_attempts = 3;
     }
     const match = r.exactPath !== undefined ? { path: r.exactPath } : { prefix: r.prefix ?? '/' };
     return { match, route: action };
@@ -355,6 +361,14 @@ export class EnvoyHttpListener {
 }
 
 const FIFTEEN_SECONDS = Duration.seconds(15);
+
+/** The retry host predicate that steers retries away from members already tried. */
+function previousHosts(): object {
+  return {
+    name: 'envoy.retry_host_predicates.previous_hosts',
+    typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' },
+  };
+}
 /** Envoy's retry_on words, HTTP and gRPC (Envoy ignores any other word, and a route of only such words never retries). */
 const RETRY_ON = new Set([
   '5xx', 'gateway-error', 'reset', 'reset-before-request', 'connect-failure', 'envoy-ratelimited', 'retriable-4xx', 'refused-stream',
@@ -382,13 +396,19 @@ function checkRetryOn(prop: string, retryOn: readonly string[]): void {
  * For requests from clients (every listener but an outbound one, which passes the app's own
  * requests on as the app wrote them): paths normalized for the route match and the filters, and
  * headers such as X_Auth_User dropped (servers that fold "_" into "-" would otherwise let clients
- * spoof the headers that filters in front of them set).
+ * spoof the headers that filters in front of them set). From Envoy's edge-proxy practices (its
+ * defaults suit a mesh of trusted peers): a client must send its headers within 10 s, and an
+ * HTTP/2 client gets 100 concurrent streams and flow-control windows of 64 KiB per stream and
+ * 1 MiB per connection instead of 2^31 streams and 256 MiB windows, which would let a few
+ * clients make Envoy buffer more than its memory limit.
  */
 function clientHardening(): object {
   return {
     normalize_path: true,
     merge_slashes: true,
+    request_headers_timeout: '10s',
     common_http_protocol_options: { headers_with_underscores_action: 'DROP_HEADER' },
+    http2_protocol_options: { max_concurrent_streams: 100, initial_stream_window_size: 65536, initial_connection_window_size: 1048576 },
   };
 }
 /** Failures before the upstream saw the request: safe to retry whatever the method. */

@@ -19,11 +19,25 @@ describe('seed 003 phases example', () => {
     expect(mathoid.outlier_detection).toMatchObject({ consecutive_5xx: 5, max_ejection_percent: 50 });
   });
 
-  test("restbase's calls to mathoid retry an attempt that hit its 2s per-try timeout (\"reset\"), within the 5s route timeout", () => {
+  test("restbase's calls to mathoid retry an attempt that hit its 1.5s per-try timeout (\"reset\") on another pod; all three attempts fit in the 5s route timeout", () => {
     const outbound = bootstrap.static_resources.listeners.find((l: any) => l.name === 'outbound-mathoid');
     const route = outbound.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].route;
     expect(route.timeout).toBe('5s');
-    expect(route.retry_policy).toEqual({ retry_on: 'connect-failure,refused-stream,reset', num_retries: 2, per_try_timeout: '2s' });
+    expect(route.retry_policy).toEqual({
+      retry_on: 'connect-failure,refused-stream,reset',
+      num_retries: 2,
+      per_try_timeout: '1.5s',
+      retry_host_predicate: [expect.objectContaining({ name: 'envoy.retry_host_predicates.previous_hosts' })],
+      host_selection_retry_max_attempts: 3,
+    });
+    expect((route.retry_policy.num_retries + 1) * parseFloat(route.retry_policy.per_try_timeout)).toBeLessThanOrEqual(parseFloat(route.timeout));
+  });
+
+  test('kuard, which exits on SIGTERM, keeps serving while each Envoy drains', () => {
+    for (const name of ['mathoid', 'restbase']) {
+      const app = findOne(objects, 'Deployment', name).spec.template.spec.containers.find((c: any) => c.name === name);
+      expect(app.lifecycle).toEqual({ preStop: { sleep: { seconds: 16 } } });
+    }
   });
 
   test('both Envoys are scraped on their stats listener and run two workers', () => {
@@ -46,12 +60,16 @@ describe('seed 002 examples', () => {
     expect(template.spec.containers[0].securityContext.runAsUser).toBe(65534);
     expect(Object.keys(template.metadata.annotations).filter((k) => k.startsWith('marin3r.3scale.net/admin'))).toEqual(['marin3r.3scale.net/admin.port']);
     expect(template.metadata.annotations['marin3r.3scale.net/ports']).toBe('envoy-https:8443,envoy-stats:9902');
+    // kuard exits on SIGTERM: marin3r's shutdown manager holds it until Envoy has drained
+    expect(template.metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('kuard');
     expectSchemaValid(objects);
   });
 
   test('ConfigMap delivery: Envoy on 8443 behind Service port 443', () => {
     const objects = synthChart(new KuardTlsChart(Testing.app(), 'kuard-tls'));
     expect(findOne(objects, 'Service', 'kuard').spec.ports[0]).toMatchObject({ port: 443, targetPort: 8443 });
+    const kuard = findOne(objects, 'Deployment', 'kuard').spec.template.spec.containers.find((c: any) => c.name === 'kuard');
+    expect(kuard.lifecycle).toEqual({ preStop: { sleep: { seconds: 16 } } });
     expectSchemaValid(objects);
   });
 });

@@ -187,6 +187,33 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(cluster(b, 'local-app').load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 8080 });
   });
 
+  test('closes idle connections to the app after 1 s, before app servers close theirs (5 s in Node.js), unless told otherwise', () => {
+    const protocol = (b: any, name: string) => cluster(b, name).typed_extension_protocol_options?.['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+    const s = setup();
+    sidecar(s, {
+      outbound: [
+        { name: 'users', address: 'users.demo.svc.cluster.local', port: 80, listenPort: 6001, idleTimeout: Duration.seconds(50) },
+        { name: 'orders', address: 'orders.demo.svc.cluster.local', port: 80, listenPort: 6002 },
+      ],
+    });
+    const b = bootstrapOf(synthChart(s.chart));
+    expect(protocol(b, 'local-app')).toMatchObject({ common_http_protocol_options: { idle_timeout: '1s' }, explicit_http_config: { http_protocol_options: {} } });
+    expect(protocol(b, 'users').common_http_protocol_options).toEqual({ idle_timeout: '50s' });
+    // remote upstreams keep Envoy's hour unless given one
+    expect(protocol(b, 'orders')).toBeUndefined();
+    expect(EnvoyConfigValidator.validate(b).errors).toEqual([]);
+
+    const t = setup();
+    sidecar(t, { inbound: { port: 8443, targetPort: 8080, appIdleTimeout: Duration.seconds(20) } });
+    expect(protocol(bootstrapOf(synthChart(t.chart)), 'local-app').common_http_protocol_options).toEqual({ idle_timeout: '20s' });
+    const u = setup();
+    expect(() => sidecar(u, { inbound: { port: 8443, targetPort: 8080, appIdleTimeout: Duration.seconds(0) } }))
+      .toThrow('test/envoy: inbound.appIdleTimeout: 0 ms is not a positive duration; use a duration of at least 1 ms, e.g. Duration.seconds(5)');
+    const v = setup();
+    expect(() => sidecar(v, { outbound: [{ name: 'users', address: 'users.demo.svc.cluster.local', port: 80, listenPort: 6001, idleTimeout: Duration.millis(0) }] }))
+      .toThrow('test/envoy: outbound["users"].idleTimeout: 0 ms is not a positive duration; use a duration of at least 1 ms, e.g. Duration.seconds(5)');
+  });
+
   test('keeps the x-request-id callers send on the inbound listener (every caller counts as external there); the outbound one adds an id only where none is set', () => {
     const s = setup();
     sidecar(s, { inbound: { port: 8443, targetPort: 8080 }, outbound: [{ name: 'users', address: 'users.default.svc.cluster.local', port: 80, listenPort: 6001 }] });
@@ -227,7 +254,10 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(out.address.socket_address).toEqual({ address: '127.0.0.1', port_value: 6500 });
     expect(out.traffic_direction).toBe('OUTBOUND');
     expect(hcm(out).route_config.virtual_hosts[0].routes[0].route).toEqual({
-      cluster: 'mathoid', timeout: '5s', auto_host_rewrite: true, retry_policy: { retry_on: 'connect-failure,refused-stream,reset-before-request', num_retries: 2 },
+      cluster: 'mathoid',
+      timeout: '5s',
+      auto_host_rewrite: true,
+      retry_policy: { retry_on: 'connect-failure,refused-stream,reset-before-request', num_retries: 2, retry_host_predicate: [expect.objectContaining({ name: 'envoy.retry_host_predicates.previous_hosts' })], host_selection_retry_max_attempts: 3 },
     });
     const c = cluster(b, 'mathoid');
     expect(c.type).toBe('STRICT_DNS');

@@ -40,6 +40,24 @@ describe('EnvoyCluster', () => {
     });
   });
 
+  test('an idle timeout goes into the common HTTP options, with the protocol spelt out as the options message requires, and passes Envoy\'s protos', () => {
+    const options = (c: EnvoyCluster) => c.toJson().typed_extension_protocol_options['envoy.extensions.upstreams.http.v3.HttpProtocolOptions'];
+    const http1 = new EnvoyCluster({ name: 'app', endpoints: [ep('127.0.0.1', 8080)], idleTimeout: Duration.millis(1500) });
+    expect(options(http1)).toEqual({
+      '@type': 'type.googleapis.com/envoy.extensions.upstreams.http.v3.HttpProtocolOptions',
+      'common_http_protocol_options': { idle_timeout: '1.5s' },
+      'explicit_http_config': { http_protocol_options: {} },
+    });
+    expect(EnvoyConfigValidator.validate(http1.toJson(), EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
+    const http2 = new EnvoyCluster({ name: 'grpc', endpoints: [ep('127.0.0.1', 9999)], protocol: EnvoyUpstreamProtocol.HTTP2, idleTimeout: Duration.seconds(30) });
+    expect(options(http2)).toMatchObject({ common_http_protocol_options: { idle_timeout: '30s' }, explicit_http_config: { http2_protocol_options: {} } });
+    expect(EnvoyConfigValidator.validate(http2.toJson(), EnvoyConfigValidator.CLUSTER).errors).toEqual([]);
+    // without one, an HTTP/1 cluster leaves Envoy's protocol options alone (one hour idle)
+    expect(new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')] }).toJson()).not.toHaveProperty('typed_extension_protocol_options');
+    expect(() => new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], idleTimeout: Duration.seconds(0) }))
+      .toThrow('cluster "x".idleTimeout: 0 ms is not a positive duration; use a duration of at least 1 ms, e.g. Duration.seconds(5)');
+  });
+
   test('HTTP/2 keepalive PINGs go into the explicit HTTP/2 options, and pass Envoy\'s protos', () => {
     const cluster = new EnvoyCluster({
       name: 'grpc',
@@ -229,12 +247,29 @@ describe('EnvoyHttpListener', () => {
     expect(inbound.toJson().filter_chains[0].filters[0].typed_config).toMatchObject({ normalize_path: true, merge_slashes: true });
   });
 
+  test('bounds what clients can make Envoy hold: headers within 10 s, 100 HTTP/2 streams, 64 KiB / 1 MiB flow-control windows', () => {
+    const inbound = new EnvoyHttpListener({ name: 'in', port: 8443, trafficDirection: EnvoyTrafficDirection.INBOUND, routes: [{ cluster: 'local-app' }] });
+    const hcm = inbound.toJson().filter_chains[0].filters[0].typed_config;
+    expect(hcm.request_headers_timeout).toBe('10s');
+    expect(hcm.http2_protocol_options)
+      .toEqual({ max_concurrent_streams: 100, initial_stream_window_size: 65536, initial_connection_window_size: 1048576 });
+    expect(EnvoyConfigValidator.validate(inbound.toJson(), EnvoyConfigValidator.LISTENER).errors).toEqual([]);
+    // raw overrides still win
+    const raised = new EnvoyHttpListener({
+      name: 'in', port: 8443, routes: [{ cluster: 'local-app' }], connectionManagerOverrides: { http2_protocol_options: { max_concurrent_streams: 1000 } },
+    });
+    expect(raised.toJson().filter_chains[0].filters[0].typed_config.http2_protocol_options)
+      .toEqual({ max_concurrent_streams: 1000, initial_stream_window_size: 65536, initial_connection_window_size: 1048576 });
+  });
+
   test('an outbound listener passes the app\'s own requests on unchanged: no path normalization, underscore headers kept', () => {
     const outbound = new EnvoyHttpListener({ name: 'out', port: 6001, address: '127.0.0.1', trafficDirection: EnvoyTrafficDirection.OUTBOUND, routes: [{ cluster: 'users' }] });
     const hcm = outbound.toJson().filter_chains[0].filters[0].typed_config;
     expect(hcm).not.toHaveProperty('normalize_path');
     expect(hcm).not.toHaveProperty('merge_slashes');
     expect(hcm).not.toHaveProperty('common_http_protocol_options');
+    expect(hcm).not.toHaveProperty('request_headers_timeout');
+    expect(hcm).not.toHaveProperty('http2_protocol_options');
   });
 
   test('keeps external request ids only when asked (preserve_external_request_id)', () => {
@@ -268,7 +303,17 @@ describe('EnvoyHttpListener', () => {
         cluster: 'mathoid',
         timeout: '5s',
         auto_host_rewrite: true,
-        retry_policy: { retry_on: 'connect-failure,reset', num_retries: 3, per_try_timeout: '1.5s' },
+        retry_policy: {
+          retry_on: 'connect-failure,reset',
+          num_retries: 3,
+          per_try_timeout: '1.5s',
+          // a retry picks another member than the ones tried, when there is one
+          retry_host_predicate: [{
+            name: 'envoy.retry_host_predicates.previous_hosts',
+            typed_config: { '@type': 'type.googleapis.com/envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate' },
+          }],
+          host_selection_retry_max_attempts: 3,
+        },
       },
     }]);
   });
@@ -315,7 +360,7 @@ describe('EnvoyHttpListener', () => {
     expect(() => l.addRoute({ cluster: 'a', retries: { retryOn: ['reset'], perTryTimeout: Duration.seconds(20) } })).toThrow('20s is not shorter than the route timeout (15s)');
     l.addRoute({ cluster: 'a', timeout: Duration.seconds(6), retries: { retryOn: ['connect-failure', 'refused-stream', 'gateway-error', 'unavailable'], perTryTimeout: Duration.seconds(2) } });
     expect(l.toJson().filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[1].route.retry_policy)
-      .toEqual({ retry_on: 'connect-failure,refused-stream,gateway-error,unavailable', num_retries: 2, per_try_timeout: '2s' });
+      .toEqual({ retry_on: 'connect-failure,refused-stream,gateway-error,unavailable', num_retries: 2, per_try_timeout: '2s', retry_host_predicate: [expect.objectContaining({ name: 'envoy.retry_host_predicates.previous_hosts' })], host_selection_retry_max_attempts: 3 });
   });
 
   test('rejects a per-try timeout that no retry condition covers (Envoy would end the request at the first timed-out attempt)', () => {
