@@ -41,8 +41,9 @@ export class OAuth2ProxyChart extends Chart {
 
     // The app: the seed's myapp Deployment and its Service on port 8000. The seed's image is a
     // placeholder (docker.io/path/to/myapp); kuard (seed 002's demo app) stands in for it, so the
-    // example runs as applied, and its request page shows the X-Auth-Request-* headers and the ID
-    // token the gateway passes on after oauth2-proxy's check.
+    // example runs as applied, and its request page shows the X-Auth-Request-* headers the gateway
+    // passes on after oauth2-proxy's check (the app's sidecar removes the ID token once the
+    // RequestAuthentication has validated it; forwardToken keeps it).
     const app = new kplus.Deployment(this, 'myapp', {
       metadata: { name: 'myapp', namespace },
       containers: [{

@@ -15,8 +15,13 @@ export interface AuthService {
   readonly timeout: string;
 }
 
-/** Request headers oauth2-proxy reads in a check: the session cookie, bearer tokens, the client and scheme. */
-const CHECK_REQUEST_HEADERS = ['authorization', 'cookie', 'x-forwarded-for', 'x-forwarded-proto'];
+/**
+ * Request headers oauth2-proxy reads in a check: the session cookie, bearer tokens, the scheme,
+ * and `Accept`, by which it answers a script or API client without a session 401 instead of
+ * redirecting it to the provider's login page (which a fetch() can't follow across origins).
+ * Envoy sends the check only the headers listed (and Host, Method, Path, Content-Length).
+ */
+const CHECK_REQUEST_HEADERS = ['accept', 'authorization', 'cookie', 'x-forwarded-proto'];
 /** Headers of an allowed check that reach the app: the ID token (`set_authorization_header`) and the `set_xauthrequest` headers. */
 const UPSTREAM_HEADERS_ON_ALLOW = [
   'authorization',

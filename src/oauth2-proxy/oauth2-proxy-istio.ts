@@ -266,11 +266,19 @@ export interface OAuth2ProxyOptions {
    * Validate tokens in front of the app with a RequestAuthentication (the provider's issuers and
    * keys), as seed 001 does. It rejects invalid tokens, lets requests without a token through (the
    * gateway's check is what requires a login), and, as Istio does by default, removes the validated
-   * token from the request before the app (`forwardOriginalToken` is left unset; the app still
-   * gets the `X-Auth-Request-*` headers).
+   * token from the request before the app (see `forwardToken`; the app still gets the
+   * `X-Auth-Request-*` headers).
    * @default true
    */
   readonly requestAuthentication?: boolean;
+
+  /**
+   * Keep the token the RequestAuthentication validated on the request to the app
+   * (`forwardOriginalToken` of its rules): the ID token the gateway passes on after the check,
+   * or a caller's bearer token, for apps that read it themselves. Istio removes it otherwise.
+   * @default false
+   */
+  readonly forwardToken?: boolean;
 
   /**
    * Restrict who may call the app's pods inside the mesh. Without it, any pod that reaches the
@@ -664,7 +672,13 @@ export class OAuth2ProxyIstio extends Construct {
     if (props.serviceEntry ?? true) this.serviceEntry = this.createServiceEntry(istio, name, provider);
     const appNamespace = serviceNamespace(this, 'app', props.app);
     const requestAuthentication = props.requestAuthentication ?? true;
-    if (requestAuthentication) this.requestAuthentication = this.createRequestAuthentication(istio, props.app, appNamespace, provider);
+    if (props.forwardToken === true && !requestAuthentication) {
+      throw propError(this, 'forwardToken', 'true, but requestAuthentication is false: without a RequestAuthentication nothing removes the token, so the app gets it anyway',
+        'drop forwardToken, or leave requestAuthentication on');
+    }
+    if (requestAuthentication) {
+      this.requestAuthentication = this.createRequestAuthentication(istio, props.app, appNamespace, provider, props.forwardToken ?? false);
+    }
     const callerNamespaces = (props.meshCallerNamespaces ?? []).map((n, i) => checkDnsLabel(this, `meshCallerNamespaces[${i}]`, n));
     if (props.restrictMeshCallers ?? true) {
       this.callerPolicy = this.createCallerPolicy(istio, props.app, appNamespace, requestAuthentication ? provider : undefined, callerNamespaces);
@@ -751,7 +765,7 @@ export class OAuth2ProxyIstio extends Construct {
     return versionedObject(this, 'caller-policy', istio.securityApiVersion, 'AuthorizationPolicy', { name: `${app.name}-callers`, namespace }, spec);
   }
 
-  private createRequestAuthentication(istio: IstioRelease, app: kplus.Service, namespace: string, provider: BoundProvider): ApiObject {
+  private createRequestAuthentication(istio: IstioRelease, app: kplus.Service, namespace: string, provider: BoundProvider, forwardToken: boolean): ApiObject {
     // Built by hand: the generated mapper writes the CRD's alias `jwks_uri` instead of `jwksUri`.
     const spec = Lazy.any({
       produce: () => ({
@@ -761,6 +775,7 @@ export class OAuth2ProxyIstio extends Construct {
           issuer: j.issuer,
           ...(j.jwksUri ? { jwksUri: j.jwksUri } : {}),
           ...(j.audiences ? { audiences: j.audiences } : {}),
+          ...(forwardToken ? { forwardOriginalToken: true } : {}),
         })),
       }),
     });

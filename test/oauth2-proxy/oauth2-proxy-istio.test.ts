@@ -406,6 +406,18 @@ describe('OAuth2ProxyIstio', () => {
       expect(findOne(objects, 'ServiceEntry').spec.hosts).toEqual(['graph.microsoft.com', 'login.microsoftonline.com', 'login.windows.net', 'sts.windows.net']);
     });
 
+    test('keeps the validated token for the app only when asked (forwardToken), and refuses that without a RequestAuthentication', () => {
+      const rules = (objects: any[]) => findOne(objects, 'RequestAuthentication').spec.jwtRules;
+      // Istio removes the validated token before the app unless forwardOriginalToken is set
+      expect(rules(synth({ provider: provider() }).objects).every((r: any) => r.forwardOriginalToken === undefined)).toBe(true);
+      const kept = rules(synth({ provider: provider(), forwardToken: true }).objects);
+      expect(kept).toHaveLength(2);
+      expect(kept.every((r: any) => r.forwardOriginalToken === true)).toBe(true);
+      expect(() => synth({ provider: provider(), forwardToken: true, requestAuthentication: false }))
+        .toThrow('test/auth: forwardToken: true, but requestAuthentication is false: without a RequestAuthentication nothing removes the token, so the app gets it anyway; '
+          + 'drop forwardToken, or leave requestAuthentication on');
+    });
+
     test('need no second issuer when the app registration issues v2 access tokens', () => {
       const { objects } = synth({ provider: provider(EntraAccessTokenVersion.V2) });
       expect(configFile(objects)).not.toContain('extra_jwt_issuers');
@@ -515,7 +527,8 @@ describe('OAuth2ProxyIstio', () => {
           service: 'oauth2-proxy.myapp.svc.cluster.local',
           port: 4180,
           timeout: '5s',
-          includeRequestHeadersInCheck: ['authorization', 'cookie', 'x-forwarded-for', 'x-forwarded-proto'],
+          // Accept: oauth2-proxy answers a script or API client without a session 401 (Accept: application/json), not a login redirect
+          includeRequestHeadersInCheck: ['accept', 'authorization', 'cookie', 'x-forwarded-proto'],
           headersToUpstreamOnAllow: ['authorization', 'x-auth-request-access-token', 'x-auth-request-email', 'x-auth-request-groups', 'x-auth-request-preferred-username', 'x-auth-request-user'],
           headersToDownstreamOnAllow: ['set-cookie'],
           headersToDownstreamOnDeny: ['content-type', 'set-cookie'],
