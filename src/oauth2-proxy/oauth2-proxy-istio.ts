@@ -765,7 +765,9 @@ export class OAuth2ProxyIstio extends Construct {
     return versionedObject(this, 'caller-policy', istio.securityApiVersion, 'AuthorizationPolicy', { name: `${app.name}-callers`, namespace }, spec);
   }
 
-  private createRequestAuthentication(istio: IstioRelease, app: kplus.Service, namespace: string, provider: BoundProvider, forwardToken: boolean): ApiObject {
+  private createRequestAuthentication(
+    istio: IstioRelease, app: kplus.Service, namespace: string, provider: BoundProvider, forwardToken: boolean,
+  ): ApiObject {
     // Built by hand: the generated mapper writes the CRD's alias `jwks_uri` instead of `jwksUri`.
     const spec = Lazy.any({
       produce: () => ({
