@@ -34,8 +34,9 @@ export interface EnvoyRetryOptions {
   /**
    * Timeout of each attempt. Envoy retries an attempt that timed out only when `retryOn` holds
    * "5xx", "gateway-error" or "reset", so it is refused without one of them. The route timeout
-   * covers all attempts: with (numRetries + 1) × perTryTimeout above it, the last attempt is cut
-   * short (a 504 after the route timeout).
+   * covers all attempts and the back-off between them (25 ms and up, jittered): with
+   * (numRetries + 1) × perTryTimeout above it, the last attempt is cut short (a 504 after the
+   * route timeout).
    * @default - the route timeout
    */
   readonly perTryTimeout?: Duration;
@@ -317,7 +318,7 @@ export class EnvoyHttpListener {
       };
       if (r.retries.perTryTimeout) action.retry_policy.per_try_timeout = formatDuration(r.retries.perTryTimeout);
       // a retry goes to another member when there is one (Envoy would pick the failed one again as
-      // often as any other); after three picks of tried members it takes the last pick anyway
+      // often as any other); after three re-picks of tried members it takes the last pick anyway
       action.retry_policy.retry_host_predicate = [previousHosts()];
       action.retry_policy.host_selection_retry_max_attempts = 3;
     }
@@ -396,11 +397,12 @@ function checkRetryOn(prop: string, retryOn: readonly string[]): void {
  * For requests from clients (every listener but an outbound one, which passes the app's own
  * requests on as the app wrote them): paths normalized for the route match and the filters, and
  * headers such as X_Auth_User dropped (servers that fold "_" into "-" would otherwise let clients
- * spoof the headers that filters in front of them set). From Envoy's edge-proxy practices (its
- * defaults suit a mesh of trusted peers): a client must send its headers within 10 s, and an
- * HTTP/2 client gets 100 concurrent streams and flow-control windows of 64 KiB per stream and
- * 1 MiB per connection instead of 2^31 streams and 256 MiB windows, which would let a few
- * clients make Envoy buffer more than its memory limit.
+ * spoof the headers that filters in front of them set). A client must send its headers within
+ * 10 s (the timer starts with their first byte, so idle keep-alive connections are not cut). From
+ * Envoy's edge-proxy practices (its defaults suit a mesh of trusted peers): an HTTP/2 client gets
+ * 100 concurrent streams and flow-control windows of 64 KiB per stream and 1 MiB per connection,
+ * instead of 1024 streams and 16 MiB / 24 MiB windows (Envoy 1.36 and later; 2^31 streams and
+ * 256 MiB before), so that a few clients can't make Envoy buffer past its memory limit.
  */
 function clientHardening(): object {
   return {

@@ -18,7 +18,8 @@ export interface AuthService {
 /**
  * Request headers oauth2-proxy reads in a check: the session cookie, bearer tokens, the scheme,
  * and `Accept`, by which it answers a script or API client without a session 401 instead of
- * redirecting it to the provider's login page (which a fetch() can't follow across origins).
+ * redirecting it to the provider's login page (which a fetch() can't follow across origins), when
+ * one of its comma-separated entries is exactly `application/json`.
  * Envoy sends the check only the headers listed (and Host, Method, Path, Content-Length).
  */
 const CHECK_REQUEST_HEADERS = ['accept', 'authorization', 'cookie', 'x-forwarded-proto'];
