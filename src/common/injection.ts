@@ -10,10 +10,12 @@ export const ISTIO_SIDECAR_PORTS: readonly number[] = [15000, 15001, 15004, 1500
 export const ISTIO_ENVOY_PROM_PORT = { name: 'http-envoy-prom', port: 15090 };
 
 /**
- * Whether Istio's webhook injects a sidecar: it selects pods by the label
- * `sidecar.istio.io/inject: "true"`, or by their namespace (`istio-injection: enabled` or
- * `istio.io/rev`); the label or, without it, the annotation `"false"` opts a pod out (the
- * annotation is not a selector).
+ * Whether Istio's webhook injects a sidecar, as the selectors of its webhooks decide: a namespace
+ * labelled `istio-injection` injects its pods when the value is `enabled` and none otherwise (the
+ * webhooks that select pods by their own labels require the namespace label to be absent); else a
+ * namespace labelled `istio.io/rev` injects its pods; else a pod is injected when labelled
+ * `sidecar.istio.io/inject: "true"` or `istio.io/rev`. The label or, without it, the annotation
+ * `"false"` opts a pod out (the annotation is not a selector).
  * @param namespaceLabels the labels of the pod's namespace, when known
  * @internal
  */
@@ -23,7 +25,10 @@ export function istioInjects(
   const label = podLabels['sidecar.istio.io/inject'];
   const optedOut = label === 'false' || (label === undefined && podAnnotations['sidecar.istio.io/inject'] === 'false');
   if (optedOut) return false;
-  return label === 'true' || namespaceLabels?.['istio-injection'] === 'enabled' || !!namespaceLabels?.['istio.io/rev'];
+  const namespaceInjection = namespaceLabels?.['istio-injection'];
+  if (namespaceInjection !== undefined) return namespaceInjection === 'enabled';
+  if (namespaceLabels?.['istio.io/rev']) return true;
+  return label === 'true' || !!podLabels['istio.io/rev'];
 }
 
 /**

@@ -70,6 +70,9 @@ describe('Topology infers Istio injection as the webhook selects pods', () => {
     ['the annotation alone in a plain namespace (not a selector)', {}, {}, { [INJECT]: 'true' }, false],
     ['an injection-enabled namespace', { 'istio-injection': 'enabled' }, {}, {}, true],
     ['a revision label on the namespace', { 'istio.io/rev': 'stable' }, {}, {}, true],
+    ['a revision label on the pod in a plain namespace', {}, { 'istio.io/rev': 'canary' }, {}, true],
+    ['the pod label in a namespace labelled istio-injection: disabled (the webhooks that select pods need no namespace label)', { 'istio-injection': 'disabled' }, { [INJECT]: 'true' }, {}, false],
+    ['a pod revision label in a namespace labelled istio-injection: disabled', { 'istio-injection': 'disabled' }, { 'istio.io/rev': 'canary' }, {}, false],
     ['the annotation opting out in an enabled namespace', { 'istio-injection': 'enabled' }, {}, { [INJECT]: 'false' }, false],
     ['the label opting out in an enabled namespace', { 'istio-injection': 'enabled' }, { [INJECT]: 'false' }, {}, false],
   ])('%s', (_what, nsLabels, labels, annotations, injected) => {

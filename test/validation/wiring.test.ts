@@ -88,6 +88,12 @@ describe('the wiring checks', () => {
     test('recognises a gateway deployed with istioctl\'s proxy image', () => {
       const m = withEdgeGateway({ metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3', args: ['router'] }] } });
       expect(WiringChecks.check(m).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
+      // and vendor builds of it
+      const vendor = withEdgeGateway({ metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'istio-proxy', image: 'registry.redhat.io/openshift-service-mesh/proxyv2-rhel9:2.6', args: ['router'] }] } });
+      expect(WiringChecks.check(vendor).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
+      // an app image that merely starts with the word is not one
+      const app = withEdgeGateway({ metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'app', image: 'example/proxyv2tool:1' }] } });
+      expect(WiringChecks.check(app).map((f) => f.rule)).toContain(WiringRule.GATEWAY_SELECTOR);
     });
 
     test('uses the ingress gateways given in the context', () => {
@@ -208,6 +214,21 @@ describe('the wiring checks', () => {
       // and without any Gateway of that ingress in the manifests, nothing to compare with
       expect(lines(m.filter((o: any) => o.kind !== 'Gateway'), { assumeExternalObjects: true }).filter((l) => l.startsWith('host-mismatch'))).toEqual([]);
     });
+
+    test('only warns about a policy on an ingress no Gateway of the manifests configures (Kubernetes Ingresses or Gateway API routes may serve its hosts)', () => {
+      const m = seedManifests().filter((o: any) => o.kind !== 'Gateway' && o.kind !== 'VirtualService');
+      m.push({
+        apiVersion: 'networking.k8s.io/v1',
+        kind: 'Ingress',
+        metadata: { name: 'myapp', namespace: 'myapp' },
+        spec: { ingressClassName: 'istio', rules: [{ host: 'myapp.cluster.example.com', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'myapp', port: { number: 8000 } } } }] } }] },
+      });
+      const findings = WiringChecks.check(m).filter((f) => f.rule === WiringRule.HOST_MISMATCH);
+      expect(findings.map((f) => `${f.severity}: ${f.message}; ${f.fix}`)).toEqual([
+        'warning: AuthorizationPolicy istio-system/myapp-oauth2-proxy applies to host "myapp.cluster.example.com" on the ingress gateway pods istio-system/{app=istio-ingressgateway, istio=ingressgateway}, but no Gateway selects that ingress; '
+        + 'serve "myapp.cluster.example.com" from a Gateway of that ingress, or ignore this if a Kubernetes Ingress or a Gateway API route serves it there',
+      ]);
+    });
   });
 
   describe('credential-name', () => {
@@ -241,6 +262,24 @@ describe('the wiring checks', () => {
       expect(findings[0].related).toEqual({ apiVersion: 'cert-manager.io/v1', kind: 'Certificate', namespace: 'myapp', name: 'tls-myapp-production' });
     });
 
+    test('only warns about a Certificate in another namespace when external objects are assumed (a replicator may copy its Secret)', () => {
+      const m = seedManifests();
+      pick(m, 'Certificate', 'tls-myapp-production').metadata.namespace = 'cert-manager';
+      m.push({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'cm', namespace: 'cert-manager' }, spec: { template: { metadata: { labels: { app: 'cm' } }, spec: { containers: [{ name: 'cm', image: 'cm:1' }] } } } });
+      const given = { ingressGateways: [{ namespace: 'istio-system', labels: { istio: 'ingressgateway' } }] };
+      expect(WiringChecks.check(m, given).map((f) => `${f.severity} ${f.rule}`)).toEqual(['error credential-name']);
+      const assumed = WiringChecks.check(m, { ...given, assumeExternalObjects: true });
+      expect(assumed.map((f) => `${f.severity} ${f.rule}`)).toEqual(['warning credential-name']);
+      expect(assumed[0].fix).toBe('create Certificate tls-myapp-production in namespace "istio-system" (a copy made outside these manifests, e.g. by a Secret replicator, is fine)');
+    });
+
+    test('pass over the credentialName of a passthrough server, which Istio ignores', () => {
+      const m = seedManifests();
+      const server = pick(m, 'Gateway', 'myapp').spec.servers[0];
+      server.tls = { mode: 'PASSTHROUGH', credentialName: 'left-over' };
+      expect(lines(m).filter((l) => l.startsWith('credential-name') || l.startsWith('gateway-shared-certificate'))).toEqual([]);
+    });
+
     test('accepts a TLS Secret in the ingress namespace instead of a Certificate', () => {
       const m = seedManifests().filter((o) => o.kind !== 'Certificate');
       for (const name of ['tls-myapp-production', 'tls-oauth-production']) {
@@ -263,6 +302,16 @@ describe('the wiring checks', () => {
       vs.spec.gateways = [...vs.spec.gateways, 'mesh'];
       vs.spec.hosts = [...vs.spec.hosts, 'myapp', 'myapp.myapp.svc.cluster.local'];
       expect(lines(m)).toEqual([]);
+    });
+
+    test('a VirtualService bound to a Gateway and the mesh may name hosts a ServiceEntry defines', () => {
+      const m = seedManifests();
+      const vs = pick(m, 'VirtualService', 'myapp');
+      vs.spec.gateways = [...vs.spec.gateways, 'mesh'];
+      vs.spec.hosts = [...vs.spec.hosts, 'm.myapp', 'm.myapp.svc'];
+      expect(lines(m).filter((l) => l.startsWith('host-mismatch'))).toHaveLength(2);
+      m.push({ apiVersion: 'networking.istio.io/v1', kind: 'ServiceEntry', metadata: { name: 'm', namespace: 'myapp' }, spec: { hosts: ['m.myapp', 'm.myapp.svc'], location: 'MESH_INTERNAL', resolution: 'STATIC', ports: [{ number: 80, name: 'http', protocol: 'HTTP' }] } });
+      expect(lines(m).filter((l) => l.startsWith('host-mismatch'))).toEqual([]);
     });
 
     test('a short host matches a Gateway that serves its expansion in the VirtualService\'s namespace', () => {
@@ -430,6 +479,20 @@ describe('the wiring checks', () => {
       ]);
     });
 
+    test('accepts a Service-like FQDN that only a ServiceEntry defines (a mesh service outside Kubernetes\' registry)', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.host = 'legacy.myapp.svc.cluster.local';
+      expect(lines(m).filter((l) => l.startsWith('destination-service'))).toHaveLength(1);
+      m.push({
+        apiVersion: 'networking.istio.io/v1',
+        kind: 'ServiceEntry',
+        metadata: { name: 'legacy', namespace: 'myapp' },
+        spec: { hosts: ['legacy.myapp.svc.cluster.local'], location: 'MESH_INTERNAL', resolution: 'STATIC', ports: [{ number: 8000, name: 'http', protocol: 'HTTP' }], workloadSelector: { labels: { app: 'legacy' } } },
+      });
+      expect(lines(m).filter((l) => l.startsWith('destination-service'))).toEqual([]);
+      expect(WiringChecks.analyze(m).links.map((l) => `${l.source.kind} ${l.relation} ${l.target.kind} ${l.target.name}`)).toContain('VirtualService routes ServiceEntry legacy');
+    });
+
     test('fires on "service.namespace" hosts, which Istio does not expand', () => {
       const m = seedManifests();
       pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.host = 'myapp.myapp';
@@ -538,6 +601,26 @@ describe('the wiring checks', () => {
       expect(WiringChecks.analyze(m).links.map((l) => `${l.source.kind} ${l.relation} ${l.target.kind}`)).toContain('Service selects Rollout');
     });
 
+    test('counts the labels controllers add to their pods: a Service for one StatefulSet pod, or for a Job\'s pods', () => {
+      const m = seedManifests();
+      const deployment = pick(m, 'Deployment', 'myapp');
+      m.splice(m.indexOf(deployment), 1, { ...deployment, kind: 'StatefulSet' });
+      const service = pick(m, 'Service', 'myapp');
+      service.spec.selector = { 'app.kubernetes.io/name': 'myapp', 'statefulset.kubernetes.io/pod-name': 'myapp-0' };
+      expect(lines(m)).toEqual([]);
+      // another StatefulSet's pod name, or a Deployment's pods, don't match
+      service.spec.selector = { 'app.kubernetes.io/name': 'myapp', 'statefulset.kubernetes.io/pod-name': 'other-0' };
+      expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
+      const d = seedManifests();
+      pick(d, 'Service', 'myapp').spec.selector = { 'app.kubernetes.io/name': 'myapp', 'statefulset.kubernetes.io/pod-name': 'myapp-0' };
+      expect(WiringChecks.check(d).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
+      const j = seedManifests();
+      const job = pick(j, 'Deployment', 'myapp');
+      j.splice(j.indexOf(job), 1, { ...job, apiVersion: 'batch/v1', kind: 'Job' });
+      pick(j, 'Service', 'myapp').spec.selector = { 'batch.kubernetes.io/job-name': 'myapp' };
+      expect(lines(j)).toEqual([]);
+    });
+
     test('does not select pods of another namespace', () => {
       const m = seedManifests();
       pick(m, 'Deployment', 'myapp').metadata.namespace = 'elsewhere';
@@ -581,6 +664,16 @@ describe('the wiring checks', () => {
       // a namespace made outside the manifests may be labelled for injection: the port may be there
       const elsewhere = metrics(seedManifests()).filter((o: any) => !(o.kind === 'Namespace' && o.metadata.name === 'myapp'));
       expect(lines(elsewhere).filter((l) => l.startsWith('service-target-port'))).toEqual([]);
+    });
+
+    test('counts the named ports of sidecar init containers (restartPolicy: Always) only, as the endpoint controller does', () => {
+      const m = seedManifests();
+      pick(m, 'Service', 'myapp').spec.ports[0].targetPort = 'proxy';
+      const spec = pick(m, 'Deployment', 'myapp').spec.template.spec;
+      spec.initContainers = [{ name: 'proxy', image: 'proxy:1', ports: [{ name: 'proxy', containerPort: 9000 }] }];
+      expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_TARGET_PORT]);
+      spec.initContainers[0].restartPolicy = 'Always';
+      expect(lines(m)).toEqual([]);
     });
 
     test('fires when a numeric targetPort is not declared by the pods', () => {

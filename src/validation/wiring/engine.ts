@@ -265,7 +265,8 @@ class Run {
       const s = obj(server);
       const tls = obj(s?.tls);
       const credential = str(tls?.credentialName);
-      if (!s || !credential) return;
+      // a passthrough server doesn't terminate TLS, and Istio ignores its certificate settings
+      if (!s || !credential || isPassthrough(tls)) return;
       this.checkCredential(g, i, s, credential, targets);
     });
   }
@@ -305,7 +306,9 @@ class Run {
         const appNamespace = this.workloads.some((w) => !w.gateway && w.namespace === elsewhere.namespace);
         this.add(WiringRule.CREDENTIAL_NAME, g, path,
           `${describe(g.ref)} serves credentialName "${credential}" from the ingress gateway in namespace "${ns}", but ${describe(elsewhere.ref)} puts that Secret in namespace "${elsewhere.namespace}"; the gateway reads Secrets only from its own namespace`,
-          `create ${elsewhere.ref.kind} ${elsewhere.name} in namespace "${ns}"${appNamespace ? '' : hint}`, elsewhere.ref, appNamespace ? undefined : severity);
+          `create ${elsewhere.ref.kind} ${elsewhere.name} in namespace "${ns}"${appNamespace ? '' : hint}`
+            + (this.assumeExternal ? ' (a copy made outside these manifests, e.g. by a Secret replicator, is fine)' : ''),
+          elsewhere.ref, this.assumeExternal ? WiringSeverity.WARNING : (appNamespace ? undefined : severity));
         continue;
       }
       // the Certificate meant is most likely one in the ingress namespace that covers the server's hosts
@@ -401,7 +404,7 @@ class Run {
         const tls = obj(obj(server)?.tls);
         const credential = str(tls?.credentialName);
         const [cert, key] = [str(tls?.serverCertificate), str(tls?.privateKey)];
-        if (!credential && !(cert && key)) return;
+        if ((!credential && !(cert && key)) || isPassthrough(tls)) return;
         const issuer = credential
           ? this.certificates.find((c) => namespaces.includes(c.namespace) && str(obj(c.json.spec)?.secretName) === credential)
           : undefined;
@@ -531,7 +534,7 @@ class Run {
         const served = bound.some((g) => this.gatewayServes(g, host, vs.namespace) || this.gatewayServes(g, expanded, vs.namespace));
         if (served) return;
         // a VirtualService bound to the mesh too may name in-mesh hosts the Gateways don't serve
-        if (alsoMesh && (!host.includes('.') || normalizeHost(expanded).endsWith(`.svc.${this.clusterDomain}`))) return;
+        if (alsoMesh && (!host.includes('.') || normalizeHost(expanded).endsWith(`.svc.${this.clusterDomain}`) || this.serviceEntryDefines(host))) return;
         const offered = unique(bound.flatMap((g) => gatewayHosts(g).map((h) => h.host)));
         this.add(WiringRule.HOST_MISMATCH, vs, `/spec/hosts/${i}`,
           `${describe(vs.ref)} routes host "${host}", but ${bound.map((g) => describe(g.ref)).join(' and ')} ${bound.length > 1 ? 'serve' : 'serves'} only ${offered.map((h) => `"${h}"`).join(', ') || 'no hosts'}${bound.some((g) => gatewayHosts(g).some((h) => istioHostsIntersect(h.host, host))) ? ` to other namespaces than "${vs.namespace}"` : ''}`,
@@ -568,6 +571,12 @@ class Run {
     }
   }
 
+  /** Whether a ServiceEntry of the manifests defines a host that `host` matches (a mesh-internal or external name). */
+  private serviceEntryDefines(host: string): boolean {
+    const h = normalizeHost(host);
+    return this.serviceEntries.some((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
+  }
+
   private gatewayServes(g: Entry, host: string, vsNamespace: string): boolean {
     return gatewayHosts(g).some((h) => {
       const nsOk = h.namespace === '*' || h.namespace === vsNamespace || (h.namespace === '.' && g.namespace === vsNamespace);
@@ -590,6 +599,9 @@ class Run {
       target = { name: labels[0], namespace: vs.namespace };
     } else if (h.endsWith(fqdnSuffix) && labels.length === 2 + 1 + this.clusterDomain.split('.').length) {
       target = { name: labels[0], namespace: labels[1] };
+      // a Service-like name that only a ServiceEntry defines (a mesh-internal service outside
+      // Kubernetes' registry) is checked as that ServiceEntry's host
+      if (!this.services.some((s) => s.name === labels[0] && s.namespace === labels[1]) && this.serviceEntryDefines(h)) target = undefined;
     }
 
     if (!target) {
@@ -672,7 +684,9 @@ class Run {
     // with external objects assumed, more Gateways of the ingress may be outside the manifests:
     // none here says nothing, and a host the ones here don't serve is only a warning
     if (this.assumeExternal && gateways.length === 0) return;
-    const severity = this.assumeExternal ? WiringSeverity.WARNING : undefined;
+    // without any Gateway of the ingress here, its hosts may come from Kubernetes Ingresses or
+    // Gateway API routes that Istio serves on the same pods: only a warning then
+    const severity = this.assumeExternal || gateways.length === 0 ? WiringSeverity.WARNING : undefined;
     const reported = new Set<string>();
     arr(spec.rules).forEach((rule, i) => arr(obj(rule)?.to).forEach((to, j) => arr(obj(obj(to)?.operation)?.hosts).forEach((h, k) => {
       const entry = str(h);
@@ -684,7 +698,9 @@ class Run {
       const offered = unique(gateways.flatMap((g) => gatewayHosts(g).map((x) => x.host)));
       this.add(WiringRule.HOST_MISMATCH, ap, `/spec/rules/${i}/to/${j}/operation/hosts/${k}`,
         `${describe(ap.ref)} applies to host "${host}" on the ${ingresses[0].description}, but ${gateways.length > 0 ? `the Gateways of that ingress (${gateways.map((g) => describe(g.ref)).join(', ')}) serve only ${offered.map((x) => `"${x}"`).join(', ') || 'no hosts'}` : 'no Gateway selects that ingress'}`,
-        `use the host the Gateway serves in the policy's hosts, or serve "${host}" from a Gateway`, gateways[0]?.ref, severity);
+        gateways.length > 0 ? `use the host the Gateway serves in the policy's hosts, or serve "${host}" from a Gateway`
+          : `serve "${host}" from a Gateway of that ingress, or ignore this if a Kubernetes Ingress or a Gateway API route serves it there`,
+        gateways[0]?.ref, severity);
     })));
   }
 
@@ -696,7 +712,7 @@ class Run {
     if (str(spec.type) === 'ExternalName') return;
     const selector = stringMap(spec.selector);
     if (Object.keys(selector).length === 0) return; // endpoints managed elsewhere
-    const selected = this.workloads.filter((w) => w.namespace === svc.namespace && selects(selector, w.podLabels));
+    const selected = this.workloads.filter((w) => w.namespace === svc.namespace && selectsPods(selector, w));
     for (const w of selected) this.link(svc.ref, w.ref, 'selects');
     if (selected.length === 0) {
       if (this.assumeExternal) return;
@@ -780,6 +796,42 @@ function overlap(selector: Record<string, string>, labels: Record<string, string
   return Object.entries(selector).filter(([k, v]) => labels[k] === v).length;
 }
 
+/**
+ * Labels the controllers add to the pods they create (not in the template), as patterns of their
+ * values: a Service may select one StatefulSet pod by its name, or a Job's pods by the job.
+ */
+const CONTROLLER_LABELS: Record<string, Record<string, (value: string, w: Workload) => boolean>> = {
+  StatefulSet: {
+    'statefulset.kubernetes.io/pod-name': (v, w) => v.startsWith(`${w.name}-`) && /^\d+$/.test(v.slice(w.name.length + 1)),
+    'apps.kubernetes.io/pod-index': (v) => /^\d+$/.test(v),
+    'controller-revision-hash': () => true,
+  },
+  Deployment: { 'pod-template-hash': () => true },
+  ReplicaSet: { 'pod-template-hash': () => true },
+  DaemonSet: { 'controller-revision-hash': () => true, 'pod-template-generation': () => true },
+  Job: jobLabels(),
+  CronJob: jobLabels(),
+};
+
+function jobLabels(): Record<string, (value: string, w: Workload) => boolean> {
+  const any = () => true;
+  return {
+    'job-name': any,
+    'batch.kubernetes.io/job-name': any,
+    'controller-uid': any,
+    'batch.kubernetes.io/controller-uid': any,
+    'batch.kubernetes.io/job-completion-index': (v) => /^\d+$/.test(v),
+  };
+}
+
+/** Whether a Service selector selects the pods of `w`: their template labels, or the labels their controller adds. */
+function selectsPods(selector: Record<string, string>, w: Workload): boolean {
+  const added = CONTROLLER_LABELS[w.ref.kind];
+  const entries = Object.entries(selector);
+  const controllerAdds = (k: string, v: string) => added?.[k] !== undefined && w.podLabels[k] === undefined && added[k](v, w);
+  return entries.length > 0 && entries.every(([k, v]) => w.podLabels[k] === v || controllerAdds(k, v));
+}
+
 function showLabels(labels: Record<string, string>): string {
   return Object.keys(labels).sort().map((k) => `${k}=${labels[k]}`).join(', ');
 }
@@ -818,7 +870,10 @@ function workload(entry: Entry, templatePath: string[]): Workload {
   const annotations = stringMap(obj(template?.metadata)?.annotations);
   const portNames = new Set<string>();
   const portNumbers = new Set<number>();
-  for (const c of [...arr(obj(template?.spec)?.containers), ...arr(obj(template?.spec)?.initContainers)]) {
+  // an init container serves a Service's named port only as a sidecar (restartPolicy: Always), as
+  // Kubernetes' endpoint controller resolves it
+  const sidecars = arr(obj(template?.spec)?.initContainers).filter((c) => str(obj(c)?.restartPolicy) === 'Always');
+  for (const c of [...arr(obj(template?.spec)?.containers), ...sidecars]) {
     for (const p of arr(obj(c)?.ports)) {
       const name = str(obj(p)?.name);
       const n = num(obj(p)?.containerPort);
@@ -832,8 +887,15 @@ function workload(entry: Entry, templatePath: string[]): Workload {
   }
   const images = arr(obj(template?.spec)?.containers).map((c) => str(obj(c)?.image) ?? '');
   const gateway = /(^|,)\s*gateway\s*(,|$)/.test(annotations['inject.istio.io/templates'] ?? '')
-    || images.some((i) => /(^|\/)proxyv2(:|@|$)/.test(i));
+    // istio/proxyv2, and vendor builds of it (proxyv2-rhel9)
+    || images.some((i) => /(^|\/)proxyv2(-[\w.-]+)?(:|@|$)/.test(i));
   return { ...entry, podLabels, podAnnotations: annotations, portNames, portNumbers, sidecarPorts: [], gateway };
+}
+
+/** A Gateway server TLS mode that passes TLS through to the backend (no certificate of the gateway's). */
+function isPassthrough(tls: Json | undefined): boolean {
+  const mode = str(tls?.mode);
+  return mode === 'PASSTHROUGH' || mode === 'AUTO_PASSTHROUGH';
 }
 
 /** The names a Certificate is for: its dnsNames and commonName. */
