@@ -81,7 +81,8 @@ export class SigSciServiceChart extends Chart {
     const namespace = 'sigsci-service';
     new kplus.Namespace(this, 'namespace', { metadata: { name: namespace } });
     const app = helloworld(this, namespace);
-    const envoy = new EnvoySidecar(this, 'envoy', { workload: app, inbound: { port: 8000, targetPort: 8080 } });
+    // holdApp: the app keeps serving while Envoy drains (Kubernetes 1.30+)
+    const envoy = new EnvoySidecar(this, 'envoy', { workload: app, inbound: { port: 8000, targetPort: 8080, holdApp: true } });
     new SigSciAgentService(this, 'sigsci', { namespace, replicas: 2, credentials: agentKeys(this), envoys: [envoy] });
     envoy.exposeViaService({ name: 'helloworld' });
   }

@@ -36,8 +36,11 @@ export interface SigSciReverseProxyOptions {
    */
   readonly passHostHeader?: boolean;
   /**
-   * Name of the agent's container port (and of the Service port).
-   * @default "http"
+   * Name of the agent's container port and of the Service port. It must not be the name of a port
+   * of another container in the pod (Kubernetes resolves a shared name to the first container's
+   * port, so a Service or probe naming it would skip the agent).
+   * @default - "sigsci-http" for the container port, "http" for the Service port (Istio reads
+   * the protocol from the Service port's name)
    */
   readonly portName?: string;
 }
@@ -258,7 +261,13 @@ export class SigSciAgent extends Construct {
         throw propError(this, 'reverseProxy.listenerName', `${show(name)} is not a listener name`, 'use letters, digits, "_" and "-", e.g. "app"');
       }
       env.SIGSCI_REVPROXY_LISTENER = `${name}:{listener=http://0.0.0.0:${port},upstreams=http://127.0.0.1:${rp.appPort}/,pass-host-header=${rp.passHostHeader ?? true}}`;
-      containerPorts.push({ number: port, name: checkPortName(this, 'reverseProxy.portName', rp.portName ?? 'http') });
+      const portName = checkPortName(this, 'reverseProxy.portName', rp.portName ?? 'sigsci-http');
+      const sharing = ports.declaringName(portName);
+      if (sharing !== undefined) {
+        throw propError(this, 'reverseProxy.portName', `${show(portName)} is already the name of a port of container ${show(sharing)}, and Kubernetes resolves a shared name to the first container's port`,
+          'give the agent\'s port another name (e.g. "sigsci-http"), or rename the other port');
+      }
+      containerPorts.push({ number: port, name: portName });
       readiness ??= kplus.Probe.fromTcpSocket({ port });
     }
 

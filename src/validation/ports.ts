@@ -89,6 +89,14 @@ export class PodPorts {
     return found ?? this.claims.find((u) => u.port === port && u.protocol === protocol && u.container !== exceptContainer);
   }
 
+  /** The container of the pod that declares a port named `name`, if any. */
+  public declaringName(name: string): string | undefined {
+    for (const list of [this.pod.containers, this.pod.initContainers]) {
+      for (const c of list) if (c.ports.some((p) => p.name === name)) return containerName(c);
+    }
+    return undefined;
+  }
+
   /**
    * Records that `container` binds `port` and fails if another container of the pod already does.
    * @param scope the construct whose prop asked for the port (named in the error)

@@ -475,9 +475,17 @@ describe('SigSciAgent in reverse-proxy mode', () => {
     expect(env.SIGSCI_REVPROXY_LISTENER).toBe('app:{listener=http://0.0.0.0:8000,upstreams=http://127.0.0.1:8080/,pass-host-header=true}');
     expect(env.SIGSCI_RPC_ADDRESS).toBeUndefined();
     expect(env.SIGSCI_ENVOY_GRPC_ADDRESS).toBeUndefined();
-    expect(c.ports).toEqual([{ containerPort: 8000, name: 'http' }, { containerPort: 2024, name: 'sigsci-startup' }]);
+    // not "http", the app's port name: Kubernetes would resolve the shared name to the app's port
+    expect(c.ports).toEqual([{ containerPort: 8000, name: 'sigsci-http' }, { containerPort: 2024, name: 'sigsci-startup' }]);
     expect(c.readinessProbe.tcpSocket).toEqual({ port: 8000 });
     expect(c.lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
+  });
+
+  test('refuses a port name another container of the pod has', () => {
+    const s = setup();
+    expect(() => agent(s, { reverseProxy: { port: 8000, appPort: 8080, portName: 'http' } }))
+      .toThrow('test/waf: reverseProxy.portName: "http" is already the name of a port of container "helloworld", and Kubernetes resolves a shared name to the first container\'s port; '
+        + 'give the agent\'s port another name (e.g. "sigsci-http"), or rename the other port');
   });
 
   test('its Service targets the agent, not the app', () => {

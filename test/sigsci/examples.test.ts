@@ -27,6 +27,9 @@ describe('the SigSci example charts', () => {
     expect(agent.env.find((e: any) => e.name === 'SIGSCI_REVPROXY_LISTENER').value)
       .toBe('app:{listener=http://0.0.0.0:8000,upstreams=http://127.0.0.1:8080/,pass-host-header=true}');
     expect(findOne(objects, 'Service', 'helloworld').spec.ports).toEqual([{ name: 'http', port: 80, targetPort: 8000 }]);
+    // every container port of the pod has its own name
+    const names = findOne(objects, 'Deployment', 'helloworld').spec.template.spec.containers.flatMap((c: any) => (c.ports ?? []).map((p: any) => p.name));
+    expect(new Set(names).size).toBe(names.length);
   });
 
   test('service mode: agents in their own Deployment, Envoy pointing at their Service', () => {
@@ -37,5 +40,8 @@ describe('the SigSci example charts', () => {
     const cluster = bootstrap.static_resources.clusters.find((c: any) => c.name === 'sigsci-agent-grpc');
     expect(cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address)
       .toEqual({ address: 'sigsci-agent.sigsci-service.svc.cluster.local', port_value: 9999 });
+    // the app, which exits on SIGTERM, keeps serving while Envoy drains
+    const app = findOne(objects, 'Deployment', 'helloworld').spec.template.spec.containers.find((c: any) => c.name === 'helloworld');
+    expect(app.lifecycle).toEqual({ preStop: { sleep: { seconds: 16 } } });
   });
 });
