@@ -15,7 +15,7 @@ export const ISTIO_ENVOY_PROM_PORT = { name: 'http-envoy-prom', port: 15090 };
  * webhooks that select pods by their own labels require the namespace label to be absent); else a
  * namespace labelled `istio.io/rev` injects its pods; else a pod is injected when labelled
  * `sidecar.istio.io/inject: "true"` or `istio.io/rev`. The label or, without it, the annotation
- * `"false"` opts a pod out (the annotation is not a selector).
+ * opts a pod out with any value but y, yes, true or on (the annotation is not a selector).
  * @param namespaceLabels the labels of the pod's namespace, when known
  * @internal
  */
@@ -23,7 +23,9 @@ export function istioInjects(
   podLabels: Record<string, string>, podAnnotations: Record<string, string>, namespaceLabels: Record<string, string> | undefined,
 ): boolean {
   const label = podLabels['sidecar.istio.io/inject'];
-  const optedOut = label === 'false' || (label === undefined && podAnnotations['sidecar.istio.io/inject'] === 'false');
+  // as Istio's injector reads them: any value but y, yes, true or on (any case) opts out
+  const optsOut = (v: string | undefined) => v !== undefined && v !== '' && !['y', 'yes', 'true', 'on'].includes(v.toLowerCase());
+  const optedOut = optsOut(label) || (label === undefined && optsOut(podAnnotations['sidecar.istio.io/inject']));
   if (optedOut) return false;
   const namespaceInjection = namespaceLabels?.['istio-injection'];
   if (namespaceInjection !== undefined) return namespaceInjection === 'enabled';

@@ -38,7 +38,7 @@ export interface SigSciReverseProxyOptions {
   /**
    * Name of the agent's container port and of the Service port. It must not be the name of a port
    * of another container in the pod (Kubernetes resolves a shared name to the first container's
-   * port, so a Service or probe naming it would skip the agent).
+   * port, so a Service naming it would skip the agent).
    * @default - "sigsci-http" for the container port, "http" for the Service port (Istio reads
    * the protocol from the Service port's name)
    */
@@ -262,11 +262,7 @@ export class SigSciAgent extends Construct {
       }
       env.SIGSCI_REVPROXY_LISTENER = `${name}:{listener=http://0.0.0.0:${port},upstreams=http://127.0.0.1:${rp.appPort}/,pass-host-header=${rp.passHostHeader ?? true}}`;
       const portName = checkPortName(this, 'reverseProxy.portName', rp.portName ?? 'sigsci-http');
-      const sharing = ports.declaringName(portName);
-      if (sharing !== undefined) {
-        throw propError(this, 'reverseProxy.portName', `${show(portName)} is already the name of a port of container ${show(sharing)}, and Kubernetes resolves a shared name to the first container's port`,
-          'give the agent\'s port another name (e.g. "sigsci-http"), or rename the other port');
-      }
+      ports.claimName(this, 'reverseProxy.portName', portName, AGENT_CONTAINER);
       containerPorts.push({ number: port, name: portName });
       readiness ??= kplus.Probe.fromTcpSocket({ port });
     }

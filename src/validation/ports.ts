@@ -69,6 +69,7 @@ export class PodPorts {
   }
 
   private readonly claims: Claim[] = [];
+  private readonly nameClaims: Array<{ scope: IConstruct; prop: string; name: string; container: string }> = [];
 
   private constructor(private readonly pod: kplus.AbstractPod) {
     pod.node.addValidation({ validate: () => this.collisions() });
@@ -89,12 +90,18 @@ export class PodPorts {
     return found ?? this.claims.find((u) => u.port === port && u.protocol === protocol && u.container !== exceptContainer);
   }
 
-  /** The container of the pod that declares a port named `name`, if any. */
-  public declaringName(name: string): string | undefined {
-    for (const list of [this.pod.containers, this.pod.initContainers]) {
-      for (const c of list) if (c.ports.some((p) => p.name === name)) return containerName(c);
+  /**
+   * Records that `container` declares a port named `name`, and fails if another container of the
+   * pod already does: Kubernetes resolves a shared name to the first container's port, so a
+   * Service naming it would reach that one. Checked again at synth, for containers added later.
+   */
+  public claimName(scope: IConstruct, prop: string, name: string, container: string): void {
+    const other = this.otherDeclaringName(name, container);
+    if (other !== undefined) {
+      const { received, fix } = nameTaken(name, other);
+      throw propError(scope, prop, received, fix);
     }
-    return undefined;
+    this.nameClaims.push({ scope, prop, name, container });
   }
 
   /**
@@ -127,7 +134,15 @@ export class PodPorts {
   }
 
   private collisions(): string[] {
-    if (this.claims.length === 0) return [];
+    const errors: string[] = [];
+    for (const claim of this.nameClaims) {
+      const other = this.otherDeclaringName(claim.name, claim.container);
+      if (other !== undefined) {
+        const { received, fix } = nameTaken(claim.name, other);
+        errors.push(`${claim.scope.node.path}: ${claim.prop}: ${received}; ${fix}`);
+      }
+    }
+    if (this.claims.length === 0) return errors;
     // the containers that bind each port/protocol, declared ports first, then claims; a declared port's
     // description is written only when it is reported
     const byKey = new Map<string, Array<PortUse | DeclaredPort>>();
@@ -141,7 +156,6 @@ export class PodPorts {
       return false;
     });
     for (const claim of this.claims) add(`${claim.port}/${claim.protocol}`, claim);
-    const errors: string[] = [];
     for (const claim of this.claims) {
       const users = byKey.get(`${claim.port}/${claim.protocol}`) ?? [];
       const other = users.find((u) => u.container !== claim.container);
@@ -151,6 +165,16 @@ export class PodPorts {
       }
     }
     return errors;
+  }
+
+  /**
+   * A container other than `except` that declares a port named `name` (init containers don't
+   * count: Kubernetes resolves a Service's named port among the containers, and init containers
+   * only as sidecars, which cdk8s-plus-25 doesn't make).
+   */
+  private otherDeclaringName(name: string, except: string): string | undefined {
+    const found = this.pod.containers.find((c) => containerName(c) !== except && c.ports.some((p) => p.name === name));
+    return found === undefined ? undefined : containerName(found);
   }
 
   /**
@@ -165,6 +189,14 @@ export class PodPorts {
       }
     }
   }
+}
+
+/** What a port name already taken by another container is, and what to do. */
+function nameTaken(name: string, other: string): { received: string; fix: string } {
+  return {
+    received: `${show(name)} is already the name of a port of container ${show(other)}, and Kubernetes resolves a shared name to the first container's port`,
+    fix: 'give this port another name, or rename the other port',
+  };
 }
 
 /** A port a container declares, before its description is needed. */

@@ -485,7 +485,12 @@ describe('SigSciAgent in reverse-proxy mode', () => {
     const s = setup();
     expect(() => agent(s, { reverseProxy: { port: 8000, appPort: 8080, portName: 'http' } }))
       .toThrow('test/waf: reverseProxy.portName: "http" is already the name of a port of container "helloworld", and Kubernetes resolves a shared name to the first container\'s port; '
-        + 'give the agent\'s port another name (e.g. "sigsci-http"), or rename the other port');
+        + 'give this port another name, or rename the other port');
+    // and, at synth, one that a container added afterwards has
+    const t = setup();
+    agent(t, { reverseProxy: { port: 8000, appPort: 8080 } });
+    t.app.addContainer({ name: 'metrics', image: 'metrics:1.0.0', ports: [{ number: 9100, name: 'sigsci-http' }], securityContext: { user: 1000 } });
+    expect(() => runValidations(t.chart)).toThrow('test/waf: reverseProxy.portName: "sigsci-http" is already the name of a port of container "metrics"');
   });
 
   test('its Service targets the agent, not the app', () => {

@@ -73,6 +73,9 @@ describe('Topology infers Istio injection as the webhook selects pods', () => {
     ['a revision label on the pod in a plain namespace', {}, { 'istio.io/rev': 'canary' }, {}, true],
     ['the pod label in a namespace labelled istio-injection: disabled (the webhooks that select pods need no namespace label)', { 'istio-injection': 'disabled' }, { [INJECT]: 'true' }, {}, false],
     ['a pod revision label in a namespace labelled istio-injection: disabled', { 'istio-injection': 'disabled' }, { 'istio.io/rev': 'canary' }, {}, false],
+    ['istio-injection and istio.io/rev on one namespace: the legacy label decides', { 'istio-injection': 'disabled', 'istio.io/rev': 'stable' }, {}, {}, false],
+    ['the label opting out with "False" (any value but y, yes, true, on)', { 'istio-injection': 'enabled' }, { [INJECT]: 'False' }, {}, false],
+    ['the annotation opting out with "no"', { 'istio-injection': 'enabled' }, {}, { [INJECT]: 'no' }, false],
     ['the annotation opting out in an enabled namespace', { 'istio-injection': 'enabled' }, {}, { [INJECT]: 'false' }, false],
     ['the label opting out in an enabled namespace', { 'istio-injection': 'enabled' }, { [INJECT]: 'false' }, {}, false],
   ])('%s', (_what, nsLabels, labels, annotations, injected) => {

@@ -89,8 +89,10 @@ describe('the wiring checks', () => {
       const m = withEdgeGateway({ metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'istio-proxy', image: 'docker.io/istio/proxyv2:1.30.3', args: ['router'] }] } });
       expect(WiringChecks.check(m).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
       // and vendor builds of it
-      const vendor = withEdgeGateway({ metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'istio-proxy', image: 'registry.redhat.io/openshift-service-mesh/proxyv2-rhel9:2.6', args: ['router'] }] } });
-      expect(WiringChecks.check(vendor).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
+      for (const image of ['registry.redhat.io/openshift-service-mesh/proxyv2-rhel9:2.6', 'registry.redhat.io/openshift-service-mesh/istio-proxyv2-rhel9:1.24']) {
+        const vendor = withEdgeGateway({ metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'istio-proxy', image, args: ['router'] }] } });
+        expect(WiringChecks.check(vendor).filter((f) => f.rule === WiringRule.GATEWAY_SELECTOR)).toEqual([]);
+      }
       // an app image that merely starts with the word is not one
       const app = withEdgeGateway({ metadata: { labels: { app: 'edge-gw' } }, spec: { containers: [{ name: 'app', image: 'example/proxyv2tool:1' }] } });
       expect(WiringChecks.check(app).map((f) => f.rule)).toContain(WiringRule.GATEWAY_SELECTOR);
@@ -275,9 +277,13 @@ describe('the wiring checks', () => {
 
     test('pass over the credentialName of a passthrough server, which Istio ignores', () => {
       const m = seedManifests();
-      const server = pick(m, 'Gateway', 'myapp').spec.servers[0];
-      server.tls = { mode: 'PASSTHROUGH', credentialName: 'left-over' };
+      const gw = pick(m, 'Gateway', 'myapp');
+      gw.spec.servers[0].tls = { mode: 'PASSTHROUGH', credentialName: 'tls-oauth-production' };
+      // a second server on the same port with the same certificate would be a shared certificate
+      pick(m, 'Gateway', 'oauth2-proxy').spec.servers[0].port.number = 443;
       expect(lines(m).filter((l) => l.startsWith('credential-name') || l.startsWith('gateway-shared-certificate'))).toEqual([]);
+      gw.spec.servers[0].tls.mode = 'SIMPLE';
+      expect(lines(m).filter((l) => l.startsWith('credential-name') || l.startsWith('gateway-shared-certificate'))).not.toEqual([]);
     });
 
     test('accepts a TLS Secret in the ingress namespace instead of a Certificate', () => {
@@ -619,6 +625,23 @@ describe('the wiring checks', () => {
       j.splice(j.indexOf(job), 1, { ...job, apiVersion: 'batch/v1', kind: 'Job' });
       pick(j, 'Service', 'myapp').spec.selector = { 'batch.kubernetes.io/job-name': 'myapp' };
       expect(lines(j)).toEqual([]);
+      // the label holds the Job's own name
+      pick(j, 'Service', 'myapp').spec.selector = { 'batch.kubernetes.io/job-name': 'other' };
+      expect(WiringChecks.check(j).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
+      // a CronJob's Jobs are named <cronjob>-<minutes>, never the CronJob's own name
+      const c = seedManifests();
+      const d = pick(c, 'Deployment', 'myapp');
+      c.splice(c.indexOf(d), 1, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: d.metadata, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: d.spec.template } } } });
+      pick(c, 'Service', 'myapp').spec.selector = { 'job-name': 'myapp' };
+      expect(WiringChecks.check(c).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
+      pick(c, 'Service', 'myapp').spec.selector = { 'job-name': 'myapp-29012345' };
+      expect(lines(c)).toEqual([]);
+      // a bare ReplicaSet's pods get no pod-template-hash (the Deployment controller writes it)
+      const r = seedManifests();
+      const rs = pick(r, 'Deployment', 'myapp');
+      r.splice(r.indexOf(rs), 1, { ...rs, kind: 'ReplicaSet' });
+      pick(r, 'Service', 'myapp').spec.selector = { 'app.kubernetes.io/name': 'myapp', 'pod-template-hash': '5d8f' };
+      expect(WiringChecks.check(r).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
     });
 
     test('does not select pods of another namespace', () => {

@@ -806,21 +806,24 @@ const CONTROLLER_LABELS: Record<string, Record<string, (value: string, w: Worklo
     'apps.kubernetes.io/pod-index': (v) => /^\d+$/.test(v),
     'controller-revision-hash': () => true,
   },
+  // the Deployment controller puts it in the template of each ReplicaSet it creates
   Deployment: { 'pod-template-hash': () => true },
-  ReplicaSet: { 'pod-template-hash': () => true },
   DaemonSet: { 'controller-revision-hash': () => true, 'pod-template-generation': () => true },
-  Job: jobLabels(),
-  CronJob: jobLabels(),
+  // a Job's own name; a CronJob's Jobs are named <cronjob>-<minutes since the epoch>
+  Job: jobLabels((v, w) => v === w.name, ['spec']),
+  CronJob: jobLabels((v, w) => v.startsWith(`${w.name}-`) && /^\d+$/.test(v.slice(w.name.length + 1)), ['spec', 'jobTemplate', 'spec']),
 };
 
-function jobLabels(): Record<string, (value: string, w: Workload) => boolean> {
-  const any = () => true;
+/** The labels the Job controller adds (unless the Job has a manual selector), with the Job's name matched by `jobName`. */
+function jobLabels(jobName: (value: string, w: Workload) => boolean, jobSpecPath: string[]): Record<string, (value: string, w: Workload) => boolean> {
+  const jobSpec = (w: Workload) => jobSpecPath.reduce<Json | undefined>((o, k) => obj(o?.[k]), w.json);
+  const automatic = (w: Workload) => jobSpec(w)?.manualSelector !== true;
   return {
-    'job-name': any,
-    'batch.kubernetes.io/job-name': any,
-    'controller-uid': any,
-    'batch.kubernetes.io/controller-uid': any,
-    'batch.kubernetes.io/job-completion-index': (v) => /^\d+$/.test(v),
+    'job-name': (v, w) => automatic(w) && jobName(v, w),
+    'batch.kubernetes.io/job-name': (v, w) => automatic(w) && jobName(v, w),
+    'controller-uid': (_v, w) => automatic(w),
+    'batch.kubernetes.io/controller-uid': (_v, w) => automatic(w),
+    'batch.kubernetes.io/job-completion-index': (v, w) => jobSpec(w)?.completionMode === 'Indexed' && /^\d+$/.test(v),
   };
 }
 
@@ -888,7 +891,7 @@ function workload(entry: Entry, templatePath: string[]): Workload {
   const images = arr(obj(template?.spec)?.containers).map((c) => str(obj(c)?.image) ?? '');
   const gateway = /(^|,)\s*gateway\s*(,|$)/.test(annotations['inject.istio.io/templates'] ?? '')
     // istio/proxyv2, and vendor builds of it (proxyv2-rhel9)
-    || images.some((i) => /(^|\/)proxyv2(-[\w.-]+)?(:|@|$)/.test(i));
+    || images.some((i) => /(^|\/)(istio-)?proxyv2(-[\w.-]+)?(:|@|$)/.test(i));
   return { ...entry, podLabels, podAnnotations: annotations, portNames, portNumbers, sidecarPorts: [], gateway };
 }
 
