@@ -630,8 +630,8 @@ describe('the wiring checks', () => {
       expect(WiringChecks.check(j).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
       // a CronJob's Jobs are named <cronjob>-<minutes>, never the CronJob's own name
       const c = seedManifests();
-      const d = pick(c, 'Deployment', 'myapp');
-      c.splice(c.indexOf(d), 1, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: d.metadata, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: d.spec.template } } } });
+      const cronApp = pick(c, 'Deployment', 'myapp');
+      c.splice(c.indexOf(cronApp), 1, { apiVersion: 'batch/v1', kind: 'CronJob', metadata: cronApp.metadata, spec: { schedule: '* * * * *', jobTemplate: { spec: { template: cronApp.spec.template } } } });
       pick(c, 'Service', 'myapp').spec.selector = { 'job-name': 'myapp' };
       expect(WiringChecks.check(c).map((f) => f.rule)).toEqual([WiringRule.SERVICE_SELECTOR]);
       pick(c, 'Service', 'myapp').spec.selector = { 'job-name': 'myapp-29012345' };
