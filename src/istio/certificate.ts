@@ -89,6 +89,10 @@ export class IngressCertificate extends Construct {
     this.name = checkDnsSubdomain(this, 'name', props.name ?? `tls-${this.dnsNames[0].replace(/^\*\./, 'wildcard.').replace(/\./g, '-')}`);
     this.secretName = checkDnsSubdomain(this, 'secretName', props.secretName ?? this.name);
     this.namespace = ingress.namespace;
+    if (!(props.issuer instanceof IssuerRef)) {
+      throw propError(this, 'issuer', `received ${show(props.issuer)}`, 'pass IssuerRef.clusterIssuer("letsencrypt-production") or IssuerRef.issuer(name)');
+    }
+    checkDnsSubdomain(this, 'issuer.name', props.issuer.name);
     this.certificate = new Certificate(this, 'certificate', {
       metadata: { name: this.name, namespace: this.namespace },
       spec: {

@@ -6,9 +6,18 @@ import { IngressHttpsGateway, requireSameIngressNamespace } from './gateway';
 import { IngressGatewayOptions, resolveIngressGateway, versionedObject } from './ingress';
 import { IstioRelease } from './version';
 import { toJson_VirtualServiceSpec, VirtualServiceSpecHttp } from '../../imports/istio-networking.istio.io';
+import { claimInChart } from '../common/registry';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
 import { checkPort } from '../validation/ports';
+
+/** The VirtualService names of the IngressRoutes of each chart, by namespace. */
+const ROUTE_NAMES = new WeakMap<IConstruct, Map<string, string>>();
+
+/** The path of the IngressRoute of `scope`'s chart that named its VirtualService `namespace/name`, if any. */
+function claimedName(scope: IConstruct, namespace: string, name: string): string | undefined {
+  return ROUTE_NAMES.get(Chart.of(scope))?.get(`${namespace}/${name}`);
+}
 
 /** The Kubernetes cluster DNS domain that Service FQDNs end with. */
 const CLUSTER_DOMAIN = 'cluster.local';
@@ -140,6 +149,13 @@ export class IngressRoute extends Construct {
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? serviceNamespace(this, 'service', props.service));
     this.name = checkDnsSubdomain(this, 'name', props.name ?? props.service.name);
     const clusterDomain = this.clusterDomain = checkHostName(this, 'clusterDomain', props.clusterDomain ?? CLUSTER_DOMAIN);
+    // the VirtualService (and an own Gateway) take this name: a second route of the same name would
+    // replace the first on apply, and its host would lose its route without a word
+    const sameName = claimedName(this, this.namespace, this.name);
+    if (sameName !== undefined) {
+      throw propError(this, 'name', `${show(this.name)} in namespace ${show(this.namespace)} is already the name of IngressRoute ${sameName}'s VirtualService${props.name === undefined ? ' (both default to the Service\'s name)' : ''}`,
+        'give each route of a Service its own name');
+    }
     const gateway = props.sharedGateway ? this.useSharedGateway(props.sharedGateway, props) : this.ownGateway(props);
     this.gateway = gateway.gateway;
     this.portName = gateway.portName;
@@ -147,6 +163,9 @@ export class IngressRoute extends Construct {
     const http: VirtualServiceSpecHttp[] = [];
     if (props.redirectHost !== undefined) {
       const target = checkHostName(this, 'redirectHost', props.redirectHost);
+      if (target.toLowerCase() === this.host.toLowerCase()) {
+        throw propError(this, 'redirectHost', `${show(target)} is the route's own host, which would redirect every request to itself`, 'redirect to another host, or drop redirectHost');
+      }
       if (props.pathRoutes?.length) {
         throw propError(this, 'pathRoutes', 'is set together with redirectHost, which answers every request with a redirect', 'drop pathRoutes, or redirectHost');
       }
@@ -171,6 +190,8 @@ export class IngressRoute extends Construct {
         gateways: [gateway.reference],
         http,
       }));
+    // claimed once the route is complete (a route that failed takes no name)
+    claimInChart(ROUTE_NAMES, this, `${this.namespace}/${this.name}`);
   }
 
   /** A Gateway of the route's own, for its host alone. */

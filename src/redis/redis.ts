@@ -181,7 +181,11 @@ export class Redis extends Construct {
   constructor(scope: Construct, id: string, props: RedisProps = {}) {
     super(scope, id);
     const name = checkDnsLabel(this, 'name', props.name ?? 'redis');
-    const namespace = props.namespace ?? Chart.of(this).namespace;
+    // it names the Service too, which most API servers want as an RFC 1035 label (a letter first)
+    if (!/^[a-z]/.test(name)) {
+      throw propError(this, 'name', `${show(name)} starts with a digit, which a Service name can't`, `start it with a letter, e.g. ${show(`redis-${name}`)}`);
+    }
+    const namespace = props.namespace === undefined ? Chart.of(this).namespace : checkDnsLabel(this, 'namespace', props.namespace);
     const metadata = { name, namespace };
     this.password = props.password;
     this.host = namespace ? `${name}.${namespace}.svc` : name;
@@ -208,6 +212,9 @@ export class Redis extends Construct {
     if (props.password) args.push('--requirepass', '$(REDIS_PASSWORD)');
 
     const image = props.image ?? DEFAULT_IMAGE;
+    if (typeof image !== 'string' || image.trim() === '') {
+      throw propError(this, 'image', `received ${show(image)}`, `give an image reference, e.g. ${show(DEFAULT_IMAGE)}`);
+    }
     this.deployment = new kplus.Deployment(this, 'deployment', {
       metadata,
       replicas: 1,

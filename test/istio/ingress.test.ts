@@ -46,6 +46,13 @@ describe('IngressCertificate', () => {
     });
   });
 
+  test('fails without an issuer, or with an issuer name Kubernetes would refuse', () => {
+    const chart = new Chart(Testing.app(), 'test');
+    expect(() => new IngressCertificate(chart, 'none', { issuer: undefined as unknown as IssuerRef, dnsNames: ['a.example.com'] }))
+      .toThrow('test/none: issuer: received undefined; pass IssuerRef.clusterIssuer("letsencrypt-production") or IssuerRef.issuer(name)');
+    expect(() => new IngressCertificate(chart, 'empty', { issuer: IssuerRef.clusterIssuer(''), dnsNames: ['a.example.com'] })).toThrow('test/empty: issuer.name: received ""');
+  });
+
   test('fails without DNS names', () => {
     const chart = new Chart(Testing.app(), 'test');
     expect(() => new IngressCertificate(chart, 'cert', { issuer: IssuerRef.clusterIssuer('x'), dnsNames: [] }))
@@ -113,6 +120,19 @@ describe('IngressRoute', () => {
       .toThrow('test/both: pathRoutes: is set together with redirectHost, which answers every request with a redirect; drop pathRoutes, or redirectHost');
     expect(() => new IngressRoute(chart, 'bad', { host: 'y.cluster.example.com', service, certificate, name: 'y', redirectHost: 'not a host' }))
       .toThrow('test/bad: redirectHost: "not a host"');
+    expect(() => new IngressRoute(chart, 'loop', { host: 'z.cluster.example.com', service, certificate, name: 'z', redirectHost: 'z.cluster.example.com' }))
+      .toThrow('test/loop: redirectHost: "z.cluster.example.com" is the route\'s own host, which would redirect every request to itself; redirect to another host, or drop redirectHost');
+  });
+
+  test('refuses a second route whose VirtualService would take the same name (both named after the Service by default)', () => {
+    const { chart, service, certificate } = setup();
+    new IngressRoute(chart, 'main', { host: 'kayenta.cluster.example.com', service, certificate });
+    expect(() => new IngressRoute(chart, 'www', { host: 'www.cluster.example.com', service, certificate }))
+      .toThrow('test/www: name: "kayenta" in namespace "canary" is already the name of IngressRoute test/main\'s VirtualService (both default to the Service\'s name); give each route of a Service its own name');
+    // with its own name it is fine, and a route that failed took no name
+    expect(() => new IngressRoute(chart, 'bad', { host: 'not a host', service, certificate, name: 'www' })).toThrow('test/bad: host:');
+    new IngressRoute(chart, 'www2', { host: 'www.cluster.example.com', service, certificate, name: 'www' });
+    expect(synthChart(chart).filter((o: any) => o.kind === 'VirtualService').map((o: any) => o.metadata.name).sort()).toEqual(['kayenta', 'www']);
   });
 
   test('emits networking.istio.io/v1beta1 for Istio releases before 1.22', () => {
