@@ -88,6 +88,31 @@ describe('MeshkitValidation (the cdk8s plugin)', () => {
     expect(fs.readFileSync(path.join(dir, 'topology.dot'), 'utf8')).toMatch(/^digraph topology \{\n/);
   });
 
+  test('writes the topology in the directory of all the manifests when cdk8s writes a folder per chart', async () => {
+    const out = tempDir();
+    const files = ['one', 'two'].map((chart) => {
+      fs.mkdirSync(path.join(out, chart));
+      const file = path.join(out, chart, 'Namespace.x.k8s.yaml');
+      fs.writeFileSync(file, `apiVersion: v1\nkind: Namespace\nmetadata: { name: ${chart} }\n`);
+      return file;
+    });
+    await new MeshkitValidation({ topology: ['mermaid'] }).validate(fakeContext(files).context);
+    expect(fs.existsSync(path.join(out, 'topology.mmd'))).toBe(true);
+    expect(fs.existsSync(path.join(out, 'one', 'topology.mmd'))).toBe(false);
+  });
+
+  test('reports a topology it can\'t write in the summary, without failing the checks', async () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'a.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata: { name: x }\n');
+    const blocker = path.join(dir, 'not-a-dir');
+    fs.writeFileSync(blocker, '');
+    const fake = fakeContext([file]);
+    await new MeshkitValidation({ topology: ['mermaid'], topologyDirectory: blocker }).validate(fake.context);
+    expect(fake.submitted()?.status).toBe('success');
+    expect(fake.submitted()?.metadata?.Topology).toMatch(/^not written: /);
+  });
+
   test('writes the topology beside a Helm chart\'s templates/, not into it (Helm would read it as a manifest)', async () => {
     const chart = tempDir();
     fs.mkdirSync(path.join(chart, 'templates'));

@@ -15,8 +15,9 @@ import { inMemoryDocuments, LocatedDocument, listManifestFiles, ManifestDocument
 export class ManifestValidation {
   /**
    * Checks every object the charts of `app` synthesize, in memory (no files are written), each
-   * with the path of the construct that produced it. Construct validations (`addValidation`) are
-   * not run here; `app.synth()` runs them.
+   * with the path of the construct that produced it. Synthesizing a chart runs cdk8s's validations
+   * of the whole app first (every construct's `addValidation`), so a construct that fails them
+   * throws cdk8s's "Validation failed" error here rather than giving a report.
    */
   public static validateApp(app: App, options: ManifestValidationOptions = {}): ManifestReport {
     return checkManifestDocuments(inMemoryDocuments(appDocuments(app)), [], options).report;

@@ -107,16 +107,22 @@ export class MeshkitValidation {
 
     const formats = this.props.topology ?? [];
     if (formats.length > 0) {
-      const dir = this.props.topologyDirectory ?? (ctx.stdout || files.length === 0 ? undefined : outputDirectory(files[0]));
+      const dir = this.props.topologyDirectory ?? (ctx.stdout || files.length === 0 ? undefined : outputDirectory(files));
       if (dir) {
         const topology = buildTopology(run);
-        fs.mkdirSync(dir, { recursive: true });
-        const written = formats.map((format) => {
-          const file = path.join(dir, `topology.${format === 'mermaid' ? 'mmd' : 'dot'}`);
-          fs.writeFileSync(file, renderTopology(topology, format));
-          return file;
-        });
-        summary.Topology = written.join(', ');
+        try {
+          fs.mkdirSync(dir, { recursive: true });
+          const written = formats.map((format) => {
+            const file = path.join(dir, `topology.${format === 'mermaid' ? 'mmd' : 'dot'}`);
+            fs.writeFileSync(file, renderTopology(topology, format));
+            return file;
+          });
+          summary.Topology = written.join(', ');
+        } catch (e) {
+          // a picture that can't be written doesn't fail the checks
+          summary.Topology = `not written: ${(e as Error).message}`;
+          ctx.logger?.log(`cdk8s-meshkit: no topology written (${(e as Error).message})`);
+        }
       } else {
         ctx.logger?.log('cdk8s-meshkit: no topology written (synth --stdout has no output directory; set properties.topologyDirectory)');
       }
@@ -165,7 +171,11 @@ function isMap(x: unknown): x is Record<string, any> {
  * Where the topology goes: beside the manifests, or beside a Helm chart's templates/ (`synth
  * --format helm`), where Helm would try to render the topology files as manifests.
  */
-function outputDirectory(manifest: string): string {
-  const dir = path.dirname(manifest);
+function outputDirectory(manifests: readonly string[]): string {
+  // the directory every manifest is in (cdk8s writes a folder per chart with some output types)
+  const dirs = manifests.map((m) => path.resolve(path.dirname(m)).split(path.sep));
+  const common: string[] = [];
+  for (let i = 0; dirs.every((d) => i < d.length && d[i] === dirs[0][i]); i++) common.push(dirs[0][i]);
+  const dir = common.join(path.sep) || path.sep;
   return path.basename(dir) === 'templates' ? path.dirname(dir) : dir;
 }
