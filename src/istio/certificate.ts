@@ -89,7 +89,8 @@ export class IngressCertificate extends Construct {
     this.name = checkDnsSubdomain(this, 'name', props.name ?? `tls-${this.dnsNames[0].replace(/^\*\./, 'wildcard.').replace(/\./g, '-')}`);
     this.secretName = checkDnsSubdomain(this, 'secretName', props.secretName ?? this.name);
     this.namespace = ingress.namespace;
-    if (!(props.issuer instanceof IssuerRef)) {
+    // by shape, not class: a second copy of the library, or a plain { kind, name }, is fine
+    if (props.issuer?.kind !== 'ClusterIssuer' && props.issuer?.kind !== 'Issuer') {
       throw propError(this, 'issuer', `received ${show(props.issuer)}`, 'pass IssuerRef.clusterIssuer("letsencrypt-production") or IssuerRef.issuer(name)');
     }
     checkDnsSubdomain(this, 'issuer.name', props.issuer.name);

@@ -153,19 +153,20 @@ export class IngressRoute extends Construct {
     // replace the first on apply, and its host would lose its route without a word
     const sameName = claimedName(this, this.namespace, this.name);
     if (sameName !== undefined) {
-      throw propError(this, 'name', `${show(this.name)} in namespace ${show(this.namespace)} is already the name of IngressRoute ${sameName}'s VirtualService${props.name === undefined ? ' (both default to the Service\'s name)' : ''}`,
+      throw propError(this, 'name', `${show(this.name)} in namespace ${show(this.namespace)} is already the name of IngressRoute ${sameName}'s VirtualService (a route's name defaults to its Service's)`,
         'give each route of a Service its own name');
+    }
+    const redirectHost = props.redirectHost === undefined ? undefined : checkHostName(this, 'redirectHost', props.redirectHost);
+    if (redirectHost !== undefined && redirectHost.toLowerCase() === this.host.toLowerCase()) {
+      throw propError(this, 'redirectHost', `${show(redirectHost)} is the route's own host, which would redirect every request to itself`, 'redirect to another host, or drop redirectHost');
     }
     const gateway = props.sharedGateway ? this.useSharedGateway(props.sharedGateway, props) : this.ownGateway(props);
     this.gateway = gateway.gateway;
     this.portName = gateway.portName;
 
     const http: VirtualServiceSpecHttp[] = [];
-    if (props.redirectHost !== undefined) {
-      const target = checkHostName(this, 'redirectHost', props.redirectHost);
-      if (target.toLowerCase() === this.host.toLowerCase()) {
-        throw propError(this, 'redirectHost', `${show(target)} is the route's own host, which would redirect every request to itself`, 'redirect to another host, or drop redirectHost');
-      }
+    if (redirectHost !== undefined) {
+      const target = redirectHost;
       if (props.pathRoutes?.length) {
         throw propError(this, 'pathRoutes', 'is set together with redirectHost, which answers every request with a redirect', 'drop pathRoutes, or redirectHost');
       }

@@ -16,7 +16,7 @@ import { IngressRoute } from '../istio/route';
 import { OAuth2ProxyIstio } from '../oauth2-proxy/oauth2-proxy-istio';
 import { Redis } from '../redis';
 import { propError, show } from '../validation/errors';
-import { checkDnsLabel } from '../validation/names';
+import { checkDnsLabel, checkServiceName } from '../validation/names';
 import { checkPort } from '../validation/ports';
 
 /** The Kayenta image the library pins by default (the slim, Alpine-based variant). */
@@ -239,7 +239,7 @@ export class KayentaStandalone extends Construct {
   constructor(scope: Construct, id: string, props: KayentaStandaloneProps = {}) {
     super(scope, id);
     this.props = props;
-    this.name = checkDnsLabel(this, 'name', props.name ?? 'kayenta');
+    this.name = checkServiceName(this, 'name', props.name ?? 'kayenta');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? 'kayenta');
     const metadata = { name: this.name, namespace: this.namespace };
     const replicas = props.replicas ?? 1;

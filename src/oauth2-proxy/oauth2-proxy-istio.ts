@@ -33,7 +33,7 @@ import { Redis } from '../redis';
 import { assertValidEnvoyConfig } from '../validation/envoy/assert';
 import { EnvoyConfigValidator } from '../validation/envoy/envoy-config-validator';
 import { propError, show } from '../validation/errors';
-import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
+import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkServiceName } from '../validation/names';
 
 /** How the ingress gateway asks oauth2-proxy whether a request to the app host may pass. */
 export enum ExtAuthzMode {
@@ -536,10 +536,12 @@ export class OAuth2ProxyIstio extends Construct {
     requireSecretValue(this, 'clientSecret', props.clientSecret, 'the OAuth client secret of the app registration');
     requireSecretValue(this, 'cookieSecret', props.cookieSecret, '16, 24 or 32 random bytes, e.g. from `openssl rand -base64 32 | tr -- \'+/\' \'-_\'`');
 
-    const name = checkDnsLabel(this, 'name', props.name ?? 'oauth2-proxy');
+    // it names oauth2-proxy's Service, and its route's VirtualService next to the app's
+    const name = checkServiceName(this, 'name', props.name ?? 'oauth2-proxy');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? serviceNamespace(this, 'app', props.app));
-    if (props.app.name === name && serviceNamespace(this, 'app', props.app) === this.namespace) {
-      throw propError(this, 'name', `${show(name)} is also the app Service's name`, 'give oauth2-proxy another name');
+    if (props.app.name === name && (serviceNamespace(this, 'app', props.app) === this.namespace || props.authHost !== undefined)) {
+      throw propError(this, 'name', `${show(name)} is also the app Service's name${serviceNamespace(this, 'app', props.app) === this.namespace ? ''
+        : `, and the routes of the app host and of the auth host would both name their VirtualService ${show(`${this.namespace}/${name}`)}`}`, 'give oauth2-proxy another name');
     }
     if (props.createNamespace ?? true) {
       const labels: Record<string, string> = props.istioRevision !== undefined

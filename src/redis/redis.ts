@@ -5,7 +5,7 @@ import { pullPolicyFor } from '../common/image';
 import { hardenContainer } from '../common/pod';
 import { requireResources, sizeBytes } from '../common/resources';
 import { propError, show } from '../validation/errors';
-import { checkDnsLabel } from '../validation/names';
+import { checkDnsLabel, checkServiceName } from '../validation/names';
 
 /** The Redis image the library pins by default. */
 const DEFAULT_IMAGE = 'redis:8.10.2-alpine';
@@ -180,11 +180,8 @@ export class Redis extends Construct {
 
   constructor(scope: Construct, id: string, props: RedisProps = {}) {
     super(scope, id);
-    const name = checkDnsLabel(this, 'name', props.name ?? 'redis');
-    // it names the Service too, which most API servers want as an RFC 1035 label (a letter first)
-    if (!/^[a-z]/.test(name)) {
-      throw propError(this, 'name', `${show(name)} starts with a digit, which a Service name can't`, `start it with a letter, e.g. ${show(`redis-${name}`)}`);
-    }
+    // it names the Service too
+    const name = checkServiceName(this, 'name', props.name ?? 'redis');
     const namespace = props.namespace === undefined ? Chart.of(this).namespace : checkDnsLabel(this, 'namespace', props.namespace);
     const metadata = { name, namespace };
     this.password = props.password;

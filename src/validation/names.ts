@@ -49,6 +49,20 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string): s
 }
 
 /**
+ * Checks a name a Service takes: an RFC 1123 label that starts with a letter, as most API
+ * servers want Service names (RFC 1035).
+ * @returns the value, for chaining
+ * @internal
+ */
+export function checkServiceName(scope: IConstruct, prop: string, value: string): string {
+  checkDnsLabel(scope, prop, value);
+  if (!/^[a-z]/.test(value)) {
+    throw propError(scope, prop, `${show(value)} starts with a digit, which a Service name can't`, `start it with a letter, e.g. ${show(`s-${value}`)}`);
+  }
+  return value;
+}
+
+/**
  * Checks an RFC 1123 subdomain as Kubernetes checks object names (ConfigMaps, Secrets, CRDs):
  * dot-separated labels, at most 253 characters in all (Kubernetes sets no limit per label).
  * @returns the value, for chaining

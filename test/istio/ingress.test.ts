@@ -1,4 +1,4 @@
-import { Chart, Testing } from 'cdk8s';
+import { ApiObject, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { IngressCertificate, IngressHttpsGateway, IngressRoute, IssuerRef } from '../../src';
 import { expectSchemaValid, findOne, synthChart } from '../harness';
@@ -51,6 +51,9 @@ describe('IngressCertificate', () => {
     expect(() => new IngressCertificate(chart, 'none', { issuer: undefined as unknown as IssuerRef, dnsNames: ['a.example.com'] }))
       .toThrow('test/none: issuer: received undefined; pass IssuerRef.clusterIssuer("letsencrypt-production") or IssuerRef.issuer(name)');
     expect(() => new IngressCertificate(chart, 'empty', { issuer: IssuerRef.clusterIssuer(''), dnsNames: ['a.example.com'] })).toThrow('test/empty: issuer.name: received ""');
+    // checked by shape: an issuer of another copy of the library works
+    const plain = new IngressCertificate(chart, 'plain', { issuer: { kind: 'ClusterIssuer', name: 'ca' }, dnsNames: ['b.example.com'] });
+    expect(ApiObject.of(plain.certificate).toJson().spec.issuerRef).toEqual({ kind: 'ClusterIssuer', name: 'ca', group: 'cert-manager.io' });
   });
 
   test('fails without DNS names', () => {
@@ -128,7 +131,7 @@ describe('IngressRoute', () => {
     const { chart, service, certificate } = setup();
     new IngressRoute(chart, 'main', { host: 'kayenta.cluster.example.com', service, certificate });
     expect(() => new IngressRoute(chart, 'www', { host: 'www.cluster.example.com', service, certificate }))
-      .toThrow('test/www: name: "kayenta" in namespace "canary" is already the name of IngressRoute test/main\'s VirtualService (both default to the Service\'s name); give each route of a Service its own name');
+      .toThrow('test/www: name: "kayenta" in namespace "canary" is already the name of IngressRoute test/main\'s VirtualService (a route\'s name defaults to its Service\'s); give each route of a Service its own name');
     // with its own name it is fine, and a route that failed took no name
     expect(() => new IngressRoute(chart, 'bad', { host: 'not a host', service, certificate, name: 'www' })).toThrow('test/bad: host:');
     new IngressRoute(chart, 'www2', { host: 'www.cluster.example.com', service, certificate, name: 'www' });

@@ -735,6 +735,14 @@ describe('OAuth2ProxyIstio', () => {
       expect(build).toThrow('test/auth: cookieSecret: received undefined; pass a SecretValue ({ secret, key }) of the Secret key holding 16, 24 or 32 random bytes, e.g. from `openssl rand -base64 32 | tr -- \'+/\' \'-_\'`');
     });
 
+    test('fails on a name its routes would share with the app\'s, or that a Service can\'t take', () => {
+      // oauth2-proxy in its own namespace, named as the app: the app host's and the auth host's routes would both be auth/myapp
+      expect(setup({ name: 'myapp', namespace: 'auth' }).build)
+        .toThrow('test/auth: name: "myapp" is also the app Service\'s name, and the routes of the app host and of the auth host would both name their VirtualService "auth/myapp"; give oauth2-proxy another name');
+      expect(setup({ name: 'myapp', namespace: 'auth', authHost: undefined }).build).not.toThrow();
+      expect(setup({ name: '2fa' }).build).toThrow('test/auth: name: "2fa" starts with a digit, which a Service name can\'t; start it with a letter, e.g. "s-2fa"');
+    });
+
     test('fails when the cookie secret reference has no key', () => {
       const s = setup();
       const { build } = setup({ cookieSecret: { secret: s.secrets, key: '' } });

@@ -127,7 +127,7 @@ describe('Redis', () => {
     const chart = new Chart(Testing.app(), 'test');
     expect(() => new Redis(chart, 'r', { name: 'Session_Store' })).toThrow('test/r: name: "Session_Store" is not a valid DNS-1123 label');
     // it names the Service, which wants a letter first
-    expect(() => new Redis(chart, 'd', { name: '1cache' })).toThrow('test/d: name: "1cache" starts with a digit, which a Service name can\'t; start it with a letter, e.g. "redis-1cache"');
+    expect(() => new Redis(chart, 'd', { name: '1cache' })).toThrow('test/d: name: "1cache" starts with a digit, which a Service name can\'t; start it with a letter, e.g. "s-1cache"');
   });
 
   test('rejects a namespace that is not a DNS-1123 label and an empty image', () => {

@@ -101,6 +101,15 @@ describe('MeshkitValidation (the cdk8s plugin)', () => {
     expect(fs.existsSync(path.join(out, 'one', 'topology.mmd'))).toBe(false);
   });
 
+  test('writes the topology beside templates/ also when the Helm chart has a folder per chart in it', async () => {
+    const chart = tempDir();
+    fs.mkdirSync(path.join(chart, 'templates', 'one'), { recursive: true });
+    const file = path.join(chart, 'templates', 'one', 'a.yaml');
+    fs.writeFileSync(file, 'apiVersion: v1\nkind: Namespace\nmetadata: { name: x }\n');
+    await new MeshkitValidation({ topology: ['mermaid'] }).validate(fakeContext([file]).context);
+    expect(fs.existsSync(path.join(chart, 'topology.mmd'))).toBe(true);
+  });
+
   test('reports a topology it can\'t write in the summary, without failing the checks', async () => {
     const dir = tempDir();
     const file = path.join(dir, 'a.yaml');

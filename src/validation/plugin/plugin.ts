@@ -110,18 +110,19 @@ export class MeshkitValidation {
       const dir = this.props.topologyDirectory ?? (ctx.stdout || files.length === 0 ? undefined : outputDirectory(files));
       if (dir) {
         const topology = buildTopology(run);
+        const rendered = formats.map((format) => ({ file: path.join(dir, `topology.${format === 'mermaid' ? 'mmd' : 'dot'}`), text: renderTopology(topology, format) }));
+        const written: string[] = [];
         try {
           fs.mkdirSync(dir, { recursive: true });
-          const written = formats.map((format) => {
-            const file = path.join(dir, `topology.${format === 'mermaid' ? 'mmd' : 'dot'}`);
-            fs.writeFileSync(file, renderTopology(topology, format));
-            return file;
-          });
+          for (const r of rendered) {
+            fs.writeFileSync(r.file, r.text);
+            written.push(r.file);
+          }
           summary.Topology = written.join(', ');
         } catch (e) {
           // a picture that can't be written doesn't fail the checks
-          summary.Topology = `not written: ${(e as Error).message}`;
-          ctx.logger?.log(`cdk8s-meshkit: no topology written (${(e as Error).message})`);
+          summary.Topology = `${written.length > 0 ? `${written.join(', ')}; the rest ` : ''}not written: ${(e as Error).message}`;
+          ctx.logger?.log(`cdk8s-meshkit: topology not written (${(e as Error).message})`);
         }
       } else {
         ctx.logger?.log('cdk8s-meshkit: no topology written (synth --stdout has no output directory; set properties.topologyDirectory)');
@@ -176,6 +177,11 @@ function outputDirectory(manifests: readonly string[]): string {
   const dirs = manifests.map((m) => path.resolve(path.dirname(m)).split(path.sep));
   const common: string[] = [];
   for (let i = 0; dirs.every((d) => i < d.length && d[i] === dirs[0][i]); i++) common.push(dirs[0][i]);
-  const dir = common.join(path.sep) || path.sep;
-  return path.basename(dir) === 'templates' ? path.dirname(dir) : dir;
+  const first = path.resolve(path.dirname(manifests[0]));
+  // nothing shared but the root (or a drive): beside the first manifest
+  const shared = common.length > 1 ? common.join(path.sep) : first;
+  // a Helm chart's templates/ (possibly with a folder per chart in it): beside it, where Helm won't read it
+  const parts = shared.split(path.sep);
+  const templates = parts.lastIndexOf('templates');
+  return templates > 0 ? parts.slice(0, templates).join(path.sep) || path.sep : shared;
 }
