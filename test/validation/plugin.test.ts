@@ -75,7 +75,10 @@ describe('MeshkitValidation (the cdk8s plugin)', () => {
     const fake = fakeContext([file]);
     await new MeshkitValidation().validate(fake.context);
     expect(fake.violations.map((v) => [v.ruleName, v.violatingResources[0].resourceName, v.violatingResources[0].locations[0]]))
-      .toEqual([['manifest-syntax', 'broken.yaml', expect.stringMatching(/^line 3, column \d+ \(line 3\)$/)]]);
+      .toEqual([['manifest-syntax', 'broken.yaml', expect.stringMatching(/^line 3, column \d+$/)]]);
+    // the position once, not again at the end of the parser's message
+    expect(fake.violations[0].recommendation).toMatch(/broken\.yaml:3:\d+ is not valid YAML: [^:]*[^:\s]$/);
+    expect(fake.violations[0].recommendation).not.toMatch(/at line \d+, column \d+/);
   });
 
   test('writes the topology next to the manifests when asked', async () => {

@@ -75,7 +75,8 @@ export function parseManifestText(text: string, file?: string, constructPaths?: 
     if (doc.errors.length > 0) {
       for (const error of doc.errors) {
         const pos = error.linePos?.[0];
-        problems.push({ file, line: pos?.line, column: pos?.col, message: firstLine(error.message) });
+        // the position is reported apart: without the parser's own " at line L, column C:" suffix
+        problems.push({ file, line: pos?.line, column: pos?.col, message: firstLine(error.message).replace(/ at line \d+, column \d+:?$/, '') });
       }
       continue;
     }

@@ -134,7 +134,8 @@ export class MeshkitValidation {
 
 /** One finding as a cdk8s violation: the resource is the object's name, which cdk8s maps to its construct path. */
 function toViolation(f: ManifestFinding) {
-  const place = f.line ? `${f.location || '(document)'} (line ${f.line})` : f.location || '(document)';
+  // a syntax finding's location is its line already
+  const place = f.line && !(f.location ?? '').startsWith('line ') ? `${f.location || '(document)'} (line ${f.line})` : f.location || '(document)';
   return {
     ruleName: f.rule,
     recommendation: f.severity === 'warning' ? `warning: ${f.message}` : f.message,
