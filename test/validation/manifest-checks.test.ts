@@ -318,6 +318,8 @@ describe('ManifestValidation', () => {
       ]);
       expect(report.findings).toEqual([]);
       expect(report.ignoredKinds).toEqual({ 'Widget': 1, '<not an object>': 3, 'NoName': 1 });
+      // a List counts as the entries it holds
+      expect(report.objectCount).toBe(6);
     });
 
     test('fail with the entry named for an unknown rule id', () => {

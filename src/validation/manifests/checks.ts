@@ -232,7 +232,8 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
       findings: clean,
       errorCount,
       warningCount: clean.length - errorCount,
-      objectCount: documents.length,
+      // a List counts as the objects it holds
+      objectCount: documents.reduce((n, d) => n + withListItems(d).filter((x) => !isListObject(x.manifest)).length, 0),
       checkedCount: wiring.checkedCount + holdsEnvoy.size,
       envoyConfigCount,
       ignoredKinds,
@@ -302,13 +303,18 @@ function shortType(typeName: string): string {
   return typeName.slice(typeName.lastIndexOf('.') + 1);
 }
 
+/** Whether a manifest is a `kind: List` (or `*List`) holding items. */
+function isListObject(o: any): boolean {
+  return !!o && typeof o === 'object' && typeof o.kind === 'string' && o.kind.endsWith('List') && Array.isArray(o.items);
+}
+
 /**
  * A document, and each item of a List it holds (recursively) as a document of its own: the item's
  * object, with lines looked up in the whole document.
  */
 function withListItems(doc: LocatedDocument): LocatedDocument[] {
   const o = doc.manifest as any;
-  if (!o || typeof o !== 'object' || typeof o.kind !== 'string' || !o.kind.endsWith('List') || !Array.isArray(o.items)) return [doc];
+  if (!isListObject(o)) return [doc];
   return [doc, ...o.items.flatMap((item: any, i: number) => withListItems({
     ...doc,
     manifest: item,
