@@ -84,7 +84,13 @@ class Builder {
     for (const m of this.manifests) {
       const template = POD_TEMPLATES[m.kind];
       const group = String(m.apiVersion ?? '').includes('/') ? String(m.apiVersion).split('/')[0] : '';
-      if (template && ['', 'apps', 'batch', 'extensions'].includes(group)) this.addWorkload(m, template);
+      if (template && ['', 'apps', 'batch', 'extensions'].includes(group)) {
+        this.addWorkload(m, template);
+      } else if (Array.isArray(m.spec?.template?.spec?.containers)) {
+        // other kinds that run pods from a template (Argo Rollouts, OpenKruise CloneSets), as the
+        // wiring checks read them
+        this.addWorkload(m, ['spec', 'template']);
+      }
     }
     for (const link of this.run.report.links) this.addLink(link.source, link.target, link.relation);
     for (const w of this.workloads) this.addEnvoy(w);

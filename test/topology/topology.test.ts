@@ -183,6 +183,19 @@ describe('Topology', () => {
     });
   });
 
+  test('draws the pods of other kinds with a pod template (an Argo Rollout), as the wiring checks read them', () => {
+    const t = Topology.ofManifests([
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: 'shop' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+      {
+        apiVersion: 'argoproj.io/v1alpha1',
+        kind: 'Rollout',
+        metadata: { name: 'web', namespace: 'shop' },
+        spec: { strategy: { canary: {} }, template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1.0.0', ports: [{ containerPort: 8080 }] }] } } },
+      },
+    ]);
+    expect(edges(t)).toEqual(expect.arrayContaining([expect.stringMatching(/^Service shop\/web -> web \| web:1\.0\.0 \[:8080\]$/)]));
+  });
+
   test('escapes labels for Mermaid and DOT', () => {
     const t = Topology.ofManifests([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'a"b<c>#d`e\\f', namespace: 'n' }, spec: {} }]);
     expect(t.toMermaid()).toContain('("Service n/a#quot;b#lt;c#gt;#35;d#96;e\\f")');
