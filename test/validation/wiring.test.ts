@@ -275,6 +275,14 @@ describe('the wiring checks', () => {
       expect(assumed[0].fix).toBe('create Certificate tls-myapp-production in namespace "istio-system" (a copy made outside these manifests, e.g. by a Secret replicator, is fine)');
     });
 
+    test('reads credentialNames (one Secret per key type) as it reads credentialName', () => {
+      const m = seedManifests();
+      pick(m, 'Gateway', 'myapp').spec.servers[0].tls = { mode: 'SIMPLE', credentialNames: ['tls-myapp-production', 'tls-myapp-ecdsa'] };
+      const findings = WiringChecks.check(m).filter((f) => f.rule === WiringRule.CREDENTIAL_NAME);
+      expect(findings.map((f) => [f.path, f.severity])).toEqual([['/spec/servers/0/tls/credentialNames/1', WiringSeverity.ERROR]]);
+      expect(findings[0].message).toContain('serves credentialName "tls-myapp-ecdsa"');
+    });
+
     test('pass over the credentialName of a passthrough server, which Istio ignores', () => {
       const m = seedManifests();
       const gw = pick(m, 'Gateway', 'myapp');

@@ -264,10 +264,15 @@ class Run {
     arr(spec.servers).forEach((server, i) => {
       const s = obj(server);
       const tls = obj(s?.tls);
-      const credential = str(tls?.credentialName);
       // a passthrough server doesn't terminate TLS, and Istio ignores its certificate settings
-      if (!s || !credential || isPassthrough(tls)) return;
-      this.checkCredential(g, i, s, credential, targets);
+      if (!s || isPassthrough(tls)) return;
+      const credential = str(tls?.credentialName);
+      if (credential) this.checkCredential(g, i, s, credential, targets, `/spec/servers/${i}/tls/credentialName`);
+      // credentialNames: one Secret per key type (RSA and ECDSA), each read like credentialName
+      arr(tls?.credentialNames).forEach((c, k) => {
+        const name = str(c);
+        if (name) this.checkCredential(g, i, s, name, targets, `/spec/servers/${i}/tls/credentialNames/${k}`);
+      });
     });
   }
 
@@ -278,8 +283,7 @@ class Run {
       : '';
   }
 
-  private checkCredential(g: Entry, index: number, server: Json, credential: string, targets: IngressTarget[]): void {
-    const path = `/spec/servers/${index}/tls/credentialName`;
+  private checkCredential(g: Entry, index: number, server: Json, credential: string, targets: IngressTarget[], path: string): void {
     const namespaces = unique(targets.map((t) => t.namespace));
     if (namespaces.length === 0) return; // the selector is wrong or unknown: reported by gateway-selector
     for (const ns of namespaces) {
