@@ -125,6 +125,18 @@ describe('the wiring checks', () => {
       ]);
     });
 
+    test('only warns about a Gateway in a namespace the manifests hold nothing of (a shared platform Gateway)', () => {
+      const m = seedManifests();
+      pick(m, 'VirtualService', 'myapp').spec.gateways = ['platform-ingress/public'];
+      const findings = WiringChecks.check(m).filter((f) => f.rule === WiringRule.VIRTUALSERVICE_GATEWAY);
+      expect(findings.map((f) => `${f.severity}: ${f.message}`)).toEqual([
+        'warning: VirtualService myapp/myapp binds to Gateway platform-ingress/public, which doesn\'t exist in these manifests, which hold nothing of namespace "platform-ingress"',
+      ]);
+      // a namespace the manifests do hold objects of: an error
+      pick(m, 'VirtualService', 'myapp').spec.gateways = ['istio-system/public'];
+      expect(WiringChecks.check(m).filter((f) => f.rule === WiringRule.VIRTUALSERVICE_GATEWAY).map((f) => f.severity)).toEqual([WiringSeverity.ERROR]);
+    });
+
     test('resolves a short gateway name in the VirtualService\'s namespace and names the Gateway of another namespace', () => {
       const m = seedManifests();
       const vs = pick(m, 'VirtualService', 'myapp');

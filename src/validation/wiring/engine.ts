@@ -92,6 +92,7 @@ class Run {
   private readonly secrets: Entry[] = [];
   private readonly authorizationPolicies: Entry[] = [];
   private readonly workloads: Workload[] = [];
+  private namespacesSeen?: Set<string>;
 
   private readonly assumeExternal: boolean;
   private readonly defaultNamespace: string;
@@ -523,11 +524,15 @@ class Run {
       checkedRefs.add(`${namespace}/${name}`);
       const sameName = this.gateways.find((g) => g.name === name && g.namespace !== namespace);
       const implicit = !ref.includes('/') && !ref.includes('.') ? ' (a gateway name without "namespace/" means the VirtualService\'s own namespace)' : '';
+      // a Gateway in a namespace none of these manifests touch is most likely a shared one that
+      // another team manages (a platform Gateway): a warning
+      const elsewhere = !sameName && namespace !== vs.namespace && !this.manifestNamespaces().has(namespace);
       this.add(WiringRule.VIRTUALSERVICE_GATEWAY, vs, path,
-        `${describe(vs.ref)} binds to Gateway ${namespace}/${name}, which doesn't exist${sameName ? `; ${describe(sameName.ref)} has that name in another namespace` : ''}${implicit}`,
+        `${describe(vs.ref)} binds to Gateway ${namespace}/${name}, which doesn't exist${elsewhere ? ' in these manifests, which hold nothing of namespace ' + JSON.stringify(namespace) : ''}`
+          + `${sameName ? `; ${describe(sameName.ref)} has that name in another namespace` : ''}${implicit}`,
         sameName ? `write the gateway as "${sameName.namespace}/${sameName.name}"`
           : `create Gateway ${namespace}/${name} or fix the name in spec.gateways (or set assumeExternalObjects if the Gateway is managed outside these manifests, e.g. a shared platform Gateway)`,
-        sameName?.ref);
+        sameName?.ref, elsewhere ? WiringSeverity.WARNING : undefined);
     }
 
     const alsoMesh = refs.length === 0 || refs.some((r) => r.ref === 'mesh');
@@ -579,6 +584,16 @@ class Run {
   private serviceEntryDefines(host: string): boolean {
     const h = normalizeHost(host);
     return this.serviceEntries.some((se) => arr(obj(se.json.spec)?.hosts).map(str).filter(isString).some((x) => istioHostsIntersect(x, h)));
+  }
+
+  /** The namespaces the objects of the manifests are in, and those of their Namespace objects. */
+  private manifestNamespaces(): Set<string> {
+    if (this.namespacesSeen === undefined) {
+      const entries = [...this.gateways, ...this.virtualServices, ...this.services, ...this.serviceEntries, ...this.certificates, ...this.secrets,
+        ...this.authorizationPolicies, ...this.workloads];
+      this.namespacesSeen = new Set([...entries.map((e) => e.namespace), ...this.namespaceLabels.keys()]);
+    }
+    return this.namespacesSeen;
   }
 
   private gatewayServes(g: Entry, host: string, vsNamespace: string): boolean {
