@@ -134,7 +134,8 @@ describe('the wiring checks', () => {
       ]);
       // a namespace the manifests do hold objects of: an error
       pick(m, 'VirtualService', 'myapp').spec.gateways = ['istio-system/public'];
-      expect(WiringChecks.check(m).filter((f) => f.rule === WiringRule.VIRTUALSERVICE_GATEWAY).map((f) => f.severity)).toEqual([WiringSeverity.ERROR]);
+      const errors = WiringChecks.check(m).filter((f) => f.rule === WiringRule.VIRTUALSERVICE_GATEWAY);
+      expect(errors.map((f) => f.severity)).toEqual([WiringSeverity.ERROR]);
     });
 
     test('resolves a short gateway name in the VirtualService\'s namespace and names the Gateway of another namespace', () => {
