@@ -157,7 +157,8 @@ export class IngressRoute extends Construct {
         'give each route of a Service its own name');
     }
     const redirectHost = props.redirectHost === undefined ? undefined : checkHostName(this, 'redirectHost', props.redirectHost);
-    if (redirectHost !== undefined && redirectHost.toLowerCase() === this.host.toLowerCase()) {
+    // both are checked host names, which are lower case
+    if (redirectHost !== undefined && redirectHost === this.host) {
       throw propError(this, 'redirectHost', `${show(redirectHost)} is the route's own host, which would redirect every request to itself`, 'redirect to another host, or drop redirectHost');
     }
     const gateway = props.sharedGateway ? this.useSharedGateway(props.sharedGateway, props) : this.ownGateway(props);
@@ -166,11 +167,10 @@ export class IngressRoute extends Construct {
 
     const http: VirtualServiceSpecHttp[] = [];
     if (redirectHost !== undefined) {
-      const target = redirectHost;
       if (props.pathRoutes?.length) {
         throw propError(this, 'pathRoutes', 'is set together with redirectHost, which answers every request with a redirect', 'drop pathRoutes, or redirectHost');
       }
-      http.push({ name: 'redirect', redirect: { authority: target } });
+      http.push({ name: 'redirect', redirect: { authority: redirectHost } });
     } else {
       (props.pathRoutes ?? []).forEach((r, i) => {
         if (typeof r.pathPrefix !== 'string' || !r.pathPrefix.startsWith('/')) {

@@ -539,9 +539,12 @@ export class OAuth2ProxyIstio extends Construct {
     // it names oauth2-proxy's Service, and its route's VirtualService next to the app's
     const name = checkServiceName(this, 'name', props.name ?? 'oauth2-proxy');
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace ?? serviceNamespace(this, 'app', props.app));
-    if (props.app.name === name && (serviceNamespace(this, 'app', props.app) === this.namespace || props.authHost !== undefined)) {
-      throw propError(this, 'name', `${show(name)} is also the app Service's name${serviceNamespace(this, 'app', props.app) === this.namespace ? ''
-        : `, and the routes of the app host and of the auth host would both name their VirtualService ${show(`${this.namespace}/${name}`)}`}`, 'give oauth2-proxy another name');
+    if (props.app.name === name) {
+      const sameNamespace = serviceNamespace(this, 'app', props.app) === this.namespace;
+      if (sameNamespace || props.authHost !== undefined) {
+        throw propError(this, 'name', `${show(name)} is also the app Service's name${sameNamespace ? ''
+          : `, and the routes of the app host and of the auth host would both name their VirtualService ${show(`${this.namespace}/${name}`)}`}`, 'give oauth2-proxy another name');
+      }
     }
     if (props.createNamespace ?? true) {
       const labels: Record<string, string> = props.istioRevision !== undefined

@@ -399,4 +399,3 @@ export function promDuration(d: Duration): string {
   for (const [unit, size] of units) if (ms > 0 && ms % size === 0) return `${ms / size}${unit}`;
   return '0s';
 }
-

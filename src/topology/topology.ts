@@ -12,7 +12,7 @@ import { istioInjects, marin3rPorts } from '../common/injection';
 import { selects } from '../common/labels';
 import { ManifestRun } from '../validation/manifests/checks';
 import { findEnvoyConfigs } from '../validation/manifests/envoy-configs';
-import { DEFAULT_GATEWAYS } from '../validation/wiring/engine';
+import { DEFAULT_GATEWAYS, podTemplatePath } from '../validation/wiring/engine';
 import { exportedTo } from '../validation/wiring/hosts';
 import { WiringObjectRef } from '../validation/wiring/model';
 
@@ -23,16 +23,6 @@ export interface TopologyGraph {
 }
 
 type Json = Record<string, any>;
-
-const POD_TEMPLATES: Readonly<Record<string, string[]>> = {
-  Deployment: ['spec', 'template'],
-  StatefulSet: ['spec', 'template'],
-  DaemonSet: ['spec', 'template'],
-  ReplicaSet: ['spec', 'template'],
-  Job: ['spec', 'template'],
-  CronJob: ['spec', 'jobTemplate', 'spec', 'template'],
-  Pod: [],
-};
 
 const EXT_AUTHZ_TYPE = 'envoy.extensions.filters.http.ext_authz.v3.ExtAuthz';
 const GRPC_ACCESS_LOG_TYPE = 'envoy.extensions.access_loggers.grpc.v3.HttpGrpcAccessLogConfig';
@@ -81,16 +71,10 @@ class Builder {
       const kind = this.kindOf(m);
       if (kind) this.objectNode(this.refOf(m), kind);
     }
+    // the workloads as the wiring checks read them
     for (const m of this.manifests) {
-      const template = POD_TEMPLATES[m.kind];
-      const group = String(m.apiVersion ?? '').includes('/') ? String(m.apiVersion).split('/')[0] : '';
-      if (template && ['', 'apps', 'batch', 'extensions'].includes(group)) {
-        this.addWorkload(m, template);
-      } else if (Array.isArray(m.spec?.template?.spec?.containers)) {
-        // other kinds that run pods from a template (Argo Rollouts, OpenKruise CloneSets), as the
-        // wiring checks read them
-        this.addWorkload(m, ['spec', 'template']);
-      }
+      const template = podTemplatePath(m);
+      if (template) this.addWorkload(m, template);
     }
     for (const link of this.run.report.links) this.addLink(link.source, link.target, link.relation);
     for (const w of this.workloads) this.addEnvoy(w);

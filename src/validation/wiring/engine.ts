@@ -33,6 +33,21 @@ const POD_TEMPLATES: Record<string, string[]> = {
 
 type Json = Record<string, any>;
 
+/**
+ * Where the pod template of a manifest that runs pods sits (`[]` for a Pod), or undefined for a
+ * manifest that runs none: the core workload kinds, and other kinds with a pod template (Argo
+ * Rollouts, OpenKruise CloneSets, ...). The one reading of the checks and the topology.
+ * @internal
+ */
+export function podTemplatePath(manifest: Json): string[] | undefined {
+  const apiVersion = typeof manifest.apiVersion === 'string' ? manifest.apiVersion : '';
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
+  const template = typeof manifest.kind === 'string' && ['', 'apps', 'batch', 'extensions'].includes(group) ? POD_TEMPLATES[manifest.kind] : undefined;
+  if (template) return template;
+  const spec = obj(manifest.spec);
+  return obj(spec?.template) && Array.isArray(obj(obj(spec?.template)?.spec)?.containers) ? ['spec', 'template'] : undefined;
+}
+
 /** One object of a kind the checks read, with its resolved identity. */
 interface Entry {
   readonly json: Json;
@@ -168,18 +183,9 @@ class Run {
       this.checked++;
       return;
     }
-    if (group === 'apps' || group === 'batch' || group === '' || group === 'extensions') {
-      const template = POD_TEMPLATES[kind];
-      if (template) {
-        this.workloads.push(workload(entry, template));
-        this.checked++;
-        return;
-      }
-    }
-    // other kinds with a pod template (Argo Rollouts, OpenKruise CloneSets, ...) run pods too
-    const spec = obj(json.spec);
-    if (obj(spec?.template) && Array.isArray(obj(obj(spec?.template)?.spec)?.containers)) {
-      this.workloads.push(workload(entry, ['spec', 'template']));
+    const template = podTemplatePath(json);
+    if (template) {
+      this.workloads.push(workload(entry, template));
       this.checked++;
       return;
     }
@@ -821,7 +827,7 @@ function overlap(selector: Record<string, string>, labels: Record<string, string
  */
 const CONTROLLER_LABELS: Record<string, Record<string, (value: string, w: Workload) => boolean>> = {
   StatefulSet: {
-    'statefulset.kubernetes.io/pod-name': (v, w) => v.startsWith(`${w.name}-`) && /^\d+$/.test(v.slice(w.name.length + 1)),
+    'statefulset.kubernetes.io/pod-name': (v, w) => numberedAfter(v, w.name),
     'apps.kubernetes.io/pod-index': (v) => /^\d+$/.test(v),
     'controller-revision-hash': () => true,
   },
@@ -830,8 +836,13 @@ const CONTROLLER_LABELS: Record<string, Record<string, (value: string, w: Worklo
   DaemonSet: { 'controller-revision-hash': () => true, 'pod-template-generation': () => true },
   // a Job's own name; a CronJob's Jobs are named <cronjob>-<minutes since the epoch>
   Job: jobLabels((v, w) => v === w.name, ['spec']),
-  CronJob: jobLabels((v, w) => v.startsWith(`${w.name}-`) && /^\d+$/.test(v.slice(w.name.length + 1)), ['spec', 'jobTemplate', 'spec']),
+  CronJob: jobLabels((v, w) => numberedAfter(v, w.name), ['spec', 'jobTemplate', 'spec']),
 };
+
+/** Whether `value` is `<name>-<number>`: a StatefulSet's pod, a CronJob's Job. */
+function numberedAfter(value: string, name: string): boolean {
+  return value.startsWith(`${name}-`) && /^\d+$/.test(value.slice(name.length + 1));
+}
 
 /** The labels the Job controller adds (unless the Job has a manual selector), with the Job's name matched by `jobName`. */
 function jobLabels(jobName: (value: string, w: Workload) => boolean, jobSpecPath: string[]): Record<string, (value: string, w: Workload) => boolean> {
