@@ -1,15 +1,16 @@
-import { ApiObject, Duration, Size } from 'cdk8s';
+import { ApiObject, Duration, Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import {
   EnvoyAccessLog, EnvoyBootstrap, EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, EnvoyHashPolicy, EnvoyHealthCheckOptions,
-  EnvoyHttpFilter, EnvoyHttpListener, EnvoyLoadBalancing, EnvoyOutlierDetectionOptions, EnvoyRetryOptions, EnvoyTrafficDirection,
-  EnvoyUpstreamProtocol, EnvoyUpstreamTlsOptions,
+  EnvoyHttpFilter, EnvoyHttpListener, EnvoyLoadBalancing, EnvoyOutlierDetectionOptions, EnvoyOverloadOptions, EnvoyRetryOptions,
+  EnvoyTrafficDirection, EnvoyUpstreamProtocol, EnvoyUpstreamTlsOptions,
 } from '../envoy';
 import { BoundDelivery, EnvoyDelivery, EnvoyDocument } from './delivery';
 import { EnvoyTls } from './tls';
 import { podSpecPath, terminationGrace } from '../common/pod';
-import { cpuCores, requireResources } from '../common/resources';
+import { cpuCores, memoryQuantity, requireResources } from '../common/resources';
+import { MIN_HEAP_BYTES } from '../envoy/bootstrap';
 import { EnvoyModelError, quote } from '../envoy/model-error';
 import { isResourceName } from '../envoy/values';
 import { markForScraping } from '../prometheus/scrape-annotations';
@@ -227,6 +228,36 @@ export interface EnvoyServiceOptions {
 }
 
 /**
+ * Envoy's overload manager in a sidecar delivered by ConfigMap: heap-based load shedding sized from
+ * the container's memory limit, and a limit on the connections clients hold.
+ */
+export interface EnvoySidecarOverloadOptions {
+  /**
+   * Set false to leave the overload manager out (Envoy then grows until the container's memory
+   * limit kills it, and warns at start-up that no connection limit is set).
+   * @default true
+   */
+  readonly enabled?: boolean;
+  /**
+   * The share of the container's memory limit, in percent, that Envoy's heap pressure is measured
+   * against; the rest is for memory outside the heap (the binary, thread stacks, the allocator's
+   * overhead). At 92 % of that bound Envoy stops keeping connections alive and returns free memory
+   * to the system; at 95 % it answers new requests with 503 and stops accepting connections.
+   * @default 80
+   */
+  readonly heapPercent?: number;
+  /**
+   * The connections clients may hold at once on the inbound listener and any other listener
+   * added without `ignoreGlobalConnectionLimit` (beyond it Envoy closes new connections as it
+   * accepts them). The stats listener (probes and scrapes), the outbound listeners on 127.0.0.1
+   * and the admin API are not counted. The heap bound already protects memory; this limit bounds
+   * file descriptors and idle connections. Raise it for many long-lived connections (WebSockets).
+   * @default 10000
+   */
+  readonly maxConnections?: number;
+}
+
+/**
  * Props of `EnvoySidecar`: the workload, what Envoy does in front of the app (`inbound`) and for
  * it (`outbound`), how its configuration gets there (`delivery`), and the container's image,
  * resources, ports and shutdown behaviour.
@@ -308,6 +339,11 @@ export interface EnvoySidecarProps {
    * @default true
    */
   readonly scrape?: boolean;
+  /**
+   * Envoy's overload manager (ConfigMap delivery; under marin3r the bootstrap is marin3r's).
+   * @default - on, with the defaults of `EnvoySidecarOverloadOptions`, with ConfigMap delivery; none under marin3r
+   */
+  readonly overload?: EnvoySidecarOverloadOptions;
 }
 
 const SIDECARS = new WeakMap<kplus.AbstractPod, EnvoySidecar>();
@@ -316,6 +352,9 @@ const ADMIN_CLUSTER = 'envoy-admin';
 const READY_PATH = '/ready';
 /** Below the keep-alive timeouts of common app servers (see EnvoyInboundOptions.appIdleTimeout). */
 const APP_IDLE_TIMEOUT = Duration.seconds(1);
+/** The share of the memory limit Envoy's heap is measured against: Envoy Gateway's figure, which leaves room for what isn't heap. */
+const DEFAULT_HEAP_PERCENT = 80;
+const DEFAULT_MAX_CONNECTIONS = 10000;
 
 /** A document as last validated: its text (or object), its type and the result. */
 interface ValidatedDocument {
@@ -446,7 +485,10 @@ export class EnvoySidecar extends Construct {
     this.nodeId = this.delivery.nodeId;
     // the node id the delivery settled on (EnvoyDelivery.configMap({ nodeId }) or the workload's
     // name); the node's cluster is the workload
-    this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: this.nodeId, nodeCluster: name, adminPort: this.adminPort }));
+    const overload = overloadOptions(this, props.overload, resources, this.delivery);
+    this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: this.nodeId, nodeCluster: name, adminPort: this.adminPort, overload }),
+      (modelProp) => (modelProp === 'overload.maxDownstreamConnections' ? 'overload.maxConnections' : undefined));
+    const limited = this.bootstrap.limitsConnections;
     SIDECARS.set(workload, this);
 
     // every port Envoy (or a helper container) binds, checked against the rest of the pod
@@ -463,6 +505,8 @@ export class EnvoySidecar extends Construct {
         trafficDirection: EnvoyTrafficDirection.INBOUND,
         useRemoteAddress: false,
         accessLogs: [],
+        // probes and scrapes get through while clients hold every allowed connection
+        ignoreGlobalConnectionLimit: limited,
         routes: [
           { exactPath: READY_PATH, cluster: ADMIN_CLUSTER, timeout: Duration.seconds(5) },
           { exactPath: '/stats/prometheus', cluster: ADMIN_CLUSTER, timeout: Duration.seconds(10) },
@@ -556,6 +600,8 @@ export class EnvoySidecar extends Construct {
         trafficDirection: EnvoyTrafficDirection.OUTBOUND,
         useRemoteAddress: false,
         accessLogs: [],
+        // the app's own calls (127.0.0.1) don't compete with clients for connections
+        ignoreGlobalConnectionLimit: this.bootstrap.limitsConnections,
         routes: [{
           cluster: cluster.name,
           timeout: upstream.timeout,
@@ -840,6 +886,43 @@ function upstreamProp(name: string, modelProp: string): string | undefined {
 }
 
 /** Worker threads for a CPU allowance: whole cores of the limit (or request), at least 2. */
+/**
+ * The bootstrap's overload manager: on by default where the bootstrap reaches Envoy (ConfigMap
+ * delivery), the heap bound a share of the container's memory limit.
+ */
+function overloadOptions(scope: Construct, options: EnvoySidecarOverloadOptions | undefined, resources: kplus.ContainerResources,
+  delivery: BoundDelivery): EnvoyOverloadOptions | undefined {
+  if (options?.enabled === false) {
+    const extra = (['heapPercent', 'maxConnections'] as const).filter((k) => options[k] !== undefined);
+    if (extra.length > 0) {
+      throw propError(scope, 'overload.enabled', `false, with ${extra.map((k) => `overload.${k}`).join(' and ')} given, which would have no effect`,
+        `drop ${extra.length > 1 ? 'them' : 'it'}, or enabled: false`);
+    }
+    return undefined;
+  }
+  if (delivery.bootstrapPaths !== undefined && !delivery.bootstrapPaths.includes('overload_manager')) {
+    if (options === undefined) return undefined;
+    throw propError(scope, 'overload', `given, but ${delivery.bootstrapOwner ?? 'this delivery'}, so Envoy would never see an overload manager`,
+      'drop overload (size the container\'s memory limit for the peak instead), or deliver the bootstrap by ConfigMap');
+  }
+  const percent = options?.heapPercent ?? DEFAULT_HEAP_PERCENT;
+  if (!(Number.isInteger(percent) && percent >= 10 && percent <= 90)) {
+    throw propError(scope, 'overload.heapPercent', `received ${show(percent)}`,
+      'give a whole percentage from 10 to 90 of the memory limit (above 90 the memory outside the heap can reach the limit before Envoy sheds load)');
+  }
+  // requireResources has made sure of the memory limit
+  const limit = resources.memory!.limit!;
+  const maxHeapBytes = Math.floor(limit.toKibibytes({ rounding: SizeRoundingBehavior.FLOOR }) * 1024 * percent / 100);
+  if (maxHeapBytes < MIN_HEAP_BYTES) {
+    throw propError(scope, 'overload.heapPercent', `${percent} % of the memory limit (${memoryQuantity(limit)}) is ${maxHeapBytes} bytes of heap, below 16 MiB: Envoy's heap at rest takes several MiB, so it would shed load from the start`,
+      'raise the memory limit of resources (the default is 256Mi), or heapPercent');
+  }
+  return {
+    maxHeapBytes,
+    maxDownstreamConnections: options?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+  };
+}
+
 function defaultConcurrency(resources: kplus.ContainerResources): number {
   const cpu = resources.cpu?.limit ?? resources.cpu?.request;
   const cores = cpu ? cpuCores(cpu.amount) : undefined;

@@ -1,7 +1,31 @@
 import { EnvoyCluster } from './cluster';
 import { EnvoyHttpListener } from './listener';
 import { EnvoyModelError, quote } from './model-error';
-import { checkModelPort, deepMerge } from './values';
+import { checkAtLeast, checkModelPort, deepMerge } from './values';
+
+/**
+ * Envoy's overload manager: what it measures and the limits it enforces, so that Envoy sheds
+ * load before the container's memory limit kills it (and with it every connection at once).
+ */
+export interface EnvoyOverloadOptions {
+  /**
+   * The heap size Envoy's heap pressure is measured against (the `fixed_heap` resource monitor),
+   * in bytes: at 92 % of it Envoy stops keeping connections alive and returns free memory to the
+   * system; at 95 % it answers new requests with 503 and stops accepting connections, until
+   * the heap shrinks again. Leave room below the container's memory limit for what isn't heap
+   * (the binary, thread stacks, the allocator's overhead).
+   * @default - no heap monitor
+   */
+  readonly maxHeapBytes?: number;
+  /**
+   * The client connections Envoy holds at once across its listeners (the
+   * `global_downstream_max_connections` resource monitor); beyond it Envoy closes new
+   * connections as it accepts them. The admin API and listeners with
+   * `ignoreGlobalConnectionLimit` are not counted.
+   * @default - no limit (Envoy warns about it when it starts)
+   */
+  readonly maxDownstreamConnections?: number;
+}
 
 /** Options of an Envoy bootstrap. */
 export interface EnvoyBootstrapOptions {
@@ -18,7 +42,21 @@ export interface EnvoyBootstrapOptions {
    * @default 9901
    */
   readonly adminPort?: number;
+  /**
+   * Overload manager: heap-based load shedding and a global connection limit.
+   * @default - none
+   */
+  readonly overload?: EnvoyOverloadOptions;
 }
+
+/**
+ * Below this, Envoy's heap at rest (several MiB, more with many workers and clusters) would be near
+ * the thresholds from the start.
+ * @internal
+ */
+export const MIN_HEAP_BYTES = 16 * 1024 * 1024;
+const FIXED_HEAP = 'envoy.resource_monitors.fixed_heap';
+const CONNECTIONS = 'envoy.resource_monitors.global_downstream_max_connections';
 
 /**
  * A complete static Envoy v3 bootstrap: admin on 127.0.0.1, listeners and clusters. Build it,
@@ -37,6 +75,22 @@ export class EnvoyBootstrap {
     }
     this.nodeId = options.nodeId;
     this.adminPort = checkModelPort('adminPort', options.adminPort ?? 9901);
+    const overload = options.overload;
+    if (overload !== undefined) {
+      if (overload.maxHeapBytes === undefined && overload.maxDownstreamConnections === undefined) {
+        throw new EnvoyModelError('overload', 'sets neither maxHeapBytes nor maxDownstreamConnections', 'give at least one of them, or leave overload out');
+      }
+      if (overload.maxHeapBytes !== undefined && !(Number.isSafeInteger(overload.maxHeapBytes) && overload.maxHeapBytes >= MIN_HEAP_BYTES)) {
+        throw new EnvoyModelError('overload.maxHeapBytes', `${quote(overload.maxHeapBytes)} is not a whole number of bytes of at least ${MIN_HEAP_BYTES} (16 MiB)`,
+          `give bytes, e.g. ${200 * 1024 * 1024} for 200 MiB: Envoy's heap at rest takes several MiB, so a smaller bound would shed load from the start`);
+      }
+      if (overload.maxDownstreamConnections !== undefined) checkAtLeast('overload.maxDownstreamConnections', overload.maxDownstreamConnections, 1);
+    }
+  }
+
+  /** Whether Envoy counts client connections against a global limit (`overload.maxDownstreamConnections`). */
+  public get limitsConnections(): boolean {
+    return this.options.overload?.maxDownstreamConnections !== undefined;
   }
 
   /** The listeners, in the order added. */
@@ -118,14 +172,52 @@ export class EnvoyBootstrap {
 
   /** The bootstrap as Envoy v3 JSON (`envoy.config.bootstrap.v3.Bootstrap`). */
   public toJson(): any {
-    const json = {
+    const json: any = {
       node: { id: this.nodeId, cluster: this.options.nodeCluster ?? this.nodeId },
-      admin: { address: { socket_address: { address: '127.0.0.1', port_value: this.adminPort } } },
+      // the admin API (127.0.0.1 only) stays reachable when clients hold every allowed connection
+      admin: {
+        address: { socket_address: { address: '127.0.0.1', port_value: this.adminPort } },
+        ...(this.limitsConnections ? { ignore_global_conn_limit: true } : {}),
+      },
       static_resources: {
         listeners: this._listeners.map((l) => l.toJson()),
         clusters: this._clusters.map((c) => c.toJson()),
       },
     };
+    if (this.options.overload) json.overload_manager = overloadManager(this.options.overload);
     return this.overrides.reduce((acc, o) => deepMerge(acc, o), json);
   }
+}
+
+/**
+ * The overload manager of Envoy's documented example, with shrink_heap beside the keep-alive
+ * action: relieve at 92 % of the heap bound, shed at 95 %.
+ */
+function overloadManager(o: EnvoyOverloadOptions): object {
+  const monitors: object[] = [];
+  const json: any = { refresh_interval: '0.25s', resource_monitors: monitors };
+  if (o.maxHeapBytes !== undefined) {
+    monitors.push({
+      name: FIXED_HEAP,
+      typed_config: { '@type': 'type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig', 'max_heap_size_bytes': o.maxHeapBytes },
+    });
+    const at = (value: number) => [{ name: FIXED_HEAP, threshold: { value } }];
+    json.actions = [
+      { name: 'envoy.overload_actions.disable_http_keepalive', triggers: at(0.92) },
+      { name: 'envoy.overload_actions.shrink_heap', triggers: at(0.92) },
+      { name: 'envoy.overload_actions.stop_accepting_requests', triggers: at(0.95) },
+    ];
+    json.loadshed_points = [{ name: 'envoy.load_shed_points.tcp_listener_accept', triggers: at(0.95) }];
+  }
+  if (o.maxDownstreamConnections !== undefined) {
+    // a proactive monitor: Envoy checks it as it accepts connections, and it can't trigger actions
+    monitors.push({
+      name: CONNECTIONS,
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+        'max_active_downstream_connections': o.maxDownstreamConnections,
+      },
+    });
+  }
+  return json;
 }

@@ -1,5 +1,5 @@
 export { EnvoyAccessLog, type EnvoyGrpcAccessLogOptions, type EnvoyStdoutAccessLogOptions } from './access-log';
-export { EnvoyBootstrap, type EnvoyBootstrapOptions } from './bootstrap';
+export { EnvoyBootstrap, type EnvoyBootstrapOptions, type EnvoyOverloadOptions } from './bootstrap';
 export {
   type EnvoyCircuitBreakerOptions, EnvoyCluster, EnvoyClusterDiscovery, type EnvoyClusterOptions, EnvoyDnsLookupFamily, type EnvoyEndpoint,
   type EnvoyHealthCheckOptions, type EnvoyHttp2KeepaliveOptions, EnvoyLoadBalancing, type EnvoyOutlierDetectionOptions, type EnvoyTcpKeepaliveOptions,

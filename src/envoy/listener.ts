@@ -191,6 +191,13 @@ export interface EnvoyHttpListenerOptions {
    */
   readonly upgradeTypes?: string[];
   /**
+   * Leave this listener's connections out of the bootstrap's global connection limit
+   * (`ignore_global_conn_limit`; see `EnvoyOverloadOptions.maxDownstreamConnections`), e.g. for
+   * listeners only the pod itself or its probes reach.
+   * @default false
+   */
+  readonly ignoreGlobalConnectionLimit?: boolean;
+  /**
    * Raw fields deep-merged into the generated HttpConnectionManager typed_config (snake_case).
    * The result is still validated against Envoy's protos.
    * @default - none
@@ -299,6 +306,7 @@ export class EnvoyHttpListener {
     if (this.options.trafficDirection && this.options.trafficDirection !== EnvoyTrafficDirection.UNSPECIFIED) {
       listener.traffic_direction = this.options.trafficDirection;
     }
+    if (this.options.ignoreGlobalConnectionLimit) listener.ignore_global_conn_limit = true;
     return listener;
   }
 

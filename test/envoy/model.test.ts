@@ -406,6 +406,65 @@ describe('EnvoyBootstrap', () => {
     expect(b.danglingRoutes()).toEqual([]);
   });
 
+  test('overload: sheds load on heap pressure and limits connections, with the admin API outside the limit', () => {
+    const b = new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 200 * 1024 * 1024, maxDownstreamConnections: 5000 } });
+    b.addListener(new EnvoyHttpListener({ name: 'stats', port: 9902, ignoreGlobalConnectionLimit: true }));
+    b.addListener(new EnvoyHttpListener({ name: 'inbound', port: 8443 }));
+    const json = b.toJson();
+    expect(b.limitsConnections).toBe(true);
+    expect(json.admin.ignore_global_conn_limit).toBe(true);
+    expect(json.static_resources.listeners.map((l: any) => l.ignore_global_conn_limit)).toEqual([true, undefined]);
+    const heap = (value: number) => [{ name: 'envoy.resource_monitors.fixed_heap', threshold: { value } }];
+    expect(json.overload_manager).toEqual({
+      refresh_interval: '0.25s',
+      resource_monitors: [
+        {
+          name: 'envoy.resource_monitors.fixed_heap',
+          typed_config: { '@type': 'type.googleapis.com/envoy.extensions.resource_monitors.fixed_heap.v3.FixedHeapConfig', 'max_heap_size_bytes': 209715200 },
+        },
+        {
+          name: 'envoy.resource_monitors.global_downstream_max_connections',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.resource_monitors.downstream_connections.v3.DownstreamConnectionsConfig',
+            'max_active_downstream_connections': 5000,
+          },
+        },
+      ],
+      actions: [
+        { name: 'envoy.overload_actions.disable_http_keepalive', triggers: heap(0.92) },
+        { name: 'envoy.overload_actions.shrink_heap', triggers: heap(0.92) },
+        { name: 'envoy.overload_actions.stop_accepting_requests', triggers: heap(0.95) },
+      ],
+      loadshed_points: [{ name: 'envoy.load_shed_points.tcp_listener_accept', triggers: heap(0.95) }],
+    });
+    expect(EnvoyConfigValidator.validate(json, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
+  });
+
+  test('overload: each monitor alone; the connection monitor triggers no action (Envoy refuses one from a proactive monitor)', () => {
+    const heapOnly = new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 64 * 1024 * 1024 } });
+    expect(heapOnly.limitsConnections).toBe(false);
+    expect(heapOnly.toJson().admin.ignore_global_conn_limit).toBeUndefined();
+    expect(heapOnly.toJson().overload_manager.resource_monitors.map((m: any) => m.name)).toEqual(['envoy.resource_monitors.fixed_heap']);
+    const connectionsOnly = new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxDownstreamConnections: 100 } }).toJson();
+    expect(connectionsOnly.overload_manager).toEqual({
+      refresh_interval: '0.25s',
+      resource_monitors: [expect.objectContaining({ name: 'envoy.resource_monitors.global_downstream_max_connections' })],
+    });
+    expect(EnvoyConfigValidator.validate(connectionsOnly, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
+    expect(new EnvoyBootstrap({ nodeId: 'kuard' }).toJson().overload_manager).toBeUndefined();
+  });
+
+  test('overload: rejects an empty overload, a heap bound below 16 MiB or not in bytes, and a connection limit below 1', () => {
+    expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: {} })).toThrow(
+      'overload: sets neither maxHeapBytes nor maxDownstreamConnections; give at least one of them, or leave overload out');
+    expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 256 } })).toThrow(
+      'overload.maxHeapBytes: 256 is not a whole number of bytes of at least 16777216 (16 MiB); give bytes, e.g. 209715200 for 200 MiB: '
+      + "Envoy's heap at rest takes several MiB, so a smaller bound would shed load from the start");
+    expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 20e6 + 0.5 } })).toThrow('overload.maxHeapBytes: 20000000.5 is not a whole number of bytes');
+    expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxDownstreamConnections: 0 } })).toThrow(
+      'overload.maxDownstreamConnections: 0 is below 1; use an integer of at least 1');
+  });
+
   test('addOverride merges raw fields last', () => {
     const b = new EnvoyBootstrap({ nodeId: 'kuard' });
     b.addOverride({ layered_runtime: { layers: [{ name: 'static', static_layer: { 'overload.global_downstream_max_connections': 50000 } }] } });
