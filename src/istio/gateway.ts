@@ -3,12 +3,16 @@ import { Construct, IConstruct } from 'constructs';
 import { IngressCertificate } from './certificate';
 import { IngressGatewayOptions, resolveIngressGateway, ResolvedIngressGateway, serverPortName, versionedObject } from './ingress';
 import { IstioRelease } from './version';
-import { GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode, toJson_GatewaySpec } from '../../imports/istio-networking.istio.io';
+import {
+  GatewaySpecServers, GatewaySpecServersTlsMinProtocolVersion, GatewaySpecServersTlsMode, toJson_GatewaySpec,
+} from '../../imports/istio-networking.istio.io';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName } from '../validation/names';
 
 /** The port of the Gateway servers (HTTPS). @internal */
 export const INGRESS_HTTPS_PORT = 443;
+/** The port of the redirecting server (plain HTTP). @internal */
+export const INGRESS_HTTP_PORT = 80;
 
 /** Props of `IngressHttpsGateway`: the hosts that share one certificate, and where the Gateway goes. */
 export interface IngressHttpsGatewayProps {
@@ -42,6 +46,17 @@ export interface IngressHttpsGatewayProps {
    * @default "1.30"
    */
   readonly istioVersion?: string;
+
+  /**
+   * Also serve the hosts on port 80, plain HTTP, answering every request with a 301 to the same
+   * URL over HTTPS (a second server with `tls.httpsRedirect`). The ingress gateway's Service must
+   * publish port 80 (Istio's default installations and its gateway chart do). Not for hosts behind
+   * a CUSTOM authorization check that covers every port of the gateway, such as `OAuth2ProxyIstio`'s
+   * (which makes its own Gateway, without one): the check runs before the redirect, and a
+   * sign-in started over HTTP returns there without the HTTPS-only session cookie, in a loop.
+   * @default false - HTTPS only: plain http:// gets no answer
+   */
+  readonly httpsRedirect?: boolean;
 }
 
 /**
@@ -66,6 +81,8 @@ export class IngressHttpsGateway extends Construct {
   public readonly portName: string;
   /** The certificate the server presents. */
   public readonly certificate: IngressCertificate;
+  /** Whether a port-80 server redirects the hosts to HTTPS. */
+  public readonly httpsRedirect: boolean;
   /** @internal */
   public readonly _istio: IstioRelease;
   /** @internal */
@@ -97,19 +114,24 @@ export class IngressHttpsGateway extends Construct {
     this.namespace = checkDnsLabel(this, 'namespace', props.namespace);
     this.name = checkDnsSubdomain(this, 'name', props.name);
     this.portName = serverPortName('https', this.hosts[0]);
+    if (props.httpsRedirect !== undefined && typeof props.httpsRedirect !== 'boolean') {
+      throw propError(this, 'httpsRedirect', `received ${show(props.httpsRedirect)}`, 'give true or false');
+    }
+    this.httpsRedirect = props.httpsRedirect ?? false;
+    const servers: GatewaySpecServers[] = [{
+      hosts: this.hosts,
+      port: { name: this.portName, number: INGRESS_HTTPS_PORT, protocol: 'HTTPS' },
+      tls: {
+        mode: GatewaySpecServersTlsMode.SIMPLE,
+        credentialName: props.certificate.secretName,
+        minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2,
+      },
+    }];
+    if (this.httpsRedirect) {
+      servers.push({ hosts: this.hosts, port: { name: serverPortName('http', this.hosts[0]), number: INGRESS_HTTP_PORT, protocol: 'HTTP' }, tls: { httpsRedirect: true } });
+    }
     this.gateway = versionedObject(this, 'gateway', this._istio.networkingApiVersion, 'Gateway', { name: this.name, namespace: this.namespace },
-      toJson_GatewaySpec({
-        selector: this._ingress.labels,
-        servers: [{
-          hosts: this.hosts,
-          port: { name: this.portName, number: INGRESS_HTTPS_PORT, protocol: 'HTTPS' },
-          tls: {
-            mode: GatewaySpecServersTlsMode.SIMPLE,
-            credentialName: props.certificate.secretName,
-            minProtocolVersion: GatewaySpecServersTlsMinProtocolVersion.TLSV1_UNDERSCORE_2,
-          },
-        }],
-      }));
+      toJson_GatewaySpec({ selector: this._ingress.labels, servers }));
   }
 
   /** `<namespace>/<name>`, as a VirtualService names the Gateway. */

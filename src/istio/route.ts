@@ -115,6 +115,13 @@ export interface IngressRouteProps {
    * @default "cluster.local"
    */
   readonly clusterDomain?: string;
+
+  /**
+   * Also serve the host on port 80, answering plain HTTP with a 301 to HTTPS (see
+   * `IngressHttpsGatewayProps.httpsRedirect`). Not with `sharedGateway`, which decides it.
+   * @default false - HTTPS only: plain http:// gets no answer
+   */
+  readonly httpsRedirect?: boolean;
 }
 
 /**
@@ -211,6 +218,7 @@ export class IngressRoute extends Construct {
       name: this.name,
       ingressGateway: ingress,
       istioVersion: istio.text,
+      httpsRedirect: props.httpsRedirect,
     });
   }
 
@@ -219,7 +227,7 @@ export class IngressRoute extends Construct {
     if (!(shared instanceof IngressHttpsGateway)) {
       throw propError(this, 'sharedGateway', `received ${show(shared)}`, 'pass an IngressHttpsGateway');
     }
-    for (const prop of ['certificate', 'ingressGateway', 'istioVersion'] as const) {
+    for (const prop of ['certificate', 'ingressGateway', 'istioVersion', 'httpsRedirect'] as const) {
       if (props[prop] !== undefined) {
         throw propError(this, prop, `received ${show(props[prop])} together with sharedGateway ${shared.reference}, which decides it`,
           `leave ${prop} out, or set it on the IngressHttpsGateway ${shared.node.path}`);

@@ -78,6 +78,14 @@ export interface KayentaIngressOptions {
    * @default - no authentication: anyone who reaches the ingress gateway can call the API
    */
   readonly oauth2Proxy?: KayentaOAuth2ProxyOptions;
+
+  /**
+   * Also serve the host on port 80, answering plain HTTP with a 301 to HTTPS (see
+   * `IngressHttpsGatewayProps.httpsRedirect`). Not with `oauth2Proxy`, whose check would run before
+   * the redirect and loop a sign-in started over HTTP.
+   * @default false - HTTPS only: plain http:// gets no answer
+   */
+  readonly httpsRedirect?: boolean;
 }
 
 /** An ingress checked up front, before any object exists. @internal */
@@ -100,6 +108,11 @@ export function planKayentaIngress(scope: Construct, options: KayentaIngressOpti
       'leave serviceType unset (ClusterIP) when ingress is set; the ingress gateway reaches Kayenta inside the cluster');
   }
   const host = checkHostName(scope, 'ingress.host', options.host);
+  if (options.httpsRedirect === true && options.oauth2Proxy !== undefined) {
+    throw propError(scope, 'ingress.httpsRedirect', 'true together with oauth2Proxy, whose CUSTOM check covers every port of the gateway and runs before the redirect: '
+      + 'a sign-in started over http:// would come back there without the HTTPS-only session cookie and start again, in a loop',
+    'leave httpsRedirect out (HTTPS only), or drop oauth2Proxy');
+  }
   const istio = IstioRelease.parse(scope, 'ingress.istioVersion', options.istioVersion);
   if (options.istioRevision !== undefined && !createNamespace) {
     throw propError(scope, 'ingress.istioRevision', `${show(options.istioRevision)} labels only the namespace this construct creates, but createNamespace is false`,
@@ -153,7 +166,7 @@ export function exposeKayenta(scope: Construct, plan: KayentaIngressPlan, servic
     });
     return { certificate, route: oauth2Proxy.appRoute, oauth2Proxy };
   }
-  const route = new IngressRoute(scope, 'ingress', { ...shared, host: plan.host, service, port, certificate });
+  const route = new IngressRoute(scope, 'ingress', { ...shared, host: plan.host, service, port, certificate, httpsRedirect: o.httpsRedirect });
   scope.node.addValidation({
     validate: () => wiringErrors(scope, wiringScope(scope, [], certificate), { ingressGateways: [ingress], clusterDomain: route.clusterDomain }),
   });

@@ -1,6 +1,6 @@
-import { ApiObject, Chart, Testing } from 'cdk8s';
+import { ApiObject, App, Chart, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
-import { IngressCertificate, IngressHttpsGateway, IngressRoute, IssuerRef } from '../../src';
+import { IngressCertificate, IngressHttpsGateway, IngressRoute, IssuerRef, ManifestValidation } from '../../src';
 import { expectSchemaValid, findOne, synthChart } from '../harness';
 
 function setup() {
@@ -98,6 +98,29 @@ describe('IngressRoute', () => {
       http: [{ name: 'default', route: [{ destination: { host: 'kayenta.canary.svc.cluster.local', port: { number: 8090 } } }] }],
     });
     expectSchemaValid(objects);
+  });
+
+  test('httpsRedirect adds a port-80 server that redirects the host to HTTPS', () => {
+    const { chart, service, certificate } = setup();
+    const route = new IngressRoute(chart, 'route', { host: 'kayenta.cluster.example.com', service, certificate, httpsRedirect: true });
+    const objects = synthChart(chart);
+    expect(findOne(objects, 'Gateway').spec.servers).toEqual([
+      {
+        hosts: ['kayenta.cluster.example.com'],
+        port: { name: 'https-kayenta-cluster-example-com', number: 443, protocol: 'HTTPS' },
+        tls: { mode: 'SIMPLE', credentialName: 'tls-wildcard-cluster-example-com', minProtocolVersion: 'TLSV1_2' },
+      },
+      { hosts: ['kayenta.cluster.example.com'], port: { name: 'http-kayenta-cluster-example-com', number: 80, protocol: 'HTTP' }, tls: { httpsRedirect: true } },
+    ]);
+    expect(route.portName).toBe('https-kayenta-cluster-example-com');
+    expectSchemaValid(objects);
+    // the wiring checks take the redirecting server as it is (no certificate, an http- port name)
+    const report = ManifestValidation.validateApp(chart.node.root as App);
+    expect(report.findings.map((f) => `${f.rule}: ${f.message}`)).toEqual([]);
+    // off by default
+    const plain = setup();
+    new IngressRoute(plain.chart, 'route', { host: 'kayenta.cluster.example.com', service: plain.service, certificate: plain.certificate });
+    expect(findOne(synthChart(plain.chart), 'Gateway').spec.servers.map((srv: any) => srv.port.number)).toEqual([443]);
   });
 
   test('routes path prefixes to other Services before the default route', () => {
@@ -255,6 +278,23 @@ describe('IngressHttpsGateway', () => {
       .toThrow('test/a: certificate: received test/cert together with sharedGateway canary/canary, which decides it; leave certificate out, or set it on the IngressHttpsGateway test/gateway');
     expect(() => new IngressRoute(chart, 'b', { host, service, sharedGateway: gateway, istioVersion: '1.29' })).toThrow('test/b: istioVersion: received "1.29" together with sharedGateway');
     expect(() => new IngressRoute(chart, 'c', { host, service, sharedGateway: gateway, ingressGateway: { namespace: 'istio-system' } })).toThrow('test/c: ingressGateway: received {"namespace":"istio-system"} together with sharedGateway');
+    expect(() => new IngressRoute(chart, 'd', { host, service, sharedGateway: gateway, httpsRedirect: true })).toThrow(
+      'test/d: httpsRedirect: received true together with sharedGateway canary/canary, which decides it; leave httpsRedirect out, or set it on the IngressHttpsGateway test/gateway');
+  });
+
+  test('httpsRedirect redirects every host of the server; it must be a boolean', () => {
+    const { chart, certificate } = setup();
+    const gateway = new IngressHttpsGateway(chart, 'gateway', {
+      hosts: ['kayenta.cluster.example.com', 'referee.cluster.example.com'], certificate, namespace: 'canary', name: 'canary', httpsRedirect: true,
+    });
+    expect(gateway.httpsRedirect).toBe(true);
+    expect(findOne(synthChart(chart), 'Gateway').spec.servers[1]).toEqual({
+      hosts: ['kayenta.cluster.example.com', 'referee.cluster.example.com'],
+      port: { name: 'http-kayenta-cluster-example-com', number: 80, protocol: 'HTTP' },
+      tls: { httpsRedirect: true },
+    });
+    expect(() => new IngressHttpsGateway(chart, 'bad', { hosts: ['a.cluster.example.com'], certificate, namespace: 'canary', name: 'other', httpsRedirect: 'yes' as any }))
+      .toThrow('test/bad: httpsRedirect: received "yes"; give true or false');
   });
 
   test('fails on input of the wrong type: hosts that are not a list, a missing certificate, a sharedGateway that is not one, bad names', () => {

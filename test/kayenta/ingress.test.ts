@@ -107,6 +107,14 @@ describe('KayentaStandalone ingress', () => {
       });
     });
 
+    test('httpsRedirect adds a port-80 server that redirects the host to HTTPS, and the wiring checks at synth take it', () => {
+      const { objects } = synth({ httpsRedirect: true });
+      expect(findOne(objects, 'Gateway').spec.servers[1]).toEqual({
+        hosts: [HOST], port: { name: 'http-kayenta-cluster-example-com', number: 80, protocol: 'HTTP' }, tls: { httpsRedirect: true },
+      });
+      expectSchemaValid(objects);
+    });
+
     test('routes to the servicePort given', () => {
       const { objects } = synth({}, { servicePort: 8080 });
       expect(findOne(objects, 'VirtualService').spec.http[0].route[0].destination.port).toEqual({ number: 8080 });
@@ -393,6 +401,12 @@ describe('KayentaStandalone ingress', () => {
     test('fails on a NodePort Service in front of oauth2-proxy, naming what it would bypass', () => {
       const { build } = setup({}, { serviceType: kplus.ServiceType.NODE_PORT }, {});
       expect(build).toThrow('test/kayenta: serviceType: "NodePort" together with ingress would expose Kayenta a second time, reachable from outside the cluster without the ingress gateway and oauth2-proxy; leave serviceType unset (ClusterIP) when ingress is set; the ingress gateway reaches Kayenta inside the cluster');
+    });
+
+    test('refuses httpsRedirect behind oauth2-proxy, whose check would loop a sign-in started over HTTP', () => {
+      const { build } = setup({ httpsRedirect: true }, {}, {});
+      expect(build).toThrow('test/kayenta: ingress.httpsRedirect: true together with oauth2Proxy, whose CUSTOM check covers every port of the gateway and runs before the redirect: '
+        + 'a sign-in started over http:// would come back there without the HTTPS-only session cookie and start again, in a loop; leave httpsRedirect out (HTTPS only), or drop oauth2Proxy');
     });
 
     test('fails on a host that is not a host name', () => {
