@@ -240,18 +240,19 @@ export interface EnvoySidecarOverloadOptions {
   readonly enabled?: boolean;
   /**
    * The share of the container's memory limit, in percent, that Envoy's heap pressure is measured
-   * against; the rest is for memory outside the heap (the binary, thread stacks, the allocator's
-   * overhead). At 92 % of that bound Envoy stops keeping connections alive and returns free memory
-   * to the system; at 95 % it answers new requests with 503 and stops accepting connections.
+   * against; the rest is for memory outside the heap (the binary, thread stacks, free pages the
+   * allocator keeps). At 92 % of that bound Envoy closes connections as their requests end
+   * (HTTP/1.1 `Connection: close`, HTTP/2 GOAWAY) and returns free memory to the system; at 95 % it
+   * answers new requests with 503, until the heap shrinks. The bound must come to at least 16 MiB.
    * @default 80
    */
   readonly heapPercent?: number;
   /**
-   * The connections clients may hold at once on the inbound listener and any other listener
-   * added without `ignoreGlobalConnectionLimit` (beyond it Envoy closes new connections as it
-   * accepts them). The stats listener (probes and scrapes), the outbound listeners on 127.0.0.1
-   * and the admin API are not counted. The heap bound already protects memory; this limit bounds
-   * file descriptors and idle connections. Raise it for many long-lived connections (WebSockets).
+   * The connections Envoy holds at once on its listeners, the app's own to the outbound ones
+   * included (beyond it Envoy closes new connections as it accepts them). The stats listener
+   * (probes and scrapes) and the admin API are outside the overload manager and not counted.
+   * The heap bound protects memory; this limit bounds file descriptors and idle connections.
+   * Raise it for many long-lived connections (WebSockets).
    * @default 10000
    */
   readonly maxConnections?: number;
@@ -488,7 +489,7 @@ export class EnvoySidecar extends Construct {
     const overload = overloadOptions(this, props.overload, resources, this.delivery);
     this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: this.nodeId, nodeCluster: name, adminPort: this.adminPort, overload }),
       (modelProp) => (modelProp === 'overload.maxDownstreamConnections' ? 'overload.maxConnections' : undefined));
-    const limited = this.bootstrap.limitsConnections;
+    const overloaded = overload !== undefined;
     SIDECARS.set(workload, this);
 
     // every port Envoy (or a helper container) binds, checked against the rest of the pod
@@ -505,8 +506,10 @@ export class EnvoySidecar extends Construct {
         trafficDirection: EnvoyTrafficDirection.INBOUND,
         useRemoteAddress: false,
         accessLogs: [],
-        // probes and scrapes get through while clients hold every allowed connection
-        ignoreGlobalConnectionLimit: limited,
+        // probes and scrapes keep working while Envoy sheds load: a readiness that failed with the
+        // heap would take every replica under the same load out of its Services at once (and
+        // back, without hysteresis), and the metrics would stop when they matter most
+        bypassOverloadManager: overloaded,
         routes: [
           { exactPath: READY_PATH, cluster: ADMIN_CLUSTER, timeout: Duration.seconds(5) },
           { exactPath: '/stats/prometheus', cluster: ADMIN_CLUSTER, timeout: Duration.seconds(10) },
@@ -600,8 +603,6 @@ export class EnvoySidecar extends Construct {
         trafficDirection: EnvoyTrafficDirection.OUTBOUND,
         useRemoteAddress: false,
         accessLogs: [],
-        // the app's own calls (127.0.0.1) don't compete with clients for connections
-        ignoreGlobalConnectionLimit: this.bootstrap.limitsConnections,
         routes: [{
           cluster: cluster.name,
           timeout: upstream.timeout,
@@ -885,7 +886,6 @@ function upstreamProp(name: string, modelProp: string): string | undefined {
   return undefined;
 }
 
-/** Worker threads for a CPU allowance: whole cores of the limit (or request), at least 2. */
 /**
  * The bootstrap's overload manager: on by default where the bootstrap reaches Envoy (ConfigMap
  * delivery), the heap bound a share of the container's memory limit.
@@ -923,6 +923,7 @@ function overloadOptions(scope: Construct, options: EnvoySidecarOverloadOptions 
   };
 }
 
+/** Worker threads for a CPU allowance: whole cores of the limit (or request), at least 2. */
 function defaultConcurrency(resources: kplus.ContainerResources): number {
   const cpu = resources.cpu?.limit ?? resources.cpu?.request;
   const cores = cpu ? cpuCores(cpu.amount) : undefined;

@@ -1,7 +1,7 @@
 import { EnvoyCluster } from './cluster';
 import { EnvoyHttpListener } from './listener';
 import { EnvoyModelError, quote } from './model-error';
-import { checkAtLeast, checkModelPort, deepMerge } from './values';
+import { checkModelPort, deepMerge } from './values';
 
 /**
  * Envoy's overload manager: what it measures and the limits it enforces, so that Envoy sheds
@@ -10,18 +10,18 @@ import { checkAtLeast, checkModelPort, deepMerge } from './values';
 export interface EnvoyOverloadOptions {
   /**
    * The heap size Envoy's heap pressure is measured against (the `fixed_heap` resource monitor),
-   * in bytes: at 92 % of it Envoy stops keeping connections alive and returns free memory to the
-   * system; at 95 % it answers new requests with 503 and stops accepting connections, until
-   * the heap shrinks again. Leave room below the container's memory limit for what isn't heap
-   * (the binary, thread stacks, the allocator's overhead).
+   * in bytes: at 92 % of it Envoy closes connections as their requests end (HTTP/1.1
+   * `Connection: close`, HTTP/2 GOAWAY) and returns free memory to the system; at 95 % it
+   * answers new requests with 503, until the heap shrinks again. Leave room below the container's
+   * memory limit for what isn't heap (the binary, thread stacks, free pages the allocator keeps).
    * @default - no heap monitor
    */
   readonly maxHeapBytes?: number;
   /**
-   * The client connections Envoy holds at once across its listeners (the
+   * The downstream connections Envoy holds at once across its listeners (the
    * `global_downstream_max_connections` resource monitor); beyond it Envoy closes new
-   * connections as it accepts them. The admin API and listeners with
-   * `ignoreGlobalConnectionLimit` are not counted.
+   * connections as it accepts them. The admin API and listeners with `bypassOverloadManager`
+   * are not counted.
    * @default - no limit (Envoy warns about it when it starts)
    */
   readonly maxDownstreamConnections?: number;
@@ -84,7 +84,10 @@ export class EnvoyBootstrap {
         throw new EnvoyModelError('overload.maxHeapBytes', `${quote(overload.maxHeapBytes)} is not a whole number of bytes of at least ${MIN_HEAP_BYTES} (16 MiB)`,
           `give bytes, e.g. ${200 * 1024 * 1024} for 200 MiB: Envoy's heap at rest takes several MiB, so a smaller bound would shed load from the start`);
       }
-      if (overload.maxDownstreamConnections !== undefined) checkAtLeast('overload.maxDownstreamConnections', overload.maxDownstreamConnections, 1);
+      const max = overload.maxDownstreamConnections;
+      if (max !== undefined && !(Number.isSafeInteger(max) && max >= 1)) {
+        throw new EnvoyModelError('overload.maxDownstreamConnections', `${quote(max)} is not a whole number of at least 1`, 'give the number of connections, e.g. 10000');
+      }
     }
   }
 
@@ -190,8 +193,13 @@ export class EnvoyBootstrap {
 }
 
 /**
- * The overload manager of Envoy's documented example, with shrink_heap beside the keep-alive
- * action: relieve at 92 % of the heap bound, shed at 95 %.
+ * The overload manager of Envoy's documented example without its load shed point, and with
+ * shrink_heap beside the keep-alive action. At 92 % of the heap bound, connections close as their
+ * requests end and free memory goes back to the system (which lowers the process's memory, not
+ * the pressure, which counts only what is allocated); at 95 %, new requests get 503. The
+ * tcp_listener_accept load shed point is left out: with the connection monitor, Envoy releases
+ * until the fix of January 2026 (envoyproxy/envoy#43032) leaked a count for each connection it shed,
+ * until no connection was accepted at all (envoyproxy/envoy#41867), and images can be older.
  */
 function overloadManager(o: EnvoyOverloadOptions): object {
   const monitors: object[] = [];
@@ -207,10 +215,9 @@ function overloadManager(o: EnvoyOverloadOptions): object {
       { name: 'envoy.overload_actions.shrink_heap', triggers: at(0.92) },
       { name: 'envoy.overload_actions.stop_accepting_requests', triggers: at(0.95) },
     ];
-    json.loadshed_points = [{ name: 'envoy.load_shed_points.tcp_listener_accept', triggers: at(0.95) }];
   }
   if (o.maxDownstreamConnections !== undefined) {
-    // a proactive monitor: Envoy checks it as it accepts connections, and it can't trigger actions
+    // a proactive monitor: Envoy counts connections as it accepts them; no action hangs on it
     monitors.push({
       name: CONNECTIONS,
       typed_config: {

@@ -191,12 +191,13 @@ export interface EnvoyHttpListenerOptions {
    */
   readonly upgradeTypes?: string[];
   /**
-   * Leave this listener's connections out of the bootstrap's global connection limit
-   * (`ignore_global_conn_limit`; see `EnvoyOverloadOptions.maxDownstreamConnections`), e.g. for
-   * listeners only the pod itself or its probes reach.
+   * Keep the listener out of the overload manager (`bypass_overload_manager`): its heap actions
+   * don't apply to it, and Envoy gives it no overload state, so its connections aren't counted
+   * against `EnvoyOverloadOptions.maxDownstreamConnections` either. For listeners that must
+   * answer while Envoy sheds load, such as probes and metrics.
    * @default false
    */
-  readonly ignoreGlobalConnectionLimit?: boolean;
+  readonly bypassOverloadManager?: boolean;
   /**
    * Raw fields deep-merged into the generated HttpConnectionManager typed_config (snake_case).
    * The result is still validated against Envoy's protos.
@@ -306,7 +307,7 @@ export class EnvoyHttpListener {
     if (this.options.trafficDirection && this.options.trafficDirection !== EnvoyTrafficDirection.UNSPECIFIED) {
       listener.traffic_direction = this.options.trafficDirection;
     }
-    if (this.options.ignoreGlobalConnectionLimit) listener.ignore_global_conn_limit = true;
+    if (this.options.bypassOverloadManager) listener.bypass_overload_manager = true;
     return listener;
   }
 

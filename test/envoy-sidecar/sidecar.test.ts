@@ -378,74 +378,91 @@ describe('EnvoySidecar sizing, scraping and image policy', () => {
 describe('EnvoySidecar overload manager', () => {
   const cpu = { request: kplus.Cpu.millis(100), limit: kplus.Cpu.units(1) };
   const monitors = (bootstrap: any) => Object.fromEntries(bootstrap.overload_manager.resource_monitors.map((m: any) => [m.name, m.typed_config]));
+  const withMemory = (limit: Size) => ({ resources: { cpu, memory: { request: limit, limit } } });
 
-  test('by default bounds the heap at 80 % of the memory limit and holds 10000 client connections, '
-    + 'leaving probes, scrapes and the app\'s own calls outside the limit', () => {
+  test('by default bounds the heap at 80 % of the memory limit and holds 10000 connections; probes and scrapes bypass it', () => {
     const s = setup();
     sidecar(s, { outbound: [{ name: 'mathoid', address: 'mathoid.demo.svc.cluster.local', port: 80, listenPort: 9000 }] });
-    const objects = synthChart(s.chart);
-    const b = bootstrapOf(objects);
+    const b = bootstrapOf(synthChart(s.chart));
     const m = monitors(b);
     // 80 % of the default 256Mi limit
     expect(m['envoy.resource_monitors.fixed_heap'].max_heap_size_bytes).toBe(Math.floor(256 * 1024 * 1024 * 0.8));
     expect(m['envoy.resource_monitors.global_downstream_max_connections'].max_active_downstream_connections).toBe(10000);
+    expect(b.overload_manager.refresh_interval).toBe('0.25s');
     expect(b.overload_manager.actions.map((a: any) => [a.name, a.triggers[0].threshold.value])).toEqual([
       ['envoy.overload_actions.disable_http_keepalive', 0.92],
       ['envoy.overload_actions.shrink_heap', 0.92],
       ['envoy.overload_actions.stop_accepting_requests', 0.95],
     ]);
+    // no load shed point: with the connection monitor, older Envoy releases leaked a count per shed connection
+    expect(b.overload_manager.loadshed_points).toBeUndefined();
     expect(b.admin.ignore_global_conn_limit).toBe(true);
-    expect(listener(b, 'stats').ignore_global_conn_limit).toBe(true);
-    expect(listener(b, 'outbound-mathoid').ignore_global_conn_limit).toBe(true);
-    expect(listener(b, 'inbound').ignore_global_conn_limit).toBeUndefined();
+    expect(listener(b, 'stats').bypass_overload_manager).toBe(true);
+    // the app's own calls and the clients' are under the overload manager
+    expect(listener(b, 'outbound-mathoid').bypass_overload_manager).toBeUndefined();
+    expect(listener(b, 'inbound').bypass_overload_manager).toBeUndefined();
+    for (const l of b.static_resources.listeners) expect(l.ignore_global_conn_limit).toBeUndefined();
     expect(EnvoyConfigValidator.validate(b, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
   });
 
   test('follows the memory limit, heapPercent and maxConnections', () => {
     const s = setup();
-    sidecar(s, {
-      resources: { cpu, memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) } },
-      overload: { heapPercent: 70, maxConnections: 50000 },
-    });
+    sidecar(s, { ...withMemory(Size.gibibytes(1)), overload: { heapPercent: 70, maxConnections: 50000 } });
     const m = monitors(bootstrapOf(synthChart(s.chart)));
     expect(m['envoy.resource_monitors.fixed_heap'].max_heap_size_bytes).toBe(Math.floor(1024 * 1024 * 1024 * 0.7));
     expect(m['envoy.resource_monitors.global_downstream_max_connections'].max_active_downstream_connections).toBe(50000);
   });
 
-  test('enabled: false leaves the overload manager and the limit exemptions out', () => {
+  test('enabled: false leaves the overload manager and the bypass out', () => {
     const s = setup();
     sidecar(s, { overload: { enabled: false } });
     const b = bootstrapOf(synthChart(s.chart));
     expect(b.overload_manager).toBeUndefined();
     expect(b.admin.ignore_global_conn_limit).toBeUndefined();
-    expect(listener(b, 'stats').ignore_global_conn_limit).toBeUndefined();
+    expect(listener(b, 'stats').bypass_overload_manager).toBeUndefined();
+  });
+
+  test('a bootstrap override merges into it (objects merge, lists replace), and null removes it', () => {
+    const merged = setup();
+    sidecar(merged).bootstrap.addOverride({ overload_manager: { refresh_interval: '1s', actions: [] } });
+    const b = bootstrapOf(synthChart(merged.chart));
+    expect([b.overload_manager.refresh_interval, b.overload_manager.actions, b.overload_manager.resource_monitors.length]).toEqual(['1s', [], 2]);
+    const removed = setup();
+    sidecar(removed).bootstrap.addOverride({ overload_manager: null });
+    expect(bootstrapOf(synthChart(removed.chart)).overload_manager).toBeUndefined();
   });
 
   test('none under marin3r, whose bootstrap is its own; given explicitly there, it is refused', () => {
     const s = setup(ENVOY_USER);
     const envoy = sidecar(s, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }) });
     expect(envoy.bootstrap.toJson().overload_manager).toBeUndefined();
-    expect(listener(envoy.bootstrap.toJson(), 'stats').ignore_global_conn_limit).toBeUndefined();
+    expect(listener(envoy.bootstrap.toJson(), 'stats').bypass_overload_manager).toBeUndefined();
     expect(() => sidecar(setup(ENVOY_USER), { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }), overload: { maxConnections: 100 } })).toThrow(
       'test/envoy: overload: given, but marin3r writes its own bootstrap (node, admin, ADS), and only the listeners and clusters reach Envoy, through the EnvoyConfig, '
       + "so Envoy would never see an overload manager; drop overload (size the container's memory limit for the peak instead), or deliver the bootstrap by ConfigMap");
     expect(() => sidecar(setup(ENVOY_USER), { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }), overload: { enabled: false } })).not.toThrow();
   });
 
-  test('rejects a heapPercent outside 10..90, a heap bound below 16 MiB, a connection limit below 1, and options beside enabled: false', () => {
+  test('needs a heap bound of at least 16 MiB: 80 % of 20Mi, 90 % of 18Mi', () => {
+    expect(() => sidecar(setup(), withMemory(Size.mebibytes(20)))).not.toThrow();
+    expect(() => sidecar(setup(), { ...withMemory(Size.mebibytes(18)), overload: { heapPercent: 90 } })).not.toThrow();
+    expect(() => sidecar(setup(), withMemory(Size.mebibytes(19)))).toThrow(
+      'test/envoy: overload.heapPercent: 80 % of the memory limit (19Mi) is 15938355 bytes of heap, below 16 MiB: '
+      + "Envoy's heap at rest takes several MiB, so it would shed load from the start; "
+      + 'raise the memory limit of resources (the default is 256Mi), or heapPercent');
+    expect(() => sidecar(setup(), { ...withMemory(Size.mebibytes(16)), overload: { enabled: false } })).not.toThrow();
+  });
+
+  test('rejects a heapPercent outside 10..90, a connection limit that is not a whole number from 1, and options beside enabled: false', () => {
     for (const heapPercent of [95, 5, 80.5]) {
       expect(() => sidecar(setup(), { overload: { heapPercent } })).toThrow(
         `test/envoy: overload.heapPercent: received ${heapPercent}; give a whole percentage from 10 to 90 of the memory limit `
         + '(above 90 the memory outside the heap can reach the limit before Envoy sheds load)');
     }
-    expect(() => sidecar(setup(), {
-      resources: { cpu, memory: { request: Size.mebibytes(16), limit: Size.mebibytes(16) } },
-    })).toThrow(
-      'test/envoy: overload.heapPercent: 80 % of the memory limit (16Mi) is 13421772 bytes of heap, below 16 MiB: '
-      + "Envoy's heap at rest takes several MiB, so it would shed load from the start; "
-      + 'raise the memory limit of resources (the default is 256Mi), or heapPercent');
-    expect(() => sidecar(setup(), { overload: { maxConnections: 0 } })).toThrow(
-      'test/envoy: overload.maxConnections: 0 is below 1; use an integer of at least 1');
+    for (const maxConnections of [0, 100.5]) {
+      expect(() => sidecar(setup(), { overload: { maxConnections } })).toThrow(
+        `test/envoy: overload.maxConnections: ${maxConnections} is not a whole number of at least 1; give the number of connections, e.g. 10000`);
+    }
     expect(() => sidecar(setup(), { overload: { enabled: false, heapPercent: 50, maxConnections: 10 } })).toThrow(
       'test/envoy: overload.enabled: false, with overload.heapPercent and overload.maxConnections given, which would have no effect; drop them, or enabled: false');
   });

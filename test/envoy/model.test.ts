@@ -406,14 +406,14 @@ describe('EnvoyBootstrap', () => {
     expect(b.danglingRoutes()).toEqual([]);
   });
 
-  test('overload: sheds load on heap pressure and limits connections, with the admin API outside the limit', () => {
+  test('overload: sheds load on heap pressure and limits connections, with the admin API and bypassing listeners outside', () => {
     const b = new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 200 * 1024 * 1024, maxDownstreamConnections: 5000 } });
-    b.addListener(new EnvoyHttpListener({ name: 'stats', port: 9902, ignoreGlobalConnectionLimit: true }));
+    b.addListener(new EnvoyHttpListener({ name: 'stats', port: 9902, bypassOverloadManager: true }));
     b.addListener(new EnvoyHttpListener({ name: 'inbound', port: 8443 }));
     const json = b.toJson();
     expect(b.limitsConnections).toBe(true);
     expect(json.admin.ignore_global_conn_limit).toBe(true);
-    expect(json.static_resources.listeners.map((l: any) => l.ignore_global_conn_limit)).toEqual([true, undefined]);
+    expect(json.static_resources.listeners.map((l: any) => l.bypass_overload_manager)).toEqual([true, undefined]);
     const heap = (value: number) => [{ name: 'envoy.resource_monitors.fixed_heap', threshold: { value } }];
     expect(json.overload_manager).toEqual({
       refresh_interval: '0.25s',
@@ -435,12 +435,11 @@ describe('EnvoyBootstrap', () => {
         { name: 'envoy.overload_actions.shrink_heap', triggers: heap(0.92) },
         { name: 'envoy.overload_actions.stop_accepting_requests', triggers: heap(0.95) },
       ],
-      loadshed_points: [{ name: 'envoy.load_shed_points.tcp_listener_accept', triggers: heap(0.95) }],
     });
     expect(EnvoyConfigValidator.validate(json, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
   });
 
-  test('overload: each monitor alone; the connection monitor triggers no action (Envoy refuses one from a proactive monitor)', () => {
+  test('overload: each monitor alone; no action hangs on the connection monitor', () => {
     const heapOnly = new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 64 * 1024 * 1024 } });
     expect(heapOnly.limitsConnections).toBe(false);
     expect(heapOnly.toJson().admin.ignore_global_conn_limit).toBeUndefined();
@@ -454,15 +453,17 @@ describe('EnvoyBootstrap', () => {
     expect(new EnvoyBootstrap({ nodeId: 'kuard' }).toJson().overload_manager).toBeUndefined();
   });
 
-  test('overload: rejects an empty overload, a heap bound below 16 MiB or not in bytes, and a connection limit below 1', () => {
+  test('overload: rejects an empty overload, a heap bound below 16 MiB or not in bytes, and a connection limit that is not a whole number from 1', () => {
     expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: {} })).toThrow(
       'overload: sets neither maxHeapBytes nor maxDownstreamConnections; give at least one of them, or leave overload out');
     expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 256 } })).toThrow(
       'overload.maxHeapBytes: 256 is not a whole number of bytes of at least 16777216 (16 MiB); give bytes, e.g. 209715200 for 200 MiB: '
       + "Envoy's heap at rest takes several MiB, so a smaller bound would shed load from the start");
     expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 20e6 + 0.5 } })).toThrow('overload.maxHeapBytes: 20000000.5 is not a whole number of bytes');
-    expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxDownstreamConnections: 0 } })).toThrow(
-      'overload.maxDownstreamConnections: 0 is below 1; use an integer of at least 1');
+    for (const max of [0, 100.5]) {
+      expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxDownstreamConnections: max } })).toThrow(
+        `overload.maxDownstreamConnections: ${max} is not a whole number of at least 1; give the number of connections, e.g. 10000`);
+    }
   });
 
   test('addOverride merges raw fields last', () => {
