@@ -475,14 +475,15 @@ export class KayentaStandalone extends Construct {
     const include = relaxedGet(settings, includePath);
     if (include !== undefined) {
       const endpoints = (Array.isArray(include) ? include : String(include).split(',')).map((e) => String(e).trim());
-      if (!endpoints.includes('health') && !endpoints.includes('*')) {
+      if (!endpoints.some((e) => endpointId(e) === 'health' || e === '*')) {
         throw propError(this, prop(includePath), `${shown(include, includePath)} leaves out health, which the probes call`,
           'add health to the list (the default exposes health and info only; other actuator endpoints such as env can expose credentials)');
       }
-      const revealing = endpoints.filter((e) => REVEALING_ENDPOINTS.includes(e));
+      const revealing = endpoints.filter((e) => REVEALING_ENDPOINTS.includes(endpointId(e)));
       if (revealing.length > 0) {
         throw propError(this, prop(includePath), `${shown(include, includePath)} exposes ${revealing.map((e) => show(e)).join(', ')} on the port the Service publishes`,
-          'list the endpoints you need (e.g. "health,info,prometheus"): env, configprops and heapdump show the credentials Spring resolved, and Kayenta\'s port has no authentication of its own');
+          'list the endpoints you need (e.g. "health,info,prometheus"): env, configprops, resolvedEnv and heapdump show the credentials Spring resolved, '
+          + 'loggers lets any caller raise logging to TRACE, and Kayenta\'s port has no authentication of its own');
       }
     }
   }
@@ -594,8 +595,18 @@ function expandDottedKeys(value: unknown): unknown {
   return out;
 }
 
-/** Actuator endpoints that show resolved properties or memory, credentials included ("*" exposes them all). */
-const REVEALING_ENDPOINTS = ['*', 'env', 'configprops', 'heapdump'];
+/**
+ * Actuator endpoints that show resolved properties or memory, credentials included ("*" exposes
+ * them all; kork adds resolvedEnv, which masks by key name and shows the Redis connection's
+ * password), or that let a caller change what Kayenta logs (loggers), in Spring's normal form of
+ * endpoint ids (lower case, letters and digits).
+ */
+const REVEALING_ENDPOINTS = ['*', 'env', 'configprops', 'heapdump', 'resolvedenv', 'loggers'];
+
+/** An endpoint id as Spring compares them: lower case, letters and digits only ("resolved-env" is "resolvedenv"). */
+function endpointId(id: string): string {
+  return id === '*' ? id : id.toLowerCase().replace(/[^a-z0-9]/g, '');
+}
 
 /** Spring's relaxed binding: `context-path`, `contextPath` and `context_path` name one property. */
 function relaxedKey(key: string): string {

@@ -107,7 +107,11 @@ class ExistingRedis extends KayentaRedis {
   public _bind(scope: Construct, _name: string, _namespace: string, kayenta: kplus.Deployment) {
     const url = this.url;
     rejectUrlCredentials(scope, 'redis', url);
-    const parts = typeof url === 'string' ? /^rediss?:\/\/[^/\s:@]+(?::(\d{1,5}))?\/?(\d+)?$/.exec(url) : null;
+    if (typeof url === 'string' && /^rediss?:\/\/[^/\s]+\/$/.test(url)) {
+      throw propError(scope, 'redis', `${show(url)} ends in "/", which Kayenta's queue (keiko) reads as an empty database number, and Kayenta fails to start`,
+        `drop the "/" (${show(url.slice(0, -1))}), or give the database number after it (e.g. ${show(`${url}0`)})`);
+    }
+    const parts = typeof url === 'string' ? /^rediss?:\/\/[^/\s:@]+(?::(\d{1,5}))?(?:\/(\d+))?$/.exec(url) : null;
     if (!parts) {
       throw propError(scope, 'redis', `${show(url)} is not a redis:// or rediss:// URL`,
         'give redis://<host>:<port>, or rediss://<host>:<port> for TLS (Kayenta speaks the Redis protocol to a single, non-clustered instance; a password goes in options.password)');

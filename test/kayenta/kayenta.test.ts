@@ -464,6 +464,11 @@ describe('KayentaStandalone bad input', () => {
     expect(() => setup({ redis: KayentaRedis.fromUrl('redis://redis.shared.svc:99999') })).toThrow(
       'test/kayenta: redis: "redis://redis.shared.svc:99999" names port 99999; give a port from 1 to 65535 (Redis listens on 6379 by default)');
     expect(() => setup({ redis: KayentaRedis.fromUrl('redis://redis.shared.svc:6380/2') })).not.toThrow();
+    // keiko reads the path after "/" as the database number: an empty one stops Kayenta at start
+    expect(() => setup({ redis: KayentaRedis.fromUrl('redis://redis.shared.svc:6379/') })).toThrow(
+      'test/kayenta: redis: "redis://redis.shared.svc:6379/" ends in "/", which Kayenta\'s queue (keiko) reads as an empty database number, and Kayenta fails to start; '
+      + 'drop the "/" ("redis://redis.shared.svc:6379"), or give the database number after it (e.g. "redis://redis.shared.svc:6379/0")');
+    expect(() => setup({ redis: KayentaRedis.fromUrl('redis://redis.shared.svc/') })).toThrow('ends in "/"');
   });
 
   test('rejects a Redis URL with a password', () => {
@@ -558,7 +563,11 @@ describe('KayentaStandalone bad input', () => {
     [{ 'management.endpoints.web.exposure.include': 'info,metrics' }, 'additionalConfig.management.endpoints.web.exposure.include: "info,metrics" leaves out health'],
     [{ 'redis.connection': 'redis://other:6379' }, 'additionalConfig.redis: the Redis connection is set by the redis prop'],
     [{ 'management.endpoints.web.exposure.include': '*' }, 'additionalConfig.management.endpoints.web.exposure.include: "*" exposes "*" on the port the Service publishes; '
-      + 'list the endpoints you need (e.g. "health,info,prometheus"): env, configprops and heapdump show the credentials Spring resolved'],
+      + 'list the endpoints you need (e.g. "health,info,prometheus"): env, configprops, resolvedEnv and heapdump show the credentials Spring resolved, '
+      + 'loggers lets any caller raise logging to TRACE'],
+    [{ 'management.endpoints.web.exposure.include': 'health,resolvedEnv' }, 'additionalConfig.management.endpoints.web.exposure.include: "health,resolvedEnv" exposes "resolvedEnv"'],
+    [{ 'management.endpoints.web.exposure.include': 'Health,resolved-env,loggers' },
+      'additionalConfig.management.endpoints.web.exposure.include: "Health,resolved-env,loggers" exposes "resolved-env", "loggers"'],
     [{ management: { endpoints: { web: { exposure: { include: ['health', 'env'] } } } } }, 'additionalConfig.management.endpoints.web.exposure.include: ["health","env"] exposes "env"'],
   ])('reads dotted and relaxed keys as Spring does: %j is refused', (additionalConfig, message) => {
     expect(() => setup({ additionalConfig })).toThrow(`test/kayenta: ${message}`);
