@@ -1,3 +1,4 @@
+import { Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { rejectUrlCredentials } from './credentials';
@@ -13,8 +14,11 @@ export interface KayentaRedisOptions {
   readonly image?: string;
 
   /**
-   * Requests and limits of the Redis container, CPU and memory (all four are required).
-   * @default - the `Redis` construct's defaults
+   * Requests and limits of the Redis container, CPU and memory (all four are required); Redis
+   * refuses writes at three quarters of the memory limit. Kayenta's embedded Orca keeps the
+   * execution of every analysis in Redis and nothing here removes them, so the memory in use grows
+   * with the analyses run: size the limit for your volume and watch `used_memory`.
+   * @default - 50m CPU / 256Mi memory requested, 500m / 1Gi limits (maxmemory 768 MiB)
    */
   readonly resources?: kplus.ContainerResources;
 
@@ -81,6 +85,12 @@ function withPassword(url: string, password: kplus.SecretValue | undefined, kaye
   return url.replace('://', `://:\${${PASSWORD_ENV}}@`);
 }
 
+/** Room for the executions Kayenta's Orca keeps (the `Redis` construct's 256Mi suits sessions, not a growing history). */
+const KAYENTA_REDIS_RESOURCES: kplus.ContainerResources = {
+  cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) },
+  memory: { request: Size.mebibytes(256), limit: Size.gibibytes(1) },
+};
+
 class InClusterRedis extends KayentaRedis {
   constructor(private readonly options: KayentaRedisOptions) {
     super();
@@ -91,7 +101,7 @@ class InClusterRedis extends KayentaRedis {
       name: `${name}-redis`,
       namespace,
       image: this.options.image,
-      resources: this.options.resources,
+      resources: this.options.resources ?? KAYENTA_REDIS_RESOURCES,
       password: this.options.password,
       allowFrom: [kayenta],
     });

@@ -71,6 +71,14 @@ describe('KayentaStandalone', () => {
     expect(kayenta.redisUrl).toBe('redis://kayenta-redis.kayenta.svc:6379');
   });
 
+  test('gives its Redis room for the executions Orca keeps: 1Gi, maxmemory 768 MiB, no eviction (it is a queue)', () => {
+    const { chart } = setup();
+    const redis = findOne(synthChart(chart), 'Deployment', 'kayenta-redis').spec.template.spec.containers[0];
+    expect(redis.resources).toEqual({ requests: { cpu: '50m', memory: '256Mi' }, limits: { cpu: '500m', memory: '1024Mi' } });
+    const arg = (name: string) => redis.args[redis.args.indexOf(name) + 1];
+    expect([arg('--maxmemory'), arg('--maxmemory-policy')]).toEqual([String(768 * 1024 * 1024), 'noeviction']);
+  });
+
   test('enables both azure and blobs for an Azure storage account, with the key as a placeholder', () => {
     const { chart } = setup();
     const { kayenta } = kayentaYml(synthChart(chart));
