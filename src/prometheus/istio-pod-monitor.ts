@@ -115,8 +115,11 @@ export class IstioPodMonitor extends Construct {
    * container (all four), written as the injector's `sidecar.istio.io/proxyCPU`, `proxyCPULimit`,
    * `proxyMemory` and `proxyMemoryLimit` annotations. Default: none, so the container takes the
    * mesh's `global.proxy.resources`.
+   * @param istioRevision the Istio revision whose sidecar the Prometheus pods get (pod label
+   * `istio.io/rev`; needed on a mesh with revisions and no default revision or tag). Default: the
+   * default revision (`sidecar.istio.io/inject: "true"`).
    */
-  public static prometheusSpec(scrapeClassName: string = 'istio-mtls', istioProxyResources?: kplus.ContainerResources): any {
+  public static prometheusSpec(scrapeClassName: string = 'istio-mtls', istioProxyResources?: kplus.ContainerResources, istioRevision?: string): any {
     if (istioProxyResources !== undefined) {
       const missing = missingResources(istioProxyResources);
       if (missing.length > 0) {
@@ -125,7 +128,7 @@ export class IstioPodMonitor extends Construct {
     }
     return {
       podMetadata: {
-        labels: { 'sidecar.istio.io/inject': 'true' },
+        labels: istioRevision === undefined ? { 'sidecar.istio.io/inject': 'true' } : { 'istio.io/rev': revisionLabel(istioRevision) },
         annotations: certOnlySidecarAnnotations(istioProxyResources),
       },
       volumes: [{ name: ISTIO_CERTS_VOLUME, emptyDir: { medium: 'Memory' } }],
@@ -189,4 +192,13 @@ export class IstioPodMonitor extends Construct {
       },
     });
   }
+}
+
+/** An Istio revision name as a label value (a DNS-1123 label). */
+function revisionLabel(revision: string): string {
+  if (typeof revision !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(revision)) {
+    throw new Error(`IstioPodMonitor.prometheusSpec: istioRevision: ${show(revision)} is not a revision name; `
+      + 'give the revision as istioctl or the istiod chart named it (lower case letters, digits and "-", e.g. "1-30-3" or "canary")');
+  }
+  return revision;
 }

@@ -135,6 +135,14 @@ export interface IstioPrometheusScrapeProps {
    */
   readonly istioProxyResources?: kplus.ContainerResources;
   /**
+   * The Istio revision whose sidecar Prometheus gets (MUTUAL_TLS mode): the pod label
+   * `istio.io/rev`, which that revision's injector selects. On a mesh installed with revisions and
+   * no default revision or tag, the `sidecar.istio.io/inject` label alone gets no sidecar, and
+   * without it Prometheus has no certificates to scrape with.
+   * @default - the default revision (pod label `sidecar.istio.io/inject: "true"`)
+   */
+  readonly istioRevision?: string;
+  /**
    * Scrape jobs added after the built-in ones (`addScrapeJob` is called for each).
    * @default - none
    */
@@ -348,8 +356,14 @@ export class IstioPrometheusScrape extends Construct {
 
     const pod = this.deployment.podMetadata;
     const setInject = (value: string) => (istio.injectionByPodLabel ? pod.addLabel(ISTIO_INJECT, value) : pod.addAnnotation(ISTIO_INJECT, value));
+    if (props.istioRevision !== undefined && !mtls) {
+      throw propError(this, 'istioRevision', `${show(props.istioRevision)} given in METRICS_MERGING mode, where Prometheus runs without an Istio sidecar`,
+        'drop istioRevision, or use IstioScrapeMode.MUTUAL_TLS');
+    }
     if (mtls) {
-      setInject('true');
+      // a revision's injector selects its pods by istio.io/rev (the default one by the inject label)
+      if (props.istioRevision !== undefined) pod.addLabel('istio.io/rev', checkDnsLabel(this, 'istioRevision', props.istioRevision));
+      else setInject('true');
       // mTLS mode needs Istio 1.10+, which reads every one of these
       const proxyResources = requireResources(this, 'istioProxyResources', props.istioProxyResources);
       for (const [key, value] of Object.entries(certOnlySidecarAnnotations(proxyResources))) pod.addAnnotation(key, value);

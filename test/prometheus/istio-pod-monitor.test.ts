@@ -93,6 +93,10 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
     expect(spec.volumeMounts).toEqual([{ name: 'istio-certs', mountPath: '/etc/prom-certs', readOnly: true }]);
     expect(spec.scrapeClasses).toEqual([IstioPodMonitor.scrapeClass()]);
     expect(IstioPodMonitor.prometheusSpec('mesh').scrapeClasses[0].name).toBe('mesh');
+    expect(IstioPodMonitor.prometheusSpec('mesh', undefined, 'canary').podMetadata.labels).toEqual({ 'istio.io/rev': 'canary' });
+    expect(() => IstioPodMonitor.prometheusSpec('mesh', undefined, '1.30')).toThrow(
+      'IstioPodMonitor.prometheusSpec: istioRevision: "1.30" is not a revision name; give the revision as istioctl or the istiod chart named it');
+
     const sized = IstioPodMonitor.prometheusSpec('mesh', {
       cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) },
       memory: { request: Size.mebibytes(100), limit: Size.mebibytes(300) },

@@ -65,6 +65,16 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
     expect(b.deployment.metadata.annotations).toBeUndefined();
   });
 
+  test('istioRevision asks that revision\'s injector with istio.io/rev instead of the inject label; refused without a sidecar', () => {
+    const r = build({ istioRevision: '1-30-3' });
+    expect(r.podTemplate.metadata.labels['istio.io/rev']).toBe('1-30-3');
+    expect(r.podTemplate.metadata.labels['sidecar.istio.io/inject']).toBeUndefined();
+    expectSchemaValid(r.objects);
+    expect(() => build({ istioRevision: 'Canary!' })).toThrow('test/prometheus: istioRevision: "Canary!" is not a valid DNS-1123 label');
+    expect(() => build({ istioRevision: 'canary', mode: IstioScrapeMode.METRICS_MERGING })).toThrow(
+      'test/prometheus: istioRevision: "canary" given in METRICS_MERGING mode, where Prometheus runs without an Istio sidecar; drop istioRevision, or use IstioScrapeMode.MUTUAL_TLS');
+  });
+
   test('the sidecar intercepts nothing and writes its certificates through OUTPUT_CERTS', () => {
     const a = b.podTemplate.metadata.annotations;
     expect(a['traffic.sidecar.istio.io/includeInboundPorts']).toBe('');
