@@ -6,6 +6,9 @@ import { versionedObject } from '../istio/ingress';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 
+/** The mesh's root namespace as Istio installs it (meshConfig.rootNamespace defaults to istiod's namespace). */
+const MESH_ROOT_NAMESPACE = 'istio-system';
+
 /** The PeerAuthentication of each workload, and the ports it makes STRICT. */
 const POLICIES = new WeakMap<kplus.AbstractPod, { readonly policy: ApiObject; readonly ports: Set<number> }>();
 
@@ -33,6 +36,10 @@ export function strictPortPolicy(scope: Construct, prop: string, workload: kplus
     return existing.policy;
   }
   const object = ApiObject.of(workload);
+  if (object.metadata.namespace === MESH_ROOT_NAMESPACE) {
+    throw propError(scope, prop, `workload ${show(object.name)} runs in ${MESH_ROOT_NAMESPACE}, the mesh's root namespace (unless meshConfig.rootNamespace says otherwise), where Istio ignores a PeerAuthentication with a workload selector: the port would keep the mesh's mode and the scrape over mutual TLS would fail`,
+      `run the workload in another namespace, or pass ${prop}: false and make the port STRICT yourself (a root-namespace policy without a selector applies to the whole mesh)`);
+  }
   const name = `${object.name}-metrics-mtls`;
   if (name.length > 253) {
     throw propError(scope, prop, `the PeerAuthentication name ${show(name)} is longer than 253 characters`,

@@ -549,6 +549,18 @@ describe('addScrapeTarget', () => {
     })).not.toThrow();
   });
 
+  test('refuses a PeerAuthentication for a workload in istio-system, the root namespace, where Istio ignores selector policies', () => {
+    const rootApp = (chart: Chart) => new kplus.Deployment(chart, 'gw', {
+      metadata: { name: 'gw', namespace: 'istio-system' },
+      containers: [{ name: 'gw', image: 'example/app:1.0.0', portNumber: 8080, securityContext: { user: 1000 } }],
+    });
+    expect(() => build({}, (prom, chart) => prom.addScrapeTarget(rootApp(chart), { port: 8080 }))).toThrow(
+      'test/prometheus: addScrapeTarget.peerAuthentication: workload "gw" runs in istio-system, the mesh\'s root namespace (unless meshConfig.rootNamespace says otherwise), '
+      + 'where Istio ignores a PeerAuthentication with a workload selector: the port would keep the mesh\'s mode and the scrape over mutual TLS would fail; '
+      + 'run the workload in another namespace, or pass addScrapeTarget.peerAuthentication: false and make the port STRICT yourself');
+    expect(() => build({}, (prom, chart) => prom.addScrapeTarget(rootApp(chart), { port: 8080, peerAuthentication: false }))).not.toThrow();
+  });
+
   test('adds no PeerAuthentication when told the port is STRICT already, nor a second one for a second server', () => {
     const none = build({}, (prom, chart) => prom.addScrapeTarget(app(chart), { port: 8080, peerAuthentication: false }));
     expect(none.objects.filter((o) => o.kind === 'PeerAuthentication')).toEqual([]);
