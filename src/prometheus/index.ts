@@ -4,7 +4,7 @@ export { IstioPrometheusScrape, IstioScrapeMode } from './istio-prometheus-scrap
 export type { IstioPrometheusScrapeProps, IstioScrapeTargetOptions } from './istio-prometheus-scrape';
 export { PrometheusScrapeAnnotations } from './scrape-annotations';
 export type { ScrapeAnnotationOptions } from './scrape-annotations';
-export { KubernetesSdRole, RelabelAction, ScrapeJob, ScrapeTargets } from './scrape-job';
+export { KubernetesSdRole, RelabelAction, ScrapeJob, ScrapeProtocol, ScrapeTargets } from './scrape-job';
 export type { KubernetesTargetsOptions, RelabelRule, ScrapeJobOptions } from './scrape-job';
 export { PrometheusStorage } from './storage';
 export type { EmptyDirStorageOptions, PersistentVolumeClaimStorageOptions } from './storage';

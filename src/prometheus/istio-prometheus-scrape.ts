@@ -5,7 +5,7 @@ import { requireHttpMetricsPort } from './port-protocol';
 import { markForScraping, ScrapeAnnotationOptions } from './scrape-annotations';
 import {
   certOnlySidecarAnnotations, checkDuration, ISTIO_CERTS_VOLUME, KubernetesSdRole, promDuration, PROM_CERTS_DIR, RelabelAction, RelabelRule,
-  ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeTargets,
+  ScrapeJob, ScrapeJobContext, ScrapeJobOptions, ScrapeProtocol, ScrapeTargets,
 } from './scrape-job';
 import { EXACT, PrometheusStorage } from './storage';
 import { strictPortPolicy } from './strict-port';
@@ -472,15 +472,21 @@ export class IstioPrometheusScrape extends Construct {
 
   private builtInJobs(): ScrapeJobOptions[] {
     const self: ScrapeJobOptions = { name: 'prometheus', targets: ScrapeTargets.fromAddresses([`localhost:${PORT}`]) };
+    // Whatever pods are annotated for: Prometheus 3 fails a scrape whose Content-Type is missing or
+    // not a metrics format, which 2.x read as text (apps that answer text/html or nothing)
+    const annotated = {
+      targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD),
+      ...(this.jobContext.version.major >= 3 ? { fallbackScrapeProtocol: ScrapeProtocol.PROMETHEUS_TEXT_0_0_4 } : {}),
+    };
     if (this.mode === IstioScrapeMode.METRICS_MERGING) {
-      return [self, { name: 'kubernetes-pods', targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD), relabelings: annotatedPodRules(undefined) }];
+      return [self, { name: 'kubernetes-pods', ...annotated, relabelings: annotatedPodRules(undefined) }];
     }
     return [
       self,
       // Pods without a sidecar (or annotated istio.mtls: "false"): plain HTTP.
-      { name: 'kubernetes-pods', targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD), relabelings: annotatedPodRules(false) },
+      { name: 'kubernetes-pods', ...annotated, relabelings: annotatedPodRules(false) },
       // Pods with a sidecar: mutual TLS with the certificates of Prometheus's own sidecar.
-      { name: 'kubernetes-pods-istio-secure', targets: ScrapeTargets.kubernetes(KubernetesSdRole.POD), istioMutualTls: true, relabelings: annotatedPodRules(true) },
+      { name: 'kubernetes-pods-istio-secure', ...annotated, istioMutualTls: true, relabelings: annotatedPodRules(true) },
       // The sidecars' own statistics, which MUTUAL_TLS mode doesn't merge into the application's.
       {
         name: 'istio-envoy-stats',

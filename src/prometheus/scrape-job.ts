@@ -149,6 +149,20 @@ export interface RelabelRule {
   readonly modulus?: number;
 }
 
+/** A scrape protocol of Prometheus 3 (`fallback_scrape_protocol`, `scrape_protocols`). */
+export enum ScrapeProtocol {
+  /** `PrometheusText0.0.4`: the classic text format (`text/plain; version=0.0.4`). */
+  PROMETHEUS_TEXT_0_0_4 = 'PrometheusText0.0.4',
+  /** `PrometheusText1.0.0`: the text format with UTF-8 names. */
+  PROMETHEUS_TEXT_1_0_0 = 'PrometheusText1.0.0',
+  /** `OpenMetricsText0.0.1`. */
+  OPEN_METRICS_TEXT_0_0_1 = 'OpenMetricsText0.0.1',
+  /** `OpenMetricsText1.0.0`. */
+  OPEN_METRICS_TEXT_1_0_0 = 'OpenMetricsText1.0.0',
+  /** `PrometheusProto`: the protobuf format. */
+  PROMETHEUS_PROTO = 'PrometheusProto',
+}
+
 /** Options for `IstioPrometheusScrape.addScrapeJob`. */
 export interface ScrapeJobOptions {
   /** The job name (`job_name`, also the `job` label of every series); unique per Prometheus. */
@@ -186,6 +200,13 @@ export interface ScrapeJobOptions {
    * @default - none
    */
   readonly relabelings?: RelabelRule[];
+  /**
+   * How to parse a response whose Content-Type is missing or not a metrics format
+   * (`fallback_scrape_protocol`; Prometheus 3 and later, which fail such a scrape otherwise,
+   * where 2.x read it as the text format).
+   * @default - none: such scrapes fail (the built-in jobs that follow pod annotations use PROMETHEUS_TEXT_0_0_4 on Prometheus 3)
+   */
+  readonly fallbackScrapeProtocol?: ScrapeProtocol;
   /**
    * Series relabelling, applied in order to every scraped sample.
    * @default - none
@@ -268,6 +289,17 @@ export class ScrapeJob {
     if (options.scrapeInterval) job.scrape_interval = promDuration(options.scrapeInterval);
     if (options.scrapeTimeout) job.scrape_timeout = promDuration(options.scrapeTimeout);
     if (options.metricsPath !== undefined) job.metrics_path = checkHttpPath(scope, `${prop}.metricsPath`, options.metricsPath);
+    const fallback = options.fallbackScrapeProtocol;
+    if (fallback !== undefined) {
+      if (!Object.values(ScrapeProtocol).includes(fallback)) {
+        throw propError(scope, `${prop}.fallbackScrapeProtocol`, `received ${show(fallback)}`, `use a ScrapeProtocol (${Object.values(ScrapeProtocol).join(', ')})`);
+      }
+      if (context.version.major < 3) {
+        throw propError(scope, `${prop}.fallbackScrapeProtocol`, `${show(fallback)} given for Prometheus ${context.version.text}, which has no fallback_scrape_protocol (2.x reads a response without a known Content-Type as text already) and would refuse the configuration`,
+          'drop fallbackScrapeProtocol, or use Prometheus 3');
+      }
+      job.fallback_scrape_protocol = fallback;
+    }
     if (this.istioMutualTls) {
       if (!context.istioCertificates) {
         throw propError(scope, `${prop}.istioMutualTls`, 'Istio mutual TLS was asked for, but this Prometheus runs in METRICS_MERGING mode, which has no sidecar and so no Istio certificates',

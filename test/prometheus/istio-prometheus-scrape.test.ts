@@ -4,7 +4,7 @@ import * as YAML from 'yaml';
 import { checkPrometheusConfig } from './promtool';
 import {
   IstioPrometheusScrape, IstioPrometheusScrapeProps, IstioScrapeMode, KubernetesSdRole, PrometheusScrapeAnnotations, PrometheusStorage,
-  RelabelAction, ScrapeTargets,
+  RelabelAction, ScrapeProtocol, ScrapeTargets,
 } from '../../src';
 import { expectSchemaValid, findOne, synthChart } from '../harness';
 
@@ -353,6 +353,33 @@ describe('bad Prometheus versions', () => {
 
   test('accepts a leading v', () => {
     expect(build({ prometheusVersion: 'v3.5.0' }).container.image).toBe('prom/prometheus:v3.5.0');
+  });
+});
+
+describe('fallback_scrape_protocol (Prometheus 3 fails a scrape without a known Content-Type, which 2.x read as text)', () => {
+  test('the jobs that follow pod annotations fall back to the text format on Prometheus 3; the others and 2.x get none', () => {
+    const fallbacks = (b: Built) => Object.fromEntries(b.config.scrape_configs.map((j: any) => [j.job_name, j.fallback_scrape_protocol]));
+    expect(fallbacks(build())).toEqual({
+      'prometheus': undefined,
+      'kubernetes-pods': 'PrometheusText0.0.4',
+      'kubernetes-pods-istio-secure': 'PrometheusText0.0.4',
+      'istio-envoy-stats': undefined,
+    });
+    expect(fallbacks(build({ mode: IstioScrapeMode.METRICS_MERGING }))['kubernetes-pods']).toBe('PrometheusText0.0.4');
+    const v2 = build({ prometheusVersion: '2.55.1' });
+    expect(Object.values(fallbacks(v2)).every((f) => f === undefined)).toBe(true);
+    expect(checkPrometheusConfig(v2.configText).ok).toBe(true);
+  });
+
+  test('addScrapeJob takes one on Prometheus 3 and refuses it on 2.x, or a value that is not a ScrapeProtocol', () => {
+    const targets = ScrapeTargets.fromAddresses(['app.shop.svc:8080']);
+    const b = build({}, (prom) => prom.addScrapeJob({ name: 'legacy', targets, fallbackScrapeProtocol: ScrapeProtocol.OPEN_METRICS_TEXT_1_0_0 }));
+    expect(job(b, 'legacy').fallback_scrape_protocol).toBe('OpenMetricsText1.0.0');
+    expect(() => build({ prometheusVersion: '2.55.1' }, (prom) => prom.addScrapeJob({ name: 'legacy', targets, fallbackScrapeProtocol: ScrapeProtocol.PROMETHEUS_TEXT_0_0_4 })))
+      .toThrow('test/prometheus: addScrapeJob.fallbackScrapeProtocol: "PrometheusText0.0.4" given for Prometheus 2.55.1, which has no fallback_scrape_protocol '
+        + '(2.x reads a response without a known Content-Type as text already) and would refuse the configuration; drop fallbackScrapeProtocol, or use Prometheus 3');
+    expect(() => build({}, (prom) => prom.addScrapeJob({ name: 'legacy', targets, fallbackScrapeProtocol: 'text' as ScrapeProtocol })))
+      .toThrow('test/prometheus: addScrapeJob.fallbackScrapeProtocol: received "text"; use a ScrapeProtocol (PrometheusText0.0.4, ');
   });
 });
 

@@ -20,6 +20,14 @@ describe('the prometheus.yml check', () => {
     expect(check.output).toMatch(/FAILED \(kubernetes_sd\): job a kubernetes_sd_configs\[0\]: role "pods"/);
   });
 
+  test('checks fallback_scrape_protocol (newer than this promtool) itself: a valid one passes, another fails', () => {
+    const config = (protocol: string) => `scrape_configs:\n- job_name: a\n  fallback_scrape_protocol: ${protocol}\n  static_configs: [{targets: [x:1]}]\n`;
+    expect(checkPrometheusConfig(config('PrometheusText0.0.4')).ok).toBe(true);
+    const check = checkPrometheusConfig(config('PrometheusText0.0.5'));
+    expect(check.ok).toBe(false);
+    expect(check.output).toMatch(/job a: fallback_scrape_protocol "PrometheusText0.0.5" is not one of/);
+  });
+
   test('runs promtool\'s full check: a client certificate without its key fails', () => {
     const check = checkPrometheusConfig('scrape_configs:\n- job_name: a\n  scheme: https\n  tls_config: {cert_file: /etc/prom-certs/cert-chain.pem}\n  static_configs: [{targets: [x:1]}]\n');
     expect(check.ok).toBe(false);

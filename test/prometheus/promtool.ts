@@ -11,6 +11,9 @@
  * The certificate files a tls_config names only exist in the pod, so the copy points them at empty
  * placeholder files: promtool then runs its full check (including that cert_file and key_file come
  * as a pair and exist), not only `--syntax-only`.
+ *
+ * `fallback_scrape_protocol` came with Prometheus 3.0, after that promtool: the copy leaves it out,
+ * and its value is checked here against the protocols Prometheus 3 defines.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -35,9 +38,18 @@ const SD_FIELDS = new Set(['role', 'namespaces', 'selectors', 'api_server', 'kub
   'proxy_from_environment', 'proxy_connect_header', 'http_headers']);
 const SD_NAMESPACE_FIELDS = new Set(['names', 'own_namespace']);
 
-/** Problems in the kubernetes_sd_configs blocks promtool can't check. */
+// The scrape protocols of Prometheus 3 (configuration reference, `fallback_scrape_protocol`).
+const SCRAPE_PROTOCOLS = new Set(['PrometheusProto', 'OpenMetricsText0.0.1', 'OpenMetricsText1.0.0', 'PrometheusText0.0.4', 'PrometheusText1.0.0']);
+
+/** Problems in the kubernetes_sd_configs blocks and fallback_scrape_protocol fields promtool can't check. */
 export function kubernetesSdProblems(config: any): string[] {
   const problems: string[] = [];
+  for (const job of config.scrape_configs ?? []) {
+    const fallback = job.fallback_scrape_protocol;
+    if (fallback !== undefined && !SCRAPE_PROTOCOLS.has(fallback)) {
+      problems.push(`job ${job.job_name}: fallback_scrape_protocol ${JSON.stringify(fallback)} is not one of ${[...SCRAPE_PROTOCOLS].join(', ')}`);
+    }
+  }
   for (const job of config.scrape_configs ?? []) {
     for (const [i, sd] of (job.kubernetes_sd_configs ?? []).entries()) {
       const where = `job ${job.job_name} kubernetes_sd_configs[${i}]`;
@@ -53,10 +65,11 @@ export function kubernetesSdProblems(config: any): string[] {
   return problems;
 }
 
-/** A copy of the config with every kubernetes_sd_configs block replaced by an empty static_configs. */
+/** A copy of the config with every kubernetes_sd_configs block replaced by an empty static_configs, and without fallback_scrape_protocol. */
 export function withoutKubernetesSd(config: any): any {
   const copy = JSON.parse(JSON.stringify(config));
   for (const job of copy.scrape_configs ?? []) {
+    delete job.fallback_scrape_protocol;
     if (job.kubernetes_sd_configs) {
       delete job.kubernetes_sd_configs;
       job.static_configs = [...(job.static_configs ?? []), { targets: [] }];
