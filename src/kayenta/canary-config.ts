@@ -241,7 +241,9 @@ export interface CanaryMetricOptions {
   readonly outliers?: CanaryOutliers;
 
   /**
-   * The scope the metric is fetched for; Kayenta accepts only `default`.
+   * The scope the metric is fetched for: the name of a scope in the analysis request (its
+   * `scopes` map), which Kayenta checks when the analysis starts. Requests usually give one scope,
+   * `default`; a name of your own needs requests with a scope of that name.
    * @default "default"
    */
   readonly scopeName?: string;
@@ -406,8 +408,8 @@ export class CanaryConfig extends Construct {
       }
     }
     const scopeName = options.scopeName ?? 'default';
-    if (scopeName !== 'default') {
-      throw propError(this, `${prop}.scopeName`, `${show(scopeName)} is not accepted by Kayenta`, 'leave it unset ("default")');
+    if (typeof scopeName !== 'string' || scopeName.trim() === '' || scopeName !== scopeName.trim()) {
+      throw propError(this, `${prop}.scopeName`, `received ${show(scopeName)}`, 'give the name of a scope of the analysis requests, or leave it unset ("default")');
     }
     if (options.mustHaveData === true && options.nanStrategy === CanaryNanStrategy.REPLACE) {
       throw propError(this, `${prop}.mustHaveData`, 'true with nanStrategy REPLACE, under which Kayenta classifies a metric without data as Pass, so mustHaveData would never fail it',

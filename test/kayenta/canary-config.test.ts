@@ -156,6 +156,17 @@ describe('CanaryConfig', () => {
     expect(() => runValidations(chart)).toThrow('test/app-config: metrics: the config has no metric; pass metrics or call addMetric()');
   });
 
+  test('writes a scope name of the analysis requests, and refuses an empty or padded one', () => {
+    const { canary } = config({ applications: ['app'] });
+    const metric = { query: CanaryMetricQuery.promql('up'), groups: ['StatusCodes'] };
+    canary.addMetric({ ...metric, name: 'a', scopeName: 'canary-pods' });
+    expect(JSON.parse(canary.render()).metrics[0].scopeName).toBe('canary-pods');
+    for (const scopeName of ['', ' default']) {
+      expect(() => canary.addMetric({ ...metric, name: 'b', scopeName })).toThrow(
+        `test/app-config: metrics["b"].scopeName: received ${JSON.stringify(scopeName)}; give the name of a scope of the analysis requests, or leave it unset ("default")`);
+    }
+  });
+
   test('fails when two metrics share a name', () => {
     const { canary } = config();
     canary.addMetric({ name: 'Errors', query: CanaryMetricQuery.promql('up'), groups: ['StatusCodes'] });
