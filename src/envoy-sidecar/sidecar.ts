@@ -243,14 +243,15 @@ export interface EnvoySidecarOverloadOptions {
    * against; the rest is for memory outside the heap (the binary, thread stacks, free pages the
    * allocator keeps). At 92 % of that bound Envoy closes connections as their requests end
    * (HTTP/1.1 `Connection: close`, HTTP/2 GOAWAY) and returns free memory to the system; at 95 % it
-   * answers new requests with 503, until the heap shrinks. The bound must come to at least 16 MiB.
+   * answers new requests with 503, until the heap shrinks. A whole number from 10 to 90; the bound
+   * must come to at least 16 MiB.
    * @default 80
    */
   readonly heapPercent?: number;
   /**
    * The connections Envoy holds at once on its listeners, the app's own to the outbound ones
    * included (beyond it Envoy closes new connections as it accepts them). The stats listener
-   * (probes and scrapes) and the admin API are outside the overload manager and not counted.
+   * (probes and scrapes), which bypasses the overload manager, and the admin API are not counted.
    * The heap bound protects memory; this limit bounds file descriptors and idle connections.
    * Raise it for many long-lived connections (WebSockets).
    * @default 10000

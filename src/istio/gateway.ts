@@ -60,7 +60,8 @@ export interface IngressHttpsGatewayProps {
 }
 
 /**
- * A Gateway with one HTTPS server (TLS 1.2 or newer) for several hosts that share a certificate.
+ * A Gateway with one HTTPS server (TLS 1.2 or newer) for several hosts that share a certificate,
+ * and with `httpsRedirect` a second, plain-HTTP server on port 80 that redirects them to HTTPS.
  *
  * Browsers reuse an HTTP/2 connection for every host its certificate covers. When those hosts are
  * servers of different Gateways, a request for one host can arrive on the filter chain of

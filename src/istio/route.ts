@@ -127,7 +127,8 @@ export interface IngressRouteProps {
 /**
  * One host exposed through the Istio ingress gateway over HTTPS: a Gateway with one server for the
  * host (TLS 1.2 or newer, the certificate's Secret as `credentialName`, a port name derived from
- * the host) and a VirtualService bound to that Gateway that
+ * the host; with `httpsRedirect`, also a port-80 server redirecting to HTTPS) and a VirtualService
+ * bound to that Gateway that
  * routes to a Service by its FQDN and port. With `sharedGateway`, only the VirtualService, bound to
  * a Gateway that serves the host with others of the same certificate.
  */

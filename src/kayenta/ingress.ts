@@ -81,8 +81,8 @@ export interface KayentaIngressOptions {
 
   /**
    * Also serve the host on port 80, answering plain HTTP with a 301 to HTTPS (see
-   * `IngressHttpsGatewayProps.httpsRedirect`). Not with `oauth2Proxy`, whose check would run before
-   * the redirect and loop a sign-in started over HTTP.
+   * `IngressHttpsGatewayProps.httpsRedirect`). Not with `oauth2Proxy`, whose Gateway has none: in
+   * its default mode the check would run before the redirect and loop a sign-in started over HTTP.
    * @default false - HTTPS only: plain http:// gets no answer
    */
   readonly httpsRedirect?: boolean;
@@ -108,9 +108,13 @@ export function planKayentaIngress(scope: Construct, options: KayentaIngressOpti
       'leave serviceType unset (ClusterIP) when ingress is set; the ingress gateway reaches Kayenta inside the cluster');
   }
   const host = checkHostName(scope, 'ingress.host', options.host);
+  if (options.httpsRedirect !== undefined && typeof options.httpsRedirect !== 'boolean') {
+    throw propError(scope, 'ingress.httpsRedirect', `received ${show(options.httpsRedirect)}`, 'give true or false');
+  }
   if (options.httpsRedirect === true && options.oauth2Proxy !== undefined) {
-    throw propError(scope, 'ingress.httpsRedirect', 'true together with oauth2Proxy, whose CUSTOM check covers every port of the gateway and runs before the redirect: '
-      + 'a sign-in started over http:// would come back there without the HTTPS-only session cookie and start again, in a loop',
+    throw propError(scope, 'ingress.httpsRedirect', 'true together with oauth2Proxy, whose Gateway has no redirect server: in the default mode (AUTHORIZATION_POLICY) '
+      + 'the CUSTOM check covers every port of the gateway and runs before the redirect, so a sign-in started over http:// would come back there '
+      + 'without the HTTPS-only session cookie and start again, in a loop',
     'leave httpsRedirect out (HTTPS only), or drop oauth2Proxy');
   }
   const istio = IstioRelease.parse(scope, 'ingress.istioVersion', options.istioVersion);

@@ -59,6 +59,8 @@ export interface IstioPodMonitorProps {
    * plain-text clients outside the mesh. Pass false when the workload is already STRICT or you
    * manage its PeerAuthentication: of two workload-level policies for one workload Istio applies
    * the oldest, so either yours or this one would be ignored (add the port to yours instead).
+   * Refused for a workload in istio-system, the mesh's root namespace, where Istio ignores
+   * policies with a selector.
    * @default true
    */
   readonly peerAuthentication?: boolean;
@@ -116,8 +118,9 @@ export class IstioPodMonitor extends Construct {
    * `proxyMemory` and `proxyMemoryLimit` annotations. Default: none, so the container takes the
    * mesh's `global.proxy.resources`.
    * @param istioRevision the Istio revision whose sidecar the Prometheus pods get (pod label
-   * `istio.io/rev`; needed on a mesh with revisions and no default revision or tag). Default: the
-   * default revision (`sidecar.istio.io/inject: "true"`).
+   * `istio.io/rev`; needed on a mesh with revisions and no default revision or tag; read only in a
+   * namespace labelled neither `istio-injection` nor `istio.io/rev`). Default: the default
+   * revision (`sidecar.istio.io/inject: "true"`).
    */
   public static prometheusSpec(scrapeClassName: string = 'istio-mtls', istioProxyResources?: kplus.ContainerResources, istioRevision?: string): any {
     if (istioProxyResources !== undefined) {

@@ -50,7 +50,8 @@ export interface IstioScrapeTargetOptions extends ScrapeAnnotationOptions {
    * STRICT (mesh- or namespace-wide) or you manage its PeerAuthentication, since two
    * workload-level policies for one workload conflict: Istio applies the oldest, so either yours
    * is ignored (and the rest of the pod keeps the namespace's mode) or this one is (and the
-   * scrape fails). Add the metrics port to your own policy instead.
+   * scrape fails). Add the metrics port to your own policy instead. Refused for a workload in
+   * istio-system, the mesh's root namespace, where Istio ignores policies with a selector.
    * @default true in MUTUAL_TLS mode
    */
   readonly peerAuthentication?: boolean;
@@ -138,7 +139,9 @@ export interface IstioPrometheusScrapeProps {
    * The Istio revision whose sidecar Prometheus gets (MUTUAL_TLS mode): the pod label
    * `istio.io/rev`, which that revision's injector selects. On a mesh installed with revisions and
    * no default revision or tag, the `sidecar.istio.io/inject` label alone gets no sidecar, and
-   * without it Prometheus has no certificates to scrape with.
+   * without it Prometheus has no certificates to scrape with. Istio's injectors read the pod label
+   * only in a namespace labelled neither `istio-injection` nor `istio.io/rev` (a namespace label
+   * picks the injector itself), so leave Prometheus's namespace unlabelled.
    * @default - the default revision (pod label `sidecar.istio.io/inject: "true"`)
    */
   readonly istioRevision?: string;

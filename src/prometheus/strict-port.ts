@@ -38,7 +38,7 @@ export function strictPortPolicy(scope: Construct, prop: string, workload: kplus
   const object = ApiObject.of(workload);
   if (object.metadata.namespace === MESH_ROOT_NAMESPACE) {
     throw propError(scope, prop, `workload ${show(object.name)} runs in ${MESH_ROOT_NAMESPACE}, the mesh's root namespace (unless meshConfig.rootNamespace says otherwise), where Istio ignores a PeerAuthentication with a workload selector: the port would keep the mesh's mode and the scrape over mutual TLS would fail`,
-      `run the workload in another namespace, or pass ${prop}: false and make the port STRICT yourself (a root-namespace policy without a selector applies to the whole mesh)`);
+      `run the workload in another namespace, or pass ${prop}: false and make the whole mesh STRICT (a PeerAuthentication in ${MESH_ROOT_NAMESPACE} without a selector, mode STRICT), or use METRICS_MERGING`);
   }
   const name = `${object.name}-metrics-mtls`;
   if (name.length > 253) {

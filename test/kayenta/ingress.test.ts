@@ -405,8 +405,10 @@ describe('KayentaStandalone ingress', () => {
 
     test('refuses httpsRedirect behind oauth2-proxy, whose check would loop a sign-in started over HTTP', () => {
       const { build } = setup({ httpsRedirect: true }, {}, {});
-      expect(build).toThrow('test/kayenta: ingress.httpsRedirect: true together with oauth2Proxy, whose CUSTOM check covers every port of the gateway and runs before the redirect: '
-        + 'a sign-in started over http:// would come back there without the HTTPS-only session cookie and start again, in a loop; leave httpsRedirect out (HTTPS only), or drop oauth2Proxy');
+      expect(build).toThrow('test/kayenta: ingress.httpsRedirect: true together with oauth2Proxy, whose Gateway has no redirect server: in the default mode (AUTHORIZATION_POLICY) '
+        + 'the CUSTOM check covers every port of the gateway and runs before the redirect, so a sign-in started over http:// would come back there '
+        + 'without the HTTPS-only session cookie and start again, in a loop; leave httpsRedirect out (HTTPS only), or drop oauth2Proxy');
+      expect(setup({ httpsRedirect: 'yes' as any }).build).toThrow('test/kayenta: ingress.httpsRedirect: received "yes"; give true or false');
     });
 
     test('fails on a host that is not a host name', () => {

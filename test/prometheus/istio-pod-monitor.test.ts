@@ -17,6 +17,17 @@ function build(props: Partial<IstioPodMonitorProps> = {}, named = true) {
 describe('IstioPodMonitor (prometheus-operator)', () => {
   const b = build();
 
+  test('refuses its PeerAuthentication for a workload in istio-system, where Istio ignores selector policies', () => {
+    const chart = Testing.chart();
+    const workload = new kplus.Deployment(chart, 'gw', {
+      metadata: { name: 'gw', namespace: 'istio-system' },
+      containers: [{ name: 'gw', image: 'example/gw:1.0.0', ports: [{ number: 9080, name: 'http-metrics' }] }],
+    });
+    expect(() => new IstioPodMonitor(chart, 'monitor', { workload, port: 9080 })).toThrow(
+      'test/monitor: peerAuthentication: workload "gw" runs in istio-system, the mesh\'s root namespace');
+    expect(() => new IstioPodMonitor(chart, 'unmanaged', { workload, port: 9080, peerAuthentication: false })).not.toThrow();
+  });
+
   test('passes the prometheus-operator schemas and the v0.93 CRD', () => {
     expectSchemaValid(b.objects);
   });

@@ -584,7 +584,8 @@ describe('addScrapeTarget', () => {
     expect(() => build({}, (prom, chart) => prom.addScrapeTarget(rootApp(chart), { port: 8080 }))).toThrow(
       'test/prometheus: addScrapeTarget.peerAuthentication: workload "gw" runs in istio-system, the mesh\'s root namespace (unless meshConfig.rootNamespace says otherwise), '
       + 'where Istio ignores a PeerAuthentication with a workload selector: the port would keep the mesh\'s mode and the scrape over mutual TLS would fail; '
-      + 'run the workload in another namespace, or pass addScrapeTarget.peerAuthentication: false and make the port STRICT yourself');
+      + 'run the workload in another namespace, or pass addScrapeTarget.peerAuthentication: false and make the whole mesh STRICT '
+      + '(a PeerAuthentication in istio-system without a selector, mode STRICT), or use METRICS_MERGING');
     expect(() => build({}, (prom, chart) => prom.addScrapeTarget(rootApp(chart), { port: 8080, peerAuthentication: false }))).not.toThrow();
   });
 

@@ -596,6 +596,18 @@ describe('the wiring checks', () => {
       ]);
     });
 
+    test('does not count the port of a server that only redirects to HTTPS (tls.httpsRedirect routes nothing)', () => {
+      const m = seedManifests();
+      delete pick(m, 'VirtualService', 'myapp').spec.http[0].route[0].destination.port;
+      const gateway = pick(m, 'Gateway', 'myapp');
+      gateway.spec.servers.push({ hosts: gateway.spec.servers[0].hosts, port: { name: 'http-myapp', number: 80, protocol: 'HTTP' }, tls: { httpsRedirect: true } });
+      pick(m, 'Service', 'myapp').spec.ports.push({ name: 'http', port: 80, targetPort: 80 });
+      expect(lines(m).filter((l) => l.startsWith('destination-port'))).toEqual([
+        'destination-port: VirtualService myapp/myapp routes to Service myapp/myapp without a port, but the Service has several (8000, 80) and none is the port of the Gateway (443), '
+        + 'which istiod would use; set destination.port.number to one of the Service ports',
+      ]);
+    });
+
     test('leaves a port-less destination alone where istiod finds the port: in the mesh, or on a Gateway port the Service has', () => {
       const mesh = seedManifests();
       const vs = pick(mesh, 'VirtualService', 'myapp');
@@ -608,6 +620,42 @@ describe('the wiring checks', () => {
       delete pick(gw, 'VirtualService', 'myapp').spec.http[0].route[0].destination.port;
       pick(gw, 'Service', 'myapp').spec.ports.push({ name: 'https', port: 443, targetPort: 80 });
       expect(lines(gw).filter((l) => l.startsWith('destination-port'))).toEqual([]);
+    });
+  });
+
+  describe('ext-authz-redirect', () => {
+    const redirect = (m: any[]) => {
+      const gateway = pick(m, 'Gateway', 'myapp');
+      gateway.spec.servers.push({ hosts: gateway.spec.servers[0].hosts, port: { name: 'http-myapp', number: 80, protocol: 'HTTP' }, tls: { httpsRedirect: true } });
+    };
+
+    test('warns when a CUSTOM check covers a host on every port and a Gateway of the ingress redirects it from HTTP', () => {
+      const m = seedManifests();
+      redirect(m);
+      const findings = WiringChecks.check(m);
+      expect(findings.map((f) => [f.rule, f.severity, f.path, f.related?.name])).toEqual([
+        [WiringRule.EXT_AUTHZ_REDIRECT, 'warning', '/spec/rules/0/to/0/operation/hosts/0', 'myapp'],
+      ]);
+      expect(lines(m)).toEqual([
+        'ext-authz-redirect: AuthorizationPolicy istio-system/myapp-oauth2-proxy sends host "myapp.cluster.example.com" to its CUSTOM check on every port of the ingress gateway pods '
+        + 'istio-system/{app=istio-ingressgateway, istio=ingressgateway}, and Gateway myapp/myapp redirects "myapp.cluster.example.com" from port 80 to HTTPS: the check runs before the redirect, '
+        + 'so a sign-in started over http:// comes back there without the HTTPS-only session cookie and starts again, in a loop; '
+        + 'limit the policy to the HTTPS port (to.operation.ports: the port the ingress gateway\'s Envoy listens on for HTTPS, 8443 in Istio\'s default installation), or drop the redirect server',
+      ]);
+    });
+
+    test('leaves a check limited to ports, an ALLOW policy and a Gateway without a redirect alone', () => {
+      const ports = seedManifests();
+      redirect(ports);
+      pick(ports, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules[0].to[0].operation.ports = ['8443'];
+      expect(lines(ports)).toEqual([]);
+      const allow = seedManifests();
+      redirect(allow);
+      const policy = pick(allow, 'AuthorizationPolicy', 'myapp-oauth2-proxy');
+      policy.spec.action = 'ALLOW';
+      delete policy.spec.provider;
+      expect(lines(allow)).toEqual([]);
+      expect(lines(seedManifests())).toEqual([]);
     });
   });
 

@@ -40,6 +40,11 @@ export enum ManifestRule {
   SERVICE_SELECTOR = 'service-selector',
   /** `service-target-port`: a Service's targetPort isn't a port of the pods it selects. */
   SERVICE_TARGET_PORT = 'service-target-port',
+  /**
+   * `ext-authz-redirect`: a CUSTOM AuthorizationPolicy checks a host on every port of an ingress
+   * whose Gateway redirects that host from HTTP to HTTPS, so a sign-in started over http:// can loop.
+   */
+  EXT_AUTHZ_REDIRECT = 'ext-authz-redirect',
 }
 
 /** How a rule's findings count. */
@@ -73,6 +78,8 @@ const DEFAULT_SEVERITY: Readonly<Record<string, ManifestRuleSeverity>> = {
   [ManifestRule.ENVOY_WARNING]: ManifestRuleSeverity.WARNING,
   // a warning in istioctl analyze too: clients that don't coalesce connections are not affected
   [ManifestRule.GATEWAY_SHARED_CERTIFICATE]: ManifestRuleSeverity.WARNING,
+  // the loop needs a client that starts over http:// and a check that redirects to sign in
+  [ManifestRule.EXT_AUTHZ_REDIRECT]: ManifestRuleSeverity.WARNING,
 };
 
 const SEVERITIES: readonly string[] = Object.values(ManifestRuleSeverity);

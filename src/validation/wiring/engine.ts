@@ -573,8 +573,11 @@ class Run {
       });
       return namespaces.length > 0 ? unique(namespaces) : [vs.namespace];
     };
-    // the ports the bound Gateways listen on: a destination without a port gets the listener's
-    const gatewayPorts = bound.flatMap((g) => arr(obj(g.json.spec)?.servers).map((srv) => num(obj(obj(srv)?.port)?.number)).filter(isNumber));
+    // the ports the bound Gateways route on: a destination without a port gets the listener's (a
+    // server with tls.httpsRedirect answers every request with a redirect and routes nothing)
+    const gatewayPorts = bound.flatMap((g) => arr(obj(g.json.spec)?.servers)
+      .filter((srv) => obj(obj(srv)?.tls)?.httpsRedirect !== true)
+      .map((srv) => num(obj(obj(srv)?.port)?.number)).filter(isNumber));
     for (const section of ['http', 'tls', 'tcp']) {
       arr(spec[section]).forEach((route, i) => {
         const proxyNamespaces = proxyNamespacesOf(obj(route));
@@ -712,6 +715,7 @@ class Run {
     // without any Gateway of the ingress here, its hosts may come from Kubernetes Ingresses or
     // Gateway API routes that Istio serves on the same pods: only a warning then
     const severity = this.assumeExternal || gateways.length === 0 ? WiringSeverity.WARNING : undefined;
+    if (str(spec.action) === 'CUSTOM') this.checkCustomCheckBeforeRedirect(ap, spec, gateways, ingresses[0]);
     const reported = new Set<string>();
     arr(spec.rules).forEach((rule, i) => arr(obj(rule)?.to).forEach((to, j) => arr(obj(obj(to)?.operation)?.hosts).forEach((h, k) => {
       const entry = str(h);
@@ -727,6 +731,37 @@ class Run {
           : `serve "${host}" from a Gateway of that ingress, or ignore this if a Kubernetes Ingress or a Gateway API route serves it there`,
         gateways[0]?.ref, severity);
     })));
+  }
+
+  /**
+   * A CUSTOM policy on an ingress runs its check (ext_authz) before the router, where a server with
+   * `tls.httpsRedirect` answers with its redirect: a request over http:// is checked first. An
+   * oauth2-proxy check then starts a sign-in for the http:// URL, whose HTTPS-only session cookie
+   * the browser never sends back there, and the sign-in starts again, in a loop. Rules limited to
+   * ports (`ports`, `notPorts`) are left alone: the policy's author chose where the check runs.
+   */
+  private checkCustomCheckBeforeRedirect(ap: Entry, spec: Json, gateways: Entry[], ingress: { description: string }): void {
+    const redirecting = gateways.flatMap((g) => arr(obj(g.json.spec)?.servers).map((srv, index) => ({ g, index, server: obj(srv) }))
+      .filter((x) => obj(x.server?.tls)?.httpsRedirect === true));
+    if (redirecting.length === 0) return;
+    const reported = new Set<string>();
+    arr(spec.rules).forEach((rule, i) => arr(obj(rule)?.to).forEach((to, j) => {
+      const operation = obj(obj(to)?.operation);
+      if (arr(operation?.ports).length > 0 || arr(operation?.notPorts).length > 0) return;
+      arr(operation?.hosts).forEach((h, k) => {
+        const host = stripHostPort(str(h) ?? '');
+        if (host === '' || reported.has(host)) return;
+        const server = redirecting.find((x) => arr(x.server?.hosts).map(str).filter(isString)
+          .some((gh) => istioHostsIntersect(splitGatewayHost(gh).host, host)));
+        if (!server) return;
+        reported.add(host);
+        this.add(WiringRule.EXT_AUTHZ_REDIRECT, ap, `/spec/rules/${i}/to/${j}/operation/hosts/${k}`,
+          `${describe(ap.ref)} sends host "${host}" to its CUSTOM check on every port of the ${ingress.description}, and ${describe(server.g.ref)} redirects "${host}" from port `
+          + `${num(obj(server.server?.port)?.number) ?? '?'} to HTTPS: the check runs before the redirect, so a sign-in started over http:// comes back there without the HTTPS-only session cookie and starts again, in a loop`,
+          'limit the policy to the HTTPS port (to.operation.ports: the port the ingress gateway\'s Envoy listens on for HTTPS, 8443 in Istio\'s default installation), or drop the redirect server',
+          server.g.ref);
+      });
+    }));
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -28,6 +28,12 @@ export enum WiringRule {
   SERVICE_SELECTOR = 'service-selector',
   /** `service-target-port`: a Service's targetPort isn't a port of the pods it selects. */
   SERVICE_TARGET_PORT = 'service-target-port',
+  /**
+   * `ext-authz-redirect`: a CUSTOM AuthorizationPolicy checks a host on every port of an ingress
+   * whose Gateway redirects that host from HTTP to HTTPS: the check runs before the redirect, so a
+   * sign-in started over http:// can loop.
+   */
+  EXT_AUTHZ_REDIRECT = 'ext-authz-redirect',
 }
 
 /** How much a finding matters. */
@@ -35,15 +41,15 @@ export enum WiringSeverity {
   /** `error`: the manifests don't work as meant (a reference that resolves to nothing, a route to no port). */
   ERROR = 'error',
   /**
-   * `warning`: they work, with a known risk; istioctl analyze reports the same as a warning
-   * (`gateway-shared-certificate`).
+   * `warning`: they work, with a known risk (`gateway-shared-certificate`, which istioctl analyze
+   * reports as a warning too, and `ext-authz-redirect`).
    */
   WARNING = 'warning',
 }
 
 /** The severity of each rule's findings. @internal */
 export function wiringSeverity(rule: WiringRule): WiringSeverity {
-  return rule === WiringRule.GATEWAY_SHARED_CERTIFICATE ? WiringSeverity.WARNING : WiringSeverity.ERROR;
+  return rule === WiringRule.GATEWAY_SHARED_CERTIFICATE || rule === WiringRule.EXT_AUTHZ_REDIRECT ? WiringSeverity.WARNING : WiringSeverity.ERROR;
 }
 
 /** Identifies one object of the manifests. */
