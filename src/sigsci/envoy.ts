@@ -42,7 +42,9 @@ export interface SigSciEnvoyWiringOptions {
   readonly failureMode?: SigSciFailureMode;
   /**
    * Send the request body to the agent (`with_request_body`) so that rules on POST/PUT
-   * payloads apply. Without it, the agent sees only the headers.
+   * payloads apply. Without it, the agent sees only the headers. Envoy holds each request until it
+   * has `maxRequestBodySize` of the body or all of it, so a streaming gRPC call whose client sends
+   * a small message and waits for the answer hangs: set false for apps that serve gRPC streams.
    * @default true
    */
   readonly inspectRequestBody?: boolean;
