@@ -34,13 +34,20 @@ export function istioInjects(
 }
 
 /**
- * The ports of the Envoy marin3r injects, from `marin3r.3scale.net/ports`
- * (`name:port[:protocol],...`), when the pod is labelled for injection.
+ * The ports of the containers marin3r injects when the pod is labelled for injection: Envoy's from
+ * `marin3r.3scale.net/ports` (`name:port[:protocol],...`) and its admin port, and the shutdown
+ * manager's.
  * @internal
  */
-export function marin3rPorts(podLabels: Record<string, string>, podAnnotations: Record<string, string>): Array<{ name: string; port: number }> {
+export function marin3rPorts(podLabels: Record<string, string>, podAnnotations: Record<string, string>): Array<{ name?: string; port: number }> {
   if (podLabels['marin3r.3scale.net/status'] !== 'enabled') return [];
-  return (podAnnotations['marin3r.3scale.net/ports'] ?? '').split(',').map((p) => p.trim().split(':'))
+  const ports: Array<{ name?: string; port: number }> = (podAnnotations['marin3r.3scale.net/ports'] ?? '').split(',').map((p) => p.trim().split(':'))
     .filter((parts) => parts.length >= 2 && /^\d+$/.test(parts[1]))
     .map((parts) => ({ name: parts[0], port: Number(parts[1]) }));
+  // the injected Envoy always declares its admin port as "admin"; the shutdown manager listens on
+  // 8090 (undeclared, but it serves there)
+  const admin = podAnnotations['marin3r.3scale.net/admin.port'];
+  ports.push({ name: 'admin', port: admin !== undefined && /^\d+$/.test(admin) ? Number(admin) : 9901 });
+  if (podAnnotations['marin3r.3scale.net/shutdown-manager.enabled'] === 'true') ports.push({ port: 8090 });
+  return ports;
 }

@@ -1,4 +1,4 @@
-import { ApiObject, Lazy } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
@@ -62,6 +62,11 @@ export interface BoundDelivery extends TlsSink {
   readonly drains: boolean;
   /** Whether `coordinateStop` holds containers (marin3r's shutdown manager), replacing their lifecycle. */
   readonly holdsStops: boolean;
+  /**
+   * How long the listeners keep an idle client connection, when the delivery's drain waits for
+   * every connection to close (marin3r's shutdown manager); undefined leaves Envoy's hour.
+   */
+  readonly downstreamIdleTimeout?: Duration;
   /**
    * The parts of the bootstrap that reach Envoy, as paths (`static_resources.listeners`);
    * undefined when all of it does. Overrides of other parts would be dropped.
@@ -154,6 +159,8 @@ const MARIN3R_ADMIN_PORT_NAME = 'admin';
 /** Seconds marin3r's shutdown manager waits before checking the drain, and between checks. */
 const MARIN3R_CHECK_DRAIN_DELAY = 15;
 const MARIN3R_DRAIN_POLL = 5;
+/** Below the shutdown manager's 15 s wait, so that idle connections are gone by its first poll. */
+const MARIN3R_DOWNSTREAM_IDLE_TIMEOUT = Duration.seconds(10);
 const SDS_FILE_TYPE = 'envoy.service.discovery.v3.DiscoveryResponse';
 const TLS_DIR = '/etc/envoy/tls';
 
@@ -363,6 +370,12 @@ class Marin3rDelivery extends EnvoyDelivery {
       envoyConfig,
       drains: shutdownManager,
       holdsStops: shutdownManager,
+      // The shutdown manager fails Envoy's health check, waits 15 s, then polls until no downstream
+      // connection is left, without a deadline: Envoy closes a busy connection after its next
+      // response, but an idle one (a scraper's, the held app's pool to the outbound listeners, a
+      // client's keep-alive) only when it times out, after an hour by default, so the drain would
+      // last until the grace period ends and the held containers would get the kubelet's last 2 s.
+      downstreamIdleTimeout: shutdownManager ? MARIN3R_DOWNSTREAM_IDLE_TIMEOUT : undefined,
       // marin3r's init manager writes its own bootstrap (node, admin, ADS); only the listeners and
       // clusters of this one reach Envoy, through the EnvoyConfig
       bootstrapPaths: ['static_resources.listeners', 'static_resources.clusters'],

@@ -511,6 +511,7 @@ export class EnvoySidecar extends Construct {
         // heap would take every replica under the same load out of its Services at once (and
         // back, without hysteresis), and the metrics would stop when they matter most
         bypassOverloadManager: overloaded,
+        idleTimeout: this.delivery.downstreamIdleTimeout,
         routes: [
           { exactPath: READY_PATH, cluster: ADMIN_CLUSTER, timeout: Duration.seconds(5) },
           { exactPath: '/stats/prometheus', cluster: ADMIN_CLUSTER, timeout: Duration.seconds(10) },
@@ -536,6 +537,7 @@ export class EnvoySidecar extends Construct {
           preserveExternalRequestId: inbound.preserveRequestId ?? true,
           accessLogs: props.accessLog === false ? [] : [EnvoyAccessLog.stdout()],
           routes: [{ cluster: app.name, timeout: inbound.timeout }],
+          idleTimeout: this.delivery.downstreamIdleTimeout,
           upgradeTypes: inbound.upgradeTypes,
           connectionManagerOverrides: inbound.connectionManagerOverrides,
         }));
@@ -604,6 +606,7 @@ export class EnvoySidecar extends Construct {
         trafficDirection: EnvoyTrafficDirection.OUTBOUND,
         useRemoteAddress: false,
         accessLogs: [],
+        idleTimeout: this.delivery.downstreamIdleTimeout,
         routes: [{
           cluster: cluster.name,
           timeout: upstream.timeout,

@@ -191,6 +191,12 @@ export interface EnvoyHttpListenerOptions {
    */
   readonly upgradeTypes?: string[];
   /**
+   * Close a client's connection after this long without a request in flight
+   * (`common_http_protocol_options.idle_timeout`; HTTP/2 and HTTP/3 clients get a GOAWAY first).
+   * @default - Envoy's default, one hour
+   */
+  readonly idleTimeout?: Duration;
+  /**
    * Keep the listener out of the overload manager (`bypass_overload_manager`): its heap actions
    * don't apply to it, and Envoy gives it no overload state, so its connections aren't counted
    * against `EnvoyOverloadOptions.maxDownstreamConnections` either. For listeners that must
@@ -221,6 +227,7 @@ export class EnvoyHttpListener {
     this.port = options.port;
     this.address = options.address ?? '0.0.0.0';
     this.accessLogs = [...(options.accessLogs ?? [EnvoyAccessLog.stdout()])];
+    if (options.idleTimeout !== undefined && !isPositive(options.idleTimeout)) envoyDuration(`listener ${quote(this.name)}.idleTimeout`, options.idleTimeout);
     (options.upgradeTypes ?? []).forEach((t, i) => {
       if (!isHttpToken(t)) {
         throw new EnvoyModelError(`listener ${quote(this.name)}.upgradeTypes[${i}]`, `${quote(t)} is not an Upgrade header token`, 'give the protocol name the client sends in Upgrade, e.g. "websocket"');
@@ -290,6 +297,9 @@ export class EnvoyHttpListener {
       },
       'http_filters': [...this.filters, EnvoyHttpFilter.router()].map((f) => f.toJson()),
     };
+    if (this.options.idleTimeout !== undefined) {
+      hcm.common_http_protocol_options = { ...hcm.common_http_protocol_options, idle_timeout: formatDuration(this.options.idleTimeout) };
+    }
     if (this.accessLogs.length > 0) hcm.access_log = this.accessLogs.map((l) => l.toJson());
     if (this.options.upgradeTypes?.length) hcm.upgrade_configs = this.options.upgradeTypes.map((t) => ({ upgrade_type: t }));
     const chain: any = {

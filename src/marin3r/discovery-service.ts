@@ -67,7 +67,7 @@ export class Marin3rDiscoveryService extends Construct {
     const other = claimInChart(DISCOVERY_SERVICES, this, this.namespace);
     if (other !== undefined) {
       throw propError(this, 'namespace', `${JSON.stringify(this.namespace)} already has the DiscoveryService of ${other}`,
-        "create one Marin3rDiscoveryService per namespace: with several, marin3r's webhook refuses every pod that doesn't name one");
+        "create one Marin3rDiscoveryService per namespace: with several, marin3r's webhook can't tell which one serves the namespace's pods and refuses them");
     }
     const r = requireResources(this, 'resources', props.resources) ?? {
       cpu: { request: kplus.Cpu.millis(100), limit: kplus.Cpu.millis(500) },

@@ -237,7 +237,7 @@ class Builder {
         : { name: 'istio-proxy', role: 'istio-proxy', note: 'injected by Istio' });
     }
     if (labels['marin3r.3scale.net/status'] === 'enabled') {
-      out.push({ name: 'envoy-sidecar', role: 'envoy', note: 'injected by marin3r', ports: marin3rPorts(labels, annotations).map((p) => p.port) });
+      out.push({ name: 'envoy-sidecar', role: 'envoy', note: 'injected by marin3r', ports: marin3rPorts(labels, annotations).filter((p) => p.name !== undefined).map((p) => p.port) });
     }
     if (annotations['sidecar.speedscale.com/inject'] === 'true') out.push({ name: 'speedscale-goproxy', role: 'speedscale', note: 'injected by Speedscale' });
     return out;

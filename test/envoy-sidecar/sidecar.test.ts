@@ -580,6 +580,39 @@ describe('EnvoySidecar with marin3r delivery', () => {
       .toEqual([{ name: 'kuard-certificate', sds_config: { ads: {}, resource_api_version: 'V3' } }]);
   });
 
+  test('closes idle client connections after 10 s on every listener, so that the shutdown manager\'s drain, which waits for all of them, ends', () => {
+    const s = setup(ENVOY_USER);
+    sidecar(s, {
+      delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }),
+      outbound: [{ name: 'mathoid', address: 'mathoid.demo.svc.cluster.local', port: 80, listenPort: 9000 }],
+    });
+    new Marin3rDiscoveryService(s.chart, 'ds', { namespace: 'demo' });
+    const listeners = findOne(synthChart(s.chart), 'EnvoyConfig', 'kuard').spec.resources.filter((r: any) => r.type === 'listener').map((r: any) => r.value);
+    expect(Object.fromEntries(listeners.map((l: any) => [l.name, hcm(l).common_http_protocol_options?.idle_timeout])))
+      .toEqual({ 'stats': '10s', 'inbound': '10s', 'outbound-mathoid': '10s' });
+    // merged with the client hardening's options, not instead of them
+    expect(hcm(listeners.find((l: any) => l.name === 'inbound')).common_http_protocol_options).toEqual({ headers_with_underscores_action: 'DROP_HEADER', idle_timeout: '10s' });
+    // without the shutdown manager (Envoy stops on SIGTERM), and with ConfigMap delivery (a drain of
+    // fixed length), Envoy's own hour stays
+    const plain = setup(ENVOY_USER);
+    sidecar(plain, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard', shutdownManager: false }) });
+    new Marin3rDiscoveryService(plain.chart, 'ds', { namespace: 'demo' });
+    const plainListeners = findOne(synthChart(plain.chart), 'EnvoyConfig', 'kuard').spec.resources.filter((r: any) => r.type === 'listener');
+    expect(plainListeners.map((r: any) => hcm(r.value).common_http_protocol_options?.idle_timeout)).toEqual([undefined, undefined]);
+    const configMap = setup();
+    sidecar(configMap);
+    expect(hcm(listener(bootstrapOf(synthChart(configMap.chart)), 'inbound')).common_http_protocol_options.idle_timeout).toBeUndefined();
+    // connectionManagerOverrides still win
+    const own = setup(ENVOY_USER);
+    sidecar(own, {
+      delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }),
+      inbound: { port: 8443, targetPort: 8080, tls: EnvoyTls.fromSecret(own.secret), connectionManagerOverrides: { common_http_protocol_options: { idle_timeout: '3s' } } },
+    });
+    new Marin3rDiscoveryService(own.chart, 'ds', { namespace: 'demo' });
+    const ownInbound = findOne(synthChart(own.chart), 'EnvoyConfig', 'kuard').spec.resources.find((r: any) => r.type === 'listener' && r.value.name === 'inbound').value;
+    expect(hcm(ownInbound).common_http_protocol_options.idle_timeout).toBe('3s');
+  });
+
   test('keeps the TLS options given with the Secret', () => {
     const s = setup(ENVOY_USER);
     sidecar(s, {

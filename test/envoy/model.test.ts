@@ -383,6 +383,18 @@ describe('EnvoyHttpListener', () => {
   });
 });
 
+describe('EnvoyHttpListener idleTimeout', () => {
+  test('closes idle client connections after the time given, beside the client hardening\'s options; zero is refused', () => {
+    const l = new EnvoyHttpListener({ name: 'inbound', port: 8443, idleTimeout: Duration.seconds(10), routes: [{ cluster: 'app' }] }).toJson();
+    const hcm = l.filter_chains[0].filters[0].typed_config;
+    expect(hcm.common_http_protocol_options).toEqual({ headers_with_underscores_action: 'DROP_HEADER', idle_timeout: '10s' });
+    expect(EnvoyConfigValidator.validate(l, EnvoyConfigValidator.LISTENER).errors).toEqual([]);
+    const outbound = new EnvoyHttpListener({ name: 'out', port: 9000, trafficDirection: EnvoyTrafficDirection.OUTBOUND, idleTimeout: Duration.millis(1500) }).toJson();
+    expect(outbound.filter_chains[0].filters[0].typed_config.common_http_protocol_options).toEqual({ idle_timeout: '1.5s' });
+    expect(() => new EnvoyHttpListener({ name: 'bad', port: 9001, idleTimeout: Duration.seconds(0) })).toThrow('listener "bad".idleTimeout: 0 ms is not a positive duration');
+  });
+});
+
 describe('EnvoyBootstrap', () => {
   test('binds the admin API to 127.0.0.1 only', () => {
     expect(new EnvoyBootstrap({ nodeId: 'kuard' }).toJson().admin).toEqual({ address: { socket_address: { address: '127.0.0.1', port_value: 9901 } } });

@@ -792,6 +792,20 @@ describe('the wiring checks', () => {
       expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.SERVICE_TARGET_PORT, WiringRule.SERVICE_TARGET_PORT]);
     });
 
+    test('counts the admin port marin3r always declares on its Envoy, and the shutdown manager\'s 8090', () => {
+      const m = seedManifests();
+      const template = pick(m, 'Deployment', 'oauth2-proxy').spec.template;
+      template.metadata.labels['marin3r.3scale.net/status'] = 'enabled';
+      template.metadata.annotations = { 'marin3r.3scale.net/ports': 'envoy-https:8443', 'marin3r.3scale.net/admin.port': '9001', 'marin3r.3scale.net/shutdown-manager.enabled': 'true' };
+      const service = pick(m, 'Service', 'oauth2-proxy');
+      service.spec.ports = [{ name: 'https', port: 443, targetPort: 8443 }, { name: 'admin', port: 9001, targetPort: 'admin' }, { name: 'shutdown', port: 8090, targetPort: 8090 }];
+      pick(m, 'VirtualService', 'oauth2-proxy').spec.http[0].route[0].destination.port.number = 443;
+      expect(lines(m)).toEqual([]);
+      // without the shutdown manager nothing serves 8090; the admin port name is Envoy's either way
+      template.metadata.annotations['marin3r.3scale.net/shutdown-manager.enabled'] = 'false';
+      expect(WiringChecks.check(m).map((f) => [f.rule, f.path])).toEqual([[WiringRule.SERVICE_TARGET_PORT, '/spec/ports/2/targetPort']]);
+    });
+
     test('defaults targetPort to the Service port', () => {
       const m = seedManifests();
       delete pick(m, 'Service', 'oauth2-proxy').spec.ports[0].targetPort;

@@ -950,7 +950,7 @@ function workload(entry: Entry, templatePath: string[]): Workload {
     }
   }
   for (const p of marin3rPorts(podLabels, annotations)) {
-    portNames.add(p.name);
+    if (p.name) portNames.add(p.name);
     portNumbers.add(p.port);
   }
   const images = arr(obj(template?.spec)?.containers).map((c) => str(obj(c)?.image) ?? '');
