@@ -659,6 +659,40 @@ describe('the wiring checks', () => {
     });
   });
 
+  describe('marin3r-discovery-service', () => {
+    const marin3rPods = (m: any[]) => {
+      pick(m, 'Deployment', 'oauth2-proxy').spec.template.metadata.labels['marin3r.3scale.net/status'] = 'enabled';
+    };
+
+    test('warns about pods labelled for marin3r in a namespace without a DiscoveryService, which marin3r\'s webhook refuses', () => {
+      const m = seedManifests();
+      marin3rPods(m);
+      const findings = WiringChecks.check(m);
+      expect(findings.map((f) => [f.rule, f.severity, f.path])).toEqual([
+        [WiringRule.MARIN3R_DISCOVERY_SERVICE, 'warning', '/spec/template/metadata/labels/marin3r.3scale.net~1status'],
+      ]);
+      expect(lines(m)).toEqual([
+        'marin3r-discovery-service: Deployment myapp/oauth2-proxy asks marin3r for an Envoy sidecar (pod label marin3r.3scale.net/status: enabled), '
+        + 'but namespace "myapp" has no DiscoveryService in these manifests: marin3r\'s webhook refuses pods in a namespace without one, so the workload would stay at 0 pods; '
+        + 'add a DiscoveryService in "myapp" (Marin3rDiscoveryService) and apply it first, or ignore this if one is created elsewhere',
+      ]);
+    });
+
+    test('is satisfied by a DiscoveryService of the namespace (linked to the pods), and silent with assumeExternalObjects', () => {
+      const m = seedManifests();
+      marin3rPods(m);
+      m.push({ apiVersion: 'operator.marin3r.3scale.net/v1alpha1', kind: 'DiscoveryService', metadata: { name: 'other', namespace: 'elsewhere' }, spec: {} });
+      expect(WiringChecks.check(m).map((f) => f.rule)).toEqual([WiringRule.MARIN3R_DISCOVERY_SERVICE]);
+      m.push({ apiVersion: 'operator.marin3r.3scale.net/v1alpha1', kind: 'DiscoveryService', metadata: { name: 'instance', namespace: 'myapp' }, spec: {} });
+      const report = WiringChecks.analyze(m);
+      expect(report.findings).toEqual([]);
+      expect(report.links.filter((l) => l.relation === 'configures').map((l) => `${l.source.namespace}/${l.source.name} -> ${l.target.name}`)).toEqual(['myapp/instance -> oauth2-proxy']);
+      const external = seedManifests();
+      marin3rPods(external);
+      expect(WiringChecks.check(external, { assumeExternalObjects: true })).toEqual([]);
+    });
+  });
+
   describe('service-selector', () => {
     test('fires when a Service selects no pods, naming the closest workload', () => {
       const m = seedManifests();
@@ -781,6 +815,7 @@ describe('the wiring checks', () => {
 
     test('counts the ports of a marin3r-injected Envoy, which the Deployment does not declare', () => {
       const m = seedManifests();
+      m.push({ apiVersion: 'operator.marin3r.3scale.net/v1alpha1', kind: 'DiscoveryService', metadata: { name: 'instance', namespace: 'myapp' }, spec: {} });
       const template = pick(m, 'Deployment', 'oauth2-proxy').spec.template;
       template.metadata.labels['marin3r.3scale.net/status'] = 'enabled';
       template.metadata.annotations = { 'marin3r.3scale.net/ports': 'envoy-https:8443,envoy-stats:9902:TCP' };
@@ -794,6 +829,7 @@ describe('the wiring checks', () => {
 
     test('counts the admin port marin3r always declares on its Envoy, and the shutdown manager\'s 8090', () => {
       const m = seedManifests();
+      m.push({ apiVersion: 'operator.marin3r.3scale.net/v1alpha1', kind: 'DiscoveryService', metadata: { name: 'instance', namespace: 'myapp' }, spec: {} });
       const template = pick(m, 'Deployment', 'oauth2-proxy').spec.template;
       template.metadata.labels['marin3r.3scale.net/status'] = 'enabled';
       template.metadata.annotations = { 'marin3r.3scale.net/ports': 'envoy-https:8443', 'marin3r.3scale.net/admin.port': '9001', 'marin3r.3scale.net/shutdown-manager.enabled': 'true' };

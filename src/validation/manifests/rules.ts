@@ -45,6 +45,11 @@ export enum ManifestRule {
    * whose Gateway redirects that host from HTTP to HTTPS, so a sign-in started over http:// can loop.
    */
   EXT_AUTHZ_REDIRECT = 'ext-authz-redirect',
+  /**
+   * `marin3r-discovery-service`: pods labelled for marin3r's sidecar injection in a namespace
+   * without a DiscoveryService, whose pods marin3r's webhook refuses.
+   */
+  MARIN3R_DISCOVERY_SERVICE = 'marin3r-discovery-service',
 }
 
 /** How a rule's findings count. */
@@ -80,6 +85,8 @@ const DEFAULT_SEVERITY: Readonly<Record<string, ManifestRuleSeverity>> = {
   [ManifestRule.GATEWAY_SHARED_CERTIFICATE]: ManifestRuleSeverity.WARNING,
   // the loop needs a client that starts over http:// and a check that redirects to sign in
   [ManifestRule.EXT_AUTHZ_REDIRECT]: ManifestRuleSeverity.WARNING,
+  // the DiscoveryService may come from elsewhere (another chart, a platform team's manifests)
+  [ManifestRule.MARIN3R_DISCOVERY_SERVICE]: ManifestRuleSeverity.WARNING,
 };
 
 const SEVERITIES: readonly string[] = Object.values(ManifestRuleSeverity);

@@ -57,6 +57,8 @@ interface Entry {
 }
 
 interface Workload extends Entry {
+  /** Where the pod template is in the manifest, e.g. ["spec", "template"]. */
+  readonly templatePath: string[];
   readonly podLabels: Record<string, string>;
   readonly podAnnotations: Record<string, string>;
   /**
@@ -106,6 +108,7 @@ class Run {
   private readonly certificates: Entry[] = [];
   private readonly secrets: Entry[] = [];
   private readonly authorizationPolicies: Entry[] = [];
+  private readonly discoveryServices: Entry[] = [];
   private readonly workloads: Workload[] = [];
   private namespacesSeen?: Set<string>;
 
@@ -149,6 +152,7 @@ class Run {
     for (const vs of this.virtualServices) this.guard(() => this.checkVirtualService(vs));
     for (const ap of this.authorizationPolicies) this.guard(() => this.checkAuthorizationPolicy(ap));
     for (const svc of this.services) this.guard(() => this.checkService(svc));
+    for (const w of this.workloads) this.guard(() => this.checkMarin3rDiscovery(w));
     const ignored = Object.values(this.ignoredKinds).reduce((a, b) => a + b, 0);
     return {
       findings: this.findings,
@@ -199,6 +203,7 @@ class Run {
       if (kind === 'ServiceEntry') return this.serviceEntries;
     }
     if (group === 'security.istio.io' && kind === 'AuthorizationPolicy') return this.authorizationPolicies;
+    if (group === 'operator.marin3r.3scale.net' && kind === 'DiscoveryService') return this.discoveryServices;
     if (group === 'cert-manager.io' && kind === 'Certificate') return this.certificates;
     if (group === '' && kind === 'Service') return this.services;
     if (group === '' && kind === 'Secret') return this.secrets;
@@ -764,6 +769,22 @@ class Run {
     }));
   }
 
+  /**
+   * marin3r's webhook refuses the pods of a namespace without a DiscoveryService: the workload then
+   * stays at 0 pods, which only its ReplicaSet's (or Job's) events show. A warning, since the
+   * DiscoveryService may come from other manifests; none with assumeExternalObjects.
+   */
+  private checkMarin3rDiscovery(w: Workload): void {
+    if (w.podLabels['marin3r.3scale.net/status'] !== 'enabled' || this.assumeExternal) return;
+    const served = this.discoveryServices.filter((d) => d.namespace === w.namespace);
+    for (const d of served) this.link(d.ref, w.ref, 'configures');
+    if (served.length > 0) return;
+    this.add(WiringRule.MARIN3R_DISCOVERY_SERVICE, w, `/${w.templatePath.join('/')}/metadata/labels/marin3r.3scale.net~1status`,
+      `${describe(w.ref)} asks marin3r for an Envoy sidecar (pod label marin3r.3scale.net/status: enabled), but namespace "${w.namespace}" has no DiscoveryService in these manifests: `
+      + "marin3r's webhook refuses pods in a namespace without one, so the workload would stay at 0 pods",
+      `add a DiscoveryService in "${w.namespace}" (Marin3rDiscoveryService) and apply it first, or ignore this if one is created elsewhere`);
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Services: selector and targetPort
 
@@ -957,7 +978,7 @@ function workload(entry: Entry, templatePath: string[]): Workload {
   const gateway = /(^|,)\s*gateway\s*(,|$)/.test(annotations['inject.istio.io/templates'] ?? '')
     // istio/proxyv2, and vendor builds of it (proxyv2-rhel9)
     || images.some((i) => /(^|\/)(istio-)?proxyv2(-[\w.-]+)?(:|@|$)/.test(i));
-  return { ...entry, podLabels, podAnnotations: annotations, portNames, portNumbers, sidecarPorts: [], gateway };
+  return { ...entry, templatePath, podLabels, podAnnotations: annotations, portNames, portNumbers, sidecarPorts: [], gateway };
 }
 
 /** A Gateway server TLS mode that passes TLS through to the backend (no certificate of the gateway's). */

@@ -34,6 +34,11 @@ export enum WiringRule {
    * sign-in started over http:// can loop.
    */
   EXT_AUTHZ_REDIRECT = 'ext-authz-redirect',
+  /**
+   * `marin3r-discovery-service`: pods labelled for marin3r's sidecar injection in a namespace
+   * without a DiscoveryService, whose pods marin3r's webhook refuses.
+   */
+  MARIN3R_DISCOVERY_SERVICE = 'marin3r-discovery-service',
 }
 
 /** How much a finding matters. */
@@ -49,8 +54,13 @@ export enum WiringSeverity {
 
 /** The severity of each rule's findings. @internal */
 export function wiringSeverity(rule: WiringRule): WiringSeverity {
-  return rule === WiringRule.GATEWAY_SHARED_CERTIFICATE || rule === WiringRule.EXT_AUTHZ_REDIRECT ? WiringSeverity.WARNING : WiringSeverity.ERROR;
+  return WARNING_RULES.has(rule) ? WiringSeverity.WARNING : WiringSeverity.ERROR;
 }
+
+/** Rules whose findings are warnings: the manifests may work, or another object may make them work. */
+const WARNING_RULES: ReadonlySet<WiringRule> = new Set([
+  WiringRule.GATEWAY_SHARED_CERTIFICATE, WiringRule.EXT_AUTHZ_REDIRECT, WiringRule.MARIN3R_DISCOVERY_SERVICE,
+]);
 
 /** Identifies one object of the manifests. */
 export interface WiringObjectRef {
