@@ -46,8 +46,20 @@ export function marin3rPorts(podLabels: Record<string, string>, podAnnotations: 
     .map((parts) => ({ name: parts[0], port: Number(parts[1]) }));
   // the injected Envoy always declares its admin port as "admin"; the shutdown manager listens on
   // 8090 (undeclared, but it serves there)
-  const admin = podAnnotations['marin3r.3scale.net/admin.port'];
-  ports.push({ name: 'admin', port: admin !== undefined && /^\d+$/.test(admin) ? Number(admin) : 9901 });
-  if (podAnnotations['marin3r.3scale.net/shutdown-manager.enabled'] === 'true') ports.push({ port: 8090 });
+  ports.push({ name: 'admin', port: marin3rPort(podAnnotations['marin3r.3scale.net/admin.port'], 9901) });
+  if (goBool(podAnnotations['marin3r.3scale.net/shutdown-manager.enabled'])) {
+    ports.push({ port: marin3rPort(podAnnotations['marin3r.3scale.net/shutdown-manager.port'], 8090) });
+  }
   return ports;
+}
+
+/** A port annotation as marin3r's webhook reads it: the default unless a number from 1024 up. */
+function marin3rPort(value: string | undefined, fallback: number): number {
+  const n = value !== undefined && /^\d+$/.test(value.trim()) ? Number(value.trim()) : NaN;
+  return n >= 1024 && n <= 65535 ? n : fallback;
+}
+
+/** Go's strconv.ParseBool true values, as marin3r parses its boolean annotations. */
+function goBool(value: string | undefined): boolean {
+  return value !== undefined && ['1', 't', 'T', 'TRUE', 'true', 'True'].includes(value);
 }

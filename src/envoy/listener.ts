@@ -192,7 +192,9 @@ export interface EnvoyHttpListenerOptions {
   readonly upgradeTypes?: string[];
   /**
    * Close a client's connection after this long without a request in flight
-   * (`common_http_protocol_options.idle_timeout`; HTTP/2 and HTTP/3 clients get a GOAWAY first).
+   * (`common_http_protocol_options.idle_timeout`). A connection that has carried requests then
+   * drains for the connection manager's `drain_timeout` (5 s by default; HTTP/2 and HTTP/3 clients
+   * get a GOAWAY) before it closes.
    * @default - Envoy's default, one hour
    */
   readonly idleTimeout?: Duration;

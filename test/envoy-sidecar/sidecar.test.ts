@@ -580,7 +580,7 @@ describe('EnvoySidecar with marin3r delivery', () => {
       .toEqual([{ name: 'kuard-certificate', sds_config: { ads: {}, resource_api_version: 'V3' } }]);
   });
 
-  test('closes idle client connections after 10 s on every listener, so that the shutdown manager\'s drain, which waits for all of them, ends', () => {
+  test('times idle client connections out after 8 s on every listener, so that the shutdown manager\'s drain, which waits for all of them, ends', () => {
     const s = setup(ENVOY_USER);
     sidecar(s, {
       delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }),
@@ -589,9 +589,9 @@ describe('EnvoySidecar with marin3r delivery', () => {
     new Marin3rDiscoveryService(s.chart, 'ds', { namespace: 'demo' });
     const listeners = findOne(synthChart(s.chart), 'EnvoyConfig', 'kuard').spec.resources.filter((r: any) => r.type === 'listener').map((r: any) => r.value);
     expect(Object.fromEntries(listeners.map((l: any) => [l.name, hcm(l).common_http_protocol_options?.idle_timeout])))
-      .toEqual({ 'stats': '10s', 'inbound': '10s', 'outbound-mathoid': '10s' });
+      .toEqual({ 'stats': '8s', 'inbound': '8s', 'outbound-mathoid': '8s' });
     // merged with the client hardening's options, not instead of them
-    expect(hcm(listeners.find((l: any) => l.name === 'inbound')).common_http_protocol_options).toEqual({ headers_with_underscores_action: 'DROP_HEADER', idle_timeout: '10s' });
+    expect(hcm(listeners.find((l: any) => l.name === 'inbound')).common_http_protocol_options).toEqual({ headers_with_underscores_action: 'DROP_HEADER', idle_timeout: '8s' });
     // without the shutdown manager (Envoy stops on SIGTERM), and with ConfigMap delivery (a drain of
     // fixed length), Envoy's own hour stays
     const plain = setup(ENVOY_USER);

@@ -640,8 +640,34 @@ describe('the wiring checks', () => {
         'ext-authz-redirect: AuthorizationPolicy istio-system/myapp-oauth2-proxy sends host "myapp.cluster.example.com" to its CUSTOM check on every port of the ingress gateway pods '
         + 'istio-system/{app=istio-ingressgateway, istio=ingressgateway}, and Gateway myapp/myapp redirects "myapp.cluster.example.com" from port 80 to HTTPS: the check runs before the redirect, '
         + 'so a sign-in started over http:// comes back there without the HTTPS-only session cookie and starts again, in a loop; '
-        + 'limit the policy to the HTTPS port (to.operation.ports: the port the ingress gateway\'s Envoy listens on for HTTPS, 8443 in Istio\'s default installation), or drop the redirect server',
+        + 'limit the policy to the HTTPS port (to.operation.ports: the port the ingress gateway\'s Envoy listens on for HTTPS, 8443 in Istio\'s default installation), or drop the redirect server; '
+        + 'unless TLS ends at a load balancer in front of the gateway that sends X-Forwarded-Proto: https (numTrustedProxies), for which the port-80 server routes instead of redirecting',
       ]);
+    });
+
+    test('reads a rule without hosts (or without to) as every host, and leaves hosts its notHosts cover alone', () => {
+      const pathsOnly = seedManifests();
+      redirect(pathsOnly);
+      pick(pathsOnly, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules = [{ to: [{ operation: { notPaths: ['/oauth2/*'] } }] }];
+      expect(WiringChecks.check(pathsOnly).map((f) => [f.rule, f.path])).toEqual([[WiringRule.EXT_AUTHZ_REDIRECT, '/spec/rules/0/to/0/operation']]);
+      const noTo = seedManifests();
+      redirect(noTo);
+      pick(noTo, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules = [{}];
+      expect(WiringChecks.check(noTo).map((f) => [f.rule, f.path])).toEqual([[WiringRule.EXT_AUTHZ_REDIRECT, '/spec/rules/0']]);
+      const excluded = seedManifests();
+      redirect(excluded);
+      pick(excluded, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules = [{ to: [{ operation: { notHosts: ['*.cluster.example.com'] } }] }];
+      expect(lines(excluded)).toEqual([]);
+    });
+
+    test('takes only plain-HTTP servers as redirecting (httpsRedirect on an HTTPS server routes), on Gateways of that ingress', () => {
+      const https = seedManifests();
+      pick(https, 'Gateway', 'myapp').spec.servers[0].tls.httpsRedirect = true;
+      expect(lines(https)).toEqual([]);
+      const elsewhere = seedManifests();
+      redirect(elsewhere);
+      pick(elsewhere, 'Gateway', 'myapp').spec.selector = { istio: 'other-gateway' };
+      expect(WiringChecks.check(elsewhere).map((f) => f.rule)).not.toContain(WiringRule.EXT_AUTHZ_REDIRECT);
     });
 
     test('leaves a check limited to ports, an ALLOW policy and a Gateway without a redirect alone', () => {
@@ -678,6 +704,20 @@ describe('the wiring checks', () => {
       ]);
     });
 
+    test('points at the pod labels of a bare Pod and of a CronJob', () => {
+      const pod = { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', namespace: 'solo', labels: { 'marin3r.3scale.net/status': 'enabled' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } };
+      const cron = {
+        apiVersion: 'batch/v1',
+        kind: 'CronJob',
+        metadata: { name: 'c', namespace: 'solo' },
+        spec: { schedule: '* * * * *', jobTemplate: { spec: { template: { metadata: { labels: { 'marin3r.3scale.net/status': 'enabled' } }, spec: { containers: [{ name: 'c', image: 'x:1' }] } } } } },
+      };
+      expect(WiringChecks.check([pod, cron]).map((f) => [f.subject.kind, f.path])).toEqual([
+        ['Pod', '/metadata/labels/marin3r.3scale.net~1status'],
+        ['CronJob', '/spec/jobTemplate/spec/template/metadata/labels/marin3r.3scale.net~1status'],
+      ]);
+    });
+
     test('is satisfied by a DiscoveryService of the namespace (linked to the pods), and silent with assumeExternalObjects', () => {
       const m = seedManifests();
       marin3rPods(m);
@@ -690,6 +730,8 @@ describe('the wiring checks', () => {
       const external = seedManifests();
       marin3rPods(external);
       expect(WiringChecks.check(external, { assumeExternalObjects: true })).toEqual([]);
+      // the link is drawn with external objects assumed too
+      expect(WiringChecks.analyze(m, { assumeExternalObjects: true }).links.filter((l) => l.relation === 'configures')).toHaveLength(1);
     });
   });
 
@@ -840,6 +882,11 @@ describe('the wiring checks', () => {
       // without the shutdown manager nothing serves 8090; the admin port name is Envoy's either way
       template.metadata.annotations['marin3r.3scale.net/shutdown-manager.enabled'] = 'false';
       expect(WiringChecks.check(m).map((f) => [f.rule, f.path])).toEqual([[WiringRule.SERVICE_TARGET_PORT, '/spec/ports/2/targetPort']]);
+      // marin3r reads the flag as Go's ParseBool does, and the manager's port from its annotation
+      template.metadata.annotations['marin3r.3scale.net/shutdown-manager.enabled'] = 'True';
+      template.metadata.annotations['marin3r.3scale.net/shutdown-manager.port'] = '8091';
+      service.spec.ports[2] = { name: 'shutdown', port: 8091, targetPort: 8091 };
+      expect(lines(m)).toEqual([]);
     });
 
     test('defaults targetPort to the Service port', () => {

@@ -3,7 +3,7 @@
  * whoever wrote it) that finds the references which don't line up — the troubleshooting list of
  * seed 001 made executable. It never throws: entries it can't read are counted and skipped.
  */
-import { certificateCovers, exportedTo, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
+import { certificateCovers, exportedTo, istioHostCovers, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
 import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, WiringSeverity, wiringSeverity } from './model';
 import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts } from '../../common/injection';
 import { selects, selectsAll } from '../../common/labels';
@@ -581,7 +581,7 @@ class Run {
     // the ports the bound Gateways route on: a destination without a port gets the listener's (a
     // server with tls.httpsRedirect answers every request with a redirect and routes nothing)
     const gatewayPorts = bound.flatMap((g) => arr(obj(g.json.spec)?.servers)
-      .filter((srv) => obj(obj(srv)?.tls)?.httpsRedirect !== true)
+      .filter((srv) => !isRedirectOnly(obj(srv)))
       .map((srv) => num(obj(obj(srv)?.port)?.number)).filter(isNumber));
     for (const section of ['http', 'tls', 'tcp']) {
       arr(spec[section]).forEach((route, i) => {
@@ -745,41 +745,51 @@ class Run {
    * the browser never sends back there, and the sign-in starts again, in a loop. Rules limited to
    * ports (`ports`, `notPorts`) are left alone: the policy's author chose where the check runs.
    */
-  private checkCustomCheckBeforeRedirect(ap: Entry, spec: Json, gateways: Entry[], ingress: { description: string }): void {
-    const redirecting = gateways.flatMap((g) => arr(obj(g.json.spec)?.servers).map((srv, index) => ({ g, index, server: obj(srv) }))
-      .filter((x) => obj(x.server?.tls)?.httpsRedirect === true));
+  private checkCustomCheckBeforeRedirect(ap: Entry, spec: Json, gateways: Entry[], ingress: IngressTarget): void {
+    // servers of Gateways that select this ingress (not those that select nothing)
+    const redirecting = gateways.filter((g) => this.targetsOf(stringMap(obj(g.json.spec)?.selector)).some((t) => t.key === ingress.key))
+      .flatMap((g) => arr(obj(g.json.spec)?.servers).map(obj).filter(isRedirectOnly).map((server) => ({ g, server })));
     if (redirecting.length === 0) return;
-    const reported = new Set<string>();
-    arr(spec.rules).forEach((rule, i) => arr(obj(rule)?.to).forEach((to, j) => {
-      const operation = obj(obj(to)?.operation);
-      if (arr(operation?.ports).length > 0 || arr(operation?.notPorts).length > 0) return;
-      arr(operation?.hosts).forEach((h, k) => {
-        const host = stripHostPort(str(h) ?? '');
-        if (host === '' || reported.has(host)) return;
-        const server = redirecting.find((x) => arr(x.server?.hosts).map(str).filter(isString)
-          .some((gh) => istioHostsIntersect(splitGatewayHost(gh).host, host)));
-        if (!server) return;
-        reported.add(host);
-        this.add(WiringRule.EXT_AUTHZ_REDIRECT, ap, `/spec/rules/${i}/to/${j}/operation/hosts/${k}`,
-          `${describe(ap.ref)} sends host "${host}" to its CUSTOM check on every port of the ${ingress.description}, and ${describe(server.g.ref)} redirects "${host}" from port `
-          + `${num(obj(server.server?.port)?.number) ?? '?'} to HTTPS: the check runs before the redirect, so a sign-in started over http:// comes back there without the HTTPS-only session cookie and starts again, in a loop`,
-          'limit the policy to the HTTPS port (to.operation.ports: the port the ingress gateway\'s Envoy listens on for HTTPS, 8443 in Istio\'s default installation), or drop the redirect server',
-          server.g.ref);
+    const redirectedHosts = (x: { server: Json | undefined }) => arr(x.server?.hosts).map(str).filter(isString)
+      .map((gh) => splitGatewayHost(gh).host);
+    // a rule without `to`, or an operation without hosts, covers every host
+    arr(spec.rules).forEach((rule, i) => {
+      const tos = arr(obj(rule)?.to);
+      (tos.length > 0 ? tos : [undefined]).forEach((to, j) => {
+        const operation = obj(obj(to)?.operation);
+        // ports (the Envoy listener's, e.g. 8443) chosen by the policy's author: where the check runs is theirs to say
+        if (arr(operation?.ports).length > 0 || arr(operation?.notPorts).length > 0) return;
+        const hosts = arr(operation?.hosts).map(str).filter(isString).map(stripHostPort);
+        const notHosts = arr(operation?.notHosts).map(str).filter(isString).map(stripHostPort);
+        for (const x of redirecting) {
+          const host = redirectedHosts(x).find((gh) => (hosts.length === 0 || hosts.some((h) => istioHostsIntersect(h, gh)))
+            && !notHosts.some((n) => istioHostCovers(n, gh)));
+          if (host === undefined) continue;
+          const k = hosts.findIndex((h) => istioHostsIntersect(h, host));
+          const where = tos.length === 0 ? `/spec/rules/${i}` : `/spec/rules/${i}/to/${j}/operation${k >= 0 ? `/hosts/${k}` : ''}`;
+          this.add(WiringRule.EXT_AUTHZ_REDIRECT, ap, where,
+            `${describe(ap.ref)} sends host "${host}" to its CUSTOM check on every port of the ${ingress.description}, and ${describe(x.g.ref)} redirects "${host}" from port `
+            + `${num(obj(x.server?.port)?.number) ?? '?'} to HTTPS: the check runs before the redirect, so a sign-in started over http:// comes back there without the HTTPS-only session cookie and starts again, in a loop`,
+            'limit the policy to the HTTPS port (to.operation.ports: the port the ingress gateway\'s Envoy listens on for HTTPS, 8443 in Istio\'s default installation), or drop the redirect server; '
+            + 'unless TLS ends at a load balancer in front of the gateway that sends X-Forwarded-Proto: https (numTrustedProxies), for which the port-80 server routes instead of redirecting',
+            x.g.ref);
+          return;
+        }
       });
-    }));
+    });
   }
 
   /**
    * marin3r's webhook refuses the pods of a namespace without a DiscoveryService: the workload then
-   * stays at 0 pods, which only its ReplicaSet's (or Job's) events show. A warning, since the
+   * stays at 0 pods, which only its controller's events show. A warning, since the
    * DiscoveryService may come from other manifests; none with assumeExternalObjects.
    */
   private checkMarin3rDiscovery(w: Workload): void {
-    if (w.podLabels['marin3r.3scale.net/status'] !== 'enabled' || this.assumeExternal) return;
+    if (w.podLabels['marin3r.3scale.net/status'] !== 'enabled') return;
     const served = this.discoveryServices.filter((d) => d.namespace === w.namespace);
     for (const d of served) this.link(d.ref, w.ref, 'configures');
-    if (served.length > 0) return;
-    this.add(WiringRule.MARIN3R_DISCOVERY_SERVICE, w, `/${w.templatePath.join('/')}/metadata/labels/marin3r.3scale.net~1status`,
+    if (served.length > 0 || this.assumeExternal) return;
+    this.add(WiringRule.MARIN3R_DISCOVERY_SERVICE, w, ['', ...w.templatePath, 'metadata', 'labels', 'marin3r.3scale.net~1status'].join('/'),
       `${describe(w.ref)} asks marin3r for an Envoy sidecar (pod label marin3r.3scale.net/status: enabled), but namespace "${w.namespace}" has no DiscoveryService in these manifests: `
       + "marin3r's webhook refuses pods in a namespace without one, so the workload would stay at 0 pods",
       `add a DiscoveryService in "${w.namespace}" (Marin3rDiscoveryService) and apply it first, or ignore this if one is created elsewhere`);
@@ -979,6 +989,16 @@ function workload(entry: Entry, templatePath: string[]): Workload {
     // istio/proxyv2, and vendor builds of it (proxyv2-rhel9)
     || images.some((i) => /(^|\/)(istio-)?proxyv2(-[\w.-]+)?(:|@|$)/.test(i));
   return { ...entry, templatePath, podLabels, podAnnotations: annotations, portNames, portNumbers, sidecarPorts: [], gateway };
+}
+
+/**
+ * A plain-HTTP server with `tls.httpsRedirect`, which answers every request with a redirect to HTTPS
+ * and routes nothing (on an HTTPS server the same flag is a no-op istiod warns about).
+ */
+function isRedirectOnly(server: Json | undefined): boolean {
+  const protocol = (str(obj(server?.port)?.protocol) ?? '').toUpperCase();
+  const tls = obj(server?.tls);
+  return tls?.httpsRedirect === true && (protocol === 'HTTP' || protocol === 'HTTP2') && str(tls?.mode) === undefined;
 }
 
 /** A Gateway server TLS mode that passes TLS through to the backend (no certificate of the gateway's). */

@@ -46,6 +46,19 @@ export function istioHostsIntersect(a: string, b: string): boolean {
 }
 
 /**
+ * Whether Istio host pattern `pattern` covers every host `host` stands for: equal, `*`, or a
+ * leading-`*` pattern whose suffix ends `host` (a wildcard `host` only within a wider wildcard).
+ * @internal
+ */
+export function istioHostCovers(pattern: string, host: string): boolean {
+  const p = normalizeHost(pattern);
+  const h = normalizeHost(host);
+  if (p === '*' || p === h) return true;
+  if (!p.startsWith('*')) return false;
+  return (h.startsWith('*') ? h.slice(1) : h).endsWith(p.slice(1));
+}
+
+/**
  * Splits a Gateway server host (`[namespace/]host`, namespace `*` or `.` allowed) into its parts.
  * @internal
  */

@@ -46,8 +46,9 @@ export enum WiringSeverity {
   /** `error`: the manifests don't work as meant (a reference that resolves to nothing, a route to no port). */
   ERROR = 'error',
   /**
-   * `warning`: they work, with a known risk (`gateway-shared-certificate`, which istioctl analyze
-   * reports as a warning too, and `ext-authz-redirect`).
+   * `warning`: they work, with a known risk, or may, with objects from elsewhere
+   * (`gateway-shared-certificate`, which istioctl analyze reports as a warning too,
+   * `ext-authz-redirect`, `marin3r-discovery-service`).
    */
   WARNING = 'warning',
 }
