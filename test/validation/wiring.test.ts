@@ -230,6 +230,22 @@ describe('the wiring checks', () => {
       expect(lines(m.filter((o: any) => o.kind !== 'Gateway'), { assumeExternalObjects: true }).filter((l) => l.startsWith('host-mismatch'))).toEqual([]);
     });
 
+    test('reads a policy in the root namespace (istio-system) as one on the ingress pods it selects in any namespace', () => {
+      const context = { ingressGateways: [{ namespace: 'istio-ingress', labels: { istio: 'ingressgateway' } }] };
+      const m = seedManifests();
+      pick(m, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.rules[0].to[0].operation.hosts = ['myap.cluster.example.com'];
+      expect(WiringChecks.check(m, context).filter((f) => f.rule === WiringRule.HOST_MISMATCH && f.subject.kind === 'AuthorizationPolicy').map((f) => f.message)).toEqual([
+        'AuthorizationPolicy istio-system/myapp-oauth2-proxy applies to host "myap.cluster.example.com" on the ingress gateway pods istio-ingress/{istio=ingressgateway}, but the Gateways of that ingress '
+        + '(Gateway myapp/myapp, Gateway myapp/oauth2-proxy) serve only "myapp.cluster.example.com", "oauth.cluster.example.com"',
+      ]);
+      // a policy in another namespace applies only to its own namespace's pods
+      const other = seedManifests();
+      const policy = pick(other, 'AuthorizationPolicy', 'myapp-oauth2-proxy');
+      policy.metadata.namespace = 'myapp';
+      policy.spec.rules[0].to[0].operation.hosts = ['myap.cluster.example.com'];
+      expect(WiringChecks.check(other, context).filter((f) => f.subject.kind === 'AuthorizationPolicy')).toEqual([]);
+    });
+
     test('only warns about a policy on an ingress no Gateway of the manifests configures (Kubernetes Ingresses or Gateway API routes may serve its hosts)', () => {
       const m = seedManifests().filter((o: any) => o.kind !== 'Gateway' && o.kind !== 'VirtualService');
       m.push({

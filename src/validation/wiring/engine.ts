@@ -48,6 +48,9 @@ export function podTemplatePath(manifest: Json): string[] | undefined {
   return obj(spec?.template) && Array.isArray(obj(obj(spec?.template)?.spec)?.containers) ? ['spec', 'template'] : undefined;
 }
 
+/** The mesh's root namespace (meshConfig.rootNamespace defaults to istiod's, istio-system). */
+const MESH_ROOT_NAMESPACE = 'istio-system';
+
 /** One object of a kind the checks read, with its resolved identity. */
 interface Entry {
   readonly json: Json;
@@ -705,8 +708,10 @@ class Run {
   private checkAuthorizationPolicy(ap: Entry): void {
     const spec = obj(ap.json.spec) ?? {};
     const matchLabels = stringMap(obj(spec.selector)?.matchLabels);
-    // a policy on an ingress: in its namespace, selecting its pods (`selects` needs a non-empty selector)
-    const ingresses = this.ingresses.filter((i) => i.namespace === ap.namespace && selects(matchLabels, i.labels));
+    // a policy on an ingress: in its namespace, or in the mesh's root namespace (whose policies
+    // apply to the workloads of every namespace), selecting its pods (`selects` needs a non-empty selector)
+    const ingresses = this.ingresses.filter((i) => (i.namespace === ap.namespace || ap.namespace === MESH_ROOT_NAMESPACE)
+      && selects(matchLabels, i.labels));
     if (ingresses.length === 0) return; // not an ingress policy
     for (const i of ingresses) this.link(ap.ref, i.ref, 'protects');
     // Gateways of this ingress, and Gateways whose selector matches nothing (reported by gateway-selector)
