@@ -320,7 +320,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     delete listener.filter_chains[0].filters[0].typed_config.route_config.virtual_hosts[0].routes[0].match;
     expect(errors(listener, V.LISTENER)).toEqual([{
       path: `${HCM}.route_config.virtual_hosts[0].routes[0].match`,
-      message: 'missing; a envoy.config.route.v3.RouteMatch is required',
+      message: 'missing; set match (a envoy.config.route.v3.RouteMatch), which Envoy requires here',
     }]);
   });
 
@@ -513,6 +513,37 @@ describe('protobuf\'s and protoc-gen-validate\'s reading of edge cases', () => {
       path: 'explicit_http_config.http3_protocol_options.quic_protocol_options.connection_keepalive.max_interval',
       message: '"0.5s" is out of range; must be at most 0s or at least 1s (the range between is excluded)',
     }]);
+  });
+
+  test('a null value in a map of enums is an error, as in protobuf\'s parser (other null map values are the default)', () => {
+    const ML = 'envoy.extensions.filters.http.proto_message_logging.v3.MethodLogging';
+    expect(errors({ request_logging_by_field: { 'a.b': null } }, ML)).toEqual([{
+      path: 'request_logging_by_field["a.b"]',
+      message: 'null is not an enum value (protobuf refuses it in a map of enums: "expected number or string"); write the value\'s name or remove the entry',
+    }]);
+    expect(errors({ request_logging_by_field: { 'a.b': 'LOG' } }, ML)).toEqual([]);
+  });
+
+  test('a deprecated enum field given its zero value by name or as 0 is not set, as Envoy reads it (no warning)', () => {
+    const cluster = configs.kuardCluster();
+    cluster.protocol_selection = 'USE_CONFIGURED_PROTOCOL';
+    expect(V.validate(cluster, V.CLUSTER).warnings).toEqual([]);
+    cluster.protocol_selection = 0;
+    expect(V.validate(cluster, V.CLUSTER).warnings).toEqual([]);
+    cluster.protocol_selection = 'USE_DOWNSTREAM_PROTOCOL';
+    expect(V.validate(cluster, V.CLUSTER).warnings.map((w) => w.path)).toEqual(['protocol_selection']);
+  });
+
+  test('retry predicates, retry priorities and the HTTP tracer need typed_config too (Envoy looks them up by type URL)', () => {
+    const route = { match: { prefix: '/' }, route: { cluster: 'c', retry_policy: { retry_host_predicate: [{ name: 'envoy.retry_host_predicates.previous_hosts' }] } } };
+    expect(errors(route, 'envoy.config.route.v3.Route').map((e) => [e.path, e.message.split(';')[0]])).toEqual([
+      ['route.retry_policy.retry_host_predicate[0]', '"envoy.retry_host_predicates.previous_hosts" has no typed_config'],
+    ]);
+    route.route.retry_policy.retry_host_predicate[0] = {
+      name: 'envoy.retry_host_predicates.previous_hosts',
+      typed_config: { '@type': `${TYPE}envoy.extensions.retry.host.previous_hosts.v3.PreviousHostsPredicate` },
+    } as any;
+    expectValid(route, 'envoy.config.route.v3.Route');
   });
 
   test('NaN passes range rules, as in PGV, whose rules test for failure', () => {

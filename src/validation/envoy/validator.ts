@@ -264,7 +264,7 @@ class Walker {
     } else {
       this.item(value, field, rules);
     }
-    if (field.flagged && isSet(value, field)) this.flagged(field);
+    if (field.flagged && isSet(value, field, this.schema)) this.flagged(field);
   }
 
   private flagged(field: FieldInfo): void {
@@ -327,9 +327,12 @@ class Walker {
       this.segments.push({ mapKey: key });
       this.mapKey(key, field.mapKey, keyRules);
       const item = obj[key];
-      if (item === null && field.kind !== K_VALUE && field.kind !== K_NULL_VALUE) {
+      if (item === null && field.kind === K_ENUM) {
+        // protobuf's parser reads a map of enums value by value, and refuses null there
+        this.error('null is not an enum value (protobuf refuses it in a map of enums: "expected number or string"); write the value\'s name or remove the entry');
+      } else if (item === null && field.kind !== K_VALUE && field.kind !== K_NULL_VALUE) {
         // protobuf's C++ parser stores the default value (YAML's "key:" with nothing after it),
-        // which the value's rules then check; an enum value can't be null
+        // which the value's rules then check
         this.warn('null stands for the default value here: Envoy\'s file loader accepts it, JSON-reading control planes such as marin3r don\'t; write the value or remove the entry');
         const fallback = DEFAULT_VALUES[field.kind];
         if (fallback !== undefined) this.item(fallback, field, valueRules);
@@ -385,7 +388,7 @@ class Walker {
       const size = field.repeated ? sizeProblem(0, rules.minItems, undefined, ITEMS) : sizeProblem(0, rules.minPairs, undefined, PAIRS);
       if (size) this.error(`missing; ${size}`);
     } else if (rules.required) {
-      this.error(`missing; a ${field.typeName} is required`);
+      this.error(`missing; set ${field.name} (a ${field.typeName}), which Envoy requires here`);
     } else if (!field.wrapper && field.kind <= K_ENUM) {
       const problem = scalarProblem(defaultValue(field.kind), field.kind, rules);
       if (problem) this.error(`missing; ${problem}`);
@@ -699,6 +702,12 @@ const EXTENSION_MESSAGES = new Set([
   'envoy.config.listener.v3.ListenerFilter',
   'envoy.config.core.v3.TransportSocket',
   'envoy.config.accesslog.v3.AccessLog',
+  // looked up the same way (getAndCheckFactory): retry predicates and priorities, the HTTP tracer
+  'envoy.config.route.v3.RetryPolicy.RetryHostPredicate',
+  'envoy.config.route.v3.RetryPolicy.RetryPriority',
+  'envoy.config.core.v3.RetryPolicy.RetryHostPredicate',
+  'envoy.config.core.v3.RetryPolicy.RetryPriority',
+  'envoy.config.trace.v3.Tracing.Http',
 ]);
 const TRANSPORT_VERSION_PROBLEM = 'Envoy refuses any transport_api_version but V3 here, AUTO (the default) included '
   + '("V2 (and AUTO) xDS transport protocol versions are deprecated"); set transport_api_version: V3';
@@ -894,7 +903,8 @@ function compiledPattern(pattern: string): RegExp {
     // RE2 and JavaScript agree on the constructs the Envoy protos use, except inline flags
     // like (?i), which JavaScript spells as a RegExp flag.
     const flags = pattern.startsWith('(?i)') ? 'iu' : 'u';
-    re = new RegExp(pattern.replace(/^\(\?i\)/, ''), flags);
+    // PGV matches the whole string (RE2::FullMatch), JavaScript's test() any part of it
+    re = new RegExp(`^(?:${pattern.replace(/^\(\?i\)/, '')})$`, flags);
     patternCache.set(pattern, re);
   }
   return re;
@@ -906,13 +916,21 @@ function isObject(value: unknown): boolean {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** Whether a present field counts as set for deprecation warnings (proto3: not the default value). */
-function isSet(value: unknown, field: FieldInfo): boolean {
+/**
+ * Whether a present field counts as set for deprecation warnings (proto3: not the default value;
+ * an enum given the name of its zero value is its default too).
+ */
+function isSet(value: unknown, field: FieldInfo, schema: EnvoySchema): boolean {
   if (value === null || value === undefined) return false;
   if (field.mapKey >= 0) return isObject(value) && Object.keys(value as object).length > 0;
   if (field.repeated) return !Array.isArray(value) || value.length > 0;
   if (field.wrapper || field.oneof >= 0 || field.kind > K_ENUM) return true;
-  return value !== '' && value !== 0 && value !== '0' && value !== false;
+  if (field.kind === K_ENUM && typeof value === 'string' && !INT_RE.test(value)) {
+    const e = schema.enum(field.typeName);
+    return value.toUpperCase() !== e.defaultName?.toUpperCase();
+  }
+  if (typeof value === 'string' && FLOAT_RE.test(value)) return Number(value) !== 0;
+  return value !== '' && value !== 0 && value !== false;
 }
 
 function parseInteger(s: string): number | bigint | undefined {
