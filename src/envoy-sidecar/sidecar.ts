@@ -243,7 +243,8 @@ export interface EnvoySidecarOverloadOptions {
    * against; the rest is for memory outside the heap (the binary, thread stacks, free pages the
    * allocator keeps). At 92 % of that bound Envoy closes connections as their requests end
    * (HTTP/1.1 `Connection: close`, HTTP/2 GOAWAY) and returns free memory to the system; at 95 % it
-   * answers new requests with 503, until the heap shrinks. A whole number from 10 to 90; the bound
+   * answers new requests with 503 and, on Envoy 1.38 or newer (read from the image tag), closes new
+   * connections as it accepts them, until the heap shrinks. A whole number from 10 to 90; the bound
    * must come to at least 16 MiB.
    * @default 80
    */
@@ -487,7 +488,7 @@ export class EnvoySidecar extends Construct {
     this.nodeId = this.delivery.nodeId;
     // the node id the delivery settled on (EnvoyDelivery.configMap({ nodeId }) or the workload's
     // name); the node's cluster is the workload
-    const overload = overloadOptions(this, props.overload, resources, this.delivery);
+    const overload = overloadOptions(this, props.overload, resources, this.delivery, props.image ?? EnvoySidecar.DEFAULT_IMAGE);
     this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: this.nodeId, nodeCluster: name, adminPort: this.adminPort, overload }),
       (modelProp) => (modelProp === 'overload.maxDownstreamConnections' ? 'overload.maxConnections' : undefined));
     const overloaded = overload !== undefined;
@@ -895,7 +896,7 @@ function upstreamProp(name: string, modelProp: string): string | undefined {
  * delivery), the heap bound a share of the container's memory limit.
  */
 function overloadOptions(scope: Construct, options: EnvoySidecarOverloadOptions | undefined, resources: kplus.ContainerResources,
-  delivery: BoundDelivery): EnvoyOverloadOptions | undefined {
+  delivery: BoundDelivery, image: string): EnvoyOverloadOptions | undefined {
   if (options?.enabled === false) {
     const extra = (['heapPercent', 'maxConnections'] as const).filter((k) => options[k] !== undefined);
     if (extra.length > 0) {
@@ -924,7 +925,15 @@ function overloadOptions(scope: Construct, options: EnvoySidecarOverloadOptions 
   return {
     maxHeapBytes,
     maxDownstreamConnections: options?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
+    // only where the connection count survives shedding (see EnvoyOverloadOptions.shedNewConnections)
+    shedNewConnections: envoyMinor(image) !== undefined && envoyMinor(image)! >= 38,
   };
+}
+
+/** The minor version of an Envoy 1.x image tag (`envoyproxy/envoy:v1.39.6` is 39), when the tag says. */
+function envoyMinor(image: string): number | undefined {
+  const m = /:v?1\.(\d+)(?:\.\d+)?(?:[-@]|$)/.exec(image);
+  return m ? Number(m[1]) : undefined;
 }
 
 /** Worker threads for a CPU allowance: whole cores of the limit (or request), at least 2. */

@@ -25,6 +25,16 @@ export interface EnvoyOverloadOptions {
    * @default - no limit (Envoy warns about it when it starts)
    */
   readonly maxDownstreamConnections?: number;
+  /**
+   * Also stop accepting connections at 95 % of `maxHeapBytes` (the `tcp_listener_accept` load
+   * shed point, as in Envoy's documented example), so that a flood of new connections (each a TLS
+   * handshake and buffers) can't take the heap past the bound. Only for Envoy 1.38 or newer when
+   * `maxDownstreamConnections` is set too: earlier releases leaked a connection count for every
+   * connection they shed, until no connection was accepted at all (envoyproxy/envoy#41867, fixed
+   * by envoyproxy/envoy#43032 in January 2026). Listeners with `bypassOverloadManager` are exempt.
+   * @default false
+   */
+  readonly shedNewConnections?: boolean;
 }
 
 /** Options of an Envoy bootstrap. */
@@ -83,6 +93,9 @@ export class EnvoyBootstrap {
       if (overload.maxHeapBytes !== undefined && !(Number.isSafeInteger(overload.maxHeapBytes) && overload.maxHeapBytes >= MIN_HEAP_BYTES)) {
         throw new EnvoyModelError('overload.maxHeapBytes', `${quote(overload.maxHeapBytes)} is not a whole number of bytes of at least ${MIN_HEAP_BYTES} (16 MiB)`,
           `give bytes, e.g. ${200 * 1024 * 1024} for 200 MiB: Envoy's heap at rest takes several MiB, so a smaller bound would shed load from the start`);
+      }
+      if (overload.shedNewConnections === true && overload.maxHeapBytes === undefined) {
+        throw new EnvoyModelError('overload.shedNewConnections', 'is true without maxHeapBytes, whose pressure it acts on', 'give maxHeapBytes, or leave shedNewConnections out');
       }
       const max = overload.maxDownstreamConnections;
       if (max !== undefined && !(Number.isSafeInteger(max) && max >= 1)) {
@@ -193,13 +206,11 @@ export class EnvoyBootstrap {
 }
 
 /**
- * The overload manager of Envoy's documented example without its load shed point, and with
- * shrink_heap beside the keep-alive action. At 92 % of the heap bound, connections close as their
- * requests end and free memory goes back to the system (which lowers the process's memory, not
- * the pressure, which counts only what is allocated); at 95 %, new requests get 503. The
- * tcp_listener_accept load shed point is left out: with the connection monitor, Envoy releases
- * until the fix of January 2026 (envoyproxy/envoy#43032) leaked a count for each connection it shed,
- * until no connection was accepted at all (envoyproxy/envoy#41867), and images can be older.
+ * The overload manager of Envoy's documented example, with shrink_heap beside the keep-alive
+ * action. At 92 % of the heap bound, connections close as their requests end and free memory goes
+ * back to the system (which lowers the process's memory, not the pressure: that counts the heap
+ * tcmalloc holds in use, its caches included, but not free pages); at 95 %, new requests get 503,
+ * and with `shedNewConnections` new connections are closed as they are accepted.
  */
 function overloadManager(o: EnvoyOverloadOptions): object {
   const monitors: object[] = [];
@@ -215,6 +226,7 @@ function overloadManager(o: EnvoyOverloadOptions): object {
       { name: 'envoy.overload_actions.shrink_heap', triggers: at(0.92) },
       { name: 'envoy.overload_actions.stop_accepting_requests', triggers: at(0.95) },
     ];
+    if (o.shedNewConnections) json.loadshed_points = [{ name: 'envoy.load_shed_points.tcp_listener_accept', triggers: at(0.95) }];
   }
   if (o.maxDownstreamConnections !== undefined) {
     // a proactive monitor: Envoy counts connections as it accepts them; no action hangs on it

@@ -394,8 +394,10 @@ describe('EnvoySidecar overload manager', () => {
       ['envoy.overload_actions.shrink_heap', 0.92],
       ['envoy.overload_actions.stop_accepting_requests', 0.95],
     ]);
-    // no load shed point: with the connection monitor, older Envoy releases leaked a count per shed connection
-    expect(b.overload_manager.loadshed_points).toBeUndefined();
+    // the default image (1.39) has the fix for the connection count of shed connections: new connections stop at 95 % too
+    expect(b.overload_manager.loadshed_points).toEqual([
+      { name: 'envoy.load_shed_points.tcp_listener_accept', triggers: [{ name: 'envoy.resource_monitors.fixed_heap', threshold: { value: 0.95 } }] },
+    ]);
     expect(b.admin.ignore_global_conn_limit).toBe(true);
     expect(listener(b, 'stats').bypass_overload_manager).toBe(true);
     // the app's own calls and the clients' are under the overload manager
@@ -403,6 +405,19 @@ describe('EnvoySidecar overload manager', () => {
     expect(listener(b, 'inbound').bypass_overload_manager).toBeUndefined();
     for (const l of b.static_resources.listeners) expect(l.ignore_global_conn_limit).toBeUndefined();
     expect(EnvoyConfigValidator.validate(b, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
+  });
+
+  test('sheds new connections only on Envoy 1.38 or newer (earlier releases leaked the connection count of shed connections)', () => {
+    const shed = (image: string) => {
+      const s = setup();
+      sidecar(s, { image });
+      return bootstrapOf(synthChart(s.chart)).overload_manager.loadshed_points;
+    };
+    expect(shed('envoyproxy/envoy:v1.38.0')).toHaveLength(1);
+    expect(shed('envoyproxy/envoy:v1.37.4')).toBeUndefined();
+    expect(shed('envoyproxy/envoy:v1.31.10')).toBeUndefined();
+    // a tag that doesn't say its release gets none
+    expect(shed('registry.example.com/envoy:stable')).toBeUndefined();
   });
 
   test('follows the memory limit, heapPercent and maxConnections', () => {

@@ -465,6 +465,16 @@ describe('EnvoyBootstrap', () => {
     expect(new EnvoyBootstrap({ nodeId: 'kuard' }).toJson().overload_manager).toBeUndefined();
   });
 
+  test('overload: shedNewConnections stops accepting connections at 95 % of the heap bound; it needs maxHeapBytes', () => {
+    const json = new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxHeapBytes: 64 * 1024 * 1024, maxDownstreamConnections: 100, shedNewConnections: true } }).toJson();
+    expect(json.overload_manager.loadshed_points).toEqual([
+      { name: 'envoy.load_shed_points.tcp_listener_accept', triggers: [{ name: 'envoy.resource_monitors.fixed_heap', threshold: { value: 0.95 } }] },
+    ]);
+    expect(EnvoyConfigValidator.validate(json, EnvoyConfigValidator.BOOTSTRAP).errors).toEqual([]);
+    expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: { maxDownstreamConnections: 100, shedNewConnections: true } })).toThrow(
+      'overload.shedNewConnections: is true without maxHeapBytes, whose pressure it acts on; give maxHeapBytes, or leave shedNewConnections out');
+  });
+
   test('overload: rejects an empty overload, a heap bound below 16 MiB or not in bytes, and a connection limit that is not a whole number from 1', () => {
     expect(() => new EnvoyBootstrap({ nodeId: 'kuard', overload: {} })).toThrow(
       'overload: sets neither maxHeapBytes nor maxDownstreamConnections; give at least one of them, or leave overload out');
