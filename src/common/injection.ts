@@ -10,6 +10,14 @@ export const ISTIO_SIDECAR_PORTS: readonly number[] = [15000, 15001, 15004, 1500
 export const ISTIO_ENVOY_PROM_PORT = { name: 'http-envoy-prom', port: 15090 };
 
 /**
+ * The mesh's root namespace as Istio installs it (meshConfig.rootNamespace defaults to istiod's,
+ * istio-system): its policies without a selector apply to the whole mesh, its AuthorizationPolicies
+ * with one to the pods they select in every namespace, and it ignores PeerAuthentications with one.
+ * @internal
+ */
+export const MESH_ROOT_NAMESPACE = 'istio-system';
+
+/**
  * Whether Istio's webhook injects a sidecar, as the selectors of its webhooks decide: a namespace
  * labelled `istio-injection` injects its pods when the value is `enabled` and none otherwise (the
  * webhooks that select pods by their own labels require the namespace label to be absent); else a

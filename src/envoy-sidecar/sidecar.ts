@@ -926,7 +926,7 @@ function overloadOptions(scope: Construct, options: EnvoySidecarOverloadOptions 
     maxHeapBytes,
     maxDownstreamConnections: options?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     // only where the connection count survives shedding (see EnvoyOverloadOptions.shedNewConnections)
-    shedNewConnections: envoyMinor(image) !== undefined && envoyMinor(image)! >= 38,
+    shedNewConnections: (envoyMinor(image) ?? 0) >= 38,
   };
 }
 

@@ -18,6 +18,7 @@ import {
 import { AuthorizationPolicySpecAction, toJson_AuthorizationPolicySpec } from '../../imports/istio-security.istio.io';
 import { ConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
+import { MESH_ROOT_NAMESPACE } from '../common/injection';
 import { selectsAll } from '../common/labels';
 import { newNamespace } from '../common/namespace';
 import { hardenContainer } from '../common/pod';
@@ -392,8 +393,6 @@ const OAUTH2_PROXY_UID = 65532;
 const CONFIG_DIR = '/etc/oauth2-proxy';
 const CONFIG_FILE = 'oauth2-proxy.cfg';
 const EMAILS_FILE = 'authenticated-emails.txt';
-/** The mesh's root namespace, where a policy without a selector applies to every workload (Istio's default). */
-const MESH_ROOT_NAMESPACE = 'istio-system';
 
 /** The Envoy type of an EnvoyFilter VIRTUAL_HOST patch. */
 const VIRTUAL_HOST = 'envoy.config.route.v3.VirtualHost';

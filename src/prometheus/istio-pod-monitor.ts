@@ -9,7 +9,7 @@ import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PodMonitorSpecPodMetrics
 import { missingResources, RESOURCES_FIX } from '../common/resources';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
-import { checkDnsLabel, checkDnsSubdomain } from '../validation/names';
+import { checkDnsLabel, checkDnsSubdomain, isDnsLabel } from '../validation/names';
 import { PodPorts } from '../validation/ports';
 
 /** Props for `IstioPodMonitor`. */
@@ -199,7 +199,7 @@ export class IstioPodMonitor extends Construct {
 
 /** An Istio revision name as a label value (a DNS-1123 label). */
 function revisionLabel(revision: string): string {
-  if (typeof revision !== 'string' || !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(revision)) {
+  if (!isDnsLabel(revision)) {
     throw new Error(`IstioPodMonitor.prometheusSpec: istioRevision: ${show(revision)} is not a revision name; `
       + 'give the revision as istioctl or the istiod chart named it (lower case letters, digits and "-", e.g. "1-30-3" or "canary")');
   }

@@ -2,12 +2,10 @@ import { ApiObject, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { PeerAuthenticationSpecPortLevelMtlsMode, toJson_PeerAuthenticationSpec } from '../../imports/istio-security.istio.io';
+import { MESH_ROOT_NAMESPACE } from '../common/injection';
 import { versionedObject } from '../istio/ingress';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
-
-/** The mesh's root namespace as Istio installs it (meshConfig.rootNamespace defaults to istiod's namespace). */
-const MESH_ROOT_NAMESPACE = 'istio-system';
 
 /** The PeerAuthentication of each workload, and the ports it makes STRICT. */
 const POLICIES = new WeakMap<kplus.AbstractPod, { readonly policy: ApiObject; readonly ports: Set<number> }>();

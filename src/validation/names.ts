@@ -41,11 +41,16 @@ export function checkDnsLabel(scope: IConstruct, prop: string, value: string): s
   if (typeof value !== 'string' || value.length === 0) {
     throw propError(scope, prop, `received ${show(value)}`, 'give a non-empty DNS-1123 label such as "my-app"');
   }
-  if (value.length > DNS1123_LABEL_MAX || !DNS1123_LABEL.test(value)) {
+  if (!isDnsLabel(value)) {
     throw propError(scope, prop, `${show(value)} is not a valid DNS-1123 label (lower-case letters, digits and "-", starting and ending with a letter or digit, at most 63 characters)`,
       `use e.g. ${show(suggestDnsLabel(value))}`);
   }
   return value;
+}
+
+/** Whether `value` is an RFC 1123 label (what checkDnsLabel accepts), for checks without a construct. @internal */
+export function isDnsLabel(value: unknown): value is string {
+  return typeof value === 'string' && value.length <= DNS1123_LABEL_MAX && DNS1123_LABEL.test(value);
 }
 
 /**

@@ -5,7 +5,7 @@
  */
 import { certificateCovers, exportedTo, istioHostCovers, istioHostsIntersect, normalizeHost, splitGatewayHost, stripHostPort } from './hosts';
 import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, WiringSeverity, wiringSeverity } from './model';
-import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts } from '../../common/injection';
+import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts, MESH_ROOT_NAMESPACE } from '../../common/injection';
 import { selects, selectsAll } from '../../common/labels';
 
 /**
@@ -47,9 +47,6 @@ export function podTemplatePath(manifest: Json): string[] | undefined {
   const spec = obj(manifest.spec);
   return obj(spec?.template) && Array.isArray(obj(obj(spec?.template)?.spec)?.containers) ? ['spec', 'template'] : undefined;
 }
-
-/** The mesh's root namespace (meshConfig.rootNamespace defaults to istiod's, istio-system). */
-const MESH_ROOT_NAMESPACE = 'istio-system';
 
 /** One object of a kind the checks read, with its resolved identity. */
 interface Entry {
