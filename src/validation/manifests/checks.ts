@@ -147,10 +147,13 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
     line: p.line,
   }, -1));
 
+  // each document with the items of the Lists it holds, expanded once
+  const expanded = documents.map(withListItems);
+
   // Envoy configs anywhere in the manifests
   let envoyConfigCount = 0;
   const holdsEnvoy = new Set<LocatedDocument>();
-  documents.forEach((whole, order) => withListItems(whole).forEach((doc) => {
+  expanded.forEach((docs, order) => docs.forEach((doc) => {
     const found = findEnvoyConfigs(doc.manifest);
     if (found.envoyKind && (found.configs.length > 0 || found.unreadable.length > 0)) holdsEnvoy.add(doc);
     for (const u of found.unreadable) {
@@ -185,8 +188,8 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
   // wiring across every object, whoever produced it
   // each object, a List's items too, with the document it is in (lines looked up from the item)
   const byManifest = new Map<unknown, { doc: LocatedDocument; order: number }>();
-  documents.forEach((whole, order) => {
-    for (const doc of withListItems(whole)) byManifest.set(doc.manifest, { doc, order });
+  expanded.forEach((docs, order) => {
+    for (const doc of docs) byManifest.set(doc.manifest, { doc, order });
   });
   const context: WiringContext = {
     ingressGateways: options.ingressGateways,
@@ -233,7 +236,7 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
       errorCount,
       warningCount: clean.length - errorCount,
       // a List counts as the objects it holds
-      objectCount: documents.reduce((n, d) => n + withListItems(d).filter((x) => !isListObject(x.manifest)).length, 0),
+      objectCount: expanded.reduce((n, docs) => n + docs.filter((x) => !isListObject(x.manifest)).length, 0),
       checkedCount: wiring.checkedCount + holdsEnvoy.size,
       envoyConfigCount,
       ignoredKinds,

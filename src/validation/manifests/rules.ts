@@ -3,7 +3,7 @@
  * that choose them (which arrive from cdk8s.yaml as untyped YAML, so every entry is checked).
  */
 import { editDistance } from '../envoy/validator';
-import { WiringRule } from '../wiring/model';
+import { WiringRule, WiringSeverity, wiringSeverity } from '../wiring/model';
 
 /** Every rule of the manifest checks, by stable id: the wiring rules and the Envoy rules. */
 export enum ManifestRule {
@@ -81,12 +81,9 @@ export const RULE_GROUPS: Readonly<Record<string, readonly string[]>> = {
 
 const DEFAULT_SEVERITY: Readonly<Record<string, ManifestRuleSeverity>> = {
   [ManifestRule.ENVOY_WARNING]: ManifestRuleSeverity.WARNING,
-  // a warning in istioctl analyze too: clients that don't coalesce connections are not affected
-  [ManifestRule.GATEWAY_SHARED_CERTIFICATE]: ManifestRuleSeverity.WARNING,
-  // the loop needs a client that starts over http:// and a check that redirects to sign in
-  [ManifestRule.EXT_AUTHZ_REDIRECT]: ManifestRuleSeverity.WARNING,
-  // the DiscoveryService may come from elsewhere (another chart, a platform team's manifests)
-  [ManifestRule.MARIN3R_DISCOVERY_SERVICE]: ManifestRuleSeverity.WARNING,
+  // the wiring rules whose findings are warnings (see wiringSeverity)
+  ...Object.fromEntries(Object.values(WiringRule).filter((r) => wiringSeverity(r) === WiringSeverity.WARNING)
+    .map((r) => [r, ManifestRuleSeverity.WARNING])),
 };
 
 const SEVERITIES: readonly string[] = Object.values(ManifestRuleSeverity);

@@ -58,9 +58,17 @@ export function wiringSeverity(rule: WiringRule): WiringSeverity {
   return WARNING_RULES.has(rule) ? WiringSeverity.WARNING : WiringSeverity.ERROR;
 }
 
-/** Rules whose findings are warnings: the manifests may work, or another object may make them work. */
+/**
+ * Rules whose findings are warnings: the manifests may work, or another object may make them work.
+ * Also the manifest checks' default severities.
+ */
 const WARNING_RULES: ReadonlySet<WiringRule> = new Set([
-  WiringRule.GATEWAY_SHARED_CERTIFICATE, WiringRule.EXT_AUTHZ_REDIRECT, WiringRule.MARIN3R_DISCOVERY_SERVICE,
+  // a warning in istioctl analyze too: clients that don't coalesce connections are not affected
+  WiringRule.GATEWAY_SHARED_CERTIFICATE,
+  // the loop needs a client that starts over http:// and a check that redirects to sign in
+  WiringRule.EXT_AUTHZ_REDIRECT,
+  // the DiscoveryService may come from elsewhere (another chart, a platform team's manifests)
+  WiringRule.MARIN3R_DISCOVERY_SERVICE,
 ]);
 
 /** Identifies one object of the manifests. */
