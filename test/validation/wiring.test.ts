@@ -676,6 +676,31 @@ describe('the wiring checks', () => {
       expect(lines(excluded)).toEqual([]);
     });
 
+    test('counts a CUSTOM policy without a selector in the ingress or root namespace (it runs on every workload there), but not one with targetRefs', () => {
+      const wide = seedManifests();
+      redirect(wide);
+      delete pick(wide, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.selector;
+      expect(WiringChecks.check(wide).map((f) => [f.rule, f.path, f.related?.name])).toEqual([
+        [WiringRule.EXT_AUTHZ_REDIRECT, '/spec/rules/0/to/0/operation/hosts/0', 'myapp'],
+      ]);
+      const empty = seedManifests();
+      redirect(empty);
+      pick(empty, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.selector = { matchLabels: {} };
+      expect(WiringChecks.check(empty).map((f) => f.rule)).toEqual([WiringRule.EXT_AUTHZ_REDIRECT]);
+      const targeted = seedManifests();
+      redirect(targeted);
+      const policy = pick(targeted, 'AuthorizationPolicy', 'myapp-oauth2-proxy');
+      delete policy.spec.selector;
+      policy.spec.targetRefs = [{ kind: 'Gateway', group: 'gateway.networking.k8s.io', name: 'other' }];
+      expect(lines(targeted)).toEqual([]);
+      const elsewhere = seedManifests();
+      redirect(elsewhere);
+      const other = pick(elsewhere, 'AuthorizationPolicy', 'myapp-oauth2-proxy');
+      delete other.spec.selector;
+      other.metadata.namespace = 'myapp';
+      expect(lines(elsewhere)).toEqual([]);
+    });
+
     test('takes only plain-HTTP servers as redirecting (httpsRedirect on an HTTPS server routes), on Gateways of that ingress', () => {
       const https = seedManifests();
       pick(https, 'Gateway', 'myapp').spec.servers[0].tls.httpsRedirect = true;

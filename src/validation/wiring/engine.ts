@@ -707,15 +707,22 @@ class Run {
     const matchLabels = stringMap(obj(spec.selector)?.matchLabels);
     // a policy on an ingress: in its namespace, or in the mesh's root namespace (whose policies
     // apply to the workloads of every namespace), selecting its pods (`selects` needs a non-empty selector)
-    const ingresses = this.ingresses.filter((i) => (i.namespace === ap.namespace || ap.namespace === MESH_ROOT_NAMESPACE)
-      && selects(matchLabels, i.labels));
-    if (ingresses.length === 0) return; // not an ingress policy
+    const inScope = (i: IngressTarget) => i.namespace === ap.namespace || ap.namespace === MESH_ROOT_NAMESPACE;
+    const ingresses = this.ingresses.filter((i) => inScope(i) && selects(matchLabels, i.labels));
+    if (ingresses.length === 0) {
+      // A policy without a selector (or targetRefs) applies to every workload of its namespace, or of
+      // the mesh from the root namespace: a CUSTOM one runs its check on the ingress pods there too.
+      // Its hosts are left alone (they may name the services of the namespace's sidecars).
+      const wide = Object.keys(matchLabels).length === 0 && spec.targetRef === undefined && arr(spec.targetRefs).length === 0;
+      if (wide && str(spec.action) === 'CUSTOM') {
+        for (const ingress of this.ingresses.filter(inScope)) {
+          this.checkCustomCheckBeforeRedirect(ap, spec, this.gatewaysOf([ingress]), ingress);
+        }
+      }
+      return; // not an ingress policy
+    }
     for (const i of ingresses) this.link(ap.ref, i.ref, 'protects');
-    // Gateways of this ingress, and Gateways whose selector matches nothing (reported by gateway-selector)
-    const gateways = this.gateways.filter((g) => {
-      const targets = this.targetsOf(stringMap(obj(g.json.spec)?.selector));
-      return targets.length === 0 || targets.some((t) => ingresses.some((i) => i.key === t.key));
-    });
+    const gateways = this.gatewaysOf(ingresses);
     // with external objects assumed, more Gateways of the ingress may be outside the manifests:
     // none here says nothing, and a host the ones here don't serve is only a warning
     if (this.assumeExternal && gateways.length === 0) return;
@@ -738,6 +745,14 @@ class Run {
           : `serve "${host}" from a Gateway of that ingress, or ignore this if a Kubernetes Ingress or a Gateway API route serves it there`,
         gateways[0]?.ref, severity);
     })));
+  }
+
+  /** The Gateways of these ingresses, and Gateways whose selector matches nothing (reported by gateway-selector). */
+  private gatewaysOf(ingresses: IngressTarget[]): Entry[] {
+    return this.gateways.filter((g) => {
+      const targets = this.targetsOf(stringMap(obj(g.json.spec)?.selector));
+      return targets.length === 0 || targets.some((t) => ingresses.some((i) => i.key === t.key));
+    });
   }
 
   /**
