@@ -174,6 +174,34 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     }]);
   });
 
+  test('numbers in strings as protobuf\'s JSON parser reads them: a whole "80.0" or "1e3" for an integer, "nan" or " 1.5" for a float (with a warning for control planes)', () => {
+    const cluster = configs.kuardCluster();
+    const address = cluster.load_assignment.endpoints[0].lb_endpoints[0].endpoint.address.socket_address;
+    address.port_value = '8080.0';
+    expectValid(cluster, V.CLUSTER);
+    address.port_value = '8e3';
+    expect(V.validate(cluster, V.CLUSTER).warnings).toEqual([]);
+    for (const bad of ['80.5', ' 80', '1e20', 'eighty']) {
+      address.port_value = bad;
+      expect(errors(cluster, V.CLUSTER).map((e) => e.message)).toEqual([`expected uint32 (a whole number, or a string of digits), got string ${JSON.stringify(bad)}`]);
+    }
+    // a float: Envoy's loader also takes what absl::SimpleAtod does; Go's protojson (marin3r) doesn't
+    for (const [text, canonical] of [['nan', 'NaN'], [' 1.5', 1.5], ['+2', 2], ['2.', 2]] as const) {
+      const result = V.validate({ value: text }, 'envoy.type.v3.Percent');
+      expect(result.errors).toEqual([]);
+      expect(result.warnings.map((w) => w.message)).toEqual([
+        `${JSON.stringify(text)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(canonical)}`,
+      ]);
+    }
+    expect(errors({ value: '-INF' }, 'envoy.type.v3.Percent').map((e) => e.message)).toEqual(['-INF is out of range; must be at least 0 (gte 0)']);
+    expect(V.validate({ value: '1.5e1' }, 'envoy.type.v3.Percent').warnings).toEqual([]);
+    expect(errors({ value: '+-1' }, 'envoy.type.v3.Percent').map((e) => e.message)).toEqual(['expected a number, got string "+-1"']);
+    // integer map keys are digits only
+    const method = (key: string) => ({ name: { exact: 'get' }, params_match: { [key]: { exact_match: 'x' } } });
+    expectValid(method('0'), 'envoy.extensions.filters.network.dubbo_proxy.v3.MethodMatch');
+    expect(errors(method('0.0'), 'envoy.extensions.filters.network.dubbo_proxy.v3.MethodMatch').map((e) => e.message)).toEqual(['map key "0.0" is not a uint32']);
+  });
+
   test('a number where a string is needed', () => {
     const filter = configs.sigsciExtAuthz();
     filter.typed_config.grpc_service.envoy_grpc.cluster_name = 9999;

@@ -31,6 +31,8 @@ export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 // as absl::SimpleAtoi / SimpleAtod read the strings protobuf's JSON parser hands them (a "+" too)
 const INT_RE = /^[+-]?[0-9]+$/;
 const FLOAT_RE = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+/** A float as a string that JSON readers of other languages (Go's protojson: marin3r) take too. */
+const CANONICAL_FLOAT_RE = /^(?:NaN|-?Infinity|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)$/;
 const DURATION_RE = /^(-)?([0-9]+)(?:\.([0-9]{1,9}))?s$/;
 const TIMESTAMP_RE = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,9})?(?:Z|[+-][0-9]{2}:[0-9]{2})$/;
 const BASE64_RE = /^[A-Za-z0-9+/_-]*={0,2}$/;
@@ -368,7 +370,8 @@ class Walker {
     } else if (kind === K_BOOL) {
       if (key !== 'true' && key !== 'false') this.error(`map key ${JSON.stringify(key)} is not a bool; use "true" or "false"`);
     } else {
-      const n = parseInteger(key);
+      // protobuf reads integer map keys as digits only (no "1.0" as for values)
+      const n = INT_RE.test(key) ? parseInteger(key, false) : undefined;
       const range = INT_RANGES[kind];
       if (n === undefined || n < range[0] || n > range[1]) this.error(`map key ${JSON.stringify(key)} is not a ${range[2]}`);
     }
@@ -536,7 +539,7 @@ class Walker {
       case K_UINT64: {
         const range = INT_RANGES[kind];
         const n = typeof value === 'number' ? (Number.isInteger(value) ? value : undefined)
-          : typeof value === 'string' ? parseInteger(value) : undefined;
+          : typeof value === 'string' ? parseInteger(value, kind === K_UINT32 || kind === K_UINT64) : undefined;
         if (n === undefined) {
           this.error(`expected ${range[2]} (a whole number, or a string of digits), got ${describe(value)}`);
         } else if (n < range[0] || n > range[1]) {
@@ -550,6 +553,9 @@ class Walker {
       case K_DOUBLE:
       case K_FLOAT: {
         const x = parseFloating(value);
+        if (x !== undefined && typeof value === 'string' && !CANONICAL_FLOAT_RE.test(value)) {
+          this.warn(`${JSON.stringify(value)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(canonicalFloat(x))}`);
+        }
         if (x === undefined) {
           this.error(`expected a number, got ${describe(value)}`);
         } else if (kind === K_FLOAT && Number.isFinite(x) && Math.abs(x) > FLOAT_MAX) {
@@ -933,18 +939,41 @@ function isSet(value: unknown, field: FieldInfo, schema: EnvoySchema): boolean {
   return value !== '' && value !== 0 && value !== false;
 }
 
-function parseInteger(s: string): number | bigint | undefined {
-  if (!INT_RE.test(s)) return undefined;
-  return s.length > 15 ? BigInt(s) : Number(s);
+/**
+ * An integer field's value given as a string, as protobuf's JSON parser reads it: digits, or a
+ * number without a fractional part ("80.0", "1e3") within ±2^53 (0 to 2^54 unsigned); no spaces.
+ */
+function parseInteger(s: string, unsigned: boolean): number | bigint | undefined {
+  if (INT_RE.test(s)) return s.length > 15 ? BigInt(s) : Number(s);
+  if (!FLOAT_RE.test(s)) return undefined;
+  const x = Number(s);
+  return Number.isInteger(x) && x >= (unsigned ? 0 : -(2 ** 53)) && x <= (unsigned ? 2 ** 54 : 2 ** 53) ? x : undefined;
 }
 
+/**
+ * A float field's value, as protobuf's JSON parser reads it: a number, or a string holding "NaN",
+ * "Infinity", "-Infinity" or what absl::SimpleAtod takes (surrounding spaces, a leading "+",
+ * "inf", "infinity" and "nan" in any case).
+ */
 function parseFloating(value: unknown): number | undefined {
   if (typeof value === 'number') return value;
   if (typeof value !== 'string') return undefined;
   if (value === 'NaN') return NaN;
   if (value === 'Infinity') return Infinity;
   if (value === '-Infinity') return -Infinity;
-  return FLOAT_RE.test(value) ? Number(value) : undefined;
+  let s = value.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+  if (s.startsWith('+')) {
+    s = s.slice(1);
+    if (s.startsWith('-')) return undefined;
+  }
+  const special = /^(-?)(inf|infinity|nan)$/i.exec(s);
+  if (special) return special[2].toLowerCase() === 'nan' ? NaN : special[1] ? -Infinity : Infinity;
+  return FLOAT_RE.test(s) ? Number(s) : undefined;
+}
+
+/** How protobuf's JSON printer (and every JSON reader of Envoy's API) writes a float. */
+function canonicalFloat(x: number): string | number {
+  return Number.isNaN(x) ? 'NaN' : x === Infinity ? 'Infinity' : x === -Infinity ? '-Infinity' : x;
 }
 
 function codePoints(s: string): number {
