@@ -91,6 +91,15 @@ export class IstioRelease {
     return this.atLeast(1, 9) ? 'envoy.filters.network.http_connection_manager' : 'envoy.http_connection_manager';
   }
 
+  /**
+   * Whether istiod applies `INSERT_FIRST` to an `HTTP_FILTER` patch: Istio 1.10 and later
+   * (istio/istio#31573). Earlier releases ignore such a patch without a word; there, `INSERT_BEFORE`
+   * without a `subFilter` match puts the filter first.
+   */
+  public get httpFilterInsertFirst(): boolean {
+    return this.atLeast(1, 10);
+  }
+
   /** The name of the router HTTP filter, the last filter of every HTTP filter chain. */
   public get routerFilterName(): string {
     return this.atLeast(1, 9) ? 'envoy.filters.http.router' : 'envoy.router';

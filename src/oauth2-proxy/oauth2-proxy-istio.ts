@@ -950,7 +950,11 @@ function identityHeaderPatch(istio: IstioRelease, appHost: string): EnvoyFilterS
       context: EnvoyFilterSpecConfigPatchesMatchContext.GATEWAY,
       listener: { filterChain: { sni: appHost, filter: { name: istio.httpConnectionManagerName } } },
     },
-    patch: { operation: EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST, value: identityHeaderFilter(istio) },
+    patch: {
+      // before 1.10 istiod ignores INSERT_FIRST on HTTP filters; INSERT_BEFORE without a subFilter prepends there
+      operation: istio.httpFilterInsertFirst ? EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST : EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE,
+      value: identityHeaderFilter(istio),
+    },
   };
 }
 

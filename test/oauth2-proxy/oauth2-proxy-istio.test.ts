@@ -1134,6 +1134,18 @@ describe('OAuth2ProxyIstio identity headers', () => {
     expect(headersAfterLuaRequest(script(patch), SENT)).toEqual(KEPT);
   });
 
+  test('Istio before 1.10 gets INSERT_BEFORE without a subFilter (its istiod ignores INSERT_FIRST on HTTP filters, and prepends this)', () => {
+    for (const [istioVersion, mode] of [['1.9', ExtAuthzMode.AUTHORIZATION_POLICY], ['1.8', ExtAuthzMode.ENVOY_FILTER]] as const) {
+      const { objects } = synth({ istioVersion, mode, meshConfigApplied: true });
+      const patches = objects.filter((o) => o.kind === 'EnvoyFilter').flatMap((o) => o.spec.configPatches)
+        .filter((p: any) => p.patch.value?.name === 'envoy.filters.http.lua');
+      expect(patches.map((p: any) => [istioVersion, p.patch.operation, p.match.listener.filterChain.sni, p.match.listener.filterChain.filter.subFilter]))
+        .toEqual([[istioVersion, 'INSERT_BEFORE', 'myapp.cluster.example.com', undefined]]);
+    }
+    const { objects } = synth({ istioVersion: '1.10', meshConfigApplied: true });
+    expect(findOne(objects, 'EnvoyFilter', 'ext-authz-myapp-myapp-identity-headers').spec.configPatches[0].patch.operation).toBe('INSERT_FIRST');
+  });
+
   test('Istio before 1.14 gets the script as inline_code, the field its Envoy knows', () => {
     const { objects } = synth({ istioVersion: '1.13', meshConfigApplied: true });
     const value = findOne(objects, 'EnvoyFilter').spec.configPatches[0].patch.value;
