@@ -25,7 +25,8 @@ export interface OAuth2ProxyChartProps extends ChartProps {
 
 /**
  * Seed 001, part 3: the seed's myapp behind the Istio ingress at myapp.cluster.example.com, signed
- * in through oauth2-proxy at oauth.cluster.example.com against Entra ID (interactive logins of
+ * in through oauth2-proxy at myapp.cluster.example.com/oauth2/ (the seed's oauth.cluster.example.com
+ * only redirects there) against Entra ID (interactive logins of
  * example.com users, plus client_credentials tokens of one service principal), sessions in Redis,
  * a wildcard certificate from letsencrypt-production, and token validation in front of the app.
  *

@@ -69,7 +69,11 @@ export enum ExtAuthzMode {
 export enum CookieSameSite {
   /** Sent on top-level navigations from other sites (the OAuth redirect back) — the usual choice. */
   LAX = 'lax',
-  /** Never sent from other sites; the redirect back from the provider then arrives without it. */
+  /**
+   * Never sent from other sites. oauth2-proxy's login (CSRF) cookie gets the same attribute, so the
+   * redirect back from a provider on another site arrives without it and the sign-in fails: refused
+   * unless the provider's login host ends in the same two labels as the app host.
+   */
   STRICT = 'strict',
   /** Sent on every cross-site request; requires `secure`. */
   NONE = 'none',
@@ -107,7 +111,9 @@ export interface OAuth2ProxyCookieOptions {
   readonly sameSite?: CookieSameSite;
   /**
    * Refresh the session's tokens with the provider after this long (0 disables refreshing).
-   * Must be shorter than `expire` and than the provider's `tokenLifetime`.
+   * Must be shorter than `expire` and than the provider's `tokenLifetime`, and can't be 0 when the
+   * lifetime is known: oauth2-proxy checks a session's token only when it refreshes the session, and
+   * until then passes the expired ID token on, which the app's RequestAuthentication answers with 401.
    * @default - a minute less than the provider's tokenLifetime (Entra ID 59 min, Keycloak 4 min; half the lifetime for tokens under two minutes); an hour, as in seed 001, for an OIDC provider without tokenLifetime
    */
   readonly refresh?: Duration;
@@ -616,7 +622,7 @@ export class OAuth2ProxyIstio extends Construct {
     const config: Record<string, TomlValue> = {
       ...provider.config,
       ...session.config,
-      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieHostOnly ? undefined : this.cookieDomain, appHost, provider.tokenLifetime),
+      ...cookieConfig(this, props.cookie, this.cookieName, this.cookieHostOnly ? undefined : this.cookieDomain, appHost, provider),
       ...loggingConfig(props.logging),
       http_address: `0.0.0.0:${PORT}`,
       // The ext_authz check carries the app's own path, and oauth2-proxy answers its health paths
@@ -952,7 +958,9 @@ function identityHeaderPatch(istio: IstioRelease, appHost: string): EnvoyFilterS
     },
     patch: {
       // before 1.10 istiod ignores INSERT_FIRST on HTTP filters; INSERT_BEFORE without a subFilter prepends there
-      operation: istio.httpFilterInsertFirst ? EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST : EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE,
+      operation: istio.httpFilterInsertFirst
+        ? EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_FIRST
+        : EnvoyFilterSpecConfigPatchesPatchOperation.INSERT_UNDERSCORE_BEFORE,
       value: identityHeaderFilter(istio),
     },
   };
@@ -964,6 +972,16 @@ function requireSecretValue(scope: IConstruct, prop: string, value: kplus.Secret
       `pass a SecretValue ({ secret, key }) of the Secret key holding ${what}`);
   }
   checkDnsSubdomain(scope, `${prop}.secret`, value.secret.name);
+}
+
+/**
+ * Whether two hosts may be on one site (the registrable domain SameSite compares): whether they end
+ * in the same two labels. Without the public-suffix list, hosts under one two-label public suffix
+ * (a.co.uk, b.co.uk) count as one site: the check only refuses what is surely cross-site.
+ */
+function maySameSite(a: string, b: string): boolean {
+  const lastTwo = (h: string) => h.toLowerCase().replace(/\.$/, '').split('.').slice(-2).join('.');
+  return lastTwo(a) === lastTwo(b);
 }
 
 /** `cookie.domain`, checked: a domain of at least two labels that the app host is or ends with. */
@@ -983,11 +1001,19 @@ function cookieDomainFor(scope: IConstruct, appHost: string, domain: string): st
  * the callback).
  */
 function cookieConfig(
-  scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string | undefined, appHost: string,
-  tokenLifetime: Duration | undefined,
+  scope: IConstruct, options: OAuth2ProxyCookieOptions = {}, name: string, domain: string | undefined, appHost: string, provider: BoundProvider,
 ): Record<string, TomlValue> {
+  const tokenLifetime = provider.tokenLifetime;
   const secure = options.secure ?? true;
   const sameSite = options.sameSite ?? CookieSameSite.LAX;
+  // oauth2-proxy's login (CSRF) cookie takes the session cookie's attributes: a STRICT one stays
+  // behind when the provider's login sends the browser back from another site
+  if (sameSite === CookieSameSite.STRICT && !maySameSite(provider.loginHost, appHost)) {
+    throw propError(scope, 'cookie.sameSite', `STRICT, with the provider's login at ${show(provider.loginHost)}, another site than ${show(appHost)}: `
+      + 'oauth2-proxy gives its login (CSRF) cookie the same attribute, so the browser, sent back from the login by the other site, leaves it out, '
+      + 'and every callback fails ("Unable to find a valid CSRF token")',
+    'use CookieSameSite.LAX (the default: the cookie goes along on top-level navigations from other sites, not on their embedded or cross-site POST requests)');
+  }
   const refresh = options.refresh ?? (tokenLifetime ? refreshBefore(tokenLifetime) : Duration.hours(1));
   const expire = options.expire ?? Duration.hours(168);
   if (!isHttpToken(name)) {
@@ -998,12 +1024,16 @@ function cookieConfig(
   }
   if (refresh.toMilliseconds() > 0 && refresh.toMilliseconds() >= expire.toMilliseconds()) {
     throw propError(scope, 'cookie.refresh', `${goDuration(refresh)} is not shorter than cookie.expire (${goDuration(expire)})`,
-      'refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
+      tokenLifetime ? `refresh sessions before the cookie expires (and before the tokens do, after ${goDuration(tokenLifetime)})` : 'refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
   }
-  if (tokenLifetime && refresh.toMilliseconds() >= tokenLifetime.toMilliseconds()) {
-    throw propError(scope, 'cookie.refresh', `${goDuration(refresh)} is not shorter than the provider's token lifetime (${goDuration(tokenLifetime)}): `
-      + 'oauth2-proxy treats a session whose token has expired as logged out, so users would be sent back to the login (and API calls get 401) until the refresh',
-    'refresh before the tokens expire (oauth2-proxy advises a minute before), or give the provider the tokenLifetime your identity provider really uses');
+  // oauth2-proxy looks at a session's token expiry only when it refreshes the session: until then
+  // it keeps passing the expired ID token on, which the app's RequestAuthentication refuses
+  if (tokenLifetime && (refresh.toMilliseconds() === 0 || refresh.toMilliseconds() >= tokenLifetime.toMilliseconds())) {
+    const received = refresh.toMilliseconds() === 0 ? '0 (no refreshing)' : `${goDuration(refresh)}`;
+    throw propError(scope, 'cookie.refresh', `${received} is not shorter than the provider's token lifetime (${goDuration(tokenLifetime)}): `
+      + `oauth2-proxy checks a session's token only when it refreshes the session, so ${refresh.toMilliseconds() === 0 ? 'once the token expires' : 'from the token\'s expiry to the refresh'} `
+      + 'it keeps passing the expired ID token on, and the app\'s RequestAuthentication (or the app) answers 401 to a signed-in user',
+    'refresh before the tokens expire (leave refresh out: a minute before), or give the provider the tokenLifetime your identity provider really uses');
   }
   return {
     cookie_name: name,

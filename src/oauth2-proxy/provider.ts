@@ -52,7 +52,9 @@ export interface EntraIdProviderOptions {
    * Entra group object IDs whose members may log in (`allowed_groups`; needs the groups claim).
    * oauth2-proxy checks the groups of bearer tokens too: with `servicePrincipalIds`, their tokens
    * must carry the groups claim (the app registration's `groupMembershipClaims`, and the service
-   * principals members of an allowed group), or every call of theirs is refused with 403.
+   * principals members of an allowed group), or every call of theirs is refused with 403. A user
+   * in more than 200 groups gets no groups claim; oauth2-proxy then reads the groups from Microsoft
+   * Graph, which needs the `User.Read` scope (in the default `scope` when groups are set).
    * @default - any account of the tenant that passes the email checks
    */
   readonly allowedGroups?: string[];
@@ -69,15 +71,18 @@ export interface EntraIdProviderOptions {
   /**
    * OAuth scopes requested at login. Always written to the configuration: left to oauth2-proxy,
    * `allowedGroups` would add a "groups" scope, which Entra doesn't support. `offline_access` is
-   * what makes Entra issue the refresh token that sessions are refreshed with.
-   * @default "openid email profile offline_access"
+   * what makes Entra issue the refresh token that sessions are refreshed with; `User.Read` lets
+   * oauth2-proxy read the groups of users in more than 200 from Microsoft Graph (without it they
+   * sign in with no groups and fail `allowedGroups`).
+   * @default "openid email profile offline_access", and "User.Read" with `allowedGroups`
    */
   readonly scope?: string;
 
   /**
-   * How long the ID tokens of the provider live. oauth2-proxy treats a session whose token has
-   * expired as logged out until it refreshes it, so the session is refreshed before this
-   * (`cookie.refresh` defaults to a minute less, and a longer one is refused).
+   * How long the ID tokens of the provider live. oauth2-proxy checks a session's token only when it
+   * refreshes the session, and until then passes an expired ID token on (which the app's
+   * RequestAuthentication answers with 401), so the session is refreshed before this
+   * (`cookie.refresh` defaults to a minute less; a longer one, or 0, is refused).
    * @default Duration.hours(1), the lifetime of Entra ID tokens
    */
   readonly tokenLifetime?: Duration;
@@ -139,10 +144,13 @@ export interface OidcProviderOptions {
   readonly emailClaim?: string;
 
   /**
-   * How long the ID tokens of the provider live. oauth2-proxy treats a session whose token has
-   * expired as logged out until it refreshes it, so the session is refreshed before this
-   * (`cookie.refresh` defaults to a minute less, and a longer one is refused).
-   * @default - unknown: sessions are refreshed hourly unless `cookie.refresh` says otherwise
+   * How long the ID tokens of the provider live. oauth2-proxy checks a session's token only when it
+   * refreshes the session, and until then passes an expired ID token on (which the app's
+   * RequestAuthentication answers with 401), so the session is refreshed before this
+   * (`cookie.refresh` defaults to a minute less; a longer one, or 0, is refused).
+   * @default - unknown: sessions are refreshed hourly unless `cookie.refresh` says otherwise, which
+   * suits providers whose ID tokens live an hour or longer (Google, Okta, Entra ID); give it for
+   * shorter ones (Keycloak's 5 minutes: use `OAuth2Provider.keycloak`)
    */
   readonly tokenLifetime?: Duration;
 }
@@ -178,9 +186,10 @@ export interface KeycloakProviderOptions {
   readonly acceptBearerTokens?: boolean;
 
   /**
-   * How long the ID tokens of the provider live. oauth2-proxy treats a session whose token has
-   * expired as logged out until it refreshes it, so the session is refreshed before this
-   * (`cookie.refresh` defaults to a minute less, and a longer one is refused).
+   * How long the ID tokens of the provider live. oauth2-proxy checks a session's token only when it
+   * refreshes the session, and until then passes an expired ID token on (which the app's
+   * RequestAuthentication answers with 401), so the session is refreshed before this
+   * (`cookie.refresh` defaults to a minute less; a longer one, or 0, is refused).
    * @default Duration.minutes(5), Keycloak's default Access Token Lifespan (ID tokens follow it)
    */
   readonly tokenLifetime?: Duration;
@@ -201,6 +210,8 @@ export interface BoundProvider {
   readonly authenticatedEmails: string[];
   /** Hosts oauth2-proxy calls (login, token, keys, graph). */
   readonly egressHosts: string[];
+  /** The host of the provider's login page, where browsers go to sign in (for OIDC, the issuer's). */
+  readonly loginHost: string;
   /** JWT issuers of the tokens that reach the app. */
   readonly jwtIssuers: JwtIssuer[];
   /** How long the provider's ID tokens live, when known. */
@@ -284,7 +295,9 @@ class EntraIdProvider extends OAuth2Provider {
       oidc_issuer_url: issuerV2,
     };
     // Explicit: with allowed_groups and no scope, oauth2-proxy would add a "groups" scope, which Entra doesn't know.
-    config.scope = o.scope === undefined ? ENTRA_DEFAULT_SCOPE : requireText(scope, `${prop}.scope`, o.scope, `give the scopes separated by spaces, e.g. ${show(ENTRA_DEFAULT_SCOPE)}`);
+    // with groups required, User.Read lets oauth2-proxy read a group overage (over 200) from Microsoft Graph
+    const defaultScope = o.allowedGroups?.length ? `${ENTRA_DEFAULT_SCOPE} User.Read` : ENTRA_DEFAULT_SCOPE;
+    config.scope = o.scope === undefined ? defaultScope : requireText(scope, `${prop}.scope`, o.scope, `give the scopes separated by spaces, e.g. ${show(ENTRA_DEFAULT_SCOPE)}`);
     if (o.allowedGroups?.length) config.allowed_groups = [...o.allowedGroups];
     if (o.emailClaim !== undefined) config.oidc_email_claim = requireText(scope, `${prop}.emailClaim`, o.emailClaim, 'give a claim name, e.g. "preferred_username"');
     const jwtIssuers: JwtIssuer[] = [{ issuer: issuerV2, jwksUri: `https://${ENTRA_LOGIN_HOST}/${tenant}/discovery/v2.0/keys`, audiences: [clientId] }];
@@ -300,7 +313,7 @@ class EntraIdProvider extends OAuth2Provider {
       }
     }
     const tokenLifetime = checkLifetime(scope, `${prop}.tokenLifetime`, o.tokenLifetime ?? Duration.hours(1));
-    return { config, authenticatedEmails: [...principals], egressHosts, jwtIssuers, tokenLifetime };
+    return { config, authenticatedEmails: [...principals], egressHosts, loginHost: ENTRA_LOGIN_HOST, jwtIssuers, tokenLifetime };
   }
 }
 
@@ -326,6 +339,7 @@ class OidcProvider extends OAuth2Provider {
       config,
       authenticatedEmails: [],
       egressHosts: uniqueSorted([issuer.hostname, ...(jwks ? [jwks.hostname] : []), ...(o.egressHosts ?? [])]),
+      loginHost: issuer.hostname,
       egressPorts: otherPorts([issuer, ...(jwks ? [jwks] : [])]),
       jwtIssuers: [{ issuer: o.issuerUrl.trim(), jwksUri: jwks?.href, audiences: o.audiences ?? [clientId] }],
       tokenLifetime: o.tokenLifetime === undefined ? undefined : checkLifetime(scope, `${prop}.tokenLifetime`, o.tokenLifetime),
@@ -362,6 +376,7 @@ class KeycloakProvider extends OAuth2Provider {
       config,
       authenticatedEmails: [],
       egressHosts: [realm.hostname],
+      loginHost: realm.hostname,
       egressPorts: otherPorts([realm]),
       jwtIssuers: [{ issuer, jwksUri: `${issuer}/protocol/openid-connect/certs`, audiences: [clientId] }],
       tokenLifetime: checkLifetime(scope, `${prop}.tokenLifetime`, o.tokenLifetime ?? Duration.minutes(5)),

@@ -4,7 +4,7 @@ import { ExtAuthzMode } from '../../src';
 import { customPolicy, expectSchemaValid, findOne, synthChart } from '../harness';
 
 describe('the oauth2-proxy example (seed 001, part 3)', () => {
-  test('protects myapp.cluster.example.com with oauth2-proxy at oauth.cluster.example.com through AuthorizationPolicy CUSTOM', () => {
+  test('protects myapp.cluster.example.com with oauth2-proxy under its /oauth2/ path (oauth.cluster.example.com redirects there) through AuthorizationPolicy CUSTOM', () => {
     const chart = new OAuth2ProxyChart(Testing.app(), 'oauth2-proxy');
     const objects = synthChart(chart);
     // one Gateway server for both hosts of the wildcard certificate (IST0138)

@@ -208,11 +208,11 @@ describe('OAuth2ProxyIstio', () => {
 
     test('takes cookie and logging settings as typed props', () => {
       const { objects } = synth({
-        cookie: { name: '_myapp', secure: true, httpOnly: false, sameSite: CookieSameSite.STRICT, refresh: Duration.minutes(30), expire: Duration.hours(12) },
+        cookie: { name: '_myapp', secure: true, httpOnly: false, sameSite: CookieSameSite.NONE, refresh: Duration.minutes(30), expire: Duration.hours(12) },
         logging: { requests: false, authentication: false, standard: true, silencePing: false },
       });
       const cfg = configFile(objects);
-      for (const line of ['cookie_name = "_myapp"', 'cookie_httponly = false', 'cookie_samesite = "strict"', 'cookie_refresh = "30m"', 'cookie_expire = "12h"',
+      for (const line of ['cookie_name = "_myapp"', 'cookie_httponly = false', 'cookie_samesite = "none"', 'cookie_refresh = "30m"', 'cookie_expire = "12h"',
         'request_logging = false', 'auth_logging = false', 'standard_logging = true', 'silence_ping_logging = false']) {
         expect(cfg).toContain(`${line}\n`);
       }
@@ -799,9 +799,11 @@ describe('OAuth2ProxyIstio', () => {
       expect(build).toThrow('test/auth: provider.tenantId: "contoso.onmicrosoft.com" is not a directory (tenant) ID: Entra\'s discovery documents name the issuer by the GUID, so with a domain oauth2-proxy\'s issuer check fails at start and the mesh\'s RequestAuthentication never matches the tokens; give the directory (tenant) ID GUID from the app registration\'s overview page');
     });
 
-    test('an Entra ID provider with allowed groups asks for its own scopes only (Entra has no "groups" scope), offline_access among them', () => {
+    test('an Entra ID provider with allowed groups asks for its own scopes only (Entra has no "groups" scope), offline_access among them, and User.Read for group overages', () => {
       const { objects } = synth({ provider: OAuth2Provider.entraId({ tenantId: TENANT, clientId: CLIENT, allowedGroups: ['0b9e1c2d-0000-4000-8000-000000000001'] }) });
-      expect(configFile(objects)).toContain('scope = "openid email profile offline_access"\n');
+      // a user in more than 200 groups gets no groups claim: oauth2-proxy reads them from Graph, with User.Read
+      expect(configFile(objects)).toContain('scope = "openid email profile offline_access User.Read"\n');
+      expect(configFile(synth().objects)).toContain('scope = "openid email profile offline_access"\n');
       expect(configFile(objects)).toContain('allowed_groups = ["0b9e1c2d-0000-4000-8000-000000000001"]\n');
     });
 
@@ -870,12 +872,30 @@ describe('OAuth2ProxyIstio', () => {
 
     test('fails when sessions would be refreshed after the cookie expired', () => {
       const { build } = setup({ cookie: { refresh: Duration.hours(2), expire: Duration.hours(1) } });
-      expect(build).toThrow('test/auth: cookie.refresh: 2h is not shorter than cookie.expire (1h); refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
+      expect(build).toThrow('test/auth: cookie.refresh: 2h is not shorter than cookie.expire (1h); refresh sessions before the cookie expires (and before the tokens do, after 1h)');
+      const oidc = OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp' });
+      const unknownLifetime = setup({ provider: oidc, cookie: { refresh: Duration.hours(2), expire: Duration.hours(1) } });
+      expect(unknownLifetime.build).toThrow('test/auth: cookie.refresh: 2h is not shorter than cookie.expire (1h); refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
+      expect(configFile(synth({ provider: oidc, cookie: { refresh: Duration.seconds(0) } }).objects)).toContain('cookie_refresh = "0h"\n');
     });
 
-    test('fails when sessions would be refreshed only after the provider\'s tokens expired', () => {
+    test('fails when sessions would be refreshed only after the provider\'s tokens expired, or never', () => {
       const { build } = setup({ cookie: { refresh: Duration.hours(1) } });
-      expect(build).toThrow('test/auth: cookie.refresh: 1h is not shorter than the provider\'s token lifetime (1h): oauth2-proxy treats a session whose token has expired as logged out, so users would be sent back to the login (and API calls get 401) until the refresh; refresh before the tokens expire (oauth2-proxy advises a minute before), or give the provider the tokenLifetime your identity provider really uses');
+      expect(build).toThrow('test/auth: cookie.refresh: 1h is not shorter than the provider\'s token lifetime (1h): oauth2-proxy checks a session\'s token only when it refreshes the session, '
+        + 'so from the token\'s expiry to the refresh it keeps passing the expired ID token on, and the app\'s RequestAuthentication (or the app) answers 401 to a signed-in user; '
+        + 'refresh before the tokens expire (leave refresh out: a minute before), or give the provider the tokenLifetime your identity provider really uses');
+      const never = setup({ cookie: { refresh: Duration.seconds(0) } });
+      expect(never.build).toThrow('test/auth: cookie.refresh: 0 (no refreshing) is not shorter than the provider\'s token lifetime (1h): oauth2-proxy checks a session\'s token only when it refreshes the session, '
+        + 'so once the token expires it keeps passing');
+    });
+
+    test('refuses SameSite=Strict with a provider on another site (the login cookie would stay behind on the way back), and takes it on the app\'s site', () => {
+      const { build } = setup({ cookie: { sameSite: CookieSameSite.STRICT } });
+      expect(build).toThrow('test/auth: cookie.sameSite: STRICT, with the provider\'s login at "login.microsoftonline.com", another site than "myapp.cluster.example.com": '
+        + 'oauth2-proxy gives its login (CSRF) cookie the same attribute, so the browser, sent back from the login by the other site, leaves it out, and every callback fails ("Unable to find a valid CSRF token"); '
+        + 'use CookieSameSite.LAX (the default: the cookie goes along on top-level navigations from other sites, not on their embedded or cross-site POST requests)');
+      const keycloak = OAuth2Provider.keycloak({ realmUrl: 'https://sso.example.com/realms/myrealm', clientId: 'myapp' });
+      expect(configFile(synth({ provider: keycloak, cookie: { sameSite: CookieSameSite.STRICT } }).objects)).toContain('cookie_samesite = "strict"\n');
     });
 
     test('fails on a token lifetime under a minute', () => {
@@ -1139,7 +1159,8 @@ describe('OAuth2ProxyIstio identity headers', () => {
       const { objects } = synth({ istioVersion, mode, meshConfigApplied: true });
       const patches = objects.filter((o) => o.kind === 'EnvoyFilter').flatMap((o) => o.spec.configPatches)
         .filter((p: any) => p.patch.value?.name === 'envoy.filters.http.lua');
-      expect(patches.map((p: any) => [istioVersion, p.patch.operation, p.match.listener.filterChain.sni, p.match.listener.filterChain.filter.subFilter]))
+      const chain = (p: any) => p.match.listener.filterChain;
+      expect(patches.map((p: any) => [istioVersion, p.patch.operation, chain(p).sni, chain(p).filter.subFilter]))
         .toEqual([[istioVersion, 'INSERT_BEFORE', 'myapp.cluster.example.com', undefined]]);
     }
     const { objects } = synth({ istioVersion: '1.10', meshConfigApplied: true });
