@@ -301,9 +301,12 @@ describe('ManifestValidation', () => {
       expect(check(['admin:', '  address: { pipe: { path: /run/envoy/admin.sock, mode: 0777 } }'].join('\n'))).toEqual([]);
       expect(check(['admin:', '  address: { pipe: { path: /run/envoy/admin.sock, mode: 1000 } }'].join('\n'))).toEqual([expect.stringMatching(/mode: 1000 is out of range/)]);
       expect(check(cluster('    alt_stat_name: 12345678901'))).toEqual([]);
-      // floats stay text, as Envoy's loader keeps them: fine for a string, not for an integer
+      // floats stay text, as Envoy's loader keeps them: fine for a string; for an integer, protobuf's
+      // parser takes a text without a fractional part ("1e3") and refuses one with it
       expect(check(cluster('    alt_stat_name: 1.0'))).toEqual([]);
-      expect(check(['admin:', '  address: { socket_address: { address: 127.0.0.1, port_value: 1e3 } }'].join('\n'))).toEqual([expect.stringMatching(/port_value/)]);
+      const port = (value: string) => check(['admin:', `  address: { socket_address: { address: 127.0.0.1, port_value: ${value} } }`].join('\n'));
+      expect(port('1e3')).toEqual([]);
+      expect(port('80.5')).toEqual([expect.stringMatching(/port_value: expected uint32 \(a whole number, or a string of digits\), got string "80.5"/)]);
     });
 
     test('parses keys as the text they are written as, and integers beyond int64 as written', () => {
