@@ -17,6 +17,9 @@ export const ISTIO_ENVOY_PROM_PORT = { name: 'http-envoy-prom', port: 15090 };
  */
 export const MESH_ROOT_NAMESPACE = 'istio-system';
 
+/** The namespaces whose pods Istio's injector never touches, whatever their labels. @internal */
+export const ISTIO_IGNORED_NAMESPACES: readonly string[] = ['kube-system', 'kube-public', 'kube-node-lease', 'local-path-storage'];
+
 /**
  * Whether Istio's webhook injects a sidecar, as the selectors of its webhooks decide: a namespace
  * labelled `istio-injection` injects its pods when the value is `enabled` and none otherwise (the
@@ -25,11 +28,13 @@ export const MESH_ROOT_NAMESPACE = 'istio-system';
  * `sidecar.istio.io/inject: "true"` or `istio.io/rev`. The label or, without it, the annotation
  * opts a pod out with any value but y, yes, true or on (the annotation is not a selector).
  * @param namespaceLabels the labels of the pod's namespace, when known
+ * @param namespace the pod's namespace: none of the system namespaces the injector ignores is injected
  * @internal
  */
 export function istioInjects(
-  podLabels: Record<string, string>, podAnnotations: Record<string, string>, namespaceLabels: Record<string, string> | undefined,
+  podLabels: Record<string, string>, podAnnotations: Record<string, string>, namespaceLabels: Record<string, string> | undefined, namespace?: string,
 ): boolean {
+  if (namespace !== undefined && ISTIO_IGNORED_NAMESPACES.includes(namespace)) return false;
   const label = podLabels['sidecar.istio.io/inject'];
   // as Istio's injector reads them: any value but y, yes, true or on (any case) opts out
   const optsOut = (v: string | undefined) => v !== undefined && v !== '' && !['y', 'yes', 'true', 'on'].includes(v.toLowerCase());

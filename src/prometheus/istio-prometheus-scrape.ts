@@ -13,6 +13,7 @@ import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parse
 import { DestinationRuleSpecTrafficPolicyTlsMode, toJson_DestinationRuleSpec } from '../../imports/istio-networking.istio.io';
 import { addConfigHash } from '../common/config-hash';
 import { checkImageRepository } from '../common/image';
+import { ISTIO_IGNORED_NAMESPACES, istioInjects } from '../common/injection';
 import { hardenContainer } from '../common/pod';
 import { requireResources } from '../common/resources';
 import { versionedObject } from '../istio/ingress';
@@ -364,6 +365,11 @@ export class IstioPrometheusScrape extends Construct {
         'drop istioRevision, or use IstioScrapeMode.MUTUAL_TLS');
     }
     if (mtls) {
+      if (ISTIO_IGNORED_NAMESPACES.includes(namespace)) {
+        throw propError(this, 'namespace', `${show(namespace)}, where Istio never injects a sidecar, in MUTUAL_TLS mode, whose certificates the sidecar writes`,
+          'run Prometheus in another namespace (e.g. "istio-system" or "monitoring"), or use IstioScrapeMode.METRICS_MERGING');
+      }
+      this.node.addValidation({ validate: () => this.checkInjection(namespace) });
       // a revision's injector selects its pods by istio.io/rev (the default one by the inject label)
       if (props.istioRevision !== undefined) pod.addLabel('istio.io/rev', checkDnsLabel(this, 'istioRevision', props.istioRevision));
       else setInject('true');
@@ -504,6 +510,24 @@ export class IstioPrometheusScrape extends Construct {
         ],
       },
     ];
+  }
+
+  /**
+   * MUTUAL_TLS mode: whether Istio injects the cert-only sidecar that writes Prometheus's
+   * certificates, as its webhooks decide from the pod's labels and those of a Namespace object of
+   * the app (without the sidecar the secure job's files never appear and Prometheus can't load its
+   * configuration).
+   */
+  private checkInjection(namespace: string): string[] {
+    const ns = this.node.root.node.findAll().find((c): c is ApiObject => ApiObject.isApiObject(c) && c.kind === 'Namespace' && c.name === namespace);
+    const template = ApiObject.of(this.deployment).toJson().spec?.template?.metadata ?? {};
+    const nsLabels = ns ? (ns.toJson().metadata?.labels ?? {}) : undefined;
+    if (istioInjects(template.labels ?? {}, template.annotations ?? {}, nsLabels, namespace)) return [];
+    const why = nsLabels?.['istio-injection'] !== undefined
+      ? `its Namespace ${show(namespace)} is labelled istio-injection: ${show(nsLabels['istio-injection'])}, which only "enabled" injects`
+      : 'its pod template opts out of injection (sidecar.istio.io/inject)';
+    return [`${this.node.path}: namespace: Istio would inject no sidecar into the Prometheus pods (${why}), and in MUTUAL_TLS mode the sidecar writes the certificates `
+      + 'the secure scrape job reads, so Prometheus would not load its configuration; label the namespace istio-injection: enabled (or drop the label), or use IstioScrapeMode.METRICS_MERGING'];
   }
 
   private plaintextDestinationRule(name: string, namespace: string, labels: Record<string, string>, istio: IstioRelease): ApiObject {

@@ -230,7 +230,7 @@ class Builder {
     const annotations = stringMap(obj(pod.metadata)?.annotations);
     const out: Array<{ name: string; role: string; note: string; ports?: number[] }> = [];
     const ns = this.manifests.find((m) => m.kind === 'Namespace' && m.metadata?.name === namespace);
-    if (istioInjects(labels, annotations, stringMap(ns?.metadata?.labels))) {
+    if (istioInjects(labels, annotations, stringMap(ns?.metadata?.labels), namespace)) {
       const certOnly = /OUTPUT_CERTS/.test(annotations['proxy.istio.io/config'] ?? '') && annotations['traffic.sidecar.istio.io/includeOutboundIPRanges'] === '';
       out.push(certOnly
         ? { name: 'istio-proxy', role: 'cert-sidecar', note: 'injected by Istio: writes mTLS certificates, no traffic' }

@@ -75,6 +75,21 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
       'test/prometheus: istioRevision: "canary" given in METRICS_MERGING mode, where Prometheus runs without an Istio sidecar; drop istioRevision, or use IstioScrapeMode.MUTUAL_TLS');
   });
 
+  test('fails where Istio injects no sidecar, which writes the certificates: a system namespace, a Namespace of the app without injection, a pod opting out', () => {
+    expect(() => build({ namespace: 'kube-system' })).toThrow('test/prometheus: namespace: "kube-system", where Istio never injects a sidecar, in MUTUAL_TLS mode, whose certificates the sidecar writes; '
+      + 'run Prometheus in another namespace (e.g. "istio-system" or "monitoring"), or use IstioScrapeMode.METRICS_MERGING');
+    expect(build({ namespace: 'kube-system', mode: IstioScrapeMode.METRICS_MERGING }).objects.length).toBeGreaterThan(0);
+    const disabled = (value: string) => build({ namespace: 'monitoring' }, (_prom, chart) => {
+      new kplus.Namespace(chart, 'ns', { metadata: { name: 'monitoring', labels: { 'istio-injection': value } } });
+    });
+    expect(() => disabled('disabled')).toThrow('test/prometheus: namespace: Istio would inject no sidecar into the Prometheus pods (its Namespace "monitoring" is labelled istio-injection: "disabled", '
+      + 'which only "enabled" injects), and in MUTUAL_TLS mode the sidecar writes the certificates the secure scrape job reads, so Prometheus would not load its configuration; '
+      + 'label the namespace istio-injection: enabled (or drop the label), or use IstioScrapeMode.METRICS_MERGING');
+    expect(disabled('enabled').objects.map((o) => o.kind)).toContain('Namespace');
+    expect(() => build({}, (prom) => prom.deployment.podMetadata.addLabel('sidecar.istio.io/inject', 'false')))
+      .toThrow('Istio would inject no sidecar into the Prometheus pods (its pod template opts out of injection (sidecar.istio.io/inject))');
+  });
+
   test('the sidecar intercepts nothing and writes its certificates through OUTPUT_CERTS', () => {
     const a = b.podTemplate.metadata.annotations;
     expect(a['traffic.sidecar.istio.io/includeInboundPorts']).toBe('');

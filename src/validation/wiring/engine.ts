@@ -144,7 +144,7 @@ class Run {
       // the port the sidecar Istio injects declares: a Service may send scrapes to it
       // a namespace made outside the manifests may have injection on: its sidecar's port may be there
       const namespaceLabels = this.namespaceLabels.get(w.namespace) ?? { 'istio-injection': 'enabled' };
-      if (istioInjects(w.podLabels, w.podAnnotations, namespaceLabels)) w.sidecarPorts.push(ISTIO_ENVOY_PROM_PORT);
+      if (istioInjects(w.podLabels, w.podAnnotations, namespaceLabels, w.namespace)) w.sidecarPorts.push(ISTIO_ENVOY_PROM_PORT);
     }
     for (const g of this.gateways) this.guard(() => this.checkGateway(g));
     this.guard(() => this.checkGatewayPortNames());
