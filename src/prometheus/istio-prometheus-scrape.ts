@@ -29,7 +29,10 @@ export enum IstioScrapeMode {
    * TLS with them. That needs the metrics port to be STRICT (a PERMISSIVE sidecar doesn't
    * terminate TLS without Istio's ALPN on it), which `addScrapeTarget` sets up with a
    * PeerAuthentication. Marked workloads opt out of metrics merging, and the Envoy statistics
-   * are scraped separately from port 15090.
+   * are scraped separately from port 15090. Every annotated pod with a sidecar whose annotations
+   * don't point at :15020 is scraped over mutual TLS, also one not marked through this library
+   * (a mesh with metrics merging off, a pod opting out itself): its port needs STRICT too, or the
+   * annotation `istio.mtls: "false"`, which sends it to the plain job.
    */
   MUTUAL_TLS = 'mutual-tls',
   /**

@@ -440,6 +440,7 @@ describe('addScrapeJob', () => {
   test('the result passes promtool and the schemas', () => {
     const check = checkPrometheusConfig(withJob.configText);
     expect(check.output).toMatch(/SUCCESS/);
+    expect([check.ok, check.output]).toEqual([true, check.output]);
     expectSchemaValid(withJob.objects);
   });
 
@@ -452,7 +453,8 @@ describe('addScrapeJob', () => {
     const b = build({}, (prom) => prom.addScrapeJob({ name: 'fast', targets: ScrapeTargets.fromAddresses(['10.0.0.1:9100']), scrapeInterval: Duration.seconds(5) }));
     expect(job(b, 'fast')).toEqual({ job_name: 'fast', scrape_interval: '5s', static_configs: [{ targets: ['10.0.0.1:9100'] }] });
     expect(b.config.global).toEqual({ scrape_interval: '15s', scrape_timeout: '10s' });
-    expect(checkPrometheusConfig(b.configText).output).toMatch(/SUCCESS/);
+    const check = checkPrometheusConfig(b.configText);
+    expect([check.ok, check.output]).toEqual([true, expect.stringMatching(/SUCCESS/)]);
   });
 
   test('jobs given as props are added too', () => {
@@ -705,7 +707,8 @@ describe('scrape interval and timeout', () => {
   test('a server interval below 10s takes the interval as its timeout, as Prometheus would', () => {
     const b = build({ scrapeInterval: Duration.seconds(5) });
     expect(b.config.global).toEqual({ scrape_interval: '5s', scrape_timeout: '5s' });
-    expect(checkPrometheusConfig(b.configText).output).toMatch(/SUCCESS/);
+    const check = checkPrometheusConfig(b.configText);
+    expect([check.ok, check.output]).toEqual([true, expect.stringMatching(/SUCCESS/)]);
   });
 
   test('an explicit timeout is kept', () => {
