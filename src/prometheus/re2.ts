@@ -43,20 +43,28 @@ class Re2Parser {
   constructor(private readonly s: string, private readonly angleNamedCaptures: boolean) {}
 
   public parse(): void {
-    let depth = 0;
+    // Go also refuses nested counted repetitions whose counts multiply to more than 1000, e.g.
+    // "(a{100}){100}": per open group, the largest product of counts inside it; per item, its own
+    // (a count of 0 contributes nothing, as Go's repeatIsValid stops there)
+    const groups: number[] = [1];
+    let item = 1;
     let prev = Prev.NOTHING;
+    const add = (product: number) => {
+      item = product;
+      groups[groups.length - 1] = Math.max(groups[groups.length - 1], product);
+    };
     while (this.i < this.s.length) {
       const c = this.s[this.i];
       switch (c) {
         case '(':
           // A flags-only group such as "(?i)" opens nothing: a repetition after it applies to
           // whatever came before, as in Go.
-          if (this.group()) { depth++; prev = Prev.NOTHING; }
+          if (this.group()) { groups.push(1); prev = Prev.NOTHING; }
           break;
         case ')':
-          if (depth === 0) this.fail('unexpected ")" (unbalanced parentheses)');
-          depth--;
+          if (groups.length === 1) this.fail('unexpected ")" (unbalanced parentheses)');
           this.i++;
+          add(groups.pop()!);
           prev = Prev.ITEM;
           break;
         case '|':
@@ -68,26 +76,36 @@ class Re2Parser {
           prev = Prev.REPEAT;
           break;
         case '{': {
-          const len = this.braceRepeat();
-          if (len === 0) { this.i++; prev = Prev.ITEM; break; } // a literal "{"
-          this.repeat(prev, len);
+          const count = this.braceRepeat();
+          if (count === undefined) { this.i++; add(1); prev = Prev.ITEM; break; } // a literal "{"
+          const start = this.i;
+          this.repeat(prev, count.length);
+          const factor = count.max < 0 ? count.min : count.max;
+          const product = factor * item;
+          if ((count.min >= 2 || count.max >= 2) && product > MAX_REPEAT) {
+            this.fail(`invalid repeat count "${this.s.slice(start, start + count.length)}": nested counted repetitions multiply to ${product}, more than ${MAX_REPEAT}`);
+          }
+          add(product);
           prev = Prev.REPEAT;
           break;
         }
         case '[':
           this.charClass();
+          add(1);
           prev = Prev.ITEM;
           break;
         case '\\':
           this.escape();
+          add(1);
           prev = Prev.ITEM;
           break;
         default:
           this.i++;
+          add(1);
           prev = Prev.ITEM;
       }
     }
-    if (depth > 0) this.fail('missing ")" (unbalanced parentheses)');
+    if (groups.length > 1) this.fail('missing ")" (unbalanced parentheses)');
   }
 
   /** Parses the opening of a group; false for a flags-only `(?i)`, which opens nothing. */
@@ -143,14 +161,14 @@ class Re2Parser {
     if (this.s[this.i] === '?') this.i++; // non-greedy
   }
 
-  /** The length of a `{n}`, `{n,}` or `{n,m}` repetition at the cursor, or 0 when "{" is a literal. */
-  private braceRepeat(): number {
+  /** The `{n}`, `{n,}` or `{n,m}` repetition at the cursor (max -1: unbounded), or undefined when "{" is a literal. */
+  private braceRepeat(): { length: number; min: number; max: number } | undefined {
     const m = /^\{(\d+)(,(\d*))?\}/.exec(this.s.slice(this.i));
-    if (!m) return 0;
+    if (!m) return undefined;
     const min = Number(m[1]);
     const max = m[2] === undefined ? min : (m[3] === '' ? -1 : Number(m[3]));
     if (min > MAX_REPEAT || max > MAX_REPEAT || (max >= 0 && max < min)) this.fail(`invalid repeat count "${m[0]}" (counts go up to ${MAX_REPEAT}, minimum first)`);
-    return m[0].length;
+    return { length: m[0].length, min, max };
   }
 
   private charClass(): void {
@@ -272,4 +290,4 @@ function isUnicodeScript(name: string): boolean {
 }
 
 /** Scripts whose long name has four letters (so are not mistaken for ISO 15924 aliases such as "Grek"). */
-const LONG_FOUR_LETTER_SCRIPTS = new Set(['Cham', 'Lisu', 'Miao', 'Modi', 'Thai', 'Toto']);
+const LONG_FOUR_LETTER_SCRIPTS = new Set(['Ahom', 'Cham', 'Kawi', 'Lisu', 'Miao', 'Modi', 'Newa', 'Thai', 'Toto']);

@@ -8,6 +8,8 @@ const ACCEPTED = [
   'a*?', 'a{2}', 'a{2,}', 'a{2,3}', 'a{,3}', '{', 'a{', '\\Qa.b\\E', '[[:alpha:]]', '[[:^digit:]]', '[]a]', '[^]a]', '[a-z]',
   '[\\d-z]', '[a\\-z]', '[\\w-]', '\\x41', '\\x{263a}', '\\z', '\\A', '\\b', '\\pL', '\\p{Greek}', '\\p{^Greek}', '\\PN',
   'a)(b', ')(', '\\.', '\\ ', '\\-', '(?s).*', '(?U)a+', '(?m)^a$', 'a(?i)*', '^*', '$+', '.{0}', '\\d{1000}', 'Pending|Succeeded|Failed',
+  // nested counted repetitions up to a product of 1000; a count of 0 ends the product; * and + don't count
+  '(a{10}b{10}){100}', '(?:x{2}){500}', '(a{0}){1000}', '(a*){1000}', '((a{10})+){100}', '\\p{Ahom}', '\\p{Newa}',
 ];
 const REJECTED: Array<[string, RegExp]> = [
   ['(?=x)', /lookahead/], ['(?!x)a', /negative lookahead/], ['(?<=a)b', /lookbehind/], ['(?<!a)b', /negative lookbehind/],
@@ -20,6 +22,8 @@ const REJECTED: Array<[string, RegExp]> = [
   ['[a-\\d]', /escape sequence "\\d"/], ['\\u0041', /\\x\{HHHH\}/], ['\\x{110000}', /10FFFF/], ['\\xZ', /escape sequence/], ['\\Z', /use \\z/],
   ['[\\b]', /inside a character class/], ['\\e', /escape sequence "\\e"/], ['\\C', /escape sequence "\\C"/], ['\\y', /escape sequence/],
   ['\\8', /backreferences/], ['\\p{Grek}', /unknown Unicode/], ['\\p{Foo}', /unknown Unicode/],
+  ['(a{100}){100}', /multiply to 10000, more than 1000/], ['(?:x{2}){1000}', /multiply to 2000/], ['(a{10}|b){101}', /multiply to 1010/],
+  ['((a{10})+){101}', /multiply to 1010/],
 ];
 
 function promtoolAccepts(regex: string): boolean {
