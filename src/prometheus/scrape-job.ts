@@ -191,7 +191,9 @@ export interface ScrapeJobOptions {
    */
   readonly scrapeTimeout?: Duration;
   /**
-   * Keep the target's own `job` and `instance` labels when they clash with the server's.
+   * On a clash between a label of the scraped data and one the server attaches (`job`,
+   * `instance`, and every label the relabelling writes, such as `namespace` or `pod`), keep the
+   * scraped one (`honor_labels`) instead of renaming it to `exported_<name>`.
    * @default false
    */
   readonly honorLabels?: boolean;
@@ -340,6 +342,20 @@ export interface ScrapeJobContext {
 }
 
 const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
+/** A lone UTF-16 surrogate: a string holding one is no valid UTF-8 once encoded. */
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * Whether Prometheus takes `name` as a label name: any non-empty UTF-8 text from 3.0 (its default
+ * name validation scheme), letters, digits and "_" not starting with a digit before.
+ */
+function isLabelName(name: string, version: Version): boolean {
+  return version.major >= 3 ? name !== '' && !LONE_SURROGATE.test(name) : LABEL_NAME.test(name);
+}
+
+function labelNameFix(version: Version): string {
+  return version.major >= 3 ? 'give a non-empty name' : 'use letters, digits and "_", not starting with a digit (Prometheus 3 takes any UTF-8 name)';
+}
 // Prometheus's own pattern for a replace target: label characters and $1 / ${name} references.
 const REPLACE_TARGET = /^(?:(?:[a-zA-Z_]|\$(?:\{\w+\}|\w+))+\w*)+$/;
 const NEEDS_TARGET = new Set([
@@ -374,14 +390,22 @@ function renderRule(scope: IConstruct, prop: string, rule: RelabelRule, version:
     }
   }
   (rule.sourceLabels ?? []).forEach((l, j) => {
-    if (!LABEL_NAME.test(l)) throw propError(scope, `${prop}.sourceLabels[${j}]`, `${show(l)} is not a label name`, 'use letters, digits and "_", not starting with a digit');
+    if (typeof l !== 'string' || !isLabelName(l, version)) throw propError(scope, `${prop}.sourceLabels[${j}]`, `${show(l)} is not a label name`, labelNameFix(version));
   });
   if (NEEDS_TARGET.has(action) && rule.targetLabel === undefined) {
     throw propError(scope, `${prop}.targetLabel`, `a "${action}" rule has no targetLabel`, 'name the label the rule writes');
   }
+  // a replace target (and a labelmap replacement) may hold $1 / ${name} references; from 3.0 any
+  // UTF-8 text is a label name, with or without them
+  const isTarget = (t: string, references: boolean) => (version.major >= 3 ? isLabelName(t, version) : (references ? REPLACE_TARGET : LABEL_NAME).test(t));
+  const targetFix = version.major >= 3 ? 'give a non-empty name' : 'use letters, digits and "_" (and $1-style references for replace; Prometheus 3 takes any UTF-8 name)';
   if (rule.targetLabel !== undefined) {
-    const ok = action === RelabelAction.REPLACE ? REPLACE_TARGET.test(rule.targetLabel) : LABEL_NAME.test(rule.targetLabel);
-    if (!ok) throw propError(scope, `${prop}.targetLabel`, `${show(rule.targetLabel)} is not a valid target label for "${action}"`, 'use letters, digits and "_" (and $1-style references for replace)');
+    if (typeof rule.targetLabel !== 'string' || !isTarget(rule.targetLabel, action === RelabelAction.REPLACE)) {
+      throw propError(scope, `${prop}.targetLabel`, `${show(rule.targetLabel)} is not a valid target label for "${action}"`, targetFix);
+    }
+  }
+  if (action === RelabelAction.LABEL_MAP && rule.replacement !== undefined && (typeof rule.replacement !== 'string' || !isTarget(rule.replacement, true))) {
+    throw propError(scope, `${prop}.replacement`, `${show(rule.replacement)} is not a valid label name for "${action}"`, targetFix);
   }
   if (action === RelabelAction.HASH_MOD && !(Number.isInteger(rule.modulus) && rule.modulus! > 0)) {
     throw propError(scope, `${prop}.modulus`, `received ${show(rule.modulus)}`, 'a hashmod rule needs a positive integer modulus');

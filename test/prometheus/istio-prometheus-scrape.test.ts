@@ -462,6 +462,27 @@ describe('addScrapeJob', () => {
     expect(job(b, 'static')).toEqual({ job_name: 'static', metrics_path: '/probe', static_configs: [{ targets: ['10.0.0.1:9100'] }] });
   });
 
+  test('label names are UTF-8 on Prometheus 3 (its default validation scheme) and letters, digits and "_" on 2.x', () => {
+    const otel = {
+      name: 'otel',
+      targets: pods,
+      metricRelabelings: [
+        { action: RelabelAction.REPLACE, sourceLabels: ['service.name'], targetLabel: 'k8s.namespace.name' },
+        { action: RelabelAction.LABEL_MAP, regex: 'label_(.+)', replacement: 'app.$1' },
+      ],
+    };
+    expect(job(build({}, (prom) => prom.addScrapeJob(otel)), 'otel').metric_relabel_configs.map((r: any) => r.target_label ?? r.replacement))
+      .toEqual(['k8s.namespace.name', 'app.$1']);
+    expect(() => build({ prometheusVersion: '2.55.1' }, (prom) => prom.addScrapeJob(otel))).toThrow(
+      'test/prometheus: addScrapeJob.metricRelabelings[0].sourceLabels[0]: "service.name" is not a label name; use letters, digits and "_", not starting with a digit (Prometheus 3 takes any UTF-8 name)');
+    const target = { ...otel, metricRelabelings: [otel.metricRelabelings[0]].map((r) => ({ ...r, sourceLabels: ['service_name'] })) };
+    expect(() => build({ prometheusVersion: '2.55.1' }, (prom) => prom.addScrapeJob(target))).toThrow(
+      'test/prometheus: addScrapeJob.metricRelabelings[0].targetLabel: "k8s.namespace.name" is not a valid target label for "replace"; use letters, digits and "_" (and $1-style references for replace; Prometheus 3 takes any UTF-8 name)');
+    const labelmap = { ...otel, metricRelabelings: [otel.metricRelabelings[1]] };
+    expect(() => build({ prometheusVersion: '2.55.1' }, (prom) => prom.addScrapeJob(labelmap))).toThrow(
+      'test/prometheus: addScrapeJob.metricRelabelings[0].replacement: "app.$1" is not a valid label name for "labelmap"');
+  });
+
   test('a relabel regex with a (?<name>...) group is accepted for Prometheus 3.x and refused for 2.x', () => {
     const rule = { action: RelabelAction.REPLACE, sourceLabels: ['__address__'], regex: '(?<host>[^:]+):.*', targetLabel: 'host', replacement: '$1' };
     const targets = ScrapeTargets.kubernetes(KubernetesSdRole.POD);
@@ -486,8 +507,10 @@ describe('addScrapeJob', () => {
       'test/prometheus: addScrapeJob.relabelings[0].modulus: received undefined; a hashmod rule needs a positive integer modulus'],
     ['a labeldrop rule with source labels', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.LABEL_DROP, sourceLabels: ['a'], regex: 'b' }] },
       'test/prometheus: addScrapeJob.relabelings[0].sourceLabels: a "labeldrop" rule does not take sourceLabels; remove it (Prometheus refuses the rule otherwise)'],
-    ['a source label that is not a label name', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.KEEP, sourceLabels: ['app.kubernetes.io/name'] }] },
-      'test/prometheus: addScrapeJob.relabelings[0].sourceLabels[0]: "app.kubernetes.io/name" is not a label name; use letters, digits and "_", not starting with a digit'],
+    ['a source label that is not a label name', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.KEEP, sourceLabels: [''] }] },
+      'test/prometheus: addScrapeJob.relabelings[0].sourceLabels[0]: "" is not a label name; give a non-empty name'],
+    ['a labelmap replacement that is no label name', { name: 'x', targets: pods, relabelings: [{ action: RelabelAction.LABEL_MAP, regex: 'x', replacement: '' }] },
+      'test/prometheus: addScrapeJob.relabelings[0].replacement: "" is not a valid label name for "labelmap"; give a non-empty name'],
     ['a timeout longer than the interval', { name: 'x', targets: pods, scrapeInterval: Duration.seconds(10), scrapeTimeout: Duration.seconds(30) },
       'test/prometheus: addScrapeJob.scrapeTimeout: 30s is longer than the scrape interval 10s; give a timeout no longer than the interval (Prometheus refuses the configuration otherwise)'],
     ['a timeout longer than the server\'s interval', { name: 'x', targets: pods, scrapeTimeout: Duration.seconds(20) },
