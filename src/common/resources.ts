@@ -66,6 +66,17 @@ export function requireResources<T extends kplus.ContainerResources | undefined>
   if (resources === undefined) return resources;
   const missing = missingResources(resources);
   if (missing.length > 0) throw propError(scope, prop, `has no ${missing.join(', ')}`, RESOURCES_FIX);
+  // Kubernetes refuses a request above its limit (for an injected sidecar, only when the pod is created)
+  const r = resources as kplus.ContainerResources;
+  const cpuRequest = cpuCores(r.cpu!.request!.amount);
+  const cpuLimit = cpuCores(r.cpu!.limit!.amount);
+  if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
+    throw propError(scope, `${prop}.cpu`, `request ${r.cpu!.request!.amount} is above limit ${r.cpu!.limit!.amount}`, 'give a request no larger than the limit (Kubernetes refuses the pod otherwise)');
+  }
+  if (sizeBytes(r.memory!.request!) > sizeBytes(r.memory!.limit!)) {
+    throw propError(scope, `${prop}.memory`, `request ${memoryQuantity(r.memory!.request!)} is above limit ${memoryQuantity(r.memory!.limit!)}`,
+      'give a request no larger than the limit (Kubernetes refuses the pod otherwise)');
+  }
   return resources;
 }
 

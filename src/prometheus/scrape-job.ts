@@ -438,6 +438,12 @@ export function checkHttpPath(scope: IConstruct, prop: string, path: string): st
   if (typeof path !== 'string' || !/^\/\S*$/.test(path)) {
     throw propError(scope, prop, `${show(path)} is not an HTTP path`, 'give a path starting with "/", e.g. "/metrics"');
   }
+  // Prometheus puts the path into the URL's path, escaping "?" and "#": "/metrics?x=1" is requested
+  // as /metrics%3Fx=1 (a 404)
+  if (/[?#]/.test(path)) {
+    throw propError(scope, prop, `${show(path)} holds a query or fragment, which Prometheus would escape into the path (requesting ${show(path.replace(/\?/g, '%3F').replace(/#/g, '%23'))})`,
+      'give the path alone; a scrape job takes query parameters as `params` in prometheus.yml or from `__param_<name>` labels set by relabelling');
+  }
   return path;
 }
 

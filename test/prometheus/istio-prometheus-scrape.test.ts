@@ -112,9 +112,18 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
       .toEqual(['50m', '500m', '96Mi', '2048Mi']);
   });
 
-  test('istio-proxy resources need all four requests and limits', () => {
+  test('istio-proxy resources need all four requests and limits, each request within its limit (Kubernetes refuses the injected pod otherwise)', () => {
     expect(() => build({ istioProxyResources: { cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.millis(500) } } }))
       .toThrow('test/prometheus: istioProxyResources: has no memory.request, memory.limit; give CPU and memory requests and limits');
+    const resources = (cpu: [number, number], memory: [number, number]) => ({
+      cpu: { request: kplus.Cpu.millis(cpu[0]), limit: kplus.Cpu.millis(cpu[1]) },
+      memory: { request: Size.mebibytes(memory[0]), limit: Size.mebibytes(memory[1]) },
+    });
+    expect(() => build({ istioProxyResources: resources([1500, 1000], [64, 128]) }))
+      .toThrow('test/prometheus: istioProxyResources.cpu: request 1500m is above limit 1000m; give a request no larger than the limit (Kubernetes refuses the pod otherwise)');
+    expect(() => build({ resources: resources([100, 100], [256, 128]) }))
+      .toThrow('test/prometheus: resources.memory: request 256Mi is above limit 128Mi; give a request no larger than the limit (Kubernetes refuses the pod otherwise)');
+    expect(build({ istioProxyResources: resources([100, 100], [128, 128]) }).objects.length).toBeGreaterThan(0);
   });
 
   test('the certificates volume is in memory and mounted read-only into Prometheus at /etc/prom-certs', () => {
