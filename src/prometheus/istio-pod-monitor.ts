@@ -1,4 +1,4 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { requireHttpMetricsPort } from './port-protocol';
@@ -189,7 +189,11 @@ export class IstioPodMonitor extends Construct {
       metadata: { name, namespace },
       spec: {
         ...(podNamespace !== undefined && podNamespace !== namespace ? { namespaceSelector: { matchNames: [podNamespace] } } : {}),
-        selector: { matchLabels: { ...props.workload.matchLabels } },
+        // the pod address label cdk8s-plus puts on every pod template (as the PeerAuthentication's):
+        // it selects the workload's pods also when the workload has no selector of its own (select: false)
+        selector: Lazy.any({
+          produce: () => ({ matchLabels: props.workload.toPodSelectorConfig().labelSelector._toKube().matchLabels ?? {} }),
+        }) as any,
         scrapeClass,
         podMetricsEndpoints: [endpoint],
       },

@@ -28,6 +28,21 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
     expect(() => new IstioPodMonitor(chart, 'unmanaged', { workload, port: 9080, peerAuthentication: false })).not.toThrow();
   });
 
+  test('selects the pods by the address label cdk8s-plus puts on every pod template, also for a workload without a selector of its own', () => {
+    const chart = Testing.chart();
+    const workload = new kplus.Deployment(chart, 'late', {
+      metadata: { name: 'late', namespace: 'bookinfo' },
+      select: false,
+      containers: [{ name: 'late', image: 'example/late:1.0.0', ports: [{ number: 9080, name: 'http-metrics' }] }],
+    });
+    new IstioPodMonitor(chart, 'monitor', { workload, port: 9080 });
+    const objects = synthChart(chart);
+    const podLabels = findOne(objects, 'Deployment').spec.template.metadata.labels;
+    expect(findOne(objects, 'PodMonitor').spec.selector).toEqual({ matchLabels: { 'cdk8s.io/metadata.addr': podLabels['cdk8s.io/metadata.addr'] } });
+    expect(podLabels['cdk8s.io/metadata.addr']).toMatch(/^test-late-/);
+    expect(findOne(objects, 'PeerAuthentication').spec.selector).toEqual(findOne(objects, 'PodMonitor').spec.selector);
+  });
+
   test('passes the prometheus-operator schemas and the v0.93 CRD', () => {
     expectSchemaValid(b.objects);
   });
