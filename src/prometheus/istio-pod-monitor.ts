@@ -148,7 +148,7 @@ export class IstioPodMonitor extends Construct {
   constructor(scope: Construct, id: string, props: IstioPodMonitorProps) {
     super(scope, id);
     const version = parsePrometheusVersion(this, 'prometheusVersion', props.prometheusVersion ?? DEFAULT_PROMETHEUS_VERSION);
-    const fix = http2Fix(this, 'prometheusVersion', version);
+    const fix = http2Fix(this, 'prometheusVersion', version, false);
     if (fix === Http2Fix.ENVIRONMENT) {
       throw propError(this, 'prometheusVersion', `Prometheus ${version.text} needs ${ENABLE_HTTP2_ENV} in its environment to scrape Istio mTLS, which a PodMonitor cannot set`,
         'use Prometheus 2.35 or later (or set the variable on the Prometheus resource yourself and pass "2.31.0" here)');

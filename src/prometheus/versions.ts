@@ -64,15 +64,16 @@ export const ENABLE_HTTP2_ENV = 'PROMETHEUS_COMMON_ENABLE_HTTP2';
  * per-job setting (`enable_http2`).
  *
  * @param prop the prop that chose the version (named in the error)
+ * @param environmentSettable whether the caller can set the environment variable 2.29-2.30 need
  * @internal
  */
-export function http2Fix(scope: IConstruct, prop: string, v: Version): Http2Fix {
+export function http2Fix(scope: IConstruct, prop: string, v: Version, environmentSettable = true): Http2Fix {
   if (atLeast(v, 2, 35)) return Http2Fix.SCRAPE_CONFIG;
   if (atLeast(v, 2, 31)) return Http2Fix.NONE;
   if (atLeast(v, 2, 29)) return Http2Fix.ENVIRONMENT;
   if (atLeast(v, 2, 21)) {
     throw propError(scope, prop, `Prometheus ${v.text} cannot scrape Istio mTLS endpoints: releases 2.21 to 2.28 have HTTP/2 disabled and the Istio sidecar resets their connections`,
-      `use Prometheus ${DEFAULT_PROMETHEUS_VERSION} (the default) or any release from 2.35 on (2.29-2.30 work with ${ENABLE_HTTP2_ENV}, 2.31-2.34 by default)`);
+      `use Prometheus ${DEFAULT_PROMETHEUS_VERSION} (the default) or any release from 2.35 on (${environmentSettable ? `2.29-2.30 work with ${ENABLE_HTTP2_ENV}, ` : ''}2.31-2.34 by default)`);
   }
   return Http2Fix.NONE;
 }

@@ -44,7 +44,10 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
   });
 
   test('passes the prometheus-operator schemas and the v0.93 CRD', () => {
-    expectSchemaValid(b.objects);
+    const report = expectSchemaValid(b.objects);
+    // the PodMonitor (v0.93 CRD) and the PeerAuthentication (Istio's CRD)
+    expect(report.counts.crd).toBe(2);
+    expect(report.counts.models).toBeGreaterThanOrEqual(3);
   });
 
   test('scrapes the workload\'s pods over https with HTTP/2, through the Istio scrape class', () => {
@@ -158,6 +161,8 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
 
   test('fails on Prometheus 2.21-2.28', () => {
     expect(() => build({ prometheusVersion: '2.27.1' })).toThrow(/^test\/monitor: prometheusVersion: Prometheus 2\.27\.1 cannot scrape Istio mTLS endpoints/);
+    // without 2.29-2.30, which need an environment variable a PodMonitor cannot set
+    expect(() => build({ prometheusVersion: '2.27.1' })).toThrow(/; use Prometheus [\d.]+ \(the default\) or any release from 2\.35 on \(2\.31-2\.34 by default\)$/);
   });
 
   test('fails on a port the workload does not declare', () => {
