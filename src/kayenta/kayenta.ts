@@ -88,7 +88,8 @@ export interface KayentaStandaloneProps {
   readonly name?: string;
 
   /**
-   * Namespace of every object.
+   * Namespace of every object but those of `ingress`, which go to the ingress gateway's
+   * namespace (the Certificate, the CUSTOM AuthorizationPolicy, the mesh-config snippet).
    * @default "kayenta"
    */
   readonly namespace?: string;
@@ -159,7 +160,9 @@ export interface KayentaStandaloneProps {
    * objects Spring makes of them. Literal credentials are rejected: write `${...}` placeholders
    * and provide the variables from Secrets. What the probes and the Service rely on can't be
    * changed here: `server.port`, `server.address`, `server.servlet.context-path`,
-   * `management.server.*`, `management.endpoints.web.base-path`, hiding `health`; nor `redis`.
+   * `spring.mvc.servlet.path`, `management.server.*`, `management.endpoints.web.base-path` and
+   * `path-mapping.health`, hiding or turning off `health` (exposure, `enabled`, `access`); nor
+   * `redis.connection` (other `redis` settings, such as `redis.timeout`, pass).
    * @default - none
    */
   readonly additionalConfig?: { [key: string]: any };
@@ -194,15 +197,15 @@ export interface KayentaStandaloneProps {
  * Creates the Namespace, a non-clustered Redis without a password that only Kayenta may reach,
  * a ConfigMap with kayenta.yml (built from the typed props and serialized once), the Deployment
  * and a Service. Credentials never enter kayenta.yml: each one is a `${secrets.<...>}` placeholder
- * that Spring fills from an environment variable sourced from a Secret key (or a file from a
- * mounted Secret, for GCS). Synthesis fails unless there is at least one METRICS_STORE,
+ * (the Redis password `${KAYENTA_REDIS_PASSWORD}`) that Spring fills from an environment variable
+ * sourced from a Secret key (or a file from a mounted Secret, for GCS). Synthesis fails unless there is at least one METRICS_STORE,
  * OBJECT_STORE and CONFIGURATION_STORE account.
  */
 export class KayentaStandalone extends Construct {
   /** Kayenta's HTTP port. */
   public static readonly PORT = KAYENTA_PORT;
 
-  /** The namespace every object is in. */
+  /** The namespace of Kayenta's objects (those of `ingress` go to the ingress gateway's namespace). */
   public readonly namespace: string;
   /** The Namespace, when this construct created it. */
   public readonly namespaceObject?: kplus.Namespace;
@@ -439,8 +442,9 @@ export class KayentaStandalone extends Construct {
     rejectLiteralCredentials(this, 'additionalConfig', extra);
     const expanded = expandDottedKeys(extra) as { [key: string]: any };
     this.checkFixedSettings(expanded, (path) => `additionalConfig.${path.join('.')}`, (value) => show(value));
-    if (relaxedGet(expanded, ['redis']) !== undefined) {
-      throw propError(this, 'additionalConfig.redis', 'the Redis connection is set by the redis prop', 'use redis: KayentaRedis.fromUrl(...) instead');
+    // the connection is the redis prop's; other redis settings (e.g. redis.timeout) pass
+    if (relaxedGet(expanded, ['redis', 'connection']) !== undefined) {
+      throw propError(this, 'additionalConfig.redis.connection', 'the Redis connection is set by the redis prop', 'use redis: KayentaRedis.fromUrl(...) instead');
     }
     return expanded;
   }
@@ -464,11 +468,32 @@ export class KayentaStandalone extends Construct {
       [['management', 'endpoints', 'web', 'base-path'], 'would move /health away from the path the probes call'],
       [['management', 'endpoint', 'health', 'enabled'], 'would turn off /health, which the probes call'],
       [['management', 'endpoints', 'web', 'exposure', 'exclude'], 'could hide /health, which the probes call'],
+      [['management', 'endpoints', 'web', 'path-mapping', 'health'], 'would move /health away from the path the probes call'],
+      [['spring', 'mvc', 'servlet', 'path'], 'would move every endpoint served through Spring MVC, /health included, away from the path the probes call'],
     ];
     for (const [path, consequence] of fixed) {
       const value = relaxedGet(settings, path);
       if (value !== undefined) {
         throw propError(this, prop(path), `${shown(value, path)} ${consequence}`, `leave ${path.join('.')} unset`);
+      }
+    }
+    // Spring Boot 3.4+ endpoint access: health must stay readable, by its own setting or the default
+    const access = (path: string[]) => {
+      const value = relaxedGet(settings, path);
+      return value === undefined ? undefined : String(value).trim().toLowerCase().replace(/_/g, '-');
+    };
+    const healthAccessPath = ['management', 'endpoint', 'health', 'access'];
+    const healthAccess = access(healthAccessPath);
+    if (healthAccess !== undefined && healthAccess !== 'read-only' && healthAccess !== 'unrestricted') {
+      throw propError(this, prop(healthAccessPath), `${shown(relaxedGet(settings, healthAccessPath), healthAccessPath)} would turn off /health, which the probes call`,
+        `leave ${healthAccessPath.join('.')} unset, or make it read-only`);
+    }
+    if (healthAccess === undefined) {
+      for (const [path, off] of [[['management', 'endpoints', 'access', 'default'], 'none'], [['management', 'endpoints', 'enabled-by-default'], 'false']] as const) {
+        if (access([...path]) === off) {
+          throw propError(this, prop([...path]), `${shown(relaxedGet(settings, [...path]), [...path])} would turn off every endpoint, /health included, which the probes call`,
+            `set ${healthAccessPath.join('.')} to read-only as well, or leave ${path.join('.')} unset`);
+        }
       }
     }
     const includePath = ['management', 'endpoints', 'web', 'exposure', 'include'];
@@ -495,7 +520,7 @@ export class KayentaStandalone extends Construct {
       if (!property) return;
       const settings = expandDottedKeys({ [property[1]]: property[2] }) as { [key: string]: any };
       this.checkFixedSettings(settings, () => `jvmOptions[${i}]`, () => `-D${property[1]}=${property[2]}`);
-      if (relaxedGet(settings, ['redis']) !== undefined) {
+      if (relaxedGet(settings, ['redis', 'connection']) !== undefined) {
         throw propError(this, `jvmOptions[${i}]`, `-D${property[1]}=... sets the Redis connection, which the redis prop sets`, 'use redis: KayentaRedis.fromUrl(...) instead');
       }
       // the image's start script imports /opt/spinnaker/config/, where kayenta.yml is mounted, with

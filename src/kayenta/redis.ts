@@ -97,6 +97,11 @@ class InClusterRedis extends KayentaRedis {
   }
 
   public _bind(scope: Construct, name: string, namespace: string, kayenta: kplus.Deployment) {
+    // the Redis is named after Kayenta, and its name is a Service name (at most 63 characters)
+    if (`${name}-redis`.length > 63) {
+      throw propError(scope, 'name', `${show(name)} has ${name.length} characters, too many for the name of the in-cluster Redis, ${show(`${name}-redis`)} (Service names have at most 63)`,
+        'give a name of at most 57 characters, or use an external Redis (KayentaRedis.fromUrl)');
+    }
     const redis = new Redis(scope, 'redis', {
       name: `${name}-redis`,
       namespace,

@@ -569,7 +569,14 @@ describe('KayentaStandalone bad input', () => {
     [{ 'management.server.port': 8091 }, 'additionalConfig.management.server.port: 8091 would move /health to another port'],
     [{ management: { endpoints: { web: { 'base-path': '/actuator' } } } }, 'additionalConfig.management.endpoints.web.base-path: "/actuator" would move /health'],
     [{ 'management.endpoints.web.exposure.include': 'info,metrics' }, 'additionalConfig.management.endpoints.web.exposure.include: "info,metrics" leaves out health'],
-    [{ 'redis.connection': 'redis://other:6379' }, 'additionalConfig.redis: the Redis connection is set by the redis prop'],
+    [{ 'redis.connection': 'redis://other:6379' }, 'additionalConfig.redis.connection: the Redis connection is set by the redis prop'],
+    [{ 'management.endpoints.web.path-mapping.health': 'healthz' }, 'additionalConfig.management.endpoints.web.path-mapping.health: "healthz" would move /health away from the path the probes call'],
+    [{ spring: { mvc: { servlet: { path: '/api' } } } }, 'additionalConfig.spring.mvc.servlet.path: "/api" would move every endpoint served through Spring MVC, /health included'],
+    [{ 'management.endpoint.health.access': 'none' }, 'additionalConfig.management.endpoint.health.access: "none" would turn off /health, which the probes call; '
+      + 'leave management.endpoint.health.access unset, or make it read-only'],
+    [{ 'management.endpoints.access.default': 'NONE' }, 'additionalConfig.management.endpoints.access.default: "NONE" would turn off every endpoint, /health included, which the probes call; '
+      + 'set management.endpoint.health.access to read-only as well, or leave management.endpoints.access.default unset'],
+    [{ management: { endpoints: { enabledByDefault: false } } }, 'additionalConfig.management.endpoints.enabled-by-default: false would turn off every endpoint, /health included'],
     [{ 'management.endpoints.web.exposure.include': '*' }, 'additionalConfig.management.endpoints.web.exposure.include: "*" exposes "*" on the port the Service publishes; '
       + 'list the endpoints you need (e.g. "health,info,prometheus"): env, configprops, resolvedEnv and heapdump show the credentials Spring resolved, '
       + 'loggers lets any caller raise logging to TRACE'],
@@ -591,6 +598,19 @@ describe('KayentaStandalone bad input', () => {
     ['-Dspring.config.import=optional:file:/tmp/', 'jvmOptions[1]: -Dspring.config.import=... changes where Spring reads its configuration'],
   ])('a -D system property (which overrides kayenta.yml) is checked like additionalConfig: %s', (option, message) => {
     expect(() => setup({ jvmOptions: ['-XX:+UseG1GC', option] })).toThrow(`test/kayenta: ${message}`);
+  });
+
+  test('refuses a name too long for its in-cluster Redis (named <name>-redis, a Service name), naming the name prop', () => {
+    const name = `k${'a'.repeat(57)}`;
+    expect(() => setup({ name })).toThrow(`test/kayenta: name: "${name}" has 58 characters, too many for the name of the in-cluster Redis, "${name}-redis" (Service names have at most 63); `
+      + 'give a name of at most 57 characters, or use an external Redis (KayentaRedis.fromUrl)');
+    expect(() => setup({ name: name.slice(1) })).not.toThrow();
+  });
+
+  test('endpoint access that keeps /health readable, and Redis settings other than the connection, pass', () => {
+    expect(() => setup({ additionalConfig: { 'management.endpoints.access.default': 'none', 'management.endpoint.health.access': 'read-only' } })).not.toThrow();
+    expect(() => setup({ additionalConfig: { 'management.endpoint.health.access': 'UNRESTRICTED' } })).not.toThrow();
+    expect(kayentaYml(synthChart(setup({ additionalConfig: { 'redis.timeout': 5000 } }).chart)).redis.timeout).toBe(5000);
   });
 
   test('other -D system properties and JVM flags pass', () => {
