@@ -41,7 +41,10 @@ const SECRET_FILES_DIR = '/var/run/secrets/kayenta';
 const SECTIONS = ['atlas', 'aws', 'azure', 'blobs', 'configbin', 'datadog', 'gcs', 'google', 'graphite', 'influxdb',
   'memory', 'newrelic', 'prometheus', 'remoteJudge', 's3', 'signalfx', 'stackdriver', 'wavefront'];
 /** Sections that register accounts: enabling one without accounts does nothing. */
-const ACCOUNT_SECTIONS = ['atlas', 'aws', 'azure', 'datadog', 'google', 'graphite', 'influxdb', 'memory', 'newrelic', 'prometheus', 'signalfx', 'wavefront'];
+const ACCOUNT_SECTIONS = ['atlas', 'aws', 'azure', 'clickhouse', 'configbin', 'datadog', 'google', 'graphite', 'influxdb', 'memory', 'newrelic', 'prometheus',
+  'signalfx', 'wavefront'];
+/** Sections whose accounts are metrics stores without `supportedTypes` (Kayenta's defaults for them). */
+const METRICS_BY_DEFAULT = ['datadog', 'prometheus'];
 /** Storage services and the account section whose OBJECT_STORE accounts they serve. */
 const STORAGE_SERVICES: { [service: string]: string } = { blobs: 'azure', s3: 'aws', gcs: 'google' };
 
@@ -558,8 +561,10 @@ export class KayentaStandalone extends Construct {
         errors.push(`${this.node.path}: additionalConfig.kayenta.${section}: enabled without accounts; add an account or leave the section disabled`);
       }
       for (const account of accounts) {
-        const supported: string[] = Array.isArray(account?.supportedTypes) ? account.supportedTypes : [];
-        supported.forEach((t) => types.add(t));
+        const supported: string[] = Array.isArray(account?.supportedTypes) ? account.supportedTypes
+          : METRICS_BY_DEFAULT.includes(section) ? [KayentaStoreType.METRICS_STORE] : [];
+        // a google account serves metrics through the stackdriver service only
+        supported.filter((t) => !(section === 'google' && t === KayentaStoreType.METRICS_STORE && !kayenta.stackdriver?.enabled)).forEach((t) => types.add(t));
         const typed = this.accounts.some((a) => a.entry === account);
         const other = names.get(account?.name);
         // two typed accounts can't share a name (addAccount refuses); any other pair is reported here

@@ -521,6 +521,27 @@ describe('KayentaStandalone bad input', () => {
     expect(() => runValidations(chart)).toThrow('test/kayenta: additionalConfig.kayenta.signalfx: enabled without accounts; add an account or leave the section disabled');
   });
 
+  test('counts store types as Kayenta registers them: configbin accounts, metrics stores without supportedTypes, google metrics only with stackdriver', () => {
+    const objectOnly = (secret: SecretRef) => KayentaStorage.azure({
+      accountName: 'canary-storage',
+      storageAccountName: 'kayentastorage',
+      container: 'kayenta',
+      accessKey: { secret: secret('azure-storage'), key: 'storage-key' },
+      storeTypes: [KayentaStoreType.OBJECT_STORE],
+    });
+    const configbin = { enabled: true, accounts: [{ name: 'configs', endpoint: { baseUrl: 'http://configbin:8080' }, ownerApp: 'kayenta', configType: 'canary', supportedTypes: ['CONFIGURATION_STORE'] }] };
+    expect(() => runValidations(setup((secret) => ({ storage: [objectOnly(secret)], additionalConfig: { kayenta: { configbin } } })).chart)).not.toThrow();
+    expect(() => runValidations(setup({ additionalConfig: { kayenta: { configbin: { enabled: true } } } }).chart))
+      .toThrow('test/kayenta: additionalConfig.kayenta.configbin: enabled without accounts; add an account or leave the section disabled');
+    // Kayenta's prometheus accounts are metrics stores whatever supportedTypes says
+    const prometheus = { enabled: true, accounts: [{ name: 'extra', endpoint: { baseUrl: 'http://prometheus:9090' } }] };
+    expect(() => runValidations(setup({ metricsStores: [], additionalConfig: { kayenta: { prometheus } } }).chart)).not.toThrow();
+    const google = { enabled: true, accounts: [{ name: 'gcp', project: 'p', supportedTypes: ['METRICS_STORE'] }] };
+    expect(() => runValidations(setup({ metricsStores: [], additionalConfig: { kayenta: { google } } }).chart))
+      .toThrow('test/kayenta: metricsStores: no METRICS_STORE account is configured');
+    expect(() => runValidations(setup({ metricsStores: [], additionalConfig: { kayenta: { google, stackdriver: { enabled: true } } } }).chart)).not.toThrow();
+  });
+
   test('fails at synth when additionalConfig turns off the storage service of an object store', () => {
     const { chart } = setup({ additionalConfig: { kayenta: { blobs: { enabled: false } } } });
     expect(() => runValidations(chart)).toThrow(
