@@ -170,7 +170,11 @@ export abstract class CanaryMetricQuery {
     });
   }
 
-  /** A Datadog metric query, e.g. `avg:trace.http.request.errors`. */
+  /**
+   * A Datadog metric query, e.g. `avg:trace.http.request.errors`, written as the query config's
+   * `metricName`: Kayenta appends the request's scope in braces (`avg:...{scope}`). Kayenta marks
+   * the field deprecated in favour of its query templates, and still reads it.
+   */
   public static datadog(metricName: string): CanaryMetricQuery {
     if (typeof metricName !== 'string' || metricName.trim() === '') {
       throw new Error(`CanaryMetricQuery.datadog: metricName: received ${show(metricName)}; give a Datadog metric query such as "avg:system.cpu.user"`);

@@ -529,7 +529,10 @@ describe('KayentaStandalone bad input', () => {
       accessKey: { secret: secret('azure-storage'), key: 'storage-key' },
       storeTypes: [KayentaStoreType.OBJECT_STORE],
     });
-    const configbin = { enabled: true, accounts: [{ name: 'configs', endpoint: { baseUrl: 'http://configbin:8080' }, ownerApp: 'kayenta', configType: 'canary', supportedTypes: ['CONFIGURATION_STORE'] }] };
+    const configbin = {
+      enabled: true,
+      accounts: [{ name: 'configs', endpoint: { baseUrl: 'http://configbin:8080' }, ownerApp: 'kayenta', configType: 'canary', supportedTypes: ['CONFIGURATION_STORE'] }],
+    };
     expect(() => runValidations(setup((secret) => ({ storage: [objectOnly(secret)], additionalConfig: { kayenta: { configbin } } })).chart)).not.toThrow();
     expect(() => runValidations(setup({ additionalConfig: { kayenta: { configbin: { enabled: true } } } }).chart))
       .toThrow('test/kayenta: additionalConfig.kayenta.configbin: enabled without accounts; add an account or leave the section disabled');
@@ -539,7 +542,8 @@ describe('KayentaStandalone bad input', () => {
     const google = { enabled: true, accounts: [{ name: 'gcp', project: 'p', supportedTypes: ['METRICS_STORE'] }] };
     expect(() => runValidations(setup({ metricsStores: [], additionalConfig: { kayenta: { google } } }).chart))
       .toThrow('test/kayenta: metricsStores: no METRICS_STORE account is configured');
-    expect(() => runValidations(setup({ metricsStores: [], additionalConfig: { kayenta: { google, stackdriver: { enabled: true } } } }).chart)).not.toThrow();
+    const withStackdriver = setup({ metricsStores: [], additionalConfig: { kayenta: { google, stackdriver: { enabled: true } } } });
+    expect(() => runValidations(withStackdriver.chart)).not.toThrow();
   });
 
   test('fails at synth when additionalConfig turns off the storage service of an object store', () => {
