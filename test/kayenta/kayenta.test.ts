@@ -533,7 +533,8 @@ describe('KayentaStandalone bad input', () => {
       enabled: true,
       accounts: [{ name: 'configs', endpoint: { baseUrl: 'http://configbin:8080' }, ownerApp: 'kayenta', configType: 'canary', supportedTypes: ['CONFIGURATION_STORE'] }],
     };
-    expect(() => runValidations(setup((secret) => ({ storage: [objectOnly(secret)], additionalConfig: { kayenta: { configbin } } })).chart)).not.toThrow();
+    const withConfigbin = setup((secret) => ({ storage: [objectOnly(secret)], additionalConfig: { kayenta: { configbin } } }));
+    expect(() => runValidations(withConfigbin.chart)).not.toThrow();
     expect(() => runValidations(setup({ additionalConfig: { kayenta: { configbin: { enabled: true } } } }).chart))
       .toThrow('test/kayenta: additionalConfig.kayenta.configbin: enabled without accounts; add an account or leave the section disabled');
     // Kayenta's prometheus accounts are metrics stores whatever supportedTypes says
