@@ -1,4 +1,4 @@
-import { Duration, Size, Yaml } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Size, Yaml } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { CanaryConfig, KayentaCanaryConfigs, lazyString } from './canary-config';
@@ -319,6 +319,9 @@ export class KayentaStandalone extends Construct {
     });
     this.container = this.deployment.containers[0];
     hardenContainer(this, this.deployment, this.container);
+    // No <SERVICE>_PORT variables for the namespace's Services: Spring reads environment variables
+    // as settings, so a Service named "server" (SERVER_PORT=tcp://...) would set server.port
+    ApiObject.of(this.deployment).addJsonPatch(JsonPatch.add('/spec/template/spec/enableServiceLinks', false));
     addConfigHash(this.deployment, 'kayenta.yml', () => this.renderConfig());
     this.credentials = new KayentaCredentials(this, this.container, SECRET_FILES_DIR);
 

@@ -325,6 +325,8 @@ describe('KayentaStandalone', () => {
     expect(pod.securityContext).toMatchObject({ runAsUser: 10111, fsGroup: 10111 });
     const tmp = pod.volumes.find((v: any) => v.emptyDir);
     expect(c.volumeMounts).toContainEqual({ mountPath: '/tmp', name: tmp.name });
+    // no <SERVICE>_PORT variables, which Spring would read as settings (a Service "server" sets server.port)
+    expect(pod.enableServiceLinks).toBe(false);
   });
 
   test('pulls a :latest image Always', () => {
