@@ -75,5 +75,13 @@ export class KuardMarin3rChart extends Chart {
       },
     });
     envoy.exposeViaService({ name: 'kuard' });
+    // marin3r's admin API (9901) and shutdown manager (8090) listen on the pod IP, where its probes
+    // call them; only the HTTPS listener and the stats port are for other pods and clients (the
+    // kubelet's probes come from the node, which NetworkPolicy doesn't block)
+    const lockdown = new kplus.NetworkPolicy(this, 'listeners-only', { metadata: { name: 'kuard-listeners-only', namespace }, selector: app });
+    const listeners = [kplus.NetworkPolicyPort.tcp(8443), kplus.NetworkPolicyPort.tcp(9902)];
+    lockdown.addIngressRule(kplus.Pods.all(this, 'any-pod', { namespaces: kplus.Namespaces.all(this, 'any-namespace') }), listeners);
+    lockdown.addIngressRule(kplus.NetworkPolicyIpBlock.anyIpv4(this, 'any-ipv4'), listeners);
+    lockdown.addIngressRule(kplus.NetworkPolicyIpBlock.anyIpv6(this, 'any-ipv6'), listeners);
   }
 }

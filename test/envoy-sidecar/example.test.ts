@@ -62,6 +62,16 @@ describe('seed 002 examples', () => {
     expect(template.metadata.annotations['marin3r.3scale.net/ports']).toBe('envoy-https:8443,envoy-stats:9902');
     // kuard exits on SIGTERM: marin3r's shutdown manager holds it until Envoy has drained
     expect(template.metadata.annotations['marin3r.3scale.net/shutdown-manager.extra-lifecycle-hooks']).toBe('kuard');
+    // other pods and clients reach the HTTPS listener and the stats port only, not the admin API
+    // (9901) or the shutdown manager (8090) that marin3r puts on the pod IP
+    const policy = findOne(objects, 'NetworkPolicy', 'kuard-listeners-only');
+    expect(policy.spec.podSelector).toEqual({ matchLabels: { 'cdk8s.io/metadata.addr': template.metadata.labels['cdk8s.io/metadata.addr'] } });
+    expect(policy.spec.policyTypes).toEqual(['Ingress']);
+    expect(policy.spec.ingress.map((r: any) => [r.from, r.ports.map((p: any) => p.port)])).toEqual([
+      [[{ namespaceSelector: {}, podSelector: {} }], [8443, 9902]],
+      [[{ ipBlock: { cidr: '0.0.0.0/0' } }], [8443, 9902]],
+      [[{ ipBlock: { cidr: '::/0' } }], [8443, 9902]],
+    ]);
     expectSchemaValid(objects);
   });
 
