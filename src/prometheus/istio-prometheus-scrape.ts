@@ -70,6 +70,9 @@ export interface IstioPrometheusScrapeProps {
   readonly namespace?: string;
   /**
    * The name of the objects (ServiceAccount, ClusterRole, ConfigMap, Deployment, Service, ...).
+   * Istio's sample Prometheus (samples/addons/prometheus.yaml) uses the default name in
+   * istio-system too: its Deployment's selector can't be changed, so applying both fails; remove
+   * the sample first or give another name.
    * @default "prometheus"
    */
   readonly name?: string;
