@@ -1,10 +1,10 @@
-import { ApiObject, Duration, Lazy } from 'cdk8s';
+import { ApiObject, Duration, JsonPatch, Lazy } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct, IConstruct } from 'constructs';
 import { EnvoyConfig, EnvoyConfigSpecEnvoyApi, EnvoyConfigSpecResourcesType, EnvoyConfigSpecSerialization } from '../../imports/envoyconfigs-marin3r.3scale.net';
 import { addConfigHash } from '../common/config-hash';
 import { pullPolicyFor } from '../common/image';
-import { hardenContainer, markMarin3rShutdownManager, templateGraceSeconds } from '../common/pod';
+import { hardenContainer, markMarin3rShutdownManager, podSpecPath, templateGraceSeconds } from '../common/pod';
 import { claimInChart } from '../common/registry';
 import { resourceQuantities } from '../common/resources';
 import { EnvoyDownstreamTls, EnvoyDownstreamTlsOptions } from '../envoy';
@@ -327,6 +327,9 @@ class Marin3rDelivery extends EnvoyDelivery {
     const stopHooks: string[] = [];
 
     ctx.workload.podMetadata.addLabel('marin3r.3scale.net/status', 'enabled');
+    // the containers marin3r injects have no securityContext: the pod's seccomp profile is theirs
+    // (the pod-level user above keeps them off root)
+    ApiObject.of(ctx.workload).addJsonPatch(JsonPatch.add(`${podSpecPath(ctx.scope, 'workload', ctx.workload)}/securityContext/seccompProfile`, { type: 'RuntimeDefault' }));
     if (shutdownManager) markMarin3rShutdownManager(ctx.workload, grace);
     const annotations: Record<string, string> = {
       'marin3r.3scale.net/node-id': nodeId,

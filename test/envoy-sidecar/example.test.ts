@@ -55,7 +55,8 @@ describe('seed 002 examples', () => {
   test('marin3r: the pod runs as the envoy user, the admin API stays where marin3r probes it', () => {
     const objects = synthChart(new KuardMarin3rChart(Testing.app(), 'kuard-marin3r'));
     const template = findOne(objects, 'Deployment', 'kuard').spec.template;
-    expect(template.spec.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 101, runAsNonRoot: true });
+    // the pod-level user and seccomp profile are those of the containers marin3r injects without a securityContext
+    expect(template.spec.securityContext).toMatchObject({ runAsUser: 101, runAsGroup: 101, runAsNonRoot: true, seccompProfile: { type: 'RuntimeDefault' } });
     // kuard keeps its own user
     expect(template.spec.containers[0].securityContext.runAsUser).toBe(65534);
     expect(Object.keys(template.metadata.annotations).filter((k) => k.startsWith('marin3r.3scale.net/admin'))).toEqual(['marin3r.3scale.net/admin.port']);
