@@ -156,7 +156,7 @@ export class IstioPodMonitor extends Construct {
     const workloadObject = ApiObject.of(props.workload);
     const container = PodPorts.of(props.workload).requireServed(this, 'port', props.port);
     const declared = container.ports.find((p) => p.number === props.port);
-    const path = checkHttpPath(this, 'path', props.path ?? '/metrics');
+    const path = checkHttpPath(this, 'path', props.path ?? '/metrics', 'give the path alone (a PodMonitor takes query parameters in its endpoints\' params, which this construct doesn\'t set)');
     const name = checkDnsSubdomain(this, 'name', props.name ?? workloadObject.name);
     // the pods' namespace (their chart's when the workload sets none)
     const podNamespace = workloadObject.metadata.namespace;

@@ -434,7 +434,8 @@ export class IstioPrometheusScrape extends Construct {
       throw propError(this, 'addScrapeTarget.peerAuthentication', `is ${options.peerAuthentication} in ${this.mode} mode, which scrapes the sidecar's plain-text port`,
         'drop peerAuthentication (it applies to IstioScrapeMode.MUTUAL_TLS only)');
     }
-    markForScraping(this, 'addScrapeTarget.', workload, { port: options.port, path: options.path });
+    markForScraping(this, 'addScrapeTarget.', workload, { port: options.port, path: options.path }, undefined, this.mode === IstioScrapeMode.MUTUAL_TLS
+      ? 'give the path alone (in METRICS_MERGING mode Istio\'s pilot-agent fetches the path as given, query included)' : undefined);
     if (this.mode === IstioScrapeMode.MUTUAL_TLS) requireHttpMetricsPort(this, 'addScrapeTarget.port', workload, options.port, this.istio);
     if (previous) {
       if (previous.peerAuthentication !== peerAuthentication && this.mode === IstioScrapeMode.MUTUAL_TLS) {

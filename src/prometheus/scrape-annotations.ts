@@ -63,7 +63,9 @@ export class PrometheusScrapeAnnotations {
   /**
    * Annotates `workload`'s pod template for scraping on `options.port` and `options.path`.
    * Fails when no container of the workload declares the port, or when the workload was already
-   * marked with another port or path.
+   * marked with another port or path. A query in the path works only where Istio merges the pod's
+   * metrics (its pilot-agent fetches the path as given): Prometheus's own annotation jobs put the
+   * annotation into the URL's path, where "?" is escaped.
    */
   public static addTo(workload: kplus.AbstractPod, options: ScrapeAnnotationOptions): void {
     markForScraping(workload, '', workload, options);
@@ -76,14 +78,16 @@ export class PrometheusScrapeAnnotations {
  * `PrometheusScrapeAnnotations.addTo` on behalf of a construct: errors name `scope` and
  * `<prefix>port` / `<prefix>path` (e.g. `test/prometheus: addScrapeTarget.port: ...`), the
  * construct and method the user called, rather than the workload.
+ * @param queryFix where Prometheus fetches the path itself (no metrics merging by Istio's
+ * pilot-agent, which keeps a query as given), the fix of the error for a path with a query
  * @internal
  */
 export function markForScraping(
-  scope: IConstruct, prefix: string, workload: kplus.AbstractPod, options: ScrapeAnnotationOptions, owner?: MarkOwner,
+  scope: IConstruct, prefix: string, workload: kplus.AbstractPod, options: ScrapeAnnotationOptions, owner?: MarkOwner, queryFix?: string,
 ): void {
   if (owner?.injected) checkPort(scope, `${prefix}port`, options.port);
   else PodPorts.of(workload).requireServed(scope, `${prefix}port`, options.port);
-  const path = checkHttpPath(scope, `${prefix}path`, options.path ?? '/metrics');
+  const path = checkHttpPath(scope, `${prefix}path`, options.path ?? '/metrics', queryFix);
   const previous = MARKS.get(workload);
   if (previous) {
     if (previous.port !== options.port || previous.path !== path) {

@@ -290,7 +290,10 @@ export class ScrapeJob {
     }
     if (options.scrapeInterval) job.scrape_interval = promDuration(options.scrapeInterval);
     if (options.scrapeTimeout) job.scrape_timeout = promDuration(options.scrapeTimeout);
-    if (options.metricsPath !== undefined) job.metrics_path = checkHttpPath(scope, `${prop}.metricsPath`, options.metricsPath);
+    if (options.metricsPath !== undefined) {
+      job.metrics_path = checkHttpPath(scope, `${prop}.metricsPath`, options.metricsPath,
+        'give the path alone, and query parameters as `__param_<name>` labels set by a relabeling');
+    }
     const fallback = options.fallbackScrapeProtocol;
     if (fallback !== undefined) {
       if (!Object.values(ScrapeProtocol).includes(fallback)) {
@@ -434,15 +437,15 @@ function renderRule(scope: IConstruct, prop: string, rule: RelabelRule, version:
 }
 
 /** Checks an HTTP path to scrape ("/metrics"). @internal */
-export function checkHttpPath(scope: IConstruct, prop: string, path: string): string {
+export function checkHttpPath(scope: IConstruct, prop: string, path: string, queryFix?: string): string {
   if (typeof path !== 'string' || !/^\/\S*$/.test(path)) {
     throw propError(scope, prop, `${show(path)} is not an HTTP path`, 'give a path starting with "/", e.g. "/metrics"');
   }
-  // Prometheus puts the path into the URL's path, escaping "?" and "#": "/metrics?x=1" is requested
-  // as /metrics%3Fx=1 (a 404)
-  if (/[?#]/.test(path)) {
+  // Where Prometheus fetches the path itself (queryFix given), it puts it into the URL's path,
+  // escaping "?" and "#": "/metrics?x=1" is requested as /metrics%3Fx=1 (a 404)
+  if (queryFix !== undefined && /[?#]/.test(path)) {
     throw propError(scope, prop, `${show(path)} holds a query or fragment, which Prometheus would escape into the path (requesting ${show(path.replace(/\?/g, '%3F').replace(/#/g, '%23'))})`,
-      'give the path alone; a scrape job takes query parameters as `params` in prometheus.yml or from `__param_<name>` labels set by relabelling');
+      queryFix);
   }
   return path;
 }

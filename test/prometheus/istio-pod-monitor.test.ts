@@ -159,6 +159,11 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
       'test/monitor: prometheusVersion: Prometheus 2.30.0 needs PROMETHEUS_COMMON_ENABLE_HTTP2 in its environment to scrape Istio mTLS, which a PodMonitor cannot set; use Prometheus 2.35 or later (or set the variable on the Prometheus resource yourself and pass "2.31.0" here)');
   });
 
+  test('fails on a path with a query, which Prometheus would escape into the path', () => {
+    expect(() => build({ path: '/metrics?x=1' })).toThrow('test/monitor: path: "/metrics?x=1" holds a query or fragment, which Prometheus would escape into the path (requesting "/metrics%3Fx=1"); '
+      + 'give the path alone (a PodMonitor takes query parameters in its endpoints\' params, which this construct doesn\'t set)');
+  });
+
   test('fails on Prometheus 2.21-2.28', () => {
     expect(() => build({ prometheusVersion: '2.27.1' })).toThrow(/^test\/monitor: prometheusVersion: Prometheus 2\.27\.1 cannot scrape Istio mTLS endpoints/);
     // without 2.29-2.30, which need an environment variable a PodMonitor cannot set

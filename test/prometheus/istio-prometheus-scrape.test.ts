@@ -682,6 +682,18 @@ describe('addScrapeTarget', () => {
       .toThrow('test/prometheus: addScrapeTarget.path: "metrics" is not an HTTP path; give a path starting with "/", e.g. "/metrics"');
   });
 
+  test('refuses a query in a path Prometheus fetches itself (it escapes "?" into the path), and keeps it where pilot-agent fetches it (metrics merging)', () => {
+    const query = { port: 8080, path: '/metrics?format=prometheus' };
+    expect(() => build({}, (prom, chart) => prom.addScrapeTarget(app(chart), query))).toThrow(
+      'test/prometheus: addScrapeTarget.path: "/metrics?format=prometheus" holds a query or fragment, which Prometheus would escape into the path (requesting "/metrics%3Fformat=prometheus"); '
+      + 'give the path alone (in METRICS_MERGING mode Istio\'s pilot-agent fetches the path as given, query included)');
+    const merging = build({ mode: IstioScrapeMode.METRICS_MERGING }, (prom, chart) => prom.addScrapeTarget(app(chart), query));
+    expect(findOne(merging.objects, 'Deployment', 'app').spec.template.metadata.annotations['prometheus.io/path']).toBe('/metrics?format=prometheus');
+    expect(() => build({}, (prom) => prom.addScrapeJob({ name: 'x', targets: ScrapeTargets.fromAddresses(['host:9100']), metricsPath: '/probe#x' }))).toThrow(
+      'test/prometheus: addScrapeJob.metricsPath: "/probe#x" holds a query or fragment, which Prometheus would escape into the path (requesting "/probe%23x"); '
+      + 'give the path alone, and query parameters as `__param_<name>` labels set by a relabeling');
+  });
+
   test('fails when the workload is already marked for another endpoint, naming the construct, the method and the workload', () => {
     expect(() => build({}, (prom, chart) => {
       const w = app(chart);
