@@ -72,7 +72,8 @@ export enum CookieSameSite {
   /**
    * Never sent from other sites. oauth2-proxy's login (CSRF) cookie gets the same attribute, so the
    * redirect back from a provider on another site arrives without it and the sign-in fails: refused
-   * unless the provider's login host ends in the same two labels as the app host.
+   * unless the provider's login host ends in the same two labels as the app host (for an OIDC
+   * provider, the issuer's host is taken as its login host).
    */
   STRICT = 'strict',
   /** Sent on every cross-site request; requires `secure`. */
@@ -112,9 +113,10 @@ export interface OAuth2ProxyCookieOptions {
   /**
    * Refresh the session's tokens with the provider after this long (0 disables refreshing).
    * Must be shorter than `expire` and than the provider's `tokenLifetime`, and can't be 0 when the
-   * lifetime is known: oauth2-proxy checks a session's token only when it refreshes the session, and
-   * until then passes the expired ID token on, which the app's RequestAuthentication answers with 401.
-   * @default - a minute less than the provider's tokenLifetime (Entra ID 59 min, Keycloak 4 min; half the lifetime for tokens under two minutes); an hour, as in seed 001, for an OIDC provider without tokenLifetime
+   * lifetime is known and `expire` is longer: oauth2-proxy checks a session's token only when it
+   * refreshes the session, and until then passes the expired ID token on, which the app's
+   * RequestAuthentication answers with 401.
+   * @default - a minute less than the provider's tokenLifetime (Entra ID 59 min, Keycloak 4 min; half the lifetime for tokens under two minutes), 0 when `expire` ends sessions by then; an hour, as in seed 001, for an OIDC provider without tokenLifetime
    */
   readonly refresh?: Duration;
   /**
@@ -1014,26 +1016,33 @@ function cookieConfig(
       + 'and every callback fails ("Unable to find a valid CSRF token")',
     'use CookieSameSite.LAX (the default: the cookie goes along on top-level navigations from other sites, not on their embedded or cross-site POST requests)');
   }
-  const refresh = options.refresh ?? (tokenLifetime ? refreshBefore(tokenLifetime) : Duration.hours(1));
   const expire = options.expire ?? Duration.hours(168);
+  // no refreshing by default for sessions that end before their token does
+  const refresh = options.refresh ?? (tokenLifetime
+    ? (expire.toMilliseconds() <= tokenLifetime.toMilliseconds() ? Duration.seconds(0) : refreshBefore(tokenLifetime))
+    : Duration.hours(1));
   if (!isHttpToken(name)) {
     throw propError(scope, 'cookie.name', `${show(name)} is not a cookie name`, 'use letters, digits and "_", e.g. "_oauth2_proxy"');
   }
   if (sameSite === CookieSameSite.NONE && !secure) {
     throw propError(scope, 'cookie.sameSite', 'NONE with secure: false', 'browsers drop SameSite=None cookies that are not secure; keep secure: true');
   }
+  // a session that ends before its ID token needs no refreshing
+  const outlivesToken = tokenLifetime !== undefined && expire.toMilliseconds() > tokenLifetime.toMilliseconds();
   if (refresh.toMilliseconds() > 0 && refresh.toMilliseconds() >= expire.toMilliseconds()) {
     throw propError(scope, 'cookie.refresh', `${goDuration(refresh)} is not shorter than cookie.expire (${goDuration(expire)})`,
-      tokenLifetime ? `refresh sessions before the cookie expires (and before the tokens do, after ${goDuration(tokenLifetime)})` : 'refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
+      outlivesToken ? `refresh sessions before the cookie expires (and before the tokens do, after ${goDuration(tokenLifetime!)})`
+        : 'refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
   }
   // oauth2-proxy looks at a session's token expiry only when it refreshes the session: until then
   // it keeps passing the expired ID token on, which the app's RequestAuthentication refuses
-  if (tokenLifetime && (refresh.toMilliseconds() === 0 || refresh.toMilliseconds() >= tokenLifetime.toMilliseconds())) {
+  if (tokenLifetime && ((refresh.toMilliseconds() === 0 && outlivesToken) || refresh.toMilliseconds() >= tokenLifetime.toMilliseconds())) {
     const received = refresh.toMilliseconds() === 0 ? '0 (no refreshing)' : `${goDuration(refresh)}`;
     throw propError(scope, 'cookie.refresh', `${received} is not shorter than the provider's token lifetime (${goDuration(tokenLifetime)}): `
       + `oauth2-proxy checks a session's token only when it refreshes the session, so ${refresh.toMilliseconds() === 0 ? 'once the token expires' : 'from the token\'s expiry to the refresh'} `
       + 'it keeps passing the expired ID token on, and the app\'s RequestAuthentication (or the app) answers 401 to a signed-in user',
-    'refresh before the tokens expire (leave refresh out: a minute before), or give the provider the tokenLifetime your identity provider really uses');
+    `refresh before the tokens expire (leave refresh out: a minute before), end sessions by then (cookie.expire at most ${goDuration(tokenLifetime)}), `
+      + 'or give the provider the tokenLifetime your identity provider really uses');
   }
   return {
     cookie_name: name,

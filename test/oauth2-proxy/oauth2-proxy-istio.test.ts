@@ -871,8 +871,8 @@ describe('OAuth2ProxyIstio', () => {
     });
 
     test('fails when sessions would be refreshed after the cookie expired', () => {
-      const { build } = setup({ cookie: { refresh: Duration.hours(2), expire: Duration.hours(1) } });
-      expect(build).toThrow('test/auth: cookie.refresh: 2h is not shorter than cookie.expire (1h); refresh sessions before the cookie expires (and before the tokens do, after 1h)');
+      const { build } = setup({ cookie: { refresh: Duration.hours(4), expire: Duration.hours(3) } });
+      expect(build).toThrow('test/auth: cookie.refresh: 4h is not shorter than cookie.expire (3h); refresh sessions before the cookie expires (and before the tokens do, after 1h)');
       const oidc = OAuth2Provider.oidc({ issuerUrl: 'https://idp.example.org', clientId: 'myapp' });
       const unknownLifetime = setup({ provider: oidc, cookie: { refresh: Duration.hours(2), expire: Duration.hours(1) } });
       expect(unknownLifetime.build).toThrow('test/auth: cookie.refresh: 2h is not shorter than cookie.expire (1h); refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
@@ -883,10 +883,16 @@ describe('OAuth2ProxyIstio', () => {
       const { build } = setup({ cookie: { refresh: Duration.hours(1) } });
       expect(build).toThrow('test/auth: cookie.refresh: 1h is not shorter than the provider\'s token lifetime (1h): oauth2-proxy checks a session\'s token only when it refreshes the session, '
         + 'so from the token\'s expiry to the refresh it keeps passing the expired ID token on, and the app\'s RequestAuthentication (or the app) answers 401 to a signed-in user; '
-        + 'refresh before the tokens expire (leave refresh out: a minute before), or give the provider the tokenLifetime your identity provider really uses');
+        + 'refresh before the tokens expire (leave refresh out: a minute before), end sessions by then (cookie.expire at most 1h), or give the provider the tokenLifetime your identity provider really uses');
       const never = setup({ cookie: { refresh: Duration.seconds(0) } });
       expect(never.build).toThrow('test/auth: cookie.refresh: 0 (no refreshing) is not shorter than the provider\'s token lifetime (1h): oauth2-proxy checks a session\'s token only when it refreshes the session, '
         + 'so once the token expires it keeps passing');
+      // sessions that end before their token need no refreshing: 0 is taken, and the default then
+      const short = (cookie: object) => configFile(synth({ cookie: { expire: Duration.minutes(30), ...cookie } }).objects);
+      expect(short({ refresh: Duration.seconds(0) })).toContain('cookie_refresh = "0h"\n');
+      expect(short({})).toContain('cookie_refresh = "0h"\n');
+      expect(setup({ cookie: { expire: Duration.minutes(30), refresh: Duration.minutes(45) } }).build)
+        .toThrow('test/auth: cookie.refresh: 45m is not shorter than cookie.expire (30m); refresh sessions before the cookie expires, or set refresh to 0 to disable refreshing');
     });
 
     test('refuses SameSite=Strict with a provider on another site (the login cookie would stay behind on the way back), and takes it on the app\'s site', () => {
