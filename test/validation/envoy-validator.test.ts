@@ -181,9 +181,18 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     expectValid(cluster, V.CLUSTER);
     address.port_value = '8e3';
     expect(V.validate(cluster, V.CLUSTER).warnings).toEqual([]);
-    for (const bad of ['80.5', ' 80', '1e20', 'eighty']) {
+    for (const bad of ['80.5', ' 80', 'eighty']) {
       address.port_value = bad;
       expect(errors(cluster, V.CLUSTER).map((e) => e.message)).toEqual([`expected uint32 (a whole number, or a string of digits), got string ${JSON.stringify(bad)}`]);
+    }
+    address.port_value = '1e20';
+    expect(errors(cluster, V.CLUSTER).map((e) => e.message)).toEqual(['1e20 is out of range for uint32 (0 to 4294967295)']);
+    expect(errors({ start: '1e18', end: '9007199254740993' }, 'envoy.type.v3.Int64Range').map((e) => e.message)).toEqual(['"1e18" is too large for a float spelling (protobuf reads one within ±2^53); write the int64\'s digits']);
+    // spellings Go's protojson (marin3r) refuses warn; plain digits and JSON numbers don't
+    for (const [text, canonical] of [['+80', '80'], ['080', '80'], ['8.', '8'], ['8e1', undefined], ['80', undefined]] as const) {
+      address.port_value = text;
+      expect(V.validate(cluster, V.CLUSTER).warnings.map((w) => w.message)).toEqual(canonical === undefined ? []
+        : [`${JSON.stringify(text)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(canonical)}`]);
     }
     // a float: Envoy's loader also takes what absl::SimpleAtod does; Go's protojson (marin3r) doesn't
     for (const [text, canonical] of [['nan', 'NaN'], [' 1.5', 1.5], ['+2', 2], ['2.', 2]] as const) {
@@ -196,9 +205,11 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     expect(errors({ value: '-INF' }, 'envoy.type.v3.Percent').map((e) => e.message)).toEqual(['-INF is out of range; must be at least 0 (gte 0)']);
     expect(V.validate({ value: '1.5e1' }, 'envoy.type.v3.Percent').warnings).toEqual([]);
     expect(errors({ value: '+-1' }, 'envoy.type.v3.Percent').map((e) => e.message)).toEqual(['expected a number, got string "+-1"']);
+    expect(errors({ value: '++1' }, 'envoy.type.v3.Percent').map((e) => e.message)).toEqual(['expected a number, got string "++1"']);
     // integer map keys are digits only
     const method = (key: string) => ({ name: { exact: 'get' }, params_match: { [key]: { exact_match: 'x' } } });
     expectValid(method('0'), 'envoy.extensions.filters.network.dubbo_proxy.v3.MethodMatch');
+    expectValid(method(' 1 '), 'envoy.extensions.filters.network.dubbo_proxy.v3.MethodMatch');
     expect(errors(method('0.0'), 'envoy.extensions.filters.network.dubbo_proxy.v3.MethodMatch').map((e) => e.message)).toEqual(['map key "0.0" is not a uint32']);
   });
 

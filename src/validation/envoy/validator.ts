@@ -31,6 +31,8 @@ export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 // as absl::SimpleAtoi / SimpleAtod read the strings protobuf's JSON parser hands them (a "+" too)
 const INT_RE = /^[+-]?[0-9]+$/;
 const FLOAT_RE = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
+/** An integer as a string that Go's protojson (marin3r) takes too: a JSON number without a fraction. */
+const CANONICAL_INT_RE = /^-?(?:0|[1-9][0-9]*)(?:\.0+)?(?:[eE][+-]?[0-9]+)?$/;
 /** A float as a string that JSON readers of other languages (Go's protojson: marin3r) take too. */
 const CANONICAL_FLOAT_RE = /^(?:NaN|-?Infinity|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)$/;
 const DURATION_RE = /^(-)?([0-9]+)(?:\.([0-9]{1,9}))?s$/;
@@ -370,8 +372,9 @@ class Walker {
     } else if (kind === K_BOOL) {
       if (key !== 'true' && key !== 'false') this.error(`map key ${JSON.stringify(key)} is not a bool; use "true" or "false"`);
     } else {
-      // protobuf reads integer map keys as digits only (no "1.0" as for values)
-      const n = INT_RE.test(key) ? parseInteger(key, false) : undefined;
+      // protobuf reads integer map keys with absl::SimpleAtoi: digits, spaces around (no "1.0" as for values)
+      const trimmed = key.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+      const n = INT_RE.test(trimmed) ? parseInteger(trimmed, false) : undefined;
       const range = INT_RANGES[kind];
       if (n === undefined || n < range[0] || n > range[1]) this.error(`map key ${JSON.stringify(key)} is not a ${range[2]}`);
     }
@@ -538,9 +541,18 @@ class Walker {
       case K_INT64:
       case K_UINT64: {
         const range = INT_RANGES[kind];
+        const unsigned = kind === K_UINT32 || kind === K_UINT64;
         const n = typeof value === 'number' ? (Number.isInteger(value) ? value : undefined)
-          : typeof value === 'string' ? parseInteger(value, kind === K_UINT32 || kind === K_UINT64) : undefined;
-        if (n === undefined) {
+          : typeof value === 'string' ? parseInteger(value, unsigned) : undefined;
+        if (n !== undefined && typeof value === 'string' && !CANONICAL_INT_RE.test(value)) {
+          this.warn(`${JSON.stringify(value)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(String(n))}`);
+        }
+        const whole = n === undefined && typeof value === 'string' && FLOAT_RE.test(value) && Number.isInteger(Number(value));
+        if (whole && (Number(value) < Number(range[0]) || Number(value) > Number(range[1]))) {
+          this.error(`${String(value)} is out of range for ${range[2]} (${String(range[0])} to ${String(range[1])})`);
+        } else if (whole) {
+          this.error(`${JSON.stringify(value)} is too large for a float spelling (protobuf reads one within ${unsigned ? '0 to 2^54' : '±2^53'}); write the ${range[2]}'s digits`);
+        } else if (n === undefined) {
           this.error(`expected ${range[2]} (a whole number, or a string of digits), got ${describe(value)}`);
         } else if (n < range[0] || n > range[1]) {
           this.error(`${String(value)} is out of range for ${range[2]} (${String(range[0])} to ${String(range[1])})`);
@@ -964,7 +976,8 @@ function parseFloating(value: unknown): number | undefined {
   let s = value.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
   if (s.startsWith('+')) {
     s = s.slice(1);
-    if (s.startsWith('-')) return undefined;
+    // absl::SimpleAtod skips one "+", and from_chars takes no sign but "-"
+    if (s.startsWith('-') || s.startsWith('+')) return undefined;
   }
   const special = /^(-?)(inf|infinity|nan)$/i.exec(s);
   if (special) return special[2].toLowerCase() === 'nan' ? NaN : special[1] ? -Infinity : Infinity;
