@@ -44,14 +44,16 @@ class Re2Parser {
 
   public parse(): void {
     // Go also refuses nested counted repetitions whose counts multiply to more than 1000, e.g.
-    // "(a{100}){100}": per open group, the largest product of counts inside it; per item, its own
-    // (a count of 0 contributes nothing, as Go's repeatIsValid stops there)
-    const groups: number[] = [1];
-    let item = 1;
+    // "(a{100}){100}". Per open group: the largest product of counts among its finished items
+    // (`done`), and the product of its last item (`last`), which a repetition after it still
+    // changes; a count of 0 makes it 0, as Go's repeatIsValid stops there
+    const groups: Array<{ done: number; last: number }> = [{ done: 0, last: 0 }];
+    const top = () => groups[groups.length - 1];
     let prev = Prev.NOTHING;
     const add = (product: number) => {
-      item = product;
-      groups[groups.length - 1] = Math.max(groups[groups.length - 1], product);
+      const g = top();
+      g.done = Math.max(g.done, g.last);
+      g.last = product;
     };
     while (this.i < this.s.length) {
       const c = this.s[this.i];
@@ -59,16 +61,19 @@ class Re2Parser {
         case '(':
           // A flags-only group such as "(?i)" opens nothing: a repetition after it applies to
           // whatever came before, as in Go.
-          if (this.group()) { groups.push(1); prev = Prev.NOTHING; }
+          if (this.group()) { groups.push({ done: 0, last: 0 }); prev = Prev.NOTHING; }
           break;
-        case ')':
+        case ')': {
           if (groups.length === 1) this.fail('unexpected ")" (unbalanced parentheses)');
           this.i++;
-          add(groups.pop()!);
+          const closed = groups.pop()!;
+          add(Math.max(closed.done, closed.last));
           prev = Prev.ITEM;
           break;
+        }
         case '|':
           this.i++;
+          add(0);
           prev = Prev.NOTHING;
           break;
         case '*': case '+': case '?':
@@ -81,11 +86,11 @@ class Re2Parser {
           const start = this.i;
           this.repeat(prev, count.length);
           const factor = count.max < 0 ? count.min : count.max;
-          const product = factor * item;
+          const product = factor * top().last;
           if ((count.min >= 2 || count.max >= 2) && product > MAX_REPEAT) {
             this.fail(`invalid repeat count "${this.s.slice(start, start + count.length)}": nested counted repetitions multiply to ${product}, more than ${MAX_REPEAT}`);
           }
-          add(product);
+          top().last = product;
           prev = Prev.REPEAT;
           break;
         }

@@ -9,7 +9,7 @@ const ACCEPTED = [
   '[\\d-z]', '[a\\-z]', '[\\w-]', '\\x41', '\\x{263a}', '\\z', '\\A', '\\b', '\\pL', '\\p{Greek}', '\\p{^Greek}', '\\PN',
   'a)(b', ')(', '\\.', '\\ ', '\\-', '(?s).*', '(?U)a+', '(?m)^a$', 'a(?i)*', '^*', '$+', '.{0}', '\\d{1000}', 'Pending|Succeeded|Failed',
   // nested counted repetitions up to a product of 1000; a count of 0 ends the product; * and + don't count
-  '(a{10}b{10}){100}', '(?:x{2}){500}', '(a{0}){1000}', '(a*){1000}', '((a{10})+){100}', '\\p{Ahom}', '\\p{Newa}',
+  '(a{10}b{10}){100}', '(?:x{2}){500}', '(a{0}){1000}', '(a*){1000}', '((a{10})+){100}', '((a{100}){0}){100}', '(a{100}|b){10}', '\\p{Ahom}', '\\p{Newa}',
 ];
 const REJECTED: Array<[string, RegExp]> = [
   ['(?=x)', /lookahead/], ['(?!x)a', /negative lookahead/], ['(?<=a)b', /lookbehind/], ['(?<!a)b', /negative lookbehind/],
