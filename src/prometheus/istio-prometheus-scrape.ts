@@ -529,12 +529,18 @@ export class IstioPrometheusScrape extends Construct {
     const ns = this.node.root.node.findAll().find((c): c is ApiObject => ApiObject.isApiObject(c) && c.kind === 'Namespace' && c.name === namespace);
     const template = ApiObject.of(this.deployment).toJson().spec?.template?.metadata ?? {};
     const nsLabels = ns ? (ns.toJson().metadata?.labels ?? {}) : undefined;
-    if (istioInjects(template.labels ?? {}, template.annotations ?? {}, nsLabels, namespace)) return [];
-    const why = nsLabels?.['istio-injection'] !== undefined
-      ? `its Namespace ${show(namespace)} is labelled istio-injection: ${show(nsLabels['istio-injection'])}, which only "enabled" injects`
-      : 'its pod template opts out of injection (sidecar.istio.io/inject)';
-    return [`${this.node.path}: namespace: Istio would inject no sidecar into the Prometheus pods (${why}), and in MUTUAL_TLS mode the sidecar writes the certificates `
-      + 'the secure scrape job reads, so Prometheus would not load its configuration; label the namespace istio-injection: enabled (or drop the label), or use IstioScrapeMode.METRICS_MERGING'];
+    const labels = template.labels ?? {};
+    const annotations = template.annotations ?? {};
+    if (istioInjects(labels, annotations, nsLabels, namespace)) return [];
+    // the pod's own opt-out first: it wins over any namespace label
+    const podOptsOut = !istioInjects(labels, annotations, { 'istio-injection': 'enabled' });
+    const [prop, why, fix] = podOptsOut
+      ? ['deployment', `its pod template opts out of injection (sidecar.istio.io/inject: ${show(labels['sidecar.istio.io/inject'] ?? annotations['sidecar.istio.io/inject'])})`,
+        'remove the sidecar.istio.io/inject override from the pod template']
+      : ['namespace', `its Namespace ${show(namespace)} is labelled istio-injection: ${show(nsLabels?.['istio-injection'])}, which only "enabled" injects`,
+        'label the namespace istio-injection: enabled (or drop the label)'];
+    return [`${this.node.path}: ${prop}: Istio would inject no sidecar into the Prometheus pods (${why}), and in MUTUAL_TLS mode the sidecar writes the certificates `
+      + `the secure scrape job reads, so Prometheus would not load its configuration; ${fix}, or use IstioScrapeMode.METRICS_MERGING`];
   }
 
   private plaintextDestinationRule(name: string, namespace: string, labels: Record<string, string>, istio: IstioRelease): ApiObject {

@@ -86,8 +86,15 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
       + 'which only "enabled" injects), and in MUTUAL_TLS mode the sidecar writes the certificates the secure scrape job reads, so Prometheus would not load its configuration; '
       + 'label the namespace istio-injection: enabled (or drop the label), or use IstioScrapeMode.METRICS_MERGING');
     expect(disabled('enabled').objects.map((o) => o.kind)).toContain('Namespace');
-    expect(() => build({}, (prom) => prom.deployment.podMetadata.addLabel('sidecar.istio.io/inject', 'false')))
-      .toThrow('Istio would inject no sidecar into the Prometheus pods (its pod template opts out of injection (sidecar.istio.io/inject))');
+    const optOut = (chartNamespace: boolean) => build({ namespace: 'monitoring' }, (prom, chart) => {
+      if (chartNamespace) new kplus.Namespace(chart, 'ns', { metadata: { name: 'monitoring', labels: { 'istio-injection': 'enabled' } } });
+      prom.deployment.podMetadata.addLabel('sidecar.istio.io/inject', 'false');
+    });
+    for (const withNamespace of [false, true]) {
+      expect(() => optOut(withNamespace)).toThrow('test/prometheus: deployment: Istio would inject no sidecar into the Prometheus pods '
+        + '(its pod template opts out of injection (sidecar.istio.io/inject: "false")), and in MUTUAL_TLS mode the sidecar writes the certificates the secure scrape job reads, '
+        + 'so Prometheus would not load its configuration; remove the sidecar.istio.io/inject override from the pod template, or use IstioScrapeMode.METRICS_MERGING');
+    }
   });
 
   test('the sidecar intercepts nothing and writes its certificates through OUTPUT_CERTS', () => {
