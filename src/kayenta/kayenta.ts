@@ -45,6 +45,8 @@ const ACCOUNT_SECTIONS = ['atlas', 'aws', 'azure', 'clickhouse', 'configbin', 'd
   'signalfx', 'wavefront'];
 /** Sections whose accounts are metrics stores without `supportedTypes` (Kayenta's defaults for them). */
 const METRICS_BY_DEFAULT = ['datadog', 'prometheus'];
+/** Sections whose accounts are metrics stores whatever `supportedTypes` says (Kayenta ignores it). */
+const METRICS_ONLY = ['prometheus'];
 /** Storage services and the account section whose OBJECT_STORE accounts they serve. */
 const STORAGE_SERVICES: { [service: string]: string } = { blobs: 'azure', s3: 'aws', gcs: 'google' };
 
@@ -483,23 +485,32 @@ export class KayentaStandalone extends Construct {
         throw propError(this, prop(path), `${shown(value, path)} ${consequence}`, `leave ${path.join('.')} unset`);
       }
     }
-    // Spring Boot 3.4+ endpoint access: health must stay readable, by its own setting or the default
-    const access = (path: string[]) => {
+    // Spring Boot 3.4+ endpoint access: health must stay readable, by its own setting or the default.
+    // Values as Spring binds them: enums ignoring case and punctuation (readOnly, READ_ONLY,
+    // read-only), booleans from true/on/yes/1 and false/off/no/0
+    const setting = (path: string[]) => {
       const value = relaxedGet(settings, path);
-      return value === undefined ? undefined : String(value).trim().toLowerCase().replace(/_/g, '-');
+      return value === undefined ? undefined : String(value).trim().toLowerCase().replace(/[^a-z0-9]/g, '');
     };
     const healthAccessPath = ['management', 'endpoint', 'health', 'access'];
-    const healthAccess = access(healthAccessPath);
-    if (healthAccess !== undefined && healthAccess !== 'read-only' && healthAccess !== 'unrestricted') {
+    const healthAccess = setting(healthAccessPath);
+    if (healthAccess !== undefined && healthAccess !== 'readonly' && healthAccess !== 'unrestricted') {
       throw propError(this, prop(healthAccessPath), `${shown(relaxedGet(settings, healthAccessPath), healthAccessPath)} would turn off /health, which the probes call`,
         `leave ${healthAccessPath.join('.')} unset, or make it read-only`);
     }
-    if (healthAccess === undefined) {
-      for (const [path, off] of [[['management', 'endpoints', 'access', 'default'], 'none'], [['management', 'endpoints', 'enabled-by-default'], 'false']] as const) {
-        if (access([...path]) === off) {
-          throw propError(this, prop([...path]), `${shown(relaxedGet(settings, [...path]), [...path])} would turn off every endpoint, /health included, which the probes call`,
-            `set ${healthAccessPath.join('.')} to read-only as well, or leave ${path.join('.')} unset`);
-        }
+    const maxPermitted = ['management', 'endpoints', 'access', 'max-permitted'];
+    if (setting(maxPermitted) === 'none') {
+      throw propError(this, prop(maxPermitted), `${shown(relaxedGet(settings, maxPermitted), maxPermitted)} would turn off every endpoint, /health included, whatever else says`,
+        `leave ${maxPermitted.join('.')} unset, or make it read-only`);
+    }
+    const offByDefault: Array<[string[], string[]]> = [
+      [['management', 'endpoints', 'access', 'default'], ['none']],
+      [['management', 'endpoints', 'enabled-by-default'], ['false', 'off', 'no', '0']],
+    ];
+    for (const [path, off] of healthAccess === undefined ? offByDefault : []) {
+      if (off.includes(setting(path) ?? '')) {
+        throw propError(this, prop(path), `${shown(relaxedGet(settings, path), path)} would turn off every endpoint, /health included, which the probes call`,
+          `set ${healthAccessPath.join('.')} to read-only as well, or leave ${path.join('.')} unset`);
       }
     }
     const includePath = ['management', 'endpoints', 'web', 'exposure', 'include'];
@@ -564,8 +575,9 @@ export class KayentaStandalone extends Construct {
         errors.push(`${this.node.path}: additionalConfig.kayenta.${section}: enabled without accounts; add an account or leave the section disabled`);
       }
       for (const account of accounts) {
-        const supported: string[] = Array.isArray(account?.supportedTypes) ? account.supportedTypes
-          : METRICS_BY_DEFAULT.includes(section) ? [KayentaStoreType.METRICS_STORE] : [];
+        const supported: string[] = METRICS_ONLY.includes(section) ? [KayentaStoreType.METRICS_STORE]
+          : Array.isArray(account?.supportedTypes) ? account.supportedTypes
+            : METRICS_BY_DEFAULT.includes(section) ? [KayentaStoreType.METRICS_STORE] : [];
         // a google account serves metrics through the stackdriver service only
         supported.filter((t) => !(section === 'google' && t === KayentaStoreType.METRICS_STORE && !kayenta.stackdriver?.enabled)).forEach((t) => types.add(t));
         const typed = this.accounts.some((a) => a.entry === account);

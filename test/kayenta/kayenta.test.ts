@@ -542,6 +542,11 @@ describe('KayentaStandalone bad input', () => {
     // Kayenta's prometheus accounts are metrics stores whatever supportedTypes says
     const prometheus = { enabled: true, accounts: [{ name: 'extra', endpoint: { baseUrl: 'http://prometheus:9090' } }] };
     expect(() => runValidations(setup({ metricsStores: [], additionalConfig: { kayenta: { prometheus } } }).chart)).not.toThrow();
+    const asStorage = { enabled: true, accounts: [{ ...prometheus.accounts[0], supportedTypes: ['OBJECT_STORE', 'CONFIGURATION_STORE'] }] };
+    expect(() => runValidations(setup({ storage: [], additionalConfig: { kayenta: { prometheus: asStorage } } }).chart))
+      .toThrow('test/kayenta: storage: no OBJECT_STORE account is configured');
+    const datadog = { enabled: true, accounts: [{ name: 'dd', endpoint: { baseUrl: 'https://api.datadoghq.com' }, apiKey: '${secrets.dd.api}', applicationKey: '${secrets.dd.app}' }] };
+    expect(() => runValidations(setup({ metricsStores: [], additionalConfig: { kayenta: { datadog } } }).chart)).not.toThrow();
     const google = { enabled: true, accounts: [{ name: 'gcp', project: 'p', supportedTypes: ['METRICS_STORE'] }] };
     expect(() => runValidations(setup({ metricsStores: [], additionalConfig: { kayenta: { google } } }).chart))
       .toThrow('test/kayenta: metricsStores: no METRICS_STORE account is configured');
@@ -605,6 +610,9 @@ describe('KayentaStandalone bad input', () => {
     [{ 'management.endpoints.access.default': 'NONE' }, 'additionalConfig.management.endpoints.access.default: "NONE" would turn off every endpoint, /health included, which the probes call; '
       + 'set management.endpoint.health.access to read-only as well, or leave management.endpoints.access.default unset'],
     [{ management: { endpoints: { enabledByDefault: false } } }, 'additionalConfig.management.endpoints.enabled-by-default: false would turn off every endpoint, /health included'],
+    [{ 'management.endpoints.enabled-by-default': 'off' }, 'additionalConfig.management.endpoints.enabled-by-default: "off" would turn off every endpoint, /health included'],
+    [{ 'management.endpoints.access.max-permitted': 'none', 'management.endpoint.health.access': 'read-only' },
+      'additionalConfig.management.endpoints.access.max-permitted: "none" would turn off every endpoint, /health included, whatever else says'],
     [{ 'management.endpoints.web.exposure.include': '*' }, 'additionalConfig.management.endpoints.web.exposure.include: "*" exposes "*" on the port the Service publishes; '
       + 'list the endpoints you need (e.g. "health,info,prometheus"): env, configprops, resolvedEnv and heapdump show the credentials Spring resolved, '
       + 'loggers lets any caller raise logging to TRACE'],
@@ -638,6 +646,7 @@ describe('KayentaStandalone bad input', () => {
   test('endpoint access that keeps /health readable, and Redis settings other than the connection, pass', () => {
     expect(() => setup({ additionalConfig: { 'management.endpoints.access.default': 'none', 'management.endpoint.health.access': 'read-only' } })).not.toThrow();
     expect(() => setup({ additionalConfig: { 'management.endpoint.health.access': 'UNRESTRICTED' } })).not.toThrow();
+    expect(() => setup({ additionalConfig: { 'management.endpoints.access.default': 'none', 'management.endpoint.health.access': 'readOnly' } })).not.toThrow();
     expect(kayentaYml(synthChart(setup({ additionalConfig: { 'redis.timeout': 5000 } }).chart)).redis.timeout).toBe(5000);
   });
 
