@@ -66,18 +66,30 @@ export function requireResources<T extends kplus.ContainerResources | undefined>
   if (resources === undefined) return resources;
   const missing = missingResources(resources);
   if (missing.length > 0) throw propError(scope, prop, `has no ${missing.join(', ')}`, RESOURCES_FIX);
-  // Kubernetes refuses a request above its limit (for an injected sidecar, only when the pod is created)
-  const r = resources as kplus.ContainerResources;
-  const cpuRequest = cpuCores(r.cpu!.request!.amount);
-  const cpuLimit = cpuCores(r.cpu!.limit!.amount);
-  if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
-    throw propError(scope, `${prop}.cpu`, `request ${r.cpu!.request!.amount} is above limit ${r.cpu!.limit!.amount}`, 'give a request no larger than the limit (Kubernetes refuses the pod otherwise)');
-  }
-  if (sizeBytes(r.memory!.request!) > sizeBytes(r.memory!.limit!)) {
-    throw propError(scope, `${prop}.memory`, `request ${memoryQuantity(r.memory!.request!)} is above limit ${memoryQuantity(r.memory!.limit!)}`,
-      'give a request no larger than the limit (Kubernetes refuses the pod otherwise)');
-  }
+  const above = requestAboveLimit(resources as kplus.ContainerResources);
+  if (above) throw propError(scope, `${prop}.${above.resource}`, above.received, REQUEST_ABOVE_LIMIT_FIX);
   return resources;
+}
+
+/** The fix of an error about a request above its limit. @internal */
+export const REQUEST_ABOVE_LIMIT_FIX = 'give a request no larger than the limit (Kubernetes refuses the pod otherwise)';
+
+/**
+ * The CPU or memory request above its limit in `resources`, which Kubernetes refuses (for an
+ * injected sidecar, only when the pod is created), e.g. `{ resource: 'cpu', received: 'request
+ * 1500m is above limit 1000m' }`; undefined when there is none.
+ * @internal
+ */
+export function requestAboveLimit(r: kplus.ContainerResources): { resource: 'cpu' | 'memory'; received: string } | undefined {
+  const cpuRequest = r.cpu?.request ? cpuCores(r.cpu.request.amount) : undefined;
+  const cpuLimit = r.cpu?.limit ? cpuCores(r.cpu.limit.amount) : undefined;
+  if (cpuRequest !== undefined && cpuLimit !== undefined && cpuRequest > cpuLimit) {
+    return { resource: 'cpu', received: `request ${r.cpu!.request!.amount} is above limit ${r.cpu!.limit!.amount}` };
+  }
+  if (r.memory?.request && r.memory?.limit && sizeBytes(r.memory.request) > sizeBytes(r.memory.limit)) {
+    return { resource: 'memory', received: `request ${memoryQuantity(r.memory.request)} is above limit ${memoryQuantity(r.memory.limit)}` };
+  }
+  return undefined;
 }
 
 /** Which of the four requests and limits `resources` lacks, e.g. ["cpu.limit"]. @internal */

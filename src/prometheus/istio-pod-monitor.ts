@@ -6,7 +6,7 @@ import { certOnlySidecarAnnotations, checkDuration, checkHttpPath, ISTIO_CERTS_V
 import { strictPortPolicy } from './strict-port';
 import { DEFAULT_PROMETHEUS_VERSION, ENABLE_HTTP2_ENV, Http2Fix, http2Fix, parsePrometheusVersion } from './versions';
 import { PodMonitor, PodMonitorSpecPodMetricsEndpoints, PodMonitorSpecPodMetricsEndpointsScheme } from '../../imports/podmonitors-monitoring.coreos.com';
-import { missingResources, RESOURCES_FIX } from '../common/resources';
+import { missingResources, REQUEST_ABOVE_LIMIT_FIX, requestAboveLimit, RESOURCES_FIX } from '../common/resources';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkDnsSubdomain, isDnsLabel } from '../validation/names';
@@ -128,6 +128,8 @@ export class IstioPodMonitor extends Construct {
       if (missing.length > 0) {
         throw new Error(`IstioPodMonitor.prometheusSpec: istioProxyResources: has no ${missing.join(', ')}; ${RESOURCES_FIX}`);
       }
+      const above = requestAboveLimit(istioProxyResources);
+      if (above) throw new Error(`IstioPodMonitor.prometheusSpec: istioProxyResources.${above.resource}: ${above.received}; ${REQUEST_ABOVE_LIMIT_FIX}`);
     }
     return {
       podMetadata: {

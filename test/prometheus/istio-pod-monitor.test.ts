@@ -134,6 +134,10 @@ describe('IstioPodMonitor (prometheus-operator)', () => {
       .toEqual(['50m', '1', '100Mi', '300Mi']);
     expect(() => IstioPodMonitor.prometheusSpec('mesh', { cpu: { request: kplus.Cpu.millis(50) } }))
       .toThrow('IstioPodMonitor.prometheusSpec: istioProxyResources: has no cpu.limit, memory.request, memory.limit; give CPU and memory requests and limits');
+    expect(() => IstioPodMonitor.prometheusSpec('mesh', {
+      cpu: { request: kplus.Cpu.millis(50), limit: kplus.Cpu.units(1) },
+      memory: { request: Size.mebibytes(400), limit: Size.mebibytes(300) },
+    })).toThrow('IstioPodMonitor.prometheusSpec: istioProxyResources.memory: request 400Mi is above limit 300Mi; give a request no larger than the limit (Kubernetes refuses the pod otherwise)');
     // the same annotations as IstioPrometheusScrape's own pod
     const chart = Testing.chart();
     new IstioPrometheusScrape(chart, 'prometheus', { namespace: 'monitoring' });
