@@ -699,6 +699,15 @@ describe('the wiring checks', () => {
       delete other.spec.selector;
       other.metadata.namespace = 'myapp';
       expect(lines(elsewhere)).toEqual([]);
+      // from the root namespace, a policy without a selector reaches an ingress in another namespace too
+      const context = { ingressGateways: [{ namespace: 'istio-ingress', labels: { istio: 'ingressgateway' } }] };
+      const rules = (m: any[]) => WiringChecks.check(m, context).map((f) => f.rule).filter((r) => r === WiringRule.EXT_AUTHZ_REDIRECT);
+      const root = seedManifests();
+      redirect(root);
+      delete pick(root, 'AuthorizationPolicy', 'myapp-oauth2-proxy').spec.selector;
+      expect(rules(root)).toEqual([WiringRule.EXT_AUTHZ_REDIRECT]);
+      pick(root, 'AuthorizationPolicy', 'myapp-oauth2-proxy').metadata.namespace = 'third';
+      expect(rules(root)).toEqual([]);
     });
 
     test('takes only plain-HTTP servers as redirecting (httpsRedirect on an HTTPS server routes), on Gateways of that ingress', () => {
