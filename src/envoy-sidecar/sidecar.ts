@@ -174,7 +174,9 @@ export interface EnvoyUpstreamOptions {
   /**
    * Eject members that keep failing. Members are the addresses `address` resolves to: give the
    * DNS name of a headless Service (one address per pod). A ClusterIP Service's name resolves to
-   * one virtual IP, so there is a single member and nothing useful to eject.
+   * one virtual IP, so there is a single member and nothing useful to eject. On Envoy 1.31 or
+   * newer, one member may be ejected whatever `maxEjectionPercent` says (`alwaysEjectOneHost`
+   * defaults to true here); on 1.27-1.30, give a `maxEjectionPercent` of at least 100 / members.
    * @default - no outlier detection
    */
   readonly outlierDetection?: EnvoyOutlierDetectionOptions;
@@ -408,6 +410,8 @@ export class EnvoySidecar extends Construct {
    */
   public readonly drainTime: Duration;
   private readonly delivery: BoundDelivery;
+  /** The Envoy image: its release decides some fields. */
+  private readonly image: string;
   private readonly inbound?: EnvoyInboundOptions;
   /**
    * The last validation of each document (by `where`). cdk8s runs every construct's validations
@@ -454,6 +458,7 @@ export class EnvoySidecar extends Construct {
       memory: { request: Size.mebibytes(64), limit: Size.mebibytes(256) },
     };
     this.concurrency = props.concurrency === undefined ? defaultConcurrency(resources) : checkConcurrency(this, props.concurrency);
+    this.image = props.image ?? EnvoySidecar.DEFAULT_IMAGE;
     this.delivery = (props.delivery ?? EnvoyDelivery.configMap())._bind({
       scope: this,
       workload,
@@ -564,6 +569,20 @@ export class EnvoySidecar extends Construct {
   }
 
   /**
+   * Outlier detection as Envoy's release reads it: at least one member ejectable by default where
+   * the release has `always_eject_one_host` (1.31), since its max_ejection_percent (10 % by default)
+   * otherwise ejects nothing in a cluster of fewer than 10 members.
+   */
+  private outlierDetection(prop: string, options: EnvoyOutlierDetectionOptions): EnvoyOutlierDetectionOptions {
+    const minor = envoyMinor(this.image);
+    if (options.alwaysEjectOneHost === true && minor !== undefined && minor < 31) {
+      throw propError(this, `${prop}.outlierDetection.alwaysEjectOneHost`, `true with ${show(this.image)}, whose Envoy (1.${minor}) has no always_eject_one_host and would refuse the configuration`,
+        'use Envoy 1.31 or newer, or drop alwaysEjectOneHost and raise maxEjectionPercent to at least 100 / members');
+    }
+    return { ...options, alwaysEjectOneHost: options.alwaysEjectOneHost ?? (minor !== undefined && minor >= 31) };
+  }
+
+  /**
    * Adds a remote service the app calls through Envoy on `127.0.0.1:listenPort`.
    * @returns the Envoy cluster of the upstream
    */
@@ -596,7 +615,7 @@ export class EnvoySidecar extends Construct {
         connectTimeout: upstream.connectTimeout,
         idleTimeout: upstream.idleTimeout,
         circuitBreaker: upstream.circuitBreaker,
-        outlierDetection: upstream.outlierDetection,
+        outlierDetection: upstream.outlierDetection && this.outlierDetection(prop, upstream.outlierDetection),
         healthCheck: upstream.healthCheck,
         loadBalancing: upstream.loadBalancing,
       });

@@ -102,10 +102,19 @@ export interface EnvoyOutlierDetectionOptions {
    */
   readonly baseEjectionTime?: Duration;
   /**
-   * Most members that may be ejected at once, in percent.
+   * Most members that may be ejected at once, in percent. Since Envoy 1.27 a member is ejected
+   * only while (ejected + 1) / members stays within it, so 10 % ejects nothing in a cluster of
+   * fewer than 10 members unless `alwaysEjectOneHost` is on.
    * @default 10 (Envoy's default)
    */
   readonly maxEjectionPercent?: number;
+  /**
+   * Eject a member while none is ejected, whatever `maxEjectionPercent` says
+   * (`always_eject_one_host`, Envoy 1.31 and later; earlier releases refuse the field). With a
+   * single member this changes nothing: Envoy's panic threshold routes to it anyway.
+   * @default false (`EnvoySidecar` turns it on for Envoy 1.31 or newer images)
+   */
+  readonly alwaysEjectOneHost?: boolean;
 }
 
 /**
@@ -395,6 +404,7 @@ export class EnvoyCluster {
         interval: formatDuration(od.interval ?? TEN_SECONDS),
         base_ejection_time: formatDuration(od.baseEjectionTime ?? THIRTY_SECONDS),
         max_ejection_percent: od.maxEjectionPercent ?? 10,
+        ...(od.alwaysEjectOneHost ? { always_eject_one_host: true } : {}),
       };
     }
     if (o.healthCheck) {

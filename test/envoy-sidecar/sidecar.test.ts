@@ -263,9 +263,26 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(c.type).toBe('STRICT_DNS');
     expect(c.circuit_breakers.thresholds[0]).toEqual({ priority: 'DEFAULT', max_connections: 100, max_pending_requests: 50, max_requests: 1024, max_retries: 3 });
     expect(c.outlier_detection.consecutive_5xx).toBe(3);
+    // Envoy 1.31+: one member may be ejected whatever max_ejection_percent (10 %) says, which alone ejects nothing below 10 members
+    expect(c.outlier_detection.always_eject_one_host).toBe(true);
     // local listeners are not container ports
     expect(envoyContainer(objects).ports.map((p: any) => p.containerPort)).toEqual([8443, 9902]);
     expectSchemaValid(objects);
+  });
+
+  test('outlier detection ejects one member whatever maxEjectionPercent says on Envoy 1.31+, not before (the field is unknown there)', () => {
+    const upstream = (outlierDetection: object) => ({ outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 6500, outlierDetection }] });
+    const ejection = (image: string | undefined, outlierDetection: object) => {
+      const s = setup();
+      sidecar(s, { image, ...upstream(outlierDetection) });
+      return cluster(bootstrapOf(synthChart(s.chart)), 'mathoid').outlier_detection;
+    };
+    expect(ejection(undefined, {}).always_eject_one_host).toBe(true);
+    expect(ejection(undefined, { alwaysEjectOneHost: false }).always_eject_one_host).toBeUndefined();
+    expect(ejection('envoyproxy/envoy:v1.30.4', {})).toEqual({ consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 10 });
+    expect(() => sidecar(setup(), { image: 'envoyproxy/envoy:v1.30.4', ...upstream({ alwaysEjectOneHost: true }) })).toThrow(
+      'test/envoy: outbound["mathoid"].outlierDetection.alwaysEjectOneHost: true with "envoyproxy/envoy:v1.30.4", whose Envoy (1.30) has no always_eject_one_host and would refuse the configuration; '
+      + 'use Envoy 1.31 or newer, or drop alwaysEjectOneHost and raise maxEjectionPercent to at least 100 / members');
   });
 
   test('extension points: a filter before the router, a cluster, an access logger', () => {

@@ -85,6 +85,8 @@ describe('EnvoyCluster', () => {
   test('outlier detection takes Envoy defaults for what is not given', () => {
     const json = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { maxEjectionPercent: 50 } }).toJson();
     expect(json.outlier_detection).toEqual({ consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 50 });
+    const always = new EnvoyCluster({ name: 'x', endpoints: [ep('x.svc')], outlierDetection: { alwaysEjectOneHost: true } }).toJson();
+    expect(always.outlier_detection.always_eject_one_host).toBe(true);
   });
 
   test('durations become Envoy duration strings with millisecond precision', () => {
