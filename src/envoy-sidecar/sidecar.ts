@@ -31,10 +31,23 @@ export enum EnvoyLogLevel {
   OFF = 'off',
 }
 
+/** The address families of the pod network that Envoy's inbound and stats listeners accept. */
+export enum EnvoyIpFamily {
+  /** IPv4 only (`0.0.0.0`): clusters with IPv4 pod addresses, and dual-stack ones whose first family is IPv4. */
+  IPV4 = 'IPv4',
+  /** IPv6 only (`::`): IPv6-only clusters. */
+  IPV6 = 'IPv6',
+  /**
+   * Both (`::` with `ipv4_compat`): dual-stack clusters, whatever family comes first. Envoy can't
+   * start where the pod has IPv6 turned off.
+   */
+  DUAL_STACK = 'DualStack',
+}
+
 /** Envoy in front of the app: terminates TLS on `port` and forwards to the app's `targetPort`. */
 export interface EnvoyInboundOptions {
   /**
-   * Port Envoy listens on, on every pod address: 1024 or higher, since Envoy runs as uid 101
+   * Port Envoy listens on, on the pod's addresses of `ipFamily`: 1024 or higher, since Envoy runs as uid 101
    * without NET_BIND_SERVICE (and marin3r refuses lower ports). Clients keep using 443 or 80
    * through the Service (`exposeViaService`).
    */
@@ -304,6 +317,14 @@ export interface EnvoySidecarProps {
    */
   readonly concurrency?: number;
   /**
+   * The address families the inbound and stats listeners bind: the kubelet's probes and the
+   * Services reach the pod on its primary address, which is IPv6 in IPv6-only clusters (and in
+   * dual-stack ones that list IPv6 first). The outbound listeners and the admin API stay on
+   * 127.0.0.1, which every pod has.
+   * @default EnvoyIpFamily.IPV4
+   */
+  readonly ipFamily?: EnvoyIpFamily;
+  /**
    * Port of the admin API, bound to 127.0.0.1 only (ConfigMap delivery; under marin3r it listens
    * on the pod IP, see `EnvoyDelivery.marin3r`).
    * @default 9901
@@ -505,11 +526,17 @@ export class EnvoySidecar extends Construct {
     ports.claim(this, 'statsPort', this.statsPort, this.containerName, 'the Envoy stats listener');
     for (const extra of this.delivery.extraPorts) ports.claim(this, 'delivery', extra.port, extra.container, extra.description);
 
+    const family = props.ipFamily ?? EnvoyIpFamily.IPV4;
+    if (!Object.values(EnvoyIpFamily).includes(family)) {
+      throw propError(this, 'ipFamily', `received ${show(family)}`, 'use EnvoyIpFamily.IPV4, IPV6 or DUAL_STACK');
+    }
+    const bind = family === EnvoyIpFamily.IPV4 ? {} : { address: '::', ipv4Compat: family === EnvoyIpFamily.DUAL_STACK };
     this.statsListener = this.model(() => {
       this.bootstrap.addCluster(new EnvoyCluster({ name: ADMIN_CLUSTER, endpoints: [{ address: '127.0.0.1', port: this.adminPort }] }));
       return this.bootstrap.addListener(new EnvoyHttpListener({
         name: 'stats',
         port: this.statsPort,
+        ...bind,
         trafficDirection: EnvoyTrafficDirection.INBOUND,
         useRemoteAddress: false,
         accessLogs: [],
@@ -538,6 +565,7 @@ export class EnvoySidecar extends Construct {
         return this.bootstrap.addListener(new EnvoyHttpListener({
           name: 'inbound',
           port: inbound.port,
+          ...bind,
           tls,
           trafficDirection: EnvoyTrafficDirection.INBOUND,
           preserveExternalRequestId: inbound.preserveRequestId ?? true,

@@ -142,6 +142,12 @@ export interface EnvoyHttpListenerOptions {
    */
   readonly address?: string;
   /**
+   * With an IPv6 `address` (such as `"::"`), accept IPv4 connections too, as IPv4-mapped
+   * addresses (`ipv4_compat`).
+   * @default false
+   */
+  readonly ipv4Compat?: boolean;
+  /**
    * Terminate TLS with this context.
    * @default - plaintext
    */
@@ -228,6 +234,9 @@ export class EnvoyHttpListener {
     if (!isPort(options.port)) checkModelPort(`listener ${quote(this.name)}.port`, options.port);
     this.port = options.port;
     this.address = options.address ?? '0.0.0.0';
+    if (options.ipv4Compat && !this.address.includes(':')) {
+      throw new EnvoyModelError(`listener ${quote(this.name)}.ipv4Compat`, `is true with the IPv4 address ${quote(this.address)}`, 'bind an IPv6 address such as "::", or drop ipv4Compat');
+    }
     this.accessLogs = [...(options.accessLogs ?? [EnvoyAccessLog.stdout()])];
     if (options.idleTimeout !== undefined && !isPositive(options.idleTimeout)) envoyDuration(`listener ${quote(this.name)}.idleTimeout`, options.idleTimeout);
     (options.upgradeTypes ?? []).forEach((t, i) => {
@@ -313,7 +322,7 @@ export class EnvoyHttpListener {
     if (this.options.tls) chain.transport_socket = this.options.tls.toJson();
     const listener: any = {
       name: this.name,
-      address: { socket_address: { address: this.address, port_value: this.port } },
+      address: { socket_address: { address: this.address, port_value: this.port, ...(this.options.ipv4Compat ? { ipv4_compat: true } : {}) } },
       filter_chains: [chain],
     };
     if (this.options.trafficDirection && this.options.trafficDirection !== EnvoyTrafficDirection.UNSPECIFIED) {

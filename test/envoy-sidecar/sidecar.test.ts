@@ -1,7 +1,7 @@
 import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
-  EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHashPolicy, EnvoyHttpFilter, EnvoyLoadBalancing, EnvoySidecar,
+  EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHashPolicy, EnvoyHttpFilter, EnvoyHttpListener, EnvoyIpFamily, EnvoyLoadBalancing, EnvoySidecar,
   EnvoySidecarProps, EnvoyTls, EnvoyTlsVersion, EnvoyUpstreamProtocol, Marin3rDiscoveryService, PrometheusScrapeAnnotations,
 } from '../../src';
 import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
@@ -268,6 +268,23 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     // local listeners are not container ports
     expect(envoyContainer(objects).ports.map((p: any) => p.containerPort)).toEqual([8443, 9902]);
     expectSchemaValid(objects);
+  });
+
+  test('ipFamily: the inbound and stats listeners bind IPv4 by default, :: for IPv6-only or dual-stack pods; the local listeners stay on 127.0.0.1', () => {
+    const binds = (ipFamily?: EnvoyIpFamily) => {
+      const s = setup();
+      sidecar(s, { ipFamily, outbound: [{ name: 'mathoid', address: 'mathoid.svc', port: 80, listenPort: 6500 }] });
+      const b = bootstrapOf(synthChart(s.chart));
+      return ['inbound', 'stats', 'outbound-mathoid'].map((n) => listener(b, n).address.socket_address);
+    };
+    expect(binds()).toEqual([{ address: '0.0.0.0', port_value: 8443 }, { address: '0.0.0.0', port_value: 9902 }, { address: '127.0.0.1', port_value: 6500 }]);
+    expect(binds(EnvoyIpFamily.IPV6)).toEqual([{ address: '::', port_value: 8443 }, { address: '::', port_value: 9902 }, { address: '127.0.0.1', port_value: 6500 }]);
+    expect(binds(EnvoyIpFamily.DUAL_STACK)).toEqual([
+      { address: '::', port_value: 8443, ipv4_compat: true }, { address: '::', port_value: 9902, ipv4_compat: true }, { address: '127.0.0.1', port_value: 6500 },
+    ]);
+    expect(() => sidecar(setup(), { ipFamily: 'ipv6' as any })).toThrow('test/envoy: ipFamily: received "ipv6"; use EnvoyIpFamily.IPV4, IPV6 or DUAL_STACK');
+    expect(() => new EnvoyHttpListener({ name: 'x', port: 8080, ipv4Compat: true, routes: [{ cluster: 'c' }] }))
+      .toThrow('listener "x".ipv4Compat: is true with the IPv4 address "0.0.0.0"; bind an IPv6 address such as "::", or drop ipv4Compat');
   });
 
   test('outlier detection ejects one member whatever maxEjectionPercent says on Envoy 1.31+, not before (the field is unknown there)', () => {
