@@ -2,7 +2,8 @@ import { ApiObject, Chart, Duration, JsonPatch, Size, Testing } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import {
   EnvoyAccessLog, EnvoyCluster, EnvoyConfigValidator, EnvoyDelivery, EnvoyHashPolicy, EnvoyHttpFilter, EnvoyHttpListener, EnvoyIpFamily,
-  EnvoyLoadBalancing, EnvoySidecar, EnvoySidecarProps, EnvoyTls, EnvoyTlsVersion, EnvoyUpstreamProtocol, Marin3rDiscoveryService, PrometheusScrapeAnnotations,
+  EnvoyLoadBalancing, EnvoySidecar, EnvoySidecarProps, EnvoyTls, EnvoyTlsVersion, EnvoyUpstreamProtocol, Marin3rDiscoveryService,
+  PrometheusScrapeAnnotations,
 } from '../../src';
 import { expectSchemaValid, findOne, runValidations, synthChart } from '../harness';
 
