@@ -96,7 +96,8 @@ class Builder {
   }
 
   private refOf(m: Json): WiringObjectRef {
-    return { apiVersion: m.apiVersion, kind: m.kind, name: String(m.metadata?.name ?? '<unnamed>'), namespace: m.metadata?.namespace ?? this.defaultNamespace };
+    // an empty namespace is none, as Kubernetes (and the wiring checks) read it
+    return { apiVersion: m.apiVersion, kind: m.kind, name: String(m.metadata?.name ?? '<unnamed>'), namespace: m.metadata?.namespace || this.defaultNamespace };
   }
 
   private id(key: string, hint: string): string {

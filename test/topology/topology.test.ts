@@ -196,6 +196,20 @@ describe('Topology', () => {
     expect(edges(t)).toEqual(expect.arrayContaining([expect.stringMatching(/^Service shop\/web -> web \| web:1\.0\.0 \[:8080\]$/)]));
   });
 
+  test('reads an empty namespace (Helm leaves one when a value is unset) as the default namespace, as Kubernetes does: one node per object', () => {
+    const t = Topology.ofManifests([
+      { apiVersion: 'v1', kind: 'Service', metadata: { name: 'web', namespace: '' }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } },
+      {
+        apiVersion: 'apps/v1',
+        kind: 'Deployment',
+        metadata: { name: 'web' },
+        spec: { template: { metadata: { labels: { app: 'web' } }, spec: { containers: [{ name: 'web', image: 'web:1.0.0', ports: [{ containerPort: 8080 }] }] } } },
+      },
+    ]);
+    expect(t.nodes.filter((n) => n.label.startsWith('Service')).map((n) => n.label)).toEqual(['Service default/web']);
+    expect(edges(t)).toEqual(['Service default/web -> Deployment default/web']);
+  });
+
   test('escapes labels for Mermaid and DOT', () => {
     const t = Topology.ofManifests([{ apiVersion: 'v1', kind: 'Service', metadata: { name: 'a"b<c>#d`e\\f', namespace: 'n' }, spec: {} }]);
     expect(t.toMermaid()).toContain('("Service n/a#quot;b#lt;c#gt;#35;d#96;e\\f")');

@@ -191,6 +191,32 @@ describe('ManifestValidation', () => {
       expect(report.findings[0].message).toMatch(/broken\.yaml:4:\d+ is not valid YAML: /);
     });
 
+    test('applies merge keys (<<) as kubectl and Helm read them, and reports an alias cycle instead of throwing', () => {
+      const merged = [
+        'apiVersion: apps/v1', 'kind: Deployment', 'metadata: { name: web, namespace: edge }', 'spec:', '  selector: { matchLabels: &labels { app: web } }',
+        '  template:', '    metadata:', '      labels: { <<: *labels, tier: front }', '    spec:',
+        '      containers: [{ name: web, image: "example/web:1.0.0", ports: [{ name: http, containerPort: 8080 }] }]',
+        '---', 'apiVersion: v1', 'kind: Service', 'metadata: { name: web, namespace: edge }',
+        'spec: { selector: { app: web, tier: front }, ports: [{ port: 80, targetPort: http }] }',
+      ].join('\n');
+      expect(lines(checkYaml({ 'merged.yaml': merged }, { assumeExternalObjects: false }))).toEqual([]);
+      const cyclic = checkYaml({ 'cycle.yaml': `${merged}\n---\n&a { apiVersion: v1, kind: List, items: [*a] }\n` });
+      expect(lines(cyclic)).toEqual([expect.stringMatching(/^manifest-syntax 17: .*an alias refers to a node that contains it \(a cycle\), which Kubernetes refuses/)]);
+    });
+
+    test('reads marin3r\'s serialization: yaml as marin3r does (Go\'s YAML 1.1 reader, merge keys applied, !ignore keys kept), not as Envoy\'s loader', () => {
+      const envoyConfig = (value: string) => ({
+        apiVersion: 'marin3r.3scale.net/v1alpha1',
+        kind: 'EnvoyConfig',
+        metadata: { name: 'kuard', namespace: 'k' },
+        spec: { nodeID: 'kuard', serialization: 'yaml', envoyResources: { clusters: [{ value }] } },
+      });
+      const check = (value: string) => ManifestValidation.validateManifests([envoyConfig(value)]).findings.map((f) => f.location);
+      expect(check('defaults: &d { connect_timeout: 1s }\nname: a\n<<: *d\n')).toEqual(['spec.envoyResources.clusters[0].value.defaults']);
+      expect(check('name: a\nconnect_timeout: 1s\n')).toEqual([]);
+      expect(check('name: a\n!ignore extra: { x: 1 }\n')).toEqual(['spec.envoyResources.clusters[0].value.extra']);
+    });
+
     test('checks the Envoy configs of objects inside a List (kubectl get -o yaml writes one), with the item named and its line in the file', () => {
       const configMap = BOOTSTRAP_CONFIGMAP.split('\n').map((l) => (l ? `    ${l}` : l)).join('\n').replace(/^ {4}/, '  - ');
       const report = checkYaml({ 'list.yaml': `apiVersion: v1\nkind: List\nitems:\n${configMap}` });
@@ -328,6 +354,22 @@ describe('ManifestValidation', () => {
     test('fail with the entry named for an unknown rule id', () => {
       expect(() => ManifestValidation.validateManifests([], { rules: ['envoy', 'gatway-selector'] })).toThrow(
         /^ManifestValidation: rules\[1\]: unknown rule "gatway-selector"; did you mean "gateway-selector"\? use one of the groups all, envoy, wiring or the rules manifest-syntax, /);
+      // names every JavaScript object has are no rules or groups
+      expect(() => ManifestValidation.validateManifests([], { rules: ['constructor'] })).toThrow(/^ManifestValidation: rules\[0\]: unknown rule "constructor"; /);
+      expect(() => ManifestValidation.validateManifests([], { severities: { toString: 'off' } })).toThrow(/^ManifestValidation: severities\.toString: unknown rule "toString"; /);
+      const filter = {
+        apiVersion: 'networking.istio.io/v1alpha3',
+        kind: 'EnvoyFilter',
+        metadata: { name: 'f', namespace: 'x' },
+        spec: { configPatches: [{ applyTo: 'constructor', patch: { operation: 'MERGE', value: {} } }] },
+      };
+      const marin3r = {
+        apiVersion: 'marin3r.3scale.net/v1alpha1',
+        kind: 'EnvoyConfig',
+        metadata: { name: 'e', namespace: 'x' },
+        spec: { nodeID: 'e', resources: [{ type: '__proto__', value: {} }] },
+      };
+      expect(() => ManifestValidation.validateManifests([filter, marin3r])).not.toThrow();
     });
 
     test('fail with the entry named for an unknown severity', () => {

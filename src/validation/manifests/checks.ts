@@ -293,7 +293,8 @@ function refOf(doc: LocatedDocument, defaultNamespace: string): WiringObjectRef 
   return {
     kind: m.kind,
     name: typeof m.metadata?.name === 'string' ? m.metadata.name : '<unnamed>',
-    namespace: typeof m.metadata?.namespace === 'string' ? m.metadata.namespace : defaultNamespace,
+    // Kubernetes reads an empty namespace as none (Helm leaves one when a value is unset)
+    namespace: typeof m.metadata?.namespace === 'string' && m.metadata.namespace !== '' ? m.metadata.namespace : defaultNamespace,
     apiVersion: typeof m.apiVersion === 'string' ? m.apiVersion : undefined,
   };
 }

@@ -66,7 +66,8 @@ export function parseManifestText(text: string, file?: string, constructPaths?: 
   const problems: SyntaxProblem[] = [];
   let parsed: Document.Parsed[];
   try {
-    parsed = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true }) as Document.Parsed[];
+    // merge keys (<<) as kubectl, Helm and kustomize read them (go-yaml), which YAML 1.2 lacks
+    parsed = parseAllDocuments(text, { lineCounter, prettyErrors: true, uniqueKeys: true, merge: true }) as Document.Parsed[];
   } catch (e) {
     return { documents, problems: [{ file, message: (e as Error).message }] };
   }
@@ -90,6 +91,12 @@ export function parseManifestText(text: string, file?: string, constructPaths?: 
     }
     if (manifest === null || manifest === undefined) continue;
     const start = doc.contents?.range?.[0];
+    // an alias inside the node it names makes a cycle, which Kubernetes' YAML reader refuses
+    // ("anchor ... value contains itself") and no walk of the object could finish
+    if (isCyclic(manifest)) {
+      problems.push({ file, line: start === undefined ? undefined : lineCounter.linePos(start).line, message: 'an alias refers to a node that contains it (a cycle), which Kubernetes refuses' });
+      continue;
+    }
     const name = (manifest as any)?.metadata?.name;
     documents.push({
       manifest,
@@ -229,4 +236,15 @@ function keyText(key: unknown): string | undefined {
 
 function firstLine(message: string): string {
   return message.split('\n')[0].trim();
+}
+
+/** Whether `value` (as YAML's toJS made it) holds itself somewhere: a node on its own path. @internal */
+export function isCyclic(value: unknown, path: Set<unknown> = new Set()): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  if (path.has(value)) return true;
+  path.add(value);
+  const children = value instanceof Map ? [...value.values()] : Object.values(value as object);
+  const cyclic = children.some((child) => isCyclic(child, path));
+  path.delete(value);
+  return cyclic;
 }

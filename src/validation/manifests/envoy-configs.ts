@@ -18,7 +18,7 @@
  * The annotation `envoy.meshkit.dev/validate: "false"` on an object turns its Envoy checks off.
  */
 import { isScalar, parseDocument, Scalar, visit } from 'yaml';
-import { Segment } from './documents';
+import { isCyclic, Segment } from './documents';
 import { ManifestRule } from './rules';
 import { EnvoyConfigValidator } from '../envoy/envoy-config-validator';
 
@@ -144,7 +144,24 @@ export function parseEnvoyYaml(text: string): unknown {
       else if (isScalar(pair.key) && pair.key.type === 'PLAIN' && typeof pair.key.source === 'string') pair.key = new Scalar(pair.key.source);
     },
   });
-  return n === 0 ? doc.toJS() : dropIgnored(doc.toJS());
+  return acyclic(n === 0 ? doc.toJS() : dropIgnored(doc.toJS()));
+}
+
+/**
+ * YAML as marin3r reads an EnvoyConfig's `serialization: yaml` resources: Go's YAML 1.1 reader
+ * (ghodss/yaml over go-yaml), merge keys applied, tags such as `!ignore` kept as plain keys, then
+ * protojson. Throws on a syntax error.
+ * @internal
+ */
+export function parseGoYaml(text: string): unknown {
+  const doc = parseDocument(text, { version: '1.1', merge: true });
+  if (doc.errors.length > 0) throw doc.errors[0];
+  return acyclic(doc.toJS({ maxAliasCount: 100 }));
+}
+
+function acyclic(value: unknown): unknown {
+  if (isCyclic(value)) throw new Error('an alias refers to a node that contains it (a cycle)');
+  return value;
 }
 
 /**
@@ -225,7 +242,7 @@ function fromEnvoyConfig(m: Json): FoundEnvoyConfigs {
   const unreadable: UnreadableEnvoyConfig[] = marin3rStructure(m, spec);
   arr(spec.resources).forEach((r, i) => {
     const resource = obj(r);
-    const typeName = typeof resource?.type === 'string' ? MARIN3R_TYPES[resource.type] : undefined;
+    const typeName = typeof resource?.type === 'string' ? ownValue(MARIN3R_TYPES, resource.type) : undefined;
     // generateFrom* resources carry no config, and marin3r refuses a secret's value (reported above)
     if (!resource || !typeName || resource.value === undefined || resource.type === 'secret') return;
     configs.push({
@@ -247,7 +264,8 @@ function fromEnvoyConfig(m: Json): FoundEnvoyConfigs {
       const description = `spec.envoyResources.${list}[${i}]`;
       let parsed: unknown;
       try {
-        parsed = serialization === 'json' ? JSON.parse(value) : parseEnvoyYaml(value);
+        // marin3r reads the YAML itself (Go's reader), not Envoy
+        parsed = serialization === 'json' ? JSON.parse(value) : parseGoYaml(value);
       } catch (e) {
         unreadable.push({
           rule: ManifestRule.ENVOY_MARIN3R,
@@ -328,7 +346,7 @@ function fromEnvoyFilter(m: Json): FoundEnvoyConfigs {
   arr(obj(m.spec)?.configPatches).forEach((p, i) => {
     const patch = obj(p);
     const applyTo = typeof patch?.applyTo === 'string' ? patch.applyTo : '';
-    const typeName = ENVOY_FILTER_TYPES[applyTo];
+    const typeName = ownValue(ENVOY_FILTER_TYPES, applyTo);
     const operation = obj(patch?.patch)?.operation;
     const value = obj(patch?.patch)?.value;
     if (!typeName || operation === 'REMOVE' || value === undefined) return;
@@ -385,4 +403,9 @@ function obj(x: unknown): Json | undefined {
 
 function arr(x: unknown): unknown[] {
   return Array.isArray(x) ? x : [];
+}
+
+/** `table[key]` when `key` is the table's own (not "constructor" or "__proto__"). */
+function ownValue<T>(table: { readonly [key: string]: T }, key: string): T | undefined {
+  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }

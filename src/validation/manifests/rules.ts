@@ -115,13 +115,13 @@ export function selectRules(where: string, rules: unknown, severities: unknown):
     }
     // groups first, then single rules, so that a rule's own entry wins over its group's
     const entries = Object.entries(severities as Record<string, unknown>)
-      .sort(([a], [b]) => Number(a in RULE_GROUPS) === Number(b in RULE_GROUPS) ? 0 : a in RULE_GROUPS ? -1 : 1);
+      .sort(([a], [b]) => Number(isGroup(a)) === Number(isGroup(b)) ? 0 : isGroup(a) ? -1 : 1);
     for (const [key, value] of entries) {
       const ids = expandRule(where, `severities.${key}`, key);
       const level = readSeverity(where, `severities.${key}`, value);
       for (const id of ids) {
         if (id === ManifestRule.MANIFEST_SYNTAX && level === ManifestRuleSeverity.OFF) {
-          if (key in RULE_GROUPS) continue; // "all: off" turns the checks off, not the reading of the files
+          if (isGroup(key)) continue; // "all: off" turns the checks off, not the reading of the files
           throw optionError(where, `severities.${key}`, 'received "off"', 'a file that is not valid YAML would pass unchecked; use "warning" to report it without failing');
         }
         severity.set(id, level);
@@ -136,11 +136,16 @@ export function selectRules(where: string, rules: unknown, severities: unknown):
   return selection;
 }
 
+/** Whether `name` is a rule group: an own key of RULE_GROUPS (not "constructor" or "toString"). */
+function isGroup(name: string): boolean {
+  return Object.prototype.hasOwnProperty.call(RULE_GROUPS, name);
+}
+
 function expandRule(where: string, prop: string, value: unknown): readonly string[] {
   if (typeof value !== 'string') {
     throw optionError(where, prop, `expected a rule id or group, received ${describeValue(value)}`, `use one of ${listRules()}`);
   }
-  if (value in RULE_GROUPS) return RULE_GROUPS[value];
+  if (isGroup(value)) return RULE_GROUPS[value];
   if (ALL_RULES.includes(value)) return [value];
   const near = closest(value, [...ALL_RULES, ...Object.keys(RULE_GROUPS)]);
   throw optionError(where, prop, `unknown rule "${value}"`, `${near ? `did you mean "${near}"? ` : ''}use one of ${listRules()}`);

@@ -153,7 +153,7 @@ function checkProperties(props: MeshkitValidationProps): MeshkitValidationProps 
     throw optionError(WHERE, 'properties', `expected a map, received ${describeValue(props)}`, 'write the properties as a YAML map, or leave them out');
   }
   for (const [key, value] of Object.entries(props)) {
-    const check = PROPERTIES[key];
+    const check = Object.prototype.hasOwnProperty.call(PROPERTIES, key) ? PROPERTIES[key] : undefined;
     if (!check) {
       const near = closest(key, Object.keys(PROPERTIES));
       throw optionError(WHERE, key, 'unknown property', `${near ? `did you mean "${near}"? ` : ''}the properties are ${Object.keys(PROPERTIES).join(', ')}`);
