@@ -239,12 +239,12 @@ function firstLine(message: string): string {
 }
 
 /** Whether `value` (as YAML's toJS made it) holds itself somewhere: a node on its own path. @internal */
-export function isCyclic(value: unknown, path: Set<unknown> = new Set()): boolean {
+export function isCyclic(value: unknown, ancestors: Set<unknown> = new Set()): boolean {
   if (typeof value !== 'object' || value === null) return false;
-  if (path.has(value)) return true;
-  path.add(value);
+  if (ancestors.has(value)) return true;
+  ancestors.add(value);
   const children = value instanceof Map ? [...value.values()] : Object.values(value as object);
-  const cyclic = children.some((child) => isCyclic(child, path));
-  path.delete(value);
+  const cyclic = children.some((child) => isCyclic(child, ancestors));
+  ancestors.delete(value);
   return cyclic;
 }
