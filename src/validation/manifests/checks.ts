@@ -21,7 +21,7 @@ export interface ManifestValidationOptions {
   /**
    * Severity by rule id or group: `error` (fails), `warning` (reported, passes) or `off`. A
    * rule's own entry wins over its group's. An unknown rule or severity is an error.
-   * @default - every rule "error", except envoy-warning "warning"
+   * @default - every rule "error", except envoy-warning, gateway-shared-certificate, ext-authz-redirect and marin3r-discovery-service "warning"
    */
   readonly severities?: { [ruleOrGroup: string]: string };
   /**

@@ -63,7 +63,7 @@ interface CliValidationContext {
  * ```yaml
  * validations:
  *   - package: cdk8s-meshkit
- *     version: 1.2.3            # an exact version: cdk8s-cli installs it into .cdk8s/plugins
+ *     version: 1.2.3            # an exact version: cdk8s-cli installs it into ~/.cdk8s/plugins
  *     class: MeshkitValidation
  *     properties:               # all optional
  *       rules: [all]
@@ -74,7 +74,7 @@ interface CliValidationContext {
  * `cdk8s synth` then checks every synthesized manifest (whoever produced it): Envoy configs in
  * ConfigMaps, marin3r EnvoyConfigs and Istio EnvoyFilters against Envoy's protos, and the wiring
  * of Gateways, VirtualServices, Certificates, Services and selectors. Findings appear in cdk8s's
- * validation report with rule id, message, fix, manifest, JSON path, line and construct path; an
+ * validation report with rule id, message, fix, manifest, the field's path (`spec.x[0]`), line and construct path; an
  * `error` finding fails the synth. Unknown properties, rule ids or severities fail at once with
  * a message naming the entry.
  */
