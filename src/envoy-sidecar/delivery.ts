@@ -249,11 +249,12 @@ class ConfigMapDelivery extends EnvoyDelivery {
           const dir = `${TLS_DIR}/${secretName}`;
           const volume = kplus.Volume.fromSecret(ctx.scope, `tls-${secretName}`, secret, { name: volumeName('tls', secretName) });
           container.mount(dir, volume, { readOnly: true });
-          const sds = sdsFileContent(secretName, `${dir}/tls.crt`, `${dir}/tls.key`);
+          const sds = sdsFileContent(secretName, `${dir}/tls.crt`, `${dir}/tls.key`, dir);
           sdsFiles.set(secretName, sds);
           configMap.addData(`sds-${secretName}.json`, JSON.stringify(sds, undefined, 2));
         }
-        return EnvoyDownstreamTls.fromSdsFile(secretName, `${CONFIG_DIR}/sds-${secretName}.json`, `${TLS_DIR}/${secretName}`, options);
+        // the SDS file is re-read on moves into the ConfigMap's mount; the certificate on moves into the Secret's
+        return EnvoyDownstreamTls.fromSdsFile(secretName, `${CONFIG_DIR}/sds-${secretName}.json`, CONFIG_DIR, options);
       },
       documents(): EnvoyDocument[] {
         const where = `ConfigMap ${show(`${ctx.name}-envoy`)}`;

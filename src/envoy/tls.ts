@@ -23,12 +23,15 @@ export interface EnvoyDownstreamTlsOptions {
 /** Where a downstream TLS context gets its certificate. */
 export abstract class EnvoyDownstreamTls {
   /**
-   * The certificate and key from an SDS secret that Envoy reads from a file and re-reads when
-   * `watchedDirectory` changes: a mounted `kubernetes.io/tls` Secret renewed by cert-manager is
-   * picked up without a restart.
+   * The certificate and key from an SDS secret that Envoy reads from a file (`path_config_source`),
+   * re-read when an entry is moved into `watchedDirectory`: the directory the file is mounted in,
+   * as Kubernetes swaps a ConfigMap's files. The certificate files the secret names are watched on
+   * their own: the secret's `tls_certificate.watched_directory` (which the EnvoySidecar sets to the
+   * Secret's mount), or else their parent directories, so a `kubernetes.io/tls` Secret renewed by
+   * cert-manager is picked up without a restart.
    * @param secretName name of the SDS secret inside `sdsFile`
    * @param sdsFile path of the file holding the SDS `DiscoveryResponse`
-   * @param watchedDirectory directory whose changes trigger a reload (the Secret's mount)
+   * @param watchedDirectory directory whose moves trigger a re-read of `sdsFile` (its mount)
    */
   public static fromSdsFile(
     secretName: string, sdsFile: string, watchedDirectory: string, options: EnvoyDownstreamTlsOptions = {},
@@ -76,10 +79,12 @@ class SdsTls extends EnvoyDownstreamTls {
 
 /**
  * The SDS `Secret` resource for a certificate and key in files, as a `DiscoveryResponse` that
- * Envoy reads from `path_config_source`.
+ * Envoy reads from `path_config_source`. Envoy re-reads both files together when an entry is
+ * moved into `watchedDirectory` (a Secret's mount, where Kubernetes swaps `..data`), checking that
+ * they didn't change between the two reads.
  * @internal
  */
-export function sdsFileContent(secretName: string, certificateChainFile: string, privateKeyFile: string): any {
+export function sdsFileContent(secretName: string, certificateChainFile: string, privateKeyFile: string, watchedDirectory: string): any {
   return {
     resources: [{
       '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.Secret',
@@ -87,6 +92,7 @@ export function sdsFileContent(secretName: string, certificateChainFile: string,
       'tls_certificate': {
         certificate_chain: { filename: certificateChainFile },
         private_key: { filename: privateKeyFile },
+        watched_directory: { path: watchedDirectory },
       },
     }],
   };

@@ -119,12 +119,15 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(tls.tls_params.tls_minimum_protocol_version).toBe('TLSv1_2');
     expect(tls.tls_certificate_sds_secret_configs).toEqual([{
       name: 'kuard-certificate',
-      sds_config: { path_config_source: { path: '/etc/envoy/sds-kuard-certificate.json', watched_directory: { path: '/etc/envoy/tls/kuard-certificate' } }, resource_api_version: 'V3' },
+      // the SDS file is re-read on moves into the ConfigMap's mount (Kubernetes swaps its ..data)
+      sds_config: { path_config_source: { path: '/etc/envoy/sds-kuard-certificate.json', watched_directory: { path: '/etc/envoy' } }, resource_api_version: 'V3' },
     }]);
     const sds = JSON.parse(findOne(objects, 'ConfigMap', 'kuard-envoy').data['sds-kuard-certificate.json']);
+    // the certificate and key on moves into the Secret's mount, read together (a renewal is picked up without a restart)
     expect(sds.resources[0].tls_certificate).toEqual({
       certificate_chain: { filename: '/etc/envoy/tls/kuard-certificate/tls.crt' },
       private_key: { filename: '/etc/envoy/tls/kuard-certificate/tls.key' },
+      watched_directory: { path: '/etc/envoy/tls/kuard-certificate' },
     });
     const deployment = findOne(objects, 'Deployment', 'kuard');
     expect(deployment.spec.template.spec.volumes).toContainEqual({ name: 'tls-kuard-certificate', secret: { secretName: 'kuard-certificate' } });
