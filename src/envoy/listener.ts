@@ -154,7 +154,10 @@ export interface EnvoyHttpListenerOptions {
   readonly tls?: EnvoyDownstreamTls;
   /**
    * Direction of the traffic. Every listener but an OUTBOUND one normalizes paths, merges
-   * slashes and drops headers with underscores in their names (client hardening); an OUTBOUND
+   * slashes and drops headers with underscores in their names (client hardening; the app gets the
+   * normalized path too, and escaped slashes, `%2F` and `%5C`, pass unchanged, as apps such as
+   * GitLab's API need: `connectionManagerOverrides` can set `path_with_escaped_slashes_action`
+   * where filters authorize by path); an OUTBOUND
    * listener leaves paths and header names as the app wrote them (Envoy still applies its own
    * header handling: it adds `x-request-id` and `x-forwarded-proto`, removes `x-envoy-*`
    * request headers from clients it counts as external, and rewrites Host if the route says so).
