@@ -96,6 +96,9 @@ export interface EnvoyInboundOptions {
    * newer. A 1.29 API server without the PodLifecycleSleepAction gate drops the hook silently, and
    * older ones don't know the field (refused under strict field validation, dropped with a warning
    * otherwise). The hook also delays a restart of the app after a failed liveness probe by as long.
+   * Envoy itself stops when its drain ends, a second before the app gets SIGTERM: calls the app
+   * makes through the outbound listeners while it shuts down fail (an app that must make them
+   * should do that work in a preStop hook of its own, within the drain time, instead).
    * Under marin3r the shutdown manager holds it until Envoy has drained
    * (`shutdown-manager.extra-lifecycle-hooks`), replacing the container's lifecycle; note that
    * marin3r's hook then also delays a restart of the app after a failed liveness probe until the
