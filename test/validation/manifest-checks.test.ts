@@ -159,6 +159,20 @@ describe('ManifestValidation', () => {
       ]);
     });
 
+    test('report a field or Envoy type the checked protos lack, with nothing near it, as a warning (the Envoy reading it may be newer); a near name stays an error', () => {
+      const report = ManifestValidation.validateManifests([
+        envoyFilter('CLUSTER', 'MERGE', { zzz_future_option: true }),
+        envoyFilter('CLUSTER', 'MERGE', { conect_timeout: '2s' }),
+        envoyFilter('HTTP_FILTER', 'INSERT_FIRST', { name: 'x', typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.zzz_future.v3.Config' } }),
+      ]);
+      expect(report.findings.map((f) => [f.rule, f.severity, f.location])).toEqual([
+        ['envoy-warning', 'warning', 'spec.configPatches[0].patch.value.zzz_future_option'],
+        ['envoy-filter', 'error', 'spec.configPatches[0].patch.value.conect_timeout'],
+        ['envoy-warning', 'warning', 'spec.configPatches[0].patch.value.typed_config'],
+      ]);
+      expect(report.findings[0].fix).toBe('nothing, if the Envoy that reads it is newer than the checked protos and knows it; otherwise correct it');
+    });
+
     test('read each applyTo as its Envoy type', () => {
       const report = ManifestValidation.validateManifests([
         envoyFilter('NETWORK_FILTER', 'INSERT_FIRST', { name: 'x', typed_conifg: {} }),

@@ -171,10 +171,13 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
       const result = EnvoyConfigValidator.validate(c.config, c.typeName, { partial: c.partial });
       for (const e of result.errors) {
         const unchecked = nonEnvoyType(e);
-        const rule = unchecked ? ManifestRule.ENVOY_WARNING : c.rule;
+        const rule = unchecked || maybeNewer(e) ? ManifestRule.ENVOY_WARNING : c.rule;
         if (unchecked) {
           add(envoyFinding(doc, ns, c, e, rule, `${unchecked} is not a type of Envoy's API (an Istio or custom extension?), so its fields were not checked`,
             'nothing, if the Envoy that reads it was built with this extension; otherwise correct the @type'), order);
+        } else if (rule === ManifestRule.ENVOY_WARNING) {
+          add(envoyFinding(doc, ns, c, e, rule, e.message,
+            'nothing, if the Envoy that reads it is newer than the checked protos and knows it; otherwise correct it'), order);
         } else {
           add(envoyFinding(doc, ns, c, e, rule, e.message), order);
         }
@@ -248,6 +251,15 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
 
 function anyEnvoyRule(rules: RuleSelection): boolean {
   return ENVOY_RULES.some((r) => rules.has(r));
+}
+
+/**
+ * Whether an error may only say that the checked protos (older than Envoy 1.32) are older than the
+ * Envoy reading the config: an unknown field or Envoy type with no near name to suggest. A near
+ * name (a typo) stays an error.
+ */
+function maybeNewer(e: EnvoyFinding): boolean {
+  return /\(unless it is newer than the Envoy API checked here, /.test(e.message) || /; an extension Envoy added later reads as unknown$/.test(e.message);
 }
 
 /** The `@type` of an "unknown @type" error whose package is not Envoy's (nor xds, udpa, google). */
