@@ -132,8 +132,12 @@ describe('the wiring checks', () => {
       expect(findings.map((f) => `${f.severity}: ${f.message}`)).toEqual([
         'warning: VirtualService myapp/myapp binds to Gateway platform-ingress/public, which doesn\'t exist in these manifests, which hold nothing of namespace "platform-ingress"',
       ]);
-      // a namespace the manifests do hold objects of: an error
+      // the app's Certificate and AuthorizationPolicy in the gateway's namespace (where the gateway
+      // reads them) don't make it the manifests' own: still a warning
       pick(m, 'VirtualService', 'myapp').spec.gateways = ['istio-system/public'];
+      expect(WiringChecks.check(m).filter((f) => f.rule === WiringRule.VIRTUALSERVICE_GATEWAY).map((f) => f.severity)).toEqual([WiringSeverity.WARNING]);
+      // a namespace the manifests hold Gateways, routes, Services or workloads of: an error
+      m.push({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'edge', namespace: 'istio-system' }, spec: { ports: [{ port: 80 }] } });
       const errors = WiringChecks.check(m).filter((f) => f.rule === WiringRule.VIRTUALSERVICE_GATEWAY);
       expect(errors.map((f) => f.severity)).toEqual([WiringSeverity.ERROR]);
     });

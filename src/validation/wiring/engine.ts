@@ -603,8 +603,9 @@ class Run {
   /** The namespaces the objects of the manifests are in, and those of their Namespace objects. */
   private manifestNamespaces(): Set<string> {
     if (this.namespacesSeen === undefined) {
-      const entries = [...this.gateways, ...this.virtualServices, ...this.services, ...this.serviceEntries, ...this.certificates, ...this.secrets,
-        ...this.authorizationPolicies, ...this.workloads];
+      // Certificates, Secrets and AuthorizationPolicies an app puts in the ingress gateway's namespace
+      // (where the gateway reads them) don't make the manifests the platform's
+      const entries = [...this.gateways, ...this.virtualServices, ...this.services, ...this.serviceEntries, ...this.workloads];
       this.namespacesSeen = new Set([...entries.map((e) => e.namespace), ...this.namespaceLabels.keys()]);
     }
     return this.namespacesSeen;
