@@ -285,6 +285,21 @@ describe('the wiring checks', () => {
       ]);
     });
 
+    test('takes the Secret an ExternalSecret or a SealedSecret of the ingress namespace writes as provided', () => {
+      const made = (producer: any) => {
+        const m = seedManifests();
+        pick(m, 'Certificate', 'tls-myapp-production').spec.dnsNames = ['oauth.cluster.example.com'];
+        pick(m, 'Gateway', 'myapp').spec.servers[0].tls.credentialName = 'tls-myapp';
+        m.push(producer);
+        return WiringChecks.check(m).map((f) => f.rule);
+      };
+      expect(made({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'from-vault', namespace: 'istio-system' }, spec: { target: { name: 'tls-myapp' } } })).toEqual([]);
+      expect(made({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'tls-myapp', namespace: 'istio-system' }, spec: {} })).toEqual([]);
+      expect(made({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'tls-myapp', namespace: 'istio-system' }, spec: { encryptedData: {} } })).toEqual([]);
+      // in another namespace it provides nothing to the gateway
+      expect(made({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'tls-myapp', namespace: 'myapp' }, spec: {} })).toEqual([WiringRule.CREDENTIAL_NAME]);
+    });
+
     test('fires when the Certificate is not in the ingress gateway\'s namespace', () => {
       const m = seedManifests();
       pick(m, 'Certificate', 'tls-myapp-production').metadata.namespace = 'myapp';

@@ -181,6 +181,15 @@ class Run {
     const entry: Entry = { json, name, namespace, ref: { apiVersion, kind, namespace, name } };
     // read for Istio's injection labels only (and otherwise counted as ignored)
     if (group === '' && kind === 'Namespace') this.namespaceLabels.set(name, stringMap(obj(json.metadata)?.labels));
+    // controllers that write a Secret of the namespace, as GitOps set-ups keep TLS Secrets: an
+    // ExternalSecret (its target name, else its own) and a SealedSecret (its own name)
+    const produced = group === 'external-secrets.io' && kind === 'ExternalSecret' ? str(obj(obj(json.spec)?.target)?.name) ?? name
+      : group === 'bitnami.com' && kind === 'SealedSecret' ? str(obj(obj(obj(json.spec)?.template)?.metadata)?.name) ?? name : undefined;
+    if (produced !== undefined) {
+      this.secrets.push({ ...entry, name: produced });
+      this.checked++;
+      return;
+    }
     const list = this.listFor(group, kind);
     if (list) {
       list.push(entry);
