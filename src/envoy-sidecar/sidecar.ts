@@ -190,9 +190,11 @@ export interface EnvoyUpstreamOptions {
   /**
    * Eject members that keep failing. Members are the addresses `address` resolves to: give the
    * DNS name of a headless Service (one address per pod). A ClusterIP Service's name resolves to
-   * one virtual IP, so there is a single member and nothing useful to eject. On Envoy 1.31 or
-   * newer, one member may be ejected whatever `maxEjectionPercent` says (`alwaysEjectOneHost`
-   * defaults to true here); on 1.27-1.30, give a `maxEjectionPercent` of at least 100 / members.
+   * one virtual IP, so there is a single member and nothing useful to eject. With ConfigMap
+   * delivery and an image tag naming Envoy 1.31 or newer (`v1.31.x`; not a digest or another tag),
+   * one member may be ejected whatever `maxEjectionPercent` says (`alwaysEjectOneHost` defaults
+   * to true); otherwise, and under marin3r (whose protos predate the field), give a
+   * `maxEjectionPercent` of at least 100 / members (Envoy 1.28 and later eject none beyond it).
    * @default - no outlier detection
    */
   readonly outlierDetection?: EnvoyOutlierDetectionOptions;
@@ -610,7 +612,10 @@ export class EnvoySidecar extends Construct {
       throw propError(this, `${prop}.outlierDetection.alwaysEjectOneHost`, `true with ${show(this.image)}, whose Envoy (1.${minor}) has no always_eject_one_host and would refuse the configuration`,
         'use Envoy 1.31 or newer, or drop alwaysEjectOneHost and raise maxEjectionPercent to at least 100 / members');
     }
-    return { ...options, alwaysEjectOneHost: options.alwaysEjectOneHost ?? (minor !== undefined && minor >= 31) };
+    // under marin3r the control plane's own protos read the clusters, older than the field
+    // (its releases to 0.13 predate Envoy 1.31): on only when asked for
+    const marin3r = this.container === undefined;
+    return { ...options, alwaysEjectOneHost: options.alwaysEjectOneHost ?? (!marin3r && minor !== undefined && minor >= 31) };
   }
 
   /**

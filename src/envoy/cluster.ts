@@ -102,7 +102,7 @@ export interface EnvoyOutlierDetectionOptions {
    */
   readonly baseEjectionTime?: Duration;
   /**
-   * Most members that may be ejected at once, in percent. Since Envoy 1.27 a member is ejected
+   * Most members that may be ejected at once, in percent. Since Envoy 1.28 a member is ejected
    * only while (ejected + 1) / members stays within it, so 10 % ejects nothing in a cluster of
    * fewer than 10 members unless `alwaysEjectOneHost` is on.
    * @default 10 (Envoy's default)
@@ -112,7 +112,7 @@ export interface EnvoyOutlierDetectionOptions {
    * Eject a member while none is ejected, whatever `maxEjectionPercent` says
    * (`always_eject_one_host`, Envoy 1.31 and later; earlier releases refuse the field). With a
    * single member this changes nothing: Envoy's panic threshold routes to it anyway.
-   * @default false (`EnvoySidecar` turns it on for Envoy 1.31 or newer images)
+   * @default false (`EnvoySidecar` turns it on for Envoy 1.31 or newer images with ConfigMap delivery)
    */
   readonly alwaysEjectOneHost?: boolean;
 }

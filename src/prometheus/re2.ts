@@ -85,7 +85,8 @@ class Re2Parser {
           if (count === undefined) { this.i++; add(1); prev = Prev.ITEM; break; } // a literal "{"
           const start = this.i;
           this.repeat(prev, count.length);
-          const factor = count.max < 0 ? count.min : count.max;
+          // as Go's repeatIsValid: {0} ends the product, {0,} doesn't ({n,} counts n)
+          const factor = count.max === 0 ? 0 : count.max < 0 ? Math.max(count.min, 1) : count.max;
           const product = factor * top().last;
           if ((count.min >= 2 || count.max >= 2) && product > MAX_REPEAT) {
             this.fail(`invalid repeat count "${this.s.slice(start, start + count.length)}": nested counted repetitions multiply to ${product}, more than ${MAX_REPEAT}`);

@@ -301,6 +301,11 @@ describe('EnvoySidecar with ConfigMap delivery', () => {
     expect(ejection(undefined, {}).always_eject_one_host).toBe(true);
     expect(ejection(undefined, { alwaysEjectOneHost: false }).always_eject_one_host).toBeUndefined();
     expect(ejection('envoyproxy/envoy:v1.30.4', {})).toEqual({ consecutive_5xx: 5, interval: '10s', base_ejection_time: '30s', max_ejection_percent: 10 });
+    // under marin3r its own protos read the clusters, and predate the field: off unless asked for
+    const m = setup(ENVOY_USER);
+    new Marin3rDiscoveryService(m.chart, 'ds', { namespace: 'demo' });
+    const envoy = sidecar(m, { delivery: EnvoyDelivery.marin3r({ nodeId: 'kuard' }), ...upstream({}) });
+    expect(envoy.bootstrap.toJson().static_resources.clusters.find((c: any) => c.name === 'mathoid').outlier_detection.always_eject_one_host).toBeUndefined();
     expect(() => sidecar(setup(), { image: 'envoyproxy/envoy:v1.30.4', ...upstream({ alwaysEjectOneHost: true }) })).toThrow(
       'test/envoy: outbound["mathoid"].outlierDetection.alwaysEjectOneHost: true with "envoyproxy/envoy:v1.30.4", whose Envoy (1.30) has no always_eject_one_host and would refuse the configuration; '
       + 'use Envoy 1.31 or newer, or drop alwaysEjectOneHost and raise maxEjectionPercent to at least 100 / members');

@@ -23,7 +23,7 @@ const REJECTED: Array<[string, RegExp]> = [
   ['[\\b]', /inside a character class/], ['\\e', /escape sequence "\\e"/], ['\\C', /escape sequence "\\C"/], ['\\y', /escape sequence/],
   ['\\8', /backreferences/], ['\\p{Grek}', /unknown Unicode/], ['\\p{Foo}', /unknown Unicode/],
   ['(a{100}){100}', /multiply to 10000, more than 1000/], ['(?:x{2}){1000}', /multiply to 2000/], ['(a{10}|b){101}', /multiply to 1010/],
-  ['((a{10})+){101}', /multiply to 1010/],
+  ['((a{10})+){101}', /multiply to 1010/], ['((a{100}){0,}){100}', /multiply to 10000/],
 ];
 
 function promtoolAccepts(regex: string): boolean {

@@ -189,7 +189,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     expect(errors(cluster, V.CLUSTER).map((e) => e.message)).toEqual(['1e20 is out of range for uint32 (0 to 4294967295)']);
     expect(errors({ start: '1e18', end: '9007199254740993' }, 'envoy.type.v3.Int64Range').map((e) => e.message)).toEqual(['"1e18" is too large for a float spelling (protobuf reads one within ±2^53); write the int64\'s digits']);
     // spellings Go's protojson (marin3r) refuses warn; plain digits and JSON numbers don't
-    for (const [text, canonical] of [['+80', '80'], ['080', '80'], ['8.', '8'], ['8e1', undefined], ['80', undefined]] as const) {
+    for (const [text, canonical] of [['+80', '80'], ['080', '80'], ['8.', '8'], ['8e1', undefined], ['80', undefined], ['8.5e1', undefined]] as const) {
       address.port_value = text;
       expect(V.validate(cluster, V.CLUSTER).warnings.map((w) => w.message)).toEqual(canonical === undefined ? []
         : [`${JSON.stringify(text)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(canonical)}`]);

@@ -296,6 +296,13 @@ describe('the wiring checks', () => {
       expect(made({ apiVersion: 'external-secrets.io/v1', kind: 'ExternalSecret', metadata: { name: 'from-vault', namespace: 'istio-system' }, spec: { target: { name: 'tls-myapp' } } })).toEqual([]);
       expect(made({ apiVersion: 'external-secrets.io/v1beta1', kind: 'ExternalSecret', metadata: { name: 'tls-myapp', namespace: 'istio-system' }, spec: {} })).toEqual([]);
       expect(made({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'tls-myapp', namespace: 'istio-system' }, spec: { encryptedData: {} } })).toEqual([]);
+      // the controller names the Secret after the SealedSecret, whatever its template says
+      expect(made({
+        apiVersion: 'bitnami.com/v1alpha1',
+        kind: 'SealedSecret',
+        metadata: { name: 'other', namespace: 'istio-system' },
+        spec: { template: { metadata: { name: 'tls-myapp' } } },
+      })).toEqual([WiringRule.CREDENTIAL_NAME]);
       // in another namespace it provides nothing to the gateway
       expect(made({ apiVersion: 'bitnami.com/v1alpha1', kind: 'SealedSecret', metadata: { name: 'tls-myapp', namespace: 'myapp' }, spec: {} })).toEqual([WiringRule.CREDENTIAL_NAME]);
     });

@@ -32,7 +32,7 @@ export const TYPE_URL_PREFIX = 'type.googleapis.com/';
 const INT_RE = /^[+-]?[0-9]+$/;
 const FLOAT_RE = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/;
 /** An integer as a string that Go's protojson (marin3r) takes too: a JSON number without a fraction. */
-const CANONICAL_INT_RE = /^-?(?:0|[1-9][0-9]*)(?:\.0+)?(?:[eE][+-]?[0-9]+)?$/;
+const CANONICAL_INT_RE = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?$/;
 /** A float as a string that JSON readers of other languages (Go's protojson: marin3r) take too. */
 const CANONICAL_FLOAT_RE = /^(?:NaN|-?Infinity|-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?)$/;
 const DURATION_RE = /^(-)?([0-9]+)(?:\.([0-9]{1,9}))?s$/;

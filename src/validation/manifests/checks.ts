@@ -171,7 +171,8 @@ export function checkManifestDocuments(documents: readonly LocatedDocument[], pr
       const result = EnvoyConfigValidator.validate(c.config, c.typeName, { partial: c.partial });
       for (const e of result.errors) {
         const unchecked = nonEnvoyType(e);
-        const rule = unchecked || maybeNewer(e) ? ManifestRule.ENVOY_WARNING : c.rule;
+        // marin3r's own protos (its go-control-plane) read the resources, not a newer Envoy
+        const rule = unchecked || (c.rule !== ManifestRule.ENVOY_MARIN3R && maybeNewer(e)) ? ManifestRule.ENVOY_WARNING : c.rule;
         if (unchecked) {
           add(envoyFinding(doc, ns, c, e, rule, `${unchecked} is not a type of Envoy's API (an Istio or custom extension?), so its fields were not checked`,
             'nothing, if the Envoy that reads it was built with this extension; otherwise correct the @type'), order);

@@ -184,7 +184,7 @@ class Run {
     // controllers that write a Secret of the namespace, as GitOps set-ups keep TLS Secrets: an
     // ExternalSecret (its target name, else its own) and a SealedSecret (its own name)
     const produced = group === 'external-secrets.io' && kind === 'ExternalSecret' ? str(obj(obj(json.spec)?.target)?.name) ?? name
-      : group === 'bitnami.com' && kind === 'SealedSecret' ? str(obj(obj(obj(json.spec)?.template)?.metadata)?.name) ?? name : undefined;
+      : group === 'bitnami.com' && kind === 'SealedSecret' ? name : undefined;
     if (produced !== undefined) {
       this.secrets.push({ ...entry, name: produced });
       this.checked++;
