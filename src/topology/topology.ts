@@ -309,7 +309,7 @@ class Builder {
     const annotations = stringMap(obj(w.pod.metadata)?.annotations);
     const nodeId = annotations['marin3r.3scale.net/node-id'];
     if (nodeId && stringMap(obj(w.pod.metadata)?.labels)['marin3r.3scale.net/status'] === 'enabled') {
-      const ec = this.manifests.find((m) => m.kind === 'EnvoyConfig' && (m.metadata?.namespace ?? this.defaultNamespace) === w.namespace && m.spec?.nodeID === nodeId);
+      const ec = this.manifests.find((m) => m.kind === 'EnvoyConfig' && (m.metadata?.namespace || this.defaultNamespace) === w.namespace && m.spec?.nodeID === nodeId);
       if (!ec) return undefined;
       const configs = findEnvoyConfigs(ec).configs;
       return {
@@ -341,7 +341,7 @@ class Builder {
   /** The ServiceEntry for a host that workloads of `namespace` see (its exportTo). */
   private serviceEntryFor(host: string, namespace: string): Json | undefined {
     return this.manifests.find((m) => m.kind === 'ServiceEntry' && arr(m.spec?.hosts).some((h) => typeof h === 'string' && hostMatches(h, host))
-      && exportedTo(m.spec?.exportTo, m.metadata?.namespace ?? this.defaultNamespace, namespace));
+      && exportedTo(m.spec?.exportTo, m.metadata?.namespace || this.defaultNamespace, namespace));
   }
 
   /** The Service a host name means: `name`, `name.ns`, `name.ns.svc`, `name.ns.svc.<cluster domain>`. */
@@ -455,7 +455,7 @@ class Builder {
   }
 
   private find(kind: string, namespace: string, name: string): Json | undefined {
-    return this.manifests.find((m) => m.kind === kind && m.metadata?.name === name && (m.metadata?.namespace ?? this.defaultNamespace) === namespace);
+    return this.manifests.find((m) => m.kind === kind && m.metadata?.name === name && (m.metadata?.namespace || this.defaultNamespace) === namespace);
   }
 }
 

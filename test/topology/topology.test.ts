@@ -207,7 +207,8 @@ describe('Topology', () => {
       },
     ]);
     expect(t.nodes.filter((n) => n.label.startsWith('Service')).map((n) => n.label)).toEqual(['Service default/web']);
-    expect(edges(t)).toEqual(['Service default/web -> Deployment default/web']);
+    // and the Service's port resolves to the container's, as for any namespace
+    expect(edges(t)).toEqual(['Service default/web -> web | web:1.0.0 [:8080]']);
   });
 
   test('escapes labels for Mermaid and DOT', () => {

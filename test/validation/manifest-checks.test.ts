@@ -229,6 +229,11 @@ describe('ManifestValidation', () => {
       expect(check('defaults: &d { connect_timeout: 1s }\nname: a\n<<: *d\n')).toEqual(['spec.envoyResources.clusters[0].value.defaults']);
       expect(check('name: a\nconnect_timeout: 1s\n')).toEqual([]);
       expect(check('name: a\n!ignore extra: { x: 1 }\n')).toEqual(['spec.envoyResources.clusters[0].value.extra']);
+      // no base-60 numbers or timestamps (go-yaml v2 keeps them as text): a string field takes them
+      expect(check('name: "12:30"\nalt_stat_name: 12:30\n')).toEqual([]);
+      expect(check('name: a\nalt_stat_name: 2024-01-01\n')).toEqual([]);
+      // YAML 1.1 booleans are booleans there: a string field refuses one
+      expect(check('name: a\nalt_stat_name: yes\n')).toEqual(['spec.envoyResources.clusters[0].value.alt_stat_name']);
     });
 
     test('checks the Envoy configs of objects inside a List (kubectl get -o yaml writes one), with the item named and its line in the file', () => {

@@ -130,7 +130,7 @@ describe('the wiring checks', () => {
       pick(m, 'VirtualService', 'myapp').spec.gateways = ['platform-ingress/public'];
       const findings = WiringChecks.check(m).filter((f) => f.rule === WiringRule.VIRTUALSERVICE_GATEWAY);
       expect(findings.map((f) => `${f.severity}: ${f.message}`)).toEqual([
-        'warning: VirtualService myapp/myapp binds to Gateway platform-ingress/public, which doesn\'t exist in these manifests, which hold nothing of namespace "platform-ingress"',
+        'warning: VirtualService myapp/myapp binds to Gateway platform-ingress/public, which doesn\'t exist in these manifests, which hold no Gateway, VirtualService, Service, ServiceEntry or workload of namespace "platform-ingress"',
       ]);
       // the app's Certificate and AuthorizationPolicy in the gateway's namespace (where the gateway
       // reads them) don't make it the manifests' own: still a warning
@@ -1012,8 +1012,12 @@ describe('the wiring checks', () => {
         { apiVersion: 'security.istio.io/v1', kind: 'AuthorizationPolicy', metadata: { name: 'a', namespace: 'istio-system' }, spec: { selector: { matchLabels: { istio: 'ingressgateway' } }, rules: [{ to: [{ operation: { hosts: [null, 3, 'x.example.com:443'] } }] }] } },
         { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'd' }, spec: { template: { metadata: { labels: [] }, spec: { containers: [null, { ports: 'p' }] } } } },
         { apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'c' }, spec: { dnsNames: 'x', secretName: 4 } },
-        { kind: 'List', items: [{ kind: 'List', items: 'nope' }] }];
+        { kind: 'List', items: [{ kind: 'List', items: 'nope' }] },
+        // names every JavaScript object has
+        { apiVersion: 'apps/v1', kind: 'constructor', metadata: { name: 'k' } }, { apiVersion: 'v1', kind: 'toString', metadata: { name: 'k' } },
+        { apiVersion: 'v1', kind: '__proto__', metadata: { name: 'k' } }];
       expect(() => WiringChecks.analyze(junk)).not.toThrow();
+      expect(WiringChecks.analyze(junk).ignoredKinds).toEqual(expect.objectContaining({ constructor: 1, toString: 1, __proto__: 1 }));
       // and reads all of it: no check had to give up on an object
       expect(WiringChecks.analyze(junk).abandonedChecks).toBe(0);
       expect(() => WiringChecks.analyze(junk, { ingressGateways: [null as any, { namespace: 5 } as any], clusterDomain: 7 as any })).not.toThrow();

@@ -154,7 +154,12 @@ export function parseEnvoyYaml(text: string): unknown {
  * @internal
  */
 export function parseGoYaml(text: string): unknown {
-  const doc = parseDocument(text, { version: '1.1', merge: true });
+  // go-yaml v2 reads no base-60 numbers (12:30) and keeps timestamps as text
+  const doc = parseDocument(text, {
+    version: '1.1',
+    merge: true,
+    customTags: (tags) => tags.filter((t) => typeof t !== 'object' || (t.format !== 'TIME' && t.tag !== 'tag:yaml.org,2002:timestamp')),
+  });
   if (doc.errors.length > 0) throw doc.errors[0];
   return acyclic(doc.toJS({ maxAliasCount: 100 }));
 }

@@ -42,7 +42,7 @@ type Json = Record<string, any>;
 export function podTemplatePath(manifest: Json): string[] | undefined {
   const apiVersion = typeof manifest.apiVersion === 'string' ? manifest.apiVersion : '';
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
-  const template = typeof manifest.kind === 'string' && ['', 'apps', 'batch', 'extensions'].includes(group) ? POD_TEMPLATES[manifest.kind] : undefined;
+  const template = typeof manifest.kind === 'string' && ['', 'apps', 'batch', 'extensions'].includes(group) && Object.prototype.hasOwnProperty.call(POD_TEMPLATES, manifest.kind) ? POD_TEMPLATES[manifest.kind] : undefined;
   if (template) return template;
   const spec = obj(manifest.spec);
   return obj(spec?.template) && Array.isArray(obj(obj(spec?.template)?.spec)?.containers) ? ['spec', 'template'] : undefined;
@@ -96,7 +96,8 @@ export function analyzeWiring(manifests: readonly unknown[], context: WiringCont
 class Run {
   private readonly findings: WiringFinding[] = [];
   private readonly links: WiringLink[] = [];
-  private readonly ignoredKinds: Record<string, number> = {};
+  // no prototype: a kind named "__proto__" or "toString" is counted like any other
+  private readonly ignoredKinds: Record<string, number> = Object.create(null);
   private abandoned = 0;
   private readonly namespaceLabels = new Map<string, Record<string, string>>();
   private checked = 0;
@@ -548,7 +549,7 @@ class Run {
       // another team manages (a platform Gateway): a warning
       const elsewhere = !sameName && namespace !== vs.namespace && !this.manifestNamespaces().has(namespace);
       this.add(WiringRule.VIRTUALSERVICE_GATEWAY, vs, path,
-        `${describe(vs.ref)} binds to Gateway ${namespace}/${name}, which doesn't exist${elsewhere ? ' in these manifests, which hold nothing of namespace ' + JSON.stringify(namespace) : ''}`
+        `${describe(vs.ref)} binds to Gateway ${namespace}/${name}, which doesn't exist${elsewhere ? ' in these manifests, which hold no Gateway, VirtualService, Service, ServiceEntry or workload of namespace ' + JSON.stringify(namespace) : ''}`
           + `${sameName ? `; ${describe(sameName.ref)} has that name in another namespace` : ''}${implicit}`,
         sameName ? `write the gateway as "${sameName.namespace}/${sameName.name}"`
           : `create Gateway ${namespace}/${name} or fix the name in spec.gateways (or set assumeExternalObjects if the Gateway is managed outside these manifests, e.g. a shared platform Gateway)`,
