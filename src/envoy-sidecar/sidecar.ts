@@ -33,13 +33,17 @@ export enum EnvoyLogLevel {
 
 /** The address families of the pod network that Envoy's inbound and stats listeners accept. */
 export enum EnvoyIpFamily {
-  /** IPv4 only (`0.0.0.0`): clusters with IPv4 pod addresses, and dual-stack ones whose first family is IPv4. */
+  /**
+   * IPv4 only (`0.0.0.0`): clusters with IPv4 pod addresses, and dual-stack ones whose first
+   * family is IPv4, as long as no dual-stack Service sends IPv6 traffic to the pods.
+   */
   IPV4 = 'IPv4',
   /** IPv6 only (`::`): IPv6-only clusters. */
   IPV6 = 'IPv6',
   /**
-   * Both (`::` with `ipv4_compat`): dual-stack clusters, whatever family comes first. Envoy can't
-   * start where the pod has IPv6 turned off.
+   * Both (`::` with `ipv4_compat`): dual-stack clusters whatever family comes first, and
+   * dual-stack Services (`ipFamilyPolicy` PreferDualStack or RequireDualStack), whose second
+   * family reaches the pod's other address. Envoy can't start where the pod has IPv6 turned off.
    */
   DUAL_STACK = 'DualStack',
 }
@@ -322,10 +326,10 @@ export interface EnvoySidecarProps {
    */
   readonly concurrency?: number;
   /**
-   * The address families the inbound and stats listeners bind: the kubelet's probes and the
-   * Services reach the pod on its primary address, which is IPv6 in IPv6-only clusters (and in
-   * dual-stack ones that list IPv6 first). The outbound listeners and the admin API stay on
-   * 127.0.0.1, which every pod has.
+   * The address families the inbound and stats listeners bind: the kubelet's probes reach the pod
+   * on its primary address, which is IPv6 in IPv6-only clusters (and in dual-stack ones that list
+   * IPv6 first), and a dual-stack Service on both. The outbound listeners stay on 127.0.0.1, which
+   * every pod has, and so does the admin API with ConfigMap delivery (marin3r puts it on the pod IP).
    * @default EnvoyIpFamily.IPV4
    */
   readonly ipFamily?: EnvoyIpFamily;

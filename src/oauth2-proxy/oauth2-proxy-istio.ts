@@ -1041,7 +1041,8 @@ function cookieConfig(
     throw propError(scope, 'cookie.refresh', `${received} is not shorter than the provider's token lifetime (${goDuration(tokenLifetime)}): `
       + `oauth2-proxy checks a session's token only when it refreshes the session, so ${refresh.toMilliseconds() === 0 ? 'once the token expires' : 'from the token\'s expiry to the refresh'} `
       + 'it keeps passing the expired ID token on, and the app\'s RequestAuthentication (or the app) answers 401 to a signed-in user',
-    `refresh before the tokens expire (leave refresh out: a minute before), end sessions by then (cookie.expire at most ${goDuration(tokenLifetime)}), `
+    `refresh before the tokens expire (leave refresh out: a minute before), end sessions by then (cookie.expire at most ${goDuration(tokenLifetime)}`
+      + `${refresh.toMilliseconds() === 0 ? '' : ', with refresh left out'}), `
       + 'or give the provider the tokenLifetime your identity provider really uses');
   }
   return {

@@ -532,15 +532,21 @@ export class IstioPrometheusScrape extends Construct {
     const labels = template.labels ?? {};
     const annotations = template.annotations ?? {};
     if (istioInjects(labels, annotations, nsLabels, namespace)) return [];
-    // the pod's own opt-out first: it wins over any namespace label
-    const podOptsOut = !istioInjects(labels, annotations, { 'istio-injection': 'enabled' });
-    const [prop, why, fix] = podOptsOut
-      ? ['deployment', `its pod template opts out of injection (sidecar.istio.io/inject: ${show(labels['sidecar.istio.io/inject'] ?? annotations['sidecar.istio.io/inject'])})`,
-        'remove the sidecar.istio.io/inject override from the pod template']
-      : ['namespace', `its Namespace ${show(namespace)} is labelled istio-injection: ${show(nsLabels?.['istio-injection'])}, which only "enabled" injects`,
-        'label the namespace istio-injection: enabled (or drop the label)'];
-    return [`${this.node.path}: ${prop}: Istio would inject no sidecar into the Prometheus pods (${why}), and in MUTUAL_TLS mode the sidecar writes the certificates `
-      + `the secure scrape job reads, so Prometheus would not load its configuration; ${fix}, or use IstioScrapeMode.METRICS_MERGING`];
+    // every cause: the pod's own opt-out (it wins over any namespace label), then the namespace's
+    const causes: Array<[string, string]> = [];
+    if (!istioInjects(labels, annotations, { 'istio-injection': 'enabled' })) {
+      causes.push([`its pod template opts out of injection (sidecar.istio.io/inject: ${show(labels['sidecar.istio.io/inject'] ?? annotations['sidecar.istio.io/inject'])})`,
+        'remove the sidecar.istio.io/inject override from the pod template']);
+    }
+    const nsInjection = nsLabels?.['istio-injection'];
+    if (nsInjection !== undefined && nsInjection !== 'enabled') {
+      causes.push([`its Namespace ${show(namespace)} is labelled istio-injection: ${show(nsInjection)}, which only "enabled" injects`,
+        'label the namespace istio-injection: enabled (or drop the label)']);
+    } else if (causes.length === 0) {
+      causes.push([`neither its Namespace ${show(namespace)} nor its pod template asks for injection`, 'label the namespace istio-injection: enabled']);
+    }
+    return [`${this.node.path}: namespace: Istio would inject no sidecar into the Prometheus pods (${causes.map((c) => c[0]).join('; ')}), and in MUTUAL_TLS mode the sidecar `
+      + `writes the certificates the secure scrape job reads, so Prometheus would not load its configuration; ${causes.map((c) => c[1]).join(' and ')}, or use IstioScrapeMode.METRICS_MERGING`];
   }
 
   private plaintextDestinationRule(name: string, namespace: string, labels: Record<string, string>, istio: IstioRelease): ApiObject {

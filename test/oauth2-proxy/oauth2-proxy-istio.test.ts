@@ -883,7 +883,8 @@ describe('OAuth2ProxyIstio', () => {
       const { build } = setup({ cookie: { refresh: Duration.hours(1) } });
       expect(build).toThrow('test/auth: cookie.refresh: 1h is not shorter than the provider\'s token lifetime (1h): oauth2-proxy checks a session\'s token only when it refreshes the session, '
         + 'so from the token\'s expiry to the refresh it keeps passing the expired ID token on, and the app\'s RequestAuthentication (or the app) answers 401 to a signed-in user; '
-        + 'refresh before the tokens expire (leave refresh out: a minute before), end sessions by then (cookie.expire at most 1h), or give the provider the tokenLifetime your identity provider really uses');
+        + 'refresh before the tokens expire (leave refresh out: a minute before), end sessions by then (cookie.expire at most 1h, with refresh left out), or give the provider the tokenLifetime your identity provider really uses');
+      expect(setup({ cookie: { refresh: Duration.seconds(0) } }).build).toThrow('end sessions by then (cookie.expire at most 1h), or give the provider');
       const never = setup({ cookie: { refresh: Duration.seconds(0) } });
       expect(never.build).toThrow('test/auth: cookie.refresh: 0 (no refreshing) is not shorter than the provider\'s token lifetime (1h): oauth2-proxy checks a session\'s token only when it refreshes the session, '
         + 'so once the token expires it keeps passing');

@@ -91,10 +91,17 @@ describe('IstioPrometheusScrape, mutual TLS mode (default)', () => {
       prom.deployment.podMetadata.addLabel('sidecar.istio.io/inject', 'false');
     });
     for (const withNamespace of [false, true]) {
-      expect(() => optOut(withNamespace)).toThrow('test/prometheus: deployment: Istio would inject no sidecar into the Prometheus pods '
+      expect(() => optOut(withNamespace)).toThrow('test/prometheus: namespace: Istio would inject no sidecar into the Prometheus pods '
         + '(its pod template opts out of injection (sidecar.istio.io/inject: "false")), and in MUTUAL_TLS mode the sidecar writes the certificates the secure scrape job reads, '
         + 'so Prometheus would not load its configuration; remove the sidecar.istio.io/inject override from the pod template, or use IstioScrapeMode.METRICS_MERGING');
     }
+    // both: both named
+    const both = () => build({ namespace: 'monitoring' }, (prom, chart) => {
+      new kplus.Namespace(chart, 'ns', { metadata: { name: 'monitoring', labels: { 'istio-injection': 'disabled' } } });
+      prom.deployment.podMetadata.addLabel('sidecar.istio.io/inject', 'false');
+    });
+    expect(both).toThrow('(its pod template opts out of injection (sidecar.istio.io/inject: "false"); its Namespace "monitoring" is labelled istio-injection: "disabled", which only "enabled" injects)');
+    expect(both).toThrow('; remove the sidecar.istio.io/inject override from the pod template and label the namespace istio-injection: enabled (or drop the label), or use');
   });
 
   test('the sidecar intercepts nothing and writes its certificates through OUTPUT_CERTS', () => {

@@ -375,6 +375,9 @@ class Walker {
       // protobuf reads integer map keys with absl::SimpleAtoi: digits, spaces around (no "1.0" as for values)
       const trimmed = key.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
       const n = INT_RE.test(trimmed) ? parseInteger(trimmed, false) : undefined;
+      if (n !== undefined && (trimmed !== key || !CANONICAL_INT_RE.test(trimmed))) {
+        this.warn(`map key ${JSON.stringify(key)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(String(n))}`);
+      }
       const range = INT_RANGES[kind];
       if (n === undefined || n < range[0] || n > range[1]) this.error(`map key ${JSON.stringify(key)} is not a ${range[2]}`);
     }
