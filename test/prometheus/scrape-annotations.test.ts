@@ -52,6 +52,11 @@ describe('PrometheusScrapeAnnotations.addTo', () => {
   test('fails on a path that is not an HTTP path', () => {
     const { app } = workload();
     expect(() => PrometheusScrapeAnnotations.addTo(app, { port: 8080, path: 'metrics' })).toThrow('test/app: path: "metrics" is not an HTTP path; give a path starting with "/", e.g. "/metrics"');
+  });
 
+  test('keeps a query in the path (Istio\'s pilot-agent fetches it as given where it merges the pod\'s metrics)', () => {
+    const { app } = workload();
+    PrometheusScrapeAnnotations.addTo(app, { port: 8080, path: '/metrics?format=prometheus' });
+    expect(app.podMetadata.getAnnotation(PrometheusScrapeAnnotations.PATH)).toBe('/metrics?format=prometheus');
   });
 });
