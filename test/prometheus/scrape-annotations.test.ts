@@ -55,8 +55,9 @@ describe('PrometheusScrapeAnnotations.addTo', () => {
   });
 
   test('keeps a query in the path (Istio\'s pilot-agent fetches it as given where it merges the pod\'s metrics)', () => {
-    const { app } = workload();
+    const { chart, app } = workload();
     PrometheusScrapeAnnotations.addTo(app, { port: 8080, path: '/metrics?format=prometheus' });
-    expect(app.podMetadata.getAnnotation(PrometheusScrapeAnnotations.PATH)).toBe('/metrics?format=prometheus');
+    const [deployment] = synthChart(chart);
+    expect(deployment.spec.template.metadata.annotations[PrometheusScrapeAnnotations.PATH]).toBe('/metrics?format=prometheus');
   });
 });
