@@ -440,8 +440,10 @@ export class EnvoySidecar extends Construct {
    */
   public readonly drainTime: Duration;
   private readonly delivery: BoundDelivery;
-  /** The Envoy image: its release decides some fields. */
+  /** The Envoy image. */
   private readonly image: string;
+  /** The minor version of the image's Envoy 1.x release, read from its tag once: it decides some fields. */
+  private readonly envoyMinor: number | undefined;
   private readonly inbound?: EnvoyInboundOptions;
   /**
    * The last validation of each document (by `where`). cdk8s runs every construct's validations
@@ -489,12 +491,13 @@ export class EnvoySidecar extends Construct {
     };
     this.concurrency = props.concurrency === undefined ? defaultConcurrency(resources) : checkConcurrency(this, props.concurrency);
     this.image = props.image ?? EnvoySidecar.DEFAULT_IMAGE;
+    this.envoyMinor = envoyMinor(this.image);
     this.delivery = (props.delivery ?? EnvoyDelivery.configMap())._bind({
       scope: this,
       workload,
       name,
       namespace: apiObject.metadata.namespace,
-      image: props.image ?? EnvoySidecar.DEFAULT_IMAGE,
+      image: this.image,
       resources,
       concurrency: this.concurrency,
       adminPort: this.adminPort,
@@ -523,7 +526,7 @@ export class EnvoySidecar extends Construct {
     this.nodeId = this.delivery.nodeId;
     // the node id the delivery settled on (EnvoyDelivery.configMap({ nodeId }) or the workload's
     // name); the node's cluster is the workload
-    const overload = overloadOptions(this, props.overload, resources, this.delivery, props.image ?? EnvoySidecar.DEFAULT_IMAGE);
+    const overload = overloadOptions(this, props.overload, resources, this.delivery, this.envoyMinor);
     this.bootstrap = this.model(() => new EnvoyBootstrap({ nodeId: this.nodeId, nodeCluster: name, adminPort: this.adminPort, overload }),
       (modelProp) => (modelProp === 'overload.maxDownstreamConnections' ? 'overload.maxConnections' : undefined));
     const overloaded = overload !== undefined;
@@ -611,7 +614,7 @@ export class EnvoySidecar extends Construct {
    * otherwise ejects nothing in a cluster of fewer than 10 members.
    */
   private outlierDetection(prop: string, options: EnvoyOutlierDetectionOptions): EnvoyOutlierDetectionOptions {
-    const minor = envoyMinor(this.image);
+    const minor = this.envoyMinor;
     if (options.alwaysEjectOneHost === true && minor !== undefined && minor < 31) {
       throw propError(this, `${prop}.outlierDetection.alwaysEjectOneHost`, `true with ${show(this.image)}, whose Envoy (1.${minor}) has no always_eject_one_host and would refuse the configuration`,
         'use Envoy 1.31 or newer, or drop alwaysEjectOneHost and raise maxEjectionPercent to at least 100 / members');
@@ -953,9 +956,10 @@ function upstreamProp(name: string, modelProp: string): string | undefined {
 /**
  * The bootstrap's overload manager: on by default where the bootstrap reaches Envoy (ConfigMap
  * delivery), the heap bound a share of the container's memory limit.
+ * @param minor the minor version of the image's Envoy 1.x release, when its tag says
  */
 function overloadOptions(scope: Construct, options: EnvoySidecarOverloadOptions | undefined, resources: kplus.ContainerResources,
-  delivery: BoundDelivery, image: string): EnvoyOverloadOptions | undefined {
+  delivery: BoundDelivery, minor: number | undefined): EnvoyOverloadOptions | undefined {
   if (options?.enabled === false) {
     const extra = (['heapPercent', 'maxConnections'] as const).filter((k) => options[k] !== undefined);
     if (extra.length > 0) {
@@ -985,7 +989,7 @@ function overloadOptions(scope: Construct, options: EnvoySidecarOverloadOptions 
     maxHeapBytes,
     maxDownstreamConnections: options?.maxConnections ?? DEFAULT_MAX_CONNECTIONS,
     // only where the connection count survives shedding (see EnvoyOverloadOptions.shedNewConnections)
-    shedNewConnections: (envoyMinor(image) ?? 0) >= 38,
+    shedNewConnections: (minor ?? 0) >= 38,
   };
 }
 
