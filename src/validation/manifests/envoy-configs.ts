@@ -20,6 +20,7 @@
 import { isScalar, parseDocument, Scalar, visit } from 'yaml';
 import { isCyclic, Segment } from './documents';
 import { ManifestRule } from './rules';
+import { ownValue } from '../../common/objects';
 import { EnvoyConfigValidator } from '../envoy/envoy-config-validator';
 
 /** The annotation that turns the Envoy checks of one object off. */
@@ -408,9 +409,4 @@ function obj(x: unknown): Json | undefined {
 
 function arr(x: unknown): unknown[] {
   return Array.isArray(x) ? x : [];
-}
-
-/** `table[key]` when `key` is the table's own (not "constructor" or "__proto__"). */
-function ownValue<T>(table: { readonly [key: string]: T }, key: string): T | undefined {
-  return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
 }

@@ -2,6 +2,7 @@
  * The rules of the manifest checks, their groups and severities, and the reading of the options
  * that choose them (which arrive from cdk8s.yaml as untyped YAML, so every entry is checked).
  */
+import { ownValue } from '../../common/objects';
 import { editDistance } from '../envoy/validator';
 import { WiringRule, WiringSeverity, wiringSeverity } from '../wiring/model';
 
@@ -138,7 +139,7 @@ export function selectRules(where: string, rules: unknown, severities: unknown):
 
 /** Whether `name` is a rule group: an own key of RULE_GROUPS (not "constructor" or "toString"). */
 function isGroup(name: string): boolean {
-  return Object.prototype.hasOwnProperty.call(RULE_GROUPS, name);
+  return ownValue(RULE_GROUPS, name) !== undefined;
 }
 
 function expandRule(where: string, prop: string, value: unknown): readonly string[] {

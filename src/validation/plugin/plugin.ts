@@ -5,6 +5,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import { ownValue } from '../../common/objects';
 import { renderTopology, TOPOLOGY_FORMATS } from '../../topology/render';
 import { buildTopology } from '../../topology/topology';
 import { checkManifestDocuments, ManifestFinding, ManifestValidationOptions } from '../manifests/checks';
@@ -153,7 +154,7 @@ function checkProperties(props: MeshkitValidationProps): MeshkitValidationProps 
     throw optionError(WHERE, 'properties', `expected a map, received ${describeValue(props)}`, 'write the properties as a YAML map, or leave them out');
   }
   for (const [key, value] of Object.entries(props)) {
-    const check = Object.prototype.hasOwnProperty.call(PROPERTIES, key) ? PROPERTIES[key] : undefined;
+    const check = ownValue(PROPERTIES, key);
     if (!check) {
       const near = closest(key, Object.keys(PROPERTIES));
       throw optionError(WHERE, key, 'unknown property', `${near ? `did you mean "${near}"? ` : ''}the properties are ${Object.keys(PROPERTIES).join(', ')}`);

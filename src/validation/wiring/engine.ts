@@ -7,6 +7,7 @@ import { certificateCovers, exportedTo, istioHostCovers, istioHostsIntersect, no
 import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, WiringSeverity, wiringSeverity } from './model';
 import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts, MESH_ROOT_NAMESPACE } from '../../common/injection';
 import { selects, selectsAll } from '../../common/labels';
+import { ownValue } from '../../common/objects';
 
 /**
  * The gateways of a default Istio installation (istioctl's profiles and the istio/gateway chart
@@ -42,7 +43,7 @@ type Json = Record<string, any>;
 export function podTemplatePath(manifest: Json): string[] | undefined {
   const apiVersion = typeof manifest.apiVersion === 'string' ? manifest.apiVersion : '';
   const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
-  const template = typeof manifest.kind === 'string' && ['', 'apps', 'batch', 'extensions'].includes(group) && Object.prototype.hasOwnProperty.call(POD_TEMPLATES, manifest.kind) ? POD_TEMPLATES[manifest.kind] : undefined;
+  const template = typeof manifest.kind === 'string' && ['', 'apps', 'batch', 'extensions'].includes(group) ? ownValue(POD_TEMPLATES, manifest.kind) : undefined;
   if (template) return template;
   const spec = obj(manifest.spec);
   return obj(spec?.template) && Array.isArray(obj(obj(spec?.template)?.spec)?.containers) ? ['spec', 'template'] : undefined;
