@@ -95,9 +95,13 @@ class Builder {
     return undefined;
   }
 
+  /** An object's namespace: an empty one is none, as Kubernetes (and the wiring checks) read it. */
+  private namespaceOf(m: Json): string {
+    return m.metadata?.namespace || this.defaultNamespace;
+  }
+
   private refOf(m: Json): WiringObjectRef {
-    // an empty namespace is none, as Kubernetes (and the wiring checks) read it
-    return { apiVersion: m.apiVersion, kind: m.kind, name: String(m.metadata?.name ?? '<unnamed>'), namespace: m.metadata?.namespace || this.defaultNamespace };
+    return { apiVersion: m.apiVersion, kind: m.kind, name: String(m.metadata?.name ?? '<unnamed>'), namespace: this.namespaceOf(m) };
   }
 
   private id(key: string, hint: string): string {
@@ -309,7 +313,7 @@ class Builder {
     const annotations = stringMap(obj(w.pod.metadata)?.annotations);
     const nodeId = annotations['marin3r.3scale.net/node-id'];
     if (nodeId && stringMap(obj(w.pod.metadata)?.labels)['marin3r.3scale.net/status'] === 'enabled') {
-      const ec = this.manifests.find((m) => m.kind === 'EnvoyConfig' && (m.metadata?.namespace || this.defaultNamespace) === w.namespace && m.spec?.nodeID === nodeId);
+      const ec = this.manifests.find((m) => m.kind === 'EnvoyConfig' && this.namespaceOf(m) === w.namespace && m.spec?.nodeID === nodeId);
       if (!ec) return undefined;
       const configs = findEnvoyConfigs(ec).configs;
       return {
@@ -341,7 +345,7 @@ class Builder {
   /** The ServiceEntry for a host that workloads of `namespace` see (its exportTo). */
   private serviceEntryFor(host: string, namespace: string): Json | undefined {
     return this.manifests.find((m) => m.kind === 'ServiceEntry' && arr(m.spec?.hosts).some((h) => typeof h === 'string' && hostMatches(h, host))
-      && exportedTo(m.spec?.exportTo, m.metadata?.namespace || this.defaultNamespace, namespace));
+      && exportedTo(m.spec?.exportTo, this.namespaceOf(m), namespace));
   }
 
   /** The Service a host name means: `name`, `name.ns`, `name.ns.svc`, `name.ns.svc.<cluster domain>`. */
@@ -455,7 +459,7 @@ class Builder {
   }
 
   private find(kind: string, namespace: string, name: string): Json | undefined {
-    return this.manifests.find((m) => m.kind === kind && m.metadata?.name === name && (m.metadata?.namespace || this.defaultNamespace) === namespace);
+    return this.manifests.find((m) => m.kind === kind && m.metadata?.name === name && this.namespaceOf(m) === namespace);
   }
 }
 
