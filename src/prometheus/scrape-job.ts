@@ -400,10 +400,8 @@ function renderRule(scope: IConstruct, prop: string, rule: RelabelRule, version:
   }
   // a replace target (and a labelmap replacement) may hold $1 / ${name} references; from 3.0 any
   // UTF-8 text is a label name, with or without them
-  const isTarget = (t: string, references: boolean) => (version.major >= 3
-    ? isLabelName(t, version)
-    : (references ? REPLACE_TARGET : LABEL_NAME).test(t));
-  const targetFix = version.major >= 3 ? 'give a non-empty name'
+  const isTarget = (t: string, references: boolean) => (references && version.major < 3 ? REPLACE_TARGET.test(t) : isLabelName(t, version));
+  const targetFix = version.major >= 3 ? labelNameFix(version)
     : 'use letters, digits and "_" (and $1-style references for replace; Prometheus 3 takes any UTF-8 name)';
   if (rule.targetLabel !== undefined) {
     if (typeof rule.targetLabel !== 'string' || !isTarget(rule.targetLabel, action === RelabelAction.REPLACE)) {
