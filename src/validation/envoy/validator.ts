@@ -98,6 +98,11 @@ class Walker {
     this.warnings.push({ path: this.path(), message });
   }
 
+  /** A number Envoy reads in a spelling Go's protojson (marin3r) refuses: `shown`, to be written as `canonical`. */
+  private warnNumberSpelling(shown: string, canonical: string | number): void {
+    this.warn(`${shown} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(canonical)}`);
+  }
+
   private path(): string {
     let out = '';
     for (const s of this.segments) {
@@ -373,10 +378,10 @@ class Walker {
       if (key !== 'true' && key !== 'false') this.error(`map key ${JSON.stringify(key)} is not a bool; use "true" or "false"`);
     } else {
       // protobuf reads integer map keys with absl::SimpleAtoi: digits, spaces around (no "1.0" as for values)
-      const trimmed = key.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+      const trimmed = trimAsciiSpace(key);
       const n = INT_RE.test(trimmed) ? parseInteger(trimmed, false) : undefined;
       if (n !== undefined && (trimmed !== key || !CANONICAL_INT_RE.test(trimmed))) {
-        this.warn(`map key ${JSON.stringify(key)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(String(n))}`);
+        this.warnNumberSpelling(`map key ${JSON.stringify(key)}`, String(n));
       }
       const range = INT_RANGES[kind];
       if (n === undefined || n < range[0] || n > range[1]) this.error(`map key ${JSON.stringify(key)} is not a ${range[2]}`);
@@ -548,7 +553,7 @@ class Walker {
         const n = typeof value === 'number' ? (Number.isInteger(value) ? value : undefined)
           : typeof value === 'string' ? parseInteger(value, unsigned) : undefined;
         if (n !== undefined && typeof value === 'string' && !CANONICAL_INT_RE.test(value)) {
-          this.warn(`${JSON.stringify(value)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(String(n))}`);
+          this.warnNumberSpelling(JSON.stringify(value), String(n));
         }
         const whole = n === undefined && typeof value === 'string' && FLOAT_RE.test(value) && Number.isInteger(Number(value));
         if (whole && (Number(value) < Number(range[0]) || Number(value) > Number(range[1]))) {
@@ -569,7 +574,7 @@ class Walker {
       case K_FLOAT: {
         const x = parseFloating(value);
         if (x !== undefined && typeof value === 'string' && !CANONICAL_FLOAT_RE.test(value)) {
-          this.warn(`${JSON.stringify(value)} is a number in a spelling Envoy's file loader accepts and JSON-reading control planes such as marin3r don't; write ${JSON.stringify(canonicalFloat(x))}`);
+          this.warnNumberSpelling(JSON.stringify(value), canonicalFloat(x));
         }
         if (x === undefined) {
           this.error(`expected a number, got ${describe(value)}`);
@@ -976,7 +981,7 @@ function parseFloating(value: unknown): number | undefined {
   if (value === 'NaN') return NaN;
   if (value === 'Infinity') return Infinity;
   if (value === '-Infinity') return -Infinity;
-  let s = value.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
+  let s = trimAsciiSpace(value);
   if (s.startsWith('+')) {
     s = s.slice(1);
     // absl::SimpleAtod skips one "+", and from_chars takes no sign but "-"
@@ -985,6 +990,11 @@ function parseFloating(value: unknown): number | undefined {
   const special = /^(-?)(inf|infinity|nan)$/i.exec(s);
   if (special) return special[2].toLowerCase() === 'nan' ? NaN : special[1] ? -Infinity : Infinity;
   return FLOAT_RE.test(s) ? Number(s) : undefined;
+}
+
+/** `s` without the ASCII spaces around it, as absl's number parsers skip them. */
+function trimAsciiSpace(s: string): string {
+  return s.replace(/^[ \t\n\v\f\r]+|[ \t\n\v\f\r]+$/g, '');
 }
 
 /** How protobuf's JSON printer (and every JSON reader of Envoy's API) writes a float. */
