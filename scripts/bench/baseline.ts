@@ -1,19 +1,23 @@
 /*
  * The benchmark's baseline (side "b" of `npm run bench`): the objects of one workload of
  * workloads.ts, written by hand with cdk8s-plus-25 alone, as a team without the library would
- * write them. The Envoy documents are not generated here: they are given, as the same strings the
- * library wrote (a team would keep them as files). The pod-template hash of the Envoy config is
- * computed here, as a hand-written setup that rolls its pods on config changes must do too.
- * What cdk8s-plus-25 can't express (dropped capabilities, the seccomp profile) is added with JSON
- * patches.
+ * write them. The Envoy documents come from hand-written object literals (baseline-envoy.ts),
+ * serialized with JSON.stringify. Side "g" is the same code handed the Envoy documents as
+ * ready-made strings (the text the library wrote, read before the timed region): a lower bound
+ * no real app reaches, since its Envoy JSON has to come from somewhere, reported next to b. The
+ * pod-template hash of the Envoy config is computed here, as a hand-written setup that rolls its
+ * pods on config changes must do too. What cdk8s-plus-25 can't express (dropped capabilities,
+ * the seccomp profile) is added with JSON patches.
  *
- * `npm run bench` checks that both sides synthesize the same objects before it times them.
+ * `npm run bench` checks that all sides synthesize the same objects before it times them;
+ * test/bench-baseline.test.ts does so in the test suite.
  */
 import { createHash } from 'crypto';
 import { ApiObject, Chart, Duration, JsonPatch, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
-import { NAMESPACE, WORKLOAD, appContainer, benchVariant, workloadName } from './workloads';
+import { envoyBootstrap, sdsFile } from './baseline-envoy';
+import { BenchVariant, NAMESPACE, WORKLOAD, appContainer, benchVariant, workloadName } from './workloads';
 
 /** The Envoy documents of one workload, as the library wrote them into its ConfigMap. */
 export interface EnvoyFiles {
@@ -32,10 +36,26 @@ const DRAIN = [
 const GRPC_PORT = 9999;
 const SECURITY = { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
 
-/** Builds workload `i` in `chart` with cdk8s-plus-25 only. */
-export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): void {
+/**
+ * Builds workload `i` in `chart` with cdk8s-plus-25 only.
+ * @param files the Envoy documents as ready-made strings (side g); by default they are built here
+ */
+export function buildPlainWorkload(chart: Chart, i: number, files?: EnvoyFiles, variant: BenchVariant = benchVariant()): void {
   const name = workloadName(i);
   const tlsSecret = `${name}-tls`;
+  const sigsci = variant === 'full';
+  let bootstrap: string;
+  let sds: object;
+  let sdsText: string;
+  if (files) {
+    bootstrap = files.bootstrap;
+    sdsText = files.sds;
+    sds = JSON.parse(files.sds);
+  } else {
+    bootstrap = JSON.stringify(envoyBootstrap(name, i, sigsci), undefined, 2);
+    sds = sdsFile(tlsSecret);
+    sdsText = JSON.stringify(sds, undefined, 2);
+  }
   const scope = new Construct(chart, name);
   const app = new kplus.Deployment(scope, 'deployment', {
     metadata: { name, namespace: NAMESPACE },
@@ -45,7 +65,7 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
   // Envoy: the bootstrap and the SDS file in a ConfigMap, the certificate from its Secret
   const configMap = new kplus.ConfigMap(scope, 'config', {
     metadata: { name: `${name}-envoy`, namespace: NAMESPACE },
-    data: { 'envoy.json': files.bootstrap, [`sds-${tlsSecret}.json`]: files.sds },
+    data: { 'envoy.json': bootstrap, [`sds-${tlsSecret}.json`]: sdsText },
   });
   const configVolume = kplus.Volume.fromConfigMap(scope, 'config-volume', configMap, { name: 'envoy-config' });
   const tlsVolume = kplus.Volume.fromSecret(scope, 'tls', kplus.Secret.fromSecretName(scope, 'certificate', tlsSecret), { name: `tls-${tlsSecret}` });
@@ -67,10 +87,9 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
     volumeMounts: [{ path: CONFIG_DIR, volume: configVolume, readOnly: true }],
   });
   envoy.mount(`${CONFIG_DIR}/tls/${tlsSecret}`, tlsVolume, { readOnly: true });
-  const hashed = JSON.stringify({ config: files.bootstrap, sds: [[tlsSecret, JSON.parse(files.sds)]] });
+  const hashed = JSON.stringify({ config: bootstrap, sds: [[tlsSecret, sds]] });
   app.podMetadata.addAnnotation(`config-hash.meshkit.dev/${name}-envoy`, createHash('sha256').update(hashed).digest('hex'));
 
-  const sigsci = benchVariant() === 'full';
   if (sigsci) {
     // the Signal Sciences agent, answering Envoy's ext_authz and access-log calls over gRPC
     const keys = kplus.Secret.fromSecretName(scope, 'sigsci-keys', 'sigsci-keys');
@@ -126,7 +145,10 @@ export function buildPlainWorkload(chart: Chart, i: number, files: EnvoyFiles): 
   });
 }
 
-/** Builds workloads 0..n-1 in `chart` with cdk8s-plus-25 only. */
-export function buildPlainWorkloads(chart: Chart, files: readonly EnvoyFiles[]): void {
-  files.forEach((f, i) => buildPlainWorkload(chart, i, f));
+/**
+ * Builds workloads 0..n-1 in `chart` with cdk8s-plus-25 only.
+ * @param files side g: each workload's Envoy documents as ready-made strings (at least n)
+ */
+export function buildPlainWorkloads(chart: Chart, n: number, files?: readonly EnvoyFiles[], variant: BenchVariant = benchVariant()): void {
+  for (let i = 0; i < n; i++) buildPlainWorkload(chart, i, files?.[i], variant);
 }

@@ -1,13 +1,14 @@
 /*
  * One measurement of `npm run bench`, in a process of its own (so that its peak RSS is its own):
  *
- *   node worker.js <a|b> <N> <files.json> <meshkit entry> <time|yaml|files> [out]
+ *   node worker.js <a|b|g> <N> <files.json> <meshkit entry> <time|yaml|files> [out]
  *
- * Outside the timed region: require the modules (side a: the library's compiled entry point;
- * side b: cdk8s-plus-25) and read the Envoy files both sides are given (side a ignores them, so
- * that both processes hold the same data before they start). Timed: build N workloads in one
- * chart and `app.synthYaml()` — what `cdk8s synth` does (dependency resolution, every construct's
- * validations, chart.toJson(), YAML), minus writing the file.
+ * Sides: a, the library; b, hand-written cdk8s-plus-25 code that builds its Envoy JSON from
+ * object literals (baseline.ts, baseline-envoy.ts); g, the same code handed the Envoy JSON as
+ * ready-made strings. Outside the timed region: require the modules (side a: the library's
+ * compiled entry point) and, for side g only, read the Envoy files. Timed: build N workloads in
+ * one chart and `app.synthYaml()` — what `cdk8s synth` does (dependency resolution, every
+ * construct's validations, chart.toJson(), YAML), minus writing the file.
  *
  * With MESHKIT_BENCH_ROUNDS=R (default 1), `time` builds and synthesizes the N workloads R times
  * in the process, each round in a new App, and reports every round's wall time (`roundsMs`); the
@@ -15,7 +16,7 @@
  *
  * Modes: `time` prints one JSON line (wall ms, CPU ms, peak RSS, YAML size and hash); `yaml`
  * writes the YAML to `out`; `files` writes side a's Envoy documents (ConfigMap data) to `out`,
- * for side b to read.
+ * for side g to read.
  *
  * Runs as JavaScript transpiled from this file by run.ts (no ts-node in the measured processes).
  */
@@ -26,8 +27,8 @@ import { MeshkitApi, workloadName } from './workloads';
 
 const [side, nArg, filesPath, entry, mode, out] = process.argv.slice(2);
 const n = Number(nArg);
-if ((side !== 'a' && side !== 'b') || !Number.isInteger(n) || n < 1 || !['time', 'yaml', 'files'].includes(mode)) {
-  throw new Error(`usage: worker.js <a|b> <N> <files.json> <meshkit entry> <time|yaml|files> [out] (got ${process.argv.slice(2).join(' ')})`);
+if (!['a', 'b', 'g'].includes(side) || !Number.isInteger(n) || n < 1 || !['time', 'yaml', 'files'].includes(mode)) {
+  throw new Error(`usage: worker.js <a|b|g> <N> <files.json> <meshkit entry> <time|yaml|files> [out] (got ${process.argv.slice(2).join(' ')})`);
 }
 
 // ---- untimed set-up ---------------------------------------------------------------------------
@@ -37,8 +38,8 @@ const meshkit: MeshkitApi | undefined = side === 'a' ? require(entry) : undefine
 const { buildPlainWorkloads }: typeof import('./baseline') = require('./baseline');
 const { buildMeshkitWorkloads }: typeof import('./workloads') = require('./workloads');
 /* eslint-enable @typescript-eslint/no-require-imports */
-const files: EnvoyFiles[] = mode === 'files' ? [] : JSON.parse(fs.readFileSync(filesPath, 'utf8')).slice(0, n);
-if (mode !== 'files' && files.length < n) throw new Error(`${filesPath} holds ${files.length} workloads' files, ${n} needed`);
+const files: EnvoyFiles[] | undefined = side === 'g' ? JSON.parse(fs.readFileSync(filesPath, 'utf8')).slice(0, n) : undefined;
+if (files && files.length < n) throw new Error(`${filesPath} holds ${files.length} workloads' files, ${n} needed`);
 const rssBefore = process.memoryUsage().rss;
 
 // ---- timed: build + synth ---------------------------------------------------------------------
@@ -48,7 +49,7 @@ function buildAndSynth(): { chart: import('cdk8s').Chart; yaml: string } {
   const app = new cdk8s.App({ outdir: 'unused' });
   const c = new cdk8s.Chart(app, 'bench');
   if (meshkit) buildMeshkitWorkloads(meshkit, c, n);
-  else buildPlainWorkloads(c, files);
+  else buildPlainWorkloads(c, n, files);
   return { chart: c, yaml: app.synthYaml() };
 }
 const cpu0 = process.cpuUsage();

@@ -19,15 +19,18 @@ import type * as Meshkit from '../../src';
 /** The library's public API, as src/index.ts or lib/src/index.js export it. */
 export type MeshkitApi = typeof Meshkit;
 
+/** The benchmark's two workloads: see benchVariant(). */
+export type BenchVariant = 'full' | 'envoy';
+
 /** Read once when the module loads, not once per workload inside the timed region. */
-const VARIANT: 'full' | 'envoy' = process.env.MESHKIT_BENCH_VARIANT === 'envoy' ? 'envoy' : 'full';
+const VARIANT: BenchVariant = process.env.MESHKIT_BENCH_VARIANT === 'envoy' ? 'envoy' : 'full';
 
 /**
  * Which workload: "full" (EnvoySidecar, SigSciAgent, scrape annotations, Service) or "envoy"
  * (the same without the Signal Sciences agent: EnvoySidecar alone, the case issue 3 measures).
  * `npm run bench -- --variant envoy` sets it for the worker processes.
  */
-export function benchVariant(): 'full' | 'envoy' {
+export function benchVariant(): BenchVariant {
   return VARIANT;
 }
 
@@ -75,7 +78,7 @@ export function appContainer(i: number): kplus.ContainerProps {
 }
 
 /** Builds workload `i` in `chart` with the library. */
-export function buildMeshkitWorkload(meshkit: MeshkitApi, chart: Chart, i: number): void {
+export function buildMeshkitWorkload(meshkit: MeshkitApi, chart: Chart, i: number, variant: BenchVariant = VARIANT): void {
   const name = workloadName(i);
   const scope = new Construct(chart, name);
   const app = new kplus.Deployment(scope, 'deployment', {
@@ -101,7 +104,7 @@ export function buildMeshkitWorkload(meshkit: MeshkitApi, chart: Chart, i: numbe
       },
     ],
   });
-  if (benchVariant() === 'full') {
+  if (variant === 'full') {
     new meshkit.SigSciAgent(scope, 'sigsci', {
       workload: app,
       envoy,
@@ -113,6 +116,6 @@ export function buildMeshkitWorkload(meshkit: MeshkitApi, chart: Chart, i: numbe
 }
 
 /** Builds workloads 0..n-1 in `chart` with the library. */
-export function buildMeshkitWorkloads(meshkit: MeshkitApi, chart: Chart, n: number): void {
-  for (let i = 0; i < n; i++) buildMeshkitWorkload(meshkit, chart, i);
+export function buildMeshkitWorkloads(meshkit: MeshkitApi, chart: Chart, n: number, variant: BenchVariant = VARIANT): void {
+  for (let i = 0; i < n; i++) buildMeshkitWorkload(meshkit, chart, i, variant);
 }
