@@ -1,15 +1,16 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { Chart, Testing } from 'cdk8s';
-import { EnvoyFiles, buildPlainWorkloads } from '../scripts/bench/baseline';
+import { EnvoyFiles, buildPlainWorkloads, envoyTemplates, givenSource, literalSource, templateSource } from '../scripts/bench/baseline';
 import { BenchVariant, buildMeshkitWorkloads, workloadName } from '../scripts/bench/workloads';
 import * as meshkit from '../src';
 
 /*
- * `npm run bench` times the library (side a) against hand-written cdk8s-plus-25 code building its
- * Envoy JSON from object literals (side b) and the same code handed the library's Envoy JSON as
- * strings (side g). The comparison means something only while the three synthesize the same
- * objects: the benchmark checks it before it times anything, and this test keeps it checked
- * whenever the library's output changes, so that a changed default shows up here, not only on the
- * next benchmark run.
+ * `npm run bench` times the library (side a) against hand-written cdk8s-plus-25 code whose Envoy
+ * JSON comes from object literals (side b), from a text template (side t) or ready-made (side g).
+ * The comparison means something only while they all synthesize the same objects: the benchmark
+ * checks it before it times anything, and this test keeps it checked whenever the library's
+ * output changes, so that a changed default shows up here, not only on the next benchmark run.
  */
 const N = 12;
 
@@ -40,19 +41,43 @@ describe.each<BenchVariant>(['full', 'envoy'])('the benchmark\'s sides, workload
     expect(containers).toEqual(variant === 'full' ? ['app', 'envoy', 'sigsci-agent'] : ['app', 'envoy']);
   });
 
-  test('side b (hand-written Envoy JSON) synthesizes what side a does, byte for byte', () => {
-    const b = synth((chart) => buildPlainWorkloads(chart, N, undefined, variant));
+  test('side b (Envoy JSON from object literals) synthesizes what side a does, byte for byte', () => {
+    const b = synth((chart) => buildPlainWorkloads(chart, N, literalSource(), variant));
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 
+  test('side t (Envoy JSON from a template) synthesizes what side a does, byte for byte', () => {
+    const templates = envoyTemplates(envoyFiles(a)[0]);
+    expect(templates.bootstrap).toContain('"id": "{{name}}"');
+    expect(templates.bootstrap).toContain('"address": "users-{{shard}}.bench.svc.cluster.local"');
+    const t = synth((chart) => buildPlainWorkloads(chart, N, templateSource(templates), variant));
+    expect(JSON.stringify(t)).toBe(JSON.stringify(a));
+  });
+
   test('side g (the Envoy JSON given as strings) synthesizes what side a does, byte for byte', () => {
-    const g = synth((chart) => buildPlainWorkloads(chart, N, envoyFiles(a), variant));
+    const g = synth((chart) => buildPlainWorkloads(chart, N, givenSource(envoyFiles(a)), variant));
     expect(JSON.stringify(g)).toBe(JSON.stringify(a));
   });
 
-  test('the comparison fails when side b\'s Envoy JSON differs', () => {
+  test('a changed Envoy document changes what a hand-written side synthesizes (the comparison can fail)', () => {
     const files = envoyFiles(a).map((f) => ({ ...f, bootstrap: f.bootstrap.replace('"port_value": 9901', '"port_value": 9900') }));
-    const changed = synth((chart) => buildPlainWorkloads(chart, N, files, variant));
+    const changed = synth((chart) => buildPlainWorkloads(chart, N, givenSource(files), variant));
     expect(JSON.stringify(changed)).not.toBe(JSON.stringify(a));
   });
+});
+
+test('the hand-written sides use nothing of the library at run time', () => {
+  for (const file of ['baseline.ts', 'baseline-envoy.ts']) {
+    const source = fs.readFileSync(path.join(__dirname, '..', 'scripts', 'bench', file), 'utf8');
+    const imports = [...source.matchAll(/^import (type )?.*? from '([^']+)';$/gm)].map((m) => ({ typeOnly: m[1] !== undefined, from: m[2] }));
+    expect(imports.length).toBeGreaterThan(0);
+    for (const i of imports) {
+      expect({ file, ...i, allowed: i.typeOnly || ['crypto', 'cdk8s', 'cdk8s-plus-25', 'constructs', './baseline-envoy', './workloads'].includes(i.from) })
+        .toEqual({ file, ...i, allowed: true });
+    }
+  }
+  // workloads.ts, which both import, takes the library only as a type
+  const workloads = fs.readFileSync(path.join(__dirname, '..', 'scripts', 'bench', 'workloads.ts'), 'utf8');
+  expect(workloads).toMatch(/^import type \* as Meshkit from '\.\.\/\.\.\/src';$/m);
+  expect(workloads.match(/from '\.\.\/\.\.\/(src|lib)[^']*'/g)).toHaveLength(1);
 });

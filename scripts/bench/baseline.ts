@@ -1,13 +1,20 @@
 /*
- * The benchmark's baseline (side "b" of `npm run bench`): the objects of one workload of
- * workloads.ts, written by hand with cdk8s-plus-25 alone, as a team without the library would
- * write them. The Envoy documents come from hand-written object literals (baseline-envoy.ts),
- * serialized with JSON.stringify. Side "g" is the same code handed the Envoy documents as
- * ready-made strings (the text the library wrote, read before the timed region): a lower bound
- * no real app reaches, since its Envoy JSON has to come from somewhere, reported next to b. The
- * pod-template hash of the Envoy config is computed here, as a hand-written setup that rolls its
- * pods on config changes must do too. What cdk8s-plus-25 can't express (dropped capabilities,
- * the seccomp profile) is added with JSON patches.
+ * The benchmark's hand-written sides: the objects of one workload of workloads.ts, written with
+ * cdk8s-plus-25 alone, as a team without the library would write them. They differ only in where
+ * each workload's Envoy documents (bootstrap and SDS file) come from, an EnvoySource:
+ *
+ * - side b, literalSource(): built from hand-written object literals (baseline-envoy.ts)
+ *   and serialized with JSON.stringify, the usual way in a cdk8s TypeScript app; the baseline of
+ *   the target ratio a/b;
+ * - side t, templateSource(): a text template with the workload's name and upstream shard as
+ *   placeholders (read from a file inside the timed region, as an app reads its files at synth),
+ *   filled in with string replacement;
+ * - side g, givenSource(): the finished texts the library wrote, read and parsed before the
+ *   timed region; no app gets its Envoy JSON for nothing, so a/g bounds the ratio from above.
+ *
+ * The pod-template hash of the Envoy config is computed here, as a hand-written setup that rolls
+ * its pods on config changes must do too. What cdk8s-plus-25 can't express (dropped
+ * capabilities, the seccomp profile) is added with JSON patches.
  *
  * `npm run bench` checks that all sides synthesize the same objects before it times them;
  * test/bench-baseline.test.ts does so in the test suite.
@@ -19,12 +26,60 @@ import { Construct } from 'constructs';
 import { envoyBootstrap, sdsFile } from './baseline-envoy';
 import { BenchVariant, NAMESPACE, WORKLOAD, appContainer, benchVariant, workloadName } from './workloads';
 
-/** The Envoy documents of one workload, as the library wrote them into its ConfigMap. */
+/** The Envoy documents of one workload, as the library writes them into its ConfigMap. */
 export interface EnvoyFiles {
   /** The ConfigMap's `envoy.json`. */
   readonly bootstrap: string;
   /** The ConfigMap's `sds-<secret>.json`. */
   readonly sds: string;
+}
+
+/** One workload's Envoy documents: the texts of the ConfigMap, and the SDS file's value for the config hash. */
+export interface EnvoyDocuments extends EnvoyFiles {
+  readonly sdsValue: unknown;
+}
+
+/** Where a hand-written side gets workload `i`'s Envoy documents from. */
+export type EnvoySource = (i: number, variant: BenchVariant) => EnvoyDocuments;
+
+/** Side b: hand-written object literals, serialized per workload. */
+export function literalSource(): EnvoySource {
+  return (i, variant) => {
+    const sdsValue = sdsFile(`${workloadName(i)}-tls`);
+    return {
+      bootstrap: JSON.stringify(envoyBootstrap(workloadName(i), i, variant === 'full'), undefined, 2),
+      sds: JSON.stringify(sdsValue, undefined, 2),
+      sdsValue,
+    };
+  };
+}
+
+/** Side t: the texts of `templates` (see envoyTemplates()) with the placeholders filled in. */
+export function templateSource(templates: EnvoyFiles): EnvoySource {
+  return (i) => {
+    const fill = (text: string) => text.replaceAll(NAME, workloadName(i)).replaceAll(SHARD, String(i % 10));
+    const sds = fill(templates.sds);
+    return { bootstrap: fill(templates.bootstrap), sds, sdsValue: JSON.parse(sds) };
+  };
+}
+
+/** Side g: finished texts, one per workload, parsed when this is called (before anything is timed). */
+export function givenSource(files: readonly EnvoyFiles[]): EnvoySource {
+  const documents = files.map((f) => ({ ...f, sdsValue: JSON.parse(f.sds) }));
+  return (i) => documents[i];
+}
+
+const NAME = '{{name}}';
+const SHARD = '{{shard}}';
+
+/**
+ * The template side t reads: workload 0's documents with its name and upstream shard replaced by
+ * placeholders (what a team would keep in its repository).
+ */
+export function envoyTemplates(workload0: EnvoyFiles): EnvoyFiles {
+  const name = workloadName(0);
+  const generalize = (text: string) => text.replaceAll(name, NAME).replaceAll(`-0.${NAMESPACE}.svc`, `-${SHARD}.${NAMESPACE}.svc`);
+  return { bootstrap: generalize(workload0.bootstrap), sds: generalize(workload0.sds) };
 }
 
 const CONFIG_DIR = '/etc/envoy';
@@ -36,26 +91,12 @@ const DRAIN = [
 const GRPC_PORT = 9999;
 const SECURITY = { ensureNonRoot: true, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false };
 
-/**
- * Builds workload `i` in `chart` with cdk8s-plus-25 only.
- * @param files the Envoy documents as ready-made strings (side g); by default they are built here
- */
-export function buildPlainWorkload(chart: Chart, i: number, files?: EnvoyFiles, variant: BenchVariant = benchVariant()): void {
+/** Builds workload `i` in `chart` with cdk8s-plus-25 only, its Envoy documents from `source`. */
+export function buildPlainWorkload(chart: Chart, i: number, source: EnvoySource, variant: BenchVariant = benchVariant()): void {
   const name = workloadName(i);
   const tlsSecret = `${name}-tls`;
   const sigsci = variant === 'full';
-  let bootstrap: string;
-  let sds: object;
-  let sdsText: string;
-  if (files) {
-    bootstrap = files.bootstrap;
-    sdsText = files.sds;
-    sds = JSON.parse(files.sds);
-  } else {
-    bootstrap = JSON.stringify(envoyBootstrap(name, i, sigsci), undefined, 2);
-    sds = sdsFile(tlsSecret);
-    sdsText = JSON.stringify(sds, undefined, 2);
-  }
+  const documents = source(i, variant);
   const scope = new Construct(chart, name);
   const app = new kplus.Deployment(scope, 'deployment', {
     metadata: { name, namespace: NAMESPACE },
@@ -65,7 +106,7 @@ export function buildPlainWorkload(chart: Chart, i: number, files?: EnvoyFiles, 
   // Envoy: the bootstrap and the SDS file in a ConfigMap, the certificate from its Secret
   const configMap = new kplus.ConfigMap(scope, 'config', {
     metadata: { name: `${name}-envoy`, namespace: NAMESPACE },
-    data: { 'envoy.json': bootstrap, [`sds-${tlsSecret}.json`]: sdsText },
+    data: { 'envoy.json': documents.bootstrap, [`sds-${tlsSecret}.json`]: documents.sds },
   });
   const configVolume = kplus.Volume.fromConfigMap(scope, 'config-volume', configMap, { name: 'envoy-config' });
   const tlsVolume = kplus.Volume.fromSecret(scope, 'tls', kplus.Secret.fromSecretName(scope, 'certificate', tlsSecret), { name: `tls-${tlsSecret}` });
@@ -87,7 +128,7 @@ export function buildPlainWorkload(chart: Chart, i: number, files?: EnvoyFiles, 
     volumeMounts: [{ path: CONFIG_DIR, volume: configVolume, readOnly: true }],
   });
   envoy.mount(`${CONFIG_DIR}/tls/${tlsSecret}`, tlsVolume, { readOnly: true });
-  const hashed = JSON.stringify({ config: bootstrap, sds: [[tlsSecret, sds]] });
+  const hashed = JSON.stringify({ config: documents.bootstrap, sds: [[tlsSecret, documents.sdsValue]] });
   app.podMetadata.addAnnotation(`config-hash.meshkit.dev/${name}-envoy`, createHash('sha256').update(hashed).digest('hex'));
 
   if (sigsci) {
@@ -145,10 +186,7 @@ export function buildPlainWorkload(chart: Chart, i: number, files?: EnvoyFiles, 
   });
 }
 
-/**
- * Builds workloads 0..n-1 in `chart` with cdk8s-plus-25 only.
- * @param files side g: each workload's Envoy documents as ready-made strings (at least n)
- */
-export function buildPlainWorkloads(chart: Chart, n: number, files?: readonly EnvoyFiles[], variant: BenchVariant = benchVariant()): void {
-  for (let i = 0; i < n; i++) buildPlainWorkload(chart, i, files?.[i], variant);
+/** Builds workloads 0..n-1 in `chart` with cdk8s-plus-25 only, their Envoy documents from `source`. */
+export function buildPlainWorkloads(chart: Chart, n: number, source: EnvoySource, variant: BenchVariant = benchVariant()): void {
+  for (let i = 0; i < n; i++) buildPlainWorkload(chart, i, source, variant);
 }

@@ -2,21 +2,23 @@
  * `npm run bench`: the library's build + synth cost against hand-written cdk8s-plus-25 code
  * producing the same objects (not a test: the numbers depend on the machine).
  *
- *   npm run bench [-- --reps 5] [-- --sizes 100,300,1000] [-- --cold 9] [-- --variant envoy] [-- --rounds 4]
+ *   npm run bench [-- --reps 8] [-- --sizes 100,300,1000] [-- --cold 9] [-- --variant envoy] [-- --rounds 4]
  *
- * `--variant envoy` drops the Signal Sciences agent from both sides: EnvoySidecar alone.
+ * `--variant envoy` drops the Signal Sciences agent from every side: EnvoySidecar alone.
  * `--rounds R` has each process build and synthesize its N workloads R times (a new App each
  * time) and also reports a/b over rounds 2..R: the cost once the code is warm, next to the
  * first round's, which is the measurement (a `cdk8s synth` runs once per process).
  *
- * Side a: N workloads built with the library (scripts/bench/workloads.ts). Side b: the same
- * objects written with cdk8s-plus-25 alone (scripts/bench/baseline.ts), the Envoy JSON built
- * from hand-written object literals (scripts/bench/baseline-envoy.ts). Side g: side b's code
- * handed the Envoy JSON as the ready-made strings side a wrote (read before the timed region):
- * a lower bound for any hand-written app, reported as a/g next to the target ratio a/b. All sides
- * are timed from `new App()` to the end of `app.synthYaml()`. Every (side, N, repetition) runs in
- * a fresh process, the sides' order rotating from one repetition to the next, so that each
- * process's peak RSS is its own and machine load falls on every side alike. Medians are reported.
+ * Side a: N workloads built with the library (scripts/bench/workloads.ts). The hand-written sides
+ * (scripts/bench/baseline.ts) build the same objects with cdk8s-plus-25 alone and differ only in
+ * where their Envoy JSON comes from: b builds it from hand-written object literals
+ * (scripts/bench/baseline-envoy.ts), the baseline of the target a/b ≤ 1.25; t fills in a text
+ * template; g is handed the finished texts side a wrote, read before the timed region (a/g: no
+ * hand-written app does better). All sides are timed from `new App()` to the end of
+ * `app.synthYaml()`. Every (side, N, repetition) runs in a fresh process, the sides' order
+ * rotating from one repetition to the next (a b t g, b t g a, ...; with a multiple of 4
+ * repetitions each side runs in each position equally often), so that each process's peak RSS is
+ * its own and machine load falls on every side alike. Medians are reported.
  *
  * Also: the cold `require` of the package entry point (lib/src/index.js) and of cdk8s-plus-25
  * alone, each in fresh processes, alternating, median.
@@ -30,6 +32,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as ts from 'typescript';
+import { EnvoyFiles, envoyTemplates } from './baseline';
 
 const root = path.resolve(__dirname, '..', '..');
 const results = path.join(root, 'bench-results');
@@ -41,7 +44,7 @@ function flag(name: string, fallback: string): string {
   return i >= 0 ? process.argv[i + 1] : fallback;
 }
 const SIZES = flag('sizes', '100,300,1000').split(',').map(Number);
-const REPS = Number(flag('reps', '5'));
+const REPS = Number(flag('reps', '8'));
 const COLD = Number(flag('cold', '9'));
 const VARIANT = flag('variant', 'full');
 const ROUNDS = Number(flag('rounds', '1'));
@@ -58,7 +61,7 @@ function median(values: number[]): number {
 }
 
 function run(args: string[], what: string): string {
-  const r = spawnSync(process.execPath, args, { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  const r = spawnSync(process.execPath, ['--expose-gc', ...args], { cwd: root, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   if (r.status !== 0) throw new Error(`${what} failed (exit ${r.status}): ${r.stderr}`);
   return r.stdout;
 }
@@ -93,15 +96,19 @@ for (const file of ['worker', 'workloads', 'baseline', 'baseline-envoy']) {
 }
 const worker = path.join(build, 'worker.js');
 const filesPath = path.join(results, 'envoy-files.json');
+const templatePath = path.join(results, 'envoy-template.json');
 const maxN = Math.max(...SIZES);
 
-// ---- side g's input: the Envoy documents side a writes, generated outside any timed run -------
-run([worker, 'a', String(maxN), filesPath, entry, 'files', filesPath], 'writing the Envoy files');
+// ---- sides g's and t's input: the Envoy documents side a writes, outside any timed run --------
+run([worker, 'a', String(maxN), results, entry, 'files', filesPath], 'writing the Envoy files');
+// side t's template: workload 0's documents with its name and shard made placeholders
+const workload0: EnvoyFiles = JSON.parse(fs.readFileSync(filesPath, 'utf8'))[0];
+fs.writeFileSync(templatePath, JSON.stringify(envoyTemplates(workload0)));
 
 // ---- all sides synthesize the same objects ----------------------------------------------------
-const SIDES = ['a', 'b', 'g'] as const;
+const SIDES = ['a', 'b', 't', 'g'] as const;
 const checkYaml = (side: string) => path.join(results, `check-${side}.yaml`);
-for (const side of SIDES) run([worker, side, '20', filesPath, entry, 'yaml', checkYaml(side)], `synthesizing side ${side}`);
+for (const side of SIDES) run([worker, side, '20', results, entry, 'yaml', checkYaml(side)], `synthesizing side ${side}`);
 for (const side of SIDES.slice(1)) {
   if (fs.readFileSync(checkYaml('a'), 'utf8') !== fs.readFileSync(checkYaml(side), 'utf8')) {
     throw new Error(`sides a and ${side} synthesize different YAML for 20 workloads: diff ${checkYaml('a')} ${checkYaml(side)}`);
@@ -124,9 +131,10 @@ const load = [os.loadavg()[0]];
 const samples: Sample[] = [];
 for (let rep = 0; rep < REPS; rep++) {
   for (const n of SIZES) {
-    // a b g, b g a, g a b, ...: each side runs first, second and third equally often
-    for (const side of [...SIDES.slice(rep % 3), ...SIDES.slice(0, rep % 3)]) {
-      samples.push(JSON.parse(run([worker, side, String(n), filesPath, entry, 'time'], `side ${side}, N=${n}`)));
+    // a b t g, b t g a, t g a b, g a b t, ...
+    const k = rep % SIDES.length;
+    for (const side of [...SIDES.slice(k), ...SIDES.slice(0, k)]) {
+      samples.push(JSON.parse(run([worker, side, String(n), results, entry, 'time'], `side ${side}, N=${n}`)));
     }
   }
   load.push(os.loadavg()[0]);
@@ -150,29 +158,28 @@ load.push(os.loadavg()[0]);
 const rows = SIZES.map((n) => {
   const of = (side: string) => samples.filter((s) => s.side === side && s.n === n);
   const a = of('a');
-  const b = of('b');
-  const g = of('g');
-  for (const s of [...a, ...b, ...g]) {
+  for (const s of samples.filter((x) => x.n === n)) {
     if (s.yamlSha256 !== a[0].yamlSha256) throw new Error(`N=${n}: side ${s.side} synthesized different YAML in one repetition`);
   }
-  const row = {
+  // per side: medians over its processes; warmMs: rounds 2..R, the same work with the code warm
+  const stats = (list: Sample[]) => ({
+    ms: median(list.map((s) => s.ms)),
+    cpuMs: median(list.map((s) => s.cpuMs)),
+    rssMiB: median(list.map((s) => s.maxRssKiB)) / 1024,
+    rssBeforeMiB: median(list.map((s) => s.rssBeforeKiB)) / 1024,
+    ...ROUNDS > 1 ? { warmMs: median(list.flatMap((s) => s.roundsMs.slice(1))) } : {},
+  });
+  const sides = Object.fromEntries(SIDES.map((side) => [side, stats(of(side))])) as Record<typeof SIDES[number], ReturnType<typeof stats>>;
+  return {
     n,
-    aMs: median(a.map((s) => s.ms)),
-    bMs: median(b.map((s) => s.ms)),
-    gMs: median(g.map((s) => s.ms)),
-    aCpuMs: median(a.map((s) => s.cpuMs)),
-    bCpuMs: median(b.map((s) => s.cpuMs)),
-    aRssMiB: median(a.map((s) => s.maxRssKiB)) / 1024,
-    bRssMiB: median(b.map((s) => s.maxRssKiB)) / 1024,
-    aRssBeforeMiB: median(a.map((s) => s.rssBeforeKiB)) / 1024,
-    bRssBeforeMiB: median(b.map((s) => s.rssBeforeKiB)) / 1024,
+    sides,
     yamlMiB: a[0].yamlBytes / 1024 / 1024,
+    ratio: sides.a.ms / sides.b.ms,
+    templateRatio: sides.a.ms / sides.t.ms,
+    givenRatio: sides.a.ms / sides.g.ms,
+    cpuRatio: sides.a.cpuMs / sides.b.cpuMs,
+    rssRatio: sides.a.rssMiB / sides.b.rssMiB,
   };
-  // rounds 2..R of every process: the same work with the code warm
-  const warm = (list: Sample[]) => median(list.flatMap((s) => s.roundsMs.slice(1)));
-  const warmRow = ROUNDS > 1 ? { aWarmMs: warm(a), bWarmMs: warm(b) } : {};
-  const ratios = { ratio: row.aMs / row.bMs, givenRatio: row.aMs / row.gMs, cpuRatio: row.aCpuMs / row.bCpuMs, rssRatio: row.aRssMiB / row.bRssMiB };
-  return { ...row, ...warmRow, ...ratios };
 });
 const at = (n: number) => rows.find((r) => r.n === n);
 const first = rows[0];
@@ -180,39 +187,46 @@ const last = rows[rows.length - 1];
 const coldMs = { meshkit: median(cold.meshkit), kplus: median(cold.kplus) };
 const loadAverage1m = load.map((l) => Math.round(l * 100) / 100);
 const machine = { cores: os.cpus().length, cpu: os.cpus()[0]?.model, node: process.version, loadAverage1m };
-const scaling = { from: first.n, to: last.n, aTimeRatio: last.aMs / first.aMs, bTimeRatio: last.bMs / first.bMs };
+const scaling = { from: first.n, to: last.n, aTimeRatio: last.sides.a.ms / first.sides.a.ms, bTimeRatio: last.sides.b.ms / first.sides.b.ms };
+const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim();
+const code = { commit: git(['rev-parse', 'HEAD']), clean: git(['status', '--porcelain', '--', 'src', 'scripts']) === '' };
 
-const report = { machine, variant: VARIANT, reps: REPS, rounds: ROUNDS, rows, coldRequireMs: coldMs, coldSamples: cold, scaling, samples };
+const report = { code, machine, variant: VARIANT, reps: REPS, rounds: ROUNDS, rows, coldRequireMs: coldMs, coldSamples: cold, scaling, samples };
 const reportFile = path.join(results, VARIANT === 'full' ? 'bench.json' : `bench-${VARIANT}.json`);
 fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
 
 const f0 = (x: number) => x.toFixed(0);
 const f2 = (x: number) => x.toFixed(2);
-console.log(`\nmachine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}; 1-minute load average during the run: ${machine.loadAverage1m.join(' → ')}`);
-console.log(`workload variant: ${VARIANT}; median of ${REPS} fresh processes per cell; time = new App() .. app.synthYaml(); RSS = the process's peak (ru_maxrss)\n`);
-console.log('b: hand-written cdk8s-plus-25 code building its Envoy JSON from object literals; g: the same code handed the JSON as ready-made strings\n');
-console.log('| N | a: library, ms | b: hand-written, ms | a/b | g: b given the JSON, ms | a/g | a CPU ms | b CPU ms | a/b CPU | a peak RSS MiB | b peak RSS MiB | a/b RSS | YAML MiB |');
-console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
+console.log(`\ncode: ${code.commit?.slice(0, 7)}${code.clean ? '' : ' with uncommitted changes to src/ or scripts/'}`);
+console.log(`machine: ${machine.cores} cores (${machine.cpu}), node ${machine.node}; 1-minute load average during the run: ${machine.loadAverage1m.join(' → ')}`);
+console.log(`workload variant: ${VARIANT}; median of ${REPS} fresh processes per cell; time = new App() .. app.synthYaml(); RSS = the process's peak (ru_maxrss)`);
+if (REPS % SIDES.length !== 0) console.log(`(${REPS} repetitions: not a multiple of ${SIDES.length}, so the sides did not run in each position equally often)`);
+console.log('a: the library; hand-written cdk8s-plus-25 code with its Envoy JSON b: from object literals, t: from a text template, g: given\n');
+console.log('| N | a, ms | b, ms | a/b | t, ms | a/t | g, ms | a/g | a CPU ms | b CPU ms | a/b CPU | a peak RSS MiB | b peak RSS MiB | a/b RSS | YAML MiB |');
+console.log('|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
 for (const r of rows) {
-  console.log(`| ${r.n} | ${f0(r.aMs)} | ${f0(r.bMs)} | ${f2(r.ratio)} | ${f0(r.gMs)} | ${f2(r.givenRatio)} | ${f0(r.aCpuMs)} | ${f0(r.bCpuMs)} | `
-    + `${f2(r.cpuRatio)} | ${f0(r.aRssMiB)} | ${f0(r.bRssMiB)} | ${f2(r.rssRatio)} | ${f2(r.yamlMiB)} |`);
+  const { a, b, t, g } = r.sides;
+  console.log(`| ${r.n} | ${f0(a.ms)} | ${f0(b.ms)} | ${f2(r.ratio)} | ${f0(t.ms)} | ${f2(r.templateRatio)} | ${f0(g.ms)} | ${f2(r.givenRatio)} | `
+    + `${f0(a.cpuMs)} | ${f0(b.cpuMs)} | ${f2(r.cpuRatio)} | ${f0(a.rssMiB)} | ${f0(b.rssMiB)} | ${f2(r.rssRatio)} | ${f2(r.yamlMiB)} |`);
 }
 if (ROUNDS > 1) {
   console.log(`\nwarm: rounds 2..${ROUNDS} of the same processes (median); the first round above is the measurement\n`);
   console.log('| N | a first, ms | b first, ms | a/b first | a warm, ms | b warm, ms | a/b warm |');
   console.log('|---:|---:|---:|---:|---:|---:|---:|');
   for (const r of rows) {
-    console.log(`| ${r.n} | ${f0(r.aMs)} | ${f0(r.bMs)} | ${f2(r.ratio)} | ${f0(r.aWarmMs!)} | ${f0(r.bWarmMs!)} | ${f2(r.aWarmMs! / r.bWarmMs!)} |`);
+    const { a, b } = r.sides;
+    console.log(`| ${r.n} | ${f0(a.ms)} | ${f0(b.ms)} | ${f2(r.ratio)} | ${f0(a.warmMs!)} | ${f0(b.warmMs!)} | ${f2(a.warmMs! / b.warmMs!)} |`);
   }
 }
 console.log(`\ncold require (median of ${COLD} fresh processes): lib/src/index.js ${f0(coldMs.meshkit)} ms; cdk8s-plus-25 alone ${f0(coldMs.kplus)} ms`);
 console.log(`time(${last.n}) / time(${first.n}): a ${f2(scaling.aTimeRatio)}, b ${f2(scaling.bTimeRatio)}`);
 
 const big = at(1000);
+const small = at(100);
 const targets = [
   big ? `a/b time at N=1000: ${f2(big.ratio)} (target ≤ 1.25) ${big.ratio <= 1.25 ? 'met' : 'NOT met'}` : undefined,
-  big ? `a/g time at N=1000 (the baseline handed its Envoy JSON; no target): ${f2(big.givenRatio)}` : undefined,
-  at(100) && big ? `time(1000)/time(100) of a: ${f2(big.aMs / at(100)!.aMs)} (target ≤ 11) ${big.aMs / at(100)!.aMs <= 11 ? 'met' : 'NOT met'}` : undefined,
+  big ? `against the other hand-written sides at N=1000 (no target): a/t ${f2(big.templateRatio)}, a/g ${f2(big.givenRatio)}` : undefined,
+  small && big ? `time(1000)/time(100) of a: ${f2(big.sides.a.ms / small.sides.a.ms)} (target ≤ 11) ${big.sides.a.ms / small.sides.a.ms <= 11 ? 'met' : 'NOT met'}` : undefined,
   `peak RSS a/b: ${rows.map((r) => `${f2(r.rssRatio)} at N=${r.n}`).join(', ')} (target ≤ 1.5) ${rows.every((r) => r.rssRatio <= 1.5) ? 'met' : 'NOT met'}`,
   `cold require: ${f0(coldMs.meshkit)} ms (target ≤ 400 ms) ${coldMs.meshkit <= 400 ? 'met' : 'NOT met'}`,
 ].filter((t) => t !== undefined);

@@ -1,14 +1,16 @@
 /*
  * One measurement of `npm run bench`, in a process of its own (so that its peak RSS is its own):
  *
- *   node worker.js <a|b|g> <N> <files.json> <meshkit entry> <time|yaml|files> [out]
+ *   node --expose-gc worker.js <a|b|t|g> <N> <dir> <meshkit entry> <time|yaml|files> [out]
  *
- * Sides: a, the library; b, hand-written cdk8s-plus-25 code that builds its Envoy JSON from
- * object literals (baseline.ts, baseline-envoy.ts); g, the same code handed the Envoy JSON as
- * ready-made strings. Outside the timed region: require the modules (side a: the library's
- * compiled entry point) and, for side g only, read the Envoy files. Timed: build N workloads in
- * one chart and `app.synthYaml()` — what `cdk8s synth` does (dependency resolution, every
- * construct's validations, chart.toJson(), YAML), minus writing the file.
+ * Sides (see baseline.ts): a, the library; b, hand-written cdk8s-plus-25 code building its Envoy
+ * JSON from object literals; t, the same code filling in a text template it reads from
+ * <dir>/envoy-template.json; g, the same code handed the finished texts of <dir>/envoy-files.json.
+ * Outside the timed region: require the modules (side a: the library's compiled entry point),
+ * for side g read and parse its texts, then collect garbage, so that every side starts timing
+ * with nothing left over from its set-up. Timed: build N workloads in one chart and
+ * `app.synthYaml()` — what `cdk8s synth` does (dependency resolution, every construct's
+ * validations, chart.toJson(), YAML), minus writing the file; side t's template is read in there.
  *
  * With MESHKIT_BENCH_ROUNDS=R (default 1), `time` builds and synthesizes the N workloads R times
  * in the process, each round in a new App, and reports every round's wall time (`roundsMs`); the
@@ -16,30 +18,38 @@
  *
  * Modes: `time` prints one JSON line (wall ms, CPU ms, peak RSS, YAML size and hash); `yaml`
  * writes the YAML to `out`; `files` writes side a's Envoy documents (ConfigMap data) to `out`,
- * for side g to read.
+ * for sides g and t.
  *
  * Runs as JavaScript transpiled from this file by run.ts (no ts-node in the measured processes).
  */
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import { EnvoyFiles } from './baseline';
+import { EnvoyFiles, EnvoySource } from './baseline';
 import { MeshkitApi, workloadName } from './workloads';
 
-const [side, nArg, filesPath, entry, mode, out] = process.argv.slice(2);
+const [side, nArg, dir, entry, mode, out] = process.argv.slice(2);
 const n = Number(nArg);
-if (!['a', 'b', 'g'].includes(side) || !Number.isInteger(n) || n < 1 || !['time', 'yaml', 'files'].includes(mode)) {
-  throw new Error(`usage: worker.js <a|b|g> <N> <files.json> <meshkit entry> <time|yaml|files> [out] (got ${process.argv.slice(2).join(' ')})`);
+if (!['a', 'b', 't', 'g'].includes(side) || !Number.isInteger(n) || n < 1 || !['time', 'yaml', 'files'].includes(mode)) {
+  throw new Error(`usage: worker.js <a|b|t|g> <N> <dir> <meshkit entry> <time|yaml|files> [out] (got ${process.argv.slice(2).join(' ')})`);
 }
+if (typeof global.gc !== 'function') throw new Error('run worker.js with node --expose-gc');
+const filesPath = `${dir}/envoy-files.json`;
+const templatePath = `${dir}/envoy-template.json`;
 
 // ---- untimed set-up ---------------------------------------------------------------------------
 /* eslint-disable @typescript-eslint/no-require-imports */
 const cdk8s: typeof import('cdk8s') = require('cdk8s');
 const meshkit: MeshkitApi | undefined = side === 'a' ? require(entry) : undefined;
-const { buildPlainWorkloads }: typeof import('./baseline') = require('./baseline');
+const { buildPlainWorkloads, givenSource, literalSource, templateSource }: typeof import('./baseline') = require('./baseline');
 const { buildMeshkitWorkloads }: typeof import('./workloads') = require('./workloads');
 /* eslint-enable @typescript-eslint/no-require-imports */
-const files: EnvoyFiles[] | undefined = side === 'g' ? JSON.parse(fs.readFileSync(filesPath, 'utf8')).slice(0, n) : undefined;
-if (files && files.length < n) throw new Error(`${filesPath} holds ${files.length} workloads' files, ${n} needed`);
+let given: EnvoySource | undefined;
+if (side === 'g') {
+  const files: EnvoyFiles[] = JSON.parse(fs.readFileSync(filesPath, 'utf8'));
+  if (files.length < n) throw new Error(`${filesPath} holds ${files.length} workloads' files, ${n} needed`);
+  given = givenSource(files.slice(0, n));
+}
+global.gc();
 const rssBefore = process.memoryUsage().rss;
 
 // ---- timed: build + synth ---------------------------------------------------------------------
@@ -49,7 +59,9 @@ function buildAndSynth(): { chart: import('cdk8s').Chart; yaml: string } {
   const app = new cdk8s.App({ outdir: 'unused' });
   const c = new cdk8s.Chart(app, 'bench');
   if (meshkit) buildMeshkitWorkloads(meshkit, c, n);
-  else buildPlainWorkloads(c, n, files);
+  else if (side === 'b') buildPlainWorkloads(c, n, literalSource());
+  else if (side === 't') buildPlainWorkloads(c, n, templateSource(JSON.parse(fs.readFileSync(templatePath, 'utf8'))));
+  else buildPlainWorkloads(c, n, given!);
   return { chart: c, yaml: app.synthYaml() };
 }
 const cpu0 = process.cpuUsage();
