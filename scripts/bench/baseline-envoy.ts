@@ -5,7 +5,7 @@
  * no model and no validation: the cost of producing the same text with no abstraction at all.
  *
  * The text must equal what the library writes for the same workload, byte for byte:
- * `npm run bench` compares the synthesized YAML of both sides before it times them, and
+ * `npm run bench` compares the synthesized YAML of every side before it times them, and
  * test/bench-baseline.test.ts does so in the test suite.
  */
 import { NAMESPACE, WORKLOAD } from './workloads';

@@ -37,7 +37,7 @@ export function benchVariant(): BenchVariant {
 /** The namespace every benchmark object goes to. */
 export const NAMESPACE = 'bench';
 
-/** Ports and names shared by the two sides of the benchmark. */
+/** Ports and names shared by every side of the benchmark. */
 export const WORKLOAD = {
   appPort: 8080,
   inboundPort: 8443,
@@ -53,12 +53,12 @@ export function workloadName(i: number): string {
   return `app-${String(i).padStart(4, '0')}`;
 }
 
-/** The remote address of upstream `u` of workload `i` (ten shards of each service). */
+/** The remote address of upstream `name` of workload `i` (ten shards of each service). */
 export function upstreamAddress(name: string, i: number): string {
   return `${name}-${i % 10}.${NAMESPACE}.svc.cluster.local`;
 }
 
-/** The app container, the same on both sides. */
+/** The app container, the same on every side. */
 export function appContainer(i: number): kplus.ContainerProps {
   return {
     name: 'app',
