@@ -12,6 +12,8 @@
  *   - messages: fields (proto name, type, repeated/map, oneof), oneofs (with validate.required),
  *     the protoc-gen-validate rules of each field with the rule kind stripped
  *     (e.g. {"lte":65535} for (validate.rules).uint32.lte), deprecation and work-in-progress marks;
+ *   - the names a message or enum reserves: fields and values removed from it (e.g. a v3
+ *     Cluster's "tls_context"), so that the validator can say so instead of "unknown";
  *   - enums: value names and numbers, deprecated values;
  *   - renamed: v2 message name -> v3 name, from (udpa.annotations.versioning).previous_message_type;
  *   - unchecked: messages of proto files that cannot be loaded because an import is not shipped.
@@ -306,6 +308,8 @@ function encodeMessage(t) {
   if (oneofs.length) {
     entry.o = oneofs.map((o) => (optionsOf(o)['(validate.required)'] === true ? [o.name, 1] : [o.name]));
   }
+  const reserved = reservedNames(t);
+  if (reserved) entry.r = reserved;
   const msgOpts = optionsOf(t);
   if (msgOpts['(validate.disabled)'] === true || msgOpts['(validate.ignored)'] === true) entry.n = 1;
   if (msgOpts['(xds.annotations.v3.message_status)']?.work_in_progress === true) entry.w = 1;
@@ -341,6 +345,12 @@ function trimField(encoded) {
   return out;
 }
 
+/** The names a message or enum reserves (fields or values removed from it), sorted; undefined if none. */
+function reservedNames(t) {
+  const names = (t.reserved ?? []).filter((r) => typeof r === 'string');
+  return names.length ? names.sort(cmp) : undefined;
+}
+
 function encodeEnum(e) {
   const entry = { e: {} };
   for (const [valueName, number] of Object.entries(e.values)) entry.e[valueName] = number;
@@ -352,6 +362,8 @@ function encodeEnum(e) {
   }
   if (deprecated.length) entry.d = deprecated.sort(cmp);
   if (disallowed.length) entry.x = disallowed.sort(cmp);
+  const reserved = reservedNames(e);
+  if (reserved) entry.r = reserved;
   return entry;
 }
 

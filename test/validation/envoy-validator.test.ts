@@ -6,7 +6,8 @@ import { Construct } from 'constructs';
 import * as configs from './envoy-configs';
 import { EnvoyConfigValidator as V } from '../../src';
 import { assertValidEnvoyConfig } from '../../src/validation/envoy/assert';
-import { DescriptorIndex } from '../../src/validation/envoy/schema';
+import { DescriptorIndex, EnvoySchema } from '../../src/validation/envoy/schema';
+import { REMOVED_REPLACEMENTS } from '../../src/validation/envoy/validator';
 
 const { TYPE } = configs;
 const HCM = 'filter_chains[0].filters[0].typed_config';
@@ -163,6 +164,75 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
       message: 'unknown field "tls" in envoy.config.core.v3.SocketAddress; its fields are protocol, address, port_value, named_port, resolver_name, ipv4_compat '
         + '(unless it is newer than the Envoy API checked here, the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32)',
     }]);
+  });
+
+  test('a field removed from the v3 API (a reserved name) is refused as removed, with its replacement', () => {
+    const cluster = configs.kuardCluster();
+    cluster.tls_context = { common_tls_context: {} };
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'tls_context',
+      message: 'field "tls_context" was removed from envoy.config.cluster.v3.Cluster (Envoy\'s API reserves the name), so Envoy refuses it; use transport_socket with '
+        + 'name envoy.transport_sockets.tls and a typed_config of "@type" type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+    }]);
+    const camel = configs.camelCaseCluster();
+    camel.hosts = [{ socketAddress: { address: 'kuard', portValue: 8080 } }];
+    expect(errors(camel, V.CLUSTER)).toEqual([{
+      path: 'hosts',
+      message: 'field "hosts" was removed from envoy.config.cluster.v3.Cluster (Envoy\'s API reserves the name), so Envoy refuses it; '
+        + 'list the endpoints in load_assignment (cluster_name, endpoints[].lb_endpoints[].endpoint.address)',
+    }]);
+  });
+
+  test('the http_connection_manager\'s removed idle_timeout points to common_http_protocol_options', () => {
+    const listener = configs.httpsListener();
+    listener.filter_chains[0].filters[0].typed_config.idle_timeout = '300s';
+    expect(errors(listener, V.LISTENER)).toEqual([{
+      path: `${HCM}.idle_timeout`,
+      message: 'field "idle_timeout" was removed from envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager '
+        + '(Envoy\'s API reserves the name), so Envoy refuses it; use common_http_protocol_options.idle_timeout',
+    }]);
+  });
+
+  test('a removed config (the v2 untyped Struct) points to its typed_ twin, in the key\'s spelling', () => {
+    const listener = configs.httpsListener();
+    const filter = listener.filter_chains[0].filters[0];
+    filter.config = filter.typed_config;
+    delete filter.typed_config;
+    expect(errors(listener, V.LISTENER)).toContainEqual({
+      path: 'filter_chains[0].filters[0].config',
+      message: 'field "config" was removed from envoy.config.listener.v3.Filter (Envoy\'s API reserves the name), so Envoy refuses it; '
+        + 'use typed_config, which takes the config as an Any with its "@type"',
+    });
+    const route = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], perFilterConfig: {} }] };
+    expect(errors(route, 'envoy.config.route.v3.RouteConfiguration')).toEqual([{
+      path: 'virtual_hosts[0].perFilterConfig',
+      message: 'field "perFilterConfig" was removed from envoy.config.route.v3.VirtualHost (Envoy\'s API reserves the name), so Envoy refuses it; '
+        + 'use typedPerFilterConfig, which takes the config as an Any with its "@type"',
+    }]);
+  });
+
+  test('an enum value removed from the v3 API is refused as removed, with its replacement', () => {
+    const cluster = configs.kuardCluster();
+    cluster.lb_policy = 'ORIGINAL_DST_LB';
+    expect(errors(cluster, V.CLUSTER)).toEqual([{
+      path: 'lb_policy',
+      message: '"ORIGINAL_DST_LB" was removed from envoy.config.cluster.v3.Cluster.LbPolicy (Envoy\'s API reserves the name), so Envoy refuses it; '
+        + 'use type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED',
+    }]);
+  });
+
+  test('every replacement named for a removed field is a field of the same message, and the name is reserved there', () => {
+    const schema = EnvoySchema.get();
+    expect(Object.keys(REMOVED_REPLACEMENTS).length).toBeGreaterThan(10);
+    for (const [key, { field }] of Object.entries(REMOVED_REPLACEMENTS)) {
+      const removed = key.slice(key.lastIndexOf('.') + 1);
+      const type = key.slice(0, key.lastIndexOf('.'));
+      const reserving = schema.isEnum(type) ? schema.enum(type) : schema.message(type);
+      expect({ key, reserved: reserving.reserved.has(removed) }).toEqual({ key, reserved: true });
+      // an enum's replacement is a field of the message that declares the enum
+      const holder = schema.isEnum(type) ? schema.message(type.slice(0, type.lastIndexOf('.'))) : schema.message(type);
+      expect({ key, field, exists: holder.byKey.has(field) }).toEqual({ key, field, exists: true });
+    }
   });
 
   test('a string where port_value needs a number', () => {

@@ -173,6 +173,23 @@ describe('ManifestValidation', () => {
       expect(report.findings[0].fix).toBe('nothing, if the Envoy that reads it is newer than the checked protos and knows it; otherwise correct it');
     });
 
+    test('report a field removed from Envoy\'s API as an error, with what replaced it as the fix', () => {
+      const report = ManifestValidation.validateManifests([
+        envoyFilter('NETWORK_FILTER', 'MERGE', {
+          name: 'envoy.filters.network.http_connection_manager',
+          typed_config: {
+            '@type': 'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+            'idle_timeout': '300s',
+          },
+        }),
+      ]);
+      expect(report.findings.map((f) => [f.rule, f.severity, f.location, f.fix])).toEqual([
+        ['envoy-filter', 'error', 'spec.configPatches[0].patch.value.typed_config.idle_timeout', 'use common_http_protocol_options.idle_timeout'],
+      ]);
+      expect(report.findings[0].message).toContain('field "idle_timeout" was removed from envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager');
+      expect(report.passed).toBe(false);
+    });
+
     test('read each applyTo as its Envoy type', () => {
       const report = ManifestValidation.validateManifests([
         envoyFilter('NETWORK_FILTER', 'INSERT_FIRST', { name: 'x', typed_conifg: {} }),

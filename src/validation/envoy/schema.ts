@@ -77,6 +77,9 @@ const WELL_KNOWN: Record<string, { kind: number; wrapper?: boolean }> = {
   'google.protobuf.BytesValue': { kind: K_BYTES, wrapper: true },
 };
 
+/** The reserved names of the many types that reserve none (one shared empty set). */
+const NONE_RESERVED: ReadonlySet<string> = new Set();
+
 const TYPED_STRUCTS = new Set(['xds.type.v3.TypedStruct', 'udpa.type.v1.TypedStruct']);
 
 /**
@@ -232,6 +235,8 @@ export interface MessageInfo {
   readonly transportChecked: boolean;
   /** xds.type.v3.TypedStruct or udpa.type.v1.TypedStruct, whose `value` is validated as its `type_url` */
   readonly typedStruct: boolean;
+  /** the field names the message reserves: fields removed from it (a v3 Cluster's "tls_context") */
+  readonly reserved: ReadonlySet<string>;
   /**
    * Fields to look at when they are absent (rules that fail on the default value, deprecated
    * default enum values); computed by the validator on first use.
@@ -247,6 +252,8 @@ export interface EnumInfo {
   readonly disallowed: Set<string>;
   /** the value name of number 0 (the default) */
   readonly defaultName: string | undefined;
+  /** the value names the enum reserves: values removed from it */
+  readonly reserved: ReadonlySet<string>;
 }
 
 interface RawMessage {
@@ -256,12 +263,16 @@ interface RawMessage {
   readonly w?: number;
   /** the proto file, when the whole file is marked work-in-progress */
   readonly wf?: string;
+  /** reserved field names */
+  readonly r?: string[];
 }
 type RawField = [string, string | [string, string], number?, number?, RawRules?];
 interface RawEnum {
   readonly e: Record<string, number>;
   readonly d?: string[];
   readonly x?: string[];
+  /** reserved value names */
+  readonly r?: string[];
 }
 interface RawDescriptor {
   readonly meta: { readonly source: string; readonly skippedFiles: string[] };
@@ -460,6 +471,7 @@ export class EnvoySchema {
         deprecated: new Set(raw.d ?? []),
         disallowed: new Set(raw.x ?? []),
         defaultName,
+        reserved: raw.r ? new Set(raw.r) : NONE_RESERVED,
       };
       this.enums.set(name, info);
     }
@@ -509,6 +521,7 @@ export class EnvoySchema {
       workInProgress: raw.w === 1,
       workInProgressFile: raw.wf,
       typedStruct: TYPED_STRUCTS.has(name),
+      reserved: raw.r ? new Set(raw.r) : NONE_RESERVED,
       transportChecked: TRANSPORT_CHECKED.has(name),
     };
   }

@@ -1,5 +1,5 @@
 import {
-  EnumInfo, EnvoySchema, FieldInfo, MessageInfo, Rules,
+  EnumInfo, EnvoySchema, FieldInfo, MessageInfo, Rules, jsonName,
   K_ANY, K_BOOL, K_BYTES, K_DOUBLE, K_DURATION, K_ENUM, K_FIELD_MASK, K_FLOAT, K_INT32, K_INT64, K_LIST_VALUE,
   K_MESSAGE, K_NULL_VALUE, K_STRING, K_STRUCT, K_TIMESTAMP, K_UINT32, K_UINT64, K_VALUE,
 } from './schema';
@@ -627,7 +627,10 @@ class Walker {
       if (number === undefined) {
         const canonical = [...info.byName.keys()].find((n) => n.toUpperCase() === value.toUpperCase());
         if (canonical === undefined) {
-          this.error(`${JSON.stringify(value)} is not a value of ${info.name}; use one of ${[...info.byName.keys()].join(', ')}`);
+          const removed = [...info.reserved].find((n) => n.toUpperCase() === value.toUpperCase());
+          this.error(removed !== undefined
+            ? `${JSON.stringify(value)} was removed from ${info.name} (Envoy's API reserves the name), so Envoy refuses it; ${removedHint(info.name, removed) ?? `use one of ${[...info.byName.keys()].join(', ')}`}`
+            : `${JSON.stringify(value)} is not a value of ${info.name}; use one of ${[...info.byName.keys()].join(', ')}`);
           return;
         }
         // Envoy's JSON/YAML file loader ignores the case of enum names; xDS servers parsing JSON (marin3r) don't
@@ -1051,6 +1054,12 @@ function describe(value: unknown): string {
 }
 
 function unknownFieldMessage(key: string, info: MessageInfo, source: string): string {
+  const removed = info.reserved.has(key) ? key : [...info.reserved].find((r) => jsonName(r) === key);
+  if (removed !== undefined) {
+    const typed = info.byKey.get(`typed_${removed}`);
+    const hint = removedHint(info.name, removed) ?? (typed ? `use ${/[A-Z]/.test(key) ? typed.json : typed.name}, which takes the config as an Any with its "@type"` : undefined);
+    return `field "${key}" was removed from ${info.name} (Envoy's API reserves the name), so Envoy refuses it${hint ? `; ${hint}` : ''}`;
+  }
   const camel = /[A-Z]/.test(key);
   const candidates = info.fields.map((f) => (camel ? f.json : f.name));
   let best: string | undefined;
@@ -1074,6 +1083,48 @@ function unknownFieldMessage(key: string, info: MessageInfo, source: string): st
   const newer = ` (unless it is newer than the Envoy API checked here, ${snapshot(source)})`;
   if (candidates.length <= 12) return `${head}; its fields are ${candidates.join(', ')}${newer}`;
   return `${head}; see the Envoy API reference for its fields${newer}`;
+}
+
+/**
+ * What replaced a removed field or enum value, for the removals older configs (and v2-era
+ * examples) still carry. Keyed by "<message or enum>.<name>"; each replacement is a field of the
+ * same message in the protos checked here (test/validation/envoy-validator.test.ts checks that).
+ * Removals whose replacement is the field's `typed_` twin (config, per_filter_config,
+ * extension_protocol_options) are answered without an entry.
+ */
+export const REMOVED_REPLACEMENTS: Readonly<Record<string, { readonly field: string; readonly hint: string }>> = {
+  'envoy.config.cluster.v3.Cluster.hosts': { field: 'load_assignment', hint: 'list the endpoints in load_assignment (cluster_name, endpoints[].lb_endpoints[].endpoint.address)' },
+  'envoy.config.cluster.v3.Cluster.tls_context': {
+    field: 'transport_socket',
+    hint: 'use transport_socket with name envoy.transport_sockets.tls and a typed_config of "@type" type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+  },
+  'envoy.config.cluster.v3.Cluster.LbPolicy.ORIGINAL_DST_LB': { field: 'type', hint: 'use type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED' },
+  'envoy.config.listener.v3.FilterChain.tls_context': {
+    field: 'transport_socket',
+    hint: 'use transport_socket with name envoy.transport_sockets.tls and a typed_config of "@type" type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+  },
+  'envoy.config.bootstrap.v3.Bootstrap.runtime': { field: 'layered_runtime', hint: 'use layered_runtime (a list of layers, e.g. a static_layer)' },
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.idle_timeout': {
+    field: 'common_http_protocol_options',
+    hint: 'use common_http_protocol_options.idle_timeout',
+  },
+  'envoy.config.route.v3.RouteMatch.regex': { field: 'safe_regex', hint: 'use safe_regex: { regex: "..." } (RE2)' },
+  'envoy.config.route.v3.HeaderMatcher.regex_match': { field: 'string_match', hint: 'use string_match: { safe_regex: { regex: "..." } } (RE2)' },
+  'envoy.type.matcher.v3.StringMatcher.regex': { field: 'safe_regex', hint: 'use safe_regex: { regex: "..." } (RE2)' },
+  'envoy.config.route.v3.RouteAction.request_mirror_policy': { field: 'request_mirror_policies', hint: 'use request_mirror_policies, a list' },
+  'envoy.config.route.v3.CorsPolicy.allow_origin': { field: 'allow_origin_string_match', hint: 'use allow_origin_string_match, a list of string matchers' },
+  'envoy.config.route.v3.CorsPolicy.allow_origin_regex': { field: 'allow_origin_string_match', hint: 'use allow_origin_string_match with safe_regex matchers' },
+  'envoy.config.route.v3.CorsPolicy.enabled': { field: 'filter_enabled', hint: 'use filter_enabled (a runtime fractional percent)' },
+  'envoy.config.core.v3.HealthCheck.HttpHealthCheck.use_http2': { field: 'codec_client_type', hint: 'use codec_client_type: HTTP2' },
+  'envoy.config.core.v3.HealthCheck.HttpHealthCheck.service_name': { field: 'service_name_matcher', hint: 'use service_name_matcher, a string matcher' },
+  'envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.verify_subject_alt_name': {
+    field: 'match_typed_subject_alt_names',
+    hint: 'use match_typed_subject_alt_names (each with the SAN type and a string matcher)',
+  },
+};
+
+function removedHint(typeName: string, name: string): string | undefined {
+  return REMOVED_REPLACEMENTS[`${typeName}.${name}`]?.hint;
 }
 
 /** The Envoy API copy the validator checks against, e.g. "the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32". */
