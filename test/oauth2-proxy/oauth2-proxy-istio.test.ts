@@ -653,7 +653,7 @@ describe('OAuth2ProxyIstio', () => {
       expect(() => runValidations(s.chart)).toThrow('disabled');
       const t = setup({ mode: ExtAuthzMode.ENVOY_FILTER });
       t.build().envoyFilter!.addJsonPatch(JsonPatch.add('/spec/configPatches/1/patch/value/per_filter_config', {}));
-      expect(() => runValidations(t.chart)).toThrow(/test\/auth: envoyFilter\.configPatches\[1\]: [\s\S]*field "per_filter_config" was removed from envoy.config.route.v3.VirtualHost [\s\S]*use typed_per_filter_config/);
+      expect(() => runValidations(t.chart)).toThrow(/test\/auth: envoyFilter\.configPatches\[1\]: [\s\S]*field "per_filter_config" was removed from envoy.config.route.v3.VirtualHost:[\s\S]*use typed_per_filter_config/);
     });
 
     test('uses the filter names and fields of older releases', () => {

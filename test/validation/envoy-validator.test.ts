@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import * as configs from './envoy-configs';
 import { EnvoyConfigValidator as V } from '../../src';
 import { assertValidEnvoyConfig } from '../../src/validation/envoy/assert';
-import { DescriptorIndex, EnvoySchema } from '../../src/validation/envoy/schema';
+import { DescriptorIndex, EnvoySchema, jsonName } from '../../src/validation/envoy/schema';
 import { REMOVED_REPLACEMENTS } from '../../src/validation/envoy/validator';
 
 const { TYPE } = configs;
@@ -139,6 +139,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     expect(errors(cluster, V.CLUSTER)).toEqual([{
       path: 'conect_timeout',
       message: 'unknown field "conect_timeout" in envoy.config.cluster.v3.Cluster; did you mean "connect_timeout"?',
+      fix: 'write "connect_timeout" instead',
     }]);
   });
 
@@ -150,6 +151,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
       {
         path: 'loadAssignment.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress.portVal',
         message: 'unknown field "portVal" in envoy.config.core.v3.SocketAddress; did you mean "portValue"?',
+        fix: 'write "portValue" instead',
       },
       {
         path: 'loadAssignment.endpoints[0].lbEndpoints[0].endpoint.address.socketAddress',
@@ -166,21 +168,25 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     }]);
   });
 
-  test('a field removed from the v3 API (a reserved name) is refused as removed, with its replacement', () => {
+  const REMOVED = 'Envoy\'s API reserves the name, and no Envoy release reads it (a static bootstrap with it is refused; xDS drops it with a warning)';
+
+  test('a field removed from the v3 API (a reserved name) is reported as removed, with what replaced it as the fix', () => {
     const cluster = configs.kuardCluster();
     cluster.tls_context = { common_tls_context: {} };
+    const tls = 'use transport_socket with name envoy.transport_sockets.tls and a typed_config of "@type" '
+      + 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext';
     expect(errors(cluster, V.CLUSTER)).toEqual([{
       path: 'tls_context',
-      message: 'field "tls_context" was removed from envoy.config.cluster.v3.Cluster (Envoy\'s API reserves the name), so Envoy refuses it; use transport_socket with '
-        + 'name envoy.transport_sockets.tls and a typed_config of "@type" type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+      message: `field "tls_context" was removed from envoy.config.cluster.v3.Cluster: ${REMOVED}; ${tls}`,
+      fix: tls,
     }]);
+  });
+
+  test('a removed field written in lowerCamelCase gets the fix in lowerCamelCase', () => {
     const camel = configs.camelCaseCluster();
     camel.hosts = [{ socketAddress: { address: 'kuard', portValue: 8080 } }];
-    expect(errors(camel, V.CLUSTER)).toEqual([{
-      path: 'hosts',
-      message: 'field "hosts" was removed from envoy.config.cluster.v3.Cluster (Envoy\'s API reserves the name), so Envoy refuses it; '
-        + 'list the endpoints in load_assignment (cluster_name, endpoints[].lb_endpoints[].endpoint.address)',
-    }]);
+    const fix = 'list the endpoints in loadAssignment (clusterName, endpoints[].lbEndpoints[].endpoint.address)';
+    expect(errors(camel, V.CLUSTER)).toEqual([{ path: 'hosts', message: `field "hosts" was removed from envoy.config.cluster.v3.Cluster: ${REMOVED}; ${fix}`, fix }]);
   });
 
   test('the http_connection_manager\'s removed idle_timeout points to common_http_protocol_options', () => {
@@ -188,50 +194,93 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     listener.filter_chains[0].filters[0].typed_config.idle_timeout = '300s';
     expect(errors(listener, V.LISTENER)).toEqual([{
       path: `${HCM}.idle_timeout`,
-      message: 'field "idle_timeout" was removed from envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager '
-        + '(Envoy\'s API reserves the name), so Envoy refuses it; use common_http_protocol_options.idle_timeout',
+      message: `field "idle_timeout" was removed from envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager: ${REMOVED}; `
+        + 'use common_http_protocol_options.idle_timeout',
+      fix: 'use common_http_protocol_options.idle_timeout',
     }]);
   });
 
-  test('a removed config (the v2 untyped Struct) points to its typed_ twin, in the key\'s spelling', () => {
+  test('a removed config (the v2 untyped Struct) points to its typed_ twin, in the key\'s spelling; a map twin is said to be a map', () => {
     const listener = configs.httpsListener();
     const filter = listener.filter_chains[0].filters[0];
     filter.config = filter.typed_config;
     delete filter.typed_config;
     expect(errors(listener, V.LISTENER)).toContainEqual({
       path: 'filter_chains[0].filters[0].config',
-      message: 'field "config" was removed from envoy.config.listener.v3.Filter (Envoy\'s API reserves the name), so Envoy refuses it; '
-        + 'use typed_config, which takes the config as an Any with its "@type"',
+      message: `field "config" was removed from envoy.config.listener.v3.Filter: ${REMOVED}; use typed_config, which takes the config as an Any with its "@type"`,
+      fix: 'use typed_config, which takes the config as an Any with its "@type"',
     });
     const route = { name: 'r', virtual_hosts: [{ name: 'v', domains: ['*'], perFilterConfig: {} }] };
+    const fix = 'use typedPerFilterConfig, which takes the configs as a map of name to Any with its "@type"';
     expect(errors(route, 'envoy.config.route.v3.RouteConfiguration')).toEqual([{
       path: 'virtual_hosts[0].perFilterConfig',
-      message: 'field "perFilterConfig" was removed from envoy.config.route.v3.VirtualHost (Envoy\'s API reserves the name), so Envoy refuses it; '
-        + 'use typedPerFilterConfig, which takes the config as an Any with its "@type"',
+      message: `field "perFilterConfig" was removed from envoy.config.route.v3.VirtualHost: ${REMOVED}; ${fix}`,
+      fix,
     }]);
   });
 
-  test('an enum value removed from the v3 API is refused as removed, with its replacement', () => {
-    const cluster = configs.kuardCluster();
-    cluster.lb_policy = 'ORIGINAL_DST_LB';
-    expect(errors(cluster, V.CLUSTER)).toEqual([{
-      path: 'lb_policy',
-      message: '"ORIGINAL_DST_LB" was removed from envoy.config.cluster.v3.Cluster.LbPolicy (Envoy\'s API reserves the name), so Envoy refuses it; '
-        + 'use type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED',
+  test('a removed field that nothing replaced is to be dropped', () => {
+    const listener = configs.httpsListener();
+    const extAuthz = listener.filter_chains[0].filters[0].typed_config.http_filters[0].typed_config;
+    extAuthz.use_alpha = true;
+    expect(errors(listener, V.LISTENER)).toEqual([{
+      path: `${HCM}.http_filters[0].typed_config.use_alpha`,
+      message: `field "use_alpha" was removed from envoy.extensions.filters.http.ext_authz.v3.ExtAuthz: ${REMOVED}; `
+        + 'drop it: nothing in envoy.extensions.filters.http.ext_authz.v3.ExtAuthz replaced it',
+      fix: 'drop it: nothing in envoy.extensions.filters.http.ext_authz.v3.ExtAuthz replaced it',
     }]);
   });
 
-  test('every replacement named for a removed field is a field of the same message, and the name is reserved there', () => {
+  test('a removed load-balancing policy field gets typed_extension_config, not a typed_ twin that is itself removed', () => {
+    const policy = { policies: [{ typed_config: { '@type': `${TYPE}envoy.extensions.load_balancing_policies.round_robin.v3.RoundRobin` } }] };
+    expect(errors(policy, 'envoy.config.cluster.v3.LoadBalancingPolicy')).toEqual([{
+      path: 'policies[0].typed_config',
+      message: `field "typed_config" was removed from envoy.config.cluster.v3.LoadBalancingPolicy.Policy: ${REMOVED}; use typed_extension_config: { name, typed_config }`,
+      fix: 'use typed_extension_config: { name, typed_config }',
+    }]);
+  });
+
+  test('an enum value removed from the v3 API is reported as removed, in any case, with what replaced it', () => {
+    for (const value of ['ORIGINAL_DST_LB', 'original_dst_lb']) {
+      const cluster = configs.kuardCluster();
+      cluster.lb_policy = value;
+      expect(errors(cluster, V.CLUSTER)).toEqual([{
+        path: 'lb_policy',
+        message: `"${value}" was removed from envoy.config.cluster.v3.Cluster.LbPolicy: ${REMOVED}; use type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED`,
+        fix: 'use type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED',
+      }]);
+    }
+  });
+
+  test('every replacement named for a removed name: the name is reserved, the replacement\'s fields and enum values exist and the hints name them', () => {
     const schema = EnvoySchema.get();
-    expect(Object.keys(REMOVED_REPLACEMENTS).length).toBeGreaterThan(10);
-    for (const [key, { field }] of Object.entries(REMOVED_REPLACEMENTS)) {
+    expect(Object.keys(REMOVED_REPLACEMENTS).length).toBeGreaterThan(20);
+    for (const [key, entry] of Object.entries(REMOVED_REPLACEMENTS)) {
       const removed = key.slice(key.lastIndexOf('.') + 1);
       const type = key.slice(0, key.lastIndexOf('.'));
-      const reserving = schema.isEnum(type) ? schema.enum(type) : schema.message(type);
-      expect({ key, reserved: reserving.reserved.has(removed) }).toEqual({ key, reserved: true });
+      const isEnum = schema.isEnum(type);
+      expect({ key, reserved: (isEnum ? schema.enum(type) : schema.message(type)).reserved.has(removed) }).toEqual({ key, reserved: true });
       // an enum's replacement is a field of the message that declares the enum
-      const holder = schema.isEnum(type) ? schema.message(type.slice(0, type.lastIndexOf('.'))) : schema.message(type);
-      expect({ key, field, exists: holder.byKey.has(field) }).toEqual({ key, field, exists: true });
+      const holder = isEnum ? type.slice(0, type.lastIndexOf('.')) : type;
+      for (const fieldPath of entry.fields) {
+        let message = schema.message(holder);
+        const segments = fieldPath.split('.');
+        segments.forEach((segment, i) => {
+          const field = message.byKey.get(segment);
+          expect({ key, fieldPath, segment, exists: field !== undefined }).toEqual({ key, fieldPath, segment, exists: true });
+          if (i < segments.length - 1) message = schema.message(field!.typeName);
+        });
+        // the hint names the replacement's first field, in each spelling
+        const first = segments[0];
+        expect({ key, first, inHint: entry.hint.includes(first) }).toEqual({ key, first, inHint: true });
+        if (first.includes('_')) expect({ key, camel: (entry.camel ?? '').includes(jsonName(first)) }).toEqual({ key, camel: true });
+      }
+      for (const value of entry.values ?? []) {
+        const enumName = value.slice(0, value.lastIndexOf('.'));
+        const valueName = value.slice(value.lastIndexOf('.') + 1);
+        expect({ key, value, exists: schema.enum(enumName).byName.has(valueName), inHint: entry.hint.includes(valueName) })
+          .toEqual({ key, value, exists: true, inHint: true });
+      }
     }
   });
 
@@ -360,6 +409,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
       path: `${HCM}.http_filters[0].typed_config`,
       message: `unknown @type "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuth": no such message in the Envoy v3 API checked here (the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32); `
         + `did you mean "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz"?`,
+      fix: `write "${TYPE}envoy.extensions.filters.http.ext_authz.v3.ExtAuthz" instead`,
     }]);
   });
 
@@ -370,6 +420,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
       {
         path: `${HCM}.http_filters[0].typed_config.grpc_service.envoy_grpc.cluster`,
         message: 'unknown field "cluster" in envoy.config.core.v3.GrpcService.EnvoyGrpc; did you mean "cluster_name"?',
+        fix: 'write "cluster_name" instead',
       },
       {
         path: `${HCM}.http_filters[0].typed_config.grpc_service.envoy_grpc.cluster_name`,
@@ -419,6 +470,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     expect(errors(filter, V.HTTP_FILTER)).toEqual([{
       path: 'typed_config.value.suppress_envoy_header',
       message: 'unknown field "suppress_envoy_header" in envoy.extensions.filters.http.router.v3.Router; did you mean "suppress_envoy_headers"?',
+      fix: 'write "suppress_envoy_headers" instead',
     }]);
   });
 

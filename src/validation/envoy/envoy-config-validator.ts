@@ -12,6 +12,14 @@ export interface EnvoyFinding {
 
   /** What is wrong and, where it can be said, what is allowed instead. */
   readonly message: string;
+
+  /**
+   * What to write instead, when there is one thing to write: the field or `@type` meant by a
+   * misspelt one (`write "connect_timeout" instead`), or what replaced a field removed from
+   * Envoy's API.
+   * @default - no single fix (the message says what is allowed)
+   */
+  readonly fix?: string;
 }
 
 /** How EnvoyConfigValidator.validate reads a config. */

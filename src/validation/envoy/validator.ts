@@ -17,6 +17,8 @@ export interface Finding {
   /** JSON path of the value, e.g. `static_resources.clusters[0].name`; empty for the root. */
   readonly path: string;
   readonly message: string;
+  /** the one thing to write instead, when there is one */
+  readonly fix?: string;
 }
 
 export interface Findings {
@@ -90,8 +92,8 @@ class Walker {
 
   // ---- findings ---------------------------------------------------------------------------
 
-  private error(message: string): void {
-    this.errors.push({ path: this.path(), message });
+  private error(message: string, fix?: string): void {
+    this.errors.push(fix === undefined ? { path: this.path(), message } : { path: this.path(), message, fix });
   }
 
   private warn(message: string): void {
@@ -170,7 +172,8 @@ class Walker {
       const field = info.byKey.get(key);
       if (field === undefined) {
         this.segments.push(key);
-        this.error(unknownFieldMessage(key, info, this.schema.source));
+        const unknown = unknownField(key, obj, info, this.schema.source);
+        this.error(unknown.message, unknown.fix);
         this.segments.pop();
         continue;
       }
@@ -475,7 +478,8 @@ class Walker {
       const suggestions = this.similarTypes(name);
       this.error(`unknown @type "${url}": no such message in the Envoy v3 API checked here (${snapshot(this.schema.source)})`
         + (suggestions.length ? `; did you mean ${suggestions.map((s) => `"${TYPE_URL_PREFIX}${s}"`).join(' or ')}?`
-          : /^envoy\./.test(name) ? '; an extension Envoy added later reads as unknown' : '; types of other vendors (istio.*, ...) are not in it'));
+          : /^envoy\./.test(name) ? '; an extension Envoy added later reads as unknown' : '; types of other vendors (istio.*, ...) are not in it'),
+      suggestions.length === 1 ? `write "${TYPE_URL_PREFIX}${suggestions[0]}" instead` : undefined);
     }
     return undefined;
   }
@@ -628,9 +632,12 @@ class Walker {
         const canonical = [...info.byName.keys()].find((n) => n.toUpperCase() === value.toUpperCase());
         if (canonical === undefined) {
           const removed = [...info.reserved].find((n) => n.toUpperCase() === value.toUpperCase());
-          this.error(removed !== undefined
-            ? `${JSON.stringify(value)} was removed from ${info.name} (Envoy's API reserves the name), so Envoy refuses it; ${removedHint(info.name, removed) ?? `use one of ${[...info.byName.keys()].join(', ')}`}`
-            : `${JSON.stringify(value)} is not a value of ${info.name}; use one of ${[...info.byName.keys()].join(', ')}`);
+          if (removed !== undefined) {
+            const fix = removedFix(info.name, removed, false);
+            this.error(`${JSON.stringify(value)} was removed from ${info.name}: ${REMOVED}; ${fix ?? `use one of ${[...info.byName.keys()].join(', ')}`}`, fix);
+          } else {
+            this.error(`${JSON.stringify(value)} is not a value of ${info.name}; use one of ${[...info.byName.keys()].join(', ')}`);
+          }
           return;
         }
         // Envoy's JSON/YAML file loader ignores the case of enum names; xDS servers parsing JSON (marin3r) don't
@@ -1053,14 +1060,17 @@ function describe(value: unknown): string {
   }
 }
 
-function unknownFieldMessage(key: string, info: MessageInfo, source: string): string {
+/** The message of an unknown (or removed) field, and the one thing to write instead when there is one. */
+function unknownField(key: string, obj: Record<string, unknown>, info: MessageInfo, source: string): { message: string; fix?: string } {
+  // the spelling of the answer: the key's, or for a one-word key ("hosts") its siblings'
+  const camel = /[A-Z]/.test(key) || (!key.includes('_') && Object.keys(obj).some((k) => /[A-Z]/.test(k)));
   const removed = info.reserved.has(key) ? key : [...info.reserved].find((r) => jsonName(r) === key);
   if (removed !== undefined) {
     const typed = info.byKey.get(`typed_${removed}`);
-    const hint = removedHint(info.name, removed) ?? (typed ? `use ${/[A-Z]/.test(key) ? typed.json : typed.name}, which takes the config as an Any with its "@type"` : undefined);
-    return `field "${key}" was removed from ${info.name} (Envoy's API reserves the name), so Envoy refuses it${hint ? `; ${hint}` : ''}`;
+    const twin = typed && `use ${camel ? typed.json : typed.name}, which takes the config${typed.mapKey >= 0 ? 's as a map of name to Any' : ' as an Any'} with its "@type"`;
+    const fix = removedFix(info.name, removed, camel) ?? twin ?? `drop it: nothing in ${info.name} replaced it`;
+    return { message: `field "${key}" was removed from ${info.name}: ${REMOVED}; ${fix}`, fix };
   }
-  const camel = /[A-Z]/.test(key);
   const candidates = info.fields.map((f) => (camel ? f.json : f.name));
   let best: string | undefined;
   let bestDistance = Math.max(2, Math.floor(key.length / 3)) + 1;
@@ -1078,53 +1088,161 @@ function unknownFieldMessage(key: string, info: MessageInfo, source: string): st
     if (partial.length === 1) best = partial[0];
   }
   const head = `unknown field "${key}" in ${info.name}`;
-  if (best !== undefined) return `${head}; did you mean "${best}"?`;
-  if (info.fields.length === 0) return `${head}, which has no fields`;
+  if (best !== undefined) return { message: `${head}; did you mean "${best}"?`, fix: `write "${best}" instead` };
+  if (info.fields.length === 0) return { message: `${head}, which has no fields` };
   const newer = ` (unless it is newer than the Envoy API checked here, ${snapshot(source)})`;
-  if (candidates.length <= 12) return `${head}; its fields are ${candidates.join(', ')}${newer}`;
-  return `${head}; see the Envoy API reference for its fields${newer}`;
+  if (candidates.length <= 12) return { message: `${head}; its fields are ${candidates.join(', ')}${newer}` };
+  return { message: `${head}; see the Envoy API reference for its fields${newer}` };
 }
 
 /**
- * What replaced a removed field or enum value, for the removals older configs (and v2-era
- * examples) still carry. Keyed by "<message or enum>.<name>"; each replacement is a field of the
- * same message in the protos checked here (test/validation/envoy-validator.test.ts checks that).
- * Removals whose replacement is the field's `typed_` twin (config, per_filter_config,
- * extension_protocol_options) are answered without an entry.
+ * Why a removed field or enum value is an error: protobuf never reuses a reserved name. Envoy
+ * refuses an unknown field in a static bootstrap (unless started with
+ * --allow-unknown-static-fields) and, in xDS, drops it with a warning (unless started with
+ * --reject-unknown-dynamic-fields): either way the setting has no effect.
  */
-export const REMOVED_REPLACEMENTS: Readonly<Record<string, { readonly field: string; readonly hint: string }>> = {
-  'envoy.config.cluster.v3.Cluster.hosts': { field: 'load_assignment', hint: 'list the endpoints in load_assignment (cluster_name, endpoints[].lb_endpoints[].endpoint.address)' },
+const REMOVED = 'Envoy\'s API reserves the name, and no Envoy release reads it (a static bootstrap with it is refused; xDS drops it with a warning)';
+
+/**
+ * What replaced a removed field or enum value, for the removals older configs (and v2-era
+ * examples) still carry. Keyed by "<message or enum>.<name>". `fields` are the replacement's path
+ * from the message (for an enum, from the message declaring it), and `values` the enum values the
+ * hint names, "<enum>.<value>": test/validation/envoy-validator.test.ts checks both against the
+ * protos. `hint` is written with snake_case names and `camel` with lowerCamelCase ones, for keys
+ * written so. Removals whose replacement is the field's `typed_` twin (config,
+ * per_filter_config, extension_protocol_options) need no entry; a removal without one is
+ * answered "drop it".
+ */
+export const REMOVED_REPLACEMENTS: Readonly<Record<string, RemovedReplacement>> = {
+  'envoy.config.cluster.v3.Cluster.hosts': {
+    fields: ['load_assignment.endpoints.lb_endpoints.endpoint.address'],
+    hint: 'list the endpoints in load_assignment (cluster_name, endpoints[].lb_endpoints[].endpoint.address)',
+    camel: 'list the endpoints in loadAssignment (clusterName, endpoints[].lbEndpoints[].endpoint.address)',
+  },
   'envoy.config.cluster.v3.Cluster.tls_context': {
-    field: 'transport_socket',
+    fields: ['transport_socket.typed_config'],
     hint: 'use transport_socket with name envoy.transport_sockets.tls and a typed_config of "@type" type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
+    camel: 'use transportSocket with name envoy.transport_sockets.tls and a typedConfig of "@type" type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.UpstreamTlsContext',
   },
-  'envoy.config.cluster.v3.Cluster.LbPolicy.ORIGINAL_DST_LB': { field: 'type', hint: 'use type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED' },
+  'envoy.config.cluster.v3.Cluster.LbPolicy.ORIGINAL_DST_LB': {
+    fields: ['type', 'lb_policy'],
+    values: ['envoy.config.cluster.v3.Cluster.DiscoveryType.ORIGINAL_DST', 'envoy.config.cluster.v3.Cluster.LbPolicy.CLUSTER_PROVIDED'],
+    hint: 'use type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED',
+    camel: 'use type ORIGINAL_DST with lbPolicy CLUSTER_PROVIDED',
+  },
+  'envoy.config.cluster.v3.LoadBalancingPolicy.Policy.typed_config': {
+    fields: ['typed_extension_config.typed_config'],
+    hint: 'use typed_extension_config: { name, typed_config }',
+    camel: 'use typedExtensionConfig: { name, typedConfig }',
+  },
+  'envoy.config.cluster.v3.LoadBalancingPolicy.Policy.name': {
+    fields: ['typed_extension_config.name'],
+    hint: 'use typed_extension_config: { name, typed_config }',
+    camel: 'use typedExtensionConfig: { name, typedConfig }',
+  },
+  'envoy.config.cluster.v3.LoadBalancingPolicy.Policy.config': {
+    fields: ['typed_extension_config.typed_config'],
+    hint: 'use typed_extension_config: { name, typed_config }',
+    camel: 'use typedExtensionConfig: { name, typedConfig }',
+  },
   'envoy.config.listener.v3.FilterChain.tls_context': {
-    field: 'transport_socket',
+    fields: ['transport_socket.typed_config'],
     hint: 'use transport_socket with name envoy.transport_sockets.tls and a typed_config of "@type" type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+    camel: 'use transportSocket with name envoy.transport_sockets.tls and a typedConfig of "@type" type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
   },
-  'envoy.config.bootstrap.v3.Bootstrap.runtime': { field: 'layered_runtime', hint: 'use layered_runtime (a list of layers, e.g. a static_layer)' },
+  'envoy.config.bootstrap.v3.Bootstrap.runtime': {
+    fields: ['layered_runtime.layers'],
+    hint: 'use layered_runtime (a list of layers, e.g. a static_layer)',
+    camel: 'use layeredRuntime (a list of layers, e.g. a staticLayer)',
+  },
+  'envoy.config.core.v3.Node.build_version': {
+    fields: ['user_agent_build_version'],
+    hint: 'use user_agent_build_version (Envoy sets it itself)',
+    camel: 'use userAgentBuildVersion (Envoy sets it itself)',
+  },
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.idle_timeout': {
-    field: 'common_http_protocol_options',
+    fields: ['common_http_protocol_options.idle_timeout'],
     hint: 'use common_http_protocol_options.idle_timeout',
+    camel: 'use commonHttpProtocolOptions.idleTimeout',
   },
-  'envoy.config.route.v3.RouteMatch.regex': { field: 'safe_regex', hint: 'use safe_regex: { regex: "..." } (RE2)' },
-  'envoy.config.route.v3.HeaderMatcher.regex_match': { field: 'string_match', hint: 'use string_match: { safe_regex: { regex: "..." } } (RE2)' },
-  'envoy.type.matcher.v3.StringMatcher.regex': { field: 'safe_regex', hint: 'use safe_regex: { regex: "..." } (RE2)' },
-  'envoy.config.route.v3.RouteAction.request_mirror_policy': { field: 'request_mirror_policies', hint: 'use request_mirror_policies, a list' },
-  'envoy.config.route.v3.CorsPolicy.allow_origin': { field: 'allow_origin_string_match', hint: 'use allow_origin_string_match, a list of string matchers' },
-  'envoy.config.route.v3.CorsPolicy.allow_origin_regex': { field: 'allow_origin_string_match', hint: 'use allow_origin_string_match with safe_regex matchers' },
-  'envoy.config.route.v3.CorsPolicy.enabled': { field: 'filter_enabled', hint: 'use filter_enabled (a runtime fractional percent)' },
-  'envoy.config.core.v3.HealthCheck.HttpHealthCheck.use_http2': { field: 'codec_client_type', hint: 'use codec_client_type: HTTP2' },
-  'envoy.config.core.v3.HealthCheck.HttpHealthCheck.service_name': { field: 'service_name_matcher', hint: 'use service_name_matcher, a string matcher' },
+  'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing.request_headers_for_tags': {
+    fields: ['custom_tags'],
+    hint: 'use custom_tags, each with a request_header',
+    camel: 'use customTags, each with a requestHeader',
+  },
+  'envoy.config.route.v3.RouteMatch.regex': { fields: ['safe_regex.regex'], hint: 'use safe_regex: { regex: "..." } (RE2)', camel: 'use safeRegex: { regex: "..." } (RE2)' },
+  'envoy.config.route.v3.HeaderMatcher.regex_match': {
+    fields: ['string_match.safe_regex.regex'],
+    hint: 'use string_match: { safe_regex: { regex: "..." } } (RE2)',
+    camel: 'use stringMatch: { safeRegex: { regex: "..." } } (RE2)',
+  },
+  'envoy.config.route.v3.QueryParameterMatcher.value': { fields: ['string_match.exact'], hint: 'use string_match: { exact: "..." }', camel: 'use stringMatch: { exact: "..." }' },
+  'envoy.config.route.v3.QueryParameterMatcher.regex': {
+    fields: ['string_match.safe_regex.regex'],
+    hint: 'use string_match: { safe_regex: { regex: "..." } } (RE2)',
+    camel: 'use stringMatch: { safeRegex: { regex: "..." } } (RE2)',
+  },
+  'envoy.type.matcher.v3.StringMatcher.regex': { fields: ['safe_regex.regex'], hint: 'use safe_regex: { regex: "..." } (RE2)', camel: 'use safeRegex: { regex: "..." } (RE2)' },
+  'envoy.config.route.v3.RouteAction.request_mirror_policy': { fields: ['request_mirror_policies'], hint: 'use request_mirror_policies, a list', camel: 'use requestMirrorPolicies, a list' },
+  'envoy.config.route.v3.RouteAction.RequestMirrorPolicy.runtime_key': {
+    fields: ['runtime_fraction.runtime_key'],
+    hint: 'use runtime_fraction: { runtime_key, default_value }',
+    camel: 'use runtimeFraction: { runtimeKey, defaultValue }',
+  },
+  'envoy.config.route.v3.VirtualCluster.pattern': {
+    fields: ['headers'],
+    hint: 'match the path with headers: [{ name: ":path", string_match: { safe_regex: { regex: "..." } } }]',
+    camel: 'match the path with headers: [{ name: ":path", stringMatch: { safeRegex: { regex: "..." } } }]',
+  },
+  'envoy.config.route.v3.VirtualCluster.method': {
+    fields: ['headers'],
+    hint: 'match the method with headers: [{ name: ":method", string_match: { exact: "GET" } }]',
+    camel: 'match the method with headers: [{ name: ":method", stringMatch: { exact: "GET" } }]',
+  },
+  'envoy.config.route.v3.CorsPolicy.allow_origin': {
+    fields: ['allow_origin_string_match'],
+    hint: 'use allow_origin_string_match, a list of string matchers',
+    camel: 'use allowOriginStringMatch, a list of string matchers',
+  },
+  'envoy.config.route.v3.CorsPolicy.allow_origin_regex': {
+    fields: ['allow_origin_string_match'],
+    hint: 'use allow_origin_string_match with safe_regex matchers',
+    camel: 'use allowOriginStringMatch with safeRegex matchers',
+  },
+  'envoy.config.route.v3.CorsPolicy.enabled': { fields: ['filter_enabled'], hint: 'use filter_enabled (a runtime fractional percent)', camel: 'use filterEnabled (a runtime fractional percent)' },
+  'envoy.config.core.v3.HealthCheck.HttpHealthCheck.use_http2': {
+    fields: ['codec_client_type'],
+    values: ['envoy.type.v3.CodecClientType.HTTP2'],
+    hint: 'use codec_client_type: HTTP2',
+    camel: 'use codecClientType: HTTP2',
+  },
+  'envoy.config.core.v3.HealthCheck.HttpHealthCheck.service_name': {
+    fields: ['service_name_matcher.prefix'],
+    hint: 'use service_name_matcher: { prefix: "<the old value>" } (the old field matched a prefix)',
+    camel: 'use serviceNameMatcher: { prefix: "<the old value>" } (the old field matched a prefix)',
+  },
   'envoy.extensions.transport_sockets.tls.v3.CertificateValidationContext.verify_subject_alt_name': {
-    field: 'match_typed_subject_alt_names',
+    fields: ['match_typed_subject_alt_names'],
     hint: 'use match_typed_subject_alt_names (each with the SAN type and a string matcher)',
+    camel: 'use matchTypedSubjectAltNames (each with the SAN type and a string matcher)',
   },
 };
 
-function removedHint(typeName: string, name: string): string | undefined {
-  return REMOVED_REPLACEMENTS[`${typeName}.${name}`]?.hint;
+/** What replaced a removed field or enum value. @internal */
+export interface RemovedReplacement {
+  /** The replacement's field paths (dot-separated proto names) from the message. */
+  readonly fields: readonly string[];
+  /** Enum values the hint names, "<enum>.<value>". */
+  readonly values?: readonly string[];
+  /** The fix, with snake_case names. */
+  readonly hint: string;
+  /** The fix, with lowerCamelCase names (when they differ). */
+  readonly camel?: string;
+}
+
+function removedFix(typeName: string, name: string, camel: boolean): string | undefined {
+  const entry = REMOVED_REPLACEMENTS[`${typeName}.${name}`];
+  return entry && (camel ? entry.camel ?? entry.hint : entry.hint);
 }
 
 /** The Envoy API copy the validator checks against, e.g. "the protos of @grpc/grpc-js-xds 1.14.1, older than Envoy 1.32". */

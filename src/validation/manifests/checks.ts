@@ -275,15 +275,13 @@ function envoyFinding(doc: LocatedDocument, ns: string, c: EmbeddedEnvoyConfig, 
   fix?: string): ManifestFinding {
   const inner = parseEnvoyPath(e.path);
   const place = at(doc, ns, c.path, inner, c.serialized);
-  const suggestion = /did you mean "([^"]+)"\?/.exec(message)?.[1];
-  // a field or value removed from Envoy's API, and what replaced it
-  const replacement = /\(Envoy's API reserves the name\), so Envoy refuses it; (.+)$/.exec(message)?.[1];
+
   return {
     ...place,
     rule,
     severity: '',
     message: `${describe(refOf(doc, ns))}: ${c.description} at ${e.path || '(root)'}: ${message}`,
-    fix: fix ?? (suggestion ? `write "${suggestion}" instead` : replacement ?? `change ${e.path || 'the config'} so that Envoy's ${shortType(c.typeName)} accepts it`),
+    fix: fix ?? e.fix ?? `change ${e.path || 'the config'} so that Envoy's ${shortType(c.typeName)} accepts it`,
   };
 }
 
