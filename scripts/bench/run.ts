@@ -2,8 +2,10 @@
  * `npm run bench`: the library's build + synth cost against hand-written cdk8s-plus-25 code
  * producing the same objects (not a test: the numbers depend on the machine).
  *
- *   npm run bench [-- --reps 8] [-- --sizes 100,300,1000] [-- --cold 9] [-- --variant envoy] [-- --rounds 4]
+ *   npm run bench [-- --reps 8] [-- --sizes 100,300,1000] [-- --cold 9] [-- --variant envoy] [-- --rounds 4] [-- --phases 3]
  *
+ * `--phases K` also runs K more processes per side at the largest N that time each step of
+ * `synthYaml()` on its own, and prints the range per step and side (where a's extra time goes).
  * `--variant envoy` drops the Signal Sciences agent from every side: EnvoySidecar alone.
  * `--rounds R` has each process build and synthesize its N workloads R times (a new App each
  * time) and also reports a/b over rounds 2..R: the cost once the code is warm, next to the
@@ -25,7 +27,7 @@
  *
  * Side a runs the compiled package, as users get it. When lib/ is missing or older than src/,
  * the script builds it first (`npx projen pre-compile`, `compile`, `post-compile`).
- * Results go to bench-results/bench.json.
+ * Results go to bench-results/bench.json (bench-<variant>.json for another variant).
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -46,6 +48,11 @@ function flag(name: string, fallback: string): string {
 const SIZES = flag('sizes', '100,300,1000').split(',').map(Number);
 const REPS = Number(flag('reps', '8'));
 const COLD = Number(flag('cold', '9'));
+const PHASES = Number(flag('phases', '0'));
+if (!SIZES.every((n) => Number.isInteger(n) && n >= 1)) throw new Error(`--sizes is a list of positive integers, not ${JSON.stringify(flag('sizes', ''))}`);
+if (!Number.isInteger(REPS) || REPS < 1) throw new Error(`--reps is a positive integer, not ${JSON.stringify(flag('reps', ''))}`);
+if (!Number.isInteger(COLD) || COLD < 1) throw new Error(`--cold is a positive integer, not ${JSON.stringify(flag('cold', ''))}`);
+if (!Number.isInteger(PHASES) || PHASES < 0) throw new Error(`--phases is a whole number, not ${JSON.stringify(flag('phases', ''))}`);
 const VARIANT = flag('variant', 'full');
 const ROUNDS = Number(flag('rounds', '1'));
 if (!Number.isInteger(ROUNDS) || ROUNDS < 1) throw new Error(`--rounds is a positive integer, not ${JSON.stringify(flag('rounds', '1'))}`);
@@ -108,10 +115,11 @@ fs.writeFileSync(templatePath, JSON.stringify(envoyTemplates(workload0)));
 // ---- all sides synthesize the same objects ----------------------------------------------------
 const SIDES = ['a', 'b', 't', 'g'] as const;
 const checkYaml = (side: string) => path.join(results, `check-${side}.yaml`);
-for (const side of SIDES) run([worker, side, '20', results, entry, 'yaml', checkYaml(side)], `synthesizing side ${side}`);
+const checked = String(Math.min(20, maxN));
+for (const side of SIDES) run([worker, side, checked, results, entry, 'yaml', checkYaml(side)], `synthesizing side ${side}`);
 for (const side of SIDES.slice(1)) {
   if (fs.readFileSync(checkYaml('a'), 'utf8') !== fs.readFileSync(checkYaml(side), 'utf8')) {
-    throw new Error(`sides a and ${side} synthesize different YAML for 20 workloads: diff ${checkYaml('a')} ${checkYaml(side)}`);
+    throw new Error(`sides a and ${side} synthesize different YAML for ${checked} workloads: diff ${checkYaml('a')} ${checkYaml(side)}`);
   }
 }
 
@@ -139,6 +147,15 @@ for (let rep = 0; rep < REPS; rep++) {
   }
   load.push(os.loadavg()[0]);
   process.stdout.write(`repetition ${rep + 1}/${REPS} done\n`);
+}
+
+// ---- per step, at the largest N (--phases) -------------------------------------------------------
+const phaseSamples: Array<{ side: string; phasesMs: Record<string, number> }> = [];
+for (let rep = 0; rep < PHASES; rep++) {
+  const k = rep % SIDES.length;
+  for (const side of [...SIDES.slice(k), ...SIDES.slice(0, k)]) {
+    phaseSamples.push(JSON.parse(run([worker, side, String(maxN), results, entry, 'phases'], `side ${side}, N=${maxN}, phases`)));
+  }
 }
 
 // ---- cold require, in fresh processes, alternating ----------------------------------------------
@@ -191,7 +208,9 @@ const scaling = { from: first.n, to: last.n, aTimeRatio: last.sides.a.ms / first
 const git = (args: string[]) => spawnSync('git', args, { cwd: root, encoding: 'utf8' }).stdout?.trim();
 const code = { commit: git(['rev-parse', 'HEAD']), clean: git(['status', '--porcelain', '--', 'src', 'scripts']) === '' };
 
-const report = { code, machine, variant: VARIANT, reps: REPS, rounds: ROUNDS, rows, coldRequireMs: coldMs, coldSamples: cold, scaling, samples };
+const report = {
+  code, machine, variant: VARIANT, reps: REPS, rounds: ROUNDS, rows, coldRequireMs: coldMs, coldSamples: cold, scaling, samples, phaseSamples,
+};
 const reportFile = path.join(results, VARIANT === 'full' ? 'bench.json' : `bench-${VARIANT}.json`);
 fs.writeFileSync(reportFile, JSON.stringify(report, null, 2) + '\n');
 
@@ -216,6 +235,18 @@ if (ROUNDS > 1) {
   for (const r of rows) {
     const { a, b } = r.sides;
     console.log(`| ${r.n} | ${f0(a.ms)} | ${f0(b.ms)} | ${f2(r.ratio)} | ${f0(a.warmMs!)} | ${f0(b.warmMs!)} | ${f2(a.warmMs! / b.warmMs!)} |`);
+  }
+}
+if (PHASES > 0) {
+  console.log(`\nper step of synthYaml() at N=${maxN}, each timed on its own: fastest–slowest of ${PHASES} processes per side, wall ms\n`);
+  console.log(`| step | ${SIDES.join(' | ')} |`);
+  console.log(`|---|${SIDES.map(() => '---:').join('|')}|`);
+  for (const step of ['construct', 'validations', 'toJson', 'yaml']) {
+    const range = (side: string) => {
+      const values = phaseSamples.filter((p) => p.side === side).map((p) => p.phasesMs[step]);
+      return `${f0(Math.min(...values))}–${f0(Math.max(...values))}`;
+    };
+    console.log(`| ${step} | ${SIDES.map(range).join(' | ')} |`);
   }
 }
 console.log(`\ncold require (median of ${COLD} fresh processes): lib/src/index.js ${f0(coldMs.meshkit)} ms; cdk8s-plus-25 alone ${f0(coldMs.kplus)} ms`);

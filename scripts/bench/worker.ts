@@ -16,7 +16,9 @@
  * in the process, each round in a new App, and reports every round's wall time (`roundsMs`); the
  * first round is the measurement (`ms`, `cpuMs`), later ones show the cost once the code is warm.
  *
- * Modes: `time` prints one JSON line (wall ms, CPU ms, peak RSS, YAML size and hash); `yaml`
+ * Modes: `time` prints one JSON line (wall ms, CPU ms, peak RSS, YAML size and hash); `phases`
+ * prints the wall ms of each step of `synthYaml()` timed on its own (construction, validations,
+ * chart.toJson(), YAML); `yaml`
  * writes the YAML to `out`; `files` writes side a's Envoy documents (ConfigMap data) to `out`,
  * for sides g and t.
  *
@@ -29,8 +31,8 @@ import { MeshkitApi, workloadName } from './workloads';
 
 const [side, nArg, dir, entry, mode, out] = process.argv.slice(2);
 const n = Number(nArg);
-if (!['a', 'b', 't', 'g'].includes(side) || !Number.isInteger(n) || n < 1 || !['time', 'yaml', 'files'].includes(mode)) {
-  throw new Error(`usage: worker.js <a|b|t|g> <N> <dir> <meshkit entry> <time|yaml|files> [out] (got ${process.argv.slice(2).join(' ')})`);
+if (!['a', 'b', 't', 'g'].includes(side) || !Number.isInteger(n) || n < 1 || !['time', 'phases', 'yaml', 'files'].includes(mode)) {
+  throw new Error(`usage: worker.js <a|b|t|g> <N> <dir> <meshkit entry> <time|phases|yaml|files> [out] (got ${process.argv.slice(2).join(' ')})`);
 }
 if (typeof global.gc !== 'function') throw new Error('run worker.js with node --expose-gc');
 const filesPath = `${dir}/envoy-files.json`;
@@ -55,14 +57,41 @@ const rssBefore = process.memoryUsage().rss;
 // ---- timed: build + synth ---------------------------------------------------------------------
 const rounds = mode === 'time' ? Number(process.env.MESHKIT_BENCH_ROUNDS ?? '1') : 1;
 if (!Number.isInteger(rounds) || rounds < 1) throw new Error(`MESHKIT_BENCH_ROUNDS must be a positive integer, not ${process.env.MESHKIT_BENCH_ROUNDS}`);
-function buildAndSynth(): { chart: import('cdk8s').Chart; yaml: string } {
+function build(): { app: import('cdk8s').App; chart: import('cdk8s').Chart } {
   const app = new cdk8s.App({ outdir: 'unused' });
   const c = new cdk8s.Chart(app, 'bench');
   if (meshkit) buildMeshkitWorkloads(meshkit, c, n);
   else if (side === 'b') buildPlainWorkloads(c, n, literalSource());
   else if (side === 't') buildPlainWorkloads(c, n, templateSource(JSON.parse(fs.readFileSync(templatePath, 'utf8'))));
   else buildPlainWorkloads(c, n, given!);
+  return { app, chart: c };
+}
+function buildAndSynth(): { chart: import('cdk8s').Chart; yaml: string } {
+  const { app, chart: c } = build();
   return { chart: c, yaml: app.synthYaml() };
+}
+
+if (mode === 'phases') {
+  // what app.synthYaml() does, one step at a time: every construct's validations, then
+  // chart.toJson() (which resolves dependencies, validates again and renders each object), YAML
+  const ms: Record<string, number> = {};
+  let last = process.hrtime.bigint();
+  const lap = (phase: string) => {
+    const now = process.hrtime.bigint();
+    ms[phase] = Number(now - last) / 1e6;
+    last = now;
+  };
+  const { app, chart: c } = build();
+  lap('construct');
+  const invalid = app.node.findAll().flatMap((x) => x.node.validate());
+  if (invalid.length) throw new Error(invalid.join('\n'));
+  lap('validations');
+  const docs = c.toJson();
+  lap('toJson');
+  cdk8s.Yaml.stringify(...docs);
+  lap('yaml');
+  console.log(JSON.stringify({ side, n, phasesMs: ms }));
+  process.exit(0);
 }
 const cpu0 = process.cpuUsage();
 const t0 = process.hrtime.bigint();
