@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import * as ts from 'typescript';
 import { Chart, Testing } from 'cdk8s';
+import * as ts from 'typescript';
 import { EnvoyFiles, buildPlainWorkloads, envoyTemplates, givenSource, literalSource, templateSource } from '../scripts/bench/baseline';
 import { BenchVariant, buildMeshkitWorkloads, workloadName } from '../scripts/bench/workloads';
 import * as meshkit from '../src';
