@@ -59,7 +59,8 @@ export class SpeedscaleIstioChart extends Chart {
         // (it goes into the speedscale namespace, which the Speedscale operator creates)
         registryOnly: true,
         // emits the namespace-wide Sidecar `default` in prod-us1. It doesn't extend a restriction,
-        // it is one: the namespace's proxies then reach only ./*, istio-system/* and speedscale/*
+        // it is one: the namespace's proxies then reach only ./*, istio-system/*, the Kubernetes API
+        // (default/kubernetes.default.svc.cluster.local) and speedscale/*
         // (without a Sidecar they reach every namespace, and Speedscale needs nothing here). It
         // takes precedence over a mesh-wide default Sidecar in the root namespace, for the pods
         // without a Sidecar of their own (the operator manages my-app's). List every

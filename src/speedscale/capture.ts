@@ -12,7 +12,7 @@ import { requireResources, resourceQuantities } from '../common/resources';
 import { IstioRelease } from '../istio/version';
 import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkHostName } from '../validation/names';
-import { PodPorts, checkPort, checkUnprivilegedPort, containerName } from '../validation/ports';
+import { PodPorts, checkPort, containerName } from '../validation/ports';
 
 /** The container the Speedscale operator injects; it binds the proxy ports. */
 const SIDECAR_CONTAINER = 'speedscale-goproxy';
@@ -54,7 +54,7 @@ export interface SpeedscaleIstioOptions {
   /**
    * The hosts of the ServiceEntry (with `registryOnly`). Each is reached over HTTPS on 443.
    *
-   * @default SpeedscaleCapture.EGRESS_HOSTS, Speedscale's list of external services (app.speedscale.com, the AWS us-east-1 endpoints, gcr.io, speedscale.github.io)
+   * @default SpeedscaleCapture.EGRESS_HOSTS, Speedscale's list of external services (app.speedscale.com, downloads.speedscale.com, the AWS us-east-1 endpoints, gcr.io, speedscale.github.io)
    */
   readonly egressHosts?: string[];
 
@@ -266,13 +266,19 @@ const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
  * transparent proxies, and optionally the ServiceEntry for Speedscale's cloud endpoints and a
  * Sidecar egress entry for the speedscale namespace.
  *
- * Clients that ignore the proxy variables: Java (use `-DsocksProxyHost`/`-DsocksProxyPort` with a
- * SOCKS protocol, as Speedscale recommends) and Node.js's http module (Speedscale's docs use
- * global-agent).
+ * Clients that ignore the proxy variables: Java (set `JAVA_TOOL_OPTIONS` to
+ * `-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=4140 -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=4140`,
+ * as Speedscale's Java reference does, with the HTTP protocol) and Node.js's http module
+ * (Speedscale's docs use global-agent).
  */
 export class SpeedscaleCapture extends Construct {
-  /** The hosts of Speedscale's reference of external services (which its Istio guide shows), the default of `istio.egressHosts`. */
-  public static readonly EGRESS_HOSTS: string[] = DEFAULT_EGRESS_HOSTS as string[];
+  /**
+   * The hosts Speedscale's Istio installation page lists as its external services, the default of
+   * `istio.egressHosts` (a copy: extend it with `[...SpeedscaleCapture.EGRESS_HOSTS, 'other.example.com']`).
+   */
+  public static get EGRESS_HOSTS(): string[] {
+    return [...DEFAULT_EGRESS_HOSTS];
+  }
 
   /** The workload that carries the annotations (on itself and on its pod template). */
   public readonly workload: kplus.AbstractPod;
@@ -361,8 +367,9 @@ export class SpeedscaleCapture extends Construct {
     // checked once: by configureOutbound for a forward proxy, here otherwise
     const clusterDomain = outbound.clusterDomain ?? checkHostName(this, 'clusterDomain', props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
     const speedscaleNamespace = checkDnsLabel(this, 'istio.speedscaleNamespace', istio?.speedscaleNamespace ?? 'speedscale');
+    let seNamespace: string | undefined;
     if (istio?.registryOnly) {
-      const seNamespace = checkDnsLabel(this, 'istio.serviceEntryNamespace', istio.serviceEntryNamespace ?? speedscaleNamespace);
+      seNamespace = checkDnsLabel(this, 'istio.serviceEntryNamespace', istio.serviceEntryNamespace ?? speedscaleNamespace);
       this.serviceEntry = speedscaleServiceEntry(this, 'istio.egressHosts', seNamespace, istio.egressHosts ?? DEFAULT_EGRESS_HOSTS, release!);
     } else {
       this.refuseWithout('istio.egressHosts', istio?.egressHosts, 'istio.registryOnly');
@@ -376,7 +383,9 @@ export class SpeedscaleCapture extends Construct {
       const hosts = (istio.sidecarEgressHosts ?? [...DEFAULT_SIDECAR_EGRESS_HOSTS, `default/kubernetes.default.svc.${clusterDomain}`])
         .map((h, i) => checkSidecarEgressHost(this, `istio.sidecarEgressHosts[${i}]`, h));
       const sidecar = NamespaceEgressSidecar.of(this, namespace!, release!);
-      sidecar.addHosts([...hosts, `${speedscaleNamespace}/*`]);
+      // the Speedscale namespace, and the ServiceEntry's when it is elsewhere: a Sidecar's egress
+      // list is also what its workloads import of ServiceEntries (the replay pods in this namespace need it)
+      sidecar.addHosts([...hosts, `${speedscaleNamespace}/*`, ...(seNamespace !== undefined && seNamespace !== speedscaleNamespace ? [`${seNamespace}/*`] : [])]);
       this.sidecar = sidecar.apiObject;
     } else {
       this.refuseWithout('istio.sidecarEgressHosts', istio?.sidecarEgressHosts, 'istio.sidecarEgress');
@@ -428,14 +437,10 @@ export class SpeedscaleCapture extends Construct {
       for (const [prop, port] of [['inboundProxyPort', props.inboundProxyPort], ['outboundProxyPort', props.outboundProxyPort]] as const) {
         if (port !== undefined && ISTIO_SIDECAR_PORTS.includes(port)) {
           throw propError(this, prop, `${port} is a port Istio's sidecar binds in the pod (${ISTIO_SIDECAR_PORTS.join(', ')})`,
-            'leave the default, or choose a port outside 15000-15090');
+            `leave the default, or choose a port other than ${ISTIO_SIDECAR_PORTS.join(', ')}`);
         }
       }
     }
-    // goproxy runs as a user other than root (uid 2102 in Speedscale's manifests)
-    const fix = (d: number) => `use a port from 1024 up, e.g. Speedscale's default ${d}`;
-    if (props.inboundProxyPort !== undefined) checkUnprivilegedPort(this, 'inboundProxyPort', inPort, 'the Speedscale sidecar (not root)', fix(4143));
-    if (props.outboundProxyPort !== undefined) checkUnprivilegedPort(this, 'outboundProxyPort', outPort, 'the Speedscale sidecar (not root)', fix(4140));
     if (traits.inPort) {
       ports.claim(this, 'inboundProxyPort', inPort, SIDECAR_CONTAINER, 'the Speedscale sidecar\'s inbound proxy (proxy-in-port)');
       result['proxy-in-port'] = String(inPort);

@@ -7,13 +7,13 @@ import { propError, show } from '../validation/errors';
 import { checkDnsLabel, checkHostName } from '../validation/names';
 
 /**
- * The hosts Speedscale's components call outside the cluster, as Speedscale's reference of
- * external services lists them (its Istio guide includes that table; seed 004's example has the
- * first eight). All are HTTPS on port 443.
+ * The hosts Speedscale's components call outside the cluster, as the table of Speedscale's Istio
+ * installation page lists them (seed 004's example has eight of them). All are HTTPS on port 443.
  * @internal
  */
 export const DEFAULT_EGRESS_HOSTS: readonly string[] = Object.freeze([
   'app.speedscale.com',
+  'downloads.speedscale.com',
   'firehose.us-east-1.amazonaws.com',
   'sqs.us-east-1.amazonaws.com',
   'sns.us-east-1.amazonaws.com',

@@ -187,7 +187,7 @@ describe('SpeedscaleCapture review fixes', () => {
   test.each([15001, 15006, 15090])('refuses proxy port %d, which Istio\'s sidecar binds in the pod', (port) => {
     const s = setup();
     expect(() => capture(s, { appPort: 8080, outboundProxyPort: port, istio: {} })).toThrow(
-      `test/capture: outboundProxyPort: ${port} is a port Istio's sidecar binds in the pod (15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090); leave the default, or choose a port outside 15000-15090`);
+      `test/capture: outboundProxyPort: ${port} is a port Istio's sidecar binds in the pod (15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090); leave the default, or choose a port other than 15000, 15001, 15004, 15006, 15008, 15009, 15020, 15021, 15053, 15090`);
   });
 });
 
@@ -287,8 +287,9 @@ describe('SpeedscaleCapture Istio resources', () => {
       resolution: 'NONE',
     });
     expect(se.spec.hosts).toContain('*.s3.us-east-1.amazonaws.com');
-    expect(se.spec.hosts).toHaveLength(11);
-    expect(se.spec.hosts[10]).toBe('speedscale.github.io');
+    expect(se.spec.hosts).toHaveLength(12);
+    expect(se.spec.hosts.slice(0, 2)).toEqual(['app.speedscale.com', 'downloads.speedscale.com']);
+    expect(se.spec.hosts[11]).toBe('speedscale.github.io');
     expect(c.serviceEntry).toBeDefined();
   });
 
@@ -296,11 +297,29 @@ describe('SpeedscaleCapture Istio resources', () => {
     const s = setup();
     capture(s, {
       appPort: 8080,
-      istio: { registryOnly: true, serviceEntryNamespace: 'istio-egress', egressHosts: [...SpeedscaleCapture.EGRESS_HOSTS, 'downloads.speedscale.com'] },
+      istio: { registryOnly: true, serviceEntryNamespace: 'istio-egress', egressHosts: [...SpeedscaleCapture.EGRESS_HOSTS, 'proxy.example.com'] },
     });
     const se = findOne(synth(s).objects, 'ServiceEntry');
     expect(se.metadata.namespace).toBe('istio-egress');
-    expect(se.spec.hosts[11]).toBe('downloads.speedscale.com');
+    expect(se.spec.hosts[12]).toBe('proxy.example.com');
+  });
+
+  test('EGRESS_HOSTS is a copy: changing it changes neither the default nor the next copy', () => {
+    const hosts = SpeedscaleCapture.EGRESS_HOSTS;
+    hosts.push('proxy.example.com');
+    expect(SpeedscaleCapture.EGRESS_HOSTS).toHaveLength(12);
+    const s = setup();
+    capture(s, { appPort: 8080, istio: { registryOnly: true } });
+    expect(findOne(synth(s).objects, 'ServiceEntry').spec.hosts).not.toContain('proxy.example.com');
+  });
+
+  test('with the ServiceEntry in another namespace, the namespace\'s Sidecar imports that namespace too (the replay pods need the entry)', () => {
+    const s = setup();
+    capture(s, { appPort: 8080, istio: { registryOnly: true, sidecarEgress: true, serviceEntryNamespace: 'istio-egress' } });
+    const { objects } = synth(s);
+    expect(findOne(objects, 'ServiceEntry').metadata.namespace).toBe('istio-egress');
+    expect(findOne(objects, 'Sidecar').spec.egress[0].hosts).toEqual(
+      ['./*', 'istio-system/*', 'default/kubernetes.default.svc.cluster.local', 'speedscale/*', 'istio-egress/*']);
   });
 
   test('sidecarEgress emits the namespace-wide Sidecar with the namespace, istio-system and speedscale as egress hosts', () => {
@@ -427,12 +446,13 @@ describe('SpeedscaleCapture bad input', () => {
   });
 
   test.each([
-    ['inboundProxyPort', 80, 4143],
-    ['outboundProxyPort', 443, 4140],
-  ])('fails on a privileged %s, which the sidecar (not root) can\'t bind', (prop, port, usual) => {
+    ['inboundProxyPort', 80, 'proxy-in-port'],
+    ['outboundProxyPort', 443, 'proxy-out-port'],
+  ])('takes an %s below 1024 (the injected sidecar runs as root in Speedscale\'s manifests)', (prop, port, annotation) => {
     const s = setup();
-    expect(() => capture(s, { appPort: 8080, istio: {}, [prop]: port })).toThrow(
-      `test/capture: ${prop}: ${port} is a privileged port, which the Speedscale sidecar (not root) can't bind without NET_BIND_SERVICE; use a port from 1024 up, e.g. Speedscale's default ${usual}`);
+    capture(s, { appPort: 8080, istio: {}, [prop]: port });
+    const deployment = findOne(synth(s).objects, 'Deployment');
+    expect(deployment.spec.template.metadata.annotations[`${A}${annotation}`]).toBe(String(port));
   });
 
   test('fails on sidecar resources without all four requests and limits', () => {
