@@ -1,4 +1,4 @@
-import { ApiObject, Duration } from 'cdk8s';
+import { ApiObject, Duration, Size } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
 import { AGENT_CONTAINER, addAgentContainer, checkPreStopDelay, probedPort } from './container';
@@ -87,7 +87,10 @@ export interface SigSciAgentBaseProps {
   readonly extraOptions?: { [option: string]: string };
   /**
    * Requests and limits of the agent container, CPU and memory (all four are required). Fastly suggests one CPU and at least 500 MB of
-   * memory per agent to start with, then sizing from load tests.
+   * memory per agent to start with, then sizing from load tests. The default limits meet that; the
+   * default requests are below it (a busy node may give the agent only its request, and checks
+   * slower than `grpcTimeout` answer 503 when failing closed): for production traffic, request
+   * 1 CPU and 512Mi.
    * @default - 250m CPU / 256Mi memory requested, 1 CPU / 512Mi limits
    */
   readonly resources?: kplus.ContainerResources;
@@ -116,6 +119,14 @@ export interface SigSciAgentBaseProps {
    * @default "/sigsci/tmp" (the official image's default)
    */
   readonly tmpDir?: string;
+
+  /**
+   * The size limit of that emptyDir. Beyond it the kubelet evicts the whole pod (the app and
+   * Envoy with it); in module mode the app container mounts the same volume for the socket, and
+   * what it writes there counts too.
+   * @default Size.mebibytes(256)
+   */
+  readonly tmpSizeLimit?: Size;
   /**
    * Numeric uid (and gid) the agent runs as. `runAsNonRoot` can only verify a numeric user, so one
    * is always set instead of relying on the image's own user. The root filesystem is read-only and

@@ -5,7 +5,7 @@ import type { SigSciAgentBaseProps } from './agent';
 import { SigSciImage } from './image';
 import { optionEnvName, optionsEnv } from './options';
 import { hardenContainer, terminationGrace } from '../common/pod';
-import { cpuCores, requireResources } from '../common/resources';
+import { cpuCores, requireResources, sizeBytes } from '../common/resources';
 import { propError, show } from '../validation/errors';
 import { PodPorts, checkUnprivilegedPort } from '../validation/ports';
 
@@ -92,7 +92,7 @@ export function addAgentContainer(
   const socketPath = `${tmpDir}/sigsci.sock`;
   if (mode.rpcSocket) env[optionEnvName('rpc-address')] = socketPath;
 
-  const tmpVolume = kplus.Volume.fromEmptyDir(scope, 'tmp', 'sigsci-tmp', { sizeLimit: Size.mebibytes(256) });
+  const tmpVolume = kplus.Volume.fromEmptyDir(scope, 'tmp', 'sigsci-tmp', { sizeLimit: checkTmpSize(scope, settings.tmpSizeLimit ?? DEFAULT_TMP_SIZE) });
   const envVariables: Record<string, kplus.EnvValue> = { ...keys };
   for (const name of Object.keys(env).sort()) envVariables[name] = kplus.EnvValue.fromValue(env[name]);
   const container = pod.addContainer({
@@ -160,6 +160,17 @@ function olderThan(v: string, min: number[]): boolean {
     if (p !== min[i]) return p < min[i];
   }
   return false;
+}
+
+const DEFAULT_TMP_SIZE = Size.mebibytes(256);
+
+function checkTmpSize(scope: Construct, size: Size): Size {
+  const bytes = size instanceof Size ? sizeBytes(size) : NaN;
+  if (!(bytes >= 16 * 1024 * 1024)) {
+    const received = size instanceof Size ? `${bytes / 1024 / 1024}Mi` : show(size);
+    throw propError(scope, 'tmpSizeLimit', `${received} is too small for the agent's socket and shared cache`, 'give at least Size.mebibytes(16); the default is Size.mebibytes(256)');
+  }
+  return size;
 }
 
 function checkTmpDir(scope: Construct, dir: string): string {

@@ -48,6 +48,8 @@ const OWNED_OPTIONS: Record<string, string> = {
   'server-hostname': 'options.serverHostname',
   'log-out': 'options.logOut',
 };
+/** Options that turn on TLS on the agent's Envoy gRPC listener, which the Envoy cluster the construct configures doesn't speak. */
+const GRPC_TLS_OPTIONS = new Set(['envoy-grpc-cert', 'envoy-grpc-key']);
 const OPTION_NAME = /^[a-z][a-z0-9]*(-[a-z0-9]+)*$/;
 
 /** The environment variable of an agent option: max-procs → SIGSCI_MAX_PROCS. @internal */
@@ -96,6 +98,10 @@ function checkOptionName(scope: IConstruct, prop: string, option: string): void 
   if (CREDENTIAL_OPTIONS.has(option) || CREDENTIAL_WORDS.test(option)) {
     throw propError(scope, prop, `${show(option)} would put a credential into a plain environment variable`,
       'agent keys come only from a Secret: pass them with credentials: SigSciCredentials.fromSecret(secret)');
+  }
+  if (GRPC_TLS_OPTIONS.has(option)) {
+    throw propError(scope, prop, `${show(option)} would make the agent's Envoy gRPC listener speak TLS, while the Envoy cluster that calls it (sigsci-agent-grpc) stays plaintext: every check would fail, and with failureMode FAIL_CLOSED (the default) every request would get 503`,
+      'leave it out: in a pod the agent listens on 127.0.0.1 only; for SigSciAgentService, encrypt with the mesh (Istio mTLS) instead');
   }
   const owner = OWNED_OPTIONS[option];
   if (owner) {

@@ -110,6 +110,13 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(envOf(c)).toMatchObject({ SIGSCI_RPC_ADDRESS: '/var/sigsci/sigsci.sock', SIGSCI_SHARED_CACHE_DIR: '/var/sigsci/cache' });
   });
 
+  test('tmpSizeLimit sets the emptyDir\'s size limit; one too small for the socket and cache is refused', () => {
+    const { objects } = wired({ tmpSizeLimit: Size.gibibytes(1) });
+    expect(template(objects).spec.volumes).toContainEqual({ name: 'sigsci-tmp', emptyDir: { sizeLimit: '1024Mi' } });
+    expect(() => agent(setup(), { tmpSizeLimit: Size.mebibytes(8) })).toThrow(
+      'test/waf: tmpSizeLimit: 8Mi is too small for the agent\'s socket and shared cache; give at least Size.mebibytes(16); the default is Size.mebibytes(256)');
+  });
+
   test('keeps running for Envoy\'s drain time plus 5 seconds before it stops', () => {
     expect(agentContainer(wired().objects).lifecycle.preStop.exec.command).toEqual(['sleep', '20']);
     expect(agentContainer(wired({}, { drainTime: Duration.seconds(10) }).objects).lifecycle.preStop.exec.command).toEqual(['sleep', '15']);
@@ -619,6 +626,15 @@ describe('SigSciAgent rejects', () => {
     expect(() => agent(setup(), { extraOptions: { 'rpc-address': '/tmp/x.sock' } }))
       .toThrow('test/waf: extraOptions["rpc-address"]: "rpc-address" is set by the construct; use tmpDir (the socket follows the temporary volume) instead');
     expect(() => agent(setup(), { extraOptions: { 'max-procs': '2' } })).toThrow('use options.maxProcs instead');
+  });
+
+  test('options that would put TLS on the agent\'s gRPC listener, which the Envoy cluster doesn\'t speak', () => {
+    for (const option of ['envoy-grpc-cert', 'envoy-grpc-key']) {
+      expect(() => agent(setup(), { extraOptions: { [option]: '/sigsci/tls/x.pem' } })).toThrow(
+        `test/waf: extraOptions["${option}"]: "${option}" would make the agent's Envoy gRPC listener speak TLS, while the Envoy cluster that calls it (sigsci-agent-grpc) `
+        + 'stays plaintext: every check would fail, and with failureMode FAIL_CLOSED (the default) every request would get 503; leave it out: in a pod the agent '
+        + 'listens on 127.0.0.1 only; for SigSciAgentService, encrypt with the mesh (Istio mTLS) instead');
+    }
   });
 
   test('two agents on one workload', () => {
