@@ -273,12 +273,11 @@ const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
  */
 export class SpeedscaleCapture extends Construct {
   /**
-   * The hosts Speedscale's Istio installation page lists as its external services, the default of
-   * `istio.egressHosts` (a copy: extend it with `[...SpeedscaleCapture.EGRESS_HOSTS, 'other.example.com']`).
+   * The hosts Speedscale's Istio installation page lists as its external services, as the default
+   * of `istio.egressHosts` uses them (a copy: changing it changes no default; extend it with
+   * `[...SpeedscaleCapture.EGRESS_HOSTS, 'other.example.com']`).
    */
-  public static get EGRESS_HOSTS(): string[] {
-    return [...DEFAULT_EGRESS_HOSTS];
-  }
+  public static readonly EGRESS_HOSTS: string[] = [...DEFAULT_EGRESS_HOSTS];
 
   /** The workload that carries the annotations (on itself and on its pod template). */
   public readonly workload: kplus.AbstractPod;

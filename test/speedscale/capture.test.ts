@@ -304,13 +304,17 @@ describe('SpeedscaleCapture Istio resources', () => {
     expect(se.spec.hosts[12]).toBe('proxy.example.com');
   });
 
-  test('EGRESS_HOSTS is a copy: changing it changes neither the default nor the next copy', () => {
-    const hosts = SpeedscaleCapture.EGRESS_HOSTS;
-    hosts.push('proxy.example.com');
-    expect(SpeedscaleCapture.EGRESS_HOSTS).toHaveLength(12);
-    const s = setup();
-    capture(s, { appPort: 8080, istio: { registryOnly: true } });
-    expect(findOne(synth(s).objects, 'ServiceEntry').spec.hosts).not.toContain('proxy.example.com');
+  test('EGRESS_HOSTS is a copy: changing it changes no default', () => {
+    SpeedscaleCapture.EGRESS_HOSTS.push('proxy.example.com');
+    try {
+      const s = setup();
+      capture(s, { appPort: 8080, istio: { registryOnly: true } });
+      const hosts = findOne(synth(s).objects, 'ServiceEntry').spec.hosts;
+      expect(hosts).not.toContain('proxy.example.com');
+      expect(hosts).toHaveLength(12);
+    } finally {
+      SpeedscaleCapture.EGRESS_HOSTS.pop();
+    }
   });
 
   test('with the ServiceEntry in another namespace, the namespace\'s Sidecar imports that namespace too (the replay pods need the entry)', () => {
