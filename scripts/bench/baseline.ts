@@ -10,7 +10,8 @@
  *   placeholders (read from a file inside the timed region, as an app reads its files at synth),
  *   filled in with string replacement;
  * - side g, givenSource(): the finished texts the library wrote, read and parsed before the
- *   timed region; no app gets its Envoy JSON for nothing, so a/g bounds the ratio from above.
+ *   timed region; no app gets its Envoy JSON for nothing, so a/g is expected to be the highest
+ *   ratio (a bound of sorts, within the noise).
  *
  * The pod-template hash of the Envoy config is computed here, as a hand-written setup that rolls
  * its pods on config changes must do too. What cdk8s-plus-25 can't express (dropped

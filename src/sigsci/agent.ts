@@ -121,9 +121,9 @@ export interface SigSciAgentBaseProps {
   readonly tmpDir?: string;
 
   /**
-   * The size limit of that emptyDir. Beyond it the kubelet evicts the whole pod (the app and
-   * Envoy with it); in module mode the app container mounts the same volume for the socket, and
-   * what it writes there counts too.
+   * The size limit of the agent's writable emptyDir (`sigsci-tmp`, mounted at `tmpDir`). Beyond
+   * it the kubelet evicts the whole pod (the app and Envoy with it); in module mode the app
+   * container mounts the same volume for the socket, and what it writes there counts too.
    * @default Size.mebibytes(256)
    */
   readonly tmpSizeLimit?: Size;

@@ -165,10 +165,12 @@ function olderThan(v: string, min: number[]): boolean {
 const DEFAULT_TMP_SIZE = Size.mebibytes(256);
 
 function checkTmpSize(scope: Construct, size: Size): Size {
-  const bytes = size instanceof Size ? sizeBytes(size) : NaN;
+  if (!(size instanceof Size)) {
+    throw propError(scope, 'tmpSizeLimit', `${show(size)} is not a cdk8s Size`, 'give e.g. Size.mebibytes(256)');
+  }
+  const bytes = sizeBytes(size);
   if (!(bytes >= 16 * 1024 * 1024)) {
-    const received = size instanceof Size ? `${bytes / 1024 / 1024}Mi` : show(size);
-    throw propError(scope, 'tmpSizeLimit', `${received} is too small for the agent's socket and shared cache`, 'give at least Size.mebibytes(16); the default is Size.mebibytes(256)');
+    throw propError(scope, 'tmpSizeLimit', `${bytes / 1024 / 1024}Mi is too small for the agent's socket and shared cache`, 'give at least Size.mebibytes(16); the default is Size.mebibytes(256)');
   }
   return size;
 }

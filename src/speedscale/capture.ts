@@ -67,7 +67,9 @@ export interface SpeedscaleIstioOptions {
   readonly speedscaleNamespace?: string;
 
   /**
-   * The namespace the ServiceEntry goes into (with `registryOnly`).
+   * The namespace of the ServiceEntry for Speedscale's cloud hosts: where it goes with
+   * `registryOnly`, and, with `sidecarEgress`, a namespace the Sidecar imports as well (also when
+   * another app emits the entry), so that the replay pods in the workload's namespace can use it.
    *
    * @default the speedscale namespace
    */
@@ -75,8 +77,9 @@ export interface SpeedscaleIstioOptions {
 
   /**
    * Emit the namespace-wide Sidecar `default` (no workloadSelector) in the workload's namespace,
-   * with one egress listener whose hosts are `sidecarEgressHosts` plus `<speedscaleNamespace>/*`, so
-   * that the namespace's proxies reach the Speedscale namespace. It applies to the pods that have
+   * with one egress listener whose hosts are `sidecarEgressHosts` plus `<speedscaleNamespace>/*`
+   * (and `<serviceEntryNamespace>/*` when it is another namespace), so that the namespace's proxies
+   * reach the Speedscale namespace and import the ServiceEntry. It applies to the pods that have
    * no workload-specific Sidecar, e.g. the generator and responder pods Speedscale starts there for
    * replays; the captured workload gets its egress from the Sidecar the operator manages for it
    * (Istio prefers a Sidecar whose workloadSelector selects the pod, and one without egress
@@ -87,7 +90,8 @@ export interface SpeedscaleIstioOptions {
    * workloads that have no workload-specific Sidecar reach only its hosts. It takes precedence over
    * a mesh-wide default Sidecar in the root namespace, which is the usual reason to emit it: list
    * every namespace the workloads call in `sidecarEgressHosts`. A namespace takes one such Sidecar:
-   * if it has one already, add `<speedscaleNamespace>/*` to it instead of enabling this.
+   * if it has one already, add `<speedscaleNamespace>/*` (and the ServiceEntry's namespace) to it
+   * instead of enabling this.
    * Workload-specific Sidecars are not emitted, because the Speedscale operator manages one for the
    * inbound proxy.
    *
@@ -268,14 +272,15 @@ const DEFAULT_CLUSTER_DOMAIN = 'cluster.local';
  *
  * Clients that ignore the proxy variables: Java (set `JAVA_TOOL_OPTIONS` to
  * `-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=4140 -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=4140`,
- * as Speedscale's Java reference does, with the HTTP protocol) and Node.js's http module
- * (Speedscale's docs use global-agent).
+ * as Speedscale's Java reference does, with the HTTP protocol, plus
+ * `-Dhttp.nonProxyHosts=localhost|127.*|*.svc|*.cluster.local`: Java ignores NO_PROXY) and
+ * Node.js's http module (Speedscale's docs use global-agent).
  */
 export class SpeedscaleCapture extends Construct {
   /**
    * The hosts Speedscale's Istio installation page lists as its external services, as the default
-   * of `istio.egressHosts` uses them (a copy: changing it changes no default; extend it with
-   * `[...SpeedscaleCapture.EGRESS_HOSTS, 'other.example.com']`).
+   * of `istio.egressHosts` uses them: a copy, shared by every reader of this property (changing it
+   * changes no default, but copy it before extending it: `[...SpeedscaleCapture.EGRESS_HOSTS, 'other.example.com']`).
    */
   public static readonly EGRESS_HOSTS: string[] = [...DEFAULT_EGRESS_HOSTS];
 
@@ -366,13 +371,15 @@ export class SpeedscaleCapture extends Construct {
     // checked once: by configureOutbound for a forward proxy, here otherwise
     const clusterDomain = outbound.clusterDomain ?? checkHostName(this, 'clusterDomain', props.clusterDomain ?? DEFAULT_CLUSTER_DOMAIN);
     const speedscaleNamespace = checkDnsLabel(this, 'istio.speedscaleNamespace', istio?.speedscaleNamespace ?? 'speedscale');
-    let seNamespace: string | undefined;
+    // where the ServiceEntry is: emitted here (registryOnly) or by another app (sidecarEgress imports it)
+    const seNamespace = istio?.registryOnly || (istio?.sidecarEgress && istio.serviceEntryNamespace !== undefined)
+      ? checkDnsLabel(this, 'istio.serviceEntryNamespace', istio.serviceEntryNamespace ?? speedscaleNamespace)
+      : undefined;
     if (istio?.registryOnly) {
-      seNamespace = checkDnsLabel(this, 'istio.serviceEntryNamespace', istio.serviceEntryNamespace ?? speedscaleNamespace);
-      this.serviceEntry = speedscaleServiceEntry(this, 'istio.egressHosts', seNamespace, istio.egressHosts ?? DEFAULT_EGRESS_HOSTS, release!);
+      this.serviceEntry = speedscaleServiceEntry(this, 'istio.egressHosts', seNamespace!, istio.egressHosts ?? DEFAULT_EGRESS_HOSTS, release!);
     } else {
       this.refuseWithout('istio.egressHosts', istio?.egressHosts, 'istio.registryOnly');
-      this.refuseWithout('istio.serviceEntryNamespace', istio?.serviceEntryNamespace, 'istio.registryOnly');
+      if (!istio?.sidecarEgress) this.refuseWithout('istio.serviceEntryNamespace', istio?.serviceEntryNamespace, 'istio.registryOnly or istio.sidecarEgress');
     }
     if (istio?.sidecarEgress) {
       if (istio.sidecarEgressHosts !== undefined && istio.sidecarEgressHosts.length === 0) {

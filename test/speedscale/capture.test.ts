@@ -304,6 +304,18 @@ describe('SpeedscaleCapture Istio resources', () => {
     expect(se.spec.hosts[12]).toBe('proxy.example.com');
   });
 
+  test('with sidecarEgress alone, serviceEntryNamespace names the entry another app emits, which the Sidecar imports', () => {
+    const s = setup();
+    capture(s, { appPort: 8080, istio: { sidecarEgress: true, serviceEntryNamespace: 'istio-egress' } });
+    const { objects } = synth(s);
+    expect(objects.filter((o) => o.kind === 'ServiceEntry')).toEqual([]);
+    expect(findOne(objects, 'Sidecar').spec.egress[0].hosts).toEqual(
+      ['./*', 'istio-system/*', 'default/kubernetes.default.svc.cluster.local', 'speedscale/*', 'istio-egress/*']);
+    expect(() => capture(setup(), { appPort: 8080, istio: { serviceEntryNamespace: 'istio-egress' } })).toThrow(
+      'test/capture: istio.serviceEntryNamespace: "istio-egress" has no effect without istio.registryOnly or istio.sidecarEgress; '
+      + 'set istio.registryOnly or istio.sidecarEgress: true or remove istio.serviceEntryNamespace');
+  });
+
   test('EGRESS_HOSTS is a copy: changing it changes no default', () => {
     SpeedscaleCapture.EGRESS_HOSTS.push('proxy.example.com');
     try {

@@ -240,7 +240,7 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
     }]);
   });
 
-  test('an enum value removed from the v3 API is reported as removed, in any case, with what replaced it', () => {
+  test('an enum value removed from the v3 API is reported as removed, in any case, with what replaced it in the key\'s spelling', () => {
     for (const value of ['ORIGINAL_DST_LB', 'original_dst_lb']) {
       const cluster = configs.kuardCluster();
       cluster.lb_policy = value;
@@ -250,6 +250,9 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
         fix: 'use type ORIGINAL_DST with lb_policy CLUSTER_PROVIDED',
       }]);
     }
+    const camel = configs.camelCaseCluster();
+    camel.lbPolicy = 'ORIGINAL_DST_LB';
+    expect(errors(camel, V.CLUSTER).map((e) => e.fix)).toEqual(['use type ORIGINAL_DST with lbPolicy CLUSTER_PROVIDED']);
   });
 
   test('every replacement named for a removed name: the name is reserved, the replacement\'s fields and enum values exist and the hints name them', () => {
@@ -434,10 +437,12 @@ describe('known-bad configs fail with the JSON path and what is wrong', () => {
       {
         path: HCM,
         message: `"${TYPE}envoy.config.filter.network.http_connection_manager.v2.HttpConnectionManager" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${TYPE}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager"`,
+        fix: `write "${TYPE}envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager" instead`,
       },
       {
         path: 'filter_chains[0].transport_socket.typed_config',
         message: `"${TYPE}envoy.api.v2.auth.DownstreamTlsContext" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${TYPE}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext"`,
+        fix: `write "${TYPE}envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext" instead`,
       },
     ]);
   });
@@ -772,6 +777,7 @@ describe('protobuf\'s and protoc-gen-validate\'s reading of edge cases', () => {
     expect(errors(filter, V.HTTP_FILTER)).toEqual([{
       path: 'typed_config',
       message: '"/envoy.extensions.filters.http.router.v3.Router" is not a type URL (protobuf wants a host before the last "/"); write "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router"',
+      fix: 'write "type.googleapis.com/envoy.extensions.filters.http.router.v3.Router" instead',
     }]);
   });
 });

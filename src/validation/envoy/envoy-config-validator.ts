@@ -15,8 +15,8 @@ export interface EnvoyFinding {
 
   /**
    * What to write instead, when there is one thing to write: the field or `@type` meant by a
-   * misspelt one (`write "connect_timeout" instead`), or what replaced a field removed from
-   * Envoy's API.
+   * misspelt one (`write "connect_timeout" instead`), the v3 `@type` of a v2 one, what replaced a
+   * field or enum value removed from Envoy's API, or `drop it` when nothing did.
    * @default - no single fix (the message says what is allowed)
    */
   readonly fix?: string;

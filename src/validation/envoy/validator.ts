@@ -460,8 +460,8 @@ class Walker {
     // an Any's @type needs a host before the last "/" (protobuf); a TypedStruct's type_url is a
     // plain string of which Envoy takes what follows the last "/"
     if (anyTypeUrl ? slash <= 0 : slash === url.length - 1) {
-      this.error(anyTypeUrl ? `"${url}" is not a type URL (protobuf wants a host before the last "/"); write "${TYPE_URL_PREFIX}${url.slice(slash + 1)}"`
-        : `"${url}" names no type after its last "/"; write e.g. "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router"`);
+      if (anyTypeUrl) this.error(`"${url}" is not a type URL (protobuf wants a host before the last "/"); write "${TYPE_URL_PREFIX}${url.slice(slash + 1)}"`, `write "${TYPE_URL_PREFIX}${url.slice(slash + 1)}" instead`);
+      else this.error(`"${url}" names no type after its last "/"; write e.g. "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router"`);
       return undefined;
     }
     const name = url.slice(slash + 1);
@@ -471,7 +471,8 @@ class Walker {
     } else if (this.schema.isUnchecked(name)) {
       this.warn(`${name} was not checked: its proto file imports protos that the Envoy API copy of this library (@grpc/grpc-js-xds) does not ship`);
     } else if (this.schema.renamedFrom(name) !== undefined) {
-      this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${TYPE_URL_PREFIX}${this.schema.renamedFrom(name)}"`);
+      this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${TYPE_URL_PREFIX}${this.schema.renamedFrom(name)}"`,
+        `write "${TYPE_URL_PREFIX}${this.schema.renamedFrom(name)}" instead`);
     } else if (/^envoy\..*\.v2(?:alpha[0-9]*)?\./.test(name)) {
       this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use the v3 type that replaced it (see the Envoy API docs)`);
     } else {
@@ -633,8 +634,10 @@ class Walker {
         if (canonical === undefined) {
           const removed = [...info.reserved].find((n) => n.toUpperCase() === value.toUpperCase());
           if (removed !== undefined) {
-            const fix = removedFix(info.name, removed, false);
-            this.error(`${JSON.stringify(value)} was removed from ${info.name}: ${REMOVED}; ${fix ?? `use one of ${[...info.byName.keys()].join(', ')}`}`, fix);
+            // the fix in the spelling of the key that holds the value
+            const key = this.segments[this.segments.length - 1];
+            const fix = removedFix(info.name, removed, typeof key === 'string' && /[A-Z]/.test(key)) ?? `use one of ${[...info.byName.keys()].join(', ')}`;
+            this.error(`${JSON.stringify(value)} was removed from ${info.name}: ${REMOVED}; ${fix}`, fix);
           } else {
             this.error(`${JSON.stringify(value)} is not a value of ${info.name}; use one of ${[...info.byName.keys()].join(', ')}`);
           }
@@ -1157,8 +1160,8 @@ export const REMOVED_REPLACEMENTS: Readonly<Record<string, RemovedReplacement>> 
   },
   'envoy.config.core.v3.Node.build_version': {
     fields: ['user_agent_build_version'],
-    hint: 'use user_agent_build_version (Envoy sets it itself)',
-    camel: 'use userAgentBuildVersion (Envoy sets it itself)',
+    hint: 'drop it: Envoy fills user_agent_build_version (a BuildVersion message, not a string) itself',
+    camel: 'drop it: Envoy fills userAgentBuildVersion (a BuildVersion message, not a string) itself',
   },
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.idle_timeout': {
     fields: ['common_http_protocol_options.idle_timeout'],
@@ -1166,9 +1169,9 @@ export const REMOVED_REPLACEMENTS: Readonly<Record<string, RemovedReplacement>> 
     camel: 'use commonHttpProtocolOptions.idleTimeout',
   },
   'envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager.Tracing.request_headers_for_tags': {
-    fields: ['custom_tags'],
-    hint: 'use custom_tags, each with a request_header',
-    camel: 'use customTags, each with a requestHeader',
+    fields: ['custom_tags.tag', 'custom_tags.request_header.name'],
+    hint: 'use custom_tags: [{ tag: "<header>", request_header: { name: "<header>" } }]',
+    camel: 'use customTags: [{ tag: "<header>", requestHeader: { name: "<header>" } }]',
   },
   'envoy.config.route.v3.RouteMatch.regex': { fields: ['safe_regex.regex'], hint: 'use safe_regex: { regex: "..." } (RE2)', camel: 'use safeRegex: { regex: "..." } (RE2)' },
   'envoy.config.route.v3.HeaderMatcher.regex_match': {
@@ -1176,18 +1179,23 @@ export const REMOVED_REPLACEMENTS: Readonly<Record<string, RemovedReplacement>> 
     hint: 'use string_match: { safe_regex: { regex: "..." } } (RE2)',
     camel: 'use stringMatch: { safeRegex: { regex: "..." } } (RE2)',
   },
-  'envoy.config.route.v3.QueryParameterMatcher.value': { fields: ['string_match.exact'], hint: 'use string_match: { exact: "..." }', camel: 'use stringMatch: { exact: "..." }' },
+  'envoy.config.route.v3.QueryParameterMatcher.value': {
+    fields: ['string_match.exact', 'string_match.safe_regex.regex'],
+    hint: 'use string_match: { exact: "<value>" }, or string_match: { safe_regex: { regex: "<value>" } } (RE2) where regex was true',
+    camel: 'use stringMatch: { exact: "<value>" }, or stringMatch: { safeRegex: { regex: "<value>" } } (RE2) where regex was true',
+  },
   'envoy.config.route.v3.QueryParameterMatcher.regex': {
     fields: ['string_match.safe_regex.regex'],
-    hint: 'use string_match: { safe_regex: { regex: "..." } } (RE2)',
-    camel: 'use stringMatch: { safeRegex: { regex: "..." } } (RE2)',
+    hint: 'drop it, and put the value into string_match: { safe_regex: { regex: "<value>" } } (RE2)',
+    camel: 'drop it, and put the value into stringMatch: { safeRegex: { regex: "<value>" } } (RE2)',
   },
   'envoy.type.matcher.v3.StringMatcher.regex': { fields: ['safe_regex.regex'], hint: 'use safe_regex: { regex: "..." } (RE2)', camel: 'use safeRegex: { regex: "..." } (RE2)' },
   'envoy.config.route.v3.RouteAction.request_mirror_policy': { fields: ['request_mirror_policies'], hint: 'use request_mirror_policies, a list', camel: 'use requestMirrorPolicies, a list' },
   'envoy.config.route.v3.RouteAction.RequestMirrorPolicy.runtime_key': {
-    fields: ['runtime_fraction.runtime_key'],
-    hint: 'use runtime_fraction: { runtime_key, default_value }',
-    camel: 'use runtimeFraction: { runtimeKey, defaultValue }',
+    fields: ['runtime_fraction.runtime_key', 'runtime_fraction.default_value.denominator'],
+    values: ['envoy.type.v3.FractionalPercent.DenominatorType.TEN_THOUSAND'],
+    hint: 'use runtime_fraction: { runtime_key, default_value: { numerator, denominator: TEN_THOUSAND } } (TEN_THOUSAND keeps the old runtime values, 0-10000)',
+    camel: 'use runtimeFraction: { runtimeKey, defaultValue: { numerator, denominator: TEN_THOUSAND } } (TEN_THOUSAND keeps the old runtime values, 0-10000)',
   },
   'envoy.config.route.v3.VirtualCluster.pattern': {
     fields: ['headers'],
