@@ -1,7 +1,7 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { IConstruct } from 'constructs';
-import { propError } from '../validation/errors';
+import { propError, show } from '../validation/errors';
 
 /**
  * A Kubernetes CPU quantity as cdk8s-plus writes it ("500m", "1", "1.5") in cores; undefined
@@ -105,3 +105,30 @@ export function missingResources(resources: kplus.ContainerResources): string[] 
 /** The fix of an error about incomplete resources. @internal */
 export const RESOURCES_FIX = 'give CPU and memory requests and limits, '
   + 'e.g. { cpu: { request: Cpu.millis(100), limit: Cpu.units(1) }, memory: { request: Size.mebibytes(128), limit: Size.mebibytes(256) } }';
+
+/** What an emptyDir's size limit must be: at least `minMebibytes`, and what it is for. @internal */
+export interface EmptyDirSizeRule {
+  /** The smallest limit, in MiB. */
+  readonly minMebibytes: number;
+  /** What a smaller limit is too small for, e.g. "a TSDB". */
+  readonly purpose: string;
+  /** The fix of a limit below the minimum. */
+  readonly minFix: string;
+  /** A limit to give as an example, e.g. "Size.gibibytes(10)". */
+  readonly example: string;
+}
+
+/**
+ * Checks the size limit of an emptyDir: a cdk8s Size of at least `rule.minMebibytes`, in whole
+ * MiB (cdk8s-plus-25 writes emptyDir limits in Mi and can't write a fraction).
+ * @internal
+ */
+export function checkEmptyDirSizeLimit(scope: IConstruct, prop: string, size: Size, rule: EmptyDirSizeRule): Size {
+  if (!(size instanceof Size)) throw propError(scope, prop, `${show(size)} is not a cdk8s Size`, `give e.g. ${rule.example}`);
+  const mib = size.toMebibytes({ rounding: SizeRoundingBehavior.NONE });
+  if (!(mib >= rule.minMebibytes)) throw propError(scope, prop, `${mib}Mi is too small for ${rule.purpose}`, rule.minFix);
+  if (!Number.isInteger(mib)) {
+    throw propError(scope, prop, `${mib}Mi is not a whole number of MiB, which cdk8s-plus-25 writes emptyDir limits in`, `give the limit in whole MiB or GiB, e.g. ${rule.example}`);
+  }
+  return size;
+}

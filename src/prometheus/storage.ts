@@ -1,6 +1,7 @@
 import { Size, SizeRoundingBehavior } from 'cdk8s';
 import * as kplus from 'cdk8s-plus-25';
 import { Construct } from 'constructs';
+import { checkEmptyDirSizeLimit } from '../common/resources';
 import { propError, show } from '../validation/errors';
 import { checkDnsSubdomain } from '../validation/names';
 
@@ -66,13 +67,9 @@ class EmptyDirStorage extends PrometheusStorage {
   constructor(private readonly sizeLimit: Size) { super(); }
 
   public _bind(scope: Construct): BoundStorage {
-    const mib = this.sizeLimit instanceof Size ? this.sizeLimit.toMebibytes(EXACT) : NaN;
-    if (!(mib >= 64)) {
-      throw propError(scope, 'storage.sizeLimit', `${this.sizeLimit instanceof Size ? `${mib}Mi` : show(this.sizeLimit)} is too small for a TSDB`, 'give at least Size.mebibytes(64), typically several GiB');
-    }
-    if (!Number.isInteger(mib)) {
-      throw propError(scope, 'storage.sizeLimit', `${mib}Mi is not a whole number of MiB, which cdk8s-plus-25 writes emptyDir limits in`, 'give the limit in whole MiB or GiB, e.g. Size.gibibytes(10)');
-    }
+    checkEmptyDirSizeLimit(scope, 'storage.sizeLimit', this.sizeLimit, {
+      minMebibytes: 64, purpose: 'a TSDB', minFix: 'give at least Size.mebibytes(64), typically several GiB', example: 'Size.gibibytes(10)',
+    });
     const volume = kplus.Volume.fromEmptyDir(scope, 'storage-volume', 'storage', { sizeLimit: this.sizeLimit });
     return { volume, size: this.sizeLimit, recreate: false };
   }

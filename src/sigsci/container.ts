@@ -5,7 +5,7 @@ import type { SigSciAgentBaseProps } from './agent';
 import { SigSciImage } from './image';
 import { optionEnvName, optionsEnv } from './options';
 import { hardenContainer, terminationGrace } from '../common/pod';
-import { cpuCores, requireResources, sizeBytes } from '../common/resources';
+import { checkEmptyDirSizeLimit, cpuCores, requireResources } from '../common/resources';
 import { propError, show } from '../validation/errors';
 import { PodPorts, checkUnprivilegedPort } from '../validation/ports';
 
@@ -165,14 +165,12 @@ function olderThan(v: string, min: number[]): boolean {
 const DEFAULT_TMP_SIZE = Size.mebibytes(256);
 
 function checkTmpSize(scope: Construct, size: Size): Size {
-  if (!(size instanceof Size)) {
-    throw propError(scope, 'tmpSizeLimit', `${show(size)} is not a cdk8s Size`, 'give e.g. Size.mebibytes(256)');
-  }
-  const bytes = sizeBytes(size);
-  if (!(bytes >= 16 * 1024 * 1024)) {
-    throw propError(scope, 'tmpSizeLimit', `${bytes / 1024 / 1024}Mi is too small for the agent's socket and shared cache`, 'give at least Size.mebibytes(16); the default is Size.mebibytes(256)');
-  }
-  return size;
+  return checkEmptyDirSizeLimit(scope, 'tmpSizeLimit', size, {
+    minMebibytes: 16,
+    purpose: 'the agent\'s socket and shared cache',
+    minFix: 'give at least Size.mebibytes(16); the default is Size.mebibytes(256)',
+    example: 'Size.mebibytes(256)',
+  });
 }
 
 function checkTmpDir(scope: Construct, dir: string): string {

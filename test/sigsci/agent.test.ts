@@ -116,6 +116,8 @@ describe('SigSciAgent in Envoy gRPC mode (ConfigMap delivery)', () => {
     expect(() => agent(setup(), { tmpSizeLimit: Size.mebibytes(8) })).toThrow(
       'test/waf: tmpSizeLimit: 8Mi is too small for the agent\'s socket and shared cache; give at least Size.mebibytes(16); the default is Size.mebibytes(256)');
     expect(() => agent(setup(), { tmpSizeLimit: '256Mi' as any })).toThrow('test/waf: tmpSizeLimit: "256Mi" is not a cdk8s Size; give e.g. Size.mebibytes(256)');
+    expect(() => agent(setup(), { tmpSizeLimit: Size.kibibytes(100_000) })).toThrow(
+      'test/waf: tmpSizeLimit: 97.65625Mi is not a whole number of MiB, which cdk8s-plus-25 writes emptyDir limits in; give the limit in whole MiB or GiB, e.g. Size.mebibytes(256)');
   });
 
   test('keeps running for Envoy\'s drain time plus 5 seconds before it stops', () => {
