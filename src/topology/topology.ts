@@ -10,6 +10,7 @@ import { parse as parseYaml } from 'yaml';
 import { TopologyEdge, TopologyNode, TopologyNodeKind } from './model';
 import { istioInjects, marin3rPorts } from '../common/injection';
 import { selects } from '../common/labels';
+import { manifestNamespace } from '../common/objects';
 import { ManifestRun } from '../validation/manifests/checks';
 import { findEnvoyConfigs } from '../validation/manifests/envoy-configs';
 import { DEFAULT_GATEWAYS, podTemplatePath } from '../validation/wiring/engine';
@@ -97,7 +98,7 @@ class Builder {
 
   /** An object's namespace: an empty one is none, as Kubernetes (and the wiring checks) read it. */
   private namespaceOf(m: Json): string {
-    return m.metadata?.namespace || this.defaultNamespace;
+    return manifestNamespace(m, this.defaultNamespace);
   }
 
   private refOf(m: Json): WiringObjectRef {

@@ -6,6 +6,7 @@
 import { LocatedDocument, Segment, SyntaxProblem } from './documents';
 import { EmbeddedEnvoyConfig, findEnvoyConfigs } from './envoy-configs';
 import { ENVOY_RULES, ManifestRule, ManifestRuleSeverity, RuleSelection, selectRules } from './rules';
+import { manifestNamespace } from '../../common/objects';
 import { EnvoyConfigValidator, EnvoyFinding } from '../envoy/envoy-config-validator';
 import { analyzeWiring } from '../wiring/engine';
 import { IngressGatewayPods, WiringContext, WiringLink, WiringObjectRef, WiringSeverity, wiringSeverity } from '../wiring/model';
@@ -275,7 +276,6 @@ function envoyFinding(doc: LocatedDocument, ns: string, c: EmbeddedEnvoyConfig, 
   fix?: string): ManifestFinding {
   const inner = parseEnvoyPath(e.path);
   const place = at(doc, ns, c.path, inner, c.serialized);
-
   return {
     ...place,
     rule,
@@ -306,8 +306,7 @@ function refOf(doc: LocatedDocument, defaultNamespace: string): WiringObjectRef 
   return {
     kind: m.kind,
     name: typeof m.metadata?.name === 'string' ? m.metadata.name : '<unnamed>',
-    // Kubernetes reads an empty namespace as none (Helm leaves one when a value is unset)
-    namespace: typeof m.metadata?.namespace === 'string' && m.metadata.namespace !== '' ? m.metadata.namespace : defaultNamespace,
+    namespace: manifestNamespace(m, defaultNamespace),
     apiVersion: typeof m.apiVersion === 'string' ? m.apiVersion : undefined,
   };
 }

@@ -7,7 +7,7 @@ import { certificateCovers, exportedTo, istioHostCovers, istioHostsIntersect, no
 import { IngressGatewayPods, WiringContext, WiringFinding, WiringLink, WiringObjectRef, WiringReport, WiringRule, WiringSeverity, wiringSeverity } from './model';
 import { ISTIO_ENVOY_PROM_PORT, istioInjects, marin3rPorts, MESH_ROOT_NAMESPACE } from '../../common/injection';
 import { selects, selectsAll } from '../../common/labels';
-import { ownValue } from '../../common/objects';
+import { manifestNamespace, ownValue } from '../../common/objects';
 
 /**
  * The gateways of a default Istio installation (istioctl's profiles and the istio/gateway chart
@@ -179,7 +179,7 @@ class Run {
       return;
     }
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.lastIndexOf('/')) : '';
-    const namespace = str(obj(json.metadata)?.namespace) ?? this.defaultNamespace;
+    const namespace = manifestNamespace(json, this.defaultNamespace);
     const entry: Entry = { json, name, namespace, ref: { apiVersion, kind, namespace, name } };
     // read for Istio's injection labels only (and otherwise counted as ignored)
     if (group === '' && kind === 'Namespace') this.namespaceLabels.set(name, stringMap(obj(json.metadata)?.labels));
