@@ -460,7 +460,8 @@ class Walker {
     // an Any's @type needs a host before the last "/" (protobuf); a TypedStruct's type_url is a
     // plain string of which Envoy takes what follows the last "/"
     if (anyTypeUrl ? slash <= 0 : slash === url.length - 1) {
-      if (anyTypeUrl) this.error(`"${url}" is not a type URL (protobuf wants a host before the last "/"); write "${TYPE_URL_PREFIX}${url.slice(slash + 1)}"`, `write "${TYPE_URL_PREFIX}${url.slice(slash + 1)}" instead`);
+      const meant = `${TYPE_URL_PREFIX}${url.slice(slash + 1)}`;
+      if (anyTypeUrl) this.error(`"${url}" is not a type URL (protobuf wants a host before the last "/"); write "${meant}"`, `write "${meant}" instead`);
       else this.error(`"${url}" names no type after its last "/"; write e.g. "${TYPE_URL_PREFIX}envoy.extensions.filters.http.router.v3.Router"`);
       return undefined;
     }
@@ -471,8 +472,8 @@ class Walker {
     } else if (this.schema.isUnchecked(name)) {
       this.warn(`${name} was not checked: its proto file imports protos that the Envoy API copy of this library (@grpc/grpc-js-xds) does not ship`);
     } else if (this.schema.renamedFrom(name) !== undefined) {
-      this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${TYPE_URL_PREFIX}${this.schema.renamedFrom(name)}"`,
-        `write "${TYPE_URL_PREFIX}${this.schema.renamedFrom(name)}" instead`);
+      const v3 = `${TYPE_URL_PREFIX}${this.schema.renamedFrom(name)}`;
+      this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use "${v3}"`, `write "${v3}" instead`);
     } else if (/^envoy\..*\.v2(?:alpha[0-9]*)?\./.test(name)) {
       this.error(`"${url}" is a type of Envoy's removed v2 API, which current Envoy rejects; use the v3 type that replaced it (see the Envoy API docs)`);
     } else {

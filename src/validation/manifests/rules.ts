@@ -146,7 +146,8 @@ function expandRule(where: string, prop: string, value: unknown): readonly strin
   if (typeof value !== 'string') {
     throw optionError(where, prop, `expected a rule id or group, received ${describeValue(value)}`, `use one of ${listRules()}`);
   }
-  if (isGroup(value)) return RULE_GROUPS[value];
+  const group = ownValue(RULE_GROUPS, value);
+  if (group) return group;
   if (ALL_RULES.includes(value)) return [value];
   const near = closest(value, [...ALL_RULES, ...Object.keys(RULE_GROUPS)]);
   throw optionError(where, prop, `unknown rule "${value}"`, `${near ? `did you mean "${near}"? ` : ''}use one of ${listRules()}`);
