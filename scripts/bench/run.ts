@@ -135,13 +135,16 @@ interface Sample {
   yamlSha256: string;
   roundsMs: number[];
 }
+/** The order of the sides in repetition `rep`: a b t g, b t g a, t g a b, g a b t, ... */
+function rotation(rep: number): string[] {
+  const k = rep % SIDES.length;
+  return [...SIDES.slice(k), ...SIDES.slice(0, k)];
+}
 const load = [os.loadavg()[0]];
 const samples: Sample[] = [];
 for (let rep = 0; rep < REPS; rep++) {
   for (const n of SIZES) {
-    // a b t g, b t g a, t g a b, g a b t, ...
-    const k = rep % SIDES.length;
-    for (const side of [...SIDES.slice(k), ...SIDES.slice(0, k)]) {
+    for (const side of rotation(rep)) {
       samples.push(JSON.parse(run([worker, side, String(n), results, entry, 'time'], `side ${side}, N=${n}`)));
     }
   }
@@ -152,8 +155,7 @@ for (let rep = 0; rep < REPS; rep++) {
 // ---- per step, at the largest N (--phases) -------------------------------------------------------
 const phaseSamples: Array<{ side: string; phasesMs: Record<string, number> }> = [];
 for (let rep = 0; rep < PHASES; rep++) {
-  const k = rep % SIDES.length;
-  for (const side of [...SIDES.slice(k), ...SIDES.slice(0, k)]) {
+  for (const side of rotation(rep)) {
     phaseSamples.push(JSON.parse(run([worker, side, String(maxN), results, entry, 'phases'], `side ${side}, N=${maxN}, phases`)));
   }
 }
